@@ -1,0 +1,332 @@
+#include "common/config/config.hpp"
+
+#include "common/core/codes.hpp"
+#include "common/core/curve.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace gosmart::config {
+namespace {
+
+const std::set<std::string> kServiceNames = {"registry", "matching", "notifier", "audit"};
+
+[[noreturn]] void bad(const std::string& key, const std::string& why) {
+  throw ConfigError("config: " + key + ": " + why);
+}
+
+void reject_unknown_keys(const toml::table& table, const std::string& path,
+                         const std::set<std::string>& known) {
+  for (const auto& [key, value] : table) {
+    (void)value;
+    std::string name(key.str());
+    if (!known.count(name)) {
+      bad(path.empty() ? name : path + "." + name, "unknown key");
+    }
+  }
+}
+
+const toml::table* table_at(const toml::table& parent, const std::string& key,
+                            const std::string& path) {
+  const toml::node* node = parent.get(key);
+  if (!node) return nullptr;
+  if (!node->is_table()) bad(path, "must be a table");
+  return node->as_table();
+}
+
+std::optional<std::string> string_at(const toml::table& table, const std::string& key,
+                                     const std::string& path) {
+  const toml::node* node = table.get(key);
+  if (!node) return std::nullopt;
+  if (!node->is_string()) bad(path, "must be a string");
+  return node->value<std::string>();
+}
+
+std::string required_string(const toml::table& table, const std::string& key,
+                            const std::string& path) {
+  auto value = string_at(table, key, path);
+  if (!value || value->empty()) bad(path, "is required");
+  return *value;
+}
+
+template <class Int>
+std::optional<Int> int_at(const toml::table& table, const std::string& key,
+                          const std::string& path, int64_t min, int64_t max) {
+  const toml::node* node = table.get(key);
+  if (!node) return std::nullopt;
+  if (!node->is_integer()) bad(path, "must be an integer");
+  int64_t value = *node->value<int64_t>();
+  if (value < min || value > max) {
+    bad(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                  ", got " + std::to_string(value));
+  }
+  return static_cast<Int>(value);
+}
+
+void check_endpoint(const std::string& endpoint, const std::string& path) {
+  if (endpoint.empty()) return;
+  if (endpoint.rfind("tcp://", 0) != 0 && endpoint.rfind("ipc://", 0) != 0 &&
+      endpoint.rfind("inproc://", 0) != 0) {
+    bad(path, "'" + endpoint + "' is not a tcp://, ipc:// or inproc:// endpoint");
+  }
+}
+
+void check_log_level(const std::string& level, const std::string& path) {
+  static const std::set<std::string> levels = {"trace", "debug", "info", "warn",
+                                               "error", "critical", "off"};
+  if (!levels.count(level)) bad(path, "'" + level + "' is not a log level");
+}
+
+Endpoints parse_endpoints(const toml::table& table, const std::string& path,
+                          const std::string& prefix) {
+  Endpoints endpoints;
+  endpoints.api = string_at(table, prefix + "api", path + "." + prefix + "api").value_or("");
+  endpoints.events =
+      string_at(table, prefix + "events", path + "." + prefix + "events").value_or("");
+  endpoints.sync = string_at(table, prefix + "sync", path + "." + prefix + "sync").value_or("");
+  check_endpoint(endpoints.api, path + "." + prefix + "api");
+  check_endpoint(endpoints.events, path + "." + prefix + "events");
+  check_endpoint(endpoints.sync, path + "." + prefix + "sync");
+  return endpoints;
+}
+
+std::string read_secret_key(const std::filesystem::path& file, const std::string& path) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) bad(path, "cannot read '" + file.string() + "'");
+  if (info.st_mode & (S_IRWXG | S_IRWXO)) {
+    bad(path, "'" + file.string() + "' is readable by others; chmod 600 it");
+  }
+  std::ifstream in(file);
+  std::string key;
+  in >> key;
+  if (!curve::is_z85_key(key)) bad(path, "'" + file.string() + "' does not hold a Z85 CURVE key");
+  return key;
+}
+
+void parse_node(const toml::table& root, const std::filesystem::path& base, NodeConfig& cfg) {
+  const toml::table* node = table_at(root, "node", "node");
+  if (!node) bad("node", "is required");
+  reject_unknown_keys(*node, "node", {"country", "data_dir", "log_level", "log_format"});
+  cfg.country = required_string(*node, "country", "node.country");
+  cfg.data_dir = base / required_string(*node, "data_dir", "node.data_dir");
+  cfg.log_level = string_at(*node, "log_level", "node.log_level").value_or("info");
+  check_log_level(cfg.log_level, "node.log_level");
+  cfg.log_format = string_at(*node, "log_format", "node.log_format").value_or("human");
+  if (cfg.log_format != "human" && cfg.log_format != "json") {
+    bad("node.log_format", "must be \"human\" or \"json\"");
+  }
+}
+
+void parse_federation(const toml::table& root, NodeConfig& cfg) {
+  cfg.members = default_members();
+  const toml::table* federation = table_at(root, "federation", "federation");
+  if (!federation) return;
+  reject_unknown_keys(*federation, "federation", {"members"});
+  const toml::node* members = federation->get("members");
+  if (!members) return;
+  if (!members->is_array()) bad("federation.members", "must be an array of country codes");
+  cfg.members.clear();
+  for (const auto& item : *members->as_array()) {
+    auto code = item.value<std::string>();
+    if (!code || !is_country_code(*code)) {
+      bad("federation.members", "every member must be an ISO 3166-1 alpha-2 code");
+    }
+    cfg.members.push_back(*code);
+  }
+}
+
+void parse_keys(const toml::table& root, const std::filesystem::path& base, NodeConfig& cfg) {
+  const toml::table* keys = table_at(root, "keys", "keys");
+  if (!keys) bad("keys", "is required");
+  reject_unknown_keys(*keys, "keys", {"public", "secret_file"});
+  cfg.public_key = required_string(*keys, "public", "keys.public");
+  if (!curve::is_z85_key(cfg.public_key)) bad("keys.public", "is not a Z85 CURVE public key");
+  cfg.secret_key =
+      read_secret_key(base / required_string(*keys, "secret_file", "keys.secret_file"),
+                      "keys.secret_file");
+}
+
+void parse_limits(const toml::table& root, NodeConfig& cfg) {
+  const toml::table* limits = table_at(root, "limits", "limits");
+  if (!limits) return;
+  reject_unknown_keys(*limits, "limits",
+                      {"max_message_bytes", "high_water_mark", "heartbeat_ms", "peer_evasive_ms",
+                       "peer_expired_ms", "catchup_page_events"});
+  auto& l = cfg.limits;
+  l.max_message_bytes = int_at<std::size_t>(*limits, "max_message_bytes",
+                                            "limits.max_message_bytes", 4096, 64 << 20)
+                            .value_or(l.max_message_bytes);
+  l.high_water_mark =
+      int_at<int>(*limits, "high_water_mark", "limits.high_water_mark", 10, 10'000'000)
+          .value_or(l.high_water_mark);
+  l.heartbeat_ms = int_at<int>(*limits, "heartbeat_ms", "limits.heartbeat_ms", 10, 600'000)
+                       .value_or(l.heartbeat_ms);
+  l.peer_evasive_ms =
+      int_at<int>(*limits, "peer_evasive_ms", "limits.peer_evasive_ms", 10, 3'600'000)
+          .value_or(l.peer_evasive_ms);
+  l.peer_expired_ms =
+      int_at<int>(*limits, "peer_expired_ms", "limits.peer_expired_ms", 10, 3'600'000)
+          .value_or(l.peer_expired_ms);
+  l.catchup_page_events =
+      int_at<int>(*limits, "catchup_page_events", "limits.catchup_page_events", 1, 100'000)
+          .value_or(l.catchup_page_events);
+  if (l.peer_expired_ms <= l.peer_evasive_ms) {
+    bad("limits.peer_expired_ms", "must be larger than limits.peer_evasive_ms");
+  }
+}
+
+void parse_services(const toml::table& root, NodeConfig& cfg) {
+  const toml::table* services = table_at(root, "services", "services");
+  if (!services) return;
+  for (const auto& [key, value] : *services) {
+    std::string name(key.str());
+    std::string path = "services." + name;
+    if (!kServiceNames.count(name)) bad(path, "unknown service");
+    if (!value.is_table()) bad(path, "must be a table");
+    const toml::table& table = *value.as_table();
+    reject_unknown_keys(table, path, {"api", "events", "sync", "data_dir", "log_level",
+                                      "metrics_port"});
+    ServiceConfig service;
+    service.name = name;
+    service.endpoints = parse_endpoints(table, path, "");
+    auto dir = string_at(table, "data_dir", path + ".data_dir");
+    service.data_dir = cfg.data_dir / (dir ? *dir : name);  // an absolute dir wins over the base
+    service.log_level = string_at(table, "log_level", path + ".log_level").value_or(cfg.log_level);
+    check_log_level(service.log_level, path + ".log_level");
+    service.metrics_port =
+        int_at<uint16_t>(table, "metrics_port", path + ".metrics_port", 0, 65535).value_or(0);
+    cfg.services.emplace(name, std::move(service));
+  }
+}
+
+void parse_peers(const toml::table& root, NodeConfig& cfg) {
+  const toml::node* peers = root.get("peers");
+  if (!peers) return;
+  if (!peers->is_array_of_tables()) bad("peers", "must be an array of tables ([[peers]])");
+  std::set<std::string> seen;
+  std::size_t index = 0;
+  for (const auto& item : *peers->as_array()) {
+    std::string path = "peers[" + std::to_string(index++) + "]";
+    const toml::table& table = *item.as_table();
+    reject_unknown_keys(table, path, {"country", "public_key", "registry_api", "registry_events",
+                                      "registry_sync", "audit_api"});
+    Peer peer;
+    peer.country = required_string(table, "country", path + ".country");
+    if (!cfg.is_member(peer.country)) {
+      bad(path + ".country", "'" + peer.country + "' is not a federation member");
+    }
+    if (peer.country == cfg.country) bad(path + ".country", "a node is not its own peer");
+    if (!seen.insert(peer.country).second) bad(path + ".country", "listed twice");
+    peer.public_key = required_string(table, "public_key", path + ".public_key");
+    if (!curve::is_z85_key(peer.public_key)) bad(path + ".public_key", "is not a Z85 CURVE public key");
+    peer.registry = parse_endpoints(table, path, "registry_");
+    peer.audit_api = string_at(table, "audit_api", path + ".audit_api").value_or("");
+    check_endpoint(peer.audit_api, path + ".audit_api");
+    cfg.peers.push_back(std::move(peer));
+  }
+}
+
+void parse_clients(const toml::table& root, NodeConfig& cfg) {
+  const toml::node* clients = root.get("clients");
+  if (!clients) return;
+  if (!clients->is_array_of_tables()) bad("clients", "must be an array of tables ([[clients]])");
+  std::size_t index = 0;
+  for (const auto& item : *clients->as_array()) {
+    std::string path = "clients[" + std::to_string(index++) + "]";
+    const toml::table& table = *item.as_table();
+    reject_unknown_keys(table, path, {"name", "role", "public_key"});
+    Client client;
+    client.name = required_string(table, "name", path + ".name");
+    auto role = parse_role(required_string(table, "role", path + ".role"));
+    if (!role || *role == Role::peer) {
+      bad(path + ".role", "must be one of broker, integration, monitor");
+    }
+    client.role = *role;
+    client.public_key = required_string(table, "public_key", path + ".public_key");
+    if (!curve::is_z85_key(client.public_key)) bad(path + ".public_key", "is not a Z85 CURVE public key");
+    cfg.clients.push_back(std::move(client));
+  }
+}
+
+}  // namespace
+
+const char* role_name(Role role) {
+  switch (role) {
+    case Role::peer: return "peer";
+    case Role::broker: return "broker";
+    case Role::integration: return "integration";
+    case Role::monitor: return "monitor";
+  }
+  return "unknown";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  if (text == "peer") return Role::peer;
+  if (text == "broker") return Role::broker;
+  if (text == "integration") return Role::integration;
+  if (text == "monitor") return Role::monitor;
+  return std::nullopt;
+}
+
+const std::vector<std::string>& default_members() {
+  static const std::vector<std::string> members = {"PL", "FI", "DK", "DE", "LV", "EE", "LT"};
+  return members;
+}
+
+const ServiceConfig& NodeConfig::service(const std::string& name) const {
+  auto it = services.find(name);
+  if (it == services.end()) throw ConfigError("config: services." + name + ": is required");
+  return it->second;
+}
+
+const Peer* NodeConfig::peer(std::string_view code) const {
+  for (const auto& p : peers) {
+    if (p.country == code) return &p;
+  }
+  return nullptr;
+}
+
+bool NodeConfig::is_member(std::string_view code) const {
+  return std::find(members.begin(), members.end(), code) != members.end();
+}
+
+NodeConfig parse_config(std::string_view toml_text, const std::filesystem::path& base_dir) {
+  toml::table root;
+  try {
+    root = toml::parse(toml_text);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream where;
+    where << "config: line " << e.source().begin.line << ": " << e.description();
+    throw ConfigError(where.str());
+  }
+  reject_unknown_keys(root, "",
+                      {"node", "federation", "keys", "limits", "services", "peers", "clients"});
+  NodeConfig cfg;
+  parse_node(root, base_dir, cfg);
+  parse_federation(root, cfg);
+  if (!is_country_code(cfg.country)) bad("node.country", "must be an ISO 3166-1 alpha-2 code");
+  if (!cfg.is_member(cfg.country)) {
+    bad("node.country", "'" + cfg.country + "' is not a federation member");
+  }
+  parse_keys(root, base_dir, cfg);
+  parse_limits(root, cfg);
+  parse_services(root, cfg);
+  parse_peers(root, cfg);
+  parse_clients(root, cfg);
+  return cfg;
+}
+
+NodeConfig load_config(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError("config: cannot read '" + file.string() + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), std::filesystem::absolute(file).parent_path());
+}
+
+}  // namespace gosmart::config

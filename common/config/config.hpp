@@ -1,0 +1,87 @@
+#pragma once
+// One TOML file per node. Every key is known: an unknown key or a bad value is a
+// ConfigError that names the key, so a typo never silently falls back to a default.
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gosmart::config {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What a caller's key may do; the ZAP handler tags each connection with it.
+enum class Role { peer, broker, integration, monitor };
+const char* role_name(Role role);
+std::optional<Role> parse_role(std::string_view text);
+
+struct Endpoints {
+  std::string api;     // ROUTER: requests from clients, health, metrics
+  std::string events;  // PUB: the service's event stream
+  std::string sync;    // ROUTER: catch-up for subscribers
+};
+
+struct ServiceConfig {
+  std::string name;
+  Endpoints endpoints;
+  std::filesystem::path data_dir;  // defaults to <node.data_dir>/<name>
+  std::string log_level;           // defaults to the node's
+  uint16_t metrics_port = 0;       // 0: the Prometheus endpoint is off
+};
+
+struct Peer {
+  std::string country;
+  std::string public_key;  // Z85, 40 characters
+  Endpoints registry;      // the peer registry's sockets
+  std::string audit_api;
+};
+
+struct Client {
+  std::string name;
+  Role role = Role::monitor;
+  std::string public_key;
+};
+
+struct Limits {
+  std::size_t max_message_bytes = 1 << 20;
+  int high_water_mark = 10000;
+  int heartbeat_ms = 1000;
+  int peer_evasive_ms = 3000;  // Paranoid Pirate: liveness of three intervals
+  int peer_expired_ms = 10000;
+  int catchup_page_events = 1000;
+};
+
+struct NodeConfig {
+  std::string country;
+  std::vector<std::string> members;  // federation member countries
+  std::filesystem::path data_dir;
+  std::string log_level = "info";
+  std::string log_format = "human";  // or "json"
+  std::string public_key;
+  std::string secret_key;  // read from keys.secret_file, never stored in the TOML
+  std::map<std::string, ServiceConfig> services;
+  std::vector<Peer> peers;
+  std::vector<Client> clients;
+  Limits limits;
+
+  const ServiceConfig& service(const std::string& name) const;  // throws ConfigError
+  const Peer* peer(std::string_view country) const;
+  bool is_member(std::string_view country) const;
+};
+
+// The federation of the Baltic Sea Region network; more join by listing them in
+// [federation].members.
+const std::vector<std::string>& default_members();
+
+// `base_dir` resolves relative paths (data dir, key file) as the file's own folder.
+NodeConfig parse_config(std::string_view toml_text, const std::filesystem::path& base_dir);
+NodeConfig load_config(const std::filesystem::path& file);
+
+
+}  // namespace gosmart::config

@@ -1,0 +1,155 @@
+#include "common/envelope/envelope.hpp"
+
+#include <sodium.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "common/core/codes.hpp"
+
+namespace gosmart {
+
+MessageId random_message_id() {
+  MessageId id;
+  randombytes_buf(id.data(), id.size());
+  return id;
+}
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string to_hex(std::span<const uint8_t> bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+bool is_valid_type_name(std::string_view type) {
+  if (type.empty() || type.size() > 64 || type.front() == '.' || type.back() == '.') return false;
+  for (char c : type) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+DecodedEnvelope::DecodedEnvelope(kj::Array<capnp::word> words, const capnp::ReaderOptions& options)
+    : words_(kj::mv(words)),
+      reader_(std::make_unique<capnp::FlatArrayMessageReader>(words_.asPtr(), options)) {}
+
+std::span<const uint8_t> DecodedEnvelope::bytes() const {
+  return {reinterpret_cast<const uint8_t*>(words_.begin()), words_.size() * sizeof(capnp::word)};
+}
+
+namespace {
+
+Status read_header(const wire::Envelope::Reader& root, EnvelopeHeader& header) {
+  if (!root.hasMessageId() || root.getMessageId().size() != header.message_id.size()) {
+    return fail(ErrorCode::MALFORMED, "messageId must be 16 bytes", "messageId");
+  }
+  std::memcpy(header.message_id.data(), root.getMessageId().begin(), header.message_id.size());
+  std::string_view country(root.getOriginCountry().cStr(), root.getOriginCountry().size());
+  if (!is_country_code(country)) {
+    return fail(ErrorCode::INVALID_FIELD, "not an ISO 3166-1 alpha-2 code", "originCountry");
+  }
+  header.origin_country = std::string(country);
+  header.origin_service = root.getOriginService();
+  header.origin_seq = root.getOriginSeq();
+  std::string_view type(root.getType().cStr(), root.getType().size());
+  if (!is_valid_type_name(type)) {
+    return fail(ErrorCode::INVALID_FIELD, "not a message type name", "type");
+  }
+  header.type = std::string(type);
+  header.timestamp_us = root.getTimestampUs();
+  if (root.hasCorrelationId()) {
+    auto correlation = root.getCorrelationId();
+    if (correlation.size() != 16) {
+      return fail(ErrorCode::MALFORMED, "correlationId must be 16 bytes", "correlationId");
+    }
+    MessageId id;
+    std::memcpy(id.data(), correlation.begin(), id.size());
+    header.correlation_id = id;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<DecodedEnvelope> decode_envelope(std::span<const uint8_t> frame,
+                                        const EnvelopeLimits& limits) {
+  if (frame.empty()) return fail(ErrorCode::MALFORMED, "empty frame");
+  if (frame.size() > limits.max_bytes) {
+    return fail(ErrorCode::TOO_LARGE, "frame of " + std::to_string(frame.size()) +
+                                          " bytes exceeds " + std::to_string(limits.max_bytes));
+  }
+  if (frame.size() % sizeof(capnp::word) != 0) {
+    return fail(ErrorCode::MALFORMED, "frame is not a whole number of words");
+  }
+  // ZeroMQ frames carry no alignment guarantee; FlatArrayMessageReader needs 8 bytes.
+  auto words = kj::heapArray<capnp::word>(frame.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), frame.data(), frame.size());
+
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = words.size() * limits.traversal_factor + 64;
+  options.nestingLimit = limits.nesting_limit;
+  try {
+    DecodedEnvelope decoded(kj::mv(words), options);
+    if (decoded.reader_->getEnd() != decoded.words_.end()) {
+      return fail(ErrorCode::MALFORMED, "trailing bytes after the message");
+    }
+    auto header = read_header(decoded.root(), decoded.header_);
+    if (!header) return header.error();
+    return decoded;
+  } catch (const kj::Exception& e) {
+    return fail(ErrorCode::MALFORMED, std::string("not a Cap'n Proto envelope: ") +
+                                          e.getDescription().cStr());
+  }
+}
+
+EnvelopeBuilder::EnvelopeBuilder(const EnvelopeHeader& header)
+    : root_(message_.initRoot<wire::Envelope>()) {
+  root_.setMessageId(capnp::Data::Reader(header.message_id.data(), header.message_id.size()));
+  root_.setOriginCountry(header.origin_country);
+  root_.setOriginService(header.origin_service);
+  root_.setOriginSeq(header.origin_seq);
+  root_.setType(header.type);
+  root_.setTimestampUs(header.timestamp_us);
+  if (header.correlation_id) {
+    root_.setCorrelationId(
+        capnp::Data::Reader(header.correlation_id->data(), header.correlation_id->size()));
+  }
+}
+
+EnvelopeBuilder::EnvelopeBuilder(std::string_view origin_country, wire::Service service,
+                                 std::string_view type, uint64_t origin_seq)
+    : EnvelopeBuilder(EnvelopeHeader{random_message_id(), std::string(origin_country), service,
+                                     origin_seq, std::string(type), now_us(), std::nullopt}) {}
+
+std::string EnvelopeBuilder::encode() {
+  auto words = capnp::messageToFlatArray(message_);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+std::string encode_error_reply(std::string_view origin_country, wire::Service service,
+                               const MessageId* request_id, const Failure& failure) {
+  EnvelopeHeader header{random_message_id(), std::string(origin_country), service, 0, "error",
+                        now_us(), std::nullopt};
+  if (request_id) header.correlation_id = *request_id;
+  EnvelopeBuilder builder(header);
+  auto error = builder.init_payload<wire::Error>();
+  error.setCode(failure.code);
+  error.setMessage(failure.message);
+  error.setField(failure.field);
+  return builder.encode();
+}
+
+}  // namespace gosmart

@@ -1,0 +1,76 @@
+#include "common/replication/event_log.hpp"
+
+#include "common/store/keys.hpp"
+
+namespace gosmart::replication {
+
+std::vector<std::string> event_log_column_families() {
+  return {kLogColumnFamily, kHeadsColumnFamily};
+}
+
+EventLog::EventLog(store::Store& store, std::string origin, wire::Service service)
+    : store_(store),
+      origin_(std::move(origin)),
+      service_(service),
+      log_cf_(store.cf(kLogColumnFamily)),
+      heads_cf_(store.cf(kHeadsColumnFamily)) {
+  auto it = store_.iterate(heads_cf_);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto seq = store::keys::read_u64(std::string_view(it->value().data(), it->value().size()));
+    if (seq) committed_[it->key().ToString()] = *seq;
+  }
+  staged_ = committed_;
+}
+
+uint64_t EventLog::head(const std::string& origin) const {
+  auto it = committed_.find(origin);
+  return it == committed_.end() ? 0 : it->second;
+}
+
+uint64_t EventLog::staged_head(const std::string& origin) const {
+  auto it = staged_.find(origin);
+  return it == staged_.end() ? 0 : it->second;
+}
+
+StagedEvent EventLog::stage(rocksdb::WriteBatch& batch, const std::string& origin, uint64_t seq,
+                            std::string topic, std::string bytes) {
+  batch.Put(log_cf_, store::keys::origin_seq(origin, seq), bytes);
+  batch.Put(heads_cf_, origin, store::keys::u64(seq));
+  staged_[origin] = seq;
+  return StagedEvent{std::move(topic), std::move(bytes), origin, seq};
+}
+
+StagedEvent EventLog::relay(rocksdb::WriteBatch& batch, const DecodedEnvelope& event) {
+  const auto& header = event.header();
+  auto bytes = event.bytes();
+  return stage(batch, header.origin_country, header.origin_seq, header.type,
+               std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+void EventLog::committed() { committed_ = staged_; }
+void EventLog::aborted() { staged_ = committed_; }
+
+Result<LogPage> EventLog::read_after(const std::string& origin, uint64_t after,
+                                     std::size_t max_events, std::size_t max_bytes) const {
+  LogPage page;
+  page.head = head(origin);
+  if (after >= page.head) return page;
+  auto it = store_.iterate(log_cf_);
+  std::size_t bytes = 0;
+  uint64_t expected = after + 1;
+  for (it->Seek(store::keys::origin_seq(origin, expected));
+       it->Valid() && page.events.size() < max_events && expected <= page.head; it->Next()) {
+    auto key = store::keys::read_origin_seq(std::string_view(it->key().data(), it->key().size()));
+    if (!key || key->origin != origin || key->seq != expected) break;
+    if (!page.events.empty() && bytes + it->value().size() > max_bytes) break;
+    bytes += it->value().size();
+    page.events.emplace_back(it->value().data(), it->value().size());
+    ++expected;
+  }
+  if (!it->status().ok()) {
+    return fail(ErrorCode::INTERNAL, "event log read failed: " + it->status().ToString());
+  }
+  return page;
+}
+
+}  // namespace gosmart::replication

@@ -1,0 +1,77 @@
+#pragma once
+// The durable, append-only event log of the Clone pattern: every event gets the
+// next per-origin sequence number and is written into the caller's WriteBatch
+// together with the state change it describes. Publish only after that batch is
+// committed (committed()); a failed commit rolls the staged numbers back (aborted()).
+#include <rocksdb/write_batch.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/envelope/envelope.hpp"
+#include "common/store/store.hpp"
+
+namespace gosmart::replication {
+
+inline constexpr const char* kLogColumnFamily = "event_log";
+inline constexpr const char* kHeadsColumnFamily = "log_heads";
+
+// The column families an EventLog needs, to pass to Store::open.
+std::vector<std::string> event_log_column_families();
+
+struct StagedEvent {
+  std::string topic;  // the event type: PUB topic, so subscribers filter in libzmq
+  std::string bytes;  // the encoded envelope
+  std::string origin;
+  uint64_t seq = 0;
+};
+
+struct LogPage {
+  std::vector<std::string> events;  // encoded envelopes, consecutive seqs
+  uint64_t head = 0;                // the origin's committed head when the page was cut
+};
+
+class EventLog {
+ public:
+  EventLog(store::Store& store, std::string origin, wire::Service service);
+
+  // Stages an event of this node's own origin into `batch`; `fill` writes the payload.
+  template <class Payload, class Fill>
+  StagedEvent append(rocksdb::WriteBatch& batch, std::string_view type, Fill&& fill) {
+    uint64_t seq = staged_head(origin_) + 1;
+    EnvelopeBuilder builder(origin_, service_, type, seq);
+    fill(builder.init_payload<Payload>());
+    return stage(batch, origin_, seq, std::string(type), builder.encode());
+  }
+
+  // Stages a foreign event (already validated, applied in order) so that this log's
+  // stream relays it with its own origin and sequence.
+  StagedEvent relay(rocksdb::WriteBatch& batch, const DecodedEnvelope& event);
+
+  void committed();  // the batch holding the staged events is durable
+  void aborted();    // it is not: forget what was staged
+
+  uint64_t head(const std::string& origin) const;  // committed
+  std::map<std::string, uint64_t> heads() const { return committed_; }
+  const std::string& origin() const { return origin_; }
+
+  // Committed events of `origin` with seq > after, at most max_events and about max_bytes.
+  Result<LogPage> read_after(const std::string& origin, uint64_t after, std::size_t max_events,
+                             std::size_t max_bytes) const;
+
+ private:
+  uint64_t staged_head(const std::string& origin) const;
+  StagedEvent stage(rocksdb::WriteBatch& batch, const std::string& origin, uint64_t seq,
+                    std::string topic, std::string bytes);
+
+  store::Store& store_;
+  std::string origin_;
+  wire::Service service_;
+  rocksdb::ColumnFamilyHandle* log_cf_;
+  rocksdb::ColumnFamilyHandle* heads_cf_;
+  std::map<std::string, uint64_t> committed_;
+  std::map<std::string, uint64_t> staged_;
+};
+
+}  // namespace gosmart::replication

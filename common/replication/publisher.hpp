@@ -1,0 +1,54 @@
+#pragma once
+// Writer side on the wire: the `events` PUB ([topic][envelope]) with heartbeats
+// carrying every origin's head, and the `sync` ROUTER answering catch-up requests
+// from the durable log in pages.
+#include <zmq.hpp>
+
+#include "common/replication/event_log.hpp"
+#include "schemas/platform.capnp.h"
+
+namespace gosmart::replication {
+
+class Publisher {
+ public:
+  Publisher(zmq::socket_t& pub, const EventLog& log, wire::Service service, int heartbeat_ms);
+
+  // Only for events whose batch is committed. PUB drops under its high-water
+  // mark; subscribers recover those through catch-up.
+  void publish(const StagedEvent& event);
+  void heartbeat();
+
+  uint64_t published() const { return published_; }
+  uint64_t dropped() const { return dropped_; }
+
+ private:
+  zmq::socket_t& pub_;
+  const EventLog& log_;
+  wire::Service service_;
+  int heartbeat_ms_;
+  uint64_t published_ = 0;
+  uint64_t dropped_ = 0;
+};
+
+class CatchupServer {
+ public:
+  CatchupServer(zmq::socket_t& router, const EventLog& log, wire::Service service,
+                EnvelopeLimits limits, std::size_t max_page_events);
+
+  void on_readable();
+  uint64_t pages_served() const { return pages_; }
+  uint64_t refused() const { return refused_; }
+
+ private:
+  std::string answer(std::span<const uint8_t> frame);
+
+  zmq::socket_t& router_;
+  const EventLog& log_;
+  wire::Service service_;
+  EnvelopeLimits limits_;
+  std::size_t max_page_events_;
+  uint64_t pages_ = 0;
+  uint64_t refused_ = 0;
+};
+
+}  // namespace gosmart::replication

@@ -1,0 +1,251 @@
+#include "common/replication/subscriber.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/core/codes.hpp"
+#include "common/store/keys.hpp"
+#include "schemas/platform.capnp.h"
+
+namespace gosmart::replication {
+
+Subscriber::Subscriber(store::Store& store, zmq::socket_t& events, zmq::socket_t& sync,
+                       Applier& applier, SubscriberOptions options)
+    : store_(store),
+      events_(events),
+      sync_(sync),
+      applier_(applier),
+      options_(std::move(options)),
+      cursor_cf_(store.cf(options_.cursor_column_family)),
+      writer_(options_.evasive_after, options_.expired_after) {
+  auto it = store_.iterate(cursor_cf_);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto seq = store::keys::read_u64(std::string_view(it->value().data(), it->value().size()));
+    std::string origin = it->key().ToString();
+    if (seq && accepts(origin)) origins_[origin].cursor = *seq;
+  }
+}
+
+bool Subscriber::accepts(const std::string& origin) const {
+  if (!is_country_code(origin)) return false;
+  return options_.origins.empty() || options_.origins.count(origin) > 0;
+}
+
+Subscriber::OriginState& Subscriber::state(const std::string& origin) { return origins_[origin]; }
+
+uint64_t Subscriber::cursor(const std::string& origin) const {
+  auto it = origins_.find(origin);
+  return it == origins_.end() ? 0 : it->second.cursor;
+}
+
+std::map<std::string, uint64_t> Subscriber::cursors() const {
+  std::map<std::string, uint64_t> out;
+  for (const auto& [origin, st] : origins_) out[origin] = st.cursor;
+  return out;
+}
+
+uint64_t Subscriber::writer_head(const std::string& origin) const {
+  auto it = origins_.find(origin);
+  return it == origins_.end() ? 0 : it->second.head;
+}
+
+transport::PeerState Subscriber::writer_state() const {
+  return writer_.state(transport::Clock::now());
+}
+
+transport::Millis Subscriber::writer_silent_for() const {
+  return writer_.silent_for(transport::Clock::now());
+}
+
+void Subscriber::start() {
+  events_.set(zmq::sockopt::subscribe, "platform.heartbeat");
+  for (const auto& topic : options_.topics) events_.set(zmq::sockopt::subscribe, topic);
+  for (const auto& origin : options_.origins) state(origin);
+  for (auto& [origin, st] : origins_) request_catchup(origin);
+}
+
+void Subscriber::request_catchup(const std::string& origin) {
+  auto& st = state(origin);
+  auto now = transport::Clock::now();
+  if (st.in_flight && now < st.deadline) return;
+  EnvelopeBuilder builder(origin, wire::Service::UNKNOWN, "platform.catchup.request");
+  auto ask = builder.init_payload<wire::CatchupRequest>();
+  ask.setOrigin(origin);
+  ask.setAfterSeq(st.cursor);
+  ask.setMaxEvents(static_cast<uint32_t>(options_.page_events));
+  std::string bytes = builder.encode();
+  if (!sync_.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) {
+    // Not connected yet (or its queue is full): tick() tries again.
+    st.in_flight = false;
+    return;
+  }
+  st.in_flight = true;
+  st.deadline = now + options_.request_timeout;
+  ++stats_.requests;
+}
+
+void Subscriber::tick() {
+  auto now = transport::Clock::now();
+  for (auto& [origin, st] : origins_) {
+    bool timed_out = st.in_flight && now >= st.deadline;
+    if (timed_out) st.in_flight = false;
+    if (!st.in_flight && (timed_out || st.head > st.cursor)) request_catchup(origin);
+  }
+}
+
+uint64_t Subscriber::pending_cursor(const PendingBatch& pending, const std::string& origin) {
+  auto it = pending.cursors.find(origin);
+  return it != pending.cursors.end() ? it->second : state(origin).cursor;
+}
+
+void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
+                      std::set<std::string>& lagging) {
+  const auto& header = event.header();
+  if (!accepts(header.origin_country)) {
+    ++stats_.rejected;
+    spdlog::warn("replication: event of origin {} refused: not accepted from this writer",
+                 header.origin_country);
+    return;
+  }
+  uint64_t cursor = pending_cursor(pending, header.origin_country);
+  switch (classify(cursor, header.origin_seq)) {
+    case Arrival::duplicate:
+      ++stats_.duplicates;
+      return;
+    case Arrival::gap: {
+      ++stats_.gaps;
+      auto& st = state(header.origin_country);
+      st.head = std::max(st.head, header.origin_seq);
+      lagging.insert(header.origin_country);
+      return;
+    }
+    case Arrival::apply:
+      break;
+  }
+  auto applied = guarded([&]() -> Status { return applier_.apply(event, pending.batch); });
+  if (!applied) {
+    ++stats_.rejected;
+    spdlog::error("replication: {} #{} ({}) rejected and passed over: {}", header.origin_country,
+                  header.origin_seq, header.type, describe(applied.error()));
+  }
+  pending.cursors[header.origin_country] = header.origin_seq;
+  ++pending.applied;
+}
+
+bool Subscriber::commit(PendingBatch& pending) {
+  if (pending.cursors.empty()) return true;
+  for (const auto& [origin, seq] : pending.cursors) {
+    pending.batch.Put(cursor_cf_, origin, store::keys::u64(seq));
+  }
+  auto status = store_.commit(pending.batch);
+  if (!status) {
+    spdlog::error("replication: commit failed, will catch up again: {}",
+                  describe(status.error()));
+    applier_.aborted();
+    for (const auto& [origin, seq] : pending.cursors) state(origin).in_flight = false;
+    return false;
+  }
+  for (const auto& [origin, seq] : pending.cursors) state(origin).cursor = seq;
+  ++stats_.commits;
+  applier_.committed();
+  return true;
+}
+
+void Subscriber::note_heartbeat(const DecodedEnvelope& beat, std::set<std::string>& lagging) {
+  auto heads = beat.payload<wire::Heartbeat>().getHeads();
+  for (auto head : heads) {
+    std::string origin = head.getOrigin();
+    if (!accepts(origin)) continue;
+    auto& st = state(origin);
+    st.head = std::max(st.head, head.getLastSeq());
+    lagging.insert(origin);  // checked against the pending cursor once the batch is done
+  }
+}
+
+void Subscriber::on_events_readable() {
+  PendingBatch pending;
+  std::set<std::string> lagging;
+  for (std::size_t n = 0; n < options_.drain_max; ++n) {
+    zmq::message_t topic;
+    if (!events_.recv(topic, zmq::recv_flags::dontwait)) break;
+    writer_.heard(transport::Clock::now());
+    if (!topic.more()) {
+      ++stats_.malformed;
+      continue;
+    }
+    zmq::message_t body;
+    (void)events_.recv(body);
+    while (body.more()) {  // a third frame is not ours: drain and drop the message
+      (void)events_.recv(body);
+      ++stats_.malformed;
+    }
+    auto decoded = decode_envelope({body.data<uint8_t>(), body.size()}, options_.limits);
+    if (!decoded) {
+      ++stats_.malformed;
+      continue;
+    }
+    auto handled = guarded([&]() -> Status {
+      if (decoded.value().header().type == "platform.heartbeat") {
+        note_heartbeat(decoded.value(), lagging);
+      } else {
+        take(pending, decoded.value(), lagging);
+      }
+      return {};
+    });
+    if (!handled) ++stats_.malformed;
+  }
+  uint64_t applied = pending.applied;
+  if (commit(pending)) stats_.applied_live += applied;
+  for (const auto& origin : lagging) {
+    if (state(origin).head > state(origin).cursor) request_catchup(origin);
+  }
+}
+
+void Subscriber::on_sync_readable() {
+  for (int budget = 0; budget < 16; ++budget) {
+    zmq::message_t frame;
+    if (!sync_.recv(frame, zmq::recv_flags::dontwait)) return;
+    writer_.heard(transport::Clock::now());
+    while (frame.more()) {
+      (void)sync_.recv(frame);
+      ++stats_.malformed;
+    }
+    auto decoded = decode_envelope({frame.data<uint8_t>(), frame.size()}, options_.limits);
+    if (!decoded || decoded.value().header().type != "platform.catchup.page") {
+      ++stats_.malformed;
+      continue;
+    }
+    PendingBatch pending;
+    std::set<std::string> lagging;
+    std::string origin;
+    uint64_t writer_last = 0;
+    auto handled = guarded([&]() -> Status {
+      auto page = decoded.value().payload<wire::CatchupPage>();
+      origin = page.getOrigin();
+      if (!accepts(origin)) return fail(ErrorCode::INVALID_FIELD, "origin not accepted", "origin");
+      writer_last = page.getWriterLastSeq();
+      for (auto bytes : page.getEvents()) {
+        auto event = decode_envelope({bytes.begin(), bytes.size()}, options_.limits);
+        if (!event || event.value().header().origin_country != origin) {
+          ++stats_.malformed;
+          break;  // the rest of the page is not contiguous any more
+        }
+        take(pending, event.value(), lagging);
+      }
+      return {};
+    });
+    if (!handled) {
+      ++stats_.malformed;
+      continue;
+    }
+    ++stats_.pages;
+    uint64_t applied = pending.applied;
+    if (!commit(pending)) continue;
+    stats_.applied_catchup += applied;
+    auto& st = state(origin);
+    st.in_flight = false;
+    st.head = std::max(st.head, writer_last);
+    if (st.cursor < st.head) request_catchup(origin);
+  }
+}
+
+}  // namespace gosmart::replication

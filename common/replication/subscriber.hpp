@@ -1,0 +1,112 @@
+#pragma once
+// Reader side of the durable Clone pattern: applies a writer's events exactly once,
+// in order, per origin. Each applied event and the origin's cursor go into one
+// WriteBatch, so a crash never applies an event twice nor skips one. Events at or
+// below the cursor are duplicates and skipped; a jump, a heartbeat announcing a
+// higher head, or a (re)start asks the writer's `sync` socket for pages from the cursor.
+#include <rocksdb/write_batch.h>
+#include <zmq.hpp>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/envelope/envelope.hpp"
+#include "common/store/store.hpp"
+#include "common/transport/liveness.hpp"
+
+namespace gosmart::replication {
+
+enum class Arrival { apply, duplicate, gap };
+
+// Where an event with `seq` stands against a cursor (last applied seq).
+inline Arrival classify(uint64_t cursor, uint64_t seq) {
+  if (seq <= cursor) return Arrival::duplicate;
+  return seq == cursor + 1 ? Arrival::apply : Arrival::gap;
+}
+
+class Applier {
+ public:
+  virtual ~Applier() = default;
+  // Adds the event's effect to `batch`. A Failure rejects the event: it is logged,
+  // counted and passed over, since a poison event must not stall the stream.
+  virtual Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) = 0;
+  virtual void committed() {}  // the batch of the last apply() calls is durable
+  virtual void aborted() {}    // it is not
+};
+
+struct SubscriberOptions {
+  std::string cursor_column_family = "cursors";
+  std::set<std::string> origins;           // accepted origins; empty: any country code
+  std::vector<std::string> topics = {""};  // PUB prefixes to receive (heartbeats always)
+  std::size_t page_events = 1000;
+  std::size_t drain_max = 4096;            // live events folded into one batch at most
+  transport::Millis request_timeout{2000};
+  transport::Millis evasive_after{3000};
+  transport::Millis expired_after{10000};
+  EnvelopeLimits limits;
+};
+
+struct SubscriberStats {
+  uint64_t applied_live = 0;
+  uint64_t applied_catchup = 0;
+  uint64_t duplicates = 0;
+  uint64_t gaps = 0;
+  uint64_t rejected = 0;
+  uint64_t malformed = 0;
+  uint64_t pages = 0;
+  uint64_t requests = 0;
+  uint64_t commits = 0;
+};
+
+class Subscriber {
+ public:
+  Subscriber(store::Store& store, zmq::socket_t& events, zmq::socket_t& sync, Applier& applier,
+             SubscriberOptions options);
+
+  void start();
+  void on_events_readable();
+  void on_sync_readable();
+  void tick();  // retries timed-out catch-up requests; call from a timer
+
+  uint64_t cursor(const std::string& origin) const;
+  std::map<std::string, uint64_t> cursors() const;
+  uint64_t writer_head(const std::string& origin) const;  // as last announced
+  const SubscriberStats& stats() const { return stats_; }
+  transport::PeerState writer_state() const;
+  transport::Millis writer_silent_for() const;
+
+ private:
+  struct OriginState {
+    uint64_t cursor = 0;
+    uint64_t head = 0;  // highest seq the writer announced
+    bool in_flight = false;
+    transport::Clock::time_point deadline{};
+  };
+  struct PendingBatch {
+    rocksdb::WriteBatch batch;
+    std::map<std::string, uint64_t> cursors;  // advanced, not yet committed
+    uint64_t applied = 0;
+  };
+
+  OriginState& state(const std::string& origin);
+  bool accepts(const std::string& origin) const;
+  void take(PendingBatch& pending, const DecodedEnvelope& event, std::set<std::string>& lagging);
+  bool commit(PendingBatch& pending);
+  void request_catchup(const std::string& origin);
+  void note_heartbeat(const DecodedEnvelope& beat, std::set<std::string>& lagging);
+  uint64_t pending_cursor(const PendingBatch& pending, const std::string& origin);
+
+  store::Store& store_;
+  zmq::socket_t& events_;
+  zmq::socket_t& sync_;
+  Applier& applier_;
+  SubscriberOptions options_;
+  rocksdb::ColumnFamilyHandle* cursor_cf_;
+  std::map<std::string, OriginState> origins_;
+  transport::PeerLiveness writer_;
+  SubscriberStats stats_;
+};
+
+}  // namespace gosmart::replication

@@ -1,0 +1,112 @@
+#include "common/service/api_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+namespace gosmart::service {
+
+const std::set<config::Role>& all_roles() {
+  static const std::set<config::Role> roles = {config::Role::peer, config::Role::broker,
+                                               config::Role::integration, config::Role::monitor};
+  return roles;
+}
+
+EnvelopeBuilder make_reply(const ServiceInfo& info, const Request& request,
+                           std::string_view type) {
+  EnvelopeHeader header{random_message_id(), info.country, info.service, 0, std::string(type),
+                        now_us(), request.envelope.header().message_id};
+  return EnvelopeBuilder(header);
+}
+
+ApiServer::ApiServer(zmq::socket_t& router, ServiceInfo info, EnvelopeLimits limits)
+    : router_(router), info_(std::move(info)), limits_(limits) {
+  handle("platform.health.request", all_roles(),
+         [this](const Request& request) -> Result<std::string> { return health_reply(request); });
+}
+
+void ApiServer::handle(const std::string& type, std::set<config::Role> roles, Handler handler) {
+  routes_[type] = Route{std::move(roles), std::move(handler)};
+}
+
+std::string ApiServer::health_reply(const Request& request) {
+  auto reply = make_reply(info_, request, "platform.health.reply");
+  auto health = reply.init_payload<wire::HealthReply>();
+  health.setService(info_.name);
+  health.setVersion(info_.version);
+  health.setCountry(info_.country);
+  health.setUptimeS(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_)
+          .count()));
+  health.setHealthy(true);
+  if (health_) health_(health);
+  return reply.encode();
+}
+
+std::string ApiServer::dispatch(const transport::Identity& caller,
+                                std::span<const uint8_t> frame) {
+  auto decoded = decode_envelope(frame, limits_);
+  if (!decoded) return encode_error_reply(info_.country, info_.service, nullptr, decoded.error());
+  const auto& envelope = decoded.value();
+  const auto& id = envelope.header().message_id;
+  auto route = routes_.find(envelope.header().type);
+  if (route == routes_.end()) {
+    return encode_error_reply(
+        info_.country, info_.service, &id,
+        fail(ErrorCode::UNKNOWN_TYPE, "no such request: " + envelope.header().type, "type"));
+  }
+  if (!route->second.roles.count(caller.role)) {
+    ++refused_;
+    spdlog::warn("api: {} may not call {}", caller.user_id(), envelope.header().type);
+    return encode_error_reply(info_.country, info_.service, &id,
+                              fail(ErrorCode::NOT_AUTHORISED,
+                                   std::string("role ") + config::role_name(caller.role) +
+                                       " may not call " + envelope.header().type));
+  }
+  Request request{caller, envelope};
+  auto result = guarded([&]() -> Result<std::string> { return route->second.handler(request); });
+  if (!result) return encode_error_reply(info_.country, info_.service, &id, result.error());
+  return std::move(result).value();
+}
+
+void ApiServer::on_readable() {
+  for (int budget = 0; budget < 256; ++budget) {
+    std::vector<zmq::message_t> frames;
+    zmq::message_t frame;
+    if (!router_.recv(frame, zmq::recv_flags::dontwait)) return;
+    bool more = frame.more();
+    frames.push_back(std::move(frame));
+    while (more) {
+      zmq::message_t next;
+      (void)router_.recv(next);
+      more = next.more();
+      frames.push_back(std::move(next));
+    }
+    ++requests_;
+    // [routing id][envelope] from a DEALER; REQ clients add an empty delimiter.
+    bool has_delimiter = frames.size() == 3 && frames[1].size() == 0;
+    std::string reply;
+    std::optional<transport::Identity> caller = transport::sender_of(frames.back());
+    if (!caller) {
+      // Only inproc sockets carry no User-Id; nothing from outside gets here.
+      caller = transport::Identity{"local", config::Role::broker};
+    }
+    if (frames.size() != 2 && !has_delimiter) {
+      reply = encode_error_reply(info_.country, info_.service, nullptr,
+                                 fail(ErrorCode::MALFORMED, "a request is one envelope frame"));
+    } else {
+      const auto& body = frames.back();
+      reply = dispatch(*caller, {body.data<uint8_t>(), body.size()});
+    }
+    try {
+      router_.send(frames[0], zmq::send_flags::sndmore);
+      if (has_delimiter) router_.send(zmq::message_t(), zmq::send_flags::sndmore);
+      router_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      // EHOSTUNREACH: the caller left before its answer; nothing else to do for it.
+      spdlog::debug("api: reply not delivered: {}", e.what());
+    }
+  }
+}
+
+}  // namespace gosmart::service

@@ -1,0 +1,71 @@
+#pragma once
+// The `api` ROUTER of a service: authenticates every request by its connection's
+// ZAP User-Id, checks the caller's role, dispatches by envelope type and always
+// answers — with the handler's reply or a structured error. Health is built in.
+#include <zmq.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+
+#include "common/config/config.hpp"
+#include "common/envelope/envelope.hpp"
+#include "common/transport/transport.hpp"
+#include "schemas/platform.capnp.h"
+
+namespace gosmart::service {
+
+struct ServiceInfo {
+  std::string name;     // "registry"
+  std::string version;  // the build's version
+  std::string country;
+  wire::Service service = wire::Service::UNKNOWN;
+};
+
+struct Request {
+  transport::Identity caller;
+  const DecodedEnvelope& envelope;
+};
+
+// Starts a reply to `request` (correlation id = its message id).
+EnvelopeBuilder make_reply(const ServiceInfo& info, const Request& request, std::string_view type);
+
+class ApiServer {
+ public:
+  using Handler = std::function<Result<std::string>(const Request&)>;
+  using HealthFiller = std::function<void(wire::HealthReply::Builder&)>;
+
+  ApiServer(zmq::socket_t& router, ServiceInfo info, EnvelopeLimits limits);
+
+  void handle(const std::string& type, std::set<config::Role> roles, Handler handler);
+  void set_health(HealthFiller filler) { health_ = std::move(filler); }
+
+  // Drains what is readable on the router (bounded per call).
+  void on_readable();
+
+  uint64_t requests() const { return requests_; }
+  uint64_t refused() const { return refused_; }
+
+ private:
+  std::string dispatch(const transport::Identity& caller, std::span<const uint8_t> frame);
+  std::string health_reply(const Request& request);
+
+  struct Route {
+    std::set<config::Role> roles;
+    Handler handler;
+  };
+  zmq::socket_t& router_;
+  ServiceInfo info_;
+  EnvelopeLimits limits_;
+  std::map<std::string, Route, std::less<>> routes_;
+  HealthFiller health_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  uint64_t requests_ = 0;
+  uint64_t refused_ = 0;
+};
+
+const std::set<config::Role>& all_roles();
+
+}  // namespace gosmart::service

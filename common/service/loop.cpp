@@ -1,0 +1,97 @@
+#include "common/service/loop.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <stdexcept>
+#include <system_error>
+
+namespace gosmart::service {
+namespace {
+
+sigset_t termination_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+}  // namespace
+
+void block_termination_signals() {
+  sigset_t set = termination_set();
+  if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) {
+    throw std::system_error(errno, std::generic_category(), "pthread_sigmask");
+  }
+}
+
+Loop::Loop() {
+  block_termination_signals();
+  sigset_t set = termination_set();
+  signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  if (signal_fd_ < 0) throw std::system_error(errno, std::generic_category(), "signalfd");
+}
+
+Loop::~Loop() {
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+void Loop::on_readable(zmq::socket_t& socket, std::function<void()> handler) {
+  watches_.push_back({&socket, std::move(handler)});
+}
+
+void Loop::every(Millis interval, std::function<void()> task) {
+  timers_.push_back({interval, Clock::now() + interval, std::move(task)});
+}
+
+Loop::Millis Loop::until_next_timer(Clock::time_point now) const {
+  Millis wait(1000);
+  for (const auto& timer : timers_) {
+    auto left = std::chrono::duration_cast<Millis>(timer.due - now);
+    if (left < wait) wait = left;
+  }
+  return wait < Millis(0) ? Millis(0) : wait;
+}
+
+void Loop::run_due_timers(Clock::time_point now) {
+  for (auto& timer : timers_) {
+    if (timer.due <= now) {
+      timer.due = now + timer.interval;
+      timer.task();
+    }
+  }
+}
+
+int Loop::run() {
+  std::vector<zmq::pollitem_t> items;
+  items.push_back({nullptr, signal_fd_, ZMQ_POLLIN, 0});
+  for (auto& watch : watches_) items.push_back({watch.socket->handle(), 0, ZMQ_POLLIN, 0});
+
+  while (!stopping_) {
+    auto wait = until_next_timer(Clock::now());
+    try {
+      zmq::poll(items.data(), items.size(), wait);
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      throw;
+    }
+    if (items[0].revents & ZMQ_POLLIN) {
+      signalfd_siginfo info{};
+      if (::read(signal_fd_, &info, sizeof info) == sizeof info) {
+        spdlog::info("signal {} received, shutting down", info.ssi_signo);
+        stopping_ = true;
+        return static_cast<int>(info.ssi_signo);
+      }
+    }
+    for (std::size_t i = 1; i < items.size() && !stopping_; ++i) {
+      if (items[i].revents & ZMQ_POLLIN) watches_[i - 1].handler();
+    }
+    run_due_timers(Clock::now());
+  }
+  return 0;
+}
+
+}  // namespace gosmart::service

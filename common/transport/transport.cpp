@@ -1,0 +1,84 @@
+#include "common/transport/transport.hpp"
+
+#include <stdexcept>
+
+#include "common/core/curve.hpp"
+
+namespace gosmart::transport {
+
+SocketLimits limits_from_config(const config::Limits& limits) {
+  SocketLimits out;
+  out.max_message_bytes = limits.max_message_bytes;
+  out.high_water_mark = limits.high_water_mark;
+  out.heartbeat_ms = limits.heartbeat_ms;
+  return out;
+}
+
+bool is_inproc(const std::string& endpoint) { return endpoint.rfind("inproc://", 0) == 0; }
+
+Transport::Transport(curve::CurveKeyPair keys, Allowlist allowlist, SocketLimits limits)
+    : keys_(std::move(keys)), limits_(limits), context_(1) {
+  if (!curve::is_z85_key(keys_.public_key) || !curve::is_z85_key(keys_.secret_key)) {
+    throw std::invalid_argument("transport: the node's CURVE keys are not Z85 keys");
+  }
+  zap_ = std::make_unique<ZapAuthenticator>(context_, std::move(allowlist));
+}
+
+Transport::~Transport() {
+  zap_.reset();
+  context_.shutdown();
+}
+
+void Transport::apply_common(zmq::socket_t& socket, zmq::socket_type type) const {
+  socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(limits_.max_message_bytes));
+  socket.set(zmq::sockopt::sndhwm, limits_.high_water_mark);
+  socket.set(zmq::sockopt::rcvhwm, limits_.high_water_mark);
+  socket.set(zmq::sockopt::linger, limits_.linger_ms);
+  socket.set(zmq::sockopt::handshake_ivl, limits_.handshake_ms);
+  socket.set(zmq::sockopt::reconnect_ivl, limits_.reconnect_ms);
+  socket.set(zmq::sockopt::reconnect_ivl_max, limits_.reconnect_max_ms);
+  socket.set(zmq::sockopt::heartbeat_ivl, limits_.heartbeat_ms);
+  socket.set(zmq::sockopt::heartbeat_timeout, limits_.heartbeat_ms * 3);
+  socket.set(zmq::sockopt::heartbeat_ttl, limits_.heartbeat_ms * 3);
+  if (type == zmq::socket_type::router) socket.set(zmq::sockopt::router_mandatory, true);
+}
+
+zmq::socket_t Transport::bind(zmq::socket_type type, const std::string& endpoint) {
+  zmq::socket_t socket(context_, type);
+  apply_common(socket, type);
+  if (!is_inproc(endpoint)) {
+    if (!zap_ || !zap_->running()) {
+      throw std::logic_error("transport: refusing to bind " + endpoint +
+                             " without a running ZAP handler");
+    }
+    socket.set(zmq::sockopt::zap_domain, "gosmart");
+    socket.set(zmq::sockopt::curve_server, true);
+    socket.set(zmq::sockopt::curve_secretkey, keys_.secret_key);
+  }
+  socket.bind(endpoint);
+  return socket;
+}
+
+zmq::socket_t Transport::connect(zmq::socket_type type, const std::string& endpoint,
+                                 const std::string& server_key) {
+  zmq::socket_t socket(context_, type);
+  apply_common(socket, type);
+  if (!is_inproc(endpoint)) {
+    if (!curve::is_z85_key(server_key)) {
+      throw std::invalid_argument("transport: no valid server key for " + endpoint);
+    }
+    socket.set(zmq::sockopt::curve_serverkey, server_key);
+    socket.set(zmq::sockopt::curve_publickey, keys_.public_key);
+    socket.set(zmq::sockopt::curve_secretkey, keys_.secret_key);
+  }
+  socket.connect(endpoint);
+  return socket;
+}
+
+std::optional<Identity> sender_of(zmq::message_t& frame) {
+  const char* user_id = frame.gets("User-Id");
+  if (!user_id) return std::nullopt;
+  return Identity::from_user_id(user_id);
+}
+
+}  // namespace gosmart::transport

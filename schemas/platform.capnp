@@ -1,0 +1,61 @@
+# Messages of the common platform: liveness, catch-up and health.
+@0x886d1d28bebc30eb;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("gosmart::wire");
+
+# type "platform.heartbeat", on PUB when idle: lets a subscriber notice that it
+# missed events (lastSeq above its cursor) even when nothing new is published.
+struct Heartbeat {
+  intervalMs @0 :UInt32;       # how often the writer sends one
+  heads @1 :List(OriginCursor);  # highest committed seq of every origin it publishes
+}
+
+# type "platform.catchup.request", DEALER -> writer's sync ROUTER.
+struct CatchupRequest {
+  origin @0 :Text;             # whose events (the writer may relay several origins)
+  afterSeq @1 :UInt64;         # send events with seq > afterSeq
+  maxEvents @2 :UInt32;        # page size asked for; the writer may send fewer
+}
+
+# type "platform.catchup.page", the reply.
+struct CatchupPage {
+  origin @0 :Text;
+  afterSeq @1 :UInt64;         # echo of the request
+  writerLastSeq @2 :UInt64;    # the writer's head when the page was cut
+  events @3 :List(Data);       # encoded Envelopes, consecutive seqs from afterSeq+1
+}
+
+# type "platform.health.request" on any api socket; empty.
+struct HealthRequest {}
+
+struct Metric {
+  name @0 :Text;               # e.g. "registry.organisations"
+  value @1 :Float64;
+}
+
+struct OriginCursor {
+  origin @0 :Text;
+  lastSeq @1 :UInt64;
+}
+
+struct PeerStatus {
+  name @0 :Text;               # a country code for peer nodes
+  state @1 :State;
+  lastSeenMsAgo @2 :UInt64;
+  lagEvents @3 :UInt64;
+  enum State { unknown @0; alive @1; evasive @2; expired @3; }
+}
+
+# type "platform.health.reply".
+struct HealthReply {
+  service @0 :Text;
+  version @1 :Text;
+  country @2 :Text;
+  uptimeS @3 :UInt64;
+  healthy @4 :Bool;
+  lastSeqWritten @5 :UInt64;
+  applied @6 :List(OriginCursor);
+  peers @7 :List(PeerStatus);
+  metrics @8 :List(Metric);
+}
