@@ -136,6 +136,7 @@ bool Subscriber::commit(PendingBatch& pending) {
   for (const auto& [origin, seq] : pending.cursors) {
     pending.batch.Put(cursor_cf_, origin, store::keys::u64(seq));
   }
+  applier_.prepare_commit(pending.batch);
   auto status = store_.commit(pending.batch);
   if (!status) {
     spdlog::error("replication: commit failed, will catch up again: {}",

@@ -32,6 +32,9 @@ class Applier {
   // Adds the event's effect to `batch`. A Failure rejects the event: it is logged,
   // counted and passed over, since a poison event must not stall the stream.
   virtual Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) = 0;
+  // Called once before a batch is committed: room for per-batch state (counters,
+  // digests) that would be wasteful to rewrite for every event.
+  virtual void prepare_commit(rocksdb::WriteBatch& /*batch*/) {}
   virtual void committed() {}  // the batch of the last apply() calls is durable
   virtual void aborted() {}    // it is not
 };

@@ -1,1 +1,227 @@
-int main(){}
+// Wires the replication primitive to sockets and storage as a writer or a reader
+// process (see README.md). Exit codes: 0 clean stop, 1 bad usage/config, 2 runtime error.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "common/replication/event_log.hpp"
+#include "common/replication/publisher.hpp"
+#include "common/replication/subscriber.hpp"
+#include "common/service/api_server.hpp"
+#include "common/service/loop.hpp"
+#include "common/service/node_setup.hpp"
+#include "schemas/probe.capnp.h"
+#include "tools/replication-probe/probe_state.hpp"
+
+using namespace gosmart;
+
+namespace {
+
+struct WriterArgs {
+  uint64_t events = 100000;
+  std::size_t batch = 256;
+  int interval_ms = 1;
+  std::size_t body_bytes = 200;
+};
+
+void write_summary(const std::string& file, const nlohmann::json& summary) {
+  if (file.empty()) return;
+  std::ofstream out(file + ".tmp");
+  out << summary.dump(2) << "\n";
+  out.close();
+  std::filesystem::rename(file + ".tmp", file);
+}
+
+std::unique_ptr<store::Store> open_store(const service::NodeSetup& setup,
+                                         std::vector<std::string> families) {
+  families.push_back(probe::kProbeColumnFamily);
+  return store::Store::open(setup.service.data_dir, families);
+}
+
+void add_metric(capnp::List<wire::Metric>::Builder list, unsigned i, const char* name, double v) {
+  list[i].setName(name);
+  list[i].setValue(v);
+}
+
+int run_writer(const std::string& config_file, const WriterArgs& args,
+               const std::string& summary_file) {
+  auto setup = service::set_up_node(config_file, "registry", "probe-writer");
+  auto store = open_store(setup, replication::event_log_column_families());
+  replication::EventLog log(*store, setup.node.country, wire::Service::TOOL);
+  probe::ProbeState state(*store);
+  const auto& endpoints = setup.service.endpoints;
+  auto pub = setup.transport->bind(zmq::socket_type::pub, endpoints.events);
+  auto sync = setup.transport->bind(zmq::socket_type::router, endpoints.sync);
+  auto api = setup.transport->bind(zmq::socket_type::router, endpoints.api);
+
+  replication::Publisher publisher(pub, log, wire::Service::TOOL, setup.node.limits.heartbeat_ms);
+  replication::CatchupServer catchup(sync, log, wire::Service::TOOL, setup.limits,
+                                     setup.node.limits.catchup_page_events);
+  service::ApiServer server(api, {"probe-writer", service::version(), setup.node.country,
+                                  wire::Service::TOOL}, setup.limits);
+  server.set_health([&](wire::HealthReply::Builder& health) {
+    health.setLastSeqWritten(log.head(setup.node.country));
+    auto metrics = health.initMetrics(3);
+    add_metric(metrics, 0, "probe.published", static_cast<double>(publisher.published()));
+    add_metric(metrics, 1, "probe.pub_dropped", static_cast<double>(publisher.dropped()));
+    add_metric(metrics, 2, "probe.pages_served", static_cast<double>(catchup.pages_served()));
+  });
+
+  service::Loop loop;
+  loop.on_readable(sync, [&] { catchup.on_readable(); });
+  loop.on_readable(api, [&] { server.on_readable(); });
+  loop.every(std::chrono::milliseconds(setup.node.limits.heartbeat_ms),
+             [&] { publisher.heartbeat(); });
+  loop.every(std::chrono::milliseconds(args.interval_ms), [&] {
+    uint64_t head = log.head(setup.node.country);
+    if (head >= args.events) return;
+    rocksdb::WriteBatch batch;
+    std::vector<replication::StagedEvent> staged;
+    uint64_t count = std::min<uint64_t>(args.batch, args.events - head);
+    for (uint64_t i = 0; i < count; ++i) {
+      uint64_t seq = head + 1 + i;
+      std::string body = probe::probe_body(seq, args.body_bytes);
+      staged.push_back(log.append<wire::ProbeEvent>(batch, "probe.event", [&](auto event) {
+        event.setIndex(seq);
+        event.setBody(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(body.data()),
+                                          body.size()));
+      }));
+      state.stage(setup.node.country, seq, body);
+    }
+    state.write(batch);
+    auto committed = store->commit(batch);
+    if (!committed) {
+      spdlog::error("writer: commit failed: {}", describe(committed.error()));
+      log.aborted();
+      state.aborted();
+      return;
+    }
+    log.committed();
+    state.committed();
+    for (const auto& event : staged) publisher.publish(event);
+  });
+  spdlog::info("writer {} up: {} events to write, {} already in the log", setup.node.country,
+               args.events, log.head(setup.node.country));
+  loop.run();
+  write_summary(summary_file, {{"count", state.chain().count},
+                               {"digest", state.chain().digest_hex()},
+                               {"head", log.head(setup.node.country)},
+                               {"published", publisher.published()},
+                               {"pub_dropped", publisher.dropped()},
+                               {"pages_served", catchup.pages_served()}});
+  return 0;
+}
+
+int run_reader(const std::string& config_file, const std::string& from,
+               const std::string& summary_file) {
+  auto setup = service::set_up_node(config_file, "registry", "probe-reader");
+  const config::Peer* writer = setup.node.peer(from);
+  if (!writer) throw config::ConfigError("config: peers: no peer " + from + " to read from");
+  auto store = open_store(setup, {"cursors"});
+  probe::ProbeState state(*store);
+  probe::ProbeApplier applier(state);
+
+  auto events = setup.transport->connect(zmq::socket_type::sub, writer->registry.events,
+                                         writer->public_key);
+  auto sync = setup.transport->connect(zmq::socket_type::dealer, writer->registry.sync,
+                                       writer->public_key);
+  auto api = setup.transport->bind(zmq::socket_type::router, setup.service.endpoints.api);
+
+  replication::SubscriberOptions options;
+  options.origins = {from};
+  options.topics = {"probe."};
+  options.page_events = static_cast<std::size_t>(setup.node.limits.catchup_page_events);
+  options.limits = setup.limits;
+  options.evasive_after = std::chrono::milliseconds(setup.node.limits.peer_evasive_ms);
+  options.expired_after = std::chrono::milliseconds(setup.node.limits.peer_expired_ms);
+  replication::Subscriber subscriber(*store, events, sync, applier, options);
+
+  service::ApiServer server(api, {"probe-reader", service::version(), setup.node.country,
+                                  wire::Service::TOOL}, setup.limits);
+  server.set_health([&](wire::HealthReply::Builder& health) {
+    auto applied = health.initApplied(1);
+    applied[0].setOrigin(from);
+    applied[0].setLastSeq(subscriber.cursor(from));
+    auto peers = health.initPeers(1);
+    peers[0].setName(from);
+    peers[0].setState(static_cast<wire::PeerStatus::State>(subscriber.writer_state()));
+    auto silent = subscriber.writer_silent_for().count();
+    peers[0].setLastSeenMsAgo(silent < 0 ? 0 : static_cast<uint64_t>(silent));
+    uint64_t head = subscriber.writer_head(from);
+    uint64_t cursor = subscriber.cursor(from);
+    peers[0].setLagEvents(head > cursor ? head - cursor : 0);
+    const auto& stats = subscriber.stats();
+    auto metrics = health.initMetrics(6);
+    add_metric(metrics, 0, "probe.count", static_cast<double>(state.chain().count));
+    add_metric(metrics, 1, "replication.applied_live", static_cast<double>(stats.applied_live));
+    add_metric(metrics, 2, "replication.applied_catchup",
+               static_cast<double>(stats.applied_catchup));
+    add_metric(metrics, 3, "replication.gaps", static_cast<double>(stats.gaps));
+    add_metric(metrics, 4, "replication.duplicates", static_cast<double>(stats.duplicates));
+    add_metric(metrics, 5, "replication.pages", static_cast<double>(stats.pages));
+  });
+
+  service::Loop loop;
+  loop.on_readable(events, [&] { subscriber.on_events_readable(); });
+  loop.on_readable(sync, [&] { subscriber.on_sync_readable(); });
+  loop.on_readable(api, [&] { server.on_readable(); });
+  loop.every(std::chrono::milliseconds(100), [&] { subscriber.tick(); });
+  subscriber.start();
+  spdlog::info("reader {} up: reading {} from seq {}", setup.node.country, from,
+               subscriber.cursor(from));
+  loop.run();
+  const auto& stats = subscriber.stats();
+  write_summary(summary_file, {{"count", state.chain().count},
+                               {"digest", state.chain().digest_hex()},
+                               {"cursor", subscriber.cursor(from)},
+                               {"applied_live", stats.applied_live},
+                               {"applied_catchup", stats.applied_catchup},
+                               {"gaps", stats.gaps},
+                               {"duplicates", stats.duplicates},
+                               {"rejected", stats.rejected},
+                               {"pages", stats.pages}});
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"GoSmart replication probe: a durable writer and an exactly-once reader"};
+  app.require_subcommand(1);
+  std::string config_file;
+  std::string summary_file;
+  WriterArgs writer_args;
+  std::string from;
+
+  auto* writer = app.add_subcommand("writer", "append probe events and serve them");
+  writer->add_option("--config", config_file, "node config (TOML)")->required();
+  writer->add_option("--events", writer_args.events, "events to append in all");
+  writer->add_option("--batch", writer_args.batch, "events per synced batch")
+      ->check(CLI::Range(1, 100000));
+  writer->add_option("--interval-ms", writer_args.interval_ms, "pause between batches")
+      ->check(CLI::Range(1, 60000));
+  writer->add_option("--body-bytes", writer_args.body_bytes, "payload size")
+      ->check(CLI::Range(0, 65536));
+  writer->add_option("--summary", summary_file, "write a JSON summary here on exit");
+
+  auto* reader = app.add_subcommand("reader", "apply a peer's probe events exactly once");
+  reader->add_option("--config", config_file, "node config (TOML)")->required();
+  reader->add_option("--from", from, "the peer country to read")->required();
+  reader->add_option("--summary", summary_file, "write a JSON summary here on exit");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (writer->parsed()) return run_writer(config_file, writer_args, summary_file);
+    return run_reader(config_file, from, summary_file);
+  } catch (const config::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    std::cerr << "gosmart-replication-probe: " << e.what() << "\n";
+    return 2;
+  }
+}

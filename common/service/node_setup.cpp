@@ -1,0 +1,25 @@
+#include "common/service/node_setup.hpp"
+
+#include "common/logging/logging.hpp"
+#include "common/service/loop.hpp"
+
+namespace gosmart::service {
+
+std::string version() { return GOSMART_VERSION; }
+
+NodeSetup set_up_node(const std::string& config_file, const std::string& service_name,
+                      const std::string& log_name) {
+  block_termination_signals();
+  NodeSetup setup;
+  setup.node = config::load_config(config_file);
+  setup.service = setup.node.service(service_name);
+  logging::init(log_name, setup.service.log_level, logging::parse_format(setup.node.log_format));
+  setup.limits.max_bytes = setup.node.limits.max_message_bytes;
+  setup.transport = std::make_unique<transport::Transport>(
+      curve::CurveKeyPair{setup.node.public_key, setup.node.secret_key},
+      transport::Allowlist::from_config(setup.node),
+      transport::limits_from_config(setup.node.limits));
+  return setup;
+}
+
+}  // namespace gosmart::service

@@ -1,0 +1,114 @@
+#include "tests/support/nodes.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "schemas/platform.capnp.h"
+#include "tests/support/process.hpp"
+
+namespace gosmart::testing {
+
+KeyFiles write_keypair(const std::filesystem::path& dir, const std::string& name) {
+  std::filesystem::create_directories(dir);
+  KeyFiles files{curve::generate_keypair(), dir / (name + ".secret")};
+  {
+    std::ofstream out(files.secret_file);
+    out << files.keys.secret_key << "\n";
+  }
+  ::chmod(files.secret_file.c_str(), 0600);
+  return files;
+}
+
+TestClient make_client(const std::string& name, config::Role role) {
+  return {name, role, curve::generate_keypair()};
+}
+
+TestNode make_node(const std::filesystem::path& root, const std::string& country) {
+  TestNode node;
+  node.country = country;
+  node.dir = root / country;
+  node.keys = write_keypair(node.dir, "node");
+  node.registry.api = tcp_endpoint(free_port());
+  node.registry.events = tcp_endpoint(free_port());
+  node.registry.sync = tcp_endpoint(free_port());
+  node.config_file = node.dir / "node.toml";
+  return node;
+}
+
+void write_config(const TestNode& node, const std::vector<const TestNode*>& peers,
+                  const std::vector<TestClient>& clients, const std::string& extra_toml) {
+  std::ofstream out(node.config_file);
+  out << "[node]\ncountry = \"" << node.country << "\"\ndata_dir = \"data\"\n"
+      << "log_level = \"info\"\n\n"
+      << "[keys]\npublic = \"" << node.keys.keys.public_key << "\"\nsecret_file = \""
+      << node.keys.secret_file.filename().string() << "\"\n\n"
+      << "[services.registry]\napi = \"" << node.registry.api << "\"\nevents = \""
+      << node.registry.events << "\"\nsync = \"" << node.registry.sync << "\"\n\n";
+  for (const auto* peer : peers) {
+    out << "[[peers]]\ncountry = \"" << peer->country << "\"\npublic_key = \""
+        << peer->keys.keys.public_key << "\"\nregistry_api = \"" << peer->registry.api
+        << "\"\nregistry_events = \"" << peer->registry.events << "\"\nregistry_sync = \""
+        << peer->registry.sync << "\"\n\n";
+  }
+  for (const auto& client : clients) {
+    out << "[[clients]]\nname = \"" << client.name << "\"\nrole = \""
+        << config::role_name(client.role) << "\"\npublic_key = \"" << client.keys.public_key
+        << "\"\n\n";
+  }
+  out << extra_toml;
+}
+
+double HealthSnapshot::metric(const std::string& name) const {
+  auto it = metrics.find(name);
+  return it == metrics.end() ? -1 : it->second;
+}
+
+ApiClient::ApiClient(curve::CurveKeyPair keys) : transport_(std::move(keys), {}) {}
+
+std::vector<std::string> ApiClient::exchange(const std::string& endpoint,
+                                             const std::string& server_key,
+                                             const std::vector<std::string>& frames,
+                                             std::chrono::milliseconds timeout) {
+  auto socket = transport_.connect(zmq::socket_type::dealer, endpoint, server_key);
+  socket.set(zmq::sockopt::linger, 0);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+    socket.send(zmq::buffer(frames[i]), flags);
+  }
+  zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, timeout);
+  std::vector<std::string> reply;
+  if (!(item.revents & ZMQ_POLLIN)) return reply;
+  zmq::message_t frame;
+  do {
+    (void)socket.recv(frame);
+    reply.push_back(frame.to_string());
+  } while (frame.more());
+  return reply;
+}
+
+std::string health_request() {
+  EnvelopeBuilder builder("PL", wire::Service::CTL, "platform.health.request");
+  builder.init_payload<wire::HealthRequest>();
+  return builder.encode();
+}
+
+std::optional<HealthSnapshot> ApiClient::health(const std::string& endpoint,
+                                                const std::string& server_key,
+                                                std::chrono::milliseconds timeout) {
+  auto reply = exchange(endpoint, server_key, {health_request()}, timeout);
+  if (reply.size() != 1) return std::nullopt;
+  auto decoded = decode_envelope(
+      {reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
+  if (!decoded || decoded.value().header().type != "platform.health.reply") return std::nullopt;
+  auto health = decoded.value().payload<wire::HealthReply>();
+  HealthSnapshot snapshot;
+  snapshot.service = health.getService();
+  snapshot.last_seq_written = health.getLastSeqWritten();
+  for (auto cursor : health.getApplied()) snapshot.applied[cursor.getOrigin()] = cursor.getLastSeq();
+  for (auto metric : health.getMetrics()) snapshot.metrics[metric.getName()] = metric.getValue();
+  return snapshot;
+}
+
+}  // namespace gosmart::testing

@@ -1,0 +1,69 @@
+#pragma once
+// Test nodes on loopback: keys, free ports and a node.toml per node, and a client
+// that talks to a service's api socket as any CURVE client would.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/config/config.hpp"
+#include "common/core/curve.hpp"
+#include "common/envelope/envelope.hpp"
+#include "common/transport/transport.hpp"
+
+namespace gosmart::testing {
+
+struct KeyFiles {
+  curve::CurveKeyPair keys;
+  std::filesystem::path secret_file;
+};
+
+// A fresh keypair; the secret written to DIR/NAME.secret with mode 0600.
+KeyFiles write_keypair(const std::filesystem::path& dir, const std::string& name);
+
+struct TestClient {
+  std::string name;
+  config::Role role;
+  curve::CurveKeyPair keys;
+};
+
+struct TestNode {
+  std::string country;
+  std::filesystem::path dir;
+  KeyFiles keys;
+  config::Endpoints registry;  // fresh free ports
+  std::filesystem::path config_file;
+};
+
+TestNode make_node(const std::filesystem::path& root, const std::string& country);
+void write_config(const TestNode& node, const std::vector<const TestNode*>& peers,
+                  const std::vector<TestClient>& clients, const std::string& extra_toml = {});
+TestClient make_client(const std::string& name, config::Role role);
+
+struct HealthSnapshot {
+  std::string service;
+  uint64_t last_seq_written = 0;
+  std::map<std::string, uint64_t> applied;
+  std::map<std::string, double> metrics;
+  double metric(const std::string& name) const;
+};
+
+class ApiClient {
+ public:
+  explicit ApiClient(curve::CurveKeyPair keys);
+  // Sends these frames on a fresh DEALER; the reply's frames, or none on timeout.
+  std::vector<std::string> exchange(const std::string& endpoint, const std::string& server_key,
+                                    const std::vector<std::string>& frames,
+                                    std::chrono::milliseconds timeout);
+  std::optional<HealthSnapshot> health(const std::string& endpoint, const std::string& server_key,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(2));
+
+ private:
+  transport::Transport transport_;
+};
+
+std::string health_request();  // an encoded platform.health.request
+
+}  // namespace gosmart::testing

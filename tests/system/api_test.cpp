@@ -1,0 +1,81 @@
+// The api socket in one process over tcp+CURVE: roles come from the ZAP User-Id
+// of the caller's key, never from anything the caller writes.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "common/service/api_server.hpp"
+#include "tests/support/nodes.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+using namespace std::chrono_literals;
+
+TEST_CASE("each role may call only what it is allowed", "[system][api]") {
+  auto server_keys = curve::generate_keypair();
+  auto broker = testing::make_client("alice", config::Role::broker);
+  auto monitor = testing::make_client("watcher", config::Role::monitor);
+  transport::Allowlist allow;
+  allow.allow(broker.keys.public_key, {broker.name, broker.role});
+  allow.allow(monitor.keys.public_key, {monitor.name, monitor.role});
+  transport::Transport server_transport(server_keys, allow);
+  std::string endpoint = testing::tcp_endpoint(testing::free_port());
+
+  std::atomic<bool> stop{false};
+  std::atomic<bool> ready{false};
+  std::string seen_caller;
+  std::thread server_thread([&] {
+    auto router = server_transport.bind(zmq::socket_type::router, endpoint);
+    service::ServiceInfo info{"test", "0", "PL", wire::Service::REGISTRY};
+    service::ApiServer server(router, info, {});
+    server.handle("test.publish", {config::Role::broker},
+                  [&](const service::Request& request) -> Result<std::string> {
+                    seen_caller = request.caller.user_id();
+                    return service::make_reply(info, request, "test.published").encode();
+                  });
+    ready = true;
+    while (!stop) {
+      zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, 20ms);
+      if (item.revents & ZMQ_POLLIN) server.on_readable();
+    }
+  });
+  while (!ready) std::this_thread::sleep_for(5ms);
+
+  auto call = [&](const testing::TestClient& who, const std::string& type) {
+    testing::ApiClient client(who.keys);
+    EnvelopeBuilder request("PL", wire::Service::CTL, type);
+    auto reply = client.exchange(endpoint, server_keys.public_key, {request.encode()}, 3s);
+    REQUIRE(reply.size() == 1);
+    auto decoded = decode_envelope(
+        {reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
+    REQUIRE(decoded.ok());
+    REQUIRE(decoded.value().header().correlation_id.has_value());
+    return std::move(decoded).value();
+  };
+
+  auto refused = call(monitor, "test.publish");
+  CHECK(refused.header().type == "error");
+  CHECK(refused.payload<wire::Error>().getCode() == wire::ErrorCode::NOT_AUTHORISED);
+  CHECK(seen_caller.empty());
+
+  auto allowed = call(broker, "test.publish");
+  CHECK(allowed.header().type == "test.published");
+  CHECK(seen_caller == "broker:alice");
+
+  auto health = call(monitor, "platform.health.request");
+  CHECK(health.header().type == "platform.health.reply");
+  CHECK(std::string(health.payload<wire::HealthReply>().getService()) == "test");
+
+  stop = true;
+  server_thread.join();
+}
+
+TEST_CASE("no server socket is made without a running ZAP handler", "[system][api]") {
+  zmq::context_t context;
+  // Another handler already holds the ZAP endpoint in this context: ours cannot bind.
+  zmq::socket_t squatter(context, zmq::socket_type::rep);
+  squatter.bind("inproc://zeromq.zap.01");
+  CHECK_THROWS(transport::ZapAuthenticator(context, transport::Allowlist()));
+}

@@ -1,0 +1,20 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "tests/support/nodes.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+using namespace std::chrono_literals;
+
+TEST_CASE("a bad config stops the process with the key named", "[system][config]") {
+  testing::TempDir dir;
+  auto node = testing::make_node(dir.path(), "PL");
+  testing::write_config(node, {}, {}, "[limits]\nheartbeat_msec = 10\n");
+  testing::Process probe({testing::binary("gosmart-replication-probe").string(), "writer",
+                          "--config", node.config_file.string()},
+                         dir.path() / "probe.log");
+  CHECK(probe.wait(10s) == 1);
+  CHECK(probe.log().find("limits.heartbeat_msec: unknown key") != std::string::npos);
+}

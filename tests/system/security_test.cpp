@@ -1,0 +1,116 @@
+// A live probe writer is attacked as an outsider would: keys not on its
+// allowlist, plaintext, junk, truncated and oversized envelopes. It must refuse
+// each and keep serving the clients it knows.
+#include <catch2/catch.hpp>
+
+#include "schemas/platform.capnp.h"
+#include "tests/support/nodes.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct LiveWriter {
+  testing::TempDir dir;
+  testing::TestClient operator_ = testing::make_client("ops", config::Role::broker);
+  testing::TestNode node = testing::make_node(dir.path(), "PL");
+  std::unique_ptr<testing::Process> process;
+
+  LiveWriter() {
+    testing::write_config(node, {}, {operator_}, "[limits]\nmax_message_bytes = 65536\n");
+    process = std::make_unique<testing::Process>(
+        std::vector<std::string>{testing::binary("gosmart-replication-probe").string(), "writer",
+                                 "--config", node.config_file.string(), "--events", "10"},
+        dir.path() / "writer.log");
+    testing::ApiClient client(operator_.keys);
+    REQUIRE(testing::eventually(
+        [&] { return client.health(node.registry.api, node.keys.keys.public_key, 500ms).has_value(); },
+        10s));
+  }
+
+  bool still_serving() {
+    testing::ApiClient client(operator_.keys);
+    return client.health(node.registry.api, node.keys.keys.public_key, 2s).has_value() &&
+           process->running();
+  }
+
+  wire::ErrorCode error_code_of(const std::vector<std::string>& reply) {
+    REQUIRE(reply.size() == 1);
+    auto decoded = decode_envelope(
+        {reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
+    REQUIRE(decoded.ok());
+    REQUIRE(decoded.value().header().type == "error");
+    return decoded.value().payload<wire::Error>().getCode();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a key not on the allowlist gets nothing", "[system][security]") {
+  LiveWriter w;
+  testing::ApiClient stranger(curve::generate_keypair());
+  CHECK_FALSE(stranger.health(w.node.registry.api, w.node.keys.keys.public_key, 1500ms));
+  // Nor does the stranger get events or catch-up pages.
+  CHECK(stranger.exchange(w.node.registry.sync, w.node.keys.keys.public_key,
+                          {testing::health_request()}, 1000ms)
+            .empty());
+  CHECK(w.still_serving());
+  CHECK(w.process->log().find("refused CURVE client") != std::string::npos);
+}
+
+TEST_CASE("a plaintext client gets nothing", "[system][security]") {
+  LiveWriter w;
+  zmq::context_t context;
+  zmq::socket_t plain(context, zmq::socket_type::dealer);
+  plain.set(zmq::sockopt::linger, 0);
+  plain.connect(w.node.registry.api);
+  plain.send(zmq::buffer(testing::health_request()), zmq::send_flags::none);
+  zmq::pollitem_t item{plain.handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, 1500ms);
+  CHECK_FALSE(item.revents & ZMQ_POLLIN);
+  CHECK(w.still_serving());
+}
+
+TEST_CASE("junk, truncated and oversized envelopes are refused and the service goes on",
+          "[system][security]") {
+  LiveWriter w;
+  testing::ApiClient client(w.operator_.keys);
+  const auto& api = w.node.registry.api;
+  const auto& key = w.node.keys.keys.public_key;
+
+  SECTION("random bytes") {
+    std::string junk(256, '\0');
+    for (std::size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>(i * 37 + 11);
+    CHECK(w.error_code_of(client.exchange(api, key, {junk}, 2s)) == wire::ErrorCode::MALFORMED);
+  }
+  SECTION("truncated envelope") {
+    auto request = testing::health_request();
+    auto reply = client.exchange(api, key, {request.substr(0, request.size() - 8)}, 2s);
+    CHECK(w.error_code_of(reply) == wire::ErrorCode::MALFORMED);
+  }
+  SECTION("empty frame") {
+    CHECK(w.error_code_of(client.exchange(api, key, {std::string()}, 2s)) ==
+          wire::ErrorCode::MALFORMED);
+  }
+  SECTION("two frames") {
+    auto request = testing::health_request();
+    CHECK(w.error_code_of(client.exchange(api, key, {request, request}, 2s)) ==
+          wire::ErrorCode::MALFORMED);
+  }
+  SECTION("unknown request type") {
+    EnvelopeBuilder builder("PL", wire::Service::CTL, "registry.delete.everything");
+    CHECK(w.error_code_of(client.exchange(api, key, {builder.encode()}, 2s)) ==
+          wire::ErrorCode::UNKNOWN_TYPE);
+  }
+  SECTION("oversized: the connection is dropped before the service reads it") {
+    std::string huge(200 * 1024, 'x');
+    CHECK(client.exchange(api, key, {huge}, 1500ms).empty());
+  }
+  SECTION("junk on the sync socket") {
+    auto reply = client.exchange(w.node.registry.sync, key, {std::string(24, '\x01')}, 2s);
+    CHECK(w.error_code_of(reply) == wire::ErrorCode::MALFORMED);
+  }
+  CHECK(w.still_serving());
+}

@@ -1,0 +1,143 @@
+// The replication primitive in one process over inproc sockets: the writer's log,
+// PUB and catch-up server against a Subscriber, with events deliberately not
+// published to make gaps, duplicates re-sent, and a tail only a heartbeat reveals.
+#include <catch2/catch.hpp>
+
+#include "common/replication/event_log.hpp"
+#include "common/replication/publisher.hpp"
+#include "common/replication/subscriber.hpp"
+#include "schemas/probe.capnp.h"
+#include "tests/support/process.hpp"
+#include "tools/replication-probe/probe_state.hpp"
+
+using namespace gosmart;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Harness {
+  testing::TempDir dir;
+  zmq::context_t context{1};
+  std::unique_ptr<store::Store> writer_db =
+      store::Store::open(dir.path() / "w", replication::event_log_column_families());
+  std::unique_ptr<store::Store> reader_db =
+      store::Store::open(dir.path() / "r", {"cursors", probe::kProbeColumnFamily});
+  replication::EventLog log{*writer_db, "PL", wire::Service::TOOL};
+  zmq::socket_t pub{context, zmq::socket_type::pub};
+  zmq::socket_t router{context, zmq::socket_type::router};
+  zmq::socket_t sub{context, zmq::socket_type::sub};
+  zmq::socket_t dealer{context, zmq::socket_type::dealer};
+  replication::Publisher publisher{pub, log, wire::Service::TOOL, 100};
+  replication::CatchupServer server{router, log, wire::Service::TOOL, {}, 7};
+  probe::ProbeState state{*reader_db};
+  probe::ProbeApplier applier{state};
+  probe::Chain expected;
+  std::unique_ptr<replication::Subscriber> subscriber;
+
+  Harness() {
+    pub.bind("inproc://events");
+    router.bind("inproc://sync");
+    sub.connect("inproc://events");
+    dealer.connect("inproc://sync");
+    replication::SubscriberOptions options;
+    options.origins = {"PL"};
+    options.page_events = 7;  // small pages: several round trips
+    options.request_timeout = 200ms;
+    subscriber = std::make_unique<replication::Subscriber>(*reader_db, sub, dealer, applier,
+                                                           options);
+    subscriber->start();
+  }
+
+  // Appends n events; publishes those `publish` says yes to.
+  void write(int n, const std::function<bool(uint64_t)>& publish) {
+    rocksdb::WriteBatch batch;
+    std::vector<replication::StagedEvent> staged;
+    for (int i = 0; i < n; ++i) {
+      uint64_t seq = log.head("PL") + staged.size() + 1;
+      std::string body = probe::probe_body(seq, 16);
+      staged.push_back(log.append<wire::ProbeEvent>(batch, "probe.event", [&](auto e) {
+        e.setIndex(seq);
+        e.setBody(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
+      }));
+      expected.add("PL", seq, body);
+    }
+    REQUIRE(writer_db->commit(batch).ok());
+    log.committed();
+    for (const auto& e : staged) {
+      if (publish(e.seq)) publisher.publish(e);
+    }
+  }
+
+  void pump(std::chrono::milliseconds for_how_long) {
+    auto end = std::chrono::steady_clock::now() + for_how_long;
+    while (std::chrono::steady_clock::now() < end) {
+      zmq::pollitem_t items[] = {{sub.handle(), 0, ZMQ_POLLIN, 0},
+                                 {dealer.handle(), 0, ZMQ_POLLIN, 0},
+                                 {router.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, 3, 10ms);
+      if (items[0].revents & ZMQ_POLLIN) subscriber->on_events_readable();
+      if (items[1].revents & ZMQ_POLLIN) subscriber->on_sync_readable();
+      if (items[2].revents & ZMQ_POLLIN) server.on_readable();
+      subscriber->tick();
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("gaps are caught up in pages and every event is applied once, in order",
+          "[system][subscriber]") {
+  Harness h;
+  h.pump(50ms);  // let the SUB connect before anything is published
+  h.write(40, [](uint64_t seq) { return seq < 5 || seq > 30; });  // 5..30 "dropped"
+  h.pump(300ms);
+  CHECK(h.subscriber->cursor("PL") == 40);
+  CHECK(h.subscriber->stats().gaps > 0);
+  CHECK(h.subscriber->stats().applied_catchup >= 26);
+  CHECK(h.subscriber->stats().pages >= 4);  // 26 events in pages of 7
+
+  // Re-publishing old events changes nothing: they are duplicates.
+  h.write(0, [](uint64_t) { return true; });
+  auto page = h.log.read_after("PL", 0, 40, 1 << 20).value();
+  for (const auto& bytes : page.events) {
+    h.pub.send(zmq::buffer(std::string("probe.event")), zmq::send_flags::sndmore);
+    h.pub.send(zmq::buffer(bytes));
+  }
+  h.pump(100ms);
+  CHECK(h.subscriber->stats().duplicates >= 40);
+  CHECK(h.state.chain().count == 40);
+  CHECK(h.state.chain().digest_hex() == h.expected.digest_hex());
+}
+
+TEST_CASE("a heartbeat reveals a tail that was never published", "[system][subscriber]") {
+  Harness h;
+  h.pump(50ms);
+  h.write(12, [](uint64_t) { return false; });
+  h.pump(50ms);
+  // start() asked once already; what remains is noticed from the heartbeat.
+  h.write(3, [](uint64_t) { return false; });
+  h.publisher.heartbeat();
+  h.pump(300ms);
+  CHECK(h.subscriber->cursor("PL") == 15);
+  CHECK(h.subscriber->writer_head("PL") == 15);
+  CHECK(h.state.chain().digest_hex() == h.expected.digest_hex());
+  CHECK(h.subscriber->writer_state() == transport::PeerState::alive);
+}
+
+TEST_CASE("events of an origin the writer may not speak for are refused",
+          "[system][subscriber]") {
+  Harness h;
+  h.pump(50ms);
+  EnvelopeBuilder forged("FI", wire::Service::TOOL, "probe.event", 1);
+  forged.init_payload<wire::ProbeEvent>().setIndex(1);
+  auto bytes = forged.encode();
+  h.pub.send(zmq::buffer(std::string("probe.event")), zmq::send_flags::sndmore);
+  h.pub.send(zmq::buffer(bytes));
+  h.pub.send(zmq::buffer(std::string("probe.event")), zmq::send_flags::sndmore);
+  h.pub.send(zmq::buffer(std::string("garbage!")));
+  h.pump(100ms);
+  CHECK(h.subscriber->cursor("FI") == 0);
+  CHECK(h.subscriber->stats().rejected == 1);
+  CHECK(h.subscriber->stats().malformed == 1);
+  CHECK(h.state.chain().count == 0);
+}

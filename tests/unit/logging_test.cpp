@@ -1,0 +1,42 @@
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <iostream>
+#include <sstream>
+
+#include "common/logging/logging.hpp"
+
+using namespace gosmart;
+
+TEST_CASE("json log lines are valid JSON even for hostile messages", "[logging]") {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  logging::init_with_sink("registry", "debug", logging::Format::json, sink);
+  spdlog::info("quote \" backslash \\ newline \n tab \t bell \x07 done");
+  spdlog::default_logger()->flush();
+  auto line = out.str();
+  REQUIRE(!line.empty());
+  auto parsed = nlohmann::json::parse(line.substr(0, line.find_last_of('}') + 1));
+  CHECK(parsed["level"] == "info");
+  CHECK(parsed["service"] == "registry");
+  CHECK(parsed["msg"] == "quote \" backslash \\ newline \n tab \t bell \x07 done");
+}
+
+TEST_CASE("human log lines carry level and service", "[logging]") {
+  std::ostringstream out;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+  logging::init_with_sink("matching", "warn", logging::Format::human, sink);
+  spdlog::info("not shown");
+  spdlog::warn("shown");
+  spdlog::default_logger()->flush();
+  CHECK(out.str().find("not shown") == std::string::npos);
+  CHECK(out.str().find("matching[") != std::string::npos);
+  CHECK(out.str().find("shown") != std::string::npos);
+}
+
+TEST_CASE("bad log settings are refused", "[logging]") {
+  CHECK_THROWS(logging::parse_format("xml"));
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cerr);
+  CHECK_THROWS(logging::init_with_sink("x", "loud", logging::Format::human, sink));
+}

@@ -1,0 +1,54 @@
+#include <catch2/catch.hpp>
+
+#include "common/store/keys.hpp"
+#include "common/store/store.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+
+TEST_CASE("big-endian keys sort numerically", "[store]") {
+  CHECK(store::keys::u64(1) < store::keys::u64(256));
+  CHECK(store::keys::u64(255) < store::keys::u64(256));
+  CHECK(store::keys::origin_seq("FI", 9) < store::keys::origin_seq("FI", 10));
+  CHECK(store::keys::origin_seq("FI", 99999) < store::keys::origin_seq("PL", 1));
+  CHECK(store::keys::read_u64(store::keys::u64(0x0102030405060708ull)) == 0x0102030405060708ull);
+  CHECK_FALSE(store::keys::read_u64("short").has_value());
+  auto key = store::keys::read_origin_seq(store::keys::origin_seq("LT", 77));
+  REQUIRE(key.has_value());
+  CHECK(key->origin == "LT");
+  CHECK(key->seq == 77);
+}
+
+TEST_CASE("a batch commits atomically into named column families and survives reopen",
+          "[store]") {
+  testing::TempDir dir;
+  {
+    auto db = store::Store::open(dir.path() / "db", {"alpha", "beta"});
+    rocksdb::WriteBatch batch;
+    batch.Put(db->cf("alpha"), "k", "1");
+    batch.Put(db->cf("beta"), "k", "2");
+    REQUIRE(db->commit(batch).ok());
+    CHECK(db->get(db->cf("alpha"), "k").value() == std::optional<std::string>("1"));
+    CHECK(db->get(db->cf("beta"), "missing").value() == std::nullopt);
+    CHECK_THROWS_AS(db->cf("gamma"), std::out_of_range);
+  }
+  auto db = store::Store::open(dir.path() / "db", {"alpha", "beta"});
+  CHECK(db->get(db->cf("beta"), "k").value() == std::optional<std::string>("2"));
+  auto it = db->iterate(db->cf("alpha"));
+  int n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  CHECK(n == 1);
+}
+
+TEST_CASE("deleted ranges can be compacted away", "[store]") {
+  testing::TempDir dir;
+  auto db = store::Store::open(dir.path() / "db", {"people"});
+  rocksdb::WriteBatch batch;
+  batch.Put(db->cf("people"), "p1", "secret");
+  REQUIRE(db->commit(batch).ok());
+  rocksdb::WriteBatch erase;
+  erase.Delete(db->cf("people"), "p1");
+  REQUIRE(db->commit(erase).ok());
+  CHECK(db->compact_range(db->cf("people"), "p", "q").ok());
+  CHECK(db->get(db->cf("people"), "p1").value() == std::nullopt);
+}
