@@ -2,16 +2,40 @@
 
 #include <sodium.h>
 
+#include <pthread.h>
+
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <cstring>
 
 #include "common/core/codes.hpp"
 
 namespace gosmart {
 
+namespace {
+std::atomic<uint64_t> fork_generation{0};
+}
+
 MessageId random_message_id() {
+  // libsodium's generator makes a getpid() syscall on every call (fork safety);
+  // a per-thread pool refilled 256 ids at a time keeps that off the hot path, and
+  // a fork handler makes a child draw fresh bytes rather than repeat its parent's.
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); });
+  });
+  thread_local std::array<uint8_t, 16 * 256> pool;
+  thread_local std::size_t used = pool.size();
+  thread_local uint64_t generation = 0;
+  if (used == pool.size() || generation != fork_generation.load()) {
+    randombytes_buf(pool.data(), pool.size());
+    used = 0;
+    generation = fork_generation.load();
+  }
   MessageId id;
-  randombytes_buf(id.data(), id.size());
+  std::memcpy(id.data(), pool.data() + used, id.size());
+  used += id.size();
   return id;
 }
 
@@ -134,9 +158,12 @@ EnvelopeBuilder::EnvelopeBuilder(std::string_view origin_country, wire::Service 
                                      origin_seq, std::string(type), now_us(), std::nullopt}) {}
 
 std::string EnvelopeBuilder::encode() {
-  auto words = capnp::messageToFlatArray(message_);
-  auto bytes = words.asBytes();
-  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  // Serialise straight into the string: one copy of the segments, not two.
+  std::string out(capnp::computeSerializedSizeInWords(message_) * sizeof(capnp::word), '\0');
+  kj::ArrayOutputStream stream(
+      kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  capnp::writeMessage(stream, message_);
+  return out;
 }
 
 std::string encode_error_reply(std::string_view origin_country, wire::Service service,

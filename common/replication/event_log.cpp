@@ -1,23 +1,38 @@
 #include "common/replication/event_log.hpp"
 
+#include <cstdint>
+#include <stdexcept>
+
 #include "common/store/keys.hpp"
 
 namespace gosmart::replication {
 
 std::vector<std::string> event_log_column_families() {
-  return {kLogColumnFamily, kHeadsColumnFamily};
+  return {kLogColumnFamily};
 }
 
 EventLog::EventLog(store::Store& store, std::string origin, wire::Service service)
     : store_(store),
       origin_(std::move(origin)),
       service_(service),
-      log_cf_(store.cf(kLogColumnFamily)),
-      heads_cf_(store.cf(kHeadsColumnFamily)) {
-  auto it = store_.iterate(heads_cf_);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto seq = store::keys::read_u64(std::string_view(it->value().data(), it->value().size()));
-    if (seq) committed_[it->key().ToString()] = *seq;
+      log_cf_(store.cf(kLogColumnFamily)) {
+  // Each origin's head is its last key in the log: one seek per origin at start
+  // instead of a head record rewritten with every event.
+  auto it = store_.iterate(log_cf_);
+  it->SeekToFirst();
+  while (it->Valid()) {
+    std::string found = it->key().ToString().substr(0, 2);
+    std::string past_end = store::keys::origin_seq(found, UINT64_MAX);
+    it->SeekForPrev(past_end);
+    auto last = store::keys::read_origin_seq(std::string_view(it->key().data(), it->key().size()));
+    if (!last) throw std::runtime_error("event log: unreadable key in " + store.dir().string());
+    committed_[found] = last->seq;
+    it->Seek(past_end);
+    if (it->Valid() && it->key() == past_end) it->Next();
+  }
+  if (!it->status().ok()) {
+    throw std::runtime_error("event log: cannot read " + store.dir().string() + ": " +
+                             it->status().ToString());
   }
   staged_ = committed_;
 }
@@ -35,7 +50,6 @@ uint64_t EventLog::staged_head(const std::string& origin) const {
 StagedEvent EventLog::stage(rocksdb::WriteBatch& batch, const std::string& origin, uint64_t seq,
                             std::string topic, std::string bytes) {
   batch.Put(log_cf_, store::keys::origin_seq(origin, seq), bytes);
-  batch.Put(heads_cf_, origin, store::keys::u64(seq));
   staged_[origin] = seq;
   return StagedEvent{std::move(topic), std::move(bytes), origin, seq};
 }

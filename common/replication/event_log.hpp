@@ -15,7 +15,6 @@
 namespace gosmart::replication {
 
 inline constexpr const char* kLogColumnFamily = "event_log";
-inline constexpr const char* kHeadsColumnFamily = "log_heads";
 
 // The column families an EventLog needs, to pass to Store::open.
 std::vector<std::string> event_log_column_families();
@@ -69,7 +68,6 @@ class EventLog {
   std::string origin_;
   wire::Service service_;
   rocksdb::ColumnFamilyHandle* log_cf_;
-  rocksdb::ColumnFamilyHandle* heads_cf_;
   std::map<std::string, uint64_t> committed_;
   std::map<std::string, uint64_t> staged_;
 };

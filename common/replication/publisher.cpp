@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/core/codes.hpp"
+#include "common/replication/event_frame.hpp"
 
 namespace gosmart::replication {
 
@@ -13,12 +14,9 @@ Publisher::Publisher(zmq::socket_t& pub, const EventLog& log, wire::Service serv
     : pub_(pub), log_(log), service_(service), heartbeat_ms_(heartbeat_ms) {}
 
 void Publisher::publish(const StagedEvent& event) {
-  auto sent = pub_.send(zmq::buffer(event.topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-  if (sent) sent = pub_.send(zmq::buffer(event.bytes), zmq::send_flags::dontwait);
-  if (sent) {
+  // PUB never blocks: dontwait only guards against a future socket type change.
+  if (pub_.send(zmq::buffer(event_frame(event.topic, event.bytes)), zmq::send_flags::dontwait)) {
     ++published_;
-  } else {
-    ++dropped_;
   }
 }
 
@@ -34,11 +32,8 @@ void Publisher::heartbeat() {
     list[i].setLastSeq(seq);
     ++i;
   }
-  std::string bytes = builder.encode();
-  std::string topic = "platform.heartbeat";
-  if (pub_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-    (void)pub_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
-  }
+  (void)pub_.send(zmq::buffer(event_frame("platform.heartbeat", builder.encode())),
+                  zmq::send_flags::dontwait);
 }
 
 CatchupServer::CatchupServer(zmq::socket_t& router, const EventLog& log, wire::Service service,

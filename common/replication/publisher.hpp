@@ -13,13 +13,12 @@ class Publisher {
  public:
   Publisher(zmq::socket_t& pub, const EventLog& log, wire::Service service, int heartbeat_ms);
 
-  // Only for events whose batch is committed. PUB drops under its high-water
-  // mark; subscribers recover those through catch-up.
+  // Only for events whose batch is committed. PUB drops silently under its
+  // high-water mark (libzmq does not tell); subscribers see the gap and catch up.
   void publish(const StagedEvent& event);
   void heartbeat();
 
   uint64_t published() const { return published_; }
-  uint64_t dropped() const { return dropped_; }
 
  private:
   zmq::socket_t& pub_;
@@ -27,7 +26,6 @@ class Publisher {
   wire::Service service_;
   int heartbeat_ms_;
   uint64_t published_ = 0;
-  uint64_t dropped_ = 0;
 };
 
 class CatchupServer {

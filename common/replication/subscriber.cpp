@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/core/codes.hpp"
+#include "common/replication/event_frame.hpp"
 #include "common/store/keys.hpp"
 #include "schemas/platform.capnp.h"
 
@@ -80,6 +81,7 @@ void Subscriber::request_catchup(const std::string& origin) {
   }
   st.in_flight = true;
   st.deadline = now + options_.request_timeout;
+  st.last_asked = now;
   ++stats_.requests;
 }
 
@@ -88,7 +90,8 @@ void Subscriber::tick() {
   for (auto& [origin, st] : origins_) {
     bool timed_out = st.in_flight && now >= st.deadline;
     if (timed_out) st.in_flight = false;
-    if (!st.in_flight && (timed_out || st.head > st.cursor)) request_catchup(origin);
+    bool idle = now - st.last_asked >= options_.idle_poll;
+    if (!st.in_flight && (timed_out || idle || st.head > st.cursor)) request_catchup(origin);
   }
 }
 
@@ -166,21 +169,18 @@ void Subscriber::on_events_readable() {
   PendingBatch pending;
   std::set<std::string> lagging;
   for (std::size_t n = 0; n < options_.drain_max; ++n) {
-    zmq::message_t topic;
-    if (!events_.recv(topic, zmq::recv_flags::dontwait)) break;
+    zmq::message_t frame;
+    if (!events_.recv(frame, zmq::recv_flags::dontwait)) break;
     writer_.heard(transport::Clock::now());
-    if (!topic.more()) {
+    bool extra_frames = frame.more();
+    while (frame.more()) (void)events_.recv(frame);  // not ours: drain and drop the message
+    auto split = split_event_frame({frame.data<uint8_t>(), frame.size()});
+    if (extra_frames || !split) {
       ++stats_.malformed;
       continue;
     }
-    zmq::message_t body;
-    (void)events_.recv(body);
-    while (body.more()) {  // a third frame is not ours: drain and drop the message
-      (void)events_.recv(body);
-      ++stats_.malformed;
-    }
-    auto decoded = decode_envelope({body.data<uint8_t>(), body.size()}, options_.limits);
-    if (!decoded) {
+    auto decoded = decode_envelope(split->envelope, options_.limits);
+    if (!decoded || decoded.value().header().type != split->type) {
       ++stats_.malformed;
       continue;
     }

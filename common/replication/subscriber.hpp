@@ -46,6 +46,9 @@ struct SubscriberOptions {
   std::size_t page_events = 1000;
   std::size_t drain_max = 4096;            // live events folded into one batch at most
   transport::Millis request_timeout{2000};
+  // With no progress for this long, ask the writer anyway: convergence must not
+  // hang on heartbeats alone (they can be lost or unreadable too).
+  transport::Millis idle_poll{5000};
   transport::Millis evasive_after{3000};
   transport::Millis expired_after{10000};
   EnvelopeLimits limits;
@@ -86,6 +89,7 @@ class Subscriber {
     uint64_t head = 0;  // highest seq the writer announced
     bool in_flight = false;
     transport::Clock::time_point deadline{};
+    transport::Clock::time_point last_asked{};
   };
   struct PendingBatch {
     rocksdb::WriteBatch batch;

@@ -3,6 +3,7 @@
 // published to make gaps, duplicates re-sent, and a tail only a heartbeat reveals.
 #include <catch2/catch.hpp>
 
+#include "common/replication/event_frame.hpp"
 #include "common/replication/event_log.hpp"
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
@@ -99,10 +100,7 @@ TEST_CASE("gaps are caught up in pages and every event is applied once, in order
   // Re-publishing old events changes nothing: they are duplicates.
   h.write(0, [](uint64_t) { return true; });
   auto page = h.log.read_after("PL", 0, 40, 1 << 20).value();
-  for (const auto& bytes : page.events) {
-    h.pub.send(zmq::buffer(std::string("probe.event")), zmq::send_flags::sndmore);
-    h.pub.send(zmq::buffer(bytes));
-  }
+  for (const auto& bytes : page.events) h.pub.send(zmq::buffer(replication::event_frame("probe.event", bytes)));
   h.pump(100ms);
   CHECK(h.subscriber->stats().duplicates >= 40);
   CHECK(h.state.chain().count == 40);
@@ -131,13 +129,17 @@ TEST_CASE("events of an origin the writer may not speak for are refused",
   EnvelopeBuilder forged("FI", wire::Service::TOOL, "probe.event", 1);
   forged.init_payload<wire::ProbeEvent>().setIndex(1);
   auto bytes = forged.encode();
-  h.pub.send(zmq::buffer(std::string("probe.event")), zmq::send_flags::sndmore);
-  h.pub.send(zmq::buffer(bytes));
-  h.pub.send(zmq::buffer(std::string("probe.event")), zmq::send_flags::sndmore);
-  h.pub.send(zmq::buffer(std::string("garbage!")));
+  h.pub.send(zmq::buffer(replication::event_frame("probe.event", bytes)));
+  h.pub.send(zmq::buffer(replication::event_frame("probe.event", "garbage!")));
+  h.pub.send(zmq::buffer(std::string("probe.event-without-separator")));
+  // The type in front must be the envelope's own.
+  EnvelopeBuilder mislabelled("PL", wire::Service::TOOL, "probe.event", 1);
+  mislabelled.init_payload<wire::ProbeEvent>().setIndex(1);
+  h.pub.send(zmq::buffer(replication::event_frame("probe.eventx", mislabelled.encode())));
   h.pump(100ms);
   CHECK(h.subscriber->cursor("FI") == 0);
+  CHECK(h.subscriber->cursor("PL") == 0);
   CHECK(h.subscriber->stats().rejected == 1);
-  CHECK(h.subscriber->stats().malformed == 1);
+  CHECK(h.subscriber->stats().malformed == 3);
   CHECK(h.state.chain().count == 0);
 }

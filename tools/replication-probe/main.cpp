@@ -64,10 +64,9 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
                                   wire::Service::TOOL}, setup.limits);
   server.set_health([&](wire::HealthReply::Builder& health) {
     health.setLastSeqWritten(log.head(setup.node.country));
-    auto metrics = health.initMetrics(3);
+    auto metrics = health.initMetrics(2);
     add_metric(metrics, 0, "probe.published", static_cast<double>(publisher.published()));
-    add_metric(metrics, 1, "probe.pub_dropped", static_cast<double>(publisher.dropped()));
-    add_metric(metrics, 2, "probe.pages_served", static_cast<double>(catchup.pages_served()));
+    add_metric(metrics, 1, "probe.pages_served", static_cast<double>(catchup.pages_served()));
   });
 
   service::Loop loop;
@@ -110,7 +109,6 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
                                {"digest", state.chain().digest_hex()},
                                {"head", log.head(setup.node.country)},
                                {"published", publisher.published()},
-                               {"pub_dropped", publisher.dropped()},
                                {"pages_served", catchup.pages_served()}});
   return 0;
 }
