@@ -10,6 +10,7 @@
 #include "common/replication/event_log.hpp"
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
+#include "common/store/async_commit.hpp"
 #include "common/store/keys.hpp"
 #include "common/transport/transport.hpp"
 #include "schemas/probe.capnp.h"
@@ -101,28 +102,45 @@ double replicated_per_s(const Args& args, const std::filesystem::path& dir) {
     if (item.revents & ZMQ_POLLIN) catchup.on_readable();
   }
 
+  // The writer as a service runs it: the loop stages batch N+1 while batch N's
+  // fsync runs on the committer thread, and publishes N when it lands.
+  store::AsyncCommitter committer(*db);
+  struct Staged {
+    rocksdb::WriteBatch batch;
+    std::vector<replication::StagedEvent> events;
+  };
+  std::optional<Staged> next;
+  std::vector<replication::StagedEvent> in_flight;
+  uint64_t staged_head = 0;
   auto start = std::chrono::steady_clock::now();
   auto last_beat = start;
   while (!done) {
-
-    if (log.head("PL") < args.events) {
-      rocksdb::WriteBatch batch;
-      std::vector<replication::StagedEvent> staged;
-      uint64_t head = log.head("PL");
-      for (std::size_t i = 0; i < args.batch && head + i < args.events; ++i) {
-        staged.push_back(log.append<wire::ProbeEvent>(batch, "probe.event", [&](auto e) {
-          e.setIndex(head + i + 1);
+    if (!next && staged_head < args.events) {
+      next.emplace();
+      for (std::size_t i = 0; i < args.batch && staged_head < args.events; ++i) {
+        uint64_t seq = ++staged_head;
+        next->events.push_back(log.append<wire::ProbeEvent>(next->batch, "probe.event", [&](auto e) {
+          e.setIndex(seq);
           e.setBody(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(body.data()),
                                         body.size()));
         }));
       }
-      if (!db->commit(batch).ok()) return 0;
-      log.committed();
-      for (const auto& e : staged) publisher.publish(e);
     }
-    zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, log.head("PL") < args.events ? 0ms : 5ms);
-    if (item.revents & ZMQ_POLLIN) catchup.on_readable();
+    if (next && !committer.busy()) {
+      in_flight = std::move(next->events);
+      committer.submit(std::move(next->batch), 0);
+      next.reset();
+    }
+    zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, committer.notify_fd(), ZMQ_POLLIN, 0}};
+    zmq::poll(items, 2, next ? 5ms : (staged_head < args.events ? 0ms : 5ms));
+    if (items[0].revents & ZMQ_POLLIN) catchup.on_readable();
+    if (auto landed = committer.collect()) {
+      if (!landed->status.ok()) return 0;
+      log.committed(in_flight);
+      publisher.publish(in_flight);
+      in_flight.clear();
+    }
     if (std::chrono::steady_clock::now() - last_beat > 100ms) {
       publisher.heartbeat();
       last_beat = std::chrono::steady_clock::now();

@@ -1,36 +1,39 @@
 #pragma once
-// One PUB frame per event: "<type>\0<envelope>". SUB prefix filters still match on
-// the type, and one CURVE message per event instead of two halves the work of the
-// I/O threads (measured: bench/README.md).
+// PUB frames: "<type>\0<envelope><envelope>...". The type in front keeps libzmq's
+// prefix filtering; several consecutive envelopes of one type share a frame, so a
+// committed batch costs a few ZeroMQ/CURVE messages rather than one per event
+// (measured in bench/README.md). Cap'n Proto messages are self-delimiting: each
+// envelope's size is read from its own segment table.
 #include <cstdint>
-#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gosmart::replication {
 
-inline std::string event_frame(std::string_view type, std::string_view envelope) {
-  std::string frame;
-  frame.reserve(type.size() + 1 + envelope.size());
-  frame.append(type);
-  frame.push_back('\0');
-  frame.append(envelope);
-  return frame;
-}
+struct StagedEvent;
 
 struct SplitFrame {
   std::string_view type;
-  std::span<const uint8_t> envelope;
+  std::span<const uint8_t> envelopes;
 };
 
-inline std::optional<SplitFrame> split_event_frame(std::span<const uint8_t> frame) {
-  const void* zero = std::memchr(frame.data(), 0, std::min<std::size_t>(frame.size(), 65));
-  if (!zero) return std::nullopt;
-  auto type_size = static_cast<std::size_t>(static_cast<const uint8_t*>(zero) - frame.data());
-  return SplitFrame{{reinterpret_cast<const char*>(frame.data()), type_size},
-                    frame.subspan(type_size + 1)};
-}
+std::string event_frame(std::string_view type, std::string_view envelope);
+std::optional<SplitFrame> split_event_frame(std::span<const uint8_t> frame);
+
+// Bytes of the first Cap'n Proto message in `bytes`, from its segment table; none
+// when the table is cut short, claims too many segments or more bytes than there are.
+std::optional<std::size_t> flat_message_size(std::span<const uint8_t> bytes);
+
+// Splits `envelopes` into single messages; false when the bytes do not divide
+// exactly into whole messages (the pieces before the fault are still returned).
+bool split_envelopes(std::span<const uint8_t> envelopes,
+                     std::vector<std::span<const uint8_t>>& out);
+
+// Packs events into frames: a run of one type shares a frame up to max_bytes.
+std::vector<std::string> pack_event_frames(const std::vector<StagedEvent>& events,
+                                           std::size_t max_bytes);
 
 }  // namespace gosmart::replication

@@ -1,5 +1,6 @@
 #include "common/replication/event_log.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 
@@ -62,6 +63,13 @@ StagedEvent EventLog::relay(rocksdb::WriteBatch& batch, const DecodedEnvelope& e
 }
 
 void EventLog::committed() { committed_ = staged_; }
+
+void EventLog::committed(const std::vector<StagedEvent>& events) {
+  for (const auto& event : events) {
+    auto& head = committed_[event.origin];
+    head = std::max(head, event.seq);
+  }
+}
 void EventLog::aborted() { staged_ = committed_; }
 
 Result<LogPage> EventLog::read_after(const std::string& origin, uint64_t after,

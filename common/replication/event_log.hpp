@@ -48,8 +48,13 @@ class EventLog {
   // stream relays it with its own origin and sequence.
   StagedEvent relay(rocksdb::WriteBatch& batch, const DecodedEnvelope& event);
 
-  void committed();  // the batch holding the staged events is durable
-  void aborted();    // it is not: forget what was staged
+  void committed();  // every staged event is durable
+  // These events are durable; events staged after them (a later batch, still in
+  // flight or being built) are not yet.
+  void committed(const std::vector<StagedEvent>& events);
+  // A commit failed: forget everything staged and not committed, including later
+  // batches built meanwhile (the caller drops those).
+  void aborted();
 
   uint64_t head(const std::string& origin) const;  // committed
   std::map<std::string, uint64_t> heads() const { return committed_; }

@@ -10,8 +10,19 @@
 namespace gosmart::replication {
 
 Publisher::Publisher(zmq::socket_t& pub, const EventLog& log, wire::Service service,
-                     int heartbeat_ms)
-    : pub_(pub), log_(log), service_(service), heartbeat_ms_(heartbeat_ms) {}
+                     int heartbeat_ms, std::size_t max_frame_bytes)
+    : pub_(pub),
+      log_(log),
+      service_(service),
+      heartbeat_ms_(heartbeat_ms),
+      max_frame_bytes_(max_frame_bytes) {}
+
+void Publisher::publish(const std::vector<StagedEvent>& events) {
+  for (const auto& frame : pack_event_frames(events, max_frame_bytes_)) {
+    (void)pub_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
+  }
+  published_ += events.size();
+}
 
 void Publisher::publish(const StagedEvent& event) {
   // PUB never blocks: dontwait only guards against a future socket type change.

@@ -11,11 +11,13 @@ namespace gosmart::replication {
 
 class Publisher {
  public:
-  Publisher(zmq::socket_t& pub, const EventLog& log, wire::Service service, int heartbeat_ms);
+  Publisher(zmq::socket_t& pub, const EventLog& log, wire::Service service, int heartbeat_ms,
+            std::size_t max_frame_bytes = 256 * 1024);
 
   // Only for events whose batch is committed. PUB drops silently under its
   // high-water mark (libzmq does not tell); subscribers see the gap and catch up.
   void publish(const StagedEvent& event);
+  void publish(const std::vector<StagedEvent>& events);  // in order, packed into frames
   void heartbeat();
 
   uint64_t published() const { return published_; }
@@ -25,6 +27,7 @@ class Publisher {
   const EventLog& log_;
   wire::Service service_;
   int heartbeat_ms_;
+  std::size_t max_frame_bytes_;
   uint64_t published_ = 0;
 };
 

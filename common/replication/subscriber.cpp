@@ -168,31 +168,33 @@ void Subscriber::note_heartbeat(const DecodedEnvelope& beat, std::set<std::strin
 void Subscriber::on_events_readable() {
   PendingBatch pending;
   std::set<std::string> lagging;
-  for (std::size_t n = 0; n < options_.drain_max; ++n) {
+  std::vector<std::span<const uint8_t>> pieces;
+  for (std::size_t n = 0; n < options_.drain_max && pending.applied < options_.drain_max; ++n) {
     zmq::message_t frame;
     if (!events_.recv(frame, zmq::recv_flags::dontwait)) break;
     writer_.heard(transport::Clock::now());
     bool extra_frames = frame.more();
     while (frame.more()) (void)events_.recv(frame);  // not ours: drain and drop the message
     auto split = split_event_frame({frame.data<uint8_t>(), frame.size()});
-    if (extra_frames || !split) {
-      ++stats_.malformed;
-      continue;
-    }
-    auto decoded = decode_envelope(split->envelope, options_.limits);
-    if (!decoded || decoded.value().header().type != split->type) {
-      ++stats_.malformed;
-      continue;
-    }
-    auto handled = guarded([&]() -> Status {
-      if (decoded.value().header().type == "platform.heartbeat") {
-        note_heartbeat(decoded.value(), lagging);
-      } else {
-        take(pending, decoded.value(), lagging);
+    pieces.clear();
+    if (extra_frames || !split || !split_envelopes(split->envelopes, pieces)) ++stats_.malformed;
+    if (extra_frames || !split) continue;
+    for (auto piece : pieces) {
+      auto decoded = decode_envelope(piece, options_.limits);
+      if (!decoded || decoded.value().header().type != split->type) {
+        ++stats_.malformed;
+        break;  // the rest of the frame would not be contiguous
       }
-      return {};
-    });
-    if (!handled) ++stats_.malformed;
+      auto handled = guarded([&]() -> Status {
+        if (decoded.value().header().type == "platform.heartbeat") {
+          note_heartbeat(decoded.value(), lagging);
+        } else {
+          take(pending, decoded.value(), lagging);
+        }
+        return {};
+      });
+      if (!handled) ++stats_.malformed;
+    }
   }
   uint64_t applied = pending.applied;
   if (commit(pending)) stats_.applied_live += applied;

@@ -87,3 +87,68 @@ TEST_CASE("a relayed foreign event keeps its origin and sequence", "[replication
   CHECK(log.head("PL") == 0);
   CHECK(log.heads().size() == 1);
 }
+
+#include "common/replication/event_frame.hpp"
+
+TEST_CASE("events are packed into frames by type and split back exactly", "[replication]") {
+  std::vector<replication::StagedEvent> events;
+  for (uint64_t seq = 1; seq <= 5; ++seq) {
+    std::string type = seq == 3 ? "probe.other" : "probe.event";
+    EnvelopeBuilder builder("PL", wire::Service::TOOL, type, seq);
+    builder.init_payload<wire::ProbeEvent>().setIndex(seq);
+    events.push_back({type, builder.encode(), "PL", seq});
+  }
+  auto frames = replication::pack_event_frames(events, 1 << 20);
+  REQUIRE(frames.size() == 3);  // [1,2] [3] [4,5]: a run of one type shares a frame
+  std::vector<uint64_t> seen;
+  for (const auto& frame : frames) {
+    auto split = replication::split_event_frame(
+        {reinterpret_cast<const uint8_t*>(frame.data()), frame.size()});
+    REQUIRE(split.has_value());
+    std::vector<std::span<const uint8_t>> pieces;
+    REQUIRE(replication::split_envelopes(split->envelopes, pieces));
+    for (auto piece : pieces) {
+      auto decoded = decode_envelope(piece);
+      REQUIRE(decoded.ok());
+      CHECK(decoded.value().header().type == split->type);
+      seen.push_back(decoded.value().header().origin_seq);
+    }
+  }
+  CHECK(seen == std::vector<uint64_t>{1, 2, 3, 4, 5});
+  // A small limit gives one event per frame.
+  CHECK(replication::pack_event_frames(events, 1).size() == 5);
+}
+
+TEST_CASE("a frame whose envelopes do not add up is refused", "[replication]") {
+  EnvelopeBuilder builder("PL", wire::Service::TOOL, "probe.event", 1);
+  auto one = builder.encode();
+  std::vector<std::span<const uint8_t>> pieces;
+  auto bytes = [](const std::string& s) {
+    return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  };
+  std::string cut = one + one.substr(0, one.size() - 8);
+  CHECK_FALSE(replication::split_envelopes(bytes(cut), pieces));
+  CHECK(pieces.size() == 1);
+  CHECK(replication::flat_message_size(bytes(one)) == one.size());
+  CHECK_FALSE(replication::flat_message_size(bytes(std::string(4, '\0'))).has_value());
+  CHECK_FALSE(replication::flat_message_size(bytes(std::string("\xff\xff\xff\x00xxxx", 8))));
+  CHECK_FALSE(replication::split_event_frame(bytes(std::string(100, 'a'))).has_value());
+}
+
+TEST_CASE("a later batch stays uncommitted while an earlier one lands", "[replication]") {
+  testing::TempDir dir;
+  auto db = store::Store::open(dir.path() / "db", replication::event_log_column_families());
+  replication::EventLog log(*db, "PL", wire::Service::TOOL);
+  rocksdb::WriteBatch first;
+  std::vector<replication::StagedEvent> first_events{append(log, first, 1), append(log, first, 2)};
+  rocksdb::WriteBatch second;
+  std::vector<replication::StagedEvent> second_events{append(log, second, 3)};
+  CHECK(second_events[0].seq == 3);
+  REQUIRE(db->commit(first).ok());
+  log.committed(first_events);
+  CHECK(log.head("PL") == 2);
+  // The second batch's commit fails: everything not committed is forgotten.
+  log.aborted();
+  rocksdb::WriteBatch retry;
+  CHECK(append(log, retry, 3).seq == 3);
+}

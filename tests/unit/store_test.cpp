@@ -52,3 +52,36 @@ TEST_CASE("deleted ranges can be compacted away", "[store]") {
   CHECK(db->compact_range(db->cf("people"), "p", "q").ok());
   CHECK(db->get(db->cf("people"), "p1").value() == std::nullopt);
 }
+
+#include <poll.h>
+
+#include "common/store/async_commit.hpp"
+
+TEST_CASE("the async committer lands batches off the caller's thread and says so",
+          "[store]") {
+  testing::TempDir dir;
+  auto db = store::Store::open(dir.path() / "db", {"data"});
+  store::AsyncCommitter committer(*db);
+  CHECK_FALSE(committer.collect().has_value());
+  for (uint64_t ticket = 1; ticket <= 3; ++ticket) {
+    rocksdb::WriteBatch batch;
+    batch.Put(db->cf("data"), "k" + std::to_string(ticket), "v");
+    committer.submit(std::move(batch), ticket);
+    CHECK(committer.busy());
+    CHECK_THROWS_AS(committer.submit(rocksdb::WriteBatch(), 99), std::logic_error);
+    pollfd fd{committer.notify_fd(), POLLIN, 0};
+    REQUIRE(::poll(&fd, 1, 5000) == 1);
+    auto done = committer.collect();
+    REQUIRE(done.has_value());
+    CHECK(done->ticket == ticket);
+    CHECK(done->status.ok());
+    CHECK_FALSE(committer.busy());
+    CHECK(db->get(db->cf("data"), "k" + std::to_string(ticket)).value().has_value());
+  }
+  rocksdb::WriteBatch last;
+  last.Put(db->cf("data"), "last", "v");
+  committer.submit(std::move(last), 7);
+  auto done = committer.wait();
+  REQUIRE(done.has_value());
+  CHECK(done->ticket == 7);
+}

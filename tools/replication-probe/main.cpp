@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 
@@ -100,7 +103,7 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
     }
     log.committed();
     state.committed();
-    for (const auto& event : staged) publisher.publish(event);
+    publisher.publish(staged);
   });
   spdlog::info("writer {} up: {} events to write, {} already in the log", setup.node.country,
                args.events, log.head(setup.node.country));
@@ -184,6 +187,66 @@ int run_reader(const std::string& config_file, const std::string& from,
   return 0;
 }
 
+// Writes NAME.public and NAME.secret (mode 0600) under `prefix`'s folder.
+int write_keys(const std::string& prefix) {
+  auto keys = curve::generate_keypair();
+  std::filesystem::path base(prefix);
+  if (base.has_parent_path()) std::filesystem::create_directories(base.parent_path());
+  std::ofstream(prefix + ".public") << keys.public_key << "\n";
+  {
+    // Created 0600 from the start: the secret is never readable by others.
+    int fd = ::open((prefix + ".secret").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) throw std::runtime_error("cannot write " + prefix + ".secret");
+    std::string line = keys.secret_key + "\n";
+    bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ::close(fd);
+    if (!written) throw std::runtime_error("cannot write " + prefix + ".secret");
+  }
+  std::cout << keys.public_key << "\n";
+  return 0;
+}
+
+std::string read_first_word(const std::string& file) {
+  std::ifstream in(file);
+  std::string word;
+  if (!(in >> word)) throw std::runtime_error("cannot read " + file);
+  return word;
+}
+
+// One JSON line with the health of the node's probe, asked with an operator's key.
+int print_status(const std::string& config_file, const std::string& client_keys) {
+  auto node = config::load_config(config_file);
+  curve::CurveKeyPair keys{read_first_word(client_keys + ".public"),
+                           read_first_word(client_keys + ".secret")};
+  transport::Transport transport(keys, {});
+  auto socket = transport.connect(zmq::socket_type::dealer,
+                                  node.service("registry").endpoints.api, node.public_key);
+  socket.set(zmq::sockopt::linger, 0);
+  EnvelopeBuilder request(node.country, wire::Service::CTL, "platform.health.request");
+  request.init_payload<wire::HealthRequest>();
+  socket.send(zmq::buffer(request.encode()), zmq::send_flags::none);
+  zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, std::chrono::milliseconds(1500));
+  nlohmann::json out{{"country", node.country}, {"up", false}};
+  if (item.revents & ZMQ_POLLIN) {
+    zmq::message_t reply;
+    (void)socket.recv(reply);
+    auto decoded = decode_envelope({reply.data<uint8_t>(), reply.size()});
+    if (decoded && decoded.value().header().type == "platform.health.reply") {
+      auto health = decoded.value().payload<wire::HealthReply>();
+      out["up"] = true;
+      out["service"] = std::string(health.getService());
+      out["last_seq_written"] = health.getLastSeqWritten();
+      for (auto cursor : health.getApplied()) {
+        out["applied"][std::string(cursor.getOrigin())] = cursor.getLastSeq();
+      }
+      for (auto metric : health.getMetrics()) out[std::string(metric.getName())] = metric.getValue();
+    }
+  }
+  std::cout << out.dump() << "\n";
+  return out["up"] ? 0 : 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -210,8 +273,19 @@ int main(int argc, char** argv) {
   reader->add_option("--from", from, "the peer country to read")->required();
   reader->add_option("--summary", summary_file, "write a JSON summary here on exit");
 
+  std::string key_prefix;
+  auto* keys = app.add_subcommand("keys", "generate a CURVE keypair: PREFIX.public, PREFIX.secret");
+  keys->add_option("--out", key_prefix, "path prefix of the two files")->required();
+
+  std::string client_keys;
+  auto* status = app.add_subcommand("status", "ask a node's probe for its health (JSON line)");
+  status->add_option("--config", config_file, "the node's config (TOML)")->required();
+  status->add_option("--client-keys", client_keys, "prefix of an allowlisted keypair")->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
+    if (keys->parsed()) return write_keys(key_prefix);
+    if (status->parsed()) return print_status(config_file, client_keys);
     if (writer->parsed()) return run_writer(config_file, writer_args, summary_file);
     return run_reader(config_file, from, summary_file);
   } catch (const config::ConfigError& e) {

@@ -1,0 +1,43 @@
+# Sourced by the tools: installs the Debian 12 packages the build needs, only those
+# missing, and says nothing when everything is already there.
+GOSMART_PACKAGES=(
+  cmake ninja-build g++ pkg-config ccache
+  libzmq3-dev cppzmq-dev libcapnp-dev capnproto librocksdb-dev libspdlog-dev
+  catch2 libsodium-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
+)
+GOSMART_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
+
+gosmart_missing_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$pkg")
+  done
+  echo "${missing[@]}"
+}
+
+gosmart_install_packages() {
+  local missing
+  missing="$(gosmart_missing_packages "$@")"
+  [[ -z "$missing" ]] && return 0
+  echo "installing: $missing"
+  local sudo=""
+  [[ "$(id -u)" != 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+gosmart_root() { cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd; }
+
+# Configures (once) and builds DIR with the given extra CMake arguments; the
+# targets to build can be named in GOSMART_TARGETS (default: all).
+gosmart_build() {
+  local dir="$1"; shift
+  local root; root="$(gosmart_root)"
+  if [[ ! -f "$dir/build.ninja" ]]; then
+    cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  # shellcheck disable=SC2086
+  cmake --build "$dir" ${GOSMART_TARGETS:+--target $GOSMART_TARGETS} -- -j"$(nproc)"
+}
