@@ -1,9 +1,9 @@
 #pragma once
 // Baselines measured in the same run as the thing they judge: the raw libraries
 // doing the same work as strongly as they can be made to.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>

@@ -68,10 +68,10 @@ double replicated_per_s(const Args& args, const std::filesystem::path& dir) {
     pthread_setname_np(pthread_self(), "bench-reader");
     auto db = store::Store::open(dir / "reader", {"cursors", "data"});
     StoringApplier applier(*db);
-    auto sub = reader_transport.connect(zmq::socket_type::sub, pub_endpoint,
-                                        writer_keys.public_key);
-    auto dealer = reader_transport.connect(zmq::socket_type::dealer, sync_endpoint,
-                                           writer_keys.public_key);
+    auto sub =
+        reader_transport.connect(zmq::socket_type::sub, pub_endpoint, writer_keys.public_key);
+    auto dealer =
+        reader_transport.connect(zmq::socket_type::dealer, sync_endpoint, writer_keys.public_key);
     replication::SubscriberOptions options;
     options.origins = {"PL"};
     replication::Subscriber subscriber(*db, sub, dealer, applier, options);
@@ -119,11 +119,12 @@ double replicated_per_s(const Args& args, const std::filesystem::path& dir) {
       next.emplace();
       for (std::size_t i = 0; i < args.batch && staged_head < args.events; ++i) {
         uint64_t seq = ++staged_head;
-        next->events.push_back(log.append<wire::ProbeEvent>(next->batch, "probe.event", [&](auto e) {
-          e.setIndex(seq);
-          e.setBody(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(body.data()),
-                                        body.size()));
-        }));
+        next->events.push_back(
+            log.append<wire::ProbeEvent>(next->batch, "probe.event", [&](auto e) {
+              e.setIndex(seq);
+              e.setBody(
+                  capnp::Data::Reader(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
+            }));
       }
     }
     if (next && !committer.busy()) {

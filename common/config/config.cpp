@@ -5,11 +5,11 @@
 
 #include <sys/stat.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace gosmart::config {
 namespace {
@@ -55,15 +55,15 @@ std::string required_string(const toml::table& table, const std::string& key,
 }
 
 template <class Int>
-std::optional<Int> int_at(const toml::table& table, const std::string& key,
-                          const std::string& path, int64_t min, int64_t max) {
+std::optional<Int> int_at(const toml::table& table, const std::string& key, const std::string& path,
+                          int64_t min, int64_t max) {
   const toml::node* node = table.get(key);
   if (!node) return std::nullopt;
   if (!node->is_integer()) bad(path, "must be an integer");
   int64_t value = *node->value<int64_t>();
   if (value < min || value > max) {
-    bad(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                  ", got " + std::to_string(value));
+    bad(path, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                  std::to_string(value));
   }
   return static_cast<Int>(value);
 }
@@ -77,7 +77,7 @@ void check_endpoint(const std::string& endpoint, const std::string& path) {
 }
 
 void check_log_level(const std::string& level, const std::string& path) {
-  static const std::set<std::string> levels = {"trace", "debug", "info", "warn",
+  static const std::set<std::string> levels = {"trace", "debug",    "info", "warn",
                                                "error", "critical", "off"};
   if (!levels.count(level)) bad(path, "'" + level + "' is not a log level");
 }
@@ -146,9 +146,8 @@ void parse_keys(const toml::table& root, const std::filesystem::path& base, Node
   reject_unknown_keys(*keys, "keys", {"public", "secret_file"});
   cfg.public_key = required_string(*keys, "public", "keys.public");
   if (!curve::is_z85_key(cfg.public_key)) bad("keys.public", "is not a Z85 CURVE public key");
-  cfg.secret_key =
-      read_secret_key(base / required_string(*keys, "secret_file", "keys.secret_file"),
-                      "keys.secret_file");
+  cfg.secret_key = read_secret_key(base / required_string(*keys, "secret_file", "keys.secret_file"),
+                                   "keys.secret_file");
 }
 
 void parse_limits(const toml::table& root, NodeConfig& cfg) {
@@ -158,9 +157,9 @@ void parse_limits(const toml::table& root, NodeConfig& cfg) {
                       {"max_message_bytes", "high_water_mark", "heartbeat_ms", "peer_evasive_ms",
                        "peer_expired_ms", "catchup_page_events"});
   auto& l = cfg.limits;
-  l.max_message_bytes = int_at<std::size_t>(*limits, "max_message_bytes",
-                                            "limits.max_message_bytes", 4096, 64 << 20)
-                            .value_or(l.max_message_bytes);
+  l.max_message_bytes =
+      int_at<std::size_t>(*limits, "max_message_bytes", "limits.max_message_bytes", 4096, 64 << 20)
+          .value_or(l.max_message_bytes);
   l.high_water_mark =
       int_at<int>(*limits, "high_water_mark", "limits.high_water_mark", 10, 10'000'000)
           .value_or(l.high_water_mark);
@@ -189,8 +188,8 @@ void parse_services(const toml::table& root, NodeConfig& cfg) {
     if (!kServiceNames.count(name)) bad(path, "unknown service");
     if (!value.is_table()) bad(path, "must be a table");
     const toml::table& table = *value.as_table();
-    reject_unknown_keys(table, path, {"api", "events", "sync", "data_dir", "log_level",
-                                      "metrics_port"});
+    reject_unknown_keys(table, path,
+                        {"api", "events", "sync", "data_dir", "log_level", "metrics_port"});
     ServiceConfig service;
     service.name = name;
     service.endpoints = parse_endpoints(table, path, "");
@@ -213,8 +212,9 @@ void parse_peers(const toml::table& root, NodeConfig& cfg) {
   for (const auto& item : *peers->as_array()) {
     std::string path = "peers[" + std::to_string(index++) + "]";
     const toml::table& table = *item.as_table();
-    reject_unknown_keys(table, path, {"country", "public_key", "registry_api", "registry_events",
-                                      "registry_sync", "audit_api"});
+    reject_unknown_keys(
+        table, path,
+        {"country", "public_key", "registry_api", "registry_events", "registry_sync", "audit_api"});
     Peer peer;
     peer.country = required_string(table, "country", path + ".country");
     if (!cfg.is_member(peer.country)) {
@@ -223,7 +223,8 @@ void parse_peers(const toml::table& root, NodeConfig& cfg) {
     if (peer.country == cfg.country) bad(path + ".country", "a node is not its own peer");
     if (!seen.insert(peer.country).second) bad(path + ".country", "listed twice");
     peer.public_key = required_string(table, "public_key", path + ".public_key");
-    if (!curve::is_z85_key(peer.public_key)) bad(path + ".public_key", "is not a Z85 CURVE public key");
+    if (!curve::is_z85_key(peer.public_key))
+      bad(path + ".public_key", "is not a Z85 CURVE public key");
     peer.registry = parse_endpoints(table, path, "registry_");
     peer.audit_api = string_at(table, "audit_api", path + ".audit_api").value_or("");
     check_endpoint(peer.audit_api, path + ".audit_api");
@@ -248,7 +249,8 @@ void parse_clients(const toml::table& root, NodeConfig& cfg) {
     }
     client.role = *role;
     client.public_key = required_string(table, "public_key", path + ".public_key");
-    if (!curve::is_z85_key(client.public_key)) bad(path + ".public_key", "is not a Z85 CURVE public key");
+    if (!curve::is_z85_key(client.public_key))
+      bad(path + ".public_key", "is not a Z85 CURVE public key");
     cfg.clients.push_back(std::move(client));
   }
 }
@@ -257,10 +259,14 @@ void parse_clients(const toml::table& root, NodeConfig& cfg) {
 
 const char* role_name(Role role) {
   switch (role) {
-    case Role::peer: return "peer";
-    case Role::broker: return "broker";
-    case Role::integration: return "integration";
-    case Role::monitor: return "monitor";
+    case Role::peer:
+      return "peer";
+    case Role::broker:
+      return "broker";
+    case Role::integration:
+      return "integration";
+    case Role::monitor:
+      return "monitor";
   }
   return "unknown";
 }

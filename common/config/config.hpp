@@ -83,5 +83,4 @@ const std::vector<std::string>& default_members();
 NodeConfig parse_config(std::string_view toml_text, const std::filesystem::path& base_dir);
 NodeConfig load_config(const std::filesystem::path& file);
 
-
 }  // namespace gosmart::config

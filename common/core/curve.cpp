@@ -23,7 +23,9 @@ std::optional<std::array<uint8_t, 32>> decode_key(std::string_view z85) {
   return key;
 }
 
-bool is_z85_key(std::string_view text) { return decode_key(text).has_value(); }
+bool is_z85_key(std::string_view text) {
+  return decode_key(text).has_value();
+}
 
 std::string encode_key(const uint8_t* key32) {
   char text[41];

@@ -4,17 +4,28 @@ namespace gosmart {
 
 const char* error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::MALFORMED: return "malformed";
-    case ErrorCode::TOO_LARGE: return "too_large";
-    case ErrorCode::INVALID_FIELD: return "invalid_field";
-    case ErrorCode::UNKNOWN_TYPE: return "unknown_type";
-    case ErrorCode::NOT_AUTHORISED: return "not_authorised";
-    case ErrorCode::NOT_FOUND: return "not_found";
-    case ErrorCode::CONFLICT: return "conflict";
-    case ErrorCode::UNAVAILABLE: return "unavailable";
-    case ErrorCode::INTERNAL: return "internal";
-    case ErrorCode::LIMIT_EXCEEDED: return "limit_exceeded";
-    case ErrorCode::UNKNOWN: break;
+    case ErrorCode::MALFORMED:
+      return "malformed";
+    case ErrorCode::TOO_LARGE:
+      return "too_large";
+    case ErrorCode::INVALID_FIELD:
+      return "invalid_field";
+    case ErrorCode::UNKNOWN_TYPE:
+      return "unknown_type";
+    case ErrorCode::NOT_AUTHORISED:
+      return "not_authorised";
+    case ErrorCode::NOT_FOUND:
+      return "not_found";
+    case ErrorCode::CONFLICT:
+      return "conflict";
+    case ErrorCode::UNAVAILABLE:
+      return "unavailable";
+    case ErrorCode::INTERNAL:
+      return "internal";
+    case ErrorCode::LIMIT_EXCEEDED:
+      return "limit_exceeded";
+    case ErrorCode::UNKNOWN:
+      break;
   }
   return "unknown";
 }

@@ -6,8 +6,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <cstring>
+#include <mutex>
 
 #include "common/core/codes.hpp"
 
@@ -22,9 +22,8 @@ MessageId random_message_id() {
   // a per-thread pool refilled 256 ids at a time keeps that off the hot path, and
   // a fork handler makes a child draw fresh bytes rather than repeat its parent's.
   static std::once_flag registered;
-  std::call_once(registered, [] {
-    ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); });
-  });
+  std::call_once(registered,
+                 [] { ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1); }); });
   thread_local std::array<uint8_t, 16 * 256> pool;
   thread_local std::size_t used = pool.size();
   thread_local uint64_t generation = 0;
@@ -133,8 +132,8 @@ Result<DecodedEnvelope> decode_envelope(std::span<const uint8_t> frame,
     if (!header) return header.error();
     return decoded;
   } catch (const kj::Exception& e) {
-    return fail(ErrorCode::MALFORMED, std::string("not a Cap'n Proto envelope: ") +
-                                          e.getDescription().cStr());
+    return fail(ErrorCode::MALFORMED,
+                std::string("not a Cap'n Proto envelope: ") + e.getDescription().cStr());
   }
 }
 
@@ -160,16 +159,16 @@ EnvelopeBuilder::EnvelopeBuilder(std::string_view origin_country, wire::Service 
 std::string EnvelopeBuilder::encode() {
   // Serialise straight into the string: one copy of the segments, not two.
   std::string out(capnp::computeSerializedSizeInWords(message_) * sizeof(capnp::word), '\0');
-  kj::ArrayOutputStream stream(
-      kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
+  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), out.size()));
   capnp::writeMessage(stream, message_);
   return out;
 }
 
 std::string encode_error_reply(std::string_view origin_country, wire::Service service,
                                const MessageId* request_id, const Failure& failure) {
-  EnvelopeHeader header{random_message_id(), std::string(origin_country), service, 0, "error",
-                        now_us(), std::nullopt};
+  EnvelopeHeader header{
+      random_message_id(), std::string(origin_country), service, 0, "error", now_us(),
+      std::nullopt};
   if (request_id) header.correlation_id = *request_id;
   EnvelopeBuilder builder(header);
   auto error = builder.init_payload<wire::Error>();

@@ -80,8 +80,8 @@ auto guarded(Fn&& body) -> decltype(body()) {
   try {
     return body();
   } catch (const kj::Exception& e) {
-    return fail(ErrorCode::MALFORMED, std::string("malformed message: ") +
-                                          e.getDescription().cStr());
+    return fail(ErrorCode::MALFORMED,
+                std::string("malformed message: ") + e.getDescription().cStr());
   }
 }
 

@@ -29,9 +29,7 @@ std::unique_ptr<spdlog::formatter> make_formatter(Format format) {
     return formatter;
   }
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  {
-    formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %n[%P] %v");
-  }
+  { formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %n[%P] %v"); }
   return formatter;
 }
 
@@ -48,11 +46,21 @@ std::string json_escape(std::string_view text) {
   out.reserve(text.size() + 8);
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           static const char* hex = "0123456789abcdef";

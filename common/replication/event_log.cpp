@@ -62,7 +62,9 @@ StagedEvent EventLog::relay(rocksdb::WriteBatch& batch, const DecodedEnvelope& e
                std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
-void EventLog::committed() { committed_ = staged_; }
+void EventLog::committed() {
+  committed_ = staged_;
+}
 
 void EventLog::committed(const std::vector<StagedEvent>& events) {
   for (const auto& event : events) {
@@ -70,7 +72,9 @@ void EventLog::committed(const std::vector<StagedEvent>& events) {
     head = std::max(head, event.seq);
   }
 }
-void EventLog::aborted() { staged_ = committed_; }
+void EventLog::aborted() {
+  staged_ = committed_;
+}
 
 Result<LogPage> EventLog::read_after(const std::string& origin, uint64_t after,
                                      std::size_t max_events, std::size_t max_bytes) const {

@@ -6,6 +6,7 @@
 
 #include "common/core/codes.hpp"
 #include "common/replication/event_frame.hpp"
+#include "common/transport/transport.hpp"
 
 namespace gosmart::replication {
 
@@ -77,11 +78,13 @@ std::string CatchupServer::answer(std::span<const uint8_t> frame) {
     std::size_t max_events = std::min<std::size_t>(ask.getMaxEvents(), max_page_events_);
     if (max_events == 0) max_events = max_page_events_;
     // Leave room for the page's own header under the frame limit.
-    std::size_t max_bytes = limits_.max_bytes > 8192 ? limits_.max_bytes - 4096 : limits_.max_bytes / 2;
+    std::size_t max_bytes =
+        limits_.max_bytes > 8192 ? limits_.max_bytes - 4096 : limits_.max_bytes / 2;
     auto page = log_.read_after(origin, ask.getAfterSeq(), max_events, max_bytes);
     if (!page) return page.error();
-    EnvelopeHeader header{random_message_id(), log_.origin(), service_, 0,
-                          "platform.catchup.page", now_us(), request.header().message_id};
+    EnvelopeHeader header{
+        random_message_id(),        log_.origin(), service_, 0, "platform.catchup.page", now_us(),
+        request.header().message_id};
     EnvelopeBuilder builder(header);
     auto out = builder.init_payload<wire::CatchupPage>();
     out.setOrigin(origin);
@@ -90,7 +93,8 @@ std::string CatchupServer::answer(std::span<const uint8_t> frame) {
     auto events = out.initEvents(static_cast<unsigned>(page.value().events.size()));
     for (unsigned i = 0; i < events.size(); ++i) {
       const auto& bytes = page.value().events[i];
-      events.set(i, capnp::Data::Reader(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+      events.set(i,
+                 capnp::Data::Reader(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
     }
     ++pages_;
     return builder.encode();
@@ -104,17 +108,8 @@ std::string CatchupServer::answer(std::span<const uint8_t> frame) {
 
 void CatchupServer::on_readable() {
   for (int budget = 0; budget < 64; ++budget) {
-    std::vector<zmq::message_t> frames;
-    zmq::message_t frame;
-    if (!router_.recv(frame, zmq::recv_flags::dontwait)) return;
-    bool more = frame.more();
-    frames.push_back(std::move(frame));
-    while (more) {
-      zmq::message_t next;
-      (void)router_.recv(next);
-      more = next.more();
-      frames.push_back(std::move(next));
-    }
+    auto frames = transport::recv_message(router_);
+    if (frames.empty()) return;
     std::string reply =
         frames.size() == 2
             ? answer({frames[1].data<uint8_t>(), frames[1].size()})

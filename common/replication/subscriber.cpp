@@ -31,7 +31,9 @@ bool Subscriber::accepts(const std::string& origin) const {
   return options_.origins.empty() || options_.origins.count(origin) > 0;
 }
 
-Subscriber::OriginState& Subscriber::state(const std::string& origin) { return origins_[origin]; }
+Subscriber::OriginState& Subscriber::state(const std::string& origin) {
+  return origins_[origin];
+}
 
 uint64_t Subscriber::cursor(const std::string& origin) const {
   auto it = origins_.find(origin);
@@ -142,8 +144,7 @@ bool Subscriber::commit(PendingBatch& pending) {
   applier_.prepare_commit(pending.batch);
   auto status = store_.commit(pending.batch);
   if (!status) {
-    spdlog::error("replication: commit failed, will catch up again: {}",
-                  describe(status.error()));
+    spdlog::error("replication: commit failed, will catch up again: {}", describe(status.error()));
     applier_.aborted();
     for (const auto& [origin, seq] : pending.cursors) state(origin).in_flight = false;
     return false;

@@ -44,7 +44,7 @@ struct SubscriberOptions {
   std::set<std::string> origins;           // accepted origins; empty: any country code
   std::vector<std::string> topics = {""};  // PUB prefixes to receive (heartbeats always)
   std::size_t page_events = 1000;
-  std::size_t drain_max = 4096;            // live events folded into one batch at most
+  std::size_t drain_max = 4096;  // live events folded into one batch at most
   transport::Millis request_timeout{2000};
   // With no progress for this long, ask the writer anyway: convergence must not
   // hang on heartbeats alone (they can be lost or unreadable too).

@@ -12,10 +12,14 @@ const std::set<config::Role>& all_roles() {
   return roles;
 }
 
-EnvelopeBuilder make_reply(const ServiceInfo& info, const Request& request,
-                           std::string_view type) {
-  EnvelopeHeader header{random_message_id(), info.country, info.service, 0, std::string(type),
-                        now_us(), request.envelope.header().message_id};
+EnvelopeBuilder make_reply(const ServiceInfo& info, const Request& request, std::string_view type) {
+  EnvelopeHeader header{random_message_id(),
+                        info.country,
+                        info.service,
+                        0,
+                        std::string(type),
+                        now_us(),
+                        request.envelope.header().message_id};
   return EnvelopeBuilder(header);
 }
 
@@ -43,8 +47,7 @@ std::string ApiServer::health_reply(const Request& request) {
   return reply.encode();
 }
 
-std::string ApiServer::dispatch(const transport::Identity& caller,
-                                std::span<const uint8_t> frame) {
+std::string ApiServer::dispatch(const transport::Identity& caller, std::span<const uint8_t> frame) {
   auto decoded = decode_envelope(frame, limits_);
   if (!decoded) return encode_error_reply(info_.country, info_.service, nullptr, decoded.error());
   const auto& envelope = decoded.value();
@@ -58,10 +61,10 @@ std::string ApiServer::dispatch(const transport::Identity& caller,
   if (!route->second.roles.count(caller.role)) {
     ++refused_;
     spdlog::warn("api: {} may not call {}", caller.user_id(), envelope.header().type);
-    return encode_error_reply(info_.country, info_.service, &id,
-                              fail(ErrorCode::NOT_AUTHORISED,
-                                   std::string("role ") + config::role_name(caller.role) +
-                                       " may not call " + envelope.header().type));
+    return encode_error_reply(
+        info_.country, info_.service, &id,
+        fail(ErrorCode::NOT_AUTHORISED, std::string("role ") + config::role_name(caller.role) +
+                                            " may not call " + envelope.header().type));
   }
   Request request{caller, envelope};
   auto result = guarded([&]() -> Result<std::string> { return route->second.handler(request); });
@@ -71,17 +74,8 @@ std::string ApiServer::dispatch(const transport::Identity& caller,
 
 void ApiServer::on_readable() {
   for (int budget = 0; budget < 256; ++budget) {
-    std::vector<zmq::message_t> frames;
-    zmq::message_t frame;
-    if (!router_.recv(frame, zmq::recv_flags::dontwait)) return;
-    bool more = frame.more();
-    frames.push_back(std::move(frame));
-    while (more) {
-      zmq::message_t next;
-      (void)router_.recv(next);
-      more = next.more();
-      frames.push_back(std::move(next));
-    }
+    auto frames = transport::recv_message(router_);
+    if (frames.empty()) return;
     ++requests_;
     // [routing id][envelope] from a DEALER; REQ clients add an empty delimiter.
     bool has_delimiter = frames.size() == 3 && frames[1].size() == 0;

@@ -5,7 +5,9 @@
 
 namespace gosmart::service {
 
-std::string version() { return GOSMART_VERSION; }
+std::string version() {
+  return GOSMART_VERSION;
+}
 
 NodeSetup set_up_node(const std::string& config_file, const std::string& service_name,
                       const std::string& log_name) {

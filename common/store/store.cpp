@@ -67,8 +67,8 @@ Status Store::commit(rocksdb::WriteBatch& batch, Durability durability) {
 Result<std::optional<std::string>> Store::get(rocksdb::ColumnFamilyHandle* cf,
                                               std::string_view key) const {
   std::string value;
-  auto status = db_->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()),
-                         &value);
+  auto status =
+      db_->Get(rocksdb::ReadOptions(), cf, rocksdb::Slice(key.data(), key.size()), &value);
   if (status.IsNotFound()) return std::optional<std::string>();
   if (!status.ok()) return fail(ErrorCode::INTERNAL, "store read failed: " + status.ToString());
   return std::optional<std::string>(std::move(value));

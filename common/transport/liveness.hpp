@@ -67,10 +67,14 @@ class Backoff {
 
 inline const char* peer_state_name(PeerState state) {
   switch (state) {
-    case PeerState::alive: return "alive";
-    case PeerState::evasive: return "evasive";
-    case PeerState::expired: return "expired";
-    case PeerState::unknown: break;
+    case PeerState::alive:
+      return "alive";
+    case PeerState::evasive:
+      return "evasive";
+    case PeerState::expired:
+      return "expired";
+    case PeerState::unknown:
+      break;
   }
   return "unknown";
 }

@@ -14,7 +14,9 @@ SocketLimits limits_from_config(const config::Limits& limits) {
   return out;
 }
 
-bool is_inproc(const std::string& endpoint) { return endpoint.rfind("inproc://", 0) == 0; }
+bool is_inproc(const std::string& endpoint) {
+  return endpoint.rfind("inproc://", 0) == 0;
+}
 
 Transport::Transport(curve::CurveKeyPair keys, Allowlist allowlist, SocketLimits limits)
     : keys_(std::move(keys)), limits_(limits), context_(1) {
@@ -73,6 +75,21 @@ zmq::socket_t Transport::connect(zmq::socket_type type, const std::string& endpo
   }
   socket.connect(endpoint);
   return socket;
+}
+
+std::vector<zmq::message_t> recv_message(zmq::socket_t& socket) {
+  std::vector<zmq::message_t> frames;
+  zmq::message_t frame;
+  if (!socket.recv(frame, zmq::recv_flags::dontwait)) return frames;
+  bool more = frame.more();
+  frames.push_back(std::move(frame));
+  while (more) {  // the rest of a multipart message is already there: ZeroMQ is atomic
+    zmq::message_t next;
+    (void)socket.recv(next);
+    more = next.more();
+    frames.push_back(std::move(next));
+  }
+  return frames;
 }
 
 std::optional<Identity> sender_of(zmq::message_t& frame) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/core/curve.hpp"
 #include "common/transport/zap.hpp"
@@ -51,6 +52,9 @@ class Transport {
 };
 
 bool is_inproc(const std::string& endpoint);
+
+// One whole multipart message if one is waiting (never blocks); empty otherwise.
+std::vector<zmq::message_t> recv_message(zmq::socket_t& socket);
 
 // The User-Id the ZAP handler gave the connection a frame came from.
 std::optional<Identity> sender_of(zmq::message_t& frame);

@@ -10,7 +10,9 @@
 
 namespace gosmart::transport {
 
-std::string Identity::user_id() const { return std::string(config::role_name(role)) + ":" + name; }
+std::string Identity::user_id() const {
+  return std::string(config::role_name(role)) + ":" + name;
+}
 
 std::optional<Identity> Identity::from_user_id(std::string_view user_id) {
   auto colon = user_id.find(':');
@@ -22,7 +24,8 @@ std::optional<Identity> Identity::from_user_id(std::string_view user_id) {
 
 Allowlist Allowlist::from_config(const config::NodeConfig& node) {
   Allowlist list;
-  for (const auto& peer : node.peers) list.allow(peer.public_key, {peer.country, config::Role::peer});
+  for (const auto& peer : node.peers)
+    list.allow(peer.public_key, {peer.country, config::Role::peer});
   for (const auto& client : node.clients) list.allow(client.public_key, {client.name, client.role});
   return list;
 }

@@ -99,14 +99,15 @@ std::optional<HealthSnapshot> ApiClient::health(const std::string& endpoint,
                                                 std::chrono::milliseconds timeout) {
   auto reply = exchange(endpoint, server_key, {health_request()}, timeout);
   if (reply.size() != 1) return std::nullopt;
-  auto decoded = decode_envelope(
-      {reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
+  auto decoded =
+      decode_envelope({reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
   if (!decoded || decoded.value().header().type != "platform.health.reply") return std::nullopt;
   auto health = decoded.value().payload<wire::HealthReply>();
   HealthSnapshot snapshot;
   snapshot.service = health.getService();
   snapshot.last_seq_written = health.getLastSeqWritten();
-  for (auto cursor : health.getApplied()) snapshot.applied[cursor.getOrigin()] = cursor.getLastSeq();
+  for (auto cursor : health.getApplied())
+    snapshot.applied[cursor.getOrigin()] = cursor.getLastSeq();
   for (auto metric : health.getMetrics()) snapshot.metrics[metric.getName()] = metric.getValue();
   return snapshot;
 }

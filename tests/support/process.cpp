@@ -32,7 +32,9 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-std::string tcp_endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
+std::string tcp_endpoint(int port) {
+  return "tcp://127.0.0.1:" + std::to_string(port);
+}
 
 std::filesystem::path binary(const std::string& name) {
   return std::filesystem::path(GOSMART_BIN_DIR) / name;

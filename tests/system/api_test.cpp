@@ -48,8 +48,8 @@ TEST_CASE("each role may call only what it is allowed", "[system][api]") {
     EnvelopeBuilder request("PL", wire::Service::CTL, type);
     auto reply = client.exchange(endpoint, server_keys.public_key, {request.encode()}, 3s);
     REQUIRE(reply.size() == 1);
-    auto decoded = decode_envelope(
-        {reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
+    auto decoded =
+        decode_envelope({reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
     REQUIRE(decoded.ok());
     REQUIRE(decoded.value().header().correlation_id.has_value());
     return std::move(decoded).value();

@@ -26,7 +26,9 @@ struct LiveWriter {
         dir.path() / "writer.log");
     testing::ApiClient client(operator_.keys);
     REQUIRE(testing::eventually(
-        [&] { return client.health(node.registry.api, node.keys.keys.public_key, 500ms).has_value(); },
+        [&] {
+          return client.health(node.registry.api, node.keys.keys.public_key, 500ms).has_value();
+        },
         10s));
   }
 
@@ -38,8 +40,8 @@ struct LiveWriter {
 
   wire::ErrorCode error_code_of(const std::vector<std::string>& reply) {
     REQUIRE(reply.size() == 1);
-    auto decoded = decode_envelope(
-        {reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
+    auto decoded =
+        decode_envelope({reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
     REQUIRE(decoded.ok());
     REQUIRE(decoded.value().header().type == "error");
     return decoded.value().payload<wire::Error>().getCode();
@@ -53,8 +55,9 @@ TEST_CASE("a key not on the allowlist gets nothing", "[system][security]") {
   testing::ApiClient stranger(curve::generate_keypair());
   CHECK_FALSE(stranger.health(w.node.registry.api, w.node.keys.keys.public_key, 1500ms));
   // Nor does the stranger get events or catch-up pages.
-  CHECK(stranger.exchange(w.node.registry.sync, w.node.keys.keys.public_key,
-                          {testing::health_request()}, 1000ms)
+  CHECK(stranger
+            .exchange(w.node.registry.sync, w.node.keys.keys.public_key,
+                      {testing::health_request()}, 1000ms)
             .empty());
   CHECK(w.still_serving());
   CHECK(w.process->log().find("refused CURVE client") != std::string::npos);

@@ -44,8 +44,8 @@ struct Harness {
     options.origins = {"PL"};
     options.page_events = 7;  // small pages: several round trips
     options.request_timeout = 200ms;
-    subscriber = std::make_unique<replication::Subscriber>(*reader_db, sub, dealer, applier,
-                                                           options);
+    subscriber =
+        std::make_unique<replication::Subscriber>(*reader_db, sub, dealer, applier, options);
     subscriber->start();
   }
 
@@ -100,7 +100,8 @@ TEST_CASE("gaps are caught up in pages and every event is applied once, in order
   // Re-publishing old events changes nothing: they are duplicates.
   h.write(0, [](uint64_t) { return true; });
   auto page = h.log.read_after("PL", 0, 40, 1 << 20).value();
-  for (const auto& bytes : page.events) h.pub.send(zmq::buffer(replication::event_frame("probe.event", bytes)));
+  for (const auto& bytes : page.events)
+    h.pub.send(zmq::buffer(replication::event_frame("probe.event", bytes)));
   h.pump(100ms);
   CHECK(h.subscriber->stats().duplicates >= 40);
   CHECK(h.state.chain().count == 40);
@@ -122,8 +123,7 @@ TEST_CASE("a heartbeat reveals a tail that was never published", "[system][subsc
   CHECK(h.subscriber->writer_state() == transport::PeerState::alive);
 }
 
-TEST_CASE("events of an origin the writer may not speak for are refused",
-          "[system][subscriber]") {
+TEST_CASE("events of an origin the writer may not speak for are refused", "[system][subscriber]") {
   Harness h;
   h.pump(50ms);
   EnvelopeBuilder forged("FI", wire::Service::TOOL, "probe.event", 1);

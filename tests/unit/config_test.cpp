@@ -23,7 +23,8 @@ struct ConfigFixture {
   }
   std::string base() const {
     return "[node]\ncountry = \"PL\"\ndata_dir = \"data\"\n"
-           "[keys]\npublic = \"" + keys.public_key + "\"\nsecret_file = \"node.secret\"\n";
+           "[keys]\npublic = \"" +
+           keys.public_key + "\"\nsecret_file = \"node.secret\"\n";
   }
   config::NodeConfig parse(const std::string& extra) const {
     return config::parse_config(base() + extra, dir.path());
@@ -37,10 +38,11 @@ TEST_CASE("a complete node config parses", "[config]") {
   auto cfg = f.parse(
       "[services.registry]\napi = \"tcp://127.0.0.1:7001\"\nevents = \"tcp://127.0.0.1:7002\"\n"
       "[limits]\nheartbeat_ms = 250\n"
-      "[[peers]]\ncountry = \"FI\"\npublic_key = \"" + f.peer.public_key +
+      "[[peers]]\ncountry = \"FI\"\npublic_key = \"" +
+      f.peer.public_key +
       "\"\nregistry_sync = \"tcp://127.0.0.1:8003\"\n"
-      "[[clients]]\nname = \"alice\"\nrole = \"broker\"\npublic_key = \"" + f.peer.public_key +
-      "\"\n");
+      "[[clients]]\nname = \"alice\"\nrole = \"broker\"\npublic_key = \"" +
+      f.peer.public_key + "\"\n");
   CHECK(cfg.country == "PL");
   CHECK(cfg.secret_key == f.keys.secret_key);
   CHECK(cfg.data_dir == f.dir.path() / "data");
@@ -65,26 +67,29 @@ TEST_CASE("config errors name the key", "[config]") {
                     Contains("services.search: unknown service"));
   CHECK_THROWS_WITH(f.parse("[limits]\nmax_message_bytes = 10\n"),
                     Contains("limits.max_message_bytes: must be between"));
-  CHECK_THROWS_WITH(f.parse("[[peers]]\ncountry = \"US\"\npublic_key = \"" + f.peer.public_key +
-                            "\"\n"),
-                    Contains("peers[0].country: 'US' is not a federation member"));
+  CHECK_THROWS_WITH(
+      f.parse("[[peers]]\ncountry = \"US\"\npublic_key = \"" + f.peer.public_key + "\"\n"),
+      Contains("peers[0].country: 'US' is not a federation member"));
   CHECK_THROWS_WITH(f.parse("[[peers]]\ncountry = \"FI\"\npublic_key = \"short\"\n"),
                     Contains("peers[0].public_key"));
   CHECK_THROWS_WITH(f.parse("[[clients]]\nname = \"x\"\nrole = \"root\"\npublic_key = \"" +
                             f.peer.public_key + "\"\n"),
                     Contains("clients[0].role"));
-  CHECK_THROWS_WITH(f.parse("[[peers]]\ncountry = \"PL\"\npublic_key = \"" + f.peer.public_key +
-                            "\"\n"),
-                    Contains("a node is not its own peer"));
-  CHECK_THROWS_WITH(config::parse_config("[node]\ncountry = \"XX\"\ndata_dir = \"d\"\n", f.dir.path()),
-                    Contains("node.country: 'XX' is not a federation member"));
+  CHECK_THROWS_WITH(
+      f.parse("[[peers]]\ncountry = \"PL\"\npublic_key = \"" + f.peer.public_key + "\"\n"),
+      Contains("a node is not its own peer"));
+  CHECK_THROWS_WITH(
+      config::parse_config("[node]\ncountry = \"XX\"\ndata_dir = \"d\"\n", f.dir.path()),
+      Contains("node.country: 'XX' is not a federation member"));
   CHECK_THROWS_WITH(f.parse("[node\n"), Contains("line"));
 }
 
 TEST_CASE("federation members come from config", "[config]") {
   ConfigFixture f;
-  auto cfg = f.parse("[federation]\nmembers = [\"PL\", \"FI\", \"SE\"]\n[[peers]]\ncountry = \"SE\"\n"
-                     "public_key = \"" + f.peer.public_key + "\"\n");
+  auto cfg = f.parse(
+      "[federation]\nmembers = [\"PL\", \"FI\", \"SE\"]\n[[peers]]\ncountry = \"SE\"\n"
+      "public_key = \"" +
+      f.peer.public_key + "\"\n");
   CHECK(cfg.is_member("SE"));
   CHECK_FALSE(cfg.is_member("DE"));
 }

@@ -1,8 +1,8 @@
 #include <spdlog/sinks/ostream_sink.h>
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/logging/logging.hpp"

@@ -19,8 +19,7 @@ TEST_CASE("big-endian keys sort numerically", "[store]") {
   CHECK(key->seq == 77);
 }
 
-TEST_CASE("a batch commits atomically into named column families and survives reopen",
-          "[store]") {
+TEST_CASE("a batch commits atomically into named column families and survives reopen", "[store]") {
   testing::TempDir dir;
   {
     auto db = store::Store::open(dir.path() / "db", {"alpha", "beta"});
@@ -57,8 +56,7 @@ TEST_CASE("deleted ranges can be compacted away", "[store]") {
 
 #include "common/store/async_commit.hpp"
 
-TEST_CASE("the async committer lands batches off the caller's thread and says so",
-          "[store]") {
+TEST_CASE("the async committer lands batches off the caller's thread and says so", "[store]") {
   testing::TempDir dir;
   auto db = store::Store::open(dir.path() / "db", {"data"});
   store::AsyncCommitter committer(*db);

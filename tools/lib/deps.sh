@@ -1,7 +1,7 @@
 # Sourced by the tools: installs the Debian 12 packages the build needs, only those
 # missing, and says nothing when everything is already there.
 GOSMART_PACKAGES=(
-  cmake ninja-build g++ pkg-config ccache
+  cmake ninja-build g++ pkg-config ccache clang-format
   libzmq3-dev cppzmq-dev libcapnp-dev capnproto librocksdb-dev libspdlog-dev
   catch2 libsodium-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
 )

@@ -1,8 +1,8 @@
 // Wires the replication primitive to sockets and storage as a writer or a reader
 // process (see README.md). Exit codes: 0 clean stop, 1 bad usage/config, 2 runtime error.
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -63,8 +63,9 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
   replication::Publisher publisher(pub, log, wire::Service::TOOL, setup.node.limits.heartbeat_ms);
   replication::CatchupServer catchup(sync, log, wire::Service::TOOL, setup.limits,
                                      setup.node.limits.catchup_page_events);
-  service::ApiServer server(api, {"probe-writer", service::version(), setup.node.country,
-                                  wire::Service::TOOL}, setup.limits);
+  service::ApiServer server(
+      api, {"probe-writer", service::version(), setup.node.country, wire::Service::TOOL},
+      setup.limits);
   server.set_health([&](wire::HealthReply::Builder& health) {
     health.setLastSeqWritten(log.head(setup.node.country));
     auto metrics = health.initMetrics(2);
@@ -88,8 +89,8 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
       std::string body = probe::probe_body(seq, args.body_bytes);
       staged.push_back(log.append<wire::ProbeEvent>(batch, "probe.event", [&](auto event) {
         event.setIndex(seq);
-        event.setBody(capnp::Data::Reader(reinterpret_cast<const uint8_t*>(body.data()),
-                                          body.size()));
+        event.setBody(
+            capnp::Data::Reader(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
       }));
       state.stage(setup.node.country, seq, body);
     }
@@ -125,10 +126,10 @@ int run_reader(const std::string& config_file, const std::string& from,
   probe::ProbeState state(*store);
   probe::ProbeApplier applier(state);
 
-  auto events = setup.transport->connect(zmq::socket_type::sub, writer->registry.events,
-                                         writer->public_key);
-  auto sync = setup.transport->connect(zmq::socket_type::dealer, writer->registry.sync,
-                                       writer->public_key);
+  auto events =
+      setup.transport->connect(zmq::socket_type::sub, writer->registry.events, writer->public_key);
+  auto sync =
+      setup.transport->connect(zmq::socket_type::dealer, writer->registry.sync, writer->public_key);
   auto api = setup.transport->bind(zmq::socket_type::router, setup.service.endpoints.api);
 
   replication::SubscriberOptions options;
@@ -140,8 +141,9 @@ int run_reader(const std::string& config_file, const std::string& from,
   options.expired_after = std::chrono::milliseconds(setup.node.limits.peer_expired_ms);
   replication::Subscriber subscriber(*store, events, sync, applier, options);
 
-  service::ApiServer server(api, {"probe-reader", service::version(), setup.node.country,
-                                  wire::Service::TOOL}, setup.limits);
+  service::ApiServer server(
+      api, {"probe-reader", service::version(), setup.node.country, wire::Service::TOOL},
+      setup.limits);
   server.set_health([&](wire::HealthReply::Builder& health) {
     auto applied = health.initApplied(1);
     applied[0].setOrigin(from);
@@ -219,8 +221,8 @@ int print_status(const std::string& config_file, const std::string& client_keys)
   curve::CurveKeyPair keys{read_first_word(client_keys + ".public"),
                            read_first_word(client_keys + ".secret")};
   transport::Transport transport(keys, {});
-  auto socket = transport.connect(zmq::socket_type::dealer,
-                                  node.service("registry").endpoints.api, node.public_key);
+  auto socket = transport.connect(zmq::socket_type::dealer, node.service("registry").endpoints.api,
+                                  node.public_key);
   socket.set(zmq::sockopt::linger, 0);
   EnvelopeBuilder request(node.country, wire::Service::CTL, "platform.health.request");
   request.init_payload<wire::HealthRequest>();
@@ -240,7 +242,8 @@ int print_status(const std::string& config_file, const std::string& client_keys)
       for (auto cursor : health.getApplied()) {
         out["applied"][std::string(cursor.getOrigin())] = cursor.getLastSeq();
       }
-      for (auto metric : health.getMetrics()) out[std::string(metric.getName())] = metric.getValue();
+      for (auto metric : health.getMetrics())
+        out[std::string(metric.getName())] = metric.getValue();
     }
   }
   std::cout << out.dump() << "\n";

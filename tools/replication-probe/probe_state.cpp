@@ -33,7 +33,9 @@ void Chain::add(std::string_view origin, uint64_t seq, std::string_view body) {
   ++count;
 }
 
-std::string Chain::digest_hex() const { return to_hex(digest); }
+std::string Chain::digest_hex() const {
+  return to_hex(digest);
+}
 
 ProbeState::ProbeState(store::Store& store) : cf_(store.cf(kProbeColumnFamily)) {
   auto count = store.get(cf_, "count");
