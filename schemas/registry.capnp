@@ -1,0 +1,281 @@
+# The registry's records and requests: organisations, contacts, cooperation
+# profiles, expressions of interest. Evolution rules: schemas/README.md.
+@0xdc62a0f5fff7fa6c;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("gosmart::wire");
+
+enum OrgType {
+  unknown @0;
+  sme @1;
+  largeEnterprise @2;
+  researchInstitute @3;
+  university @4;
+  businessSupport @5;
+  cluster @6;
+  publicAdministration @7;
+  ngo @8;
+}
+
+enum Helix {
+  unknown @0;
+  business @1;
+  research @2;
+  government @3;
+  civilSociety @4;
+}
+
+# EU SME definition, Commission Recommendation 2003/361/EC.
+enum SizeClass {
+  unknown @0;
+  micro @1;
+  small @2;
+  medium @3;
+  large @4;
+}
+
+struct Consent {
+  purpose @0 :Text;          # e.g. "notifications"
+  textVersion @1 :Text;      # the version of the consent text agreed to
+  channel @2 :Text;          # "email", "webhook"
+  grantedAtUs @3 :Int64;
+  withdrawnAtUs @4 :Int64;   # 0: still in force
+}
+
+# Personal data: never leaves the home node.
+struct Contact {
+  name @0 :Text;
+  role @1 :Text;
+  email @2 :Text;
+  phone @3 :Text;
+  preferredLanguage @4 :Text;  # ISO 639-1
+  consents @5 :List(Consent);
+}
+
+struct Organisation {
+  id @0 :Text;                 # "PL-000123": country, then a sequence; stable, sortable
+  legalName @1 :Text;
+  registryId @2 :Text;         # national registry or VAT id
+  country @3 :Text;            # ISO 3166-1 alpha-2
+  region @4 :Text;             # NUTS 2 code, e.g. "PL91"
+  city @5 :Text;
+  website @6 :Text;
+  type @7 :OrgType;
+  helix @8 :Helix;
+  yearEstablished @9 :UInt16;
+  headcount @10 :UInt32;
+  turnoverEur @11 :UInt64;
+  balanceSheetEur @12 :UInt64;
+  sizeClass @13 :SizeClass;    # derived by the registry, never taken from the caller
+  naceCodes @14 :List(Text);   # NACE Rev.2, the first is the primary activity
+  domains @15 :List(Text);     # smart-specialisation domains
+  keywords @16 :List(Text);
+  languages @17 :List(Text);   # ISO 639-1
+  description @18 :Text;
+  experienceAbroad @19 :Bool;
+  contacts @20 :List(Contact);
+  createdUs @21 :Int64;
+  updatedUs @22 :Int64;
+  erased @23 :Bool;            # tombstone after an erasure request
+}
+
+enum ProfileKind {
+  unknown @0;
+  businessOffer @1;            # BO
+  businessRequest @2;          # BR
+  technologyOffer @3;          # TO
+  technologyRequest @4;        # TR
+  researchPartnerRequest @5;   # RDR
+}
+
+enum ProfileStatus {
+  unknown @0;
+  draft @1;
+  submitted @2;
+  revisionRequested @3;
+  published @4;
+  withdrawn @5;
+  expired @6;
+}
+
+enum CooperationType {
+  unknown @0;
+  commercialAgreement @1;
+  commercialWithTechnicalAssistance @2;
+  licence @3;
+  jointVenture @4;
+  technicalCooperation @5;
+  researchCooperation @6;
+  manufacturing @7;
+  services @8;
+  subcontracting @9;
+  distribution @10;
+  financial @11;
+  acquisition @12;
+  jointFundingApplication @13;
+}
+
+enum ResearchRole {
+  unknown @0;
+  coordinator @1;
+  partner @2;
+}
+
+struct ResearchCall {
+  call @0 :Text;               # the funding programme and call identifier
+  callDeadline @1 :Text;       # YYYY-MM-DD
+  eoiDeadline @2 :Text;        # YYYY-MM-DD
+  roleSought @3 :ResearchRole;
+}
+
+struct Profile {
+  id @0 :Text;                 # the reference, e.g. "TOPL20261130001"
+  ownerId @1 :Text;            # the owning organisation's id
+  kind @2 :ProfileKind;
+  status @3 :ProfileStatus;
+  title @4 :Text;
+  summary @5 :Text;
+  description @6 :Text;
+  advantages @7 :Text;
+  trl @8 :UInt8;               # technology readiness level 1-9; 0: not given
+  iprStatus @9 :Text;
+  keywords @10 :List(Text);
+  naceCodes @11 :List(Text);
+  domains @12 :List(Text);
+  cooperationTypes @13 :List(CooperationType);
+  partnerTypes @14 :List(OrgType);
+  partnerSizes @15 :List(SizeClass);
+  targetCountries @16 :List(Text);   # empty: any member country
+  expiresOn @17 :Text;         # YYYY-MM-DD
+  named @18 :Bool;             # the owner chose to be named in replicas
+  revisionComment @19 :Text;   # the broker's, when sent back for revision
+  research @20 :ResearchCall;  # for research-partner requests
+  createdUs @21 :Int64;
+  updatedUs @22 :Int64;
+  lastActor @23 :Text;         # User-Id of who made the last change
+}
+
+# What a replica of a foreign registry holds of an organisation: its public
+# classification, and its name only when it chose to be named.
+struct PublicOrganisation {
+  id @0 :Text;
+  country @1 :Text;
+  region @2 :Text;
+  type @3 :OrgType;
+  sizeClass @4 :SizeClass;
+  naceCodes @5 :List(Text);
+  domains @6 :List(Text);
+  languages @7 :List(Text);
+  legalName @8 :Text;          # empty unless named
+  erased @9 :Bool;
+}
+
+# ---- events on the registry's stream (public fields only, ever) ----
+
+# "registry.org.public": an organisation's public classification changed (or is new).
+struct OrgPublicEvent {
+  organisation @0 :PublicOrganisation;
+}
+
+# "registry.profile.published": a published profile, new or updated. Its owner's
+# public classification travels with it so a replica is complete.
+struct ProfilePublishedEvent {
+  profile @0 :Profile;         # revisionComment and lastActor are cleared
+  owner @1 :PublicOrganisation;
+}
+
+# "registry.profile.status": a lifecycle step that is not a publication; only
+# identifiers and the status travel.
+struct ProfileStatusEvent {
+  profileId @0 :Text;
+  ownerId @1 :Text;
+  status @2 :ProfileStatus;
+}
+
+# "registry.org.erased": an organisation and its profiles are gone; replicas
+# tombstone them.
+struct OrgErasedEvent {
+  organisationId @0 :Text;
+  profileIds @1 :List(Text);
+}
+
+# ---- requests (api ROUTER) and their replies ----
+
+# "registry.org.register" (broker, integration) -> "registry.org.registered"
+# "registry.org.update"   (broker, integration) -> "registry.org.registered"
+struct OrgWrite {
+  organisation @0 :Organisation;   # id empty on register; sizeClass is derived
+}
+
+struct OrgReply {
+  organisation @0 :Organisation;
+}
+
+# "registry.org.get" (any role but peer) -> "registry.org.reply"
+struct OrgGet {
+  id @0 :Text;
+}
+
+# "registry.org.list" -> "registry.org.page": filters are ANDed; empty means any.
+struct OrgQuery {
+  type @0 :OrgType;            # unknown: any
+  nacePrefix @1 :Text;         # "C26" matches C26.11
+  domain @2 :Text;
+  keyword @3 :Text;
+  country @4 :Text;            # own or a replicated peer's
+  afterId @5 :Text;            # paging cursor
+  limit @6 :UInt32;            # at most 500
+}
+
+struct OrgPage {
+  organisations @0 :List(Organisation);     # own country, with contacts for brokers
+  replicas @1 :List(PublicOrganisation);     # peers' public records
+  nextAfterId @2 :Text;
+}
+
+# "registry.profile.submit" (broker, integration): create or revise a draft and
+# submit it for validation -> "registry.profile.reply"
+struct ProfileWrite {
+  profile @0 :Profile;         # id empty for a new profile
+}
+
+# "registry.profile.transition" -> "registry.profile.reply":
+# publish / requestRevision (broker), withdraw (broker, integration), renew (broker, integration)
+struct ProfileTransition {
+  profileId @0 :Text;
+  action @1 :Action;
+  comment @2 :Text;            # required with requestRevision
+  newExpiry @3 :Text;          # with renew: YYYY-MM-DD
+  enum Action {
+    unknown @0;
+    publish @1;
+    requestRevision @2;
+    withdraw @3;
+    renew @4;
+  }
+}
+
+struct ProfileReply {
+  profile @0 :Profile;
+}
+
+# "registry.profile.get" -> "registry.profile.reply" (own or replicated)
+struct ProfileGet {
+  id @0 :Text;
+}
+
+# "registry.profile.list" -> "registry.profile.page"
+struct ProfileQuery {
+  status @0 :ProfileStatus;    # unknown: any
+  kind @1 :ProfileKind;        # unknown: any
+  country @2 :Text;            # empty: own and replicated
+  ownerId @3 :Text;
+  afterId @4 :Text;
+  limit @5 :UInt32;
+}
+
+struct ProfilePage {
+  profiles @0 :List(Profile);
+  owners @1 :List(PublicOrganisation);  # for replicated profiles, in the same order
+  nextAfterId @2 :Text;
+}

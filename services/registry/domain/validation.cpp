@@ -1,0 +1,243 @@
+#include "services/registry/domain/validation.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "common/core/codes.hpp"
+
+namespace gosmart::registry {
+namespace {
+
+Failure invalid(std::string field, std::string message) {
+  return fail(ErrorCode::INVALID_FIELD, std::move(message), std::move(field));
+}
+
+bool has_control_chars(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\n' && c != '\t') || u == 0x7f;
+  });
+}
+
+// Required (or optional) text within a length, without control characters.
+Status text(const char* field, capnp::Text::Reader value, std::size_t max, bool required) {
+  std::string_view view(value.cStr(), value.size());
+  if (required && view.empty()) return invalid(field, "is required");
+  if (view.size() > max) {
+    return invalid(field,
+                   "is " + std::to_string(view.size()) + " bytes; at most " + std::to_string(max));
+  }
+  if (has_control_chars(view)) return invalid(field, "contains control characters");
+  return {};
+}
+
+Status nace_list(const char* field, capnp::List<capnp::Text>::Reader codes, bool required) {
+  if (required && codes.size() == 0) return invalid(field, "at least one NACE Rev.2 code");
+  if (codes.size() > 20) return invalid(field, "at most 20 codes");
+  for (unsigned i = 0; i < codes.size(); ++i) {
+    if (!is_nace_code(std::string_view(codes[i].cStr(), codes[i].size()))) {
+      return invalid(std::string(field) + "[" + std::to_string(i) + "]",
+                     "'" + std::string(codes[i].cStr()) +
+                         "' is not a NACE Rev.2 division, group or class (e.g. 26.11)");
+    }
+  }
+  return {};
+}
+
+bool is_slug(std::string_view text) {
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+Status word_list(const char* field, capnp::List<capnp::Text>::Reader words, bool slugs) {
+  if (words.size() > FieldLimits::list) {
+    return invalid(field, "at most " + std::to_string(FieldLimits::list) + " entries");
+  }
+  for (unsigned i = 0; i < words.size(); ++i) {
+    std::string path = std::string(field) + "[" + std::to_string(i) + "]";
+    std::string_view word(words[i].cStr(), words[i].size());
+    if (slugs && !is_slug(word)) {
+      return invalid(path, "'" + std::string(word) + "' is not a domain slug (a-z, 0-9, -)");
+    }
+    if (!slugs && (word.empty() || word.size() > FieldLimits::keyword || has_control_chars(word))) {
+      return invalid(path, "a keyword is 1 to 64 printable characters");
+    }
+  }
+  return {};
+}
+
+Status language(const std::string& field, capnp::Text::Reader code,
+                const ValidationContext& context) {
+  std::string_view view(code.cStr(), code.size());
+  if (!context.languages || !context.languages->contains(view)) {
+    return invalid(field, "'" + std::string(view) + "' is not an ISO 639-1 language code");
+  }
+  return {};
+}
+
+Status member(const std::string& field, capnp::Text::Reader code,
+              const ValidationContext& context) {
+  std::string_view view(code.cStr(), code.size());
+  if (!is_country_code(view) ||
+      std::find(context.members.begin(), context.members.end(), view) == context.members.end()) {
+    return invalid(field, "'" + std::string(view) + "' is not a federation member");
+  }
+  return {};
+}
+
+Status contact(wire::Contact::Reader c, const std::string& path, const ValidationContext& context) {
+  if (auto s = text((path + ".name").c_str(), c.getName(), FieldLimits::short_text, true); !s) {
+    return s;
+  }
+  if (auto s = text((path + ".role").c_str(), c.getRole(), FieldLimits::short_text, false); !s) {
+    return s;
+  }
+  if (!is_email(std::string_view(c.getEmail().cStr(), c.getEmail().size()))) {
+    return invalid(path + ".email", "not an e-mail address");
+  }
+  std::string_view phone(c.getPhone().cStr(), c.getPhone().size());
+  bool phone_ok = phone.empty() || (phone.size() >= 5 && phone.size() <= 32 &&
+                                    std::all_of(phone.begin(), phone.end(), [](char ch) {
+                                      return (ch >= '0' && ch <= '9') || ch == '+' || ch == ' ' ||
+                                             ch == '-' || ch == '(' || ch == ')';
+                                    }));
+  if (!phone_ok) return invalid(path + ".phone", "digits, spaces, + - ( ) only; 5 to 32");
+  if (c.hasPreferredLanguage()) {
+    if (auto s = language(path + ".preferredLanguage", c.getPreferredLanguage(), context); !s) {
+      return s;
+    }
+  }
+  auto consents = c.getConsents();
+  if (consents.size() > 20) return invalid(path + ".consents", "at most 20 consent records");
+  for (unsigned i = 0; i < consents.size(); ++i) {
+    std::string cp = path + ".consents[" + std::to_string(i) + "]";
+    if (auto s = text((cp + ".purpose").c_str(), consents[i].getPurpose(), 64, true); !s) return s;
+    if (auto s = text((cp + ".textVersion").c_str(), consents[i].getTextVersion(), 64, true); !s) {
+      return s;
+    }
+    if (consents[i].getGrantedAtUs() <= 0) return invalid(cp + ".grantedAtUs", "is required");
+  }
+  return {};
+}
+
+bool known_org_type(wire::OrgType type) {
+  return type >= wire::OrgType::SME && type <= wire::OrgType::NGO;
+}
+
+}  // namespace
+
+Status validate_organisation(wire::Organisation::Reader org, const ValidationContext& context) {
+  if (auto s = text("legalName", org.getLegalName(), FieldLimits::name, true); !s) return s;
+  if (auto s = text("registryId", org.getRegistryId(), 64, false); !s) return s;
+  std::string country = org.getCountry();
+  if (country != context.country) {
+    return invalid("country", "this registry holds organisations of " + context.country +
+                                  " only, not '" + country + "'");
+  }
+  if (!is_nuts2_for(std::string_view(org.getRegion().cStr(), org.getRegion().size()), country)) {
+    return invalid("region", "a NUTS 2 code of " + country + " (e.g. " + country + "91)");
+  }
+  if (auto s = text("city", org.getCity(), FieldLimits::short_text, false); !s) return s;
+  std::string_view website(org.getWebsite().cStr(), org.getWebsite().size());
+  if (!website.empty() && !is_web_url(website)) {
+    return invalid("website", "an http:// or https:// address");
+  }
+  if (!known_org_type(org.getType())) return invalid("type", "an organisation type is required");
+  if (org.getHelix() > wire::Helix::CIVIL_SOCIETY) return invalid("helix", "unknown helix");
+  int year = org.getYearEstablished();
+  int this_year = std::stoi(context.today.substr(0, 4));
+  if (year != 0 && (year < 1800 || year > this_year)) {
+    return invalid("yearEstablished", "between 1800 and " + std::to_string(this_year));
+  }
+  if (org.getHeadcount() > 10'000'000) return invalid("headcount", "at most 10,000,000");
+  if (auto s = nace_list("naceCodes", org.getNaceCodes(), true); !s) return s;
+  if (auto s = word_list("domains", org.getDomains(), true); !s) return s;
+  if (auto s = word_list("keywords", org.getKeywords(), false); !s) return s;
+  auto languages = org.getLanguages();
+  if (languages.size() == 0 || languages.size() > 10) {
+    return invalid("languages", "one to ten working languages");
+  }
+  for (unsigned i = 0; i < languages.size(); ++i) {
+    if (auto s = language("languages[" + std::to_string(i) + "]", languages[i], context); !s) {
+      return s;
+    }
+  }
+  if (auto s = text("description", org.getDescription(), FieldLimits::description, false); !s) {
+    return s;
+  }
+  auto contacts = org.getContacts();
+  if (contacts.size() > FieldLimits::contacts) return invalid("contacts", "at most 20 contacts");
+  for (unsigned i = 0; i < contacts.size(); ++i) {
+    if (auto s = contact(contacts[i], "contacts[" + std::to_string(i) + "]", context); !s) {
+      return s;
+    }
+  }
+  return {};
+}
+
+Status validate_profile(wire::Profile::Reader profile, const ValidationContext& context) {
+  auto kind = profile.getKind();
+  if (kind < wire::ProfileKind::BUSINESS_OFFER ||
+      kind > wire::ProfileKind::RESEARCH_PARTNER_REQUEST) {
+    return invalid("kind", "one of BO, BR, TO, TR, RDR is required");
+  }
+  if (auto s = text("title", profile.getTitle(), FieldLimits::name, true); !s) return s;
+  if (auto s = text("summary", profile.getSummary(), FieldLimits::summary, true); !s) return s;
+  if (auto s = text("description", profile.getDescription(), FieldLimits::description, false); !s) {
+    return s;
+  }
+  if (auto s = text("advantages", profile.getAdvantages(), 4000, false); !s) return s;
+  if (profile.getTrl() > 9) return invalid("trl", "a technology readiness level from 1 to 9");
+  if (auto s = text("iprStatus", profile.getIprStatus(), FieldLimits::short_text, false); !s) {
+    return s;
+  }
+  if (auto s = word_list("keywords", profile.getKeywords(), false); !s) return s;
+  if (auto s = nace_list("naceCodes", profile.getNaceCodes(), false); !s) return s;
+  if (auto s = word_list("domains", profile.getDomains(), true); !s) return s;
+  auto cooperation = profile.getCooperationTypes();
+  for (unsigned i = 0; i < cooperation.size(); ++i) {
+    if (cooperation[i] < wire::CooperationType::COMMERCIAL_AGREEMENT ||
+        cooperation[i] > wire::CooperationType::JOINT_FUNDING_APPLICATION) {
+      return invalid("cooperationTypes[" + std::to_string(i) + "]", "unknown cooperation type");
+    }
+  }
+  auto partner_types = profile.getPartnerTypes();
+  for (unsigned i = 0; i < partner_types.size(); ++i) {
+    if (!known_org_type(partner_types[i])) {
+      return invalid("partnerTypes[" + std::to_string(i) + "]", "unknown organisation type");
+    }
+  }
+  auto partner_sizes = profile.getPartnerSizes();
+  for (unsigned i = 0; i < partner_sizes.size(); ++i) {
+    if (partner_sizes[i] < wire::SizeClass::MICRO || partner_sizes[i] > wire::SizeClass::LARGE) {
+      return invalid("partnerSizes[" + std::to_string(i) + "]", "unknown size class");
+    }
+  }
+  auto targets = profile.getTargetCountries();
+  for (unsigned i = 0; i < targets.size(); ++i) {
+    if (auto s = member("targetCountries[" + std::to_string(i) + "]", targets[i], context); !s) {
+      return s;
+    }
+  }
+  std::string expires = profile.getExpiresOn();
+  if (!is_iso_date(expires)) return invalid("expiresOn", "a date, YYYY-MM-DD");
+  if (expires <= context.today) return invalid("expiresOn", "must be after " + context.today);
+  if (kind == wire::ProfileKind::RESEARCH_PARTNER_REQUEST) {
+    auto research = profile.getResearch();
+    if (auto s = text("research.call", research.getCall(), FieldLimits::name, true); !s) return s;
+    if (!is_iso_date(std::string(research.getCallDeadline()))) {
+      return invalid("research.callDeadline", "a date, YYYY-MM-DD");
+    }
+    if (!is_iso_date(std::string(research.getEoiDeadline()))) {
+      return invalid("research.eoiDeadline", "a date, YYYY-MM-DD");
+    }
+    if (research.getRoleSought() != wire::ResearchRole::COORDINATOR &&
+        research.getRoleSought() != wire::ResearchRole::PARTNER) {
+      return invalid("research.roleSought", "coordinator or partner");
+    }
+  }
+  return {};
+}
+
+}  // namespace gosmart::registry

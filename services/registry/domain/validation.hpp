@@ -1,0 +1,33 @@
+#pragma once
+// Every field of a write is checked before anything is stored; the first fault is
+// returned as an invalid_field Failure naming the field's path ("contacts[1].email").
+#include <string>
+#include <vector>
+
+#include "common/core/result.hpp"
+#include "schemas/registry.capnp.h"
+#include "services/registry/domain/reference_data.hpp"
+
+namespace gosmart::registry {
+
+struct ValidationContext {
+  std::string country;               // this registry's country
+  std::vector<std::string> members;  // federation members
+  const LanguageCodes* languages = nullptr;
+  std::string today;  // YYYY-MM-DD
+};
+
+struct FieldLimits {
+  static constexpr std::size_t name = 200;
+  static constexpr std::size_t short_text = 120;
+  static constexpr std::size_t summary = 1000;
+  static constexpr std::size_t description = 8000;
+  static constexpr std::size_t list = 30;
+  static constexpr std::size_t keyword = 64;
+  static constexpr std::size_t contacts = 20;
+};
+
+Status validate_organisation(wire::Organisation::Reader org, const ValidationContext& context);
+Status validate_profile(wire::Profile::Reader profile, const ValidationContext& context);
+
+}  // namespace gosmart::registry

@@ -1,0 +1,268 @@
+#include <capnp/message.h>
+
+#include <catch2/catch.hpp>
+
+#include "services/registry/domain/classification.hpp"
+#include "services/registry/domain/lifecycle.hpp"
+#include "services/registry/domain/reference_data.hpp"
+#include "services/registry/domain/validation.hpp"
+
+using namespace gosmart;
+using namespace gosmart::registry;
+using wire::ProfileStatus;
+
+TEST_CASE("NACE Rev.2 codes are checked against the real divisions", "[registry]") {
+  CHECK(is_nace_code("26.11"));
+  CHECK(is_nace_code("62.0"));
+  CHECK(is_nace_code("01"));
+  CHECK(is_nace_code("99"));
+  CHECK_FALSE(is_nace_code("04"));     // unused division
+  CHECK_FALSE(is_nace_code("34.10"));  // unused division
+  CHECK_FALSE(is_nace_code("00"));
+  CHECK_FALSE(is_nace_code("C26.11"));
+  CHECK_FALSE(is_nace_code("26.111"));
+  CHECK_FALSE(is_nace_code("2611"));
+  CHECK(nace_section(26) == 'C');
+  CHECK(nace_section(62) == 'J');
+  CHECK(nace_section(72) == 'M');
+  CHECK(nace_section(85) == 'P');
+}
+
+TEST_CASE("ISO 639-1 codes come from Debian's iso-codes", "[registry]") {
+  auto languages = LanguageCodes::from_iso_codes();
+  CHECK(languages.size() > 150);
+  for (const char* code : {"en", "pl", "fi", "da", "de", "lv", "et", "lt", "sv"}) {
+    CHECK(languages.contains(code));
+  }
+  CHECK_FALSE(languages.contains("xx"));
+  CHECK_FALSE(languages.contains("eng"));
+  CHECK_THROWS(LanguageCodes::from_iso_codes("/nonexistent.json"));
+}
+
+TEST_CASE("small formats: NUTS 2, e-mail, web address, date", "[registry]") {
+  CHECK(is_nuts2_for("PL91", "PL"));
+  CHECK(is_nuts2_for("FI1B", "FI"));
+  CHECK_FALSE(is_nuts2_for("PL9", "PL"));
+  CHECK_FALSE(is_nuts2_for("DE30", "PL"));
+  CHECK(is_email("anna.nowak@example.pl"));
+  CHECK_FALSE(is_email("anna@localhost"));
+  CHECK_FALSE(is_email("anna nowak@example.pl"));
+  CHECK_FALSE(is_email("a@b@example.pl"));
+  CHECK_FALSE(is_email("@example.pl"));
+  CHECK(is_web_url("https://example.fi/about"));
+  CHECK_FALSE(is_web_url("ftp://example.fi"));
+  CHECK_FALSE(is_web_url("https://"));
+  CHECK(is_iso_date("2028-02-29"));
+  CHECK_FALSE(is_iso_date("2027-02-29"));
+  CHECK_FALSE(is_iso_date("2027-13-01"));
+  CHECK_FALSE(is_iso_date("27-01-01"));
+}
+
+TEST_CASE("size class follows the EU SME definition", "[registry]") {
+  using wire::SizeClass;
+  CHECK(size_class(0, 0, 0) == SizeClass::UNKNOWN);
+  CHECK(size_class(9, 2'000'000, 5'000'000) == SizeClass::MICRO);
+  CHECK(size_class(9, 3'000'000, 3'000'000) == SizeClass::SMALL);  // over both micro ceilings
+  CHECK(size_class(10, 100'000, 100'000) == SizeClass::SMALL);
+  CHECK(size_class(49, 10'000'000, 0) == SizeClass::SMALL);
+  CHECK(size_class(50, 1'000'000, 1'000'000) == SizeClass::MEDIUM);
+  CHECK(size_class(249, 60'000'000, 43'000'000) == SizeClass::MEDIUM);  // balance sheet rescues it
+  CHECK(size_class(249, 60'000'000, 44'000'000) == SizeClass::LARGE);
+  CHECK(size_class(250, 1'000, 1'000) == SizeClass::LARGE);
+}
+
+TEST_CASE("profile references and organisation ids", "[registry]") {
+  auto ref = profile_reference(wire::ProfileKind::TECHNOLOGY_OFFER, "PL", "20261130", 1);
+  CHECK(ref == "TOPL20261130001");
+  CHECK(profile_reference(wire::ProfileKind::RESEARCH_PARTNER_REQUEST, "FI", "20261130", 1234) ==
+        "RDRFI202611301234");
+  auto parsed = parse_profile_reference("RDRFI202611301234");
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->kind == wire::ProfileKind::RESEARCH_PARTNER_REQUEST);
+  CHECK(parsed->country == "FI");
+  CHECK(parsed->date == "20261130");
+  CHECK(parsed->number == 1234);
+  CHECK_FALSE(parse_profile_reference("XXPL20261130001").has_value());
+  CHECK_FALSE(parse_profile_reference("TOpl20261130001").has_value());
+  CHECK_FALSE(parse_profile_reference("TOPL2026113").has_value());
+  CHECK(organisation_id("LT", 42) == "LT-000042");
+  CHECK(is_organisation_id("LT-000042"));
+  CHECK_FALSE(is_organisation_id("LT000042"));
+  CHECK_FALSE(is_organisation_id("lt-000042"));
+  CHECK(helix_of(wire::OrgType::UNIVERSITY) == wire::Helix::RESEARCH);
+}
+
+TEST_CASE("the profile lifecycle allows only the brokered steps", "[registry]") {
+  CHECK(next_status(ProfileStatus::UNKNOWN, ProfileAction::save_draft).value() ==
+        ProfileStatus::DRAFT);
+  CHECK(next_status(ProfileStatus::DRAFT, ProfileAction::submit).value() ==
+        ProfileStatus::SUBMITTED);
+  CHECK(next_status(ProfileStatus::SUBMITTED, ProfileAction::request_revision).value() ==
+        ProfileStatus::REVISION_REQUESTED);
+  CHECK(next_status(ProfileStatus::REVISION_REQUESTED, ProfileAction::submit).value() ==
+        ProfileStatus::SUBMITTED);
+  CHECK(next_status(ProfileStatus::SUBMITTED, ProfileAction::publish).value() ==
+        ProfileStatus::PUBLISHED);
+  CHECK(next_status(ProfileStatus::PUBLISHED, ProfileAction::expire).value() ==
+        ProfileStatus::EXPIRED);
+  CHECK(next_status(ProfileStatus::EXPIRED, ProfileAction::renew).value() ==
+        ProfileStatus::PUBLISHED);
+  CHECK(next_status(ProfileStatus::PUBLISHED, ProfileAction::withdraw).value() ==
+        ProfileStatus::WITHDRAWN);
+
+  auto refused = next_status(ProfileStatus::DRAFT, ProfileAction::publish);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::CONFLICT);
+  CHECK(refused.error().message == "cannot publish a draft profile");
+  CHECK_FALSE(next_status(ProfileStatus::PUBLISHED, ProfileAction::submit).ok());
+  CHECK_FALSE(next_status(ProfileStatus::WITHDRAWN, ProfileAction::renew).ok());
+  CHECK_FALSE(next_status(ProfileStatus::WITHDRAWN, ProfileAction::withdraw).ok());
+  CHECK_FALSE(next_status(ProfileStatus::EXPIRED, ProfileAction::expire).ok());
+}
+
+TEST_CASE("roles: brokers validate, integrations submit, monitors only read", "[registry]") {
+  using config::Role;
+  CHECK(role_may(Role::broker, ProfileAction::publish));
+  CHECK(role_may(Role::broker, ProfileAction::request_revision));
+  CHECK(role_may(Role::integration, ProfileAction::submit));
+  CHECK(role_may(Role::integration, ProfileAction::renew));
+  CHECK_FALSE(role_may(Role::integration, ProfileAction::publish));
+  CHECK_FALSE(role_may(Role::integration, ProfileAction::request_revision));
+  CHECK_FALSE(role_may(Role::monitor, ProfileAction::save_draft));
+  CHECK_FALSE(role_may(Role::peer, ProfileAction::withdraw));
+  CHECK_FALSE(role_may(Role::broker, ProfileAction::expire));
+}
+
+namespace {
+
+struct Fixture {
+  LanguageCodes languages{std::set<std::string>{"en", "pl", "fi", "de"}};
+  ValidationContext context{
+      "PL", {"PL", "FI", "DK", "DE", "LV", "EE", "LT"}, &languages, "2026-11-30"};
+  capnp::MallocMessageBuilder message;
+
+  wire::Organisation::Builder organisation() {
+    auto org = message.initRoot<wire::Organisation>();
+    org.setLegalName("Optika Gdańsk sp. z o.o.");
+    org.setCountry("PL");
+    org.setRegion("PL63");
+    org.setType(wire::OrgType::SME);
+    org.setYearEstablished(2011);
+    auto nace = org.initNaceCodes(2);
+    nace.set(0, "26.70");
+    nace.set(1, "71.12");
+    org.initDomains(1).set(0, "photonics");
+    auto langs = org.initLanguages(2);
+    langs.set(0, "pl");
+    langs.set(1, "en");
+    auto contact = org.initContacts(1)[0];
+    contact.setName("Anna Nowak");
+    contact.setEmail("anna.nowak@optika.example.pl");
+    contact.setPreferredLanguage("pl");
+    return org;
+  }
+
+  wire::Profile::Builder profile() {
+    auto p = message.initRoot<wire::Profile>();
+    p.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
+    p.setTitle("Anti-reflective coatings for thermal cameras");
+    p.setSummary("A coating process that cuts reflection losses in the 8-14 µm band.");
+    p.setExpiresOn("2027-11-30");
+    p.initCooperationTypes(1).set(0, wire::CooperationType::LICENCE);
+    p.initTargetCountries(1).set(0, "FI");
+    return p;
+  }
+};
+
+std::string field_of(const Status& status) {
+  return status.ok() ? "" : status.error().field;
+}
+
+}  // namespace
+
+TEST_CASE("a valid organisation passes and each fault names its field", "[registry]") {
+  Fixture f;
+  auto org = f.organisation();
+  CHECK(validate_organisation(org.asReader(), f.context).ok());
+
+  SECTION("foreign country") {
+    org.setCountry("FI");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "country");
+  }
+  SECTION("region of another country") {
+    org.setRegion("DE30");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "region");
+  }
+  SECTION("no NACE code") {
+    org.initNaceCodes(0);
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "naceCodes");
+  }
+  SECTION("a bad NACE code") {
+    org.getNaceCodes().set(1, "71.999");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "naceCodes[1]");
+  }
+  SECTION("unknown language") {
+    org.getLanguages().set(1, "xx");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "languages[1]");
+  }
+  SECTION("bad e-mail") {
+    org.getContacts()[0].setEmail("anna at optika");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "contacts[0].email");
+  }
+  SECTION("oversized name") {
+    org.setLegalName(std::string(201, 'x'));
+    auto status = validate_organisation(org.asReader(), f.context);
+    CHECK(field_of(status) == "legalName");
+    CHECK(status.error().message == "is 201 bytes; at most 200");
+  }
+  SECTION("control characters") {
+    org.setDescription("hello\x01world");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "description");
+  }
+  SECTION("future founding year") {
+    org.setYearEstablished(2030);
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "yearEstablished");
+  }
+  SECTION("no type") {
+    org.setType(wire::OrgType::UNKNOWN);
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "type");
+  }
+  SECTION("domain that is not a slug") {
+    org.getDomains().set(0, "Blue Economy");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "domains[0]");
+  }
+}
+
+TEST_CASE("a valid profile passes and each fault names its field", "[registry]") {
+  Fixture f;
+  auto p = f.profile();
+  CHECK(validate_profile(p.asReader(), f.context).ok());
+
+  SECTION("no kind") {
+    p.setKind(wire::ProfileKind::UNKNOWN);
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "kind");
+  }
+  SECTION("expired already") {
+    p.setExpiresOn("2026-11-30");
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "expiresOn");
+  }
+  SECTION("target outside the federation") {
+    p.getTargetCountries().set(0, "US");
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "targetCountries[0]");
+  }
+  SECTION("TRL out of range") {
+    p.setTrl(10);
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "trl");
+  }
+  SECTION("research request without its call") {
+    p.setKind(wire::ProfileKind::RESEARCH_PARTNER_REQUEST);
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "research.call");
+    auto research = p.initResearch();
+    research.setCall("Interreg BSR 2021-2027, call 5");
+    research.setCallDeadline("2027-03-01");
+    research.setEoiDeadline("2027-02-01");
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "research.roleSought");
+    research.setRoleSought(wire::ResearchRole::PARTNER);
+    CHECK(validate_profile(p.asReader(), f.context).ok());
+  }
+}
