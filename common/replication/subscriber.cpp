@@ -106,6 +106,10 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
                       std::set<std::string>& lagging) {
   const auto& header = event.header();
   if (!accepts(header.origin_country)) {
+    if (options_.ignore_other_origins && is_country_code(header.origin_country)) {
+      ++stats_.ignored;
+      return;
+    }
     ++stats_.rejected;
     spdlog::warn("replication: event of origin {} refused: not accepted from this writer",
                  header.origin_country);

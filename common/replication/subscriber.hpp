@@ -41,7 +41,10 @@ class Applier {
 
 struct SubscriberOptions {
   std::string cursor_column_family = "cursors";
-  std::set<std::string> origins;           // accepted origins; empty: any country code
+  std::set<std::string> origins;  // accepted origins; empty: any country code
+  // A peer's stream also relays third countries' events; those are read from their
+  // own registries, so here they are passed over quietly (counted as `ignored`).
+  bool ignore_other_origins = false;
   std::vector<std::string> topics = {""};  // PUB prefixes to receive (heartbeats always)
   std::size_t page_events = 1000;
   std::size_t drain_max = 4096;  // live events folded into one batch at most
@@ -60,6 +63,7 @@ struct SubscriberStats {
   uint64_t duplicates = 0;
   uint64_t gaps = 0;
   uint64_t rejected = 0;
+  uint64_t ignored = 0;
   uint64_t malformed = 0;
   uint64_t pages = 0;
   uint64_t requests = 0;

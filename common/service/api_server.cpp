@@ -73,18 +73,24 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
 }
 
 void ApiServer::on_readable() {
+  struct Answer {
+    zmq::message_t routing_id;
+    bool delimiter;
+    std::string reply;
+  };
+  std::vector<Answer> answers;
   for (int budget = 0; budget < 256; ++budget) {
     auto frames = transport::recv_message(router_);
-    if (frames.empty()) return;
+    if (frames.empty()) break;
     ++requests_;
     // [routing id][envelope] from a DEALER; REQ clients add an empty delimiter.
     bool has_delimiter = frames.size() == 3 && frames[1].size() == 0;
-    std::string reply;
     std::optional<transport::Identity> caller = transport::sender_of(frames.back());
     if (!caller) {
       // Only inproc sockets carry no User-Id; nothing from outside gets here.
       caller = transport::Identity{"local", config::Role::broker};
     }
+    std::string reply;
     if (frames.size() != 2 && !has_delimiter) {
       reply = encode_error_reply(info_.country, info_.service, nullptr,
                                  fail(ErrorCode::MALFORMED, "a request is one envelope frame"));
@@ -92,10 +98,21 @@ void ApiServer::on_readable() {
       const auto& body = frames.back();
       reply = dispatch(*caller, {body.data<uint8_t>(), body.size()});
     }
+    answers.push_back({std::move(frames[0]), has_delimiter, std::move(reply)});
+  }
+  if (answers.empty()) return;
+  if (commit_ && !commit_()) {
+    for (auto& answer : answers) {
+      answer.reply = encode_error_reply(
+          info_.country, info_.service, nullptr,
+          fail(ErrorCode::UNAVAILABLE, "not stored: the commit failed; try again"));
+    }
+  }
+  for (auto& answer : answers) {
     try {
-      router_.send(frames[0], zmq::send_flags::sndmore);
-      if (has_delimiter) router_.send(zmq::message_t(), zmq::send_flags::sndmore);
-      router_.send(zmq::buffer(reply), zmq::send_flags::dontwait);
+      router_.send(answer.routing_id, zmq::send_flags::sndmore);
+      if (answer.delimiter) router_.send(zmq::message_t(), zmq::send_flags::sndmore);
+      router_.send(zmq::buffer(answer.reply), zmq::send_flags::dontwait);
     } catch (const zmq::error_t& e) {
       // EHOSTUNREACH: the caller left before its answer; nothing else to do for it.
       spdlog::debug("api: reply not delivered: {}", e.what());

@@ -41,6 +41,10 @@ class ApiServer {
 
   void handle(const std::string& type, std::set<config::Role> roles, Handler handler);
   void set_health(HealthFiller filler) { health_ = std::move(filler); }
+  // Group commit: called once after each drain of requests, before any reply of
+  // that drain is sent. When it returns false nothing of the drain was stored, and
+  // every reply becomes an `unavailable` error.
+  void set_commit(std::function<bool()> commit) { commit_ = std::move(commit); }
 
   // Drains what is readable on the router (bounded per call).
   void on_readable();
@@ -61,6 +65,7 @@ class ApiServer {
   EnvelopeLimits limits_;
   std::map<std::string, Route, std::less<>> routes_;
   HealthFiller health_;
+  std::function<bool()> commit_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   uint64_t requests_ = 0;
   uint64_t refused_ = 0;

@@ -1,0 +1,170 @@
+// gosmart-registry: wires the registry (registry.hpp) to its sockets and storage.
+//   gosmart-registry --config node.toml
+// Exit codes: 0 clean stop, 1 bad usage or config, 2 runtime error.
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
+#include "common/replication/publisher.hpp"
+#include "common/replication/subscriber.hpp"
+#include "common/service/api_server.hpp"
+#include "common/service/loop.hpp"
+#include "common/service/node_setup.hpp"
+#include "services/registry/registry.hpp"
+#include "services/registry/replica_applier.hpp"
+
+using namespace gosmart;
+
+namespace {
+
+struct PeerLink {
+  std::string country;
+  zmq::socket_t events;
+  zmq::socket_t sync;
+  std::unique_ptr<replication::Subscriber> subscriber;
+};
+
+wire::PeerStatus::State wire_state(transport::PeerState state) {
+  switch (state) {
+    case transport::PeerState::alive:
+      return wire::PeerStatus::State::ALIVE;
+    case transport::PeerState::evasive:
+      return wire::PeerStatus::State::EVASIVE;
+    case transport::PeerState::expired:
+      return wire::PeerStatus::State::EXPIRED;
+    case transport::PeerState::unknown:
+      break;
+  }
+  return wire::PeerStatus::State::UNKNOWN;
+}
+
+int run(const std::string& config_file) {
+  auto setup = service::set_up_node(config_file, "registry", "registry");
+  const auto& node = setup.node;
+  auto store = store::Store::open(setup.service.data_dir, registry::registry_column_families());
+  replication::EventLog log(*store, node.country, wire::Service::REGISTRY);
+  auto languages = registry::LanguageCodes::from_iso_codes();
+
+  const auto& endpoints = setup.service.endpoints;
+  auto api = setup.transport->bind(zmq::socket_type::router, endpoints.api);
+  auto pub = setup.transport->bind(zmq::socket_type::pub, endpoints.events);
+  auto sync = setup.transport->bind(zmq::socket_type::router, endpoints.sync);
+
+  replication::Publisher publisher(pub, log, wire::Service::REGISTRY, node.limits.heartbeat_ms,
+                                   std::min<std::size_t>(256 * 1024, setup.limits.max_bytes / 2));
+  replication::CatchupServer catchup(sync, log, wire::Service::REGISTRY, setup.limits,
+                                     static_cast<std::size_t>(node.limits.catchup_page_events));
+  service::ServiceInfo info{"registry", service::version(), node.country, wire::Service::REGISTRY};
+  service::ApiServer server(api, info, setup.limits);
+  registry::Registry registry(*store, log, info,
+                              {node.country, node.members, &languages, nullptr, 500});
+  registry.install(server);
+  registry::ReplicaApplier replicas(registry, log, publisher);
+
+  server.set_commit([&]() {
+    if (registry.batch().empty()) return true;
+    auto committed = store->commit(registry.batch().batch());
+    if (!committed) {
+      spdlog::error("registry: commit failed: {}", describe(committed.error()));
+      log.aborted();
+      registry.batch_aborted();
+      return false;
+    }
+    log.committed(registry.staged_events());
+    publisher.publish(registry.staged_events());
+    registry.batch_committed();
+    return true;
+  });
+
+  std::vector<std::unique_ptr<PeerLink>> peers;
+  for (const auto& peer : node.peers) {
+    if (peer.registry.events.empty() || peer.registry.sync.empty()) continue;
+    auto link = std::make_unique<PeerLink>();
+    link->country = peer.country;
+    link->events =
+        setup.transport->connect(zmq::socket_type::sub, peer.registry.events, peer.public_key);
+    link->sync =
+        setup.transport->connect(zmq::socket_type::dealer, peer.registry.sync, peer.public_key);
+    replication::SubscriberOptions options;
+    options.origins = {peer.country};
+    options.ignore_other_origins = true;
+    options.page_events = static_cast<std::size_t>(node.limits.catchup_page_events);
+    options.evasive_after = std::chrono::milliseconds(node.limits.peer_evasive_ms);
+    options.expired_after = std::chrono::milliseconds(node.limits.peer_expired_ms);
+    options.limits = setup.limits;
+    link->subscriber = std::make_unique<replication::Subscriber>(*store, link->events, link->sync,
+                                                                 replicas, options);
+    peers.push_back(std::move(link));
+  }
+
+  server.set_health([&](wire::HealthReply::Builder& health) {
+    health.setLastSeqWritten(log.head(node.country));
+    auto applied = health.initApplied(static_cast<unsigned>(peers.size()));
+    auto statuses = health.initPeers(static_cast<unsigned>(peers.size()));
+    bool healthy = true;
+    for (unsigned i = 0; i < peers.size(); ++i) {
+      const auto& link = *peers[i];
+      uint64_t cursor = link.subscriber->cursor(link.country);
+      uint64_t head = link.subscriber->writer_head(link.country);
+      applied[i].setOrigin(link.country);
+      applied[i].setLastSeq(cursor);
+      statuses[i].setName(link.country);
+      auto state = link.subscriber->writer_state();
+      statuses[i].setState(wire_state(state));
+      auto silent = link.subscriber->writer_silent_for().count();
+      statuses[i].setLastSeenMsAgo(silent < 0 ? 0 : static_cast<uint64_t>(silent));
+      statuses[i].setLagEvents(head > cursor ? head - cursor : 0);
+      if (state != transport::PeerState::alive) healthy = false;
+    }
+    health.setHealthy(healthy);
+    auto metrics = health.initMetrics(4);
+    metrics[0].setName("registry.organisations");
+    metrics[0].setValue(static_cast<double>(registry.organisations()));
+    metrics[1].setName("registry.profiles_published");
+    metrics[1].setValue(static_cast<double>(registry.profiles_published()));
+    metrics[2].setName("registry.requests");
+    metrics[2].setValue(static_cast<double>(server.requests()));
+    metrics[3].setName("registry.refused");
+    metrics[3].setValue(static_cast<double>(server.refused()));
+  });
+
+  service::Loop loop;
+  loop.on_readable(api, [&] { server.on_readable(); });
+  loop.on_readable(sync, [&] { catchup.on_readable(); });
+  for (auto& link : peers) {
+    auto* subscriber = link->subscriber.get();
+    loop.on_readable(link->events, [subscriber] { subscriber->on_events_readable(); });
+    loop.on_readable(link->sync, [subscriber] { subscriber->on_sync_readable(); });
+  }
+  loop.every(std::chrono::milliseconds(node.limits.heartbeat_ms), [&] { publisher.heartbeat(); });
+  loop.every(std::chrono::milliseconds(100), [&] {
+    for (auto& link : peers) link->subscriber->tick();
+  });
+  for (auto& link : peers) link->subscriber->start();
+  spdlog::info("registry {} up: api {}, {} peers, log head {}", node.country, endpoints.api,
+               peers.size(), log.head(node.country));
+  loop.run();
+  spdlog::info("registry {} stopped", node.country);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"GoSmart registry: a country's organisations and cooperation profiles"};
+  std::string config_file;
+  app.add_option("--config", config_file, "node config (TOML)")->required();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(config_file);
+  } catch (const config::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    std::cerr << "gosmart-registry: " << e.what() << "\n";
+    return 2;
+  }
+}

@@ -1,0 +1,553 @@
+#include "services/registry/registry.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "common/store/capnp_value.hpp"
+#include "common/store/keys.hpp"
+#include "services/registry/domain/classification.hpp"
+
+namespace gosmart::registry {
+
+using config::Role;
+using Stored = std::optional<std::string>;
+
+std::vector<std::string> registry_column_families() {
+  auto families = replication::event_log_column_families();
+  for (const char* name : {kOrgs, kProfiles, kReplicaOrgs, kReplicaProfiles, kCounters, kCursors}) {
+    families.push_back(name);
+  }
+  return families;
+}
+
+std::string today_utc() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[11];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
+  return text;
+}
+
+void fill_public(wire::PublicOrganisation::Builder out, wire::Organisation::Reader org,
+                 bool named) {
+  out.setId(org.getId());
+  out.setCountry(org.getCountry());
+  out.setRegion(org.getRegion());
+  out.setType(org.getType());
+  out.setSizeClass(org.getSizeClass());
+  out.setNaceCodes(org.getNaceCodes());
+  out.setDomains(org.getDomains());
+  out.setLanguages(org.getLanguages());
+  if (named) out.setLegalName(org.getLegalName());
+  out.setErased(org.getErased());
+}
+
+namespace {
+
+// Cap'n Proto text (reader or builder) as a std::string.
+template <class Text>
+std::string text_of(Text text) {
+  return std::string(text.begin(), text.end());
+}
+
+const std::set<Role> kWriters = {Role::broker, Role::integration};
+const std::set<Role> kReaders = {Role::broker, Role::integration, Role::monitor};
+
+template <class T>
+Result<typename T::Reader> request_payload(const service::Request& request) {
+  return request.envelope.payload<T>();
+}
+
+Failure not_found(const std::string& what, const std::string& id) {
+  return fail(ErrorCode::NOT_FOUND, what + " " + id + " does not exist", "id");
+}
+
+}  // namespace
+
+Registry::Registry(store::Store& store, replication::EventLog& log, service::ServiceInfo info,
+                   RegistryOptions options)
+    : store_(store),
+      log_(log),
+      info_(std::move(info)),
+      options_(std::move(options)),
+      batch_(store) {
+  if (!options_.today) options_.today = today_utc;
+  auto it = store_.iterate(store_.cf(kOrgs));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++organisations_;
+}
+
+ValidationContext Registry::context() const {
+  return {options_.country, options_.members, options_.languages, options_.today()};
+}
+
+uint64_t Registry::next_counter(const std::string& key) {
+  auto it = counters_.find(key);
+  if (it == counters_.end()) {
+    auto stored = store_.get(store_.cf(kCounters), key);
+    uint64_t value = 0;
+    if (stored && stored.value()) value = store::keys::read_u64(*stored.value()).value_or(0);
+    it = counters_.emplace(key, value).first;
+  }
+  ++it->second;
+  batch_.put(store_.cf(kCounters), key, store::keys::u64(it->second));
+  return it->second;
+}
+
+void Registry::batch_committed() {
+  batch_.clear();
+  staged_.clear();
+  organisations_ += staged_new_organisations_;
+  staged_new_organisations_ = 0;
+}
+
+void Registry::batch_aborted() {
+  batch_.clear();
+  staged_.clear();
+  counters_.clear();  // reloaded from the store on next use
+  staged_new_organisations_ = 0;
+}
+
+uint64_t Registry::profiles_published() const {
+  uint64_t count = 0;
+  auto it = store_.iterate(store_.cf(kProfiles));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto profile = store::StoredValue<wire::Profile>::parse(it->value().ToStringView());
+    if (profile && profile->get().getStatus() == wire::ProfileStatus::PUBLISHED) ++count;
+  }
+  return count;
+}
+
+void Registry::emit_org_public(wire::Organisation::Reader org) {
+  staged_.push_back(log_.append<wire::OrgPublicEvent>(
+      batch_.batch(), "registry.org.public",
+      [&](auto event) { fill_public(event.initOrganisation(), org, false); }));
+}
+
+void Registry::emit_status(wire::Profile::Reader profile) {
+  staged_.push_back(log_.append<wire::ProfileStatusEvent>(batch_.batch(), "registry.profile.status",
+                                                          [&](auto event) {
+                                                            event.setProfileId(profile.getId());
+                                                            event.setOwnerId(profile.getOwnerId());
+                                                            event.setStatus(profile.getStatus());
+                                                          }));
+}
+
+void Registry::emit_published(wire::Profile::Reader profile, wire::Organisation::Reader owner) {
+  staged_.push_back(log_.append<wire::ProfilePublishedEvent>(
+      batch_.batch(), "registry.profile.published", [&](auto event) {
+        event.setProfile(profile);
+        auto copy = event.getProfile();
+        copy.setRevisionComment("");  // between broker and owner only
+        copy.setLastActor("");
+        fill_public(event.initOwner(), owner, profile.getNamed());
+      }));
+}
+
+Result<std::string> Registry::register_org(const service::Request& request, bool update) {
+  auto input = request.envelope.payload<wire::OrgWrite>().getOrganisation();
+  capnp::MallocMessageBuilder message;
+  message.setRoot(input);
+  auto org = message.getRoot<wire::Organisation>();
+  if (org.getCountry().size() == 0) org.setCountry(options_.country);
+  if (auto valid = validate_organisation(org.asReader(), context()); !valid) return valid.error();
+
+  int64_t now = now_us();
+  std::string id = text_of(org.getId());
+  if (update) {
+    auto existing = batch_.get(store_.cf(kOrgs), id);
+    if (!existing) return existing.error();
+    if (!existing.value()) return not_found("organisation", id);
+    auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
+    if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+    if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "organisation was erased", "id");
+    org.setCreatedUs(old->get().getCreatedUs());
+  } else {
+    if (!id.empty()) return fail(ErrorCode::INVALID_FIELD, "is assigned by the registry", "id");
+    id = organisation_id(options_.country, next_counter("org_seq"));
+    org.setId(id);
+    org.setCreatedUs(now);
+    ++staged_new_organisations_;
+  }
+  org.setUpdatedUs(now);
+  org.setSizeClass(size_class(org.getHeadcount(), org.getTurnoverEur(), org.getBalanceSheetEur()));
+  if (org.getHelix() == wire::Helix::UNKNOWN) org.setHelix(helix_of(org.getType()));
+  org.setErased(false);
+  batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
+  emit_org_public(org.asReader());
+  spdlog::info("registry: {} {} {} by {}", update ? "updated" : "registered", id,
+               text_of(org.getLegalName()), request.caller.user_id());
+
+  auto reply = service::make_reply(info_, request, "registry.org.reply");
+  reply.init_payload<wire::OrgReply>().setOrganisation(org.asReader());
+  return reply.encode();
+}
+
+Result<std::string> Registry::get_org(const service::Request& request) {
+  std::string id = request.envelope.payload<wire::OrgGet>().getId();
+  auto reply = service::make_reply(info_, request, "registry.org.reply");
+  auto own = batch_.get(store_.cf(kOrgs), id);
+  if (!own) return own.error();
+  if (!own.value()) return not_found("organisation", id);
+  auto org = store::StoredValue<wire::Organisation>::parse(*own.value());
+  if (!org) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+  auto out = reply.init_payload<wire::OrgReply>();
+  out.setOrganisation(org->get());
+  // Personal data is for those who act on the organisation, not for monitors.
+  if (request.caller.role == Role::monitor) out.getOrganisation().initContacts(0);
+  return reply.encode();
+}
+
+Result<std::string> Registry::list_orgs(const service::Request& request) {
+  auto query = request.envelope.payload<wire::OrgQuery>();
+  uint32_t limit = query.getLimit() == 0 ? 100 : std::min(query.getLimit(), options_.max_page);
+  std::string country = query.getCountry();
+  std::string nace = query.getNacePrefix();
+  std::string domain = query.getDomain();
+  std::string keyword = query.getKeyword();
+  auto matches_lists = [&](auto naces, auto domains, auto keywords) {
+    auto has = [](auto list, const std::string& wanted, bool prefix) {
+      if (wanted.empty()) return true;
+      for (auto item : list) {
+        std::string_view text(item.cStr(), item.size());
+        if (prefix ? text.rfind(wanted, 0) == 0 : text == wanted) return true;
+      }
+      return false;
+    };
+    return has(naces, nace, true) && has(domains, domain, false) && has(keywords, keyword, false);
+  };
+
+  capnp::MallocMessageBuilder scratch;
+  std::vector<std::string> own, replicas;
+  std::string last;
+  auto scan = [&](const char* cf, std::vector<std::string>& out, auto parse_check) {
+    auto it = store_.iterate(store_.cf(cf));
+    for (it->Seek(std::string(query.getAfterId())); it->Valid() && out.size() < limit; it->Next()) {
+      if (it->key().ToStringView() == std::string_view(query.getAfterId().cStr())) continue;
+      if (parse_check(it->value().ToStringView())) {
+        out.push_back(it->value().ToString());
+        last = std::max(last, it->key().ToString());
+      }
+    }
+  };
+  wire::OrgType type = query.getType();
+  if (country.empty() || country == options_.country) {
+    scan(kOrgs, own, [&](std::string_view bytes) {
+      auto org = store::StoredValue<wire::Organisation>::parse(bytes);
+      if (!org || org->get().getErased()) return false;
+      auto o = org->get();
+      return (type == wire::OrgType::UNKNOWN || o.getType() == type) &&
+             matches_lists(o.getNaceCodes(), o.getDomains(), o.getKeywords());
+    });
+  }
+  if (country != options_.country && keyword.empty()) {
+    scan(kReplicaOrgs, replicas, [&](std::string_view bytes) {
+      auto org = store::StoredValue<wire::PublicOrganisation>::parse(bytes);
+      if (!org || org->get().getErased()) return false;
+      auto o = org->get();
+      if (!country.empty() && std::string_view(o.getCountry().cStr()) != country) return false;
+      return (type == wire::OrgType::UNKNOWN || o.getType() == type) &&
+             matches_lists(o.getNaceCodes(), o.getDomains(), capnp::List<capnp::Text>::Reader());
+    });
+  }
+  auto reply = service::make_reply(info_, request, "registry.org.page");
+  auto page = reply.init_payload<wire::OrgPage>();
+  auto orgs = page.initOrganisations(static_cast<unsigned>(own.size()));
+  for (unsigned i = 0; i < own.size(); ++i) {
+    auto org = store::StoredValue<wire::Organisation>::parse(own[i]);
+    orgs.setWithCaveats(i, org->get());
+    if (request.caller.role == Role::monitor) orgs[i].initContacts(0);
+  }
+  auto reps = page.initReplicas(static_cast<unsigned>(replicas.size()));
+  for (unsigned i = 0; i < replicas.size(); ++i) {
+    reps.setWithCaveats(i, store::StoredValue<wire::PublicOrganisation>::parse(replicas[i])->get());
+  }
+  if (own.size() >= limit || replicas.size() >= limit) page.setNextAfterId(last);
+  return reply.encode();
+}
+
+Result<std::string> Registry::submit_profile(const service::Request& request) {
+  auto input = request.envelope.payload<wire::ProfileWrite>().getProfile();
+  capnp::MallocMessageBuilder message;
+  message.setRoot(input);
+  auto profile = message.getRoot<wire::Profile>();
+  if (auto valid = validate_profile(profile.asReader(), context()); !valid) return valid.error();
+
+  std::string owner_id = text_of(profile.getOwnerId());
+  auto owner_bytes = batch_.get(store_.cf(kOrgs), owner_id);
+  if (!owner_bytes) return owner_bytes.error();
+  if (!owner_bytes.value()) {
+    return fail(ErrorCode::INVALID_FIELD, "no organisation " + owner_id + " in this registry",
+                "ownerId");
+  }
+  auto owner = store::StoredValue<wire::Organisation>::parse(*owner_bytes.value());
+  if (!owner || owner->get().getErased()) {
+    return fail(ErrorCode::CONFLICT, "organisation " + owner_id + " was erased", "ownerId");
+  }
+
+  int64_t now = now_us();
+  std::string id = text_of(profile.getId());
+  wire::ProfileStatus current = wire::ProfileStatus::UNKNOWN;
+  if (!id.empty()) {
+    auto existing = batch_.get(store_.cf(kProfiles), id);
+    if (!existing) return existing.error();
+    if (!existing.value()) return not_found("profile", id);
+    auto old = store::StoredValue<wire::Profile>::parse(*existing.value());
+    if (!old) return fail(ErrorCode::INTERNAL, "stored profile unreadable");
+    if (std::string_view(old->get().getOwnerId().cStr()) != owner_id) {
+      return fail(ErrorCode::CONFLICT, "a profile's owner does not change", "ownerId");
+    }
+    if (old->get().getKind() != profile.getKind()) {
+      return fail(ErrorCode::CONFLICT, "a profile's kind does not change", "kind");
+    }
+    current = old->get().getStatus();
+    profile.setCreatedUs(old->get().getCreatedUs());
+  }
+  auto next = next_status(current, ProfileAction::submit);
+  if (!next) return next.error();
+  if (id.empty()) {
+    std::string day = options_.today();
+    std::string compact = day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2);
+    auto kind = std::string(kind_code(profile.getKind()));
+    id = profile_reference(profile.getKind(), options_.country, compact,
+                           static_cast<uint32_t>(next_counter("ref/" + kind + compact)));
+    profile.setId(id);
+    profile.setCreatedUs(now);
+  }
+  profile.setStatus(next.value());
+  profile.setUpdatedUs(now);
+  profile.setRevisionComment("");
+  profile.setLastActor(request.caller.user_id());
+  batch_.put(store_.cf(kProfiles), id, store::to_bytes(message));
+  emit_status(profile.asReader());
+
+  auto reply = service::make_reply(info_, request, "registry.profile.reply");
+  reply.init_payload<wire::ProfileReply>().setProfile(profile.asReader());
+  return reply.encode();
+}
+
+Result<std::string> Registry::transition_profile(const service::Request& request) {
+  auto ask = request.envelope.payload<wire::ProfileTransition>();
+  ProfileAction action;
+  switch (ask.getAction()) {
+    case wire::ProfileTransition::Action::PUBLISH:
+      action = ProfileAction::publish;
+      break;
+    case wire::ProfileTransition::Action::REQUEST_REVISION:
+      action = ProfileAction::request_revision;
+      break;
+    case wire::ProfileTransition::Action::WITHDRAW:
+      action = ProfileAction::withdraw;
+      break;
+    case wire::ProfileTransition::Action::RENEW:
+      action = ProfileAction::renew;
+      break;
+    default:
+      return fail(ErrorCode::INVALID_FIELD, "unknown action", "action");
+  }
+  if (!role_may(request.caller.role, action)) {
+    spdlog::warn("registry: {} may not {}", request.caller.user_id(), action_name(action));
+    return fail(ErrorCode::NOT_AUTHORISED, std::string("role ") +
+                                               config::role_name(request.caller.role) +
+                                               " may not " + action_name(action));
+  }
+  std::string id = ask.getProfileId();
+  auto existing = batch_.get(store_.cf(kProfiles), id);
+  if (!existing) return existing.error();
+  if (!existing.value()) return not_found("profile", id);
+  auto old = store::StoredValue<wire::Profile>::parse(*existing.value());
+  if (!old) return fail(ErrorCode::INTERNAL, "stored profile unreadable");
+  auto next = next_status(old->get().getStatus(), action);
+  if (!next) return next.error();
+
+  capnp::MallocMessageBuilder message;
+  message.setRoot(old->get());
+  auto profile = message.getRoot<wire::Profile>();
+  std::string today = options_.today();
+  if (action == ProfileAction::request_revision) {
+    std::string comment = ask.getComment();
+    if (comment.empty() || comment.size() > 2000) {
+      return fail(ErrorCode::INVALID_FIELD, "a comment of 1 to 2000 bytes is required", "comment");
+    }
+    profile.setRevisionComment(comment);
+  }
+  if (action == ProfileAction::renew) {
+    std::string expiry = ask.getNewExpiry();
+    if (!is_iso_date(expiry) || expiry <= today) {
+      return fail(ErrorCode::INVALID_FIELD, "a date after " + today, "newExpiry");
+    }
+    profile.setExpiresOn(expiry);
+  }
+  if (action == ProfileAction::publish && text_of(profile.getExpiresOn()) <= today) {
+    return fail(ErrorCode::CONFLICT, "the profile has expired; renew it", "expiresOn");
+  }
+  profile.setStatus(next.value());
+  profile.setUpdatedUs(now_us());
+  profile.setLastActor(request.caller.user_id());
+  batch_.put(store_.cf(kProfiles), id, store::to_bytes(message));
+  if (next.value() == wire::ProfileStatus::PUBLISHED) {
+    auto owner_bytes = batch_.get(store_.cf(kOrgs), text_of(profile.getOwnerId()));
+    if (!owner_bytes || !owner_bytes.value()) {
+      return fail(ErrorCode::INTERNAL, "the profile's owner is missing");
+    }
+    auto owner = store::StoredValue<wire::Organisation>::parse(*owner_bytes.value());
+    if (!owner) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+    emit_published(profile.asReader(), owner->get());
+  } else {
+    emit_status(profile.asReader());
+  }
+  spdlog::info("registry: {} {} -> status {} by {}", action_name(action), id,
+               static_cast<int>(next.value()), request.caller.user_id());
+  auto reply = service::make_reply(info_, request, "registry.profile.reply");
+  reply.init_payload<wire::ProfileReply>().setProfile(profile.asReader());
+  return reply.encode();
+}
+
+Result<std::string> Registry::get_profile(const service::Request& request) {
+  std::string id = request.envelope.payload<wire::ProfileGet>().getId();
+  auto own = batch_.get(store_.cf(kProfiles), id);
+  if (!own) return own.error();
+  auto bytes = own.value();
+  if (!bytes) {
+    auto replica = store_.get(store_.cf(kReplicaProfiles), id);
+    if (!replica) return replica.error();
+    bytes = replica.value();
+  }
+  if (!bytes) return not_found("profile", id);
+  auto profile = store::StoredValue<wire::Profile>::parse(*bytes);
+  if (!profile) return fail(ErrorCode::INTERNAL, "stored profile unreadable");
+  auto reply = service::make_reply(info_, request, "registry.profile.reply");
+  reply.init_payload<wire::ProfileReply>().setProfile(profile->get());
+  return reply.encode();
+}
+
+Result<std::string> Registry::list_profiles(const service::Request& request) {
+  auto query = request.envelope.payload<wire::ProfileQuery>();
+  uint32_t limit = query.getLimit() == 0 ? 100 : std::min(query.getLimit(), options_.max_page);
+  std::string country = query.getCountry();
+  std::string owner = query.getOwnerId();
+  std::string after = query.getAfterId();
+  std::vector<std::string> found;
+  std::vector<std::string> owners;
+  std::string last;
+  auto keep = [&](wire::Profile::Reader p) {
+    if (query.getStatus() != wire::ProfileStatus::UNKNOWN && p.getStatus() != query.getStatus()) {
+      return false;
+    }
+    if (query.getKind() != wire::ProfileKind::UNKNOWN && p.getKind() != query.getKind()) {
+      return false;
+    }
+    return owner.empty() || std::string_view(p.getOwnerId().cStr()) == owner;
+  };
+  for (const char* cf : {kProfiles, kReplicaProfiles}) {
+    bool own = std::string_view(cf) == kProfiles;
+    if (!country.empty() && (country == options_.country) != own) continue;
+    auto it = store_.iterate(store_.cf(cf));
+    for (it->Seek(after); it->Valid() && found.size() < limit; it->Next()) {
+      if (it->key().ToStringView() == after) continue;
+      auto p = store::StoredValue<wire::Profile>::parse(it->value().ToStringView());
+      if (!p || !keep(p->get())) continue;
+      if (!country.empty() && !own && it->key().ToStringView().find(country) == std::string::npos) {
+        continue;
+      }
+      found.push_back(it->value().ToString());
+      last = std::max(last, it->key().ToString());
+    }
+  }
+  auto reply = service::make_reply(info_, request, "registry.profile.page");
+  auto page = reply.init_payload<wire::ProfilePage>();
+  auto list = page.initProfiles(static_cast<unsigned>(found.size()));
+  for (unsigned i = 0; i < found.size(); ++i) {
+    list.setWithCaveats(i, store::StoredValue<wire::Profile>::parse(found[i])->get());
+  }
+  if (found.size() >= limit) page.setNextAfterId(last);
+  return reply.encode();
+}
+
+Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
+  const std::string& origin = event.header().origin_country;
+  const std::string& type = event.header().type;
+  auto owned_by_origin = [&](capnp::Text::Reader id) {
+    return std::string_view(id.cStr(), id.size()).find(origin) != std::string_view::npos;
+  };
+  if (type == "registry.org.public") {
+    auto org = event.payload<wire::OrgPublicEvent>().getOrganisation();
+    if (std::string_view(org.getCountry().cStr()) != origin || !owned_by_origin(org.getId())) {
+      return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
+                  "organisation.country");
+    }
+    capnp::MallocMessageBuilder message;
+    message.setRoot(org);
+    message.getRoot<wire::PublicOrganisation>().setLegalName("");
+    batch.Put(store_.cf(kReplicaOrgs), std::string(org.getId()), store::to_bytes(message));
+  } else if (type == "registry.profile.published") {
+    auto published = event.payload<wire::ProfilePublishedEvent>();
+    auto profile = published.getProfile();
+    auto owner = published.getOwner();
+    if (std::string_view(owner.getCountry().cStr()) != origin ||
+        !owned_by_origin(profile.getId())) {
+      return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
+                  "profile.id");
+    }
+    capnp::MallocMessageBuilder message;
+    message.setRoot(profile);
+    std::string bytes = store::to_bytes(message);
+    batch.Put(store_.cf(kReplicaProfiles), std::string(profile.getId()), bytes);
+    replica_overlay_[std::string(profile.getId())] = std::move(bytes);
+    capnp::MallocMessageBuilder owner_message;
+    owner_message.setRoot(owner);
+    batch.Put(store_.cf(kReplicaOrgs), std::string(owner.getId()), store::to_bytes(owner_message));
+  } else if (type == "registry.profile.status") {
+    auto status = event.payload<wire::ProfileStatusEvent>();
+    if (!owned_by_origin(status.getProfileId())) {
+      return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
+                  "profileId");
+    }
+    std::string id = status.getProfileId();
+    std::optional<std::string> current;
+    if (auto pending = replica_overlay_.find(id); pending != replica_overlay_.end()) {
+      current = pending->second;
+    } else {
+      auto stored = store_.get(store_.cf(kReplicaProfiles), id);
+      if (!stored) return stored.error();
+      current = stored.value();
+    }
+    // Only what was published is replicated; a withdrawal or expiry updates it.
+    if (current && !is_open(status.getStatus())) {
+      auto old = store::StoredValue<wire::Profile>::parse(*current);
+      if (old) {
+        capnp::MallocMessageBuilder message;
+        message.setRoot(old->get());
+        message.getRoot<wire::Profile>().setStatus(status.getStatus());
+        std::string bytes = store::to_bytes(message);
+        batch.Put(store_.cf(kReplicaProfiles), id, bytes);
+        replica_overlay_[id] = std::move(bytes);
+      }
+    }
+  }
+  // Other types are not for replicas (they are for local services).
+  return {};
+}
+
+void Registry::install(service::ApiServer& server) {
+  server.handle("registry.org.register", kWriters,
+                [this](const service::Request& r) { return register_org(r, false); });
+  server.handle("registry.org.update", kWriters,
+                [this](const service::Request& r) { return register_org(r, true); });
+  server.handle("registry.org.get", kReaders,
+                [this](const service::Request& r) { return get_org(r); });
+  server.handle("registry.org.list", kReaders,
+                [this](const service::Request& r) { return list_orgs(r); });
+  server.handle("registry.profile.submit", kWriters,
+                [this](const service::Request& r) { return submit_profile(r); });
+  server.handle("registry.profile.transition", kWriters,
+                [this](const service::Request& r) { return transition_profile(r); });
+  server.handle("registry.profile.get", kReaders,
+                [this](const service::Request& r) { return get_profile(r); });
+  server.handle("registry.profile.list", kReaders,
+                [this](const service::Request& r) { return list_profiles(r); });
+}
+
+}  // namespace gosmart::registry

@@ -1,0 +1,94 @@
+#pragma once
+// The registry's logic over its store: organisations and cooperation profiles of
+// its own country, public replicas of its peers'. No sockets: requests come in as
+// decoded envelopes with the caller's identity, replies and events go out as bytes.
+// Writes go into one BatchView per group commit; the caller commits it, then
+// publishes the staged events and sends the replies (see main.cpp).
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/replication/event_log.hpp"
+#include "common/service/api_server.hpp"
+#include "common/store/batch_view.hpp"
+#include "common/store/store.hpp"
+#include "schemas/registry.capnp.h"
+#include "services/registry/domain/lifecycle.hpp"
+#include "services/registry/domain/validation.hpp"
+
+namespace gosmart::registry {
+
+inline constexpr const char* kOrgs = "orgs";
+inline constexpr const char* kProfiles = "profiles";
+inline constexpr const char* kReplicaOrgs = "replica_orgs";
+inline constexpr const char* kReplicaProfiles = "replica_profiles";
+inline constexpr const char* kCounters = "counters";
+inline constexpr const char* kCursors = "cursors";
+
+std::vector<std::string> registry_column_families();
+
+struct RegistryOptions {
+  std::string country;
+  std::vector<std::string> members;
+  const LanguageCodes* languages = nullptr;
+  std::function<std::string()> today;  // YYYY-MM-DD, UTC; injectable for tests
+  uint32_t max_page = 500;
+};
+
+std::string today_utc();
+
+class Registry {
+ public:
+  Registry(store::Store& store, replication::EventLog& log, service::ServiceInfo info,
+           RegistryOptions options);
+
+  // Installs every request handler of the registry on `server`.
+  void install(service::ApiServer& server);
+
+  // The group commit: what the handlers staged since the last call.
+  store::BatchView& batch() { return batch_; }
+  std::vector<replication::StagedEvent>& staged_events() { return staged_; }
+  void batch_committed();  // durable: clear the batch, keep counters
+  void batch_aborted();    // not durable: forget the batch and everything it staged
+
+  // Public replicas of peers' records, applied from their event streams. Several
+  // events of one batch may touch one record, so replica writes are read back from
+  // an overlay until the batch is committed (or aborted).
+  Status apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBatch& batch);
+  void replicas_committed() { replica_overlay_.clear(); }
+  void replicas_aborted() { replica_overlay_.clear(); }
+
+  uint64_t organisations() const { return organisations_; }
+  uint64_t profiles_published() const;
+
+ private:
+  Result<std::string> register_org(const service::Request& request, bool update);
+  Result<std::string> get_org(const service::Request& request);
+  Result<std::string> list_orgs(const service::Request& request);
+  Result<std::string> submit_profile(const service::Request& request);
+  Result<std::string> transition_profile(const service::Request& request);
+  Result<std::string> get_profile(const service::Request& request);
+  Result<std::string> list_profiles(const service::Request& request);
+
+  ValidationContext context() const;
+  uint64_t next_counter(const std::string& key);
+  void emit_org_public(wire::Organisation::Reader org);
+  void emit_status(wire::Profile::Reader profile);
+  void emit_published(wire::Profile::Reader profile, wire::Organisation::Reader owner);
+
+  store::Store& store_;
+  replication::EventLog& log_;
+  service::ServiceInfo info_;
+  RegistryOptions options_;
+  store::BatchView batch_;
+  std::vector<replication::StagedEvent> staged_;
+  std::map<std::string, uint64_t> counters_;            // staged values, reloaded on abort
+  std::map<std::string, std::string> replica_overlay_;  // replica profile id -> bytes
+  uint64_t organisations_ = 0;
+  uint64_t staged_new_organisations_ = 0;
+};
+
+// Copies the public classification of an organisation (name only when `named`).
+void fill_public(wire::PublicOrganisation::Builder out, wire::Organisation::Reader org, bool named);
+
+}  // namespace gosmart::registry

@@ -1,0 +1,27 @@
+#pragma once
+// Applies a peer registry's public events into this registry's replicas and relays
+// them into its own log, so that local services read one merged stream.
+#include "common/replication/event_log.hpp"
+#include "common/replication/publisher.hpp"
+#include "common/replication/subscriber.hpp"
+#include "services/registry/registry.hpp"
+
+namespace gosmart::registry {
+
+class ReplicaApplier : public replication::Applier {
+ public:
+  ReplicaApplier(Registry& registry, replication::EventLog& log, replication::Publisher& publisher)
+      : registry_(registry), log_(log), publisher_(publisher) {}
+
+  Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override;
+  void committed() override;
+  void aborted() override;
+
+ private:
+  Registry& registry_;
+  replication::EventLog& log_;
+  replication::Publisher& publisher_;
+  std::vector<replication::StagedEvent> relayed_;
+};
+
+}  // namespace gosmart::registry

@@ -1,0 +1,243 @@
+// Three real registries (PL, FI, DK) on loopback, driven through their api sockets
+// as a partner portal and a broker would.
+#include <catch2/catch.hpp>
+
+#include "schemas/registry.capnp.h"
+#include "tests/support/nodes.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Federation {
+  testing::TempDir dir;
+  testing::TestClient broker = testing::make_client("broker", config::Role::broker);
+  testing::TestClient portal = testing::make_client("portal", config::Role::integration);
+  testing::TestClient watcher = testing::make_client("watcher", config::Role::monitor);
+  std::map<std::string, testing::TestNode> nodes;
+  std::map<std::string, std::unique_ptr<testing::Process>> processes;
+
+  explicit Federation(const std::vector<std::string>& countries) {
+    for (const auto& c : countries) nodes.emplace(c, testing::make_node(dir.path(), c));
+    for (auto& [country, node] : nodes) {
+      std::vector<const testing::TestNode*> peers;
+      for (auto& [other, peer] : nodes) {
+        if (other != country) peers.push_back(&peer);
+      }
+      testing::write_config(node, peers, {broker, portal, watcher},
+                            "[limits]\nheartbeat_ms = 200\n");
+    }
+    for (const auto& c : countries) start(c);
+    for (const auto& c : countries) {
+      testing::ApiClient client(broker.keys);
+      REQUIRE(testing::eventually(
+          [&] { return client.health(nodes.at(c).registry.api, key(c), 500ms).has_value(); }, 15s));
+    }
+  }
+
+  void start(const std::string& country) {
+    processes[country] = std::make_unique<testing::Process>(
+        std::vector<std::string>{testing::binary("gosmart-registry").string(), "--config",
+                                 nodes.at(country).config_file.string()},
+        dir.path() / (country + ".log"));
+  }
+
+  const std::string& key(const std::string& country) {
+    return nodes.at(country).keys.keys.public_key;
+  }
+
+  // Sends one request; returns the raw reply bytes (empty on timeout).
+  template <class Payload, class Fill>
+  std::string call_raw(const std::string& country, const testing::TestClient& who,
+                       const std::string& type, Fill&& fill) {
+    EnvelopeBuilder request(country, wire::Service::CTL, type);
+    fill(request.init_payload<Payload>());
+    testing::ApiClient client(who.keys);
+    auto reply =
+        client.exchange(nodes.at(country).registry.api, key(country), {request.encode()}, 5s);
+    return reply.size() == 1 ? reply[0] : std::string();
+  }
+
+  template <class Payload, class Fill>
+  DecodedEnvelope call(const std::string& country, const testing::TestClient& who,
+                       const std::string& type, Fill&& fill) {
+    auto bytes = call_raw<Payload>(country, who, type, std::forward<Fill>(fill));
+    REQUIRE_FALSE(bytes.empty());
+    auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    REQUIRE(decoded.ok());
+    return std::move(decoded).value();
+  }
+};
+
+std::string error_field(const DecodedEnvelope& reply) {
+  REQUIRE(reply.header().type == "error");
+  return reply.payload<wire::Error>().getField();
+}
+
+wire::ErrorCode error_code(const DecodedEnvelope& reply) {
+  REQUIRE(reply.header().type == "error");
+  return reply.payload<wire::Error>().getCode();
+}
+
+void fill_org(wire::Organisation::Builder org) {
+  org.setLegalName("Optika Gdańsk sp. z o.o.");
+  org.setCountry("PL");
+  org.setRegion("PL63");
+  org.setCity("Gdańsk");
+  org.setType(wire::OrgType::SME);
+  org.setHeadcount(24);
+  org.setTurnoverEur(3'500'000);
+  auto nace = org.initNaceCodes(1);
+  nace.set(0, "26.70");
+  org.initDomains(1).set(0, "photonics");
+  auto languages = org.initLanguages(2);
+  languages.set(0, "pl");
+  languages.set(1, "en");
+  auto contact = org.initContacts(1)[0];
+  contact.setName("Anna Nowak");
+  contact.setEmail("anna.nowak@optika.example.pl");
+  contact.setPhone("+48 58 123 45 67");
+}
+
+void fill_profile(wire::Profile::Builder p, const std::string& owner) {
+  p.setOwnerId(owner);
+  p.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
+  p.setTitle("Anti-reflective coatings for thermal cameras");
+  p.setSummary("A coating process that cuts reflection losses in the 8-14 um band.");
+  p.setExpiresOn("2099-12-31");
+  p.initNaceCodes(1).set(0, "26.70");
+  p.initDomains(1).set(0, "photonics");
+  p.initTargetCountries(2).set(0, "FI");
+  p.getTargetCountries().set(1, "DK");
+}
+
+}  // namespace
+
+TEST_CASE("a profile published in PL is read in FI and DK without contact data",
+          "[system][registry]") {
+  Federation f({"PL", "FI", "DK"});
+
+  auto registered = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
+                                           [](auto w) { fill_org(w.initOrganisation()); });
+  if (registered.header().type == "error") {
+    FAIL(std::string(registered.payload<wire::Error>().getField()) + ": " +
+         std::string(registered.payload<wire::Error>().getMessage()));
+  }
+  auto org = registered.payload<wire::OrgReply>().getOrganisation();
+  std::string org_id = org.getId();
+  CHECK(org_id == "PL-000001");
+  CHECK(org.getSizeClass() == wire::SizeClass::SMALL);  // 24 staff, €3.5 M
+  CHECK(org.getHelix() == wire::Helix::BUSINESS);
+
+  // A bad request is refused with the field named, and changes nothing.
+  auto bad = f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit", [&](auto w) {
+    fill_profile(w.initProfile(), org_id);
+    w.getProfile().getNaceCodes().set(0, "26.999");
+  });
+  CHECK(error_field(bad) == "naceCodes[0]");
+  auto none = f.call<wire::ProfileQuery>("PL", f.broker, "registry.profile.list", [](auto) {});
+  CHECK(none.payload<wire::ProfilePage>().getProfiles().size() == 0);
+
+  auto submitted =
+      f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit",
+                                 [&](auto w) { fill_profile(w.initProfile(), org_id); });
+  REQUIRE(submitted.header().type == "registry.profile.reply");
+  std::string profile_id = submitted.payload<wire::ProfileReply>().getProfile().getId();
+  CHECK(profile_id.rfind("TOPL", 0) == 0);
+  CHECK(profile_id.size() == 15);
+
+  // Roles: the portal may not publish, the monitor may not submit.
+  auto by_portal =
+      f.call<wire::ProfileTransition>("PL", f.portal, "registry.profile.transition", [&](auto t) {
+        t.setProfileId(profile_id);
+        t.setAction(wire::ProfileTransition::Action::PUBLISH);
+      });
+  CHECK(error_code(by_portal) == wire::ErrorCode::NOT_AUTHORISED);
+  auto by_monitor =
+      f.call<wire::ProfileWrite>("PL", f.watcher, "registry.profile.submit",
+                                 [&](auto w) { fill_profile(w.initProfile(), org_id); });
+  CHECK(error_code(by_monitor) == wire::ErrorCode::NOT_AUTHORISED);
+
+  // Not yet published: peers know nothing of it.
+  auto published =
+      f.call<wire::ProfileTransition>("PL", f.broker, "registry.profile.transition", [&](auto t) {
+        t.setProfileId(profile_id);
+        t.setAction(wire::ProfileTransition::Action::PUBLISH);
+      });
+  REQUIRE(published.header().type == "registry.profile.reply");
+  CHECK(published.payload<wire::ProfileReply>().getProfile().getStatus() ==
+        wire::ProfileStatus::PUBLISHED);
+
+  for (const char* peer : {"FI", "DK"}) {
+    std::string raw;
+    REQUIRE(testing::eventually(
+        [&] {
+          raw = f.call_raw<wire::ProfileGet>(peer, f.broker, "registry.profile.get",
+                                             [&](auto g) { g.setId(profile_id); });
+          auto d = decode_envelope({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()});
+          return d.ok() && d.value().header().type == "registry.profile.reply";
+        },
+        10s));
+    auto d = decode_envelope({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()}).value();
+    auto replica = d.payload<wire::ProfileReply>().getProfile();
+    CHECK(replica.getStatus() == wire::ProfileStatus::PUBLISHED);
+    CHECK(std::string(replica.getTitle()) == "Anti-reflective coatings for thermal cameras");
+    // No personal data and no name crossed the border: not anywhere in the bytes.
+    CHECK(raw.find("anna.nowak") == std::string::npos);
+    auto orgs = f.call_raw<wire::OrgQuery>(peer, f.broker, "registry.org.list",
+                                           [](auto q) { q.setCountry("PL"); });
+    CHECK(orgs.find("PL-000001") != std::string::npos);
+    CHECK(orgs.find("anna.nowak") == std::string::npos);
+    CHECK(orgs.find("Anna Nowak") == std::string::npos);
+    CHECK(orgs.find("Optika") == std::string::npos);  // anonymous unless named
+  }
+
+  // The home node keeps the contacts, but not for monitors.
+  auto home = f.call_raw<wire::OrgGet>("PL", f.broker, "registry.org.get",
+                                       [&](auto g) { g.setId(org_id); });
+  CHECK(home.find("anna.nowak@optika.example.pl") != std::string::npos);
+  auto watched = f.call_raw<wire::OrgGet>("PL", f.watcher, "registry.org.get",
+                                          [&](auto g) { g.setId(org_id); });
+  CHECK(watched.find("anna.nowak") == std::string::npos);
+
+  // A withdrawal reaches the replicas.
+  auto withdrawn =
+      f.call<wire::ProfileTransition>("PL", f.portal, "registry.profile.transition", [&](auto t) {
+        t.setProfileId(profile_id);
+        t.setAction(wire::ProfileTransition::Action::WITHDRAW);
+      });
+  REQUIRE(withdrawn.header().type == "registry.profile.reply");
+  for (const char* peer : {"FI", "DK"}) {
+    CHECK(testing::eventually(
+        [&] {
+          auto d = f.call<wire::ProfileGet>(peer, f.broker, "registry.profile.get",
+                                            [&](auto g) { g.setId(profile_id); });
+          return d.header().type == "registry.profile.reply" &&
+                 d.payload<wire::ProfileReply>().getProfile().getStatus() ==
+                     wire::ProfileStatus::WITHDRAWN;
+        },
+        10s));
+  }
+}
+
+TEST_CASE("a registry refuses another country's organisations and foreign ids",
+          "[system][registry]") {
+  Federation f({"PL"});
+  auto foreign = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register", [](auto w) {
+    fill_org(w.initOrganisation());
+    w.getOrganisation().setCountry("FI");
+  });
+  CHECK(error_field(foreign) == "country");
+  auto missing = f.call<wire::OrgGet>("PL", f.broker, "registry.org.get",
+                                      [](auto g) { g.setId("PL-999999"); });
+  CHECK(error_code(missing) == wire::ErrorCode::NOT_FOUND);
+  auto orphan = f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit", [](auto w) {
+    fill_profile(w.initProfile(), "PL-000077");
+  });
+  CHECK(error_field(orphan) == "ownerId");
+  auto peer_call = f.call<wire::OrgGet>("PL", f.broker, "registry.org.get",
+                                        [](auto g) { g.setId("PL-000001"); });
+  CHECK(error_code(peer_call) == wire::ErrorCode::NOT_FOUND);
+}
