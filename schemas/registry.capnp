@@ -279,3 +279,16 @@ struct ProfilePage {
   owners @1 :List(PublicOrganisation);  # for replicated profiles, in the same order
   nextAfterId @2 :Text;
 }
+
+# "registry.org.erase" (broker only) -> "registry.org.erased.reply": a data-
+# protection erasure. Personal data is deleted, open profiles are withdrawn, peers
+# tombstone their replicas.
+struct OrgErase {
+  id @0 :Text;
+  reason @1 :Text;             # kept in the broker action log, never replicated
+}
+
+struct OrgErasedReply {
+  organisationId @0 :Text;
+  profilesWithdrawn @1 :List(Text);
+}

@@ -75,6 +75,7 @@ int run(const std::string& config_file) {
     log.committed(registry.staged_events());
     publisher.publish(registry.staged_events());
     registry.batch_committed();
+    registry.compact_erased();
     return true;
   });
 

@@ -104,6 +104,7 @@ void Registry::batch_committed() {
 }
 
 void Registry::batch_aborted() {
+  erased_pending_.clear();
   batch_.clear();
   staged_.clear();
   counters_.clear();  // reloaded from the store on next use
@@ -193,6 +194,7 @@ Result<std::string> Registry::get_org(const service::Request& request) {
   if (!own.value()) return not_found("organisation", id);
   auto org = store::StoredValue<wire::Organisation>::parse(*own.value());
   if (!org) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+  if (org->get().getErased()) return not_found("organisation", id);
   auto out = reply.init_payload<wire::OrgReply>();
   out.setOrganisation(org->get());
   // Personal data is for those who act on the organisation, not for monitors.
@@ -405,6 +407,62 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   return reply.encode();
 }
 
+Result<std::string> Registry::erase_org(const service::Request& request) {
+  auto ask = request.envelope.payload<wire::OrgErase>();
+  std::string id = text_of(ask.getId());
+  auto existing = batch_.get(store_.cf(kOrgs), id);
+  if (!existing) return existing.error();
+  if (!existing.value()) return not_found("organisation", id);
+  auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
+  if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+  if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "already erased", "id");
+
+  // The tombstone keeps the id (so it is never reused) and nothing else.
+  capnp::MallocMessageBuilder tombstone;
+  auto gone = tombstone.initRoot<wire::Organisation>();
+  gone.setId(id);
+  gone.setCountry(options_.country);
+  gone.setErased(true);
+  gone.setUpdatedUs(now_us());
+  batch_.put(store_.cf(kOrgs), id, store::to_bytes(tombstone));
+
+  std::vector<std::string> withdrawn;
+  auto it = store_.iterate(store_.cf(kProfiles));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto bytes = batch_.get(store_.cf(kProfiles), it->key().ToString());
+    if (!bytes || !bytes.value()) continue;
+    auto profile = store::StoredValue<wire::Profile>::parse(*bytes.value());
+    if (!profile || text_of(profile->get().getOwnerId()) != id) continue;
+    // The profile text may name people; it goes, with the organisation.
+    batch_.del(store_.cf(kProfiles), it->key().ToString());
+    withdrawn.push_back(it->key().ToString());
+  }
+  staged_.push_back(log_.append<wire::OrgErasedEvent>(
+      batch_.batch(), "registry.org.erased", [&](auto event) {
+        event.setOrganisationId(id);
+        auto ids = event.initProfileIds(static_cast<unsigned>(withdrawn.size()));
+        for (unsigned i = 0; i < withdrawn.size(); ++i) ids.set(i, withdrawn[i]);
+      }));
+  erased_pending_.push_back(id);
+  spdlog::warn("registry: erased {} and {} profiles by {} ({})", id, withdrawn.size(),
+               request.caller.user_id(), text_of(ask.getReason()));
+
+  auto reply = service::make_reply(info_, request, "registry.org.erased.reply");
+  auto out = reply.init_payload<wire::OrgErasedReply>();
+  out.setOrganisationId(id);
+  auto ids = out.initProfilesWithdrawn(static_cast<unsigned>(withdrawn.size()));
+  for (unsigned i = 0; i < withdrawn.size(); ++i) ids.set(i, withdrawn[i]);
+  return reply.encode();
+}
+
+void Registry::compact_erased() {
+  for (const auto& id : erased_pending_) {
+    auto status = store_.compact_range(store_.cf(kOrgs), id, id + '\xff');
+    if (!status) spdlog::error("registry: compaction after erasing {}: {}", id, describe(status.error()));
+  }
+  erased_pending_.clear();
+}
+
 Result<std::string> Registry::get_profile(const service::Request& request) {
   std::string id = request.envelope.payload<wire::ProfileGet>().getId();
   auto own = batch_.get(store_.cf(kProfiles), id);
@@ -527,6 +585,25 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
       }
     }
   }
+  if (type == "registry.org.erased") {
+    auto erased = event.payload<wire::OrgErasedEvent>();
+    std::string id = text_of(erased.getOrganisationId());
+    if (!owned_by_origin(erased.getOrganisationId())) {
+      return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
+                  "organisationId");
+    }
+    capnp::MallocMessageBuilder tombstone;
+    auto gone = tombstone.initRoot<wire::PublicOrganisation>();
+    gone.setId(id);
+    gone.setCountry(origin);
+    gone.setErased(true);
+    batch.Put(store_.cf(kReplicaOrgs), id, store::to_bytes(tombstone));
+    for (auto profile_id : erased.getProfileIds()) {
+      if (!owned_by_origin(profile_id)) continue;
+      batch.Delete(store_.cf(kReplicaProfiles), text_of(profile_id));
+      replica_overlay_.erase(text_of(profile_id));
+    }
+  }
   // Other types are not for replicas (they are for local services).
   return {};
 }
@@ -544,6 +621,8 @@ void Registry::install(service::ApiServer& server) {
                 [this](const service::Request& r) { return submit_profile(r); });
   server.handle("registry.profile.transition", kWriters,
                 [this](const service::Request& r) { return transition_profile(r); });
+  server.handle("registry.org.erase", {Role::broker},
+                [this](const service::Request& r) { return erase_org(r); });
   server.handle("registry.profile.get", kReaders,
                 [this](const service::Request& r) { return get_profile(r); });
   server.handle("registry.profile.list", kReaders,

@@ -45,6 +45,10 @@ class Registry {
   // Installs every request handler of the registry on `server`.
   void install(service::ApiServer& server);
 
+  // Erasure leaves tombstones; after their batch is durable the deleted bytes are
+  // compacted away for real (RocksDB deletes are only tombstones until then).
+  void compact_erased();
+
   // The group commit: what the handlers staged since the last call.
   store::BatchView& batch() { return batch_; }
   std::vector<replication::StagedEvent>& staged_events() { return staged_; }
@@ -68,6 +72,7 @@ class Registry {
   Result<std::string> submit_profile(const service::Request& request);
   Result<std::string> transition_profile(const service::Request& request);
   Result<std::string> get_profile(const service::Request& request);
+  Result<std::string> erase_org(const service::Request& request);
   Result<std::string> list_profiles(const service::Request& request);
 
   ValidationContext context() const;
@@ -84,6 +89,7 @@ class Registry {
   std::vector<replication::StagedEvent> staged_;
   std::map<std::string, uint64_t> counters_;            // staged values, reloaded on abort
   std::map<std::string, std::string> replica_overlay_;  // replica profile id -> bytes
+  std::vector<std::string> erased_pending_;             // org ids to compact after commit
   uint64_t organisations_ = 0;
   uint64_t staged_new_organisations_ = 0;
 };

@@ -222,6 +222,60 @@ TEST_CASE("a profile published in PL is read in FI and DK without contact data",
   }
 }
 
+TEST_CASE("an erased organisation is gone from every registry", "[system][registry]") {
+  Federation f({"PL", "FI", "DK"});
+  auto registered = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
+                                           [](auto w) { fill_org(w.initOrganisation()); });
+  REQUIRE(registered.header().type == "registry.org.reply");
+  std::string org_id = registered.payload<wire::OrgReply>().getOrganisation().getId();
+  auto submitted = f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit",
+                                              [&](auto w) { fill_profile(w.initProfile(), org_id); });
+  std::string profile_id = submitted.payload<wire::ProfileReply>().getProfile().getId();
+  f.call<wire::ProfileTransition>("PL", f.broker, "registry.profile.transition", [&](auto t) {
+    t.setProfileId(profile_id);
+    t.setAction(wire::ProfileTransition::Action::PUBLISH);
+  });
+  auto replicated = [&](const char* peer) {
+    auto d = f.call<wire::ProfileGet>(peer, f.broker, "registry.profile.get",
+                                      [&](auto g) { g.setId(profile_id); });
+    return d.header().type == "registry.profile.reply";
+  };
+  REQUIRE(testing::eventually([&] { return replicated("FI") && replicated("DK"); }, 10s));
+
+  // Only brokers erase.
+  auto by_portal = f.call<wire::OrgErase>("PL", f.portal, "registry.org.erase",
+                                          [&](auto e) { e.setId(org_id); });
+  CHECK(error_code(by_portal) == wire::ErrorCode::NOT_AUTHORISED);
+
+  auto erased = f.call<wire::OrgErase>("PL", f.broker, "registry.org.erase", [&](auto e) {
+    e.setId(org_id);
+    e.setReason("GDPR art. 17 request of 2026-11-30");
+  });
+  REQUIRE(erased.header().type == "registry.org.erased.reply");
+  CHECK(erased.payload<wire::OrgErasedReply>().getProfilesWithdrawn().size() == 1);
+
+  auto home = f.call<wire::OrgGet>("PL", f.broker, "registry.org.get",
+                                   [&](auto g) { g.setId(org_id); });
+  CHECK(error_code(home) == wire::ErrorCode::NOT_FOUND);
+  auto home_profile = f.call<wire::ProfileGet>("PL", f.broker, "registry.profile.get",
+                                               [&](auto g) { g.setId(profile_id); });
+  CHECK(error_code(home_profile) == wire::ErrorCode::NOT_FOUND);
+  auto again = f.call<wire::OrgErase>("PL", f.broker, "registry.org.erase",
+                                      [&](auto e) { e.setId(org_id); });
+  CHECK(error_code(again) == wire::ErrorCode::CONFLICT);
+
+  for (const char* peer : {"FI", "DK"}) {
+    CHECK(testing::eventually([&] { return !replicated(peer); }, 10s));
+    auto orgs = f.call_raw<wire::OrgQuery>(peer, f.broker, "registry.org.list",
+                                           [](auto q) { q.setCountry("PL"); });
+    CHECK(orgs.find(org_id) == std::string::npos);
+  }
+  // A new profile for the erased organisation is refused.
+  auto orphan = f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit",
+                                           [&](auto w) { fill_profile(w.initProfile(), org_id); });
+  CHECK(error_code(orphan) == wire::ErrorCode::CONFLICT);
+}
+
 TEST_CASE("a registry refuses another country's organisations and foreign ids",
           "[system][registry]") {
   Federation f({"PL"});
