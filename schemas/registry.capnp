@@ -292,3 +292,15 @@ struct OrgErasedReply {
   organisationId @0 :Text;
   profilesWithdrawn @1 :List(Text);
 }
+
+# "registry.state.digest" (any role but peer) -> "registry.state.digest.reply": a
+# digest of the public state this registry holds — every country's organisations
+# and published profiles, its own and its replicas — in a canonical form that is
+# the same on every node once they have converged.
+struct StateDigestRequest {}
+
+struct StateDigest {
+  digest @0 :Text;             # SHA-256, hex
+  organisations @1 :UInt64;
+  publishedProfiles @2 :UInt64;
+}

@@ -1,6 +1,10 @@
 #include "services/registry/registry.hpp"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
 
 #include <chrono>
 #include <ctime>
@@ -437,8 +441,8 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
     batch_.del(store_.cf(kProfiles), it->key().ToString());
     withdrawn.push_back(it->key().ToString());
   }
-  staged_.push_back(log_.append<wire::OrgErasedEvent>(
-      batch_.batch(), "registry.org.erased", [&](auto event) {
+  staged_.push_back(
+      log_.append<wire::OrgErasedEvent>(batch_.batch(), "registry.org.erased", [&](auto event) {
         event.setOrganisationId(id);
         auto ids = event.initProfileIds(static_cast<unsigned>(withdrawn.size()));
         for (unsigned i = 0; i < withdrawn.size(); ++i) ids.set(i, withdrawn[i]);
@@ -455,10 +459,65 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   return reply.encode();
 }
 
+Result<std::string> Registry::state_digest(const service::Request& request) {
+  // One canonical line per public record; lines sorted, then hashed. Only fields
+  // that every node holds alike take part (no timestamps, no actor, no name).
+  std::vector<std::string> lines;
+  auto org_line = [](auto org) {
+    return "org|" + text_of(org.getId()) + "|" + std::to_string(static_cast<int>(org.getType())) +
+           "|" + std::to_string(static_cast<int>(org.getSizeClass())) + "|" +
+           text_of(org.getRegion());
+  };
+  auto profile_line = [](wire::Profile::Reader p) {
+    return "profile|" + text_of(p.getId()) + "|" + text_of(p.getOwnerId()) + "|" +
+           std::to_string(static_cast<int>(p.getKind())) + "|" + text_of(p.getTitle()) + "|" +
+           text_of(p.getExpiresOn());
+  };
+  uint64_t orgs = 0;
+  uint64_t profiles = 0;
+  auto scan = [&](const char* cf, auto each) {
+    auto it = store_.iterate(store_.cf(cf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) each(it->value().ToStringView());
+  };
+  scan(kOrgs, [&](std::string_view bytes) {
+    auto org = store::StoredValue<wire::Organisation>::parse(bytes);
+    if (org && !org->get().getErased()) lines.push_back(org_line(org->get())), ++orgs;
+  });
+  scan(kReplicaOrgs, [&](std::string_view bytes) {
+    auto org = store::StoredValue<wire::PublicOrganisation>::parse(bytes);
+    if (org && !org->get().getErased()) lines.push_back(org_line(org->get())), ++orgs;
+  });
+  for (const char* cf : {kProfiles, kReplicaProfiles}) {
+    scan(cf, [&](std::string_view bytes) {
+      auto profile = store::StoredValue<wire::Profile>::parse(bytes);
+      if (profile && profile->get().getStatus() == wire::ProfileStatus::PUBLISHED) {
+        lines.push_back(profile_line(profile->get()));
+        ++profiles;
+      }
+    });
+  }
+  std::sort(lines.begin(), lines.end());
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  for (const auto& line : lines) {
+    crypto_hash_sha256_update(&state, reinterpret_cast<const uint8_t*>(line.data()), line.size());
+    crypto_hash_sha256_update(&state, reinterpret_cast<const uint8_t*>("\n"), 1);
+  }
+  std::array<uint8_t, 32> digest{};
+  crypto_hash_sha256_final(&state, digest.data());
+  auto reply = service::make_reply(info_, request, "registry.state.digest.reply");
+  auto out = reply.init_payload<wire::StateDigest>();
+  out.setDigest(to_hex(digest));
+  out.setOrganisations(orgs);
+  out.setPublishedProfiles(profiles);
+  return reply.encode();
+}
+
 void Registry::compact_erased() {
   for (const auto& id : erased_pending_) {
     auto status = store_.compact_range(store_.cf(kOrgs), id, id + '\xff');
-    if (!status) spdlog::error("registry: compaction after erasing {}: {}", id, describe(status.error()));
+    if (!status)
+      spdlog::error("registry: compaction after erasing {}: {}", id, describe(status.error()));
   }
   erased_pending_.clear();
 }
@@ -623,6 +682,8 @@ void Registry::install(service::ApiServer& server) {
                 [this](const service::Request& r) { return transition_profile(r); });
   server.handle("registry.org.erase", {Role::broker},
                 [this](const service::Request& r) { return erase_org(r); });
+  server.handle("registry.state.digest", kReaders,
+                [this](const service::Request& r) { return state_digest(r); });
   server.handle("registry.profile.get", kReaders,
                 [this](const service::Request& r) { return get_profile(r); });
   server.handle("registry.profile.list", kReaders,

@@ -73,6 +73,7 @@ class Registry {
   Result<std::string> transition_profile(const service::Request& request);
   Result<std::string> get_profile(const service::Request& request);
   Result<std::string> erase_org(const service::Request& request);
+  Result<std::string> state_digest(const service::Request& request);
   Result<std::string> list_profiles(const service::Request& request);
 
   ValidationContext context() const;

@@ -57,6 +57,11 @@ class ApiClient {
   std::vector<std::string> exchange(const std::string& endpoint, const std::string& server_key,
                                     const std::vector<std::string>& frames,
                                     std::chrono::milliseconds timeout);
+  // Sends every request on one DEALER with at most `window` unanswered, and returns
+  // the replies in the order they came (a ROUTER answers a connection in order).
+  std::vector<std::string> pipeline(const std::string& endpoint, const std::string& server_key,
+                                    const std::vector<std::string>& requests, std::size_t window,
+                                    std::chrono::milliseconds timeout);
   std::optional<HealthSnapshot> health(const std::string& endpoint, const std::string& server_key,
                                        std::chrono::milliseconds timeout = std::chrono::seconds(2));
 

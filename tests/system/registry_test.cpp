@@ -2,118 +2,15 @@
 // as a partner portal and a broker would.
 #include <catch2/catch.hpp>
 
-#include "schemas/registry.capnp.h"
-#include "tests/support/nodes.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/registry_federation.hpp"
 
 using namespace gosmart;
 using namespace std::chrono_literals;
-
-namespace {
-
-struct Federation {
-  testing::TempDir dir;
-  testing::TestClient broker = testing::make_client("broker", config::Role::broker);
-  testing::TestClient portal = testing::make_client("portal", config::Role::integration);
-  testing::TestClient watcher = testing::make_client("watcher", config::Role::monitor);
-  std::map<std::string, testing::TestNode> nodes;
-  std::map<std::string, std::unique_ptr<testing::Process>> processes;
-
-  explicit Federation(const std::vector<std::string>& countries) {
-    for (const auto& c : countries) nodes.emplace(c, testing::make_node(dir.path(), c));
-    for (auto& [country, node] : nodes) {
-      std::vector<const testing::TestNode*> peers;
-      for (auto& [other, peer] : nodes) {
-        if (other != country) peers.push_back(&peer);
-      }
-      testing::write_config(node, peers, {broker, portal, watcher},
-                            "[limits]\nheartbeat_ms = 200\n");
-    }
-    for (const auto& c : countries) start(c);
-    for (const auto& c : countries) {
-      testing::ApiClient client(broker.keys);
-      REQUIRE(testing::eventually(
-          [&] { return client.health(nodes.at(c).registry.api, key(c), 500ms).has_value(); }, 15s));
-    }
-  }
-
-  void start(const std::string& country) {
-    processes[country] = std::make_unique<testing::Process>(
-        std::vector<std::string>{testing::binary("gosmart-registry").string(), "--config",
-                                 nodes.at(country).config_file.string()},
-        dir.path() / (country + ".log"));
-  }
-
-  const std::string& key(const std::string& country) {
-    return nodes.at(country).keys.keys.public_key;
-  }
-
-  // Sends one request; returns the raw reply bytes (empty on timeout).
-  template <class Payload, class Fill>
-  std::string call_raw(const std::string& country, const testing::TestClient& who,
-                       const std::string& type, Fill&& fill) {
-    EnvelopeBuilder request(country, wire::Service::CTL, type);
-    fill(request.init_payload<Payload>());
-    testing::ApiClient client(who.keys);
-    auto reply =
-        client.exchange(nodes.at(country).registry.api, key(country), {request.encode()}, 5s);
-    return reply.size() == 1 ? reply[0] : std::string();
-  }
-
-  template <class Payload, class Fill>
-  DecodedEnvelope call(const std::string& country, const testing::TestClient& who,
-                       const std::string& type, Fill&& fill) {
-    auto bytes = call_raw<Payload>(country, who, type, std::forward<Fill>(fill));
-    REQUIRE_FALSE(bytes.empty());
-    auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-    REQUIRE(decoded.ok());
-    return std::move(decoded).value();
-  }
-};
-
-std::string error_field(const DecodedEnvelope& reply) {
-  REQUIRE(reply.header().type == "error");
-  return reply.payload<wire::Error>().getField();
-}
-
-wire::ErrorCode error_code(const DecodedEnvelope& reply) {
-  REQUIRE(reply.header().type == "error");
-  return reply.payload<wire::Error>().getCode();
-}
-
-void fill_org(wire::Organisation::Builder org) {
-  org.setLegalName("Optika Gdańsk sp. z o.o.");
-  org.setCountry("PL");
-  org.setRegion("PL63");
-  org.setCity("Gdańsk");
-  org.setType(wire::OrgType::SME);
-  org.setHeadcount(24);
-  org.setTurnoverEur(3'500'000);
-  auto nace = org.initNaceCodes(1);
-  nace.set(0, "26.70");
-  org.initDomains(1).set(0, "photonics");
-  auto languages = org.initLanguages(2);
-  languages.set(0, "pl");
-  languages.set(1, "en");
-  auto contact = org.initContacts(1)[0];
-  contact.setName("Anna Nowak");
-  contact.setEmail("anna.nowak@optika.example.pl");
-  contact.setPhone("+48 58 123 45 67");
-}
-
-void fill_profile(wire::Profile::Builder p, const std::string& owner) {
-  p.setOwnerId(owner);
-  p.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
-  p.setTitle("Anti-reflective coatings for thermal cameras");
-  p.setSummary("A coating process that cuts reflection losses in the 8-14 um band.");
-  p.setExpiresOn("2099-12-31");
-  p.initNaceCodes(1).set(0, "26.70");
-  p.initDomains(1).set(0, "photonics");
-  p.initTargetCountries(2).set(0, "FI");
-  p.getTargetCountries().set(1, "DK");
-}
-
-}  // namespace
+using testing::error_code;
+using testing::error_field;
+using testing::Federation;
+using testing::fill_org;
+using testing::fill_profile;
 
 TEST_CASE("a profile published in PL is read in FI and DK without contact data",
           "[system][registry]") {
@@ -228,8 +125,9 @@ TEST_CASE("an erased organisation is gone from every registry", "[system][regist
                                            [](auto w) { fill_org(w.initOrganisation()); });
   REQUIRE(registered.header().type == "registry.org.reply");
   std::string org_id = registered.payload<wire::OrgReply>().getOrganisation().getId();
-  auto submitted = f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit",
-                                              [&](auto w) { fill_profile(w.initProfile(), org_id); });
+  auto submitted =
+      f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit",
+                                 [&](auto w) { fill_profile(w.initProfile(), org_id); });
   std::string profile_id = submitted.payload<wire::ProfileReply>().getProfile().getId();
   f.call<wire::ProfileTransition>("PL", f.broker, "registry.profile.transition", [&](auto t) {
     t.setProfileId(profile_id);
@@ -254,8 +152,8 @@ TEST_CASE("an erased organisation is gone from every registry", "[system][regist
   REQUIRE(erased.header().type == "registry.org.erased.reply");
   CHECK(erased.payload<wire::OrgErasedReply>().getProfilesWithdrawn().size() == 1);
 
-  auto home = f.call<wire::OrgGet>("PL", f.broker, "registry.org.get",
-                                   [&](auto g) { g.setId(org_id); });
+  auto home =
+      f.call<wire::OrgGet>("PL", f.broker, "registry.org.get", [&](auto g) { g.setId(org_id); });
   CHECK(error_code(home) == wire::ErrorCode::NOT_FOUND);
   auto home_profile = f.call<wire::ProfileGet>("PL", f.broker, "registry.profile.get",
                                                [&](auto g) { g.setId(profile_id); });

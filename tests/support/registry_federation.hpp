@@ -1,0 +1,118 @@
+#pragma once
+// A federation of real registries on loopback for system and fault tests, and the
+// sample records they register.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <memory>
+
+#include "schemas/registry.capnp.h"
+#include "tests/support/nodes.hpp"
+#include "tests/support/process.hpp"
+
+namespace gosmart::testing {
+
+using namespace std::chrono_literals;
+
+struct Federation {
+  TempDir dir;
+  TestClient broker = make_client("broker", config::Role::broker);
+  TestClient portal = make_client("portal", config::Role::integration);
+  TestClient watcher = make_client("watcher", config::Role::monitor);
+  std::map<std::string, TestNode> nodes;
+  std::map<std::string, std::unique_ptr<Process>> processes;
+
+  explicit Federation(const std::vector<std::string>& countries) {
+    for (const auto& c : countries) nodes.emplace(c, make_node(dir.path(), c));
+    for (auto& [country, node] : nodes) {
+      std::vector<const TestNode*> peers;
+      for (auto& [other, peer] : nodes) {
+        if (other != country) peers.push_back(&peer);
+      }
+      write_config(node, peers, {broker, portal, watcher}, "[limits]\nheartbeat_ms = 200\n");
+    }
+    for (const auto& c : countries) start(c);
+    for (const auto& c : countries) {
+      ApiClient client(broker.keys);
+      REQUIRE(eventually(
+          [&] { return client.health(nodes.at(c).registry.api, key(c), 500ms).has_value(); }, 15s));
+    }
+  }
+
+  void start(const std::string& country) {
+    processes[country] = std::make_unique<Process>(
+        std::vector<std::string>{binary("gosmart-registry").string(), "--config",
+                                 nodes.at(country).config_file.string()},
+        dir.path() / (country + ".log"));
+  }
+
+  const std::string& key(const std::string& country) {
+    return nodes.at(country).keys.keys.public_key;
+  }
+
+  // Sends one request; returns the raw reply bytes (empty on timeout).
+  template <class Payload, class Fill>
+  std::string call_raw(const std::string& country, const TestClient& who, const std::string& type,
+                       Fill&& fill) {
+    EnvelopeBuilder request(country, wire::Service::CTL, type);
+    fill(request.init_payload<Payload>());
+    ApiClient client(who.keys);
+    auto reply =
+        client.exchange(nodes.at(country).registry.api, key(country), {request.encode()}, 5s);
+    return reply.size() == 1 ? reply[0] : std::string();
+  }
+
+  template <class Payload, class Fill>
+  DecodedEnvelope call(const std::string& country, const TestClient& who, const std::string& type,
+                       Fill&& fill) {
+    auto bytes = call_raw<Payload>(country, who, type, std::forward<Fill>(fill));
+    REQUIRE_FALSE(bytes.empty());
+    auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    REQUIRE(decoded.ok());
+    return std::move(decoded).value();
+  }
+};
+
+inline std::string error_field(const DecodedEnvelope& reply) {
+  REQUIRE(reply.header().type == "error");
+  return reply.payload<wire::Error>().getField();
+}
+
+inline wire::ErrorCode error_code(const DecodedEnvelope& reply) {
+  REQUIRE(reply.header().type == "error");
+  return reply.payload<wire::Error>().getCode();
+}
+
+inline void fill_org(wire::Organisation::Builder org) {
+  org.setLegalName("Optika Gdańsk sp. z o.o.");
+  org.setCountry("PL");
+  org.setRegion("PL63");
+  org.setCity("Gdańsk");
+  org.setType(wire::OrgType::SME);
+  org.setHeadcount(24);
+  org.setTurnoverEur(3'500'000);
+  auto nace = org.initNaceCodes(1);
+  nace.set(0, "26.70");
+  org.initDomains(1).set(0, "photonics");
+  auto languages = org.initLanguages(2);
+  languages.set(0, "pl");
+  languages.set(1, "en");
+  auto contact = org.initContacts(1)[0];
+  contact.setName("Anna Nowak");
+  contact.setEmail("anna.nowak@optika.example.pl");
+  contact.setPhone("+48 58 123 45 67");
+}
+
+inline void fill_profile(wire::Profile::Builder p, const std::string& owner) {
+  p.setOwnerId(owner);
+  p.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
+  p.setTitle("Anti-reflective coatings for thermal cameras");
+  p.setSummary("A coating process that cuts reflection losses in the 8-14 um band.");
+  p.setExpiresOn("2099-12-31");
+  p.initNaceCodes(1).set(0, "26.70");
+  p.initDomains(1).set(0, "photonics");
+  p.initTargetCountries(2).set(0, "FI");
+  p.getTargetCountries().set(1, "DK");
+}
+
+}  // namespace gosmart::testing
