@@ -63,7 +63,7 @@ int run(const std::string& config_file) {
   registry.install(server);
   registry::ReplicaApplier replicas(registry, log, publisher);
 
-  server.set_commit([&]() {
+  auto commit = [&]() {
     if (registry.batch().empty()) return true;
     auto committed = store->commit(registry.batch().batch());
     if (!committed) {
@@ -77,7 +77,8 @@ int run(const std::string& config_file) {
     registry.batch_committed();
     registry.compact_erased();
     return true;
-  });
+  };
+  server.set_commit(commit);
 
   std::vector<std::unique_ptr<PeerLink>> peers;
   for (const auto& peer : node.peers) {
@@ -143,6 +144,12 @@ int run(const std::string& config_file) {
   loop.every(std::chrono::milliseconds(100), [&] {
     for (auto& link : peers) link->subscriber->tick();
   });
+  // Expiry runs by itself: at start and every minute after.
+  auto expire = [&] {
+    if (registry.expire_due() > 0) (void)commit();
+  };
+  loop.every(std::chrono::seconds(60), expire);
+  expire();
   for (auto& link : peers) link->subscriber->start();
   spdlog::info("registry {} up: api {}, {} peers, log head {}", node.country, endpoints.api,
                peers.size(), log.head(node.country));

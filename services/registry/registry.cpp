@@ -513,6 +513,31 @@ Result<std::string> Registry::state_digest(const service::Request& request) {
   return reply.encode();
 }
 
+std::size_t Registry::expire_due() {
+  std::string today = options_.today();
+  std::size_t expired = 0;
+  auto it = store_.iterate(store_.cf(kProfiles));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto bytes = batch_.get(store_.cf(kProfiles), it->key().ToString());
+    if (!bytes || !bytes.value()) continue;
+    auto profile = store::StoredValue<wire::Profile>::parse(*bytes.value());
+    if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) continue;
+    // expiresOn is the last day the profile is shown.
+    if (text_of(profile->get().getExpiresOn()) >= today) continue;
+    capnp::MallocMessageBuilder message;
+    message.setRoot(profile->get());
+    auto updated = message.getRoot<wire::Profile>();
+    updated.setStatus(wire::ProfileStatus::EXPIRED);
+    updated.setUpdatedUs(now_us());
+    updated.setLastActor("registry:expiry");
+    batch_.put(store_.cf(kProfiles), it->key().ToString(), store::to_bytes(message));
+    emit_status(updated.asReader());
+    ++expired;
+  }
+  if (expired) spdlog::info("registry: {} profiles expired on {}", expired, today);
+  return expired;
+}
+
 void Registry::compact_erased() {
   for (const auto& id : erased_pending_) {
     auto status = store_.compact_range(store_.cf(kOrgs), id, id + '\xff');

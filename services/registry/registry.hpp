@@ -65,7 +65,11 @@ class Registry {
   uint64_t organisations() const { return organisations_; }
   uint64_t profiles_published() const;
 
- private:
+  // Published profiles whose expiry date has passed become expired (into the
+  // current batch); returns how many. Run at start and from a timer.
+  std::size_t expire_due();
+
+  // The request handlers, public so that the logic is testable without sockets.
   Result<std::string> register_org(const service::Request& request, bool update);
   Result<std::string> get_org(const service::Request& request);
   Result<std::string> list_orgs(const service::Request& request);

@@ -1,0 +1,159 @@
+// The registry's logic over a throwaway store, without sockets: requests are built
+// and handed to the handlers as the api server would.
+#include <catch2/catch.hpp>
+
+#include "services/registry/registry.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+
+namespace {
+
+struct Core {
+  testing::TempDir dir;
+  std::unique_ptr<store::Store> db =
+      store::Store::open(dir.path() / "db", registry::registry_column_families());
+  replication::EventLog log{*db, "PL", wire::Service::REGISTRY};
+  registry::LanguageCodes languages{std::set<std::string>{"en", "pl"}};
+  std::string today = "2026-11-30";
+  registry::Registry core{
+      *db,
+      log,
+      {"registry", "test", "PL", wire::Service::REGISTRY},
+      {"PL", config::default_members(), &languages, [this] { return today; }, 500}};
+
+  template <class Payload, class Fill>
+  DecodedEnvelope request(const std::string& type, Fill&& fill) {
+    EnvelopeBuilder builder("PL", wire::Service::CTL, type);
+    fill(builder.init_payload<Payload>());
+    auto bytes = builder.encode();
+    return decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}).value();
+  }
+
+  DecodedEnvelope decode(const std::string& bytes) {
+    return decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}).value();
+  }
+
+  void commit() {
+    REQUIRE(db->commit(core.batch().batch()).ok());
+    log.committed(core.staged_events());
+    core.batch_committed();
+  }
+};
+
+transport::Identity broker{"alice", config::Role::broker};
+
+void fill_org(wire::Organisation::Builder org) {
+  org.setLegalName("Bałtyk Robotics");
+  org.setCountry("PL");
+  org.setRegion("PL42");
+  org.setType(wire::OrgType::SME);
+  org.setHeadcount(8);
+  org.setTurnoverEur(900'000);
+  org.initNaceCodes(1).set(0, "28.99");
+  org.initLanguages(1).set(0, "pl");
+}
+
+}  // namespace
+
+TEST_CASE("requests of one batch see each other before the commit", "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  auto org = c.core.register_org({broker, reg}, false);
+  REQUIRE(org.ok());
+  auto org_reply = c.decode(org.value());
+  auto stored = org_reply.payload<wire::OrgReply>().getOrganisation();
+  CHECK(std::string(stored.getId()) == "PL-000001");
+  CHECK(stored.getSizeClass() == wire::SizeClass::MICRO);
+
+  // Not committed yet, and the profile may already name its owner.
+  auto submit = c.request<wire::ProfileWrite>("registry.profile.submit", [](auto w) {
+    auto p = w.initProfile();
+    p.setOwnerId("PL-000001");
+    p.setKind(wire::ProfileKind::BUSINESS_REQUEST);
+    p.setTitle("Distributor wanted in Finland");
+    p.setSummary("Collaborative robot grippers need a distributor.");
+    p.setExpiresOn("2026-12-15");
+  });
+  auto profile = c.core.submit_profile({broker, submit});
+  REQUIRE(profile.ok());
+  auto id =
+      std::string(c.decode(profile.value()).payload<wire::ProfileReply>().getProfile().getId());
+  CHECK(id == "BRPL20261130001");
+  CHECK(c.core.staged_events().size() == 2);
+
+  // The commit fails (say): everything staged is forgotten, numbers included.
+  c.log.aborted();
+  c.core.batch_aborted();
+  auto again = c.core.register_org({broker, reg}, false);
+  REQUIRE(again.ok());
+  CHECK(std::string(c.decode(again.value()).payload<wire::OrgReply>().getOrganisation().getId()) ==
+        "PL-000001");
+  c.commit();
+  CHECK(c.core.organisations() == 1);
+}
+
+TEST_CASE("published profiles expire by themselves after their last day", "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  auto submit = c.request<wire::ProfileWrite>("registry.profile.submit", [](auto w) {
+    auto p = w.initProfile();
+    p.setOwnerId("PL-000001");
+    p.setKind(wire::ProfileKind::TECHNOLOGY_REQUEST);
+    p.setTitle("Vision system for weld inspection");
+    p.setSummary("We look for a machine-vision partner.");
+    p.setExpiresOn("2026-12-01");
+  });
+  auto submitted = c.core.submit_profile({broker, submit});
+  REQUIRE(submitted.ok());
+  std::string id = c.decode(submitted.value()).payload<wire::ProfileReply>().getProfile().getId();
+  auto publish = c.request<wire::ProfileTransition>("registry.profile.transition", [&](auto t) {
+    t.setProfileId(id);
+    t.setAction(wire::ProfileTransition::Action::PUBLISH);
+  });
+  REQUIRE(c.core.transition_profile({broker, publish}).ok());
+  c.commit();
+  CHECK(c.core.profiles_published() == 1);
+
+  c.today = "2026-12-01";  // the last day: still shown
+  CHECK(c.core.expire_due() == 0);
+  c.today = "2026-12-02";
+  CHECK(c.core.expire_due() == 1);
+  c.commit();
+  CHECK(c.core.profiles_published() == 0);
+  CHECK(c.core.expire_due() == 0);
+
+  // Renewal brings it back with a new date; a date in the past is refused.
+  auto stale = c.request<wire::ProfileTransition>("registry.profile.transition", [&](auto t) {
+    t.setProfileId(id);
+    t.setAction(wire::ProfileTransition::Action::RENEW);
+    t.setNewExpiry("2026-12-01");
+  });
+  CHECK(c.core.transition_profile({broker, stale}).error().field == "newExpiry");
+  auto renew = c.request<wire::ProfileTransition>("registry.profile.transition", [&](auto t) {
+    t.setProfileId(id);
+    t.setAction(wire::ProfileTransition::Action::RENEW);
+    t.setNewExpiry("2027-06-30");
+  });
+  REQUIRE(c.core.transition_profile({broker, renew}).ok());
+  c.commit();
+  CHECK(c.core.profiles_published() == 1);
+}
+
+TEST_CASE("a peer's events may speak only for the peer's own country", "[registry]") {
+  Core c;
+  EnvelopeBuilder forged("FI", wire::Service::REGISTRY, "registry.org.public", 1);
+  auto org = forged.init_payload<wire::OrgPublicEvent>().initOrganisation();
+  org.setId("PL-000009");
+  org.setCountry("PL");
+  auto bytes = forged.encode();
+  auto event = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  rocksdb::WriteBatch batch;
+  auto applied = c.core.apply_peer_event(event.value(), batch);
+  REQUIRE_FALSE(applied.ok());
+  CHECK(applied.error().code == ErrorCode::NOT_AUTHORISED);
+  CHECK(batch.Count() == 0);
+}
