@@ -182,8 +182,8 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   org.setErased(false);
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
   emit_org_public(org.asReader());
-  spdlog::info("registry: {} {} {} by {}", update ? "updated" : "registered", id,
-               text_of(org.getLegalName()), request.caller.user_id());
+  spdlog::debug("registry: {} {} {} by {}", update ? "updated" : "registered", id,
+                text_of(org.getLegalName()), request.caller.user_id());
 
   auto reply = service::make_reply(info_, request, "registry.org.reply");
   reply.init_payload<wire::OrgReply>().setOrganisation(org.asReader());

@@ -6,11 +6,23 @@
 
 using namespace gosmart;
 using namespace std::chrono_literals;
-using testing::error_code;
-using testing::error_field;
 using testing::Federation;
 using testing::fill_org;
 using testing::fill_profile;
+
+namespace {
+
+std::string error_field(const DecodedEnvelope& reply) {
+  REQUIRE(reply.header().type == "error");
+  return reply.payload<wire::Error>().getField();
+}
+
+wire::ErrorCode error_code(const DecodedEnvelope& reply) {
+  REQUIRE(reply.header().type == "error");
+  return reply.payload<wire::Error>().getCode();
+}
+
+}  // namespace
 
 TEST_CASE("a profile published in PL is read in FI and DK without contact data",
           "[system][registry]") {

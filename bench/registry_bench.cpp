@@ -1,0 +1,201 @@
+// registry: real gosmart-registry processes on loopback (see bench/README.md).
+//  - ingest: durable registrations/s through one node's api, pipelined, against raw
+//    RocksDB WriteBatch+sync of records of the same size;
+//  - replication latency: PL changes at a fixed rate, each timed from PL's own
+//    stream to its relay by each of six peers (a relay is sent after the peer's
+//    commit, so it marks the change durably applied there);
+//  - catch-up: a peer down while PL takes many changes, timed from its restart
+//    until it has applied them all.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+#include "bench/baselines.hpp"
+#include "common/replication/event_frame.hpp"
+#include "tests/support/registry_federation.hpp"
+
+using namespace gosmart;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string registration(const std::string& country, uint64_t n) {
+  EnvelopeBuilder request(country, wire::Service::CTL, "registry.org.register");
+  auto org = request.init_payload<wire::OrgWrite>().initOrganisation();
+  testing::fill_org(org);
+  org.setCountry(country);
+  org.setRegion(country + "63");
+  org.setLegalName("Benchmark organisation " + std::to_string(n));
+  return request.encode();
+}
+
+// The baseline writes values of the size of one registration's organisation record.
+std::size_t stored_record_bytes() {
+  return registration("PL", 1).size();
+}
+
+uint64_t ok_replies(const std::vector<std::string>& replies) {
+  uint64_t ok = 0;
+  for (const auto& reply : replies) {
+    auto d = decode_envelope({reinterpret_cast<const uint8_t*>(reply.data()), reply.size()});
+    if (d && d.value().header().type == "registry.org.reply") ++ok;
+  }
+  return ok;
+}
+
+uint64_t applied_from(testing::Federation& f, const std::string& node, const std::string& origin) {
+  testing::ApiClient client(f.watcher.keys);
+  auto health = client.health(f.nodes.at(node).registry.api, f.key(node), 1s);
+  return health ? health->applied[origin] : 0;
+}
+
+double ingest(uint64_t count) {
+  testing::Federation f({"PL"});
+  std::vector<std::string> requests;
+  for (uint64_t i = 0; i < count; ++i) requests.push_back(registration("PL", i));
+  testing::ApiClient client(f.broker.keys);
+  auto start = Clock::now();
+  auto replies = client.pipeline(f.nodes.at("PL").registry.api, f.key("PL"), requests, 256, 300s);
+  double seconds = bench::seconds_since(start);
+  if (ok_replies(replies) != count) {
+    std::fprintf(stderr, "ingest: only %lu of %lu stored\n",
+                 static_cast<unsigned long>(ok_replies(replies)),
+                 static_cast<unsigned long>(count));
+    return 0;
+  }
+  return static_cast<double>(count) / seconds;
+}
+
+// Receives a node's event stream and notes when each PL event first shows up.
+struct StreamWatch {
+  zmq::socket_t socket;
+  std::map<uint64_t, Clock::time_point> seen;
+};
+
+double replication_p99_ms(int rate, int seconds) {
+  testing::Federation f({"PL", "FI", "DK", "DE", "LV", "EE", "LT"});
+  transport::Transport transport(f.watcher.keys, {});
+  std::map<std::string, StreamWatch> watches;
+  for (auto& [country, node] : f.nodes) {
+    auto socket = transport.connect(zmq::socket_type::sub, node.registry.events, f.key(country));
+    socket.set(zmq::sockopt::subscribe, "registry.");
+    watches.emplace(country, StreamWatch{std::move(socket), {}});
+  }
+  std::this_thread::sleep_for(1s);  // handshakes and subscriptions settle
+
+  transport::Transport broker(f.broker.keys, {});
+  auto api = broker.connect(zmq::socket_type::dealer, f.nodes.at("PL").registry.api, f.key("PL"));
+  int total = rate * seconds;
+  auto start = Clock::now();
+  auto poll_streams = [&](std::chrono::milliseconds wait) {
+    std::vector<zmq::pollitem_t> items;
+    for (auto& [c, w] : watches) items.push_back({w.socket.handle(), 0, ZMQ_POLLIN, 0});
+    zmq::poll(items.data(), items.size(), wait);
+    auto now = Clock::now();
+    for (auto& [c, w] : watches) {
+      zmq::message_t frame;
+      while (w.socket.recv(frame, zmq::recv_flags::dontwait)) {
+        auto split = replication::split_event_frame({frame.data<uint8_t>(), frame.size()});
+        std::vector<std::span<const uint8_t>> pieces;
+        if (!split || !replication::split_envelopes(split->envelopes, pieces)) continue;
+        for (auto piece : pieces) {
+          auto d = decode_envelope(piece);
+          if (d && d.value().header().origin_country == "PL") {
+            w.seen.emplace(d.value().header().origin_seq, now);
+          }
+        }
+      }
+    }
+  };
+  zmq::message_t reply;
+  for (int sent = 0; sent < total;) {
+    auto due = start + std::chrono::microseconds(static_cast<int64_t>(sent) * 1'000'000 / rate);
+    if (Clock::now() >= due) {
+      api.send(zmq::buffer(registration("PL", static_cast<uint64_t>(sent))), zmq::send_flags::none);
+      ++sent;
+    }
+    while (api.recv(reply, zmq::recv_flags::dontwait)) {
+    }
+    poll_streams(0ms);
+  }
+  auto drain_until = Clock::now() + 15s;
+  while (Clock::now() < drain_until) {
+    poll_streams(20ms);
+    bool all = std::all_of(watches.begin(), watches.end(), [&](auto& entry) {
+      return entry.second.seen.size() >= static_cast<std::size_t>(total);
+    });
+    if (all) break;
+  }
+  std::vector<double> latencies;
+  const auto& origin = watches.at("PL").seen;
+  uint64_t missing = 0;
+  for (auto& [country, watch] : watches) {
+    if (country == "PL") continue;
+    for (const auto& [seq, at] : origin) {
+      auto it = watch.seen.find(seq);
+      if (it == watch.seen.end()) {
+        ++missing;
+        continue;
+      }
+      latencies.push_back(std::chrono::duration<double, std::milli>(it->second - at).count());
+    }
+  }
+  if (missing) std::fprintf(stderr, "replication: %lu relays not seen\n", (unsigned long)missing);
+  if (latencies.empty()) return -1;
+  std::sort(latencies.begin(), latencies.end());
+  bench::report("registry.replication_p50_ms", latencies[latencies.size() / 2], "ms");
+  bench::report("registry.replication_samples", static_cast<double>(latencies.size()), "count");
+  return latencies[latencies.size() * 99 / 100];
+}
+
+double catchup_per_s(uint64_t events) {
+  testing::Federation f({"PL", "DK"});
+  f.processes.at("DK")->kill_hard();
+  std::vector<std::string> requests;
+  for (uint64_t i = 0; i < events; ++i) requests.push_back(registration("PL", i));
+  testing::ApiClient client(f.broker.keys);
+  auto replies = client.pipeline(f.nodes.at("PL").registry.api, f.key("PL"), requests, 256, 600s);
+  if (ok_replies(replies) != events) return 0;
+  f.start("DK");
+  auto start = Clock::now();
+  bool done = testing::eventually([&] { return applied_from(f, "DK", "PL") >= events; }, 300s);
+  double seconds = bench::seconds_since(start);
+  return done ? static_cast<double>(events) / seconds : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"registry benchmark"};
+  uint64_t ingest_count = 20000;
+  int rate = 1000;
+  int seconds = 5;
+  uint64_t outage = 100000;
+  app.add_option("--ingest", ingest_count, "registrations for the ingest figure");
+  app.add_option("--rate", rate, "changes per second for the replication latency");
+  app.add_option("--seconds", seconds, "how long the replication load runs");
+  app.add_option("--outage-events", outage, "changes a peer misses before catching up");
+  CLI11_PARSE(app, argc, argv);
+
+  auto dir = bench::scratch_dir("registry");
+  bench::settle_disk();
+  double raw = bench::raw_rocksdb_batch_sync(dir / "raw", stored_record_bytes(), 256, ingest_count);
+  std::filesystem::remove_all(dir);
+  bench::settle_disk();
+  double ingested = ingest(ingest_count);
+  bench::report("registry.raw_rocksdb_batch_sync_per_s", raw, "records/s");
+  bench::report("registry.ingest_per_s", ingested, "registrations/s");
+  bench::report("registry.ingest_ratio", ingested / raw, "x");
+
+  bench::settle_disk();
+  bench::report("registry.replication_p99_ms", replication_p99_ms(rate, seconds), "ms");
+
+  bench::settle_disk();
+  double catchup = catchup_per_s(outage);
+  bench::report("registry.catchup_events_per_s", catchup, "events/s");
+  bench::report("registry.catchup_ratio", catchup / raw, "x");
+  return 0;
+}
