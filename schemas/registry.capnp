@@ -304,3 +304,95 @@ struct StateDigest {
   organisations @1 :UInt64;
   publishedProfiles @2 :UInt64;
 }
+
+# ---- expressions of interest ----
+
+enum EoiStatus {
+  unknown @0;
+  submitted @1;        # stored at the sender's registry
+  forwarded @2;        # stored at the owner's registry; the owner is told
+  accepted @3;
+  declined @4;
+  withdrawn @5;
+  contactStarted @6;
+  negotiation @7;
+  agreement @8;        # a partnership agreement: the network's headline outcome
+  noAgreement @9;
+}
+
+# Released to the other side only when the owner accepts.
+struct EoiContact {
+  organisationName @0 :Text;
+  contactName @1 :Text;
+  email @2 :Text;
+  phone @3 :Text;
+}
+
+struct ExpressionOfInterest {
+  id @0 :Text;                 # "FI-EOI-000001": the sender's country and a sequence
+  profileId @1 :Text;
+  ownerCountry @2 :Text;
+  senderOrgId @3 :Text;
+  senderCountry @4 :Text;
+  sender @5 :PublicOrganisation;   # the sender's classification, anonymous
+  message @6 :Text;
+  consentToShare @7 :Bool;
+  status @8 :EoiStatus;
+  senderContact @9 :EoiContact;
+  ownerContact @10 :EoiContact;
+  createdUs @11 :Int64;
+  updatedUs @12 :Int64;
+}
+
+# "registry.eoi.send" (broker, integration) -> "registry.eoi.reply"
+struct EoiSend {
+  profileId @0 :Text;          # a published profile of another country
+  senderOrgId @1 :Text;        # an organisation of this registry
+  message @2 :Text;            # 1 to 2000 bytes
+  consentToShare @3 :Bool;     # must be true: details go to the owner on acceptance
+}
+
+# "registry.eoi.answer" (broker, integration; the owner's side) -> "registry.eoi.reply"
+struct EoiAnswer {
+  eoiId @0 :Text;
+  accept @1 :Bool;
+}
+
+# "registry.eoi.advance" (broker, integration; either side) -> "registry.eoi.reply":
+# withdrawn (sender, before an answer), then contactStarted, negotiation, agreement,
+# noAgreement after acceptance.
+struct EoiAdvance {
+  eoiId @0 :Text;
+  status @1 :EoiStatus;
+}
+
+# "registry.eoi.get" (any role but peer) -> "registry.eoi.reply"
+struct EoiGet {
+  id @0 :Text;
+}
+
+struct EoiReply {
+  eoi @0 :ExpressionOfInterest;
+}
+
+# Between registries (role peer), store-and-forward until acknowledged:
+# "registry.eoi.deliver" sender -> owner (a new EoI, without the sender's contact),
+# "registry.eoi.update" either way (a status change, and on acceptance the contact
+# of the side that sends it). Both are answered with "registry.eoi.ack".
+struct EoiPeerMessage {
+  eoi @0 :ExpressionOfInterest;
+}
+
+struct EoiAck {
+  eoiId @0 :Text;
+  status @1 :EoiStatus;
+}
+
+# "registry.eoi.received" / "registry.eoi.changed" on the stream: identifiers and
+# status only, for the local notifier and audit.
+struct EoiEvent {
+  eoiId @0 :Text;
+  profileId @1 :Text;
+  status @2 :EoiStatus;
+  localOrgId @3 :Text;         # the organisation of this registry it concerns
+}

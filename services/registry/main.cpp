@@ -12,6 +12,7 @@
 #include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
 #include "common/service/node_setup.hpp"
+#include "services/registry/outbox_sender.hpp"
 #include "services/registry/registry.hpp"
 #include "services/registry/replica_applier.hpp"
 
@@ -101,6 +102,15 @@ int run(const std::string& config_file) {
     peers.push_back(std::move(link));
   }
 
+  registry::OutboxSender outbox(*store, *setup.transport, node,
+                                [&](const std::string& type, const DecodedEnvelope& sent, bool ok) {
+                                  if (ok && type == "registry.eoi.deliver") {
+                                    auto eoi = sent.payload<wire::EoiPeerMessage>().getEoi();
+                                    registry.delivered(std::string(eoi.getId().cStr()));
+                                    (void)commit();
+                                  }
+                                });
+
   server.set_health([&](wire::HealthReply::Builder& health) {
     health.setLastSeqWritten(log.head(node.country));
     auto applied = health.initApplied(static_cast<unsigned>(peers.size()));
@@ -141,8 +151,12 @@ int run(const std::string& config_file) {
     loop.on_readable(link->sync, [subscriber] { subscriber->on_sync_readable(); });
   }
   loop.every(std::chrono::milliseconds(node.limits.heartbeat_ms), [&] { publisher.heartbeat(); });
+  for (auto& [country, socket] : outbox.sockets()) {
+    loop.on_readable(*socket, [&outbox, c = country] { outbox.on_readable(c); });
+  }
   loop.every(std::chrono::milliseconds(100), [&] {
     for (auto& link : peers) link->subscriber->tick();
+    outbox.tick();
   });
   // Expiry runs by itself: at start and every minute after.
   auto expire = [&] {

@@ -20,7 +20,8 @@ using Stored = std::optional<std::string>;
 
 std::vector<std::string> registry_column_families() {
   auto families = replication::event_log_column_families();
-  for (const char* name : {kOrgs, kProfiles, kReplicaOrgs, kReplicaProfiles, kCounters, kCursors}) {
+  for (const char* name : {kOrgs, kProfiles, kReplicaOrgs, kReplicaProfiles, kCounters, kCursors,
+                           kEois, kEoiOpen, kOutbox}) {
     families.push_back(name);
   }
   return families;
@@ -709,6 +710,18 @@ void Registry::install(service::ApiServer& server) {
                 [this](const service::Request& r) { return erase_org(r); });
   server.handle("registry.state.digest", kReaders,
                 [this](const service::Request& r) { return state_digest(r); });
+  server.handle("registry.eoi.send", kWriters,
+                [this](const service::Request& r) { return send_eoi(r); });
+  server.handle("registry.eoi.answer", kWriters,
+                [this](const service::Request& r) { return answer_eoi(r); });
+  server.handle("registry.eoi.advance", kWriters,
+                [this](const service::Request& r) { return advance_eoi(r); });
+  server.handle("registry.eoi.get", kReaders,
+                [this](const service::Request& r) { return get_eoi(r); });
+  server.handle("registry.eoi.deliver", {Role::peer},
+                [this](const service::Request& r) { return peer_deliver(r); });
+  server.handle("registry.eoi.update", {Role::peer},
+                [this](const service::Request& r) { return peer_update(r); });
   server.handle("registry.profile.get", kReaders,
                 [this](const service::Request& r) { return get_profile(r); });
   server.handle("registry.profile.list", kReaders,

@@ -24,6 +24,9 @@ inline constexpr const char* kReplicaOrgs = "replica_orgs";
 inline constexpr const char* kReplicaProfiles = "replica_profiles";
 inline constexpr const char* kCounters = "counters";
 inline constexpr const char* kCursors = "cursors";
+inline constexpr const char* kEois = "eois";
+inline constexpr const char* kEoiOpen = "eoi_open";  // senderOrgId/profileId -> eoi id
+inline constexpr const char* kOutbox = "outbox";     // seq -> destination country + request
 
 std::vector<std::string> registry_column_families();
 
@@ -33,6 +36,7 @@ struct RegistryOptions {
   const LanguageCodes* languages = nullptr;
   std::function<std::string()> today;  // YYYY-MM-DD, UTC; injectable for tests
   uint32_t max_page = 500;
+  uint32_t max_open_eois = 10;  // per organisation
 };
 
 std::string today_utc();
@@ -79,6 +83,25 @@ class Registry {
   Result<std::string> erase_org(const service::Request& request);
   Result<std::string> state_digest(const service::Request& request);
   Result<std::string> list_profiles(const service::Request& request);
+
+  // Expressions of interest (eoi.cpp).
+  Result<std::string> send_eoi(const service::Request& request);
+  Result<std::string> answer_eoi(const service::Request& request);
+  Result<std::string> advance_eoi(const service::Request& request);
+  Result<std::string> get_eoi(const service::Request& request);
+  Result<std::string> peer_deliver(const service::Request& request);
+  Result<std::string> peer_update(const service::Request& request);
+  // The owner's registry has stored a delivered EoI: on the sender's side it is forwarded.
+  void delivered(const std::string& eoi_id);
+
+ private:
+  void enqueue_peer(const std::string& country, const std::string& type,
+                    wire::ExpressionOfInterest::Reader eoi);
+  void store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
+                 const char* event_type);
+  void fill_contact(wire::EoiContact::Builder out, const std::string& org_id);
+  Result<std::string> eoi_reply(const service::Request& request,
+                                wire::ExpressionOfInterest::Reader eoi);
 
   ValidationContext context() const;
   uint64_t next_counter(const std::string& key);

@@ -205,3 +205,126 @@ TEST_CASE("a registry refuses another country's organisations and foreign ids",
                                         [](auto g) { g.setId("PL-000001"); });
   CHECK(error_code(peer_call) == wire::ErrorCode::NOT_FOUND);
 }
+
+namespace {
+
+std::string eoi_status_of(Federation& f, const std::string& country, const std::string& id,
+                          std::string* raw = nullptr) {
+  auto bytes =
+      f.call_raw<wire::EoiGet>(country, f.broker, "registry.eoi.get", [&](auto g) { g.setId(id); });
+  if (raw) *raw = bytes;
+  auto d = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  if (!d || d.value().header().type != "registry.eoi.reply") return "none";
+  return std::to_string(static_cast<int>(d.value().payload<wire::EoiReply>().getEoi().getStatus()));
+}
+
+std::string status_code(wire::EoiStatus status) {
+  return std::to_string(static_cast<int>(status));
+}
+
+}  // namespace
+
+TEST_CASE("an expression of interest makes the round trip; contacts only after acceptance",
+          "[system][registry]") {
+  Federation f({"PL", "FI"});
+  auto pl_org = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  std::string owner_id = pl_org.payload<wire::OrgReply>().getOrganisation().getId();
+  auto submitted =
+      f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit",
+                                 [&](auto w) { fill_profile(w.initProfile(), owner_id); });
+  std::string profile_id = submitted.payload<wire::ProfileReply>().getProfile().getId();
+  f.call<wire::ProfileTransition>("PL", f.broker, "registry.profile.transition", [&](auto t) {
+    t.setProfileId(profile_id);
+    t.setAction(wire::ProfileTransition::Action::PUBLISH);
+  });
+  auto fi_org = f.call<wire::OrgWrite>("FI", f.broker, "registry.org.register", [](auto w) {
+    auto org = w.initOrganisation();
+    fill_org(org);
+    org.setCountry("FI");
+    org.setRegion("FI1B");
+    org.setLegalName("Lumo Imaging Oy");
+    org.getContacts()[0].setName("Mikko Virtanen");
+    org.getContacts()[0].setEmail("mikko.virtanen@lumo.example.fi");
+  });
+  std::string sender_id = fi_org.payload<wire::OrgReply>().getOrganisation().getId();
+  REQUIRE(testing::eventually(
+      [&] {
+        auto d = f.call<wire::ProfileGet>("FI", f.broker, "registry.profile.get",
+                                          [&](auto g) { g.setId(profile_id); });
+        return d.header().type == "registry.profile.reply";
+      },
+      10s));
+
+  auto send = [&](bool consent) {
+    return f.call<wire::EoiSend>("FI", f.portal, "registry.eoi.send", [&](auto s) {
+      s.setProfileId(profile_id);
+      s.setSenderOrgId(sender_id);
+      s.setMessage("We build thermal cameras and would license your coating.");
+      s.setConsentToShare(consent);
+    });
+  };
+  CHECK(error_field(send(false)) == "consentToShare");
+  auto sent = send(true);
+  REQUIRE(sent.header().type == "registry.eoi.reply");
+  std::string eoi_id = sent.payload<wire::EoiReply>().getEoi().getId();
+  CHECK(eoi_id == "FI-EOI-000001");
+  CHECK(error_code(send(true)) == wire::ErrorCode::CONFLICT);  // one open per org and profile
+
+  // Only registries deliver to registries.
+  auto forged = f.call<wire::EoiPeerMessage>("PL", f.broker, "registry.eoi.deliver",
+                                             [&](auto m) { m.initEoi().setId("FI-EOI-000099"); });
+  CHECK(error_code(forged) == wire::ErrorCode::NOT_AUTHORISED);
+
+  auto forwarded = status_code(wire::EoiStatus::FORWARDED);
+  std::string pl_raw, fi_raw;
+  REQUIRE(testing::eventually([&] { return eoi_status_of(f, "PL", eoi_id, &pl_raw) == forwarded; },
+                              10s));
+  REQUIRE(testing::eventually([&] { return eoi_status_of(f, "FI", eoi_id, &fi_raw) == forwarded; },
+                              10s));
+  CHECK(pl_raw.find("mikko.virtanen") == std::string::npos);
+  CHECK(pl_raw.find("Lumo") == std::string::npos);
+  CHECK(fi_raw.find("anna.nowak") == std::string::npos);
+
+  // Only the owner's side answers.
+  auto wrong_side = f.call<wire::EoiAnswer>("FI", f.broker, "registry.eoi.answer", [&](auto a) {
+    a.setEoiId(eoi_id);
+    a.setAccept(true);
+  });
+  CHECK(error_code(wrong_side) == wire::ErrorCode::CONFLICT);
+  auto accepted = f.call<wire::EoiAnswer>("PL", f.portal, "registry.eoi.answer", [&](auto a) {
+    a.setEoiId(eoi_id);
+    a.setAccept(true);
+  });
+  REQUIRE(accepted.header().type == "registry.eoi.reply");
+
+  auto accepted_code = status_code(wire::EoiStatus::ACCEPTED);
+  REQUIRE(testing::eventually(
+      [&] {
+        return eoi_status_of(f, "FI", eoi_id, &fi_raw) == accepted_code &&
+               fi_raw.find("anna.nowak@optika.example.pl") != std::string::npos;
+      },
+      10s));
+  REQUIRE(testing::eventually(
+      [&] {
+        eoi_status_of(f, "PL", eoi_id, &pl_raw);
+        return pl_raw.find("mikko.virtanen@lumo.example.fi") != std::string::npos;
+      },
+      10s));
+
+  for (auto step : {wire::EoiStatus::CONTACT_STARTED, wire::EoiStatus::NEGOTIATION,
+                    wire::EoiStatus::AGREEMENT}) {
+    auto advanced = f.call<wire::EoiAdvance>("FI", f.portal, "registry.eoi.advance", [&](auto a) {
+      a.setEoiId(eoi_id);
+      a.setStatus(step);
+    });
+    REQUIRE(advanced.header().type == "registry.eoi.reply");
+  }
+  auto agreement = status_code(wire::EoiStatus::AGREEMENT);
+  CHECK(testing::eventually([&] { return eoi_status_of(f, "PL", eoi_id) == agreement; }, 10s));
+  auto after_end = f.call<wire::EoiAdvance>("PL", f.portal, "registry.eoi.advance", [&](auto a) {
+    a.setEoiId(eoi_id);
+    a.setStatus(wire::EoiStatus::NEGOTIATION);
+  });
+  CHECK(error_code(after_end) == wire::ErrorCode::CONFLICT);
+}

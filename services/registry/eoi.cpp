@@ -1,0 +1,357 @@
+// Expressions of interest: an organisation of this registry's country expresses
+// interest in a published profile of another country. The two registries exchange
+// the EoI through each other's api (role peer), store-and-forward through the
+// outbox until acknowledged. Contacts cross only after the owner accepts.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "common/store/capnp_value.hpp"
+#include "common/store/keys.hpp"
+#include "services/registry/domain/eoi_rules.hpp"
+#include "services/registry/registry.hpp"
+
+namespace gosmart::registry {
+namespace {
+
+using wire::EoiStatus;
+
+template <class Text>
+std::string text_of(Text text) {
+  return std::string(text.begin(), text.end());
+}
+
+std::string eoi_id(const std::string& country, uint64_t sequence) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%06llu", static_cast<unsigned long long>(sequence));
+  return country + "-EOI-" + digits;
+}
+
+}  // namespace
+
+void Registry::fill_contact(wire::EoiContact::Builder out, const std::string& org_id) {
+  auto bytes = batch_.get(store_.cf(kOrgs), org_id);
+  if (!bytes || !bytes.value()) return;
+  auto org = store::StoredValue<wire::Organisation>::parse(*bytes.value());
+  if (!org) return;
+  out.setOrganisationName(org->get().getLegalName());
+  if (org->get().getContacts().size() > 0) {
+    auto contact = org->get().getContacts()[0];
+    out.setContactName(contact.getName());
+    out.setEmail(contact.getEmail());
+    out.setPhone(contact.getPhone());
+  }
+}
+
+void Registry::enqueue_peer(const std::string& country, const std::string& type,
+                            wire::ExpressionOfInterest::Reader eoi) {
+  EnvelopeBuilder request(options_.country, wire::Service::REGISTRY, type);
+  request.init_payload<wire::EoiPeerMessage>().setEoi(eoi);
+  uint64_t seq = next_counter("outbox_seq");
+  batch_.put(store_.cf(kOutbox), store::keys::u64(seq), country + request.encode());
+}
+
+void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
+                         const char* event_type) {
+  auto eoi = message.getRoot<wire::ExpressionOfInterest>();
+  eoi.setUpdatedUs(now_us());
+  std::string id = text_of(eoi.getId());
+  batch_.put(store_.cf(kEois), id, store::to_bytes(message));
+  std::string open_key = text_of(eoi.getSenderOrgId()) + "/" + text_of(eoi.getProfileId());
+  if (text_of(eoi.getSenderCountry()) == options_.country) {
+    if (eoi_open(eoi.getStatus())) {
+      batch_.put(store_.cf(kEoiOpen), open_key, id);
+    } else {
+      batch_.del(store_.cf(kEoiOpen), open_key);
+    }
+  }
+  staged_.push_back(log_.append<wire::EoiEvent>(batch_.batch(), event_type, [&](auto event) {
+    event.setEoiId(id);
+    event.setProfileId(eoi.getProfileId());
+    event.setStatus(eoi.getStatus());
+    event.setLocalOrgId(local_org);
+  }));
+}
+
+Result<std::string> Registry::eoi_reply(const service::Request& request,
+                                        wire::ExpressionOfInterest::Reader eoi) {
+  auto reply = service::make_reply(info_, request, "registry.eoi.reply");
+  reply.init_payload<wire::EoiReply>().setEoi(eoi);
+  return reply.encode();
+}
+
+Result<std::string> Registry::send_eoi(const service::Request& request) {
+  auto ask = request.envelope.payload<wire::EoiSend>();
+  std::string sender_id = text_of(ask.getSenderOrgId());
+  std::string profile_id = text_of(ask.getProfileId());
+  std::string text = text_of(ask.getMessage());
+  if (text.empty() || text.size() > 2000) {
+    return fail(ErrorCode::INVALID_FIELD, "a message of 1 to 2000 bytes", "message");
+  }
+  if (!ask.getConsentToShare()) {
+    return fail(ErrorCode::INVALID_FIELD,
+                "the sender must consent to share its details with the owner on acceptance",
+                "consentToShare");
+  }
+  auto sender_bytes = batch_.get(store_.cf(kOrgs), sender_id);
+  if (!sender_bytes) return sender_bytes.error();
+  if (!sender_bytes.value()) {
+    return fail(ErrorCode::INVALID_FIELD, "no organisation " + sender_id + " here", "senderOrgId");
+  }
+  auto sender = store::StoredValue<wire::Organisation>::parse(*sender_bytes.value());
+  if (!sender || sender->get().getErased()) {
+    return fail(ErrorCode::CONFLICT, "organisation was erased", "senderOrgId");
+  }
+  auto profile_bytes = store_.get(store_.cf(kReplicaProfiles), profile_id);
+  if (!profile_bytes) return profile_bytes.error();
+  if (!profile_bytes.value()) {
+    return fail(ErrorCode::NOT_FOUND, "no published profile " + profile_id + " of another country",
+                "profileId");
+  }
+  auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
+  if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) {
+    return fail(ErrorCode::CONFLICT, "the profile is no longer published", "profileId");
+  }
+  std::string open_key = sender_id + "/" + profile_id;
+  auto open = batch_.get(store_.cf(kEoiOpen), open_key);
+  if (open && open.value()) {
+    return fail(ErrorCode::CONFLICT, "an open expression of interest exists: " + *open.value(),
+                "profileId");
+  }
+  uint32_t open_count = 0;
+  auto it = store_.iterate(store_.cf(kEoiOpen));
+  for (it->Seek(sender_id + "/"); it->Valid() && it->key().starts_with(sender_id + "/");
+       it->Next()) {
+    ++open_count;
+  }
+  if (open_count >= options_.max_open_eois) {
+    return fail(ErrorCode::LIMIT_EXCEEDED,
+                "at most " + std::to_string(options_.max_open_eois) +
+                    " open expressions of interest per organisation",
+                "senderOrgId");
+  }
+
+  capnp::MallocMessageBuilder message;
+  auto eoi = message.initRoot<wire::ExpressionOfInterest>();
+  eoi.setId(eoi_id(options_.country, next_counter("eoi_seq")));
+  eoi.setProfileId(profile_id);
+  // The owner's country sits after the kind code in the reference.
+  auto kind_len = profile->get().getKind() == wire::ProfileKind::RESEARCH_PARTNER_REQUEST ? 3 : 2;
+  eoi.setOwnerCountry(profile_id.substr(kind_len, 2));
+  eoi.setSenderOrgId(sender_id);
+  eoi.setSenderCountry(options_.country);
+  fill_public(eoi.initSender(), sender->get(), false);
+  eoi.setMessage(text);
+  eoi.setConsentToShare(true);
+  eoi.setStatus(EoiStatus::SUBMITTED);
+  eoi.setCreatedUs(now_us());
+  store_eoi(message, sender_id, "registry.eoi.changed");
+  enqueue_peer(text_of(eoi.getOwnerCountry()), "registry.eoi.deliver", eoi.asReader());
+  spdlog::info("registry: {} expresses interest in {} ({}) by {}", sender_id, profile_id,
+               text_of(eoi.getId()), request.caller.user_id());
+  return eoi_reply(request, eoi.asReader());
+}
+
+Result<std::string> Registry::get_eoi(const service::Request& request) {
+  std::string id = text_of(request.envelope.payload<wire::EoiGet>().getId());
+  auto bytes = batch_.get(store_.cf(kEois), id);
+  if (!bytes) return bytes.error();
+  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, "id");
+  auto eoi = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
+  if (!eoi) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
+  if (request.caller.role != config::Role::monitor) return eoi_reply(request, eoi->get());
+  capnp::MallocMessageBuilder redacted;
+  redacted.setRoot(eoi->get());
+  redacted.getRoot<wire::ExpressionOfInterest>().initSenderContact();
+  redacted.getRoot<wire::ExpressionOfInterest>().initOwnerContact();
+  return eoi_reply(request, redacted.getRoot<wire::ExpressionOfInterest>().asReader());
+}
+
+// Loads an EoI for a change by this side; the change's new status must be a step of
+// the workflow that this side may take.
+Result<std::string> Registry::answer_eoi(const service::Request& request) {
+  auto ask = request.envelope.payload<wire::EoiAnswer>();
+  std::string id = text_of(ask.getEoiId());
+  auto bytes = batch_.get(store_.cf(kEois), id);
+  if (!bytes) return bytes.error();
+  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, "eoiId");
+  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
+  if (!stored) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
+  if (text_of(stored->get().getOwnerCountry()) != options_.country) {
+    return fail(ErrorCode::CONFLICT, "only the profile owner's side answers", "eoiId");
+  }
+  EoiStatus next = ask.getAccept() ? EoiStatus::ACCEPTED : EoiStatus::DECLINED;
+  if (!eoi_step_allowed(stored->get().getStatus(), next)) {
+    return fail(ErrorCode::CONFLICT,
+                std::string("cannot answer an expression of interest that is ") +
+                    eoi_status_name(stored->get().getStatus()),
+                "eoiId");
+  }
+  capnp::MallocMessageBuilder message;
+  message.setRoot(stored->get());
+  auto eoi = message.getRoot<wire::ExpressionOfInterest>();
+  eoi.setStatus(next);
+  auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(eoi.getProfileId()));
+  std::string owner_id;
+  if (profile_bytes && profile_bytes.value()) {
+    auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
+    if (profile) owner_id = text_of(profile->get().getOwnerId());
+  }
+  if (next == EoiStatus::ACCEPTED) fill_contact(eoi.initOwnerContact(), owner_id);
+  store_eoi(message, owner_id, "registry.eoi.changed");
+  enqueue_peer(text_of(eoi.getSenderCountry()), "registry.eoi.update", eoi.asReader());
+  return eoi_reply(request, eoi.asReader());
+}
+
+Result<std::string> Registry::advance_eoi(const service::Request& request) {
+  auto ask = request.envelope.payload<wire::EoiAdvance>();
+  std::string id = text_of(ask.getEoiId());
+  auto bytes = batch_.get(store_.cf(kEois), id);
+  if (!bytes) return bytes.error();
+  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, "eoiId");
+  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
+  if (!stored) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
+  EoiStatus next = ask.getStatus();
+  bool sender_side = text_of(stored->get().getSenderCountry()) == options_.country;
+  bool allowed = eoi_step_allowed(stored->get().getStatus(), next) && next != EoiStatus::ACCEPTED &&
+                 next != EoiStatus::DECLINED && next != EoiStatus::FORWARDED &&
+                 (next != EoiStatus::WITHDRAWN || sender_side);
+  if (!allowed) {
+    return fail(ErrorCode::CONFLICT,
+                std::string("cannot go from ") + eoi_status_name(stored->get().getStatus()) +
+                    " to " + eoi_status_name(next),
+                "status");
+  }
+  capnp::MallocMessageBuilder message;
+  message.setRoot(stored->get());
+  auto eoi = message.getRoot<wire::ExpressionOfInterest>();
+  eoi.setStatus(next);
+  std::string local = sender_side ? text_of(eoi.getSenderOrgId()) : "";
+  store_eoi(message, local, "registry.eoi.changed");
+  enqueue_peer(text_of(sender_side ? eoi.getOwnerCountry() : eoi.getSenderCountry()),
+               "registry.eoi.update", eoi.asReader());
+  return eoi_reply(request, eoi.asReader());
+}
+
+Result<std::string> Registry::peer_deliver(const service::Request& request) {
+  auto incoming = request.envelope.payload<wire::EoiPeerMessage>().getEoi();
+  std::string id = text_of(incoming.getId());
+  if (text_of(incoming.getSenderCountry()) != request.caller.name ||
+      id.rfind(request.caller.name + "-EOI-", 0) != 0) {
+    return fail(ErrorCode::NOT_AUTHORISED, "a registry delivers its own expressions only",
+                "eoi.senderCountry");
+  }
+  if (text_of(incoming.getOwnerCountry()) != options_.country) {
+    return fail(ErrorCode::INVALID_FIELD, "not a profile of " + options_.country,
+                "eoi.ownerCountry");
+  }
+  auto ack = [&](EoiStatus status) {
+    auto reply = service::make_reply(info_, request, "registry.eoi.ack");
+    auto out = reply.init_payload<wire::EoiAck>();
+    out.setEoiId(id);
+    out.setStatus(status);
+    return reply.encode();
+  };
+  auto existing = batch_.get(store_.cf(kEois), id);
+  if (!existing) return existing.error();
+  if (existing.value()) {  // a retry of a delivery already stored
+    auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*existing.value());
+    return ack(stored ? stored->get().getStatus() : EoiStatus::FORWARDED);
+  }
+  auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(incoming.getProfileId()));
+  if (!profile_bytes) return profile_bytes.error();
+  std::optional<store::StoredValue<wire::Profile>> profile;
+  if (profile_bytes.value())
+    profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
+  if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) {
+    return fail(ErrorCode::NOT_FOUND, "no published profile " + text_of(incoming.getProfileId()),
+                "eoi.profileId");
+  }
+  std::string text = text_of(incoming.getMessage());
+  if (text.empty() || text.size() > 2000) {
+    return fail(ErrorCode::INVALID_FIELD, "a message of 1 to 2000 bytes", "eoi.message");
+  }
+  capnp::MallocMessageBuilder message;
+  message.setRoot(incoming);
+  auto eoi = message.getRoot<wire::ExpressionOfInterest>();
+  eoi.setStatus(EoiStatus::FORWARDED);
+  eoi.initSenderContact();  // nothing personal before acceptance, whatever was sent
+  eoi.initOwnerContact();
+  store_eoi(message, text_of(profile->get().getOwnerId()), "registry.eoi.received");
+  return ack(EoiStatus::FORWARDED);
+}
+
+Result<std::string> Registry::peer_update(const service::Request& request) {
+  auto incoming = request.envelope.payload<wire::EoiPeerMessage>().getEoi();
+  std::string id = text_of(incoming.getId());
+  auto existing = batch_.get(store_.cf(kEois), id);
+  if (!existing) return existing.error();
+  if (!existing.value())
+    return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, "eoi.id");
+  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*existing.value());
+  if (!stored) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
+  bool we_own = text_of(stored->get().getOwnerCountry()) == options_.country;
+  std::string other =
+      text_of(we_own ? stored->get().getSenderCountry() : stored->get().getOwnerCountry());
+  if (request.caller.name != other) {
+    return fail(ErrorCode::NOT_AUTHORISED, "only the other side of this expression may update it",
+                "eoi.id");
+  }
+  auto ack = [&](EoiStatus status) {
+    auto reply = service::make_reply(info_, request, "registry.eoi.ack");
+    auto out = reply.init_payload<wire::EoiAck>();
+    out.setEoiId(id);
+    out.setStatus(status);
+    return reply.encode();
+  };
+  EoiStatus current = stored->get().getStatus();
+  EoiStatus next = incoming.getStatus();
+  auto known = [](wire::EoiContact::Reader c) { return c.getEmail().size() > 0; };
+  bool contact_news =
+      eoi_accepted(next) &&
+      (we_own ? known(incoming.getSenderContact()) && !known(stored->get().getSenderContact())
+              : known(incoming.getOwnerContact()) && !known(stored->get().getOwnerContact()));
+  if (next != current && !eoi_step_allowed(current, next)) {
+    if (current == next || !eoi_open(current)) return ack(current);  // stale or repeated
+    return fail(
+        ErrorCode::CONFLICT,
+        std::string("cannot go from ") + eoi_status_name(current) + " to " + eoi_status_name(next),
+        "eoi.status");
+  }
+  if (next == current && !contact_news) return ack(current);  // a retry
+  capnp::MallocMessageBuilder message;
+  message.setRoot(stored->get());
+  auto eoi = message.getRoot<wire::ExpressionOfInterest>();
+  eoi.setStatus(next);
+  std::string local;
+  if (we_own) {
+    if (eoi_accepted(next) && known(incoming.getSenderContact())) {
+      eoi.setSenderContact(incoming.getSenderContact());
+    }
+  } else {
+    local = text_of(eoi.getSenderOrgId());
+    if (eoi_accepted(next) && known(incoming.getOwnerContact())) {
+      eoi.setOwnerContact(incoming.getOwnerContact());
+    }
+    // Accepted: now the sender's details go to the owner, as the sender consented.
+    if (next == EoiStatus::ACCEPTED && current != EoiStatus::ACCEPTED) {
+      fill_contact(eoi.initSenderContact(), local);
+      enqueue_peer(other, "registry.eoi.update", eoi.asReader());
+    }
+  }
+  store_eoi(message, local, "registry.eoi.changed");
+  return ack(next);
+}
+
+void Registry::delivered(const std::string& id) {
+  auto bytes = batch_.get(store_.cf(kEois), id);
+  if (!bytes || !bytes.value()) return;
+  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
+  if (!stored || stored->get().getStatus() != EoiStatus::SUBMITTED) return;
+  capnp::MallocMessageBuilder message;
+  message.setRoot(stored->get());
+  message.getRoot<wire::ExpressionOfInterest>().setStatus(EoiStatus::FORWARDED);
+  store_eoi(message, text_of(stored->get().getSenderOrgId()), "registry.eoi.changed");
+}
+
+}  // namespace gosmart::registry
