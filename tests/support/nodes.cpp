@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "common/service/api_client.hpp"
 #include "schemas/platform.capnp.h"
 #include "tests/support/process.hpp"
 
@@ -93,21 +94,8 @@ std::vector<std::string> ApiClient::pipeline(const std::string& endpoint,
                                              const std::vector<std::string>& requests,
                                              std::size_t window,
                                              std::chrono::milliseconds timeout) {
-  auto socket = transport_.connect(zmq::socket_type::dealer, endpoint, server_key);
-  socket.set(zmq::sockopt::linger, 0);
-  std::vector<std::string> replies;
-  std::size_t sent = 0;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (replies.size() < requests.size() && std::chrono::steady_clock::now() < deadline) {
-    while (sent < requests.size() && sent - replies.size() < window) {
-      socket.send(zmq::buffer(requests[sent++]), zmq::send_flags::none);
-    }
-    zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(100));
-    zmq::message_t frame;
-    while (socket.recv(frame, zmq::recv_flags::dontwait)) replies.push_back(frame.to_string());
-  }
-  return replies;
+  service::ApiClient client(transport_, endpoint, server_key);
+  return client.pipeline(requests, window, timeout);
 }
 
 std::string health_request() {

@@ -35,9 +35,8 @@ gosmart_root() { cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd; }
 gosmart_build() {
   local dir="$1"; shift
   local root; root="$(gosmart_root)"
-  if [[ ! -f "$dir/build.ninja" ]]; then
-    cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null
-  fi
+  # Configure every time: cheap once cached, and options given now take effect.
+  cmake -S "$root" -B "$dir" -G Ninja "$@" >/dev/null
   # shellcheck disable=SC2086
   cmake --build "$dir" ${GOSMART_TARGETS:+--target $GOSMART_TARGETS} -- -j"$(nproc)"
 }

@@ -1,0 +1,59 @@
+// gosmart-import against a real registry: good lines land, bad lines are reported
+// with their reason, and nothing half-imported stays behind.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "tests/support/registry_federation.hpp"
+
+using namespace gosmart;
+using namespace std::chrono_literals;
+
+TEST_CASE("a JSON Lines import reports every line and stores only whole records",
+          "[system][import]") {
+  testing::Federation f({"PL"});
+  auto keys = f.dir.path() / "ops";
+  std::ofstream(keys.string() + ".public") << f.broker.keys.public_key << "\n";
+  std::ofstream(keys.string() + ".secret") << f.broker.keys.secret_key << "\n";
+  auto input = f.dir.path() / "import.jsonl";
+  const std::string org =
+      R"("country":"PL","region":"PL42","type":"sme","naceCodes":["28.99"],"languages":["pl"])";
+  {
+    std::ofstream out(input);
+    out << R"({"ref":"a","organisation":{"legalName":"Alpha",)" << org << "}}\n";
+    out << R"({"ref":"b","organisation":{"legalName":"Beta",)" << org << "}}\n";
+    out << R"({"ref":"c","organisation":{"legalName":"Gamma","region":"DE30","country":"PL","type":"sme","naceCodes":["28.99"],"languages":["pl"]}})"
+        << "\n";
+    out << "\n";
+    out << R"({"ref":"d","organisation":{"legalName":"Delta","colour":"blue"}})"
+        << "\n";
+    out << R"({"ownerRef":"b","publish":true,"profile":{"kind":"technologyOffer","title":"Grippers","summary":"Soft grippers.","expiresOn":"2099-01-01"}})"
+        << "\n";
+    out << R"({"ownerRef":"zzz","profile":{"kind":"technologyOffer","title":"X","summary":"Y","expiresOn":"2099-01-01"}})"
+        << "\n";
+  }
+  testing::Process tool({testing::binary("gosmart-import").string(), "--config",
+                         f.nodes.at("PL").config_file.string(), "--client-keys", keys.string(),
+                         "--file", input.string()},
+                        f.dir.path() / "import.out");
+  REQUIRE(tool.wait(60s) == 1);  // some lines were rejected
+  auto out = tool.log();
+  INFO(out);
+  CHECK(out.find("line 1: ok PL-000001") != std::string::npos);
+  CHECK(out.find("line 2: ok PL-000002") != std::string::npos);
+  CHECK(out.find("line 3: rejected: invalid_field: region") != std::string::npos);
+  CHECK(out.find("line 5: rejected: invalid_field: organisation.colour: unknown field") !=
+        std::string::npos);
+  CHECK(out.find("line 6: ok TOPL") != std::string::npos);
+  CHECK(out.find(" published") != std::string::npos);
+  CHECK(out.find("line 7: rejected: invalid_field: ownerRef") != std::string::npos);
+  CHECK(out.find("imported 2 organisations and 1 profiles (1 published); rejected 3 lines") !=
+        std::string::npos);
+
+  auto page = f.call<wire::OrgQuery>("PL", f.broker, "registry.org.list", [](auto) {});
+  CHECK(page.payload<wire::OrgPage>().getOrganisations().size() == 2);
+  auto profiles = f.call<wire::ProfileQuery>("PL", f.broker, "registry.profile.list", [](auto q) {
+    q.setStatus(wire::ProfileStatus::PUBLISHED);
+  });
+  CHECK(profiles.payload<wire::ProfilePage>().getProfiles().size() == 1);
+}

@@ -1,0 +1,57 @@
+#include <catch2/catch.hpp>
+
+#include "common/envelope/envelope.hpp"
+#include "common/store/capnp_value.hpp"
+#include "schemas/registry.capnp.h"
+#include "tools/import/jsonl_records.hpp"
+
+using namespace gosmart;
+
+TEST_CASE("a JSON line becomes one registry request", "[import]") {
+  auto org = import::parse_line(
+      R"({"ref":"legacy-1","organisation":{"legalName":"Bałtyk Robotics","type":"sme",)"
+      R"("headcount":8,"naceCodes":["28.99"],"contacts":[{"name":"Ewa","email":"ewa@b.example.pl"}]}})",
+      1);
+  REQUIRE(org.ok());
+  CHECK(org.value().kind == import::RecordKind::organisation);
+  CHECK(org.value().ref == "legacy-1");
+  auto stored = store::StoredValue<wire::Organisation>::parse(org.value().payload);
+  REQUIRE(stored.has_value());
+  CHECK(std::string(stored->get().getLegalName()) == "Bałtyk Robotics");
+  CHECK(stored->get().getType() == wire::OrgType::SME);
+  CHECK(std::string(stored->get().getContacts()[0].getEmail()) == "ewa@b.example.pl");
+  auto request = import::request_for(org.value(), "PL");
+  auto decoded =
+      decode_envelope({reinterpret_cast<const uint8_t*>(request.data()), request.size()});
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value().header().type == "registry.org.register");
+
+  auto profile = import::parse_line(
+      R"({"ownerRef":"legacy-1","publish":true,"profile":{"kind":"businessRequest","title":"T"}})",
+      2);
+  REQUIRE(profile.ok());
+  CHECK(profile.value().publish);
+  auto submit = import::request_for(profile.value(), "PL", "PL-000007");
+  auto sd = decode_envelope({reinterpret_cast<const uint8_t*>(submit.data()), submit.size()});
+  CHECK(std::string(sd.value().payload<wire::ProfileWrite>().getProfile().getOwnerId()) ==
+        "PL-000007");
+}
+
+TEST_CASE("bad lines say what is wrong, down to the field", "[import]") {
+  auto field_of = [](std::string_view line) {
+    auto r = import::parse_line(line, 1);
+    REQUIRE_FALSE(r.ok());
+    return r.error().field;
+  };
+  CHECK(import::parse_line("{not json", 1).error().code == ErrorCode::MALFORMED);
+  CHECK(import::parse_line("[1,2]", 1).error().code == ErrorCode::MALFORMED);
+  CHECK(field_of(R"({"organisation":{"legalName":"X","bogus":1}})") == "organisation.bogus");
+  CHECK(field_of(R"({"organisation":{"contacts":[{"name":"A","mail":"x"}]}})") ==
+        "organisation.contacts[0].mail");
+  CHECK(field_of(R"({"organisation":{"type":"giant"}})") == "organisation");
+  CHECK(field_of(R"({"organisation":{},"profile":{}})") == "profile");
+  CHECK(field_of(R"({"comment":"x","organisation":{}})") == "comment");
+  CHECK(field_of(R"({"organisation":{},"publish":true})") == "publish");
+  CHECK(field_of(R"({"profile":{},"ref":"x"})") == "ref");
+  CHECK(field_of(R"({"profile":{},"publish":"yes"})") == "publish");
+}
