@@ -155,7 +155,7 @@ void parse_limits(const toml::table& root, NodeConfig& cfg) {
   if (!limits) return;
   reject_unknown_keys(*limits, "limits",
                       {"max_message_bytes", "high_water_mark", "heartbeat_ms", "peer_evasive_ms",
-                       "peer_expired_ms", "catchup_page_events"});
+                       "peer_expired_ms", "catchup_page_events", "max_open_eois_per_org"});
   auto& l = cfg.limits;
   l.max_message_bytes =
       int_at<std::size_t>(*limits, "max_message_bytes", "limits.max_message_bytes", 4096, 64 << 20)
@@ -174,6 +174,9 @@ void parse_limits(const toml::table& root, NodeConfig& cfg) {
   l.catchup_page_events =
       int_at<int>(*limits, "catchup_page_events", "limits.catchup_page_events", 1, 100'000)
           .value_or(l.catchup_page_events);
+  l.max_open_eois_per_org =
+      int_at<int>(*limits, "max_open_eois_per_org", "limits.max_open_eois_per_org", 1, 10'000)
+          .value_or(l.max_open_eois_per_org);
   if (l.peer_expired_ms <= l.peer_evasive_ms) {
     bad("limits.peer_expired_ms", "must be larger than limits.peer_evasive_ms");
   }

@@ -55,6 +55,7 @@ struct Limits {
   int peer_evasive_ms = 3000;  // Paranoid Pirate: liveness of three intervals
   int peer_expired_ms = 10000;
   int catchup_page_events = 1000;
+  int max_open_eois_per_org = 10;  // registry: open expressions of interest per organisation
 };
 
 struct NodeConfig {

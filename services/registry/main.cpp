@@ -60,7 +60,8 @@ int run(const std::string& config_file) {
   service::ServiceInfo info{"registry", service::version(), node.country, wire::Service::REGISTRY};
   service::ApiServer server(api, info, setup.limits);
   registry::Registry registry(*store, log, info,
-                              {node.country, node.members, &languages, nullptr, 500});
+                              {node.country, node.members, &languages, nullptr, 500,
+                               static_cast<uint32_t>(node.limits.max_open_eois_per_org)});
   registry.install(server);
   registry::ReplicaApplier replicas(registry, log, publisher);
 

@@ -226,7 +226,7 @@ std::string status_code(wire::EoiStatus status) {
 
 TEST_CASE("an expression of interest makes the round trip; contacts only after acceptance",
           "[system][registry]") {
-  Federation f({"PL", "FI"});
+  Federation f({"PL", "FI", "DK"});
   auto pl_org = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
                                        [](auto w) { fill_org(w.initOrganisation()); });
   std::string owner_id = pl_org.payload<wire::OrgReply>().getOrganisation().getId();

@@ -37,7 +37,7 @@ TEST_CASE("a complete node config parses", "[config]") {
   ConfigFixture f;
   auto cfg = f.parse(
       "[services.registry]\napi = \"tcp://127.0.0.1:7001\"\nevents = \"tcp://127.0.0.1:7002\"\n"
-      "[limits]\nheartbeat_ms = 250\n"
+      "[limits]\nheartbeat_ms = 250\nmax_open_eois_per_org = 3\n"
       "[[peers]]\ncountry = \"FI\"\npublic_key = \"" +
       f.peer.public_key +
       "\"\nregistry_sync = \"tcp://127.0.0.1:8003\"\n"
@@ -49,6 +49,7 @@ TEST_CASE("a complete node config parses", "[config]") {
   CHECK(cfg.service("registry").endpoints.api == "tcp://127.0.0.1:7001");
   CHECK(cfg.service("registry").data_dir == f.dir.path() / "data" / "registry");
   CHECK(cfg.limits.heartbeat_ms == 250);
+  CHECK(cfg.limits.max_open_eois_per_org == 3);
   REQUIRE(cfg.peer("FI") != nullptr);
   CHECK(cfg.peer("FI")->registry.sync == "tcp://127.0.0.1:8003");
   CHECK(cfg.clients.at(0).role == config::Role::broker);
