@@ -10,16 +10,12 @@
 #include "common/store/keys.hpp"
 #include "services/registry/domain/eoi_rules.hpp"
 #include "services/registry/registry.hpp"
+#include "services/registry/text.hpp"
 
 namespace gosmart::registry {
 namespace {
 
 using wire::EoiStatus;
-
-template <class Text>
-std::string text_of(Text text) {
-  return std::string(text.begin(), text.end());
-}
 
 std::string eoi_id(const std::string& country, uint64_t sequence) {
   char digits[24];
@@ -78,6 +74,16 @@ Result<std::string> Registry::eoi_reply(const service::Request& request,
   auto reply = service::make_reply(info_, request, "registry.eoi.reply");
   reply.init_payload<wire::EoiReply>().setEoi(eoi);
   return reply.encode();
+}
+
+Result<store::StoredValue<wire::ExpressionOfInterest>> Registry::load_eoi(const std::string& id,
+                                                                          const char* field) {
+  auto bytes = batch_.get(store_.cf(kEois), id);
+  if (!bytes) return bytes.error();
+  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, field);
+  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
+  if (!stored) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
+  return std::move(*stored);
 }
 
 Result<std::string> Registry::send_eoi(const service::Request& request) {
@@ -172,11 +178,9 @@ Result<std::string> Registry::get_eoi(const service::Request& request) {
 Result<std::string> Registry::answer_eoi(const service::Request& request) {
   auto ask = request.envelope.payload<wire::EoiAnswer>();
   std::string id = text_of(ask.getEoiId());
-  auto bytes = batch_.get(store_.cf(kEois), id);
-  if (!bytes) return bytes.error();
-  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, "eoiId");
-  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
-  if (!stored) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
+  auto loaded = load_eoi(id, "eoiId");
+  if (!loaded) return loaded.error();
+  auto* stored = &loaded.value();
   if (text_of(stored->get().getOwnerCountry()) != options_.country) {
     return fail(ErrorCode::CONFLICT, "only the profile owner's side answers", "eoiId");
   }
@@ -206,11 +210,9 @@ Result<std::string> Registry::answer_eoi(const service::Request& request) {
 Result<std::string> Registry::advance_eoi(const service::Request& request) {
   auto ask = request.envelope.payload<wire::EoiAdvance>();
   std::string id = text_of(ask.getEoiId());
-  auto bytes = batch_.get(store_.cf(kEois), id);
-  if (!bytes) return bytes.error();
-  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, "eoiId");
-  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
-  if (!stored) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
+  auto loaded = load_eoi(id, "eoiId");
+  if (!loaded) return loaded.error();
+  auto* stored = &loaded.value();
   EoiStatus next = ask.getStatus();
   bool sender_side = text_of(stored->get().getSenderCountry()) == options_.country;
   bool allowed = eoi_step_allowed(stored->get().getStatus(), next) && next != EoiStatus::ACCEPTED &&

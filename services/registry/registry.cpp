@@ -1,4 +1,5 @@
 #include "services/registry/registry.hpp"
+#include "services/registry/text.hpp"
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
@@ -51,12 +52,6 @@ void fill_public(wire::PublicOrganisation::Builder out, wire::Organisation::Read
 }
 
 namespace {
-
-// Cap'n Proto text (reader or builder) as a std::string.
-template <class Text>
-std::string text_of(Text text) {
-  return std::string(text.begin(), text.end());
-}
 
 const std::set<Role> kWriters = {Role::broker, Role::integration};
 const std::set<Role> kReaders = {Role::broker, Role::integration, Role::monitor};

@@ -11,6 +11,7 @@
 #include "common/replication/event_log.hpp"
 #include "common/service/api_server.hpp"
 #include "common/store/batch_view.hpp"
+#include "common/store/capnp_value.hpp"
 #include "common/store/store.hpp"
 #include "schemas/registry.capnp.h"
 #include "services/registry/domain/lifecycle.hpp"
@@ -100,6 +101,8 @@ class Registry {
   void store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
                  const char* event_type);
   void fill_contact(wire::EoiContact::Builder out, const std::string& org_id);
+  Result<store::StoredValue<wire::ExpressionOfInterest>> load_eoi(const std::string& id,
+                                                                  const char* field);
   Result<std::string> eoi_reply(const service::Request& request,
                                 wire::ExpressionOfInterest::Reader eoi);
 
