@@ -160,11 +160,9 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
 
 Result<std::string> Registry::get_eoi(const service::Request& request) {
   std::string id = text_of(request.envelope.payload<wire::EoiGet>().getId());
-  auto bytes = batch_.get(store_.cf(kEois), id);
-  if (!bytes) return bytes.error();
-  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, "id");
-  auto eoi = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
-  if (!eoi) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
+  auto loaded = load_eoi(id, "id");
+  if (!loaded) return loaded.error();
+  auto* eoi = &loaded.value();
   if (request.caller.role != config::Role::monitor) return eoi_reply(request, eoi->get());
   capnp::MallocMessageBuilder redacted;
   redacted.setRoot(eoi->get());
@@ -286,12 +284,9 @@ Result<std::string> Registry::peer_deliver(const service::Request& request) {
 Result<std::string> Registry::peer_update(const service::Request& request) {
   auto incoming = request.envelope.payload<wire::EoiPeerMessage>().getEoi();
   std::string id = text_of(incoming.getId());
-  auto existing = batch_.get(store_.cf(kEois), id);
-  if (!existing) return existing.error();
-  if (!existing.value())
-    return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, "eoi.id");
-  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*existing.value());
-  if (!stored) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
+  auto loaded = load_eoi(id, "eoi.id");
+  if (!loaded) return loaded.error();
+  auto* stored = &loaded.value();
   bool we_own = text_of(stored->get().getOwnerCountry()) == options_.country;
   std::string other =
       text_of(we_own ? stored->get().getSenderCountry() : stored->get().getOwnerCountry());
