@@ -77,6 +77,7 @@ struct Organisation {
   createdUs @21 :Int64;
   updatedUs @22 :Int64;
   erased @23 :Bool;            # tombstone after an erasure request
+  managedBy @24 :Text;         # the integration (partner portal) that registered it; home only
 }
 
 enum ProfileKind {

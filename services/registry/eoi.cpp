@@ -108,6 +108,7 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
   if (!sender || sender->get().getErased()) {
     return fail(ErrorCode::CONFLICT, "organisation was erased", "senderOrgId");
   }
+  if (auto allowed = may_act_for(request.caller, sender->get()); !allowed) return allowed.error();
   auto profile_bytes = store_.get(store_.cf(kReplicaProfiles), profile_id);
   if (!profile_bytes) return profile_bytes.error();
   if (!profile_bytes.value()) {
@@ -199,6 +200,7 @@ Result<std::string> Registry::answer_eoi(const service::Request& request) {
     auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
     if (profile) owner_id = text_of(profile->get().getOwnerId());
   }
+  if (auto owner = org_for(request, owner_id, "eoiId"); !owner) return owner.error();
   if (next == EoiStatus::ACCEPTED) fill_contact(eoi.initOwnerContact(), owner_id);
   store_eoi(message, owner_id, "registry.eoi.changed");
   enqueue_peer(text_of(eoi.getSenderCountry()), "registry.eoi.update", eoi.asReader());
@@ -222,11 +224,20 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
                     " to " + eoi_status_name(next),
                 "status");
   }
+  std::string local = text_of(stored->get().getSenderOrgId());
+  if (!sender_side) {
+    auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(stored->get().getProfileId()));
+    local.clear();
+    if (profile_bytes && profile_bytes.value()) {
+      auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
+      if (profile) local = text_of(profile->get().getOwnerId());
+    }
+  }
+  if (auto acting = org_for(request, local, "eoiId"); !acting) return acting.error();
   capnp::MallocMessageBuilder message;
   message.setRoot(stored->get());
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setStatus(next);
-  std::string local = sender_side ? text_of(eoi.getSenderOrgId()) : "";
   store_eoi(message, local, "registry.eoi.changed");
   enqueue_peer(text_of(sender_side ? eoi.getOwnerCountry() : eoi.getSenderCountry()),
                "registry.eoi.update", eoi.asReader());

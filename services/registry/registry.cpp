@@ -37,6 +37,17 @@ std::string today_utc() {
   return text;
 }
 
+Status may_act_for(const transport::Identity& caller, wire::Organisation::Reader org) {
+  if (caller.role == Role::broker) return {};
+  if (caller.role == Role::integration && text_of(org.getManagedBy()) == caller.name) return {};
+  return fail(ErrorCode::NOT_AUTHORISED,
+              caller.user_id() + " does not act for " + text_of(org.getId()));
+}
+
+bool sees_contacts(const transport::Identity& caller, wire::Organisation::Reader org) {
+  return may_act_for(caller, org).ok();
+}
+
 void fill_public(wire::PublicOrganisation::Builder out, wire::Organisation::Reader org,
                  bool named) {
   out.setId(org.getId());
@@ -164,12 +175,15 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
     auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
     if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
     if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "organisation was erased", "id");
+    if (auto allowed = may_act_for(request.caller, old->get()); !allowed) return allowed.error();
     org.setCreatedUs(old->get().getCreatedUs());
+    org.setManagedBy(old->get().getManagedBy());
   } else {
     if (!id.empty()) return fail(ErrorCode::INVALID_FIELD, "is assigned by the registry", "id");
     id = organisation_id(options_.country, next_counter("org_seq"));
     org.setId(id);
     org.setCreatedUs(now);
+    org.setManagedBy(request.caller.role == Role::integration ? request.caller.name : "");
     ++staged_new_organisations_;
   }
   org.setUpdatedUs(now);
@@ -186,6 +200,18 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   return reply.encode();
 }
 
+Result<store::StoredValue<wire::Organisation>> Registry::org_for(const service::Request& request,
+                                                                 const std::string& id,
+                                                                 const char* field) {
+  auto bytes = batch_.get(store_.cf(kOrgs), id);
+  if (!bytes) return bytes.error();
+  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no organisation " + id, field);
+  auto org = store::StoredValue<wire::Organisation>::parse(*bytes.value());
+  if (!org) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+  if (auto allowed = may_act_for(request.caller, org->get()); !allowed) return allowed.error();
+  return std::move(*org);
+}
+
 Result<std::string> Registry::get_org(const service::Request& request) {
   std::string id = request.envelope.payload<wire::OrgGet>().getId();
   auto reply = service::make_reply(info_, request, "registry.org.reply");
@@ -198,7 +224,7 @@ Result<std::string> Registry::get_org(const service::Request& request) {
   auto out = reply.init_payload<wire::OrgReply>();
   out.setOrganisation(org->get());
   // Personal data is for those who act on the organisation, not for monitors.
-  if (request.caller.role == Role::monitor) out.getOrganisation().initContacts(0);
+  if (!sees_contacts(request.caller, org->get())) out.getOrganisation().initContacts(0);
   return reply.encode();
 }
 
@@ -260,7 +286,7 @@ Result<std::string> Registry::list_orgs(const service::Request& request) {
   for (unsigned i = 0; i < own.size(); ++i) {
     auto org = store::StoredValue<wire::Organisation>::parse(own[i]);
     orgs.setWithCaveats(i, org->get());
-    if (request.caller.role == Role::monitor) orgs[i].initContacts(0);
+    if (!sees_contacts(request.caller, orgs[i].asReader())) orgs[i].initContacts(0);
   }
   auto reps = page.initReplicas(static_cast<unsigned>(replicas.size()));
   for (unsigned i = 0; i < replicas.size(); ++i) {
@@ -288,6 +314,7 @@ Result<std::string> Registry::submit_profile(const service::Request& request) {
   if (!owner || owner->get().getErased()) {
     return fail(ErrorCode::CONFLICT, "organisation " + owner_id + " was erased", "ownerId");
   }
+  if (auto allowed = may_act_for(request.caller, owner->get()); !allowed) return allowed.error();
 
   int64_t now = now_us();
   std::string id = text_of(profile.getId());
@@ -361,6 +388,8 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   if (!existing.value()) return not_found("profile", id);
   auto old = store::StoredValue<wire::Profile>::parse(*existing.value());
   if (!old) return fail(ErrorCode::INTERNAL, "stored profile unreadable");
+  auto acting = org_for(request, text_of(old->get().getOwnerId()), "profileId");
+  if (!acting) return acting.error();
   auto next = next_status(old->get().getStatus(), action);
   if (!next) return next.error();
 

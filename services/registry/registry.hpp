@@ -103,6 +103,9 @@ class Registry {
   void fill_contact(wire::EoiContact::Builder out, const std::string& org_id);
   Result<store::StoredValue<wire::ExpressionOfInterest>> load_eoi(const std::string& id,
                                                                   const char* field);
+  // The organisation of this registry, if the caller may act for it.
+  Result<store::StoredValue<wire::Organisation>> org_for(const service::Request& request,
+                                                         const std::string& id, const char* field);
   Result<std::string> eoi_reply(const service::Request& request,
                                 wire::ExpressionOfInterest::Reader eoi);
 
@@ -124,6 +127,11 @@ class Registry {
   uint64_t organisations_ = 0;
   uint64_t staged_new_organisations_ = 0;
 };
+
+// Brokers act for every organisation of their node; an integration (a partner's
+// portal) only for those it registered.
+Status may_act_for(const transport::Identity& caller, wire::Organisation::Reader org);
+bool sees_contacts(const transport::Identity& caller, wire::Organisation::Reader org);
 
 // Copies the public classification of an organisation (name only when `named`).
 void fill_public(wire::PublicOrganisation::Builder out, wire::Organisation::Reader org, bool named);

@@ -64,7 +64,7 @@ TEST_CASE("a registry killed during 10,000 changes converges when it returns",
   // And a few published profiles, so the profile path is covered as well.
   for (int i = 1; i <= 20; ++i) {
     auto submitted =
-        f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit", [&](auto w) {
+        f.call<wire::ProfileWrite>("PL", f.broker, "registry.profile.submit", [&](auto w) {
           testing::fill_profile(w.initProfile(), "PL-00000" + std::to_string(i % 9 + 1));
           w.getProfile().setTitle("Offer " + std::to_string(i));
         });

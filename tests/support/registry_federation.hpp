@@ -23,6 +23,7 @@ struct Federation {
   TestClient broker = make_client("broker", config::Role::broker);
   TestClient portal = make_client("portal", config::Role::integration);
   TestClient watcher = make_client("watcher", config::Role::monitor);
+  TestClient other_portal = make_client("other-portal", config::Role::integration);
   std::map<std::string, TestNode> nodes;
   std::map<std::string, std::unique_ptr<Process>> processes;
 
@@ -33,7 +34,8 @@ struct Federation {
       for (auto& [other, peer] : nodes) {
         if (other != country) peers.push_back(&peer);
       }
-      write_config(node, peers, {broker, portal, watcher}, "[limits]\nheartbeat_ms = 200\n");
+      write_config(node, peers, {broker, portal, watcher, other_portal},
+                   "[limits]\nheartbeat_ms = 200\n");
     }
     for (const auto& c : countries) start(c);
     for (const auto& c : countries) {

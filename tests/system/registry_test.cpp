@@ -28,7 +28,7 @@ TEST_CASE("a profile published in PL is read in FI and DK without contact data",
           "[system][registry]") {
   Federation f({"PL", "FI", "DK"});
 
-  auto registered = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
+  auto registered = f.call<wire::OrgWrite>("PL", f.portal, "registry.org.register",
                                            [](auto w) { fill_org(w.initOrganisation()); });
   if (registered.header().type == "error") {
     FAIL(std::string(registered.payload<wire::Error>().getField()) + ": " +
@@ -68,6 +68,14 @@ TEST_CASE("a profile published in PL is read in FI and DK without contact data",
       f.call<wire::ProfileWrite>("PL", f.watcher, "registry.profile.submit",
                                  [&](auto w) { fill_profile(w.initProfile(), org_id); });
   CHECK(error_code(by_monitor) == wire::ErrorCode::NOT_AUTHORISED);
+  // Another partner's portal does not act for this organisation, nor sees its contacts.
+  auto by_other =
+      f.call<wire::ProfileWrite>("PL", f.other_portal, "registry.profile.submit",
+                                 [&](auto w) { fill_profile(w.initProfile(), org_id); });
+  CHECK(error_code(by_other) == wire::ErrorCode::NOT_AUTHORISED);
+  auto other_view = f.call_raw<wire::OrgGet>("PL", f.other_portal, "registry.org.get",
+                                             [&](auto g) { g.setId(org_id); });
+  CHECK(other_view.find("anna.nowak") == std::string::npos);
 
   // Not yet published: peers know nothing of it.
   auto published =
@@ -133,7 +141,7 @@ TEST_CASE("a profile published in PL is read in FI and DK without contact data",
 
 TEST_CASE("an erased organisation is gone from every registry", "[system][registry]") {
   Federation f({"PL", "FI", "DK"});
-  auto registered = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
+  auto registered = f.call<wire::OrgWrite>("PL", f.portal, "registry.org.register",
                                            [](auto w) { fill_org(w.initOrganisation()); });
   REQUIRE(registered.header().type == "registry.org.reply");
   std::string org_id = registered.payload<wire::OrgReply>().getOrganisation().getId();
@@ -227,7 +235,7 @@ std::string status_code(wire::EoiStatus status) {
 TEST_CASE("an expression of interest makes the round trip; contacts only after acceptance",
           "[system][registry]") {
   Federation f({"PL", "FI", "DK"});
-  auto pl_org = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
+  auto pl_org = f.call<wire::OrgWrite>("PL", f.portal, "registry.org.register",
                                        [](auto w) { fill_org(w.initOrganisation()); });
   std::string owner_id = pl_org.payload<wire::OrgReply>().getOrganisation().getId();
   auto submitted =
@@ -238,7 +246,7 @@ TEST_CASE("an expression of interest makes the round trip; contacts only after a
     t.setProfileId(profile_id);
     t.setAction(wire::ProfileTransition::Action::PUBLISH);
   });
-  auto fi_org = f.call<wire::OrgWrite>("FI", f.broker, "registry.org.register", [](auto w) {
+  auto fi_org = f.call<wire::OrgWrite>("FI", f.portal, "registry.org.register", [](auto w) {
     auto org = w.initOrganisation();
     fill_org(org);
     org.setCountry("FI");
