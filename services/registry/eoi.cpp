@@ -17,6 +17,16 @@ namespace {
 
 using wire::EoiStatus;
 
+// The acknowledgement a peer's outbox waits for.
+std::string eoi_ack(const service::ServiceInfo& info, const service::Request& request,
+                    const std::string& id, EoiStatus status) {
+  auto reply = service::make_reply(info, request, "registry.eoi.ack");
+  auto out = reply.init_payload<wire::EoiAck>();
+  out.setEoiId(id);
+  out.setStatus(status);
+  return reply.encode();
+}
+
 std::string eoi_id(const std::string& country, uint64_t sequence) {
   char digits[24];
   std::snprintf(digits, sizeof digits, "%06llu", static_cast<unsigned long long>(sequence));
@@ -256,13 +266,7 @@ Result<std::string> Registry::peer_deliver(const service::Request& request) {
     return fail(ErrorCode::INVALID_FIELD, "not a profile of " + options_.country,
                 "eoi.ownerCountry");
   }
-  auto ack = [&](EoiStatus status) {
-    auto reply = service::make_reply(info_, request, "registry.eoi.ack");
-    auto out = reply.init_payload<wire::EoiAck>();
-    out.setEoiId(id);
-    out.setStatus(status);
-    return reply.encode();
-  };
+  auto ack = [&](EoiStatus status) { return eoi_ack(info_, request, id, status); };
   auto existing = batch_.get(store_.cf(kEois), id);
   if (!existing) return existing.error();
   if (existing.value()) {  // a retry of a delivery already stored
@@ -305,13 +309,7 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
     return fail(ErrorCode::NOT_AUTHORISED, "only the other side of this expression may update it",
                 "eoi.id");
   }
-  auto ack = [&](EoiStatus status) {
-    auto reply = service::make_reply(info_, request, "registry.eoi.ack");
-    auto out = reply.init_payload<wire::EoiAck>();
-    out.setEoiId(id);
-    out.setStatus(status);
-    return reply.encode();
-  };
+  auto ack = [&](EoiStatus status) { return eoi_ack(info_, request, id, status); };
   EoiStatus current = stored->get().getStatus();
   EoiStatus next = incoming.getStatus();
   auto known = [](wire::EoiContact::Reader c) { return c.getEmail().size() > 0; };
