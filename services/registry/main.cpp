@@ -132,7 +132,7 @@ int run(const std::string& config_file) {
       if (state != transport::PeerState::alive) healthy = false;
     }
     health.setHealthy(healthy);
-    auto metrics = health.initMetrics(4);
+    auto metrics = health.initMetrics(5);
     metrics[0].setName("registry.organisations");
     metrics[0].setValue(static_cast<double>(registry.organisations()));
     metrics[1].setName("registry.profiles_published");
@@ -141,6 +141,8 @@ int run(const std::string& config_file) {
     metrics[2].setValue(static_cast<double>(server.requests()));
     metrics[3].setName("registry.refused");
     metrics[3].setValue(static_cast<double>(server.refused()));
+    metrics[4].setName("registry.replica_profiles_published");
+    metrics[4].setValue(static_cast<double>(registry.replica_profiles_published()));
   });
 
   service::Loop loop;

@@ -122,14 +122,26 @@ void Registry::batch_aborted() {
   staged_new_organisations_ = 0;
 }
 
-uint64_t Registry::profiles_published() const {
+namespace {
+
+uint64_t count_published(const store::Store& store, const char* cf) {
   uint64_t count = 0;
-  auto it = store_.iterate(store_.cf(kProfiles));
+  auto it = store.iterate(store.cf(cf));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto profile = store::StoredValue<wire::Profile>::parse(it->value().ToStringView());
     if (profile && profile->get().getStatus() == wire::ProfileStatus::PUBLISHED) ++count;
   }
   return count;
+}
+
+}  // namespace
+
+uint64_t Registry::profiles_published() const {
+  return count_published(store_, kProfiles);
+}
+
+uint64_t Registry::replica_profiles_published() const {
+  return count_published(store_, kReplicaProfiles);
 }
 
 void Registry::emit_org_public(wire::Organisation::Reader org) {

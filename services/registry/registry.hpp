@@ -69,6 +69,7 @@ class Registry {
 
   uint64_t organisations() const { return organisations_; }
   uint64_t profiles_published() const;
+  uint64_t replica_profiles_published() const;
 
   // Published profiles whose expiry date has passed become expired (into the
   // current batch); returns how many. Run at start and from a timer.
