@@ -12,6 +12,7 @@
 #include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
 #include "common/service/node_setup.hpp"
+#include "common/transport/handshake_watch.hpp"
 #include "services/registry/outbox_sender.hpp"
 #include "services/registry/registry.hpp"
 #include "services/registry/replica_applier.hpp"
@@ -146,6 +147,11 @@ int run(const std::string& config_file) {
   });
 
   service::Loop loop;
+  transport::HandshakeWatch handshakes(setup.transport->context());
+  for (auto [socket, name] : {std::pair{&api, "api"}, {&pub, "events"}, {&sync, "sync"}}) {
+    auto& monitor = handshakes.watch(*socket, name);
+    loop.on_readable(monitor, [&handshakes, &monitor] { handshakes.on_readable(monitor); });
+  }
   loop.on_readable(api, [&] { server.on_readable(); });
   loop.on_readable(sync, [&] { catchup.on_readable(); });
   for (auto& link : peers) {

@@ -74,6 +74,8 @@ TEST_CASE("a plaintext client gets nothing", "[system][security]") {
   zmq::poll(&item, 1, 1500ms);
   CHECK_FALSE(item.revents & ZMQ_POLLIN);
   CHECK(w.still_serving());
+  CHECK(testing::eventually(
+      [&] { return w.process->log().find("handshake failed on api") != std::string::npos; }, 3s));
 }
 
 TEST_CASE("junk, truncated and oversized envelopes are refused and the service goes on",

@@ -16,6 +16,7 @@
 #include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
 #include "common/service/node_setup.hpp"
+#include "common/transport/handshake_watch.hpp"
 #include "schemas/probe.capnp.h"
 #include "tools/replication-probe/probe_state.hpp"
 
@@ -74,6 +75,11 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
   });
 
   service::Loop loop;
+  transport::HandshakeWatch handshakes(setup.transport->context());
+  for (auto [socket, name] : {std::pair{&api, "api"}, {&pub, "events"}, {&sync, "sync"}}) {
+    auto& monitor = handshakes.watch(*socket, name);
+    loop.on_readable(monitor, [&handshakes, &monitor] { handshakes.on_readable(monitor); });
+  }
   loop.on_readable(sync, [&] { catchup.on_readable(); });
   loop.on_readable(api, [&] { server.on_readable(); });
   loop.every(std::chrono::milliseconds(setup.node.limits.heartbeat_ms),
