@@ -206,6 +206,7 @@ struct OrgErasedEvent {
 # "registry.org.update"   (broker, integration) -> "registry.org.registered"
 struct OrgWrite {
   organisation @0 :Organisation;   # id empty on register; sizeClass is derived
+  receiptOnly @1 :Bool;            # reply with id and derived fields only (bulk clients)
 }
 
 struct OrgReply {

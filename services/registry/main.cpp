@@ -67,8 +67,8 @@ int run(const std::string& config_file) {
   registry::ReplicaApplier replicas(registry, log, publisher);
 
   auto commit = [&]() {
-    if (registry.batch().empty()) return true;
-    auto committed = store->commit(registry.batch().batch());
+    if (!registry.has_changes()) return true;
+    auto committed = store->commit(registry.commit_batch());
     if (!committed) {
       spdlog::error("registry: commit failed: {}", describe(committed.error()));
       log.aborted();

@@ -29,12 +29,18 @@ std::vector<std::string> registry_column_families() {
 }
 
 std::string today_utc() {
+  // Asked on every request; the date only changes once a day.
+  thread_local std::time_t cached_day = -1;
+  thread_local std::string cached;
   std::time_t now = std::time(nullptr);
+  if (now / 86400 == cached_day) return cached;
+  cached_day = now / 86400;
   std::tm utc{};
   gmtime_r(&now, &utc);
   char text[11];
   std::strftime(text, sizeof text, "%Y-%m-%d", &utc);
-  return text;
+  cached = text;
+  return cached;
 }
 
 Status may_act_for(const transport::Identity& caller, wire::Organisation::Reader org) {
@@ -103,8 +109,18 @@ uint64_t Registry::next_counter(const std::string& key) {
     it = counters_.emplace(key, value).first;
   }
   ++it->second;
-  batch_.put(store_.cf(kCounters), key, store::keys::u64(it->second));
+  dirty_counters_.insert(key);
   return it->second;
+}
+
+rocksdb::WriteBatch& Registry::commit_batch() {
+  // Counters go into the batch once per commit, not once per use: a bulk import
+  // would otherwise write the organisation sequence hundreds of times a batch.
+  for (const auto& key : dirty_counters_) {
+    batch_.put(store_.cf(kCounters), key, store::keys::u64(counters_.at(key)));
+  }
+  dirty_counters_.clear();
+  return batch_.batch();
 }
 
 void Registry::batch_committed() {
@@ -116,6 +132,7 @@ void Registry::batch_committed() {
 
 void Registry::batch_aborted() {
   erased_pending_.clear();
+  dirty_counters_.clear();
   batch_.clear();
   staged_.clear();
   counters_.clear();  // reloaded from the store on next use
@@ -204,11 +221,24 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   org.setErased(false);
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
   emit_org_public(org.asReader());
-  spdlog::debug("registry: {} {} {} by {}", update ? "updated" : "registered", id,
-                text_of(org.getLegalName()), request.caller.user_id());
+  if (spdlog::should_log(spdlog::level::debug)) {  // the arguments cost on bulk imports
+    spdlog::debug("registry: {} {} {} by {}", update ? "updated" : "registered", id,
+                  text_of(org.getLegalName()), request.caller.user_id());
+  }
 
   auto reply = service::make_reply(info_, request, "registry.org.reply");
-  reply.init_payload<wire::OrgReply>().setOrganisation(org.asReader());
+  auto payload = reply.init_payload<wire::OrgReply>();
+  if (request.envelope.payload<wire::OrgWrite>().getReceiptOnly()) {
+    auto out = payload.initOrganisation();
+    out.setId(org.getId());
+    out.setCountry(org.getCountry());
+    out.setSizeClass(org.getSizeClass());
+    out.setHelix(org.getHelix());
+    out.setCreatedUs(org.getCreatedUs());
+    out.setUpdatedUs(org.getUpdatedUs());
+  } else {
+    payload.setOrganisation(org.asReader());
+  }
   return reply.encode();
 }
 

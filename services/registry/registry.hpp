@@ -5,6 +5,8 @@
 // Writes go into one BatchView per group commit; the caller commits it, then
 // publishes the staged events and sends the replies (see main.cpp).
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -55,7 +57,9 @@ class Registry {
   void compact_erased();
 
   // The group commit: what the handlers staged since the last call.
-  store::BatchView& batch() { return batch_; }
+  bool has_changes() const { return !batch_.empty() || !dirty_counters_.empty(); }
+  rocksdb::WriteBatch& commit_batch();  // the staged writes, counters included
+  const store::BatchView& batch() const { return batch_; }
   std::vector<replication::StagedEvent>& staged_events() { return staged_; }
   void batch_committed();  // durable: clear the batch, keep counters
   void batch_aborted();    // not durable: forget the batch and everything it staged
@@ -123,6 +127,7 @@ class Registry {
   store::BatchView batch_;
   std::vector<replication::StagedEvent> staged_;
   std::map<std::string, uint64_t> counters_;            // staged values, reloaded on abort
+  std::set<std::string> dirty_counters_;                // changed since the last commit
   std::map<std::string, std::string> replica_overlay_;  // replica profile id -> bytes
   std::vector<std::string> erased_pending_;             // org ids to compact after commit
   uint64_t organisations_ = 0;

@@ -35,7 +35,7 @@ struct Core {
   }
 
   void commit() {
-    REQUIRE(db->commit(core.batch().batch()).ok());
+    REQUIRE(db->commit(core.commit_batch()).ok());
     log.committed(core.staged_events());
     core.batch_committed();
   }
@@ -156,4 +156,38 @@ TEST_CASE("a peer's events may speak only for the peer's own country", "[registr
   REQUIRE_FALSE(applied.ok());
   CHECK(applied.error().code == ErrorCode::NOT_AUTHORISED);
   CHECK(batch.Count() == 0);
+}
+
+TEST_CASE("a receipt-only registration answers with the id and derived fields", "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register", [](auto w) {
+    fill_org(w.initOrganisation());
+    w.setReceiptOnly(true);
+  });
+  auto reply = c.core.register_org({broker, reg}, false);
+  REQUIRE(reply.ok());
+  auto receipt = c.decode(reply.value()).payload<wire::OrgReply>().getOrganisation();
+  CHECK(std::string(receipt.getId()) == "PL-000001");
+  CHECK(receipt.getSizeClass() == wire::SizeClass::MICRO);
+  CHECK(receipt.getCreatedUs() > 0);
+  CHECK(receipt.getLegalName().size() == 0);  // the caller holds what it sent
+  CHECK(receipt.getNaceCodes().size() == 0);
+}
+
+TEST_CASE("the organisation sequence survives a commit and a restart", "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  for (int i = 0; i < 3; ++i) REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  c.commit();
+  // A second core over the same store, as after a restart, continues the numbering.
+  registry::Registry restarted{
+      *c.db,
+      c.log,
+      {"registry", "test", "PL", wire::Service::REGISTRY},
+      {"PL", config::default_members(), &c.languages, [&c] { return c.today; }, 500}};
+  auto next = restarted.register_org({broker, reg}, false);
+  REQUIRE(next.ok());
+  CHECK(std::string(c.decode(next.value()).payload<wire::OrgReply>().getOrganisation().getId()) ==
+        "PL-000004");
 }

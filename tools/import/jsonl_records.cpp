@@ -122,7 +122,9 @@ std::string request_for(const Record& record, const std::string& country,
   if (record.kind == RecordKind::organisation) {
     auto org = store::StoredValue<wire::Organisation>::parse(record.payload);
     EnvelopeBuilder request(country, wire::Service::TOOL, "registry.org.register");
-    request.init_payload<wire::OrgWrite>().setOrganisation(org->get());
+    auto write = request.init_payload<wire::OrgWrite>();
+    write.setOrganisation(org->get());
+    write.setReceiptOnly(true);  // the report needs the id; the rest is on the line
     return request.encode();
   }
   auto profile = store::StoredValue<wire::Profile>::parse(record.payload);
