@@ -182,6 +182,54 @@ void parse_limits(const toml::table& root, NodeConfig& cfg) {
   }
 }
 
+std::optional<double> fraction_at(const toml::table& table, const std::string& key,
+                                  const std::string& path) {
+  auto node = table.get(key);
+  if (!node) return std::nullopt;
+  std::optional<double> value;
+  if (auto d = node->value<double>()) value = *d;
+  if (node->is_integer()) value = static_cast<double>(*node->value<int64_t>());
+  if (!value || *value < 0.0 || *value > 1.0) bad(path, "must be a number from 0 to 1");
+  return value;
+}
+
+std::optional<bool> bool_at(const toml::table& table, const std::string& key,
+                            const std::string& path) {
+  auto node = table.get(key);
+  if (!node) return std::nullopt;
+  if (!node->is_boolean()) bad(path, "must be true or false");
+  return *node->value<bool>();
+}
+
+void parse_matching(const toml::table& root, NodeConfig& cfg) {
+  const toml::table* matching = table_at(root, "matching", "matching");
+  if (!matching) return;
+  reject_unknown_keys(*matching, "matching",
+                      {"transnational", "broker_approval", "threshold", "top_k", "weights"});
+  auto& m = cfg.matching;
+  m.transnational =
+      bool_at(*matching, "transnational", "matching.transnational").value_or(m.transnational);
+  m.broker_approval =
+      bool_at(*matching, "broker_approval", "matching.broker_approval").value_or(m.broker_approval);
+  m.threshold = fraction_at(*matching, "threshold", "matching.threshold").value_or(m.threshold);
+  m.top_k = int_at<int>(*matching, "top_k", "matching.top_k", 1, 100).value_or(m.top_k);
+  if (const toml::table* weights = table_at(*matching, "weights", "matching.weights")) {
+    reject_unknown_keys(*weights, "matching.weights",
+                        {"domains", "nace", "text", "cooperation", "languages"});
+    auto& w = m.weights;
+    w.domains = fraction_at(*weights, "domains", "matching.weights.domains").value_or(w.domains);
+    w.nace = fraction_at(*weights, "nace", "matching.weights.nace").value_or(w.nace);
+    w.text = fraction_at(*weights, "text", "matching.weights.text").value_or(w.text);
+    w.cooperation = fraction_at(*weights, "cooperation", "matching.weights.cooperation")
+                        .value_or(w.cooperation);
+    w.languages =
+        fraction_at(*weights, "languages", "matching.weights.languages").value_or(w.languages);
+    if (w.domains + w.nace + w.text + w.cooperation + w.languages <= 0.0) {
+      bad("matching.weights", "at least one weight must be above 0");
+    }
+  }
+}
+
 void parse_services(const toml::table& root, NodeConfig& cfg) {
   const toml::table* services = table_at(root, "services", "services");
   if (!services) return;
@@ -247,7 +295,7 @@ void parse_clients(const toml::table& root, NodeConfig& cfg) {
     Client client;
     client.name = required_string(table, "name", path + ".name");
     auto role = parse_role(required_string(table, "role", path + ".role"));
-    if (!role || *role == Role::peer) {
+    if (!role || *role == Role::peer || *role == Role::service) {
       bad(path + ".role", "must be one of broker, integration, monitor");
     }
     client.role = *role;
@@ -270,6 +318,8 @@ const char* role_name(Role role) {
       return "integration";
     case Role::monitor:
       return "monitor";
+    case Role::service:
+      return "service";
   }
   return "unknown";
 }
@@ -279,6 +329,7 @@ std::optional<Role> parse_role(std::string_view text) {
   if (text == "broker") return Role::broker;
   if (text == "integration") return Role::integration;
   if (text == "monitor") return Role::monitor;
+  if (text == "service") return Role::service;
   return std::nullopt;
 }
 
@@ -313,8 +364,9 @@ NodeConfig parse_config(std::string_view toml_text, const std::filesystem::path&
     where << "config: line " << e.source().begin.line << ": " << e.description();
     throw ConfigError(where.str());
   }
-  reject_unknown_keys(root, "",
-                      {"node", "federation", "keys", "limits", "services", "peers", "clients"});
+  reject_unknown_keys(
+      root, "",
+      {"node", "federation", "keys", "limits", "matching", "services", "peers", "clients"});
   NodeConfig cfg;
   parse_node(root, base_dir, cfg);
   parse_federation(root, cfg);
@@ -324,6 +376,7 @@ NodeConfig parse_config(std::string_view toml_text, const std::filesystem::path&
   }
   parse_keys(root, base_dir, cfg);
   parse_limits(root, cfg);
+  parse_matching(root, cfg);
   parse_services(root, cfg);
   parse_peers(root, cfg);
   parse_clients(root, cfg);

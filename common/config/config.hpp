@@ -17,7 +17,8 @@ class ConfigError : public std::runtime_error {
 };
 
 // What a caller's key may do; the ZAP handler tags each connection with it.
-enum class Role { peer, broker, integration, monitor };
+// `service` is another service of the same node (it holds the node's own key).
+enum class Role { peer, broker, integration, monitor, service };
 const char* role_name(Role role);
 std::optional<Role> parse_role(std::string_view text);
 
@@ -58,6 +59,23 @@ struct Limits {
   int max_open_eois_per_org = 10;  // registry: open expressions of interest per organisation
 };
 
+// How the matching service scores and announces matches ([matching]).
+struct MatchingWeights {
+  double domains = 0.25;
+  double nace = 0.2;
+  double text = 0.4;
+  double cooperation = 0.1;
+  double languages = 0.05;
+};
+
+struct MatchingSettings {
+  bool transnational = true;     // partners only in another country
+  bool broker_approval = false;  // matches wait for a broker before SMEs are told
+  double threshold = 0.3;        // a pair at or above this score is a match
+  int top_k = 10;                // matches looked for per publication
+  MatchingWeights weights;
+};
+
 struct NodeConfig {
   std::string country;
   std::vector<std::string> members;  // federation member countries
@@ -70,6 +88,7 @@ struct NodeConfig {
   std::vector<Peer> peers;
   std::vector<Client> clients;
   Limits limits;
+  MatchingSettings matching;
 
   const ServiceConfig& service(const std::string& name) const;  // throws ConfigError
   const Peer* peer(std::string_view country) const;

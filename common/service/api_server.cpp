@@ -8,7 +8,8 @@ namespace gosmart::service {
 
 const std::set<config::Role>& all_roles() {
   static const std::set<config::Role> roles = {config::Role::peer, config::Role::broker,
-                                               config::Role::integration, config::Role::monitor};
+                                               config::Role::integration, config::Role::monitor,
+                                               config::Role::service};
   return roles;
 }
 

@@ -27,6 +27,8 @@ Allowlist Allowlist::from_config(const config::NodeConfig& node) {
   for (const auto& peer : node.peers)
     list.allow(peer.public_key, {peer.country, config::Role::peer});
   for (const auto& client : node.clients) list.allow(client.public_key, {client.name, client.role});
+  // The node's other services (matching reading the registry's stream, say).
+  if (!node.public_key.empty()) list.allow(node.public_key, {"node", config::Role::service});
   return list;
 }
 

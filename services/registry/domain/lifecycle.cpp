@@ -33,6 +33,7 @@ bool role_may(config::Role role, ProfileAction action) {
              action == ProfileAction::withdraw || action == ProfileAction::renew;
     case config::Role::monitor:
     case config::Role::peer:
+    case config::Role::service:
       return false;
   }
   return false;

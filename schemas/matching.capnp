@@ -1,0 +1,154 @@
+# The matching service: its index records, its matches with their explanations,
+# its events and its api. Evolution rules: schemas/README.md.
+@0xb1f0c9a7e3d25a41;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("gosmart::wire");
+
+using Registry = import "registry.capnp";
+
+# ---- storage ----
+
+# One published profile as the index holds it (column family "profiles"): the
+# replicated profile and its owner's public classification, with the analysed text
+# so that a restart rebuilds the in-memory index without analysing text again.
+struct IndexedProfile {
+  profile @0 :Registry.Profile;
+  owner @1 :Registry.PublicOrganisation;
+  originCountry @2 :Text;
+  terms @3 :List(TermCount);   # analysed title, summary, description, keywords
+  analyser @4 :Text;           # the analyser that made `terms` (re-analysed if it changed)
+}
+
+struct TermCount {
+  term @0 :Text;
+  count @1 :UInt16;
+}
+
+# ---- matches ----
+
+enum MatchState {
+  unknown @0;
+  pendingApproval @1;          # waits in the broker queue (node setting)
+  announced @2;                # "matching.match.found" emitted: SMEs may be told
+  dismissed @3;                # a broker dismissed it
+  retracted @4;                # a side was withdrawn, expired or erased
+}
+
+# What one component of the score contributed, in both directions.
+struct ScoreComponent {
+  name @0 :Text;               # "domains", "nace", "text", "cooperation", "languages"
+  weight @1 :Float64;          # from the node's config
+  forward @2 :Float64;         # 0..1: how well B fits what A seeks
+  backward @3 :Float64;        # 0..1: how well A fits what B seeks
+}
+
+struct NaceLink {
+  codeA @0 :Text;
+  codeB @1 :Text;
+  level @2 :Text;              # "class", "group", "division" or "section"
+}
+
+struct TermWeight {
+  term @0 :Text;               # the analysed (normalised, stemmed) term
+  weight @1 :Float64;          # its share of the text component, both directions
+}
+
+struct Explanation {
+  components @0 :List(ScoreComponent);
+  sharedDomains @1 :List(Text);
+  naceLinks @2 :List(NaceLink);
+  sharedTerms @3 :List(TermWeight);  # the strongest first
+  sharedCooperationTypes @4 :List(Registry.CooperationType);
+  sharedLanguages @5 :List(Text);
+}
+
+# One side of a match, as the index knows it (public fields only).
+struct MatchSide {
+  profileId @0 :Text;
+  ownerId @1 :Text;
+  country @2 :Text;
+  kind @3 :Registry.ProfileKind;
+  title @4 :Text;
+  ownerType @5 :Registry.OrgType;
+  ownerSize @6 :Registry.SizeClass;
+}
+
+struct Match {
+  id @0 :Text;                 # stable per pair: "M-" + hex of SHA-256(A|B)[0..12], A < B
+  a @1 :MatchSide;             # the profile whose publication found the match
+  b @2 :MatchSide;
+  score @3 :Float64;           # harmonic mean of forward and backward, 0..1
+  forward @4 :Float64;
+  backward @5 :Float64;
+  explanation @6 :Explanation;
+  state @7 :MatchState;
+  createdUs @8 :Int64;
+  updatedUs @9 :Int64;
+  decidedBy @10 :Text;         # the broker's User-Id, for approved or dismissed matches
+  comment @11 :Text;           # the broker's, on a decision
+}
+
+# ---- events on the matching service's stream ----
+
+# "matching.match.found": a pair crossed the threshold (new, or its score rose past
+# it again). `match.id` is the idempotency key downstream.
+struct MatchFoundEvent {
+  match @0 :Match;
+}
+
+# "matching.match.retracted": an announced match no longer stands.
+struct MatchRetractedEvent {
+  matchId @0 :Text;
+  profileIds @1 :List(Text);
+  reason @2 :Text;             # "withdrawn", "expired", "erased", "dismissed"
+}
+
+# ---- api ----
+
+# "matching.partners" (any role but peer) -> "matching.partners.reply"
+struct PartnersRequest {
+  profileId @0 :Text;
+  limit @1 :UInt32;            # top K; 0: 10
+}
+
+# "matching.search" (any role but peer) -> "matching.partners.reply": partners for a
+# free query. At least one of text, keywords, naceCodes or domains.
+struct SearchRequest {
+  text @0 :Text;
+  keywords @1 :List(Text);
+  naceCodes @2 :List(Text);
+  domains @3 :List(Text);
+  countries @4 :List(Text);    # only owners in these countries; empty: any
+  kinds @5 :List(Registry.ProfileKind);  # only these kinds; empty: any
+  limit @6 :UInt32;
+}
+
+struct PartnersReply {
+  matches @0 :List(Match);     # best first; for a search, `a` is empty
+}
+
+# "matching.queue" (broker, monitor) -> "matching.queue.reply"
+struct QueueRequest {
+  limit @0 :UInt32;            # 0: 100
+}
+
+struct QueueReply {
+  matches @0 :List(Match);     # oldest first
+}
+
+# "matching.decide" (broker) -> "matching.match.reply"
+struct MatchDecision {
+  matchId @0 :Text;
+  approve @1 :Bool;            # true: announce it; false: dismiss it
+  comment @2 :Text;
+}
+
+# "matching.match.get" (any role but peer) -> "matching.match.reply"
+struct MatchGet {
+  matchId @0 :Text;
+}
+
+struct MatchReply {
+  match @0 :Match;
+}

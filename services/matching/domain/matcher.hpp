@@ -1,0 +1,36 @@
+#pragma once
+// Finds the best partners of a profile (or of a free query) in the index:
+//  1. candidates: documents of the complementary kinds that share a term, a domain
+//     or a NACE division with the query; BM25 of the query's terms accumulates
+//     term at a time over the postings;
+//  2. hard constraints (both directions) and the transnational rule;
+//  3. the forward score of every candidate, and the full reciprocal score of the
+//     best `rescore` of them, from which the top K are returned.
+#include <optional>
+#include <vector>
+
+#include "services/matching/domain/scoring.hpp"
+
+namespace gosmart::matching {
+
+struct MatchQuery {
+  const Doc* doc = nullptr;
+  // Kinds to look in; empty: the query kind's complements.
+  std::vector<uint8_t> kinds;
+  bool reciprocal = true;               // false for a free search: no seeker profile to fit
+  bool transnational = true;            // candidates from another country than the query's
+  std::optional<uint8_t> only_country;  // candidates from this country only
+  uint32_t countries_mask = 0;          // candidates from these countries only; 0: any
+  std::size_t limit = 10;
+  double min_score = 0;
+  std::size_t rescore = 200;
+};
+
+struct Candidate {
+  Slot slot = 0;
+  PairScore score;
+};
+
+std::vector<Candidate> find_partners(const Scorer& scorer, const MatchQuery& query);
+
+}  // namespace gosmart::matching

@@ -1,0 +1,57 @@
+#pragma once
+// Turns profile text into index terms. Profiles are written in English mostly, but
+// Polish, Finnish, Danish, German, Latvian, Estonian and Lithuanian text appears, so:
+//  1. lower-case letters of the Latin scripts of the seven languages (UTF-8),
+//  2. split on anything that is not a letter or digit, drop one-letter tokens,
+//  3. guess the text's language from its stop words (English when unsure) and drop
+//     the stop words of that language,
+//  4. stem with the Snowball stemmer Xapian ships for it (English, Danish, Finnish,
+//     German, Lithuanian); Polish, Latvian and Estonian have none there, so their
+//     words are cut to a six-letter prefix, the usual light stemmer for highly
+//     inflected languages,
+//  5. fold diacritics of the stem (ä -> a, ł -> l), so text typed without them matches.
+#include <xapian.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace gosmart::matching {
+
+// Changes whenever the steps above change: stored term lists of another version are
+// analysed again at start.
+inline constexpr const char* kAnalyserVersion = "gosmart-analyser-1";
+
+// Lower-cases the Latin letters of the network's languages; other bytes pass.
+std::string lower_utf8(std::string_view text);
+// Replaces letters with diacritics by their base letters (ß -> ss, æ -> ae, ø -> o).
+std::string fold_diacritics(std::string_view lower_text);
+// Lower-cased tokens of letters and digits.
+std::vector<std::string> tokenize(std::string_view text);
+
+// ISO 639-1 code of the most likely language of `tokens` among the network's eight.
+std::string guess_language(const std::vector<std::string>& tokens);
+bool is_stop_word(const std::string& language, const std::string& token);
+
+class Analyser {
+ public:
+  Analyser();
+
+  // Index terms of one text, in order, repeats kept (term frequencies count them).
+  // `language` empty: guessed from the text.
+  std::vector<std::string> terms(std::string_view text, std::string language = "");
+  // The term of a single keyword or query word, analysed as English unless told.
+  std::string term(std::string_view word, const std::string& language = "en");
+
+ private:
+  std::string stem(const std::string& language, const std::string& token);
+
+  std::map<std::string, Xapian::Stem> stemmers_;
+  // Stemming costs about a microsecond; a profile corpus has a small vocabulary.
+  std::unordered_map<std::string, std::string> cache_;
+};
+
+}  // namespace gosmart::matching
