@@ -33,6 +33,9 @@ TestNode make_node(const std::filesystem::path& root, const std::string& country
   node.registry.api = tcp_endpoint(free_port());
   node.registry.events = tcp_endpoint(free_port());
   node.registry.sync = tcp_endpoint(free_port());
+  node.matching.api = tcp_endpoint(free_port());
+  node.matching.events = tcp_endpoint(free_port());
+  node.matching.sync = tcp_endpoint(free_port());
   node.config_file = node.dir / "node.toml";
   return node;
 }
@@ -45,7 +48,9 @@ void write_config(const TestNode& node, const std::vector<const TestNode*>& peer
       << "[keys]\npublic = \"" << node.keys.keys.public_key << "\"\nsecret_file = \""
       << node.keys.secret_file.filename().string() << "\"\n\n"
       << "[services.registry]\napi = \"" << node.registry.api << "\"\nevents = \""
-      << node.registry.events << "\"\nsync = \"" << node.registry.sync << "\"\n\n";
+      << node.registry.events << "\"\nsync = \"" << node.registry.sync << "\"\n\n"
+      << "[services.matching]\napi = \"" << node.matching.api << "\"\nevents = \""
+      << node.matching.events << "\"\nsync = \"" << node.matching.sync << "\"\n\n";
   for (const auto* peer : peers) {
     out << "[[peers]]\ncountry = \"" << peer->country << "\"\npublic_key = \""
         << peer->keys.keys.public_key << "\"\nregistry_api = \"" << peer->registry.api

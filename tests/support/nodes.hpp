@@ -34,6 +34,7 @@ struct TestNode {
   std::filesystem::path dir;
   KeyFiles keys;
   config::Endpoints registry;  // fresh free ports
+  config::Endpoints matching;
   std::filesystem::path config_file;
 };
 

@@ -26,8 +26,11 @@ struct Federation {
   TestClient other_portal = make_client("other-portal", config::Role::integration);
   std::map<std::string, TestNode> nodes;
   std::map<std::string, std::unique_ptr<Process>> processes;
+  std::map<std::string, std::unique_ptr<Process>> matchers;  // gosmart-matching, if started
 
-  explicit Federation(const std::vector<std::string>& countries) {
+  // `extra_toml` joins every node's config (a [matching] section, say).
+  explicit Federation(const std::vector<std::string>& countries, bool with_matching = false,
+                      const std::string& extra_toml = "") {
     for (const auto& c : countries) nodes.emplace(c, make_node(dir.path(), c));
     for (auto& [country, node] : nodes) {
       std::vector<const TestNode*> peers;
@@ -35,7 +38,7 @@ struct Federation {
         if (other != country) peers.push_back(&peer);
       }
       write_config(node, peers, {broker, portal, watcher, other_portal},
-                   "[limits]\nheartbeat_ms = 200\n");
+                   "[limits]\nheartbeat_ms = 200\n" + extra_toml);
     }
     for (const auto& c : countries) start(c);
     for (const auto& c : countries) {
@@ -45,6 +48,22 @@ struct Federation {
                  15s),
              "registry " + c + " did not come up");
     }
+    if (!with_matching) return;
+    for (const auto& c : countries) start_matching(c);
+    for (const auto& c : countries) {
+      ApiClient client(broker.keys);
+      ensure(eventually(
+                 [&] { return client.health(nodes.at(c).matching.api, key(c), 500ms).has_value(); },
+                 15s),
+             "matching " + c + " did not come up");
+    }
+  }
+
+  void start_matching(const std::string& country) {
+    matchers[country] = std::make_unique<Process>(
+        std::vector<std::string>{binary("gosmart-matching").string(), "--config",
+                                 nodes.at(country).config_file.string()},
+        dir.path() / (country + "-matching.log"));
   }
 
   void start(const std::string& country) {
@@ -59,14 +78,16 @@ struct Federation {
   }
 
   // Sends one request; returns the raw reply bytes (empty on timeout).
+  // Requests of type "matching.*" go to the node's matching service.
   template <class Payload, class Fill>
   std::string call_raw(const std::string& country, const TestClient& who, const std::string& type,
                        Fill&& fill) {
     EnvelopeBuilder request(country, wire::Service::CTL, type);
     fill(request.init_payload<Payload>());
     ApiClient client(who.keys);
-    auto reply =
-        client.exchange(nodes.at(country).registry.api, key(country), {request.encode()}, 5s);
+    const auto& node = nodes.at(country);
+    const auto& endpoint = type.rfind("matching.", 0) == 0 ? node.matching.api : node.registry.api;
+    auto reply = client.exchange(endpoint, key(country), {request.encode()}, 5s);
     return reply.size() == 1 ? reply[0] : std::string();
   }
 

@@ -1,0 +1,530 @@
+#include "services/matching/matching.hpp"
+
+#include <capnp/message.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "common/store/capnp_value.hpp"
+#include "common/store/keys.hpp"
+#include "services/registry/text.hpp"
+
+namespace gosmart::matching {
+
+using config::Role;
+using registry::text_of;
+
+namespace {
+
+const std::set<Role> kReaders = {Role::broker, Role::integration, Role::monitor};
+constexpr std::size_t kMaxLimit = 100;
+
+std::string hex(const uint8_t* bytes, std::size_t n) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[bytes[i] >> 4];
+    out += digits[bytes[i] & 15];
+  }
+  return out;
+}
+
+std::string queue_key(int64_t created_us, const std::string& id) {
+  return store::keys::u64(static_cast<uint64_t>(created_us)) + id;
+}
+
+Failure not_found(const std::string& what, const std::string& id) {
+  return fail(ErrorCode::NOT_FOUND, "no " + what + " '" + id + "'", "id");
+}
+
+std::size_t limit_of(uint32_t asked, std::size_t fallback) {
+  return asked == 0 ? fallback : std::min<std::size_t>(asked, kMaxLimit);
+}
+
+}  // namespace
+
+std::vector<std::string> matching_column_families() {
+  auto families = replication::event_log_column_families();
+  for (const char* name : {kProfilesCf, kMatchesCf, kQueueCf, kCursorsCf}) families.push_back(name);
+  return families;
+}
+
+std::string match_id(const std::string& profile_a, const std::string& profile_b) {
+  const auto& first = std::min(profile_a, profile_b);
+  const auto& second = std::max(profile_a, profile_b);
+  std::string joined = first + '|' + second;
+  uint8_t digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const uint8_t*>(joined.data()), joined.size());
+  return "M-" + hex(digest, 12);
+}
+
+std::string indexed_text(wire::Profile::Reader profile) {
+  std::string text = text_of(profile.getTitle()) + ". " + text_of(profile.getSummary()) + ". " +
+                     text_of(profile.getDescription()) + ". " + text_of(profile.getAdvantages());
+  for (int twice = 0; twice < 2; ++twice) {
+    for (auto keyword : profile.getKeywords()) text += ". " + text_of(keyword);
+  }
+  return text;
+}
+
+MatchingCore::MatchingCore(store::Store& store, replication::EventLog& log,
+                           service::ServiceInfo info, MatchingOptions options,
+                           replication::Publisher* publisher)
+    : store_(store),
+      log_(log),
+      publisher_(publisher),
+      info_(std::move(info)),
+      options_(std::move(options)),
+      scorer_(index_, options_.weights) {}
+
+std::size_t MatchingCore::load() {
+  index_ = ProfileIndex();
+  matches_of_.clear();
+  announced_ = queue_length_ = 0;
+  std::size_t count = 0;
+  auto it = store_.iterate(store_.cf(kProfilesCf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto record = store::StoredValue<wire::IndexedProfile>::parse(it->value().ToString());
+    if (!record) {
+      spdlog::error("matching: stored profile {} unreadable; skipped", it->key().ToString());
+      continue;
+    }
+    index_.add(record->get());
+    ++count;
+  }
+  auto matches = store_.iterate(store_.cf(kMatchesCf));
+  for (matches->SeekToFirst(); matches->Valid(); matches->Next()) {
+    auto match = store::StoredValue<wire::Match>::parse(matches->value().ToString());
+    if (!match) continue;
+    auto m = match->get();
+    std::string id = text_of(m.getId());
+    matches_of_[text_of(m.getA().getProfileId())].insert(id);
+    matches_of_[text_of(m.getB().getProfileId())].insert(id);
+    if (m.getState() == wire::MatchState::ANNOUNCED) ++announced_;
+    if (m.getState() == wire::MatchState::PENDING_APPROVAL) ++queue_length_;
+  }
+  index_dirty_ = false;
+  return count;
+}
+
+std::optional<std::string> MatchingCore::read(const char* cf, const std::string& key) const {
+  auto staged = staged_writes_.find({cf, key});
+  if (staged != staged_writes_.end()) return staged->second;
+  auto stored = store_.get(store_.cf(cf), key);
+  if (!stored) throw std::runtime_error("matching: read failed: " + describe(stored.error()));
+  return stored.value();
+}
+
+void MatchingCore::write(rocksdb::WriteBatch& batch, const char* cf, const std::string& key,
+                         std::optional<std::string> value) {
+  if (value) {
+    batch.Put(store_.cf(cf), key, *value);
+  } else {
+    batch.Delete(store_.cf(cf), key);
+  }
+  staged_writes_[{cf, key}] = std::move(value);
+}
+
+Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
+  const auto& type = event.header().type;
+  if (type == "registry.profile.published") {
+    index_profile(event, batch);
+  } else if (type == "registry.profile.status") {
+    auto status = event.payload<wire::ProfileStatusEvent>();
+    if (status.getStatus() != wire::ProfileStatus::PUBLISHED) {
+      std::string reason =
+          status.getStatus() == wire::ProfileStatus::EXPIRED ? "expired" : "withdrawn";
+      unindex_profile(text_of(status.getProfileId()), reason, batch);
+    }
+  } else if (type == "registry.org.erased") {
+    auto erased = event.payload<wire::OrgErasedEvent>();
+    std::set<std::string> profiles;
+    for (auto id : erased.getProfileIds()) profiles.insert(text_of(id));
+    for (auto& id : index_.profiles_of_owner(text_of(erased.getOrganisationId()))) {
+      profiles.insert(id);
+    }
+    for (const auto& id : profiles) unindex_profile(id, "erased", batch);
+  } else if (type == "registry.org.public") {
+    update_owner(event.payload<wire::OrgPublicEvent>().getOrganisation(), batch);
+  }
+  return {};  // other registry events do not concern matching
+}
+
+void MatchingCore::index_profile(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
+  auto published = event.payload<wire::ProfilePublishedEvent>();
+  auto profile = published.getProfile();
+  std::string id = text_of(profile.getId());
+  if (id.empty() || profile.getStatus() != wire::ProfileStatus::PUBLISHED) return;
+
+  capnp::MallocMessageBuilder message;
+  auto record = message.initRoot<wire::IndexedProfile>();
+  record.setProfile(profile);
+  record.setOwner(published.getOwner());
+  record.setOriginCountry(event.header().origin_country);
+  record.setAnalyser(kAnalyserVersion);
+  std::map<std::string, uint16_t> counts;
+  for (auto& term : analyser_.terms(indexed_text(profile))) {
+    auto& count = counts[term];
+    if (count < UINT16_MAX) ++count;
+  }
+  auto terms = record.initTerms(static_cast<unsigned>(counts.size()));
+  unsigned i = 0;
+  for (const auto& [term, count] : counts) {
+    terms[i].setTerm(term);
+    terms[i++].setCount(count);
+  }
+  write(batch, kProfilesCf, id, store::to_bytes(message));
+  Slot slot = index_.add(record.asReader());
+
+  // Matches that concern this node: one side is one of its country's profiles.
+  const Doc& doc = index_.doc(slot);
+  MatchQuery query;
+  query.doc = &doc;
+  query.transnational = options_.transnational;
+  query.limit = options_.top_k;
+  query.min_score = options_.threshold;
+  bool local = text_of(published.getOwner().getCountry()) == options_.country;
+  if (!local) {
+    auto own = index_.countries().find(options_.country);
+    if (!own) return;  // no profile of ours yet
+    query.only_country = static_cast<uint8_t>(*own);
+  }
+  for (const auto& candidate : find_partners(scorer_, query)) record_match(slot, candidate, batch);
+}
+
+void MatchingCore::fill_side(wire::MatchSide::Builder side, const Doc& doc) const {
+  side.setProfileId(doc.profile_id);
+  side.setOwnerId(doc.owner_id);
+  side.setCountry(index_.countries().text(doc.country));
+  side.setKind(static_cast<wire::ProfileKind>(doc.kind));
+  side.setTitle(doc.title);
+  side.setOwnerType(static_cast<wire::OrgType>(doc.owner_type));
+  side.setOwnerSize(static_cast<wire::SizeClass>(doc.owner_size));
+}
+
+void MatchingCore::fill_match(wire::Match::Builder out, const Doc& a, const Doc& b,
+                              const PairScore& score) {
+  if (!a.profile_id.empty()) {
+    out.setId(match_id(a.profile_id, b.profile_id));
+    fill_side(out.initA(), a);
+  }
+  fill_side(out.initB(), b);
+  out.setScore(score.score);
+  out.setForward(score.forward.total);
+  out.setBackward(score.backward.total);
+  explain(scorer_, a, b, score, out.initExplanation());
+}
+
+void MatchingCore::record_match(Slot a, const Candidate& candidate, rocksdb::WriteBatch& batch) {
+  const Doc& doc_a = index_.doc(a);
+  const Doc& doc_b = index_.doc(candidate.slot);
+  std::string id = match_id(doc_a.profile_id, doc_b.profile_id);
+  auto existing = read(kMatchesCf, id);
+  int64_t now = now_us();
+
+  capnp::MallocMessageBuilder message;
+  auto match = message.initRoot<wire::Match>();
+  fill_match(match, doc_a, doc_b, candidate.score);
+  match.setUpdatedUs(now);
+  bool announce = false;
+  bool fresh = !existing;  // new, or back after a retraction
+  if (existing) {
+    auto old = store::StoredValue<wire::Match>::parse(*existing);
+    if (!old) throw std::runtime_error("matching: stored match " + id + " unreadable");
+    auto previous = old->get();
+    match.setCreatedUs(previous.getCreatedUs());
+    match.setDecidedBy(previous.getDecidedBy());
+    match.setComment(previous.getComment());
+    match.setState(previous.getState());
+    if (previous.getState() == wire::MatchState::RETRACTED) {
+      // Back above the threshold after a retraction: a match again.
+      match.setCreatedUs(now);
+      match.setDecidedBy("");
+      match.setComment("");
+      match.setState(options_.broker_approval ? wire::MatchState::PENDING_APPROVAL
+                                              : wire::MatchState::ANNOUNCED);
+      announce = !options_.broker_approval;
+      fresh = true;
+    }
+  } else {
+    match.setCreatedUs(now);
+    match.setState(options_.broker_approval ? wire::MatchState::PENDING_APPROVAL
+                                            : wire::MatchState::ANNOUNCED);
+    announce = !options_.broker_approval;
+  }
+  if (fresh && match.getState() == wire::MatchState::PENDING_APPROVAL) {
+    write(batch, kQueueCf, queue_key(now, id), std::string());
+    ++queue_length_;
+  }
+  if (announce) {
+    emit_found(batch, match.asReader());
+    ++announced_;
+  }
+  matches_of_[doc_a.profile_id].insert(id);
+  matches_of_[doc_b.profile_id].insert(id);
+  write(batch, kMatchesCf, id, store::to_bytes(message));
+}
+
+void MatchingCore::emit_found(rocksdb::WriteBatch& batch, wire::Match::Reader match) {
+  staged_.push_back(log_.append<wire::MatchFoundEvent>(batch, "matching.match.found",
+                                                       [&](auto event) { event.setMatch(match); }));
+  spdlog::info("matching: {} {} <-> {} score {:.3f}", text_of(match.getId()),
+               text_of(match.getA().getProfileId()), text_of(match.getB().getProfileId()),
+               match.getScore());
+}
+
+void MatchingCore::unindex_profile(const std::string& profile_id, const std::string& reason,
+                                   rocksdb::WriteBatch& batch) {
+  index_.remove(profile_id);
+  if (read(kProfilesCf, profile_id)) write(batch, kProfilesCf, profile_id, std::nullopt);
+  retract_matches(profile_id, reason, batch);
+}
+
+void MatchingCore::retract_matches(const std::string& profile_id, const std::string& reason,
+                                   rocksdb::WriteBatch& batch) {
+  auto it = matches_of_.find(profile_id);
+  if (it == matches_of_.end()) return;
+  for (const auto& id : it->second) {
+    auto stored = read(kMatchesCf, id);
+    if (!stored) continue;
+    auto old = store::StoredValue<wire::Match>::parse(*stored);
+    if (!old) continue;
+    auto state = old->get().getState();
+    if (state != wire::MatchState::ANNOUNCED && state != wire::MatchState::PENDING_APPROVAL) {
+      continue;
+    }
+    capnp::MallocMessageBuilder message;
+    message.setRoot(old->get());
+    auto match = message.getRoot<wire::Match>();
+    match.setState(wire::MatchState::RETRACTED);
+    match.setUpdatedUs(now_us());
+    if (state == wire::MatchState::PENDING_APPROVAL) {
+      write(batch, kQueueCf, queue_key(match.getCreatedUs(), id), std::nullopt);
+      --queue_length_;
+    } else {
+      --announced_;
+      staged_.push_back(log_.append<wire::MatchRetractedEvent>(
+          batch, "matching.match.retracted", [&](auto event) {
+            event.setMatchId(id);
+            auto profiles = event.initProfileIds(2);
+            profiles.set(0, match.getA().getProfileId());
+            profiles.set(1, match.getB().getProfileId());
+            event.setReason(reason);
+          }));
+      spdlog::info("matching: {} retracted ({} {})", id, profile_id, reason);
+    }
+    write(batch, kMatchesCf, id, store::to_bytes(message));
+  }
+}
+
+void MatchingCore::update_owner(wire::PublicOrganisation::Reader owner,
+                                rocksdb::WriteBatch& batch) {
+  for (const auto& id : index_.profiles_of_owner(text_of(owner.getId()))) {
+    auto stored = read(kProfilesCf, id);
+    if (!stored) continue;
+    auto record = store::StoredValue<wire::IndexedProfile>::parse(*stored);
+    if (!record) continue;
+    capnp::MallocMessageBuilder message;
+    message.setRoot(record->get());
+    auto updated = message.getRoot<wire::IndexedProfile>();
+    updated.setOwner(owner);
+    write(batch, kProfilesCf, id, store::to_bytes(message));
+    index_.add(updated.asReader());
+  }
+}
+
+void MatchingCore::committed() {
+  staged_writes_.clear();
+  log_.committed(staged_);
+  if (publisher_) publisher_->publish(staged_);
+  staged_.clear();
+}
+
+void MatchingCore::aborted() {
+  staged_writes_.clear();
+  staged_.clear();
+  log_.aborted();
+  load();  // the index and pair map ran ahead of the store: start again from it
+}
+
+void MatchingCore::api_committed() {
+  api_batch_.Clear();
+  committed();
+}
+
+void MatchingCore::api_aborted() {
+  api_batch_.Clear();
+  aborted();
+}
+
+std::string MatchingCore::partners_reply(const service::Request& request, const Doc& query,
+                                         const std::vector<Candidate>& found) {
+  auto reply = service::make_reply(info_, request, "matching.partners.reply");
+  auto matches =
+      reply.init_payload<wire::PartnersReply>().initMatches(static_cast<unsigned>(found.size()));
+  for (unsigned i = 0; i < found.size(); ++i) {
+    fill_match(matches[i], query, index_.doc(found[i].slot), found[i].score);
+    if (!query.profile_id.empty()) {
+      auto stored =
+          read(kMatchesCf, match_id(query.profile_id, index_.doc(found[i].slot).profile_id));
+      if (stored) {
+        if (auto m = store::StoredValue<wire::Match>::parse(*stored)) {
+          matches[i].setState(m->get().getState());
+        }
+      }
+    }
+  }
+  return reply.encode();
+}
+
+Result<std::string> MatchingCore::partners(const service::Request& request) {
+  auto asked = request.envelope.payload<wire::PartnersRequest>();
+  std::string id = text_of(asked.getProfileId());
+  auto slot = index_.find(id);
+  if (!slot) return not_found("published profile", id);
+  MatchQuery query;
+  query.doc = &index_.doc(*slot);
+  query.transnational = options_.transnational;
+  query.limit = limit_of(asked.getLimit(), 10);
+  return partners_reply(request, index_.doc(*slot), find_partners(scorer_, query));
+}
+
+Result<std::string> MatchingCore::search(const service::Request& request) {
+  auto asked = request.envelope.payload<wire::SearchRequest>();
+  if (asked.getText().size() == 0 && asked.getKeywords().size() == 0 &&
+      asked.getNaceCodes().size() == 0 && asked.getDomains().size() == 0) {
+    return fail(ErrorCode::INVALID_FIELD, "give text, keywords, NACE codes or domains", "text");
+  }
+  if (asked.getText().size() > 4000) {
+    return fail(ErrorCode::INVALID_FIELD, "at most 4000 bytes", "text");
+  }
+  Doc query;
+  for (auto& term : analyser_.terms(text_of(asked.getText()))) {
+    if (auto id = index_.terms().find(term)) query.terms.emplace_back(*id, 1);
+  }
+  for (auto keyword : asked.getKeywords()) {
+    for (auto& term : analyser_.terms(text_of(keyword))) {
+      if (auto id = index_.terms().find(term)) query.terms.emplace_back(*id, 2);
+    }
+  }
+  std::sort(query.terms.begin(), query.terms.end());
+  // Repeats of a term add up to one entry.
+  std::vector<std::pair<uint32_t, uint16_t>> merged;
+  for (const auto& [term, count] : query.terms) {
+    if (!merged.empty() && merged.back().first == term) {
+      merged.back().second = static_cast<uint16_t>(merged.back().second + count);
+    } else {
+      merged.emplace_back(term, count);
+    }
+  }
+  query.terms = std::move(merged);
+  for (const auto& [term, count] : query.terms) query.length += count;
+  for (auto domain : asked.getDomains()) {
+    if (auto id = index_.domains().find(text_of(domain))) {
+      query.domains.push_back(static_cast<uint16_t>(*id));
+    }
+  }
+  std::sort(query.domains.begin(), query.domains.end());
+  unsigned i = 0;
+  for (auto code : asked.getNaceCodes()) {
+    auto parsed = parse_nace(text_of(code));
+    if (!parsed) {
+      return fail(ErrorCode::INVALID_FIELD, "not a NACE Rev.2 code: " + text_of(code),
+                  "naceCodes[" + std::to_string(i) + "]");
+    }
+    query.nace.push_back(*parsed);
+    ++i;
+  }
+  MatchQuery match_query;
+  match_query.doc = &query;
+  match_query.reciprocal = false;
+  match_query.transnational = false;
+  match_query.limit = limit_of(asked.getLimit(), 10);
+  for (auto kind : asked.getKinds()) match_query.kinds.push_back(static_cast<uint8_t>(kind));
+  if (match_query.kinds.empty()) match_query.kinds = {1, 2, 3, 4, 5};
+  for (auto country : asked.getCountries()) {
+    auto id = index_.countries().find(text_of(country));
+    if (id && *id < 32) match_query.countries_mask |= 1u << *id;
+  }
+  if (asked.getCountries().size() > 0 && match_query.countries_mask == 0) {
+    return partners_reply(request, query, {});  // no profile from those countries
+  }
+  return partners_reply(request, query, find_partners(scorer_, match_query));
+}
+
+Result<std::string> MatchingCore::queue(const service::Request& request) {
+  auto limit = limit_of(request.envelope.payload<wire::QueueRequest>().getLimit(), 100);
+  std::vector<std::string> pending;
+  auto it = store_.iterate(store_.cf(kQueueCf));
+  for (it->SeekToFirst(); it->Valid() && pending.size() < limit; it->Next()) {
+    auto key = it->key().ToString();
+    if (key.size() <= 8) continue;
+    auto stored = read(kMatchesCf, key.substr(8));
+    if (stored) pending.push_back(*stored);
+  }
+  auto reply = service::make_reply(info_, request, "matching.queue.reply");
+  auto matches =
+      reply.init_payload<wire::QueueReply>().initMatches(static_cast<unsigned>(pending.size()));
+  for (unsigned i = 0; i < pending.size(); ++i) {
+    auto match = store::StoredValue<wire::Match>::parse(pending[i]);
+    if (match) matches.setWithCaveats(i, match->get());
+  }
+  return reply.encode();
+}
+
+Result<std::string> MatchingCore::decide(const service::Request& request) {
+  auto decision = request.envelope.payload<wire::MatchDecision>();
+  std::string id = text_of(decision.getMatchId());
+  if (decision.getComment().size() > 2000) {
+    return fail(ErrorCode::INVALID_FIELD, "at most 2000 bytes", "comment");
+  }
+  auto stored = read(kMatchesCf, id);
+  if (!stored) return not_found("match", id);
+  auto old = store::StoredValue<wire::Match>::parse(*stored);
+  if (!old) return fail(ErrorCode::INTERNAL, "stored match unreadable");
+  if (old->get().getState() != wire::MatchState::PENDING_APPROVAL) {
+    return fail(ErrorCode::CONFLICT, "the match is not waiting for a decision", "matchId");
+  }
+  capnp::MallocMessageBuilder message;
+  message.setRoot(old->get());
+  auto match = message.getRoot<wire::Match>();
+  match.setState(decision.getApprove() ? wire::MatchState::ANNOUNCED : wire::MatchState::DISMISSED);
+  match.setDecidedBy(request.caller.user_id());
+  match.setComment(decision.getComment());
+  match.setUpdatedUs(now_us());
+  write(api_batch_, kQueueCf, queue_key(match.getCreatedUs(), id), std::nullopt);
+  --queue_length_;
+  if (decision.getApprove()) {
+    emit_found(api_batch_, match.asReader());
+    ++announced_;
+  }
+  write(api_batch_, kMatchesCf, id, store::to_bytes(message));
+  spdlog::info("matching: {} {} by {}", id, decision.getApprove() ? "approved" : "dismissed",
+               request.caller.user_id());
+  auto reply = service::make_reply(info_, request, "matching.match.reply");
+  reply.init_payload<wire::MatchReply>().setMatch(match.asReader());
+  return reply.encode();
+}
+
+Result<std::string> MatchingCore::get_match(const service::Request& request) {
+  std::string id = text_of(request.envelope.payload<wire::MatchGet>().getMatchId());
+  auto stored = read(kMatchesCf, id);
+  if (!stored) return not_found("match", id);
+  auto match = store::StoredValue<wire::Match>::parse(*stored);
+  if (!match) return fail(ErrorCode::INTERNAL, "stored match unreadable");
+  auto reply = service::make_reply(info_, request, "matching.match.reply");
+  reply.init_payload<wire::MatchReply>().setMatch(match->get());
+  return reply.encode();
+}
+
+void MatchingCore::install(service::ApiServer& server) {
+  server.handle("matching.partners", kReaders, [this](const auto& r) { return partners(r); });
+  server.handle("matching.search", kReaders, [this](const auto& r) { return search(r); });
+  server.handle("matching.queue", {Role::broker, Role::monitor},
+                [this](const auto& r) { return queue(r); });
+  server.handle("matching.decide", {Role::broker}, [this](const auto& r) { return decide(r); });
+  server.handle("matching.match.get", kReaders, [this](const auto& r) { return get_match(r); });
+}
+
+}  // namespace gosmart::matching

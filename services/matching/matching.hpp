@@ -1,0 +1,116 @@
+#pragma once
+// The matching service's core, without sockets: it applies the local registry's
+// merged stream (its own country's and every peer's published profiles) to the
+// index and its RocksDB copy, finds the matches of each publication that concern
+// this node (one side is one of its country's profiles), records them once per
+// pair, emits "matching.match.found" / "matching.match.retracted" on its own log,
+// and answers the api (partners, search, broker queue and decisions).
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/replication/event_log.hpp"
+#include "common/replication/publisher.hpp"
+#include "common/replication/subscriber.hpp"
+#include "common/service/api_server.hpp"
+#include "common/store/store.hpp"
+#include "schemas/matching.capnp.h"
+#include "services/matching/domain/matcher.hpp"
+#include "services/matching/domain/text_analysis.hpp"
+
+namespace gosmart::matching {
+
+inline constexpr const char* kProfilesCf = "profiles";
+inline constexpr const char* kMatchesCf = "matches";
+inline constexpr const char* kQueueCf = "queue";  // pending match ids, oldest first
+inline constexpr const char* kCursorsCf = "cursors";
+std::vector<std::string> matching_column_families();
+
+struct MatchingOptions {
+  std::string country;
+  bool transnational = true;
+  bool broker_approval = false;
+  double threshold = 0.3;
+  std::size_t top_k = 10;
+  Weights weights;
+};
+
+// "M-" and 24 hex digits of SHA-256 over the two profile ids in order: both nodes
+// that find a pair give it the same id.
+std::string match_id(const std::string& profile_a, const std::string& profile_b);
+
+// The text the index analyses: title, summary, description, advantages, and the
+// keywords twice (an owner's own keywords say most).
+std::string indexed_text(wire::Profile::Reader profile);
+
+class MatchingCore : public replication::Applier {
+ public:
+  // `publisher` may be null (tests): committed events are then only in the log.
+  MatchingCore(store::Store& store, replication::EventLog& log, service::ServiceInfo info,
+               MatchingOptions options, replication::Publisher* publisher = nullptr);
+
+  // Reads every stored profile into the index and every match into the pair map;
+  // returns how many profiles.
+  std::size_t load();
+  void install(service::ApiServer& server);
+
+  // replication::Applier: the registry's stream.
+  Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override;
+  void committed() override;
+  void aborted() override;
+
+  // The api's own writes (broker decisions), committed by the api's group commit.
+  rocksdb::WriteBatch& api_batch() { return api_batch_; }
+  bool api_pending() const { return api_batch_.Count() > 0; }
+  std::vector<replication::StagedEvent>& staged_events() { return staged_; }
+  void api_committed();
+  void api_aborted();
+
+  Result<std::string> partners(const service::Request& request);
+  Result<std::string> search(const service::Request& request);
+  Result<std::string> queue(const service::Request& request);
+  Result<std::string> decide(const service::Request& request);
+  Result<std::string> get_match(const service::Request& request);
+
+  const ProfileIndex& index() const { return index_; }
+  uint64_t matches_announced() const { return announced_; }
+  uint64_t queue_length() const { return queue_length_; }
+
+ private:
+  void index_profile(const DecodedEnvelope& event, rocksdb::WriteBatch& batch);
+  void unindex_profile(const std::string& profile_id, const std::string& reason,
+                       rocksdb::WriteBatch& batch);
+  void update_owner(wire::PublicOrganisation::Reader owner, rocksdb::WriteBatch& batch);
+  void record_match(Slot a, const Candidate& candidate, rocksdb::WriteBatch& batch);
+  void retract_matches(const std::string& profile_id, const std::string& reason,
+                       rocksdb::WriteBatch& batch);
+  std::optional<std::string> read(const char* cf, const std::string& key) const;
+  void write(rocksdb::WriteBatch& batch, const char* cf, const std::string& key,
+             std::optional<std::string> value);
+  void fill_side(wire::MatchSide::Builder side, const Doc& doc) const;
+  void fill_match(wire::Match::Builder out, const Doc& a, const Doc& b, const PairScore& score);
+  void emit_found(rocksdb::WriteBatch& batch, wire::Match::Reader match);
+  std::string partners_reply(const service::Request& request, const Doc& query,
+                             const std::vector<Candidate>& found);
+
+  store::Store& store_;
+  replication::EventLog& log_;
+  replication::Publisher* publisher_;
+  service::ServiceInfo info_;
+  MatchingOptions options_;
+  Analyser analyser_;
+  ProfileIndex index_;
+  Scorer scorer_;
+  // Writes of the batch being built, read back before it is durable.
+  std::map<std::pair<std::string, std::string>, std::optional<std::string>> staged_writes_;
+  std::vector<replication::StagedEvent> staged_;
+  std::map<std::string, std::set<std::string>> matches_of_;  // profile id -> match ids
+  rocksdb::WriteBatch api_batch_;
+  uint64_t announced_ = 0;
+  uint64_t queue_length_ = 0;
+  bool index_dirty_ = false;  // a failed commit left the index ahead of the store
+};
+
+}  // namespace gosmart::matching
