@@ -68,6 +68,26 @@ std::string indexed_text(wire::Profile::Reader profile) {
   return text;
 }
 
+void fill_indexed_profile(Analyser& analyser, wire::Profile::Reader profile,
+                          wire::PublicOrganisation::Reader owner, const std::string& origin,
+                          wire::IndexedProfile::Builder record) {
+  record.setProfile(profile);
+  record.setOwner(owner);
+  record.setOriginCountry(origin);
+  record.setAnalyser(kAnalyserVersion);
+  std::map<std::string, uint16_t> counts;
+  for (auto& term : analyser.terms(indexed_text(profile))) {
+    auto& count = counts[term];
+    if (count < UINT16_MAX) ++count;
+  }
+  auto terms = record.initTerms(static_cast<unsigned>(counts.size()));
+  unsigned i = 0;
+  for (const auto& [term, count] : counts) {
+    terms[i].setTerm(term);
+    terms[i++].setCount(count);
+  }
+}
+
 MatchingCore::MatchingCore(store::Store& store, replication::EventLog& log,
                            service::ServiceInfo info, MatchingOptions options,
                            replication::Publisher* publisher)
@@ -159,21 +179,8 @@ void MatchingCore::index_profile(const DecodedEnvelope& event, rocksdb::WriteBat
 
   capnp::MallocMessageBuilder message;
   auto record = message.initRoot<wire::IndexedProfile>();
-  record.setProfile(profile);
-  record.setOwner(published.getOwner());
-  record.setOriginCountry(event.header().origin_country);
-  record.setAnalyser(kAnalyserVersion);
-  std::map<std::string, uint16_t> counts;
-  for (auto& term : analyser_.terms(indexed_text(profile))) {
-    auto& count = counts[term];
-    if (count < UINT16_MAX) ++count;
-  }
-  auto terms = record.initTerms(static_cast<unsigned>(counts.size()));
-  unsigned i = 0;
-  for (const auto& [term, count] : counts) {
-    terms[i].setTerm(term);
-    terms[i++].setCount(count);
-  }
+  fill_indexed_profile(analyser_, profile, published.getOwner(), event.header().origin_country,
+                       record);
   write(batch, kProfilesCf, id, store::to_bytes(message));
   Slot slot = index_.add(record.asReader());
 

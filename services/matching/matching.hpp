@@ -45,6 +45,12 @@ std::string match_id(const std::string& profile_a, const std::string& profile_b)
 // keywords twice (an owner's own keywords say most).
 std::string indexed_text(wire::Profile::Reader profile);
 
+// The index record of a published profile: the profile, its owner's public
+// classification and the analysed terms of its text.
+void fill_indexed_profile(Analyser& analyser, wire::Profile::Reader profile,
+                          wire::PublicOrganisation::Reader owner, const std::string& origin,
+                          wire::IndexedProfile::Builder record);
+
 class MatchingCore : public replication::Applier {
  public:
   // `publisher` may be null (tests): committed events are then only in the log.

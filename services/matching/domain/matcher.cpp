@@ -45,6 +45,7 @@ std::vector<Candidate> find_partners(const Scorer& scorer, const MatchQuery& que
   for (uint8_t kind : kinds) {
     for (const auto& [term, frequency] : q.terms) {
       (void)frequency;
+      if (!scorer.significant(term)) continue;
       for (const auto& posting : index.postings(kind, term)) {
         scratch.touch(posting.slot);
         const auto& doc = index.doc(posting.slot);
@@ -52,6 +53,8 @@ std::vector<Candidate> find_partners(const Scorer& scorer, const MatchQuery& que
             static_cast<float>(scorer.bm25_term(term, posting.frequency, doc.length));
       }
     }
+    // Without text, candidates come from shared domains and NACE divisions.
+    if (!q.terms.empty()) continue;
     for (auto domain : q.domains) {
       for (auto slot : index.domain_postings(kind, domain)) scratch.touch(slot);
     }

@@ -1,8 +1,8 @@
 #pragma once
 // Finds the best partners of a profile (or of a free query) in the index:
-//  1. candidates: documents of the complementary kinds that share a term, a domain
-//     or a NACE division with the query; BM25 of the query's terms accumulates
-//     term at a time over the postings;
+//  1. candidates: documents of the complementary kinds that share a significant
+//     term with the query (or, for a query without text, a domain or a NACE
+//     division); BM25 of the query's terms accumulates term at a time over postings;
 //  2. hard constraints (both directions) and the transnational rule;
 //  3. the forward score of every candidate, and the full reciprocal score of the
 //     best `rescore` of them, from which the top K are returned.

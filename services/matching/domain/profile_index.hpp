@@ -76,6 +76,7 @@ class ProfileIndex {
 
   // BM25 statistics over live documents.
   double idf(uint32_t term) const;
+  std::size_t document_frequency(uint32_t term) const { return term < df_.size() ? df_[term] : 0; }
   double average_length() const;
 
   Interner& terms() { return terms_; }

@@ -57,10 +57,8 @@ const std::vector<uint8_t>& complementary_kinds(uint8_t kind) {
       {static_cast<uint8_t>(Kind::BUSINESS_OFFER)},    // BR
       {static_cast<uint8_t>(Kind::TECHNOLOGY_REQUEST),
        static_cast<uint8_t>(Kind::RESEARCH_PARTNER_REQUEST)},  // TO
-      {static_cast<uint8_t>(Kind::TECHNOLOGY_OFFER),
-       static_cast<uint8_t>(Kind::RESEARCH_PARTNER_REQUEST)},  // TR
-      {static_cast<uint8_t>(Kind::TECHNOLOGY_OFFER), static_cast<uint8_t>(Kind::TECHNOLOGY_REQUEST),
-       static_cast<uint8_t>(Kind::RESEARCH_PARTNER_REQUEST)},  // RDR
+      {static_cast<uint8_t>(Kind::TECHNOLOGY_OFFER)},          // TR
+      {static_cast<uint8_t>(Kind::TECHNOLOGY_OFFER)},          // RDR
   };
   return kind < kKinds ? table[kind] : none;
 }
@@ -71,13 +69,18 @@ double Scorer::bm25_term(uint32_t term, uint16_t frequency, uint32_t doc_length)
   return index_.idf(term) * f * (kK1 + 1) / (f + norm);
 }
 
+bool Scorer::significant(uint32_t term) const {
+  auto n = index_.size();
+  return n < 1000 || index_.document_frequency(term) * 20 <= n;
+}
+
 double Scorer::bm25(const Doc& query, const Doc& doc) const {
   double sum = 0;
   auto i = query.terms.begin();
   auto j = doc.terms.begin();
   while (i != query.terms.end() && j != doc.terms.end()) {
     if (i->first == j->first) {
-      sum += bm25_term(j->first, j->second, doc.length);
+      if (significant(i->first)) sum += bm25_term(j->first, j->second, doc.length);
       ++i;
       ++j;
     } else if (i->first < j->first) {

@@ -40,7 +40,12 @@ class Scorer {
  public:
   Scorer(const ProfileIndex& index, Weights weights) : index_(index), weights_(weights) {}
 
-  // Okapi BM25 (k1 1.2, b 0.75) of `query`'s terms against `doc`.
+  // Terms in more than 5 % of the profiles say little about a match (the profile
+  // genre's own vocabulary: partner, company, develop); they are left out of BM25,
+  // which also keeps a query from touching most of the index.
+  bool significant(uint32_t term) const;
+
+  // Okapi BM25 (k1 1.2, b 0.75) of `query`'s significant terms against `doc`.
   double bm25(const Doc& query, const Doc& doc) const;
   // The part one term adds, given its frequency in the document.
   double bm25_term(uint32_t term, uint16_t frequency, uint32_t doc_length) const;
@@ -62,8 +67,9 @@ class Scorer {
   Weights weights_;
 };
 
-// Kinds that complement `kind` (offer <-> request, research request <-> technology
-// profiles and other research requests).
+// Kinds that complement `kind`: business offer <-> request, technology offer <->
+// request, research-partner request <-> technology offers (which must share a domain
+// with it). Two requests never match: neither side offers anything.
 const std::vector<uint8_t>& complementary_kinds(uint8_t kind);
 
 // The shared domains, NACE links, terms, cooperation types and languages of a pair,

@@ -1,0 +1,60 @@
+#pragma once
+// A realistic, labelled corpus for the matching benchmark and for demos: organisations
+// and cooperation profiles of the seven countries, written from facets (an
+// application area, a technology, a context) that carry real NACE Rev.2 classes and
+// smart-specialisation domains. Planted pairs are a request and an offer on the same
+// three facets, in two countries, worded with different paraphrases of each facet
+// (never the same sentence); the rest is background drawn from the same facets at
+// random. Deterministic for a seed.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "schemas/registry.capnp.h"
+
+namespace gosmart::corpus {
+
+struct Organisation {
+  std::string ref;  // "pl-17"
+  std::string country;
+  std::string region;
+  wire::OrgType type = wire::OrgType::SME;
+  uint32_t headcount = 0;
+  uint64_t turnover_eur = 0;
+  std::string nace;
+  std::string domain;
+  std::vector<std::string> languages;
+};
+
+struct Profile {
+  std::string ref;        // "p-123"
+  std::size_t owner = 0;  // index into Corpus::organisations
+  wire::ProfileKind kind = wire::ProfileKind::UNKNOWN;
+  std::string title, summary, description;
+  std::vector<std::string> keywords;
+  std::vector<std::string> nace;
+  std::vector<std::string> domains;
+  std::vector<wire::CooperationType> cooperation;
+  std::vector<std::string> target_countries;
+};
+
+struct PlantedPair {
+  std::size_t request = 0;  // index into Corpus::profiles
+  std::size_t offer = 0;
+};
+
+struct Corpus {
+  std::vector<Organisation> organisations;
+  std::vector<Profile> profiles;
+  std::vector<PlantedPair> planted;
+};
+
+Corpus generate(std::size_t profiles, std::size_t planted_pairs, uint64_t seed);
+
+// The profile and its owner's public classification, as a replica carries them.
+void fill_profile(const Corpus& corpus, const Profile& profile, const std::string& id,
+                  wire::Profile::Builder out);
+void fill_owner(const Organisation& org, const std::string& id,
+                wire::PublicOrganisation::Builder out);
+
+}  // namespace gosmart::corpus
