@@ -239,8 +239,9 @@ void parse_services(const toml::table& root, NodeConfig& cfg) {
     if (!kServiceNames.count(name)) bad(path, "unknown service");
     if (!value.is_table()) bad(path, "must be a table");
     const toml::table& table = *value.as_table();
-    reject_unknown_keys(table, path,
-                        {"api", "events", "sync", "data_dir", "log_level", "metrics_port"});
+    reject_unknown_keys(
+        table, path,
+        {"api", "events", "sync", "data_dir", "log_level", "metrics_port", "metrics_address"});
     ServiceConfig service;
     service.name = name;
     service.endpoints = parse_endpoints(table, path, "");
@@ -250,6 +251,8 @@ void parse_services(const toml::table& root, NodeConfig& cfg) {
     check_log_level(service.log_level, path + ".log_level");
     service.metrics_port =
         int_at<uint16_t>(table, "metrics_port", path + ".metrics_port", 0, 65535).value_or(0);
+    service.metrics_address = string_at(table, "metrics_address", path + ".metrics_address")
+                                  .value_or(service.metrics_address);
     cfg.services.emplace(name, std::move(service));
   }
 }
@@ -263,9 +266,9 @@ void parse_peers(const toml::table& root, NodeConfig& cfg) {
   for (const auto& item : *peers->as_array()) {
     std::string path = "peers[" + std::to_string(index++) + "]";
     const toml::table& table = *item.as_table();
-    reject_unknown_keys(
-        table, path,
-        {"country", "public_key", "registry_api", "registry_events", "registry_sync", "audit_api"});
+    reject_unknown_keys(table, path,
+                        {"country", "public_key", "registry_api", "registry_events",
+                         "registry_sync", "audit_api", "matching_api"});
     Peer peer;
     peer.country = required_string(table, "country", path + ".country");
     if (!cfg.is_member(peer.country)) {
@@ -279,6 +282,8 @@ void parse_peers(const toml::table& root, NodeConfig& cfg) {
     peer.registry = parse_endpoints(table, path, "registry_");
     peer.audit_api = string_at(table, "audit_api", path + ".audit_api").value_or("");
     check_endpoint(peer.audit_api, path + ".audit_api");
+    peer.matching_api = string_at(table, "matching_api", path + ".matching_api").value_or("");
+    check_endpoint(peer.matching_api, path + ".matching_api");
     cfg.peers.push_back(std::move(peer));
   }
 }

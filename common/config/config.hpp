@@ -31,9 +31,10 @@ struct Endpoints {
 struct ServiceConfig {
   std::string name;
   Endpoints endpoints;
-  std::filesystem::path data_dir;  // defaults to <node.data_dir>/<name>
-  std::string log_level;           // defaults to the node's
-  uint16_t metrics_port = 0;       // 0: the Prometheus endpoint is off
+  std::filesystem::path data_dir;             // defaults to <node.data_dir>/<name>
+  std::string log_level;                      // defaults to the node's
+  uint16_t metrics_port = 0;                  // 0: the Prometheus endpoint is off
+  std::string metrics_address = "127.0.0.1";  // where it listens
 };
 
 struct Peer {
@@ -41,6 +42,7 @@ struct Peer {
   std::string public_key;  // Z85, 40 characters
   Endpoints registry;      // the peer registry's sockets
   std::string audit_api;
+  std::string matching_api;  // for operators' federation-wide status
 };
 
 struct Client {

@@ -1,11 +1,48 @@
 #include "common/service/api_client.hpp"
 
+#include <atomic>
+#include <cstring>
+
 namespace gosmart::service {
+
+namespace {
+
+std::string next_monitor_endpoint() {
+  static std::atomic<uint64_t> counter{0};
+  return "inproc://api-client-monitor-" + std::to_string(++counter);
+}
+
+}  // namespace
 
 ApiClient::ApiClient(transport::Transport& transport, const std::string& endpoint,
                      const std::string& server_key)
-    : socket_(transport.connect(zmq::socket_type::dealer, endpoint, server_key)) {
+    : monitor_(transport.context(), zmq::socket_type::pair),
+      socket_(transport.connect(zmq::socket_type::dealer, endpoint, server_key,
+                                [this](zmq::socket_t& socket) {
+                                  // Watch the handshake before it can happen.
+                                  auto where = next_monitor_endpoint();
+                                  if (zmq_socket_monitor(socket.handle(), where.c_str(),
+                                                         ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) == 0) {
+                                    monitor_.connect(where);
+                                  }
+                                })) {
   socket_.set(zmq::sockopt::linger, 0);
+  monitor_.set(zmq::sockopt::linger, 0);
+}
+
+void ApiClient::read_monitor() {
+  zmq::message_t event;
+  while (monitor_.handle() && monitor_.recv(event, zmq::recv_flags::dontwait)) {
+    if (event.size() >= 2) {
+      uint16_t id;
+      std::memcpy(&id, event.data(), sizeof id);
+      if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) refused_ = true;
+    }
+    zmq::message_t address;  // the second frame of a monitor event
+    while (event.more() && monitor_.recv(address, zmq::recv_flags::dontwait)) {
+      if (!address.more()) break;
+    }
+  }
 }
 
 std::vector<std::string> ApiClient::pipeline(const std::vector<std::string>& requests,
@@ -18,8 +55,11 @@ std::vector<std::string> ApiClient::pipeline(const std::vector<std::string>& req
     while (sent < requests.size() && sent - replies.size() < window) {
       socket_.send(zmq::buffer(requests[sent++]), zmq::send_flags::none);
     }
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::milliseconds(100));
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                               {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 2, std::chrono::milliseconds(100));
+    read_monitor();
+    if (refused_) break;
     zmq::message_t frame;
     while (socket_.recv(frame, zmq::recv_flags::dontwait)) {
       replies.push_back(frame.to_string());

@@ -23,8 +23,16 @@ class ApiClient {
                                     std::chrono::milliseconds timeout,
                                     const std::function<void(std::size_t)>& progress = {});
 
+  // The server refused this client's key during the CURVE handshake (ZAP): nothing
+  // will ever be answered, so pipeline() stops early.
+  bool refused() const { return refused_; }
+
  private:
+  void read_monitor();
+
+  zmq::socket_t monitor_;
   zmq::socket_t socket_;
+  bool refused_ = false;
 };
 
 }  // namespace gosmart::service

@@ -37,6 +37,11 @@ void ApiServer::handle(const std::string& type, std::set<config::Role> roles, Ha
 std::string ApiServer::health_reply(const Request& request) {
   auto reply = make_reply(info_, request, "platform.health.reply");
   auto health = reply.init_payload<wire::HealthReply>();
+  fill_health(health);
+  return reply.encode();
+}
+
+void ApiServer::fill_health(wire::HealthReply::Builder& health) {
   health.setService(info_.name);
   health.setVersion(info_.version);
   health.setCountry(info_.country);
@@ -45,7 +50,6 @@ std::string ApiServer::health_reply(const Request& request) {
           .count()));
   health.setHealthy(true);
   if (health_) health_(health);
-  return reply.encode();
 }
 
 std::string ApiServer::dispatch(const transport::Identity& caller, std::span<const uint8_t> frame) {

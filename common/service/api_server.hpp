@@ -46,6 +46,9 @@ class ApiServer {
   // every reply becomes an `unavailable` error.
   void set_commit(std::function<bool()> commit) { commit_ = std::move(commit); }
 
+  // What a health request answers (the Prometheus endpoint renders the same).
+  void fill_health(wire::HealthReply::Builder& health);
+
   // Drains what is readable on the router (bounded per call).
   void on_readable();
 

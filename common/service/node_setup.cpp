@@ -1,9 +1,27 @@
 #include "common/service/node_setup.hpp"
 
 #include "common/logging/logging.hpp"
+#include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
+#include "common/service/metrics_http.hpp"
 
 namespace gosmart::service {
+
+std::unique_ptr<MetricsEndpoint> start_metrics(const NodeSetup& setup, ApiServer& server,
+                                               Loop& loop) {
+  if (setup.service.metrics_port == 0) return nullptr;
+  auto endpoint =
+      std::make_unique<MetricsEndpoint>(setup.transport->context(), setup.service.metrics_address,
+                                        setup.service.metrics_port, [&server] {
+                                          capnp::MallocMessageBuilder message;
+                                          auto health = message.initRoot<wire::HealthReply>();
+                                          server.fill_health(health);
+                                          return prometheus_text(health.asReader());
+                                        });
+  auto* raw = endpoint.get();
+  loop.on_readable(raw->loop_socket(), [raw] { raw->on_readable(); });
+  return endpoint;
+}
 
 std::string version() {
   return GOSMART_VERSION;

@@ -24,4 +24,12 @@ NodeSetup set_up_node(const std::string& config_file, const std::string& service
 
 std::string version();
 
+// The service's Prometheus endpoint when its config section sets metrics_port, wired
+// to `server`'s health figures on `loop`; null when it is off.
+class ApiServer;
+class Loop;
+class MetricsEndpoint;
+std::unique_ptr<MetricsEndpoint> start_metrics(const NodeSetup& setup, ApiServer& server,
+                                               Loop& loop);
+
 }  // namespace gosmart::service

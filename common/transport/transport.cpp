@@ -1,5 +1,10 @@
 #include "common/transport/transport.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <stdexcept>
 
 #include "common/core/curve.hpp"
@@ -12,6 +17,23 @@ SocketLimits limits_from_config(const config::Limits& limits) {
   out.high_water_mark = limits.high_water_mark;
   out.heartbeat_ms = limits.heartbeat_ms;
   return out;
+}
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("bind() failed");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 bool is_inproc(const std::string& endpoint) {
@@ -62,7 +84,8 @@ zmq::socket_t Transport::bind(zmq::socket_type type, const std::string& endpoint
 }
 
 zmq::socket_t Transport::connect(zmq::socket_type type, const std::string& endpoint,
-                                 const std::string& server_key) {
+                                 const std::string& server_key,
+                                 const std::function<void(zmq::socket_t&)>& before_connect) {
   zmq::socket_t socket(context_, type);
   apply_common(socket, type);
   if (!is_inproc(endpoint)) {
@@ -73,6 +96,7 @@ zmq::socket_t Transport::connect(zmq::socket_type type, const std::string& endpo
     socket.set(zmq::sockopt::curve_publickey, keys_.public_key);
     socket.set(zmq::sockopt::curve_secretkey, keys_.secret_key);
   }
+  if (before_connect) before_connect(socket);
   socket.connect(endpoint);
   return socket;
 }

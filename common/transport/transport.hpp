@@ -4,6 +4,7 @@
 // server socket is made: fail closed), clients pin the server's public key.
 #include <zmq.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,8 +35,11 @@ class Transport {
   // bind failure and std::logic_error when the ZAP handler is not running.
   zmq::socket_t bind(zmq::socket_type type, const std::string& endpoint);
   // A socket that connects to a CURVE server whose public key is `server_key`.
+  // `before_connect` sees the configured socket first (a socket monitor that must
+  // not miss the handshake, say).
   zmq::socket_t connect(zmq::socket_type type, const std::string& endpoint,
-                        const std::string& server_key);
+                        const std::string& server_key,
+                        const std::function<void(zmq::socket_t&)>& before_connect = {});
 
   zmq::context_t& context() { return context_; }
   ZapAuthenticator& zap() { return *zap_; }
@@ -52,6 +56,10 @@ class Transport {
 };
 
 bool is_inproc(const std::string& endpoint);
+
+// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's pick), for tests
+// and local federations that must not collide with anything already running.
+int free_loopback_port();
 
 // One whole multipart message if one is waiting (never blocks); empty otherwise.
 std::vector<zmq::message_t> recv_message(zmq::socket_t& socket);

@@ -11,6 +11,7 @@
 #include "common/replication/subscriber.hpp"
 #include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
+#include "common/service/metrics_http.hpp"
 #include "common/service/node_setup.hpp"
 #include "common/transport/handshake_watch.hpp"
 #include "services/matching/matching.hpp"
@@ -129,6 +130,7 @@ int run(const std::string& config_file) {
 
   service::Loop loop;
   transport::HandshakeWatch handshakes(setup.transport->context());
+  auto metrics = service::start_metrics(setup, server, loop);
   std::vector<std::pair<zmq::socket_t*, const char*>> watched = {{&api, "api"}, {&pub, "events"}};
   if (sync) watched.emplace_back(&*sync, "sync");
   for (auto [socket, name] : watched) {

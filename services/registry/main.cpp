@@ -11,6 +11,7 @@
 #include "common/replication/subscriber.hpp"
 #include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
+#include "common/service/metrics_http.hpp"
 #include "common/service/node_setup.hpp"
 #include "common/transport/handshake_watch.hpp"
 #include "services/registry/outbox_sender.hpp"
@@ -148,6 +149,7 @@ int run(const std::string& config_file) {
 
   service::Loop loop;
   transport::HandshakeWatch handshakes(setup.transport->context());
+  auto metrics = service::start_metrics(setup, server, loop);
   for (auto [socket, name] : {std::pair{&api, "api"}, {&pub, "events"}, {&sync, "sync"}}) {
     auto& monitor = handshakes.watch(*socket, name);
     loop.on_readable(monitor, [&handshakes, &monitor] { handshakes.on_readable(monitor); });

@@ -14,7 +14,7 @@
 #include "common/envelope/envelope.hpp"
 #include "common/service/api_client.hpp"
 #include "schemas/registry.capnp.h"
-#include "tools/import/jsonl_records.hpp"
+#include "tools/import/import_run.hpp"
 
 using namespace gosmart;
 
@@ -25,27 +25,6 @@ std::string read_word(const std::string& file) {
   std::string word;
   if (!(in >> word)) throw std::runtime_error("cannot read " + file);
   return word;
-}
-
-struct Outcome {
-  bool ok = false;
-  std::string id;      // the record's id in the registry
-  std::string reason;  // why it was refused
-};
-
-Outcome outcome_of(const std::string& reply, const std::string& expected_type) {
-  auto d = decode_envelope({reinterpret_cast<const uint8_t*>(reply.data()), reply.size()});
-  if (!d) return {false, "", "unreadable reply"};
-  const auto& envelope = d.value();
-  if (envelope.header().type == "error") {
-    auto error = envelope.payload<wire::Error>();
-    return {false, "", describe(fail(error.getCode(), error.getMessage(), error.getField()))};
-  }
-  if (envelope.header().type != expected_type) return {false, "", "unexpected reply"};
-  if (expected_type == "registry.org.reply") {
-    return {true, envelope.payload<wire::OrgReply>().getOrganisation().getId(), ""};
-  }
-  return {true, envelope.payload<wire::ProfileReply>().getProfile().getId(), ""};
 }
 
 }  // namespace
@@ -65,110 +44,18 @@ int main(int argc, char** argv) {
     transport::Transport transport(
         {read_word(client_keys + ".public"), read_word(client_keys + ".secret")}, {});
     service::ApiClient client(transport, node.service("registry").endpoints.api, node.public_key);
-
-    std::vector<import::Record> orgs, profiles;
-    std::map<std::size_t, std::string> report;
-    std::size_t rejected = 0;
-    std::ifstream in(input);
-    std::string line;
-    for (std::size_t number = 1; std::getline(in, line); ++number) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto record = import::parse_line(line, number);
-      if (!record) {
-        report[number] = "rejected: " + describe(record.error());
-        ++rejected;
-      } else if (record.value().kind == import::RecordKind::organisation) {
-        orgs.push_back(std::move(record).value());
-      } else {
-        profiles.push_back(std::move(record).value());
-      }
-    }
-
-    auto run = [&](const std::vector<std::string>& requests, const char* what) {
-      auto replies =
-          client.pipeline(requests, window, std::chrono::minutes(10), [&](std::size_t done) {
-            if (done % 1000 == 0) {
-              std::cerr << what << ": " << done << "/" << requests.size() << "\r" << std::flush;
-            }
-          });
-      if (replies.size() != requests.size()) {
-        throw std::runtime_error("the registry stopped answering after " +
-                                 std::to_string(replies.size()) + " " + what);
-      }
-      return replies;
-    };
-
-    // Organisations first: profiles may point at them by ref.
-    std::vector<std::string> requests;
-    for (const auto& r : orgs) requests.push_back(import::request_for(r, node.country));
-    auto replies = run(requests, "organisations");
-    std::map<std::string, std::string> ids_by_ref;
-    std::size_t orgs_ok = 0;
-    for (std::size_t i = 0; i < orgs.size(); ++i) {
-      auto out = outcome_of(replies[i], "registry.org.reply");
-      report[orgs[i].line] = out.ok ? "ok " + out.id : "rejected: " + out.reason;
-      if (out.ok) {
-        ++orgs_ok;
-        if (!orgs[i].ref.empty()) ids_by_ref[orgs[i].ref] = out.id;
-      } else {
-        ++rejected;
-      }
-    }
-
-    requests.clear();
-    std::vector<const import::Record*> sent;
-    for (const auto& r : profiles) {
-      std::string owner;
-      if (!r.owner_ref.empty()) {
-        auto it = ids_by_ref.find(r.owner_ref);
-        if (it == ids_by_ref.end()) {
-          report[r.line] = "rejected: invalid_field: ownerRef: no organisation '" + r.owner_ref +
-                           "' was imported";
-          ++rejected;
-          continue;
-        }
-        owner = it->second;
-      }
-      requests.push_back(import::request_for(r, node.country, owner));
-      sent.push_back(&r);
-    }
-    replies = run(requests, "profiles");
-    std::size_t profiles_ok = 0, published = 0;
-    std::vector<std::string> publish_requests;
-    std::vector<std::size_t> publish_lines;
-    for (std::size_t i = 0; i < sent.size(); ++i) {
-      auto out = outcome_of(replies[i], "registry.profile.reply");
-      report[sent[i]->line] = out.ok ? "ok " + out.id : "rejected: " + out.reason;
-      if (!out.ok) {
-        ++rejected;
-        continue;
-      }
-      ++profiles_ok;
-      if (sent[i]->publish) {
-        EnvelopeBuilder request(node.country, wire::Service::TOOL, "registry.profile.transition");
-        auto t = request.init_payload<wire::ProfileTransition>();
-        t.setProfileId(out.id);
-        t.setAction(wire::ProfileTransition::Action::PUBLISH);
-        publish_requests.push_back(request.encode());
-        publish_lines.push_back(sent[i]->line);
-      }
-    }
-    replies = run(publish_requests, "publications");
-    for (std::size_t i = 0; i < publish_lines.size(); ++i) {
-      auto out = outcome_of(replies[i], "registry.profile.reply");
-      if (out.ok) {
-        ++published;
-        report[publish_lines[i]] += " published";
-      } else {
-        report[publish_lines[i]] += " (submitted; not published: " + out.reason + ")";
-      }
-    }
-
-    for (const auto& [number, text] : report)
+    auto result = import::run_import(client, node.country, input, window,
+                                     [](const char* what, std::size_t done, std::size_t total) {
+                                       if (done % 1000 == 0)
+                                         std::cerr << what << ": " << done << "/" << total << "\r"
+                                                   << std::flush;
+                                     });
+    for (const auto& [number, text] : result.lines)
       std::cout << "line " << number << ": " << text << "\n";
-    std::cout << "imported " << orgs_ok << " organisations and " << profiles_ok << " profiles ("
-              << published << " published); rejected " << rejected << " lines\n";
-    return rejected == 0 ? 0 : 1;
+    std::cout << "imported " << result.organisations << " organisations and " << result.profiles
+              << " profiles (" << result.published << " published); rejected " << result.rejected
+              << " lines\n";
+    return result.rejected == 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "gosmart-import: " << e.what() << "\n";
     return 2;

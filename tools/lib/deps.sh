@@ -4,7 +4,7 @@ GOSMART_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache clang-format
   libzmq3-dev cppzmq-dev libcapnp-dev capnproto librocksdb-dev libspdlog-dev
   catch2 libsodium-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev iso-codes
-  libxapian-dev
+  libxapian-dev libcpp-httplib-dev
 )
 GOSMART_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

@@ -1,0 +1,139 @@
+// gosmart-federation: the local federation behind deploy/local/federation.
+//   gosmart-federation up --dir DIR [--countries PL,FI,DK] [--bin DIR]
+//   gosmart-federation status --dir DIR
+//   gosmart-federation down --dir DIR
+// `up` returns when every service answers health (exit 0) or names the ones that do
+// not (exit 1); `down` stops exactly what `up` started and keeps the data.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "common/config/config.hpp"
+#include "common/envelope/envelope.hpp"
+#include "common/service/api_client.hpp"
+#include "schemas/platform.capnp.h"
+#include "tools/federation/federation.hpp"
+
+using namespace gosmart;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_word(const fs::path& file) {
+  std::ifstream in(file);
+  std::string word;
+  in >> word;
+  return word;
+}
+
+bool answers_health(transport::Transport& transport, const std::string& endpoint,
+                    const std::string& key) {
+  EnvelopeBuilder request("PL", wire::Service::TOOL, "platform.health.request");
+  request.init_payload<wire::HealthRequest>();
+  service::ApiClient client(transport, endpoint, key);
+  auto replies = client.pipeline({request.encode()}, 1, std::chrono::milliseconds(500));
+  return !replies.empty();
+}
+
+fs::path own_bin_dir() {
+  return fs::read_symlink("/proc/self/exe").parent_path();
+}
+
+void print(const federation::Layout& layout, const std::vector<federation::ProcessState>& states,
+           const std::map<std::string, bool>& healthy) {
+  std::cout << "federation in " << layout.dir.string() << "\n";
+  for (const auto& s : states) {
+    auto config = config::load_config(layout.dir / s.log.parent_path().filename() / "node.toml");
+    const auto& service = config.service(s.service);
+    std::string key = s.country + "/" + s.service;
+    std::cout << "  " << s.country << "  " << s.service << (s.service.size() < 8 ? "\t" : "")
+              << "\t" << (s.pid ? "pid " + std::to_string(s.pid) : std::string("stopped")) << "\t"
+              << service.endpoints.api << "\t"
+              << (healthy.count(key) ? (healthy.at(key) ? "healthy" : "NOT ANSWERING") : "")
+              << "\n";
+  }
+  std::cout << "operator key: " << (layout.dir / "operator").string()
+            << ".{public,secret}; e.g. gosmartctl --config "
+            << (layout.dir / "pl" / "node.toml").string() << " status --federation\n";
+}
+
+std::map<std::string, bool> check_health(const federation::Layout& layout,
+                                         const std::vector<federation::ProcessState>& states,
+                                         std::chrono::seconds wait) {
+  transport::Transport transport(
+      {read_word(layout.dir / "operator.public"), read_word(layout.dir / "operator.secret")}, {});
+  std::map<std::string, bool> healthy;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (const auto& s : states) {
+    auto config = config::load_config(s.log.parent_path() / "node.toml");
+    const auto& api = config.service(s.service).endpoints.api;
+    bool ok = false;
+    do {
+      ok = answers_health(transport, api, config.public_key);
+    } while (!ok && std::chrono::steady_clock::now() < deadline);
+    healthy[s.country + "/" + s.service] = ok;
+  }
+  return healthy;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"A GoSmart federation on this machine (loopback)"};
+  app.require_subcommand(1);
+  std::string dir, countries_text, bin_dir;
+  int wait_s = 30;
+  auto* up = app.add_subcommand("up", "configure (first time) and start every node");
+  auto* down = app.add_subcommand("down", "stop what up started; data stays");
+  auto* status = app.add_subcommand("status", "which processes run and answer");
+  for (auto* sub : {up, down, status})
+    sub->add_option("--dir", dir, "the federation's directory")->required();
+  up->add_option("--countries", countries_text, "e.g. PL,FI,DK (default: all seven)");
+  up->add_option("--bin", bin_dir, "where the service binaries are (default: next to this one)");
+  up->add_option("--wait", wait_s, "seconds to wait for health");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (up->parsed()) {
+      std::vector<std::string> countries;
+      std::stringstream list(countries_text);
+      for (std::string c; std::getline(list, c, ',');) {
+        if (!c.empty()) countries.push_back(c);
+      }
+      if (countries.empty() && !fs::exists(fs::path(dir) / "countries"))
+        countries = config::default_members();
+      auto layout = federation::prepare(dir, countries);
+      auto states =
+          federation::start_all(layout, bin_dir.empty() ? own_bin_dir() : fs::path(bin_dir));
+      auto healthy = check_health(layout, states, std::chrono::seconds(wait_s));
+      print(layout, states, healthy);
+      for (const auto& [name, ok] : healthy) {
+        if (!ok) {
+          std::cerr << "federation: " << name << " does not answer; see its log\n";
+          return 1;
+        }
+      }
+      return 0;
+    }
+    auto layout = federation::existing(dir);
+    if (down->parsed()) {
+      auto stopped = federation::stop_all(layout);
+      std::cout << "stopped " << stopped << " processes; data kept in " << layout.dir.string()
+                << "\n";
+      return 0;
+    }
+    auto states = federation::running(layout);
+    auto healthy = check_health(layout, states, std::chrono::seconds(0));
+    print(layout, states, healthy);
+    for (const auto& s : states) {
+      if (!s.pid || !healthy[s.country + "/" + s.service]) return 1;
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "federation: " << e.what() << "\n";
+    return 2;
+  }
+}

@@ -1,0 +1,136 @@
+#include "tools/gosmartctl/session.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "common/core/curve.hpp"
+#include "common/service/api_client.hpp"
+
+namespace gosmart::ctl {
+
+namespace {
+
+std::string read_word(const std::string& file) {
+  std::ifstream in(file);
+  std::string word;
+  if (!(in >> word)) throw CtlError(1, "cannot read the key file " + file);
+  return word;
+}
+
+const char* code_words(wire::ErrorCode code) {
+  switch (code) {
+    case wire::ErrorCode::NOT_AUTHORISED:
+      return "not authorised";
+    case wire::ErrorCode::INVALID_FIELD:
+      return "invalid";
+    case wire::ErrorCode::NOT_FOUND:
+      return "not found";
+    case wire::ErrorCode::CONFLICT:
+      return "conflict";
+    case wire::ErrorCode::LIMIT_EXCEEDED:
+      return "limit exceeded";
+    case wire::ErrorCode::UNAVAILABLE:
+      return "unavailable";
+    case wire::ErrorCode::MALFORMED:
+      return "malformed";
+    default:
+      return "error";
+  }
+}
+
+// The operator key next to the config (a node directory) or one level up (a
+// federation directory holding every node).
+std::string default_key_prefix(const std::string& config_file) {
+  auto dir = std::filesystem::absolute(config_file).parent_path();
+  for (const auto& candidate : {dir / "operator", dir.parent_path() / "operator"}) {
+    if (std::filesystem::exists(candidate.string() + ".secret")) return candidate.string();
+  }
+  throw CtlError(1,
+                 "no operator key: pass --key PREFIX (PREFIX.public and PREFIX.secret) or "
+                 "put operator.public/.secret next to the config");
+}
+
+}  // namespace
+
+curve::CurveKeyPair read_key_files(const std::string& prefix) {
+  return {read_word(prefix + ".public"), read_word(prefix + ".secret")};
+}
+
+void write_key_files(const std::string& prefix, const curve::CurveKeyPair& keys) {
+  auto dir = std::filesystem::path(prefix).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir);
+  std::ofstream(prefix + ".public") << keys.public_key << "\n";
+  std::string secret = prefix + ".secret";
+  {
+    std::ofstream out(secret, std::ios::trunc);
+    if (!out) throw CtlError(1, "cannot write " + secret);
+  }
+  ::chmod(secret.c_str(), 0600);  // before the key is in it
+  std::ofstream(secret, std::ios::trunc) << keys.secret_key << "\n";
+}
+
+Session::Session(const Options& options) : options_(options) {
+  try {
+    node_ = config::load_config(options.config);
+  } catch (const config::ConfigError& e) {
+    throw CtlError(1, e.what());
+  }
+  keys_ = read_key_files(options.key.empty() ? default_key_prefix(options.config) : options.key);
+  if (!curve::is_z85_key(keys_.public_key) || !curve::is_z85_key(keys_.secret_key)) {
+    throw CtlError(1, "the key files do not hold Z85 CURVE keys");
+  }
+  transport_ = std::make_unique<transport::Transport>(keys_, transport::Allowlist{});
+}
+
+std::string Session::endpoint_of(const std::string& service) const {
+  auto it = node_.services.find(service);
+  if (it == node_.services.end() || it->second.endpoints.api.empty()) {
+    throw CtlError(1, "the config has no services." + service + ".api");
+  }
+  return it->second.endpoints.api;
+}
+
+DecodedEnvelope Session::call(const std::string& service, const std::string& request) {
+  std::string endpoint = endpoint_of(service);
+  service::ApiClient client(*transport_, endpoint, node_.public_key);
+  auto replies = client.pipeline({request}, 1, std::chrono::milliseconds(options_.timeout_ms));
+  if (client.refused()) {
+    throw CtlError(1, "not authorised: " + service + " at " + endpoint + " does not accept key " +
+                          keys_.public_key + " (not on the node's allowlist)");
+  }
+  if (replies.empty()) {
+    throw CtlError(2, "unreachable: " + service + " at " + endpoint + " did not answer within " +
+                          std::to_string(options_.timeout_ms / 1000.0).substr(0, 3) + " s");
+  }
+  const auto& bytes = replies.front();
+  auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  if (!decoded) throw CtlError(1, "unreadable reply from " + service);
+  auto envelope = std::move(decoded).value();
+  if (envelope.header().type == "error") {
+    auto error = envelope.payload<wire::Error>();
+    std::string field = error.getField().cStr();
+    throw CtlError(1, std::string(code_words(error.getCode())) +
+                          (field.empty() ? "" : " " + field) + ": " + error.getMessage().cStr());
+  }
+  return envelope;
+}
+
+HealthResult Session::health(const std::string& endpoint, const std::string& server_key) {
+  HealthResult result;
+  EnvelopeBuilder builder(node_.country, wire::Service::CTL, "platform.health.request");
+  builder.init_payload<wire::HealthRequest>();
+  service::ApiClient client(*transport_, endpoint, server_key);
+  auto replies =
+      client.pipeline({builder.encode()}, 1, std::chrono::milliseconds(options_.timeout_ms));
+  if (client.refused()) {
+    result.failure = "not authorised";
+  } else if (replies.empty()) {
+    result.failure = "unreachable";
+  } else {
+    result.bytes = replies.front();
+  }
+  return result;
+}
+
+}  // namespace gosmart::ctl

@@ -1,0 +1,179 @@
+#include "tools/gosmartctl/status.hpp"
+
+#include <iomanip>
+#include <sstream>
+
+#include "tools/gosmartctl/table.hpp"
+
+namespace gosmart::ctl {
+
+namespace {
+
+const char* state_name(wire::PeerStatus::State state) {
+  switch (state) {
+    case wire::PeerStatus::State::ALIVE:
+      return "alive";
+    case wire::PeerStatus::State::EVASIVE:
+      return "evasive";
+    case wire::PeerStatus::State::EXPIRED:
+      return "expired";
+    default:
+      return "unknown";
+  }
+}
+
+ServiceStatus probe(Session& session, const std::string& node, const std::string& service,
+                    const std::string& endpoint, const std::string& key, bool own) {
+  ServiceStatus s;
+  s.node = node;
+  s.service = service;
+  s.endpoint = endpoint;
+  s.own = own;
+  auto result = session.health(endpoint, key);
+  if (!result.bytes) {
+    s.failure = result.failure;
+    return s;
+  }
+  auto decoded = decode_envelope(
+      {reinterpret_cast<const uint8_t*>(result.bytes->data()), result.bytes->size()});
+  if (!decoded || decoded.value().header().type != "platform.health.reply") {
+    s.failure = "unreadable health reply";
+    return s;
+  }
+  auto health = decoded.value().payload<wire::HealthReply>();
+  s.up = true;
+  s.healthy = health.getHealthy();
+  s.version = health.getVersion().cStr();
+  s.uptime_s = health.getUptimeS();
+  s.last_seq_written = health.getLastSeqWritten();
+  for (auto a : health.getApplied()) s.applied[a.getOrigin().cStr()] = a.getLastSeq();
+  for (auto p : health.getPeers()) {
+    s.peers.push_back({p.getName().cStr(), state_name(p.getState()), p.getLagEvents(),
+                       static_cast<double>(p.getLastSeenMsAgo()) / 1000.0});
+  }
+  for (auto m : health.getMetrics()) s.metrics[m.getName().cStr()] = m.getValue();
+  return s;
+}
+
+bool degraded(const ServiceStatus& s) {
+  if (!s.up || !s.healthy) return true;
+  for (const auto& p : s.peers) {
+    if (p.state != "alive" || p.lag_events > kLagEventsDegraded) return true;
+  }
+  return false;
+}
+
+std::string figure(double value) {
+  std::ostringstream out;
+  if (value == static_cast<double>(static_cast<int64_t>(value))) {
+    out << static_cast<int64_t>(value);
+  } else {
+    out << std::fixed << std::setprecision(2) << value;
+  }
+  return out.str();
+}
+
+}  // namespace
+
+StatusReport gather_status(Session& session, bool federation) {
+  StatusReport report;
+  const auto& node = session.node();
+  for (const auto& [name, service] : node.services) {
+    if (service.endpoints.api.empty()) continue;
+    report.services.push_back(
+        probe(session, node.country, name, service.endpoints.api, node.public_key, true));
+  }
+  if (federation) {
+    for (const auto& peer : node.peers) {
+      if (!peer.registry.api.empty()) {
+        report.services.push_back(
+            probe(session, peer.country, "registry", peer.registry.api, peer.public_key, false));
+      }
+      if (!peer.matching_api.empty()) {
+        report.services.push_back(
+            probe(session, peer.country, "matching", peer.matching_api, peer.public_key, false));
+      }
+    }
+  }
+  return report;
+}
+
+int StatusReport::exit_code() const {
+  bool any_degraded = false;
+  for (const auto& s : services) {
+    if (s.own && !s.up) return 2;
+    any_degraded = any_degraded || degraded(s);
+  }
+  return any_degraded ? 1 : 0;
+}
+
+const char* StatusReport::verdict() const {
+  static const char* words[] = {"healthy", "degraded", "down"};
+  return words[exit_code()];
+}
+
+nlohmann::json StatusReport::to_json() const {
+  nlohmann::json out = {{"health", verdict()}, {"services", nlohmann::json::array()}};
+  for (const auto& s : services) {
+    nlohmann::json peers = nlohmann::json::array();
+    for (const auto& p : s.peers) {
+      peers.push_back({{"name", p.name},
+                       {"state", p.state},
+                       {"lag_events", p.lag_events},
+                       {"last_seen_s", p.last_seen_s}});
+    }
+    out["services"].push_back({{"node", s.node},
+                               {"service", s.service},
+                               {"endpoint", s.endpoint},
+                               {"own", s.own},
+                               {"up", s.up},
+                               {"failure", s.failure},
+                               {"healthy", s.healthy},
+                               {"version", s.version},
+                               {"uptime_s", s.uptime_s},
+                               {"last_seq_written", s.last_seq_written},
+                               {"applied", s.applied},
+                               {"peers", peers},
+                               {"metrics", s.metrics}});
+  }
+  return out;
+}
+
+void StatusReport::print(std::ostream& out, bool colour) const {
+  Table table(
+      {"NODE", "SERVICE", "STATE", "VERSION", "UPTIME", "LAST SEQ", "PEERS", "MAX LAG", "FIGURES"});
+  for (const auto& s : services) {
+    std::string state = !s.up ? "down (" + s.failure + ")" : degraded(s) ? "degraded" : "up";
+    std::size_t alive = 0;
+    uint64_t lag = 0;
+    for (const auto& p : s.peers) {
+      alive += p.state == "alive";
+      lag = std::max(lag, p.lag_events);
+    }
+    std::string figures;
+    for (const auto& [name, value] : s.metrics) {
+      auto dot = name.find('.');
+      figures += (figures.empty() ? "" : " ") +
+                 (dot == std::string::npos ? name : name.substr(dot + 1)) + "=" + figure(value);
+    }
+    Colour tint = !s.up ? Colour::red : degraded(s) ? Colour::yellow : Colour::green;
+    table.add(
+        {s.node, s.service, state, s.up ? s.version : "", s.up ? figure(s.uptime_s) + "s" : "",
+         s.up ? figure(static_cast<double>(s.last_seq_written)) : "",
+         s.up ? std::to_string(alive) + "/" + std::to_string(s.peers.size()) : "",
+         s.up ? figure(static_cast<double>(lag)) : "", figures},
+        tint);
+  }
+  table.print(out, colour);
+  for (const auto& s : services) {
+    for (const auto& p : s.peers) {
+      if (p.state != "alive" || p.lag_events > 0) {
+        out << "  " << s.node << " " << s.service << " <- " << p.name << ": " << p.state << ", "
+            << p.lag_events << " events behind, last heard " << figure(p.last_seen_s) << " s ago\n";
+      }
+    }
+  }
+  out << "health: " << verdict() << "\n";
+}
+
+}  // namespace gosmart::ctl
