@@ -166,7 +166,8 @@ TEST_CASE("a receipt-only registration answers with the id and derived fields", 
   });
   auto reply = c.core.register_org({broker, reg}, false);
   REQUIRE(reply.ok());
-  auto receipt = c.decode(reply.value()).payload<wire::OrgReply>().getOrganisation();
+  auto decoded = c.decode(reply.value());
+  auto receipt = decoded.payload<wire::OrgReply>().getOrganisation();
   CHECK(std::string(receipt.getId()) == "PL-000001");
   CHECK(receipt.getSizeClass() == wire::SizeClass::MICRO);
   CHECK(receipt.getCreatedUs() > 0);
