@@ -1,0 +1,219 @@
+// A local federation of three countries brought up by gosmart-federation and driven
+// only through gosmartctl, as an operator would: register, submit, publish, match,
+// express interest and answer, erase, status (healthy, degraded, healthy again),
+// refused keys and roles, the Prometheus endpoint agreeing with status --json.
+#include <httplib.h>
+#include <signal.h>
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "common/config/config.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+using namespace gosmart::testing;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+namespace {
+
+struct Run {
+  int exit = -1;
+  std::string output;
+  json parsed() const {
+    try {
+      return json::parse(output);
+    } catch (const json::exception&) {
+      FAIL("not JSON: " + output);
+    }
+    return {};
+  }
+};
+
+class LocalFederation {
+ public:
+  LocalFederation() {
+    auto up = federation({"up", "--dir", dir.path().string(), "--countries", "PL,FI,DK"});
+    REQUIRE(up.exit == 0);
+  }
+  ~LocalFederation() { federation({"down", "--dir", dir.path().string()}); }
+
+  Run federation(std::vector<std::string> args) {
+    args.insert(args.begin(), binary("gosmart-federation").string());
+    return run(args);
+  }
+
+  // gosmartctl --config DIR/<cc>/node.toml --json ARGS…, as the operator unless `key`.
+  Run ctl(const std::string& country, std::vector<std::string> args, const std::string& key = "") {
+    std::string cc = country;
+    for (auto& c : cc) c = static_cast<char>(std::tolower(c));
+    std::vector<std::string> argv = {binary("gosmartctl").string(), "--config",
+                                     (dir.path() / cc / "node.toml").string(), "--json"};
+    if (!key.empty()) {
+      argv.push_back("--key");
+      argv.push_back(key);
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  }
+
+  std::filesystem::path node_file(const std::string& cc, const std::string& name) {
+    return dir.path() / cc / name;
+  }
+
+  TempDir dir;
+
+ private:
+  Run run(const std::vector<std::string>& argv) {
+    auto log = dir.path() / ("run-" + std::to_string(++runs_) + ".out");
+    Process process(argv, log);
+    Run result;
+    result.exit = process.wait(60s);
+    result.output = process.log();
+    return result;
+  }
+  int runs_ = 0;
+};
+
+const char* kFiOrg =
+    R"({"legalName": "Lumo Optics Oy", "country": "FI", "region": "FI1B", "type": "sme",
+        "headcount": 30, "turnoverEur": "4000000", "naceCodes": ["26.70"],
+        "domains": ["photonics"], "languages": ["fi", "en"],
+        "contacts": [{"name": "Aino Virtanen", "email": "aino@lumo.example.fi"}]})";
+const char* kPlOrg =
+    R"({"legalName": "Termo Wizja sp. z o.o.", "country": "PL", "region": "PL63", "type": "sme",
+        "headcount": 12, "turnoverEur": "1500000", "naceCodes": ["26.51"],
+        "domains": ["photonics"], "languages": ["pl", "en"],
+        "contacts": [{"name": "Jan Kowalski", "email": "jan@termo.example.pl"}]})";
+const char* kFiOffer =
+    R"({"kind": "technologyOffer", "title": "Anti-reflective coatings for thermal camera lenses",
+        "summary": "A vacuum coating process that cuts reflection losses of infrared optics.",
+        "naceCodes": ["26.70"], "domains": ["photonics"], "expiresOn": "2099-12-31",
+        "cooperationTypes": ["licence", "technicalCooperation"]})";
+const char* kPlRequest =
+    R"({"kind": "technologyRequest", "title": "Coating partner for thermal imaging optics",
+        "summary": "We need anti-reflective coatings for the infrared lenses of our thermal cameras.",
+        "naceCodes": ["26.70"], "domains": ["photonics"], "expiresOn": "2099-12-31",
+        "cooperationTypes": ["technicalCooperation"]})";
+
+std::string id_of(const Run& run, const char* what) {
+  INFO(run.output);
+  REQUIRE(run.exit == 0);
+  return run.parsed()[what]["id"].get<std::string>();
+}
+
+}  // namespace
+
+TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "[system][ctl]") {
+  LocalFederation f;
+  REQUIRE(eventually([&] { return f.ctl("PL", {"status", "--federation"}).exit == 0; }, 20s));
+  auto status = f.ctl("PL", {"status", "--federation"}).parsed();
+  CHECK(status["health"] == "healthy");
+  CHECK(status["services"].size() == 6);
+
+  // FI offers, PL requests; both published by their brokers.
+  auto fi_org = id_of(f.ctl("FI", {"org", "register", "--data", kFiOrg}), "organisation");
+  auto fi_offer =
+      id_of(f.ctl("FI", {"profile", "submit", "--data", kFiOffer, "--owner", fi_org}), "profile");
+  REQUIRE(f.ctl("FI", {"profile", "publish", fi_offer}).exit == 0);
+  auto pl_org = id_of(f.ctl("PL", {"org", "register", "--data", kPlOrg}), "organisation");
+  auto pl_request =
+      id_of(f.ctl("PL", {"profile", "submit", "--data", kPlRequest, "--owner", pl_org}), "profile");
+  // A monitor key may read, not publish.
+  auto by_monitor =
+      f.ctl("PL", {"profile", "publish", pl_request}, f.dir.path().string() + "/monitor");
+  CHECK(by_monitor.exit == 1);
+  CHECK(by_monitor.output.find("not authorised") != std::string::npos);
+  auto published = f.ctl("PL", {"profile", "publish", pl_request});
+  REQUIRE(published.exit == 0);
+  CHECK(published.parsed()["profile"]["status"] == "published");
+
+  // A validation error names the field.
+  auto bad = f.ctl("PL", {"profile", "submit", "--owner", pl_org, "--data",
+                          R"({"kind": "technologyOffer", "title": "x", "summary": "y",
+                              "expiresOn": "2099-12-31", "naceCodes": ["26.999"]})"});
+  CHECK(bad.exit == 1);
+  CHECK(bad.output.find("naceCodes[0]") != std::string::npos);
+
+  // The match, with its explanation, from PL's matching.
+  json matches;
+  REQUIRE(eventually(
+      [&] {
+        auto run = f.ctl("PL", {"match", pl_request});
+        if (run.exit != 0) return false;
+        matches = run.parsed()["matches"];
+        return matches.size() == 1;
+      },
+      20s));
+  CHECK(matches[0]["b"]["profileId"] == fi_offer);
+  CHECK(matches[0]["explanation"]["sharedDomains"][0] == "photonics");
+
+  // Expression of interest PL -> FI, accepted in FI; contacts only then.
+  auto sent = f.ctl("PL", {"eoi", "send", "--profile", fi_offer, "--from", pl_org, "--message",
+                           "We would like to license the coating process.", "--consent"});
+  auto eoi = id_of(sent, "eoi");
+  REQUIRE(eventually([&] { return f.ctl("FI", {"eoi", "show", eoi}).exit == 0; }, 20s));
+  auto before = f.ctl("FI", {"eoi", "show", eoi});
+  CHECK(before.output.find("jan@termo.example.pl") == std::string::npos);
+  auto answered = f.ctl("FI", {"eoi", "answer", eoi, "--accept"});
+  REQUIRE(answered.exit == 0);
+  CHECK(answered.parsed()["eoi"]["status"] == "accepted");
+  CHECK(eventually(
+      [&] {
+        auto shown = f.ctl("PL", {"eoi", "show", eoi});
+        return shown.exit == 0 && shown.output.find("aino@lumo.example.fi") != std::string::npos;
+      },
+      20s));
+
+  // A key the nodes do not know gets a clear refusal.
+  auto stranger = f.dir.path() / "stranger";
+  REQUIRE(f.ctl("PL", {"keys", "generate", "--out", stranger.string()}).exit == 0);
+  auto refused = f.ctl("PL", {"org", "list"}, stranger.string());
+  CHECK(refused.exit == 1);
+  CHECK(refused.output.find("not authorised") != std::string::npos);
+
+  // The Prometheus endpoint says what status --json says.
+  auto pl = config::load_config(f.node_file("pl", "node.toml"));
+  httplib::Client scrape("127.0.0.1", pl.service("registry").metrics_port);
+  auto metrics = scrape.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->status == 200);
+  auto own = f.ctl("PL", {"status"}).parsed();
+  double organisations = -1;
+  for (const auto& s : own["services"]) {
+    if (s["service"] == "registry") organisations = s["metrics"]["registry.organisations"];
+  }
+  CHECK(organisations == 1);
+  CHECK(metrics->body.find(
+            "gosmart_registry_organisations{service=\"registry\",country=\"PL\"} 1\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("gosmart_peer_up{service=\"registry\",country=\"PL\",peer=\"FI\"} 1") !=
+        std::string::npos);
+
+  // Erasure: the organisation is gone in FI as well.
+  REQUIRE(f.ctl("PL", {"org", "erase", pl_org, "--reason", "data-protection request"}).exit == 0);
+  CHECK(eventually(
+      [&] {
+        auto list = f.ctl("FI", {"org", "list", "--country", "PL"});
+        return list.exit == 0 && list.parsed()["replicas"].empty();
+      },
+      20s));
+
+  // A service of another node dies: degraded (exit 1); restarted by `up`: healthy.
+  std::ifstream pid_file(f.node_file("dk", "matching.pid"));
+  int pid = 0;
+  pid_file >> pid;
+  REQUIRE(pid > 0);
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  CHECK(eventually([&] { return f.ctl("PL", {"status", "--federation"}).exit == 1; }, 20s));
+  CHECK(f.ctl("PL", {"status"}).exit == 0);  // this node itself is fine
+  REQUIRE(f.federation({"up", "--dir", f.dir.path().string()}).exit == 0);
+  CHECK(eventually([&] { return f.ctl("PL", {"status", "--federation"}).exit == 0; }, 20s));
+
+  // down stops exactly what up started; this node is then down (exit 2).
+  REQUIRE(f.federation({"down", "--dir", f.dir.path().string()}).exit == 0);
+  CHECK(f.ctl("PL", {"status", "--timeout-ms", "500"}).exit == 2);
+  CHECK(::kill(pid, 0) != 0);
+}
