@@ -168,8 +168,11 @@ void StatusReport::print(std::ostream& out, bool colour) const {
   for (const auto& s : services) {
     for (const auto& p : s.peers) {
       if (p.state != "alive" || p.lag_events > 0) {
+        // A peer never heard from reports the largest duration there is.
+        std::string heard = p.last_seen_s > 1e9 ? "never heard from"
+                                                : "last heard " + figure(p.last_seen_s) + " s ago";
         out << "  " << s.node << " " << s.service << " <- " << p.name << ": " << p.state << ", "
-            << p.lag_events << " events behind, last heard " << figure(p.last_seen_s) << " s ago\n";
+            << p.lag_events << " events behind, " << heard << "\n";
       }
     }
   }
