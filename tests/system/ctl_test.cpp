@@ -8,9 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <set>
 
 #include "common/config/config.hpp"
 #include "tests/support/process.hpp"
+#include "tools/federation/federation.hpp"
 
 using namespace gosmart;
 using namespace gosmart::testing;
@@ -216,4 +218,37 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   REQUIRE(f.federation({"down", "--dir", f.dir.path().string()}).exit == 0);
   CHECK(f.ctl("PL", {"status", "--timeout-ms", "500"}).exit == 2);
   CHECK(::kill(pid, 0) != 0);
+}
+
+TEST_CASE("a local federation's configs: allowlists hold exactly peers and operators",
+          "[system][ctl]") {
+  TempDir dir;
+  auto layout = federation::prepare(dir.path(), {"PL", "FI", "DK"});
+  CHECK(layout.countries == std::vector<std::string>{"PL", "FI", "DK"});
+  std::set<std::string> node_keys;
+  for (const auto& cc : {"pl", "fi", "dk"}) {
+    auto node = config::load_config(dir.path() / cc / "node.toml");  // the secret's mode checked
+    node_keys.insert(node.public_key);
+    CHECK(node.peers.size() == 2);
+    for (const auto& peer : node.peers) {
+      CHECK(peer.country != node.country);
+      CHECK_FALSE(peer.matching_api.empty());
+    }
+    REQUIRE(node.clients.size() == 2);
+    CHECK(node.clients[0].role == config::Role::broker);
+    CHECK(node.clients[1].role == config::Role::monitor);
+    CHECK(node.service("registry").metrics_port != 0);
+    CHECK(node.service("matching").metrics_port != 0);
+    auto mode = std::filesystem::status(dir.path() / cc / "node.secret").permissions();
+    CHECK((mode & std::filesystem::perms::group_all) == std::filesystem::perms::none);
+    CHECK((mode & std::filesystem::perms::others_all) == std::filesystem::perms::none);
+  }
+  CHECK(node_keys.size() == 3);
+  // A second prepare keeps everything (ports included); other countries are refused.
+  auto before = config::load_config(dir.path() / "pl" / "node.toml");
+  federation::prepare(dir.path(), {});
+  CHECK(config::load_config(dir.path() / "pl" / "node.toml").service("registry").endpoints.api ==
+        before.service("registry").endpoints.api);
+  CHECK_THROWS(federation::prepare(dir.path(), {"PL", "DE"}));
+  CHECK_THROWS(federation::prepare(dir.path() / "other", {"PL", "XX"}));
 }

@@ -1,0 +1,111 @@
+// gosmartctl's status verdicts and tables, and the Prometheus text of a health reply.
+#include <capnp/message.h>
+
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "common/service/metrics_http.hpp"
+#include "tools/gosmartctl/status.hpp"
+#include "tools/gosmartctl/table.hpp"
+
+using namespace gosmart;
+using namespace gosmart::ctl;
+
+namespace {
+
+ServiceStatus up(const std::string& node, const std::string& service, bool own) {
+  ServiceStatus s;
+  s.node = node;
+  s.service = service;
+  s.own = own;
+  s.up = true;
+  s.healthy = true;
+  s.peers = {{"FI", "alive", 0, 0.2}};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("status: healthy 0, degraded 1, this node down 2", "[ctl]") {
+  StatusReport report;
+  report.services = {up("PL", "registry", true), up("PL", "matching", true),
+                     up("FI", "registry", false)};
+  CHECK(report.exit_code() == 0);
+  CHECK(std::string(report.verdict()) == "healthy");
+
+  auto lagging = report;
+  lagging.services[0].peers[0].lag_events = kLagEventsDegraded + 1;
+  CHECK(lagging.exit_code() == 1);
+  auto evasive = report;
+  evasive.services[0].peers[0].state = "evasive";
+  CHECK(evasive.exit_code() == 1);
+  auto other_down = report;
+  other_down.services[2].up = false;
+  other_down.services[2].failure = "unreachable";
+  CHECK(other_down.exit_code() == 1);
+  auto unhealthy = report;
+  unhealthy.services[1].healthy = false;
+  CHECK(unhealthy.exit_code() == 1);
+  auto own_down = report;
+  own_down.services[1].up = false;
+  CHECK(own_down.exit_code() == 2);
+  CHECK(std::string(own_down.verdict()) == "down");
+
+  auto json = other_down.to_json();
+  CHECK(json["health"] == "degraded");
+  CHECK(json["services"][2]["failure"] == "unreachable");
+  CHECK(json["services"][0]["peers"][0]["state"] == "alive");
+
+  std::ostringstream text;
+  other_down.print(text, false);
+  CHECK(text.str().find("down (unreachable)") != std::string::npos);
+  CHECK(text.str().find("\033[") == std::string::npos);  // no colour unless asked
+  std::ostringstream coloured;
+  other_down.print(coloured, true);
+  CHECK(coloured.str().find("\033[31m") != std::string::npos);
+}
+
+TEST_CASE("tables pad by characters, not bytes", "[ctl]") {
+  Table table({"NAME", "X"});
+  table.add({"Łódź", "1"});
+  table.add({"Lodz", "2"});
+  std::ostringstream out;
+  table.print(out, false);
+  CHECK(out.str() == "NAME  X\nŁódź  1\nLodz  2\n");
+  CHECK(display_width("Łódź") == 4);
+}
+
+TEST_CASE("the Prometheus text carries every health figure with its labels", "[ctl]") {
+  capnp::MallocMessageBuilder message;
+  auto health = message.initRoot<wire::HealthReply>();
+  health.setService("registry");
+  health.setCountry("PL");
+  health.setHealthy(true);
+  health.setUptimeS(42);
+  health.setLastSeqWritten(7);
+  auto applied = health.initApplied(1);
+  applied[0].setOrigin("FI");
+  applied[0].setLastSeq(5);
+  auto peers = health.initPeers(1);
+  peers[0].setName("FI");
+  peers[0].setState(wire::PeerStatus::State::EVASIVE);
+  peers[0].setLagEvents(3);
+  peers[0].setLastSeenMsAgo(2500);
+  auto metrics = health.initMetrics(1);
+  metrics[0].setName("registry.organisations");
+  metrics[0].setValue(12);
+  auto text = service::prometheus_text(health.asReader());
+  const std::string labels = "{service=\"registry\",country=\"PL\"";
+  CHECK(text.find("gosmart_up" + labels + "} 1\n") != std::string::npos);
+  CHECK(text.find("gosmart_uptime_seconds" + labels + "} 42\n") != std::string::npos);
+  CHECK(text.find("gosmart_applied_seq" + labels + ",origin=\"FI\"} 5\n") != std::string::npos);
+  CHECK(text.find("gosmart_peer_up" + labels + ",peer=\"FI\"} 0\n") != std::string::npos);
+  CHECK(text.find("gosmart_peer_lag_events" + labels + ",peer=\"FI\"} 3\n") != std::string::npos);
+  CHECK(text.find("gosmart_peer_last_seen_seconds" + labels + ",peer=\"FI\"} 2.5\n") !=
+        std::string::npos);
+  CHECK(text.find("gosmart_registry_organisations" + labels + "} 12\n") != std::string::npos);
+  CHECK(text.find("# TYPE gosmart_registry_organisations gauge\n") != std::string::npos);
+  // One HELP/TYPE per family, however many peers.
+  auto first = text.find("# TYPE gosmart_peer_up");
+  CHECK(text.find("# TYPE gosmart_peer_up", first + 1) == std::string::npos);
+}
