@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,7 +12,7 @@
 #include <thread>
 
 #include "common/config/config.hpp"
-#include "common/core/curve.hpp"
+#include "common/core/key_files.hpp"
 #include "common/transport/transport.hpp"
 
 namespace gosmart::federation {
@@ -27,23 +26,11 @@ std::string lower(std::string text) {
   return text;
 }
 
-std::string read_word(const fs::path& file) {
-  std::ifstream in(file);
-  std::string word;
-  if (!(in >> word)) throw std::runtime_error("cannot read " + file.string());
-  return word;
-}
-
 curve::CurveKeyPair keypair_at(const fs::path& prefix) {
-  fs::path secret = prefix.string() + ".secret";
-  if (!fs::exists(secret)) {
-    auto keys = curve::generate_keypair();
-    std::ofstream(prefix.string() + ".public") << keys.public_key << "\n";
-    { std::ofstream create(secret); }
-    ::chmod(secret.c_str(), 0600);  // before the key is in it
-    std::ofstream(secret) << keys.secret_key << "\n";
+  if (!fs::exists(prefix.string() + ".secret")) {
+    curve::write_key_files(prefix.string(), curve::generate_keypair());
   }
-  return {read_word(prefix.string() + ".public"), read_word(secret)};
+  return curve::read_key_files(prefix.string());
 }
 
 std::string endpoint() {

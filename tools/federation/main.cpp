@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/config/config.hpp"
+#include "common/core/key_files.hpp"
 #include "common/envelope/envelope.hpp"
 #include "common/service/api_client.hpp"
 #include "schemas/platform.capnp.h"
@@ -21,13 +22,6 @@ using namespace gosmart;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read_word(const fs::path& file) {
-  std::ifstream in(file);
-  std::string word;
-  in >> word;
-  return word;
-}
 
 bool answers_health(transport::Transport& transport, const std::string& endpoint,
                     const std::string& key) {
@@ -63,8 +57,7 @@ void print(const federation::Layout& layout, const std::vector<federation::Proce
 std::map<std::string, bool> check_health(const federation::Layout& layout,
                                          const std::vector<federation::ProcessState>& states,
                                          std::chrono::seconds wait) {
-  transport::Transport transport(
-      {read_word(layout.dir / "operator.public"), read_word(layout.dir / "operator.secret")}, {});
+  transport::Transport transport(curve::read_key_files((layout.dir / "operator").string()), {});
   std::map<std::string, bool> healthy;
   auto deadline = std::chrono::steady_clock::now() + wait;
   for (const auto& s : states) {

@@ -13,7 +13,7 @@
 #include <iostream>
 #include <thread>
 
-#include "common/core/curve.hpp"
+#include "common/core/key_files.hpp"
 #include "common/service/api_client.hpp"
 #include "schemas/matching.capnp.h"
 #include "schemas/registry.capnp.h"
@@ -596,7 +596,7 @@ int main(int argc, char** argv) {
         if (std::filesystem::exists(out_prefix + ".secret")) {
           throw CtlError(1, out_prefix + ".secret exists: not overwritten");
         }
-        write_key_files(out_prefix, pair);
+        curve::write_key_files(out_prefix, pair);
       }
       if (options.json) {
         nlohmann::json out = {{"public", pair.public_key}};

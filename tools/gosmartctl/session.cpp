@@ -1,22 +1,13 @@
 #include "tools/gosmartctl/session.hpp"
 
-#include <sys/stat.h>
-
 #include <fstream>
 
-#include "common/core/curve.hpp"
+#include "common/core/key_files.hpp"
 #include "common/service/api_client.hpp"
 
 namespace gosmart::ctl {
 
 namespace {
-
-std::string read_word(const std::string& file) {
-  std::ifstream in(file);
-  std::string word;
-  if (!(in >> word)) throw CtlError(1, "cannot read the key file " + file);
-  return word;
-}
 
 const char* code_words(wire::ErrorCode code) {
   switch (code) {
@@ -53,32 +44,17 @@ std::string default_key_prefix(const std::string& config_file) {
 
 }  // namespace
 
-curve::CurveKeyPair read_key_files(const std::string& prefix) {
-  return {read_word(prefix + ".public"), read_word(prefix + ".secret")};
-}
-
-void write_key_files(const std::string& prefix, const curve::CurveKeyPair& keys) {
-  auto dir = std::filesystem::path(prefix).parent_path();
-  if (!dir.empty()) std::filesystem::create_directories(dir);
-  std::ofstream(prefix + ".public") << keys.public_key << "\n";
-  std::string secret = prefix + ".secret";
-  {
-    std::ofstream out(secret, std::ios::trunc);
-    if (!out) throw CtlError(1, "cannot write " + secret);
-  }
-  ::chmod(secret.c_str(), 0600);  // before the key is in it
-  std::ofstream(secret, std::ios::trunc) << keys.secret_key << "\n";
-}
-
 Session::Session(const Options& options) : options_(options) {
   try {
     node_ = config::load_config(options.config);
   } catch (const config::ConfigError& e) {
     throw CtlError(1, e.what());
   }
-  keys_ = read_key_files(options.key.empty() ? default_key_prefix(options.config) : options.key);
-  if (!curve::is_z85_key(keys_.public_key) || !curve::is_z85_key(keys_.secret_key)) {
-    throw CtlError(1, "the key files do not hold Z85 CURVE keys");
+  try {
+    keys_ = curve::read_key_files(options.key.empty() ? default_key_prefix(options.config)
+                                                      : options.key);
+  } catch (const std::runtime_error& e) {
+    throw CtlError(1, e.what());
   }
   transport_ = std::make_unique<transport::Transport>(keys_, transport::Allowlist{});
 }

@@ -73,8 +73,4 @@ class Session {
   std::unique_ptr<transport::Transport> transport_;
 };
 
-// PREFIX.public / PREFIX.secret as written by `gosmartctl keys generate`.
-curve::CurveKeyPair read_key_files(const std::string& prefix);
-void write_key_files(const std::string& prefix, const curve::CurveKeyPair& keys);
-
 }  // namespace gosmart::ctl

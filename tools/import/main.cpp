@@ -11,23 +11,13 @@
 #include <map>
 
 #include "common/config/config.hpp"
+#include "common/core/key_files.hpp"
 #include "common/envelope/envelope.hpp"
 #include "common/service/api_client.hpp"
 #include "schemas/registry.capnp.h"
 #include "tools/import/import_run.hpp"
 
 using namespace gosmart;
-
-namespace {
-
-std::string read_word(const std::string& file) {
-  std::ifstream in(file);
-  std::string word;
-  if (!(in >> word)) throw std::runtime_error("cannot read " + file);
-  return word;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Import organisations and profiles from JSON Lines into a registry"};
@@ -41,8 +31,7 @@ int main(int argc, char** argv) {
 
   try {
     auto node = config::load_config(config_file);
-    transport::Transport transport(
-        {read_word(client_keys + ".public"), read_word(client_keys + ".secret")}, {});
+    transport::Transport transport(curve::read_key_files(client_keys), {});
     service::ApiClient client(transport, node.service("registry").endpoints.api, node.public_key);
     auto result = import::run_import(client, node.country, input, window,
                                      [](const char* what, std::size_t done, std::size_t total) {

@@ -4,12 +4,12 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <iostream>
 
+#include "common/core/key_files.hpp"
 #include "common/replication/event_log.hpp"
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
@@ -198,34 +198,15 @@ int run_reader(const std::string& config_file, const std::string& from,
 // Writes NAME.public and NAME.secret (mode 0600) under `prefix`'s folder.
 int write_keys(const std::string& prefix) {
   auto keys = curve::generate_keypair();
-  std::filesystem::path base(prefix);
-  if (base.has_parent_path()) std::filesystem::create_directories(base.parent_path());
-  std::ofstream(prefix + ".public") << keys.public_key << "\n";
-  {
-    // Created 0600 from the start: the secret is never readable by others.
-    int fd = ::open((prefix + ".secret").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0) throw std::runtime_error("cannot write " + prefix + ".secret");
-    std::string line = keys.secret_key + "\n";
-    bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-    ::close(fd);
-    if (!written) throw std::runtime_error("cannot write " + prefix + ".secret");
-  }
+  curve::write_key_files(prefix, keys);
   std::cout << keys.public_key << "\n";
   return 0;
-}
-
-std::string read_first_word(const std::string& file) {
-  std::ifstream in(file);
-  std::string word;
-  if (!(in >> word)) throw std::runtime_error("cannot read " + file);
-  return word;
 }
 
 // One JSON line with the health of the node's probe, asked with an operator's key.
 int print_status(const std::string& config_file, const std::string& client_keys) {
   auto node = config::load_config(config_file);
-  curve::CurveKeyPair keys{read_first_word(client_keys + ".public"),
-                           read_first_word(client_keys + ".secret")};
+  auto keys = curve::read_key_files(client_keys);
   transport::Transport transport(keys, {});
   auto socket = transport.connect(zmq::socket_type::dealer, node.service("registry").endpoints.api,
                                   node.public_key);
