@@ -398,3 +398,28 @@ struct EoiEvent {
   status @2 :EoiStatus;
   localOrgId @3 :Text;         # the organisation of this registry it concerns
 }
+
+# ---- the broker action log (home registry only, never replicated) ----
+
+# Who did what, written in the same batch as the change itself.
+struct BrokerAction {
+  seq @0 :UInt64;              # this registry's action number, from 1
+  atUs @1 :Int64;
+  actor @2 :Text;              # the caller's User-Id, e.g. "broker:alice"
+  action @3 :Text;             # "org.register", "profile.publish", "org.erase", "eoi.answer", ...
+  target @4 :Text;             # the organisation, profile or EoI id
+  detail @5 :Text;             # a revision comment, an erasure reason, a new status
+}
+
+# "registry.actions.list" (broker, monitor) -> "registry.actions.page", newest first.
+struct ActionQuery {
+  beforeSeq @0 :UInt64;        # paging: 0 starts from the newest
+  limit @1 :UInt32;            # at most 500
+  target @2 :Text;             # only actions on this id
+  actor @3 :Text;              # only this User-Id
+}
+
+struct ActionPage {
+  actions @0 :List(BrokerAction);
+  nextBeforeSeq @1 :UInt64;    # 0: no older ones
+}

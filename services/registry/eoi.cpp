@@ -164,6 +164,7 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
   eoi.setCreatedUs(now_us());
   store_eoi(message, sender_id, "registry.eoi.changed");
   enqueue_peer(text_of(eoi.getOwnerCountry()), "registry.eoi.deliver", eoi.asReader());
+  record_action(request, "eoi.send", text_of(eoi.getId()), profile_id);
   spdlog::info("registry: {} expresses interest in {} ({}) by {}", sender_id, profile_id,
                text_of(eoi.getId()), request.caller.user_id());
   return eoi_reply(request, eoi.asReader());
@@ -214,6 +215,7 @@ Result<std::string> Registry::answer_eoi(const service::Request& request) {
   if (next == EoiStatus::ACCEPTED) fill_contact(eoi.initOwnerContact(), owner_id);
   store_eoi(message, owner_id, "registry.eoi.changed");
   enqueue_peer(text_of(eoi.getSenderCountry()), "registry.eoi.update", eoi.asReader());
+  record_action(request, "eoi.answer", id, eoi_status_name(next));
   return eoi_reply(request, eoi.asReader());
 }
 
@@ -251,6 +253,7 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
   store_eoi(message, local, "registry.eoi.changed");
   enqueue_peer(text_of(sender_side ? eoi.getOwnerCountry() : eoi.getSenderCountry()),
                "registry.eoi.update", eoi.asReader());
+  record_action(request, "eoi.advance", id, eoi_status_name(next));
   return eoi_reply(request, eoi.asReader());
 }
 

@@ -22,7 +22,7 @@ using Stored = std::optional<std::string>;
 std::vector<std::string> registry_column_families() {
   auto families = replication::event_log_column_families();
   for (const char* name : {kOrgs, kProfiles, kReplicaOrgs, kReplicaProfiles, kCounters, kCursors,
-                           kEois, kEoiOpen, kOutbox}) {
+                           kEois, kEoiOpen, kOutbox, kActions}) {
     families.push_back(name);
   }
   return families;
@@ -221,6 +221,7 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   org.setErased(false);
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
   emit_org_public(org.asReader());
+  record_action(request, update ? "org.update" : "org.register", id);
   if (spdlog::should_log(spdlog::level::debug)) {  // the arguments cost on bulk imports
     spdlog::debug("registry: {} {} {} by {}", update ? "updated" : "registered", id,
                   text_of(org.getLegalName()), request.caller.user_id());
@@ -393,6 +394,7 @@ Result<std::string> Registry::submit_profile(const service::Request& request) {
   profile.setLastActor(request.caller.user_id());
   batch_.put(store_.cf(kProfiles), id, store::to_bytes(message));
   emit_status(profile.asReader());
+  record_action(request, "profile.submit", id);
 
   auto reply = service::make_reply(info_, request, "registry.profile.reply");
   reply.init_payload<wire::ProfileReply>().setProfile(profile.asReader());
@@ -471,6 +473,9 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   } else {
     emit_status(profile.asReader());
   }
+  record_action(
+      request, std::string("profile.") + action_name(action), id,
+      action == ProfileAction::renew ? text_of(profile.getExpiresOn()) : text_of(ask.getComment()));
   spdlog::info("registry: {} {} -> status {} by {}", action_name(action), id,
                static_cast<int>(next.value()), request.caller.user_id());
   auto reply = service::make_reply(info_, request, "registry.profile.reply");
@@ -515,6 +520,7 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
         for (unsigned i = 0; i < withdrawn.size(); ++i) ids.set(i, withdrawn[i]);
       }));
   erased_pending_.push_back(id);
+  record_action(request, "org.erase", id, text_of(ask.getReason()));
   spdlog::warn("registry: erased {} and {} profiles by {} ({})", id, withdrawn.size(),
                request.caller.user_id(), text_of(ask.getReason()));
 
@@ -772,6 +778,8 @@ void Registry::install(service::ApiServer& server) {
                 [this](const service::Request& r) { return submit_profile(r); });
   server.handle("registry.profile.transition", kWriters,
                 [this](const service::Request& r) { return transition_profile(r); });
+  server.handle("registry.actions.list", {Role::broker, Role::monitor},
+                [this](const service::Request& r) { return list_actions(r); });
   server.handle("registry.org.erase", {Role::broker},
                 [this](const service::Request& r) { return erase_org(r); });
   server.handle("registry.state.digest", kReaders,

@@ -30,6 +30,7 @@ inline constexpr const char* kCursors = "cursors";
 inline constexpr const char* kEois = "eois";
 inline constexpr const char* kEoiOpen = "eoi_open";  // senderOrgId/profileId -> eoi id
 inline constexpr const char* kOutbox = "outbox";     // seq -> destination country + request
+inline constexpr const char* kActions = "actions";   // seq (big-endian) -> BrokerAction
 
 std::vector<std::string> registry_column_families();
 
@@ -87,6 +88,7 @@ class Registry {
   Result<std::string> transition_profile(const service::Request& request);
   Result<std::string> get_profile(const service::Request& request);
   Result<std::string> erase_org(const service::Request& request);
+  Result<std::string> list_actions(const service::Request& request);
   Result<std::string> state_digest(const service::Request& request);
   Result<std::string> list_profiles(const service::Request& request);
 
@@ -113,6 +115,10 @@ class Registry {
                                                          const std::string& id, const char* field);
   Result<std::string> eoi_reply(const service::Request& request,
                                 wire::ExpressionOfInterest::Reader eoi);
+
+  // Appends to the broker action log, in the batch of the change it records.
+  void record_action(const service::Request& request, const std::string& action,
+                     const std::string& target, const std::string& detail = "");
 
   ValidationContext context() const;
   uint64_t next_counter(const std::string& key);

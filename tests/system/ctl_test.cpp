@@ -132,6 +132,15 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   REQUIRE(published.exit == 0);
   CHECK(published.parsed()["profile"]["status"] == "published");
 
+  // The action log says who published.
+  auto log = f.ctl("PL", {"actions", "--target", pl_request});
+  REQUIRE(log.exit == 0);
+  auto entries = log.parsed()["actions"];
+  REQUIRE(entries.size() == 2);  // newest first
+  CHECK(entries[0]["action"] == "profile.publish");
+  CHECK(entries[0]["actor"] == "broker:operator");
+  CHECK(entries[1]["action"] == "profile.submit");
+
   // A validation error names the field.
   auto bad = f.ctl("PL", {"profile", "submit", "--owner", pl_org, "--data",
                           R"({"kind": "technologyOffer", "title": "x", "summary": "y",

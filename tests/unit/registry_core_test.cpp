@@ -192,3 +192,47 @@ TEST_CASE("the organisation sequence survives a commit and a restart", "[registr
   CHECK(std::string(c.decode(next.value()).payload<wire::OrgReply>().getOrganisation().getId()) ==
         "PL-000004");
 }
+
+TEST_CASE("every change is in the action log with who made it, newest first", "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  for (int i = 0; i < 3; ++i) REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  transport::Identity portal{"portal", config::Role::integration};
+  auto erase = c.request<wire::OrgErase>("registry.org.erase", [](auto e) {
+    e.setId("PL-000002");
+    e.setReason("data-protection request of 2026-11-30");
+  });
+  REQUIRE(c.core.erase_org({broker, erase}).ok());
+  c.commit();
+
+  auto list = [&](uint64_t before, uint32_t limit, const std::string& target) {
+    auto query = c.request<wire::ActionQuery>("registry.actions.list", [&](auto q) {
+      q.setBeforeSeq(before);
+      q.setLimit(limit);
+      q.setTarget(target);
+    });
+    auto reply = c.core.list_actions({broker, query});
+    REQUIRE(reply.ok());
+    return reply.value();
+  };
+  auto first_bytes = list(0, 2, "");
+  auto first = c.decode(first_bytes);
+  auto page = first.payload<wire::ActionPage>();
+  REQUIRE(page.getActions().size() == 2);
+  CHECK(std::string(page.getActions()[0].getAction()) == "org.erase");
+  CHECK(std::string(page.getActions()[0].getActor()) == "broker:alice");
+  CHECK(std::string(page.getActions()[0].getDetail()) == "data-protection request of 2026-11-30");
+  CHECK(page.getActions()[0].getSeq() == 4);
+  CHECK(std::string(page.getActions()[1].getTarget()) == "PL-000003");
+  REQUIRE(page.getNextBeforeSeq() == 3);
+  auto second_bytes = list(page.getNextBeforeSeq(), 10, "");
+  auto second = c.decode(second_bytes);
+  CHECK(second.payload<wire::ActionPage>().getActions().size() == 2);
+  CHECK(second.payload<wire::ActionPage>().getNextBeforeSeq() == 0);
+  auto only_bytes = list(0, 10, "PL-000002");
+  auto only = c.decode(only_bytes);
+  REQUIRE(only.payload<wire::ActionPage>().getActions().size() == 2);  // register, erase
+  CHECK(std::string(only.payload<wire::ActionPage>().getActions()[1].getAction()) ==
+        "org.register");
+}

@@ -582,6 +582,39 @@ int main(int argc, char** argv) {
     return 0;
   });
 
+  // ---- the broker action log ----
+  auto* actions = app.add_subcommand("actions", "who did what on this registry, newest first");
+  std::string actor;
+  uint64_t before = 0;
+  actions->add_option("--target", id, "only actions on this organisation, profile or EoI");
+  actions->add_option("--actor", actor, "only this caller (User-Id, e.g. broker:alice)");
+  actions->add_option("--before", before, "paging: older than this action number");
+  actions->add_option("--limit", limit, "at most this many");
+  needs_session(actions, [&](Session& s) {
+    auto reply = s.request<wire::ActionQuery>("registry", "registry.actions.list", [&](auto q) {
+      q.setTarget(id);
+      q.setActor(actor);
+      q.setBeforeSeq(before);
+      q.setLimit(limit);
+    });
+    show<wire::ActionPage>(s, reply, [](auto page) {
+      Table table({"#", "WHEN (UTC)", "WHO", "ACTION", "TARGET", "DETAIL"});
+      for (auto a : page.getActions()) {
+        std::time_t seconds = static_cast<std::time_t>(a.getAtUs() / 1'000'000);
+        std::tm utc{};
+        gmtime_r(&seconds, &utc);
+        char when[32];
+        std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &utc);
+        table.add({std::to_string(a.getSeq()), when, a.getActor().cStr(), a.getAction().cStr(),
+                   a.getTarget().cStr(), a.getDetail().cStr()});
+      }
+      table.print(std::cout, colour_out());
+      if (page.getNextBeforeSeq())
+        std::cout << "more: --before " << page.getNextBeforeSeq() << "\n";
+    });
+    return 0;
+  });
+
   // ---- keys ----
   auto* keys = app.add_subcommand("keys", "CURVE keys")->require_subcommand(1);
   auto* generate = keys->add_subcommand("generate", "a keypair for a node or an operator");

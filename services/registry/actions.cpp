@@ -1,0 +1,62 @@
+// The broker action log: every change a caller makes, with who made it, in the
+// registry's own column family (never replicated: a reason may name a person).
+#include <capnp/message.h>
+
+#include "common/store/capnp_value.hpp"
+#include "common/store/keys.hpp"
+#include "services/registry/registry.hpp"
+#include "services/registry/text.hpp"
+
+namespace gosmart::registry {
+
+void Registry::record_action(const service::Request& request, const std::string& action,
+                             const std::string& target, const std::string& detail) {
+  uint64_t seq = next_counter("action_seq");
+  capnp::MallocMessageBuilder message;
+  auto entry = message.initRoot<wire::BrokerAction>();
+  entry.setSeq(seq);
+  entry.setAtUs(now_us());
+  entry.setActor(request.caller.user_id());
+  entry.setAction(action);
+  entry.setTarget(target);
+  entry.setDetail(detail);
+  batch_.put(store_.cf(kActions), store::keys::u64(seq), store::to_bytes(message));
+}
+
+Result<std::string> Registry::list_actions(const service::Request& request) {
+  auto query = request.envelope.payload<wire::ActionQuery>();
+  uint32_t limit = query.getLimit() == 0 ? 100 : std::min(query.getLimit(), options_.max_page);
+  std::string target = text_of(query.getTarget());
+  std::string actor = text_of(query.getActor());
+  std::vector<std::string> found;
+  uint64_t next_before = 0;
+  auto it = store_.iterate(store_.cf(kActions));
+  if (query.getBeforeSeq() == 0) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(store::keys::u64(query.getBeforeSeq() - 1));
+  }
+  for (; it->Valid(); it->Prev()) {
+    auto entry = store::StoredValue<wire::BrokerAction>::parse(it->value().ToString());
+    if (!entry) continue;
+    auto e = entry->get();
+    if (!target.empty() && text_of(e.getTarget()) != target) continue;
+    if (!actor.empty() && text_of(e.getActor()) != actor) continue;
+    if (found.size() == limit) {
+      next_before = e.getSeq() + 1;
+      break;
+    }
+    found.push_back(it->value().ToString());
+  }
+  auto reply = service::make_reply(info_, request, "registry.actions.page");
+  auto page = reply.init_payload<wire::ActionPage>();
+  auto actions = page.initActions(static_cast<unsigned>(found.size()));
+  for (unsigned i = 0; i < found.size(); ++i) {
+    auto entry = store::StoredValue<wire::BrokerAction>::parse(found[i]);
+    if (entry) actions.setWithCaveats(i, entry->get());
+  }
+  page.setNextBeforeSeq(next_before);
+  return reply.encode();
+}
+
+}  // namespace gosmart::registry
