@@ -44,6 +44,7 @@ struct PeerStatus {
   state @1 :State;
   lastSeenMsAgo @2 :UInt64;
   lagEvents @3 :UInt64;
+  lagMs @4 :UInt64;            # how long announced events have waited to be applied; 0: caught up
   enum State { unknown @0; alive @1; evasive @2; expired @3; }
 }
 

@@ -55,6 +55,19 @@ transport::PeerState Subscriber::writer_state() const {
   return writer_.state(transport::Clock::now());
 }
 
+void Subscriber::note_lag(OriginState& st) {
+  bool behind = st.head > st.cursor;
+  if (behind && !st.behind) st.behind_since = transport::Clock::now();
+  st.behind = behind;
+}
+
+transport::Millis Subscriber::lag_for(const std::string& origin) const {
+  auto it = origins_.find(origin);
+  if (it == origins_.end() || !it->second.behind) return transport::Millis(0);
+  return std::chrono::duration_cast<transport::Millis>(transport::Clock::now() -
+                                                       it->second.behind_since);
+}
+
 transport::Millis Subscriber::writer_silent_for() const {
   return writer_.silent_for(transport::Clock::now());
 }
@@ -124,6 +137,7 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
       ++stats_.gaps;
       auto& st = state(header.origin_country);
       st.head = std::max(st.head, header.origin_seq);
+      note_lag(st);
       lagging.insert(header.origin_country);
       return;
     }
@@ -153,7 +167,10 @@ bool Subscriber::commit(PendingBatch& pending) {
     for (const auto& [origin, seq] : pending.cursors) state(origin).in_flight = false;
     return false;
   }
-  for (const auto& [origin, seq] : pending.cursors) state(origin).cursor = seq;
+  for (const auto& [origin, seq] : pending.cursors) {
+    state(origin).cursor = seq;
+    note_lag(state(origin));
+  }
   ++stats_.commits;
   applier_.committed();
   return true;
@@ -166,6 +183,7 @@ void Subscriber::note_heartbeat(const DecodedEnvelope& beat, std::set<std::strin
     if (!accepts(origin)) continue;
     auto& st = state(origin);
     st.head = std::max(st.head, head.getLastSeq());
+    note_lag(st);
     lagging.insert(origin);  // checked against the pending cursor once the batch is done
   }
 }
@@ -252,6 +270,7 @@ void Subscriber::on_sync_readable() {
     auto& st = state(origin);
     st.in_flight = false;
     st.head = std::max(st.head, writer_last);
+    note_lag(st);
     if (st.cursor < st.head) request_catchup(origin);
   }
 }

@@ -85,12 +85,17 @@ class Subscriber {
   uint64_t writer_head(const std::string& origin) const;  // as last announced
   const SubscriberStats& stats() const { return stats_; }
   transport::PeerState writer_state() const;
+  // How long events of `origin` the writer announced have waited to be applied: 0
+  // when caught up (replication lag in time, next to the lag in events).
+  transport::Millis lag_for(const std::string& origin) const;
   transport::Millis writer_silent_for() const;
 
  private:
   struct OriginState {
     uint64_t cursor = 0;
-    uint64_t head = 0;  // highest seq the writer announced
+    uint64_t head = 0;    // highest seq the writer announced
+    bool behind = false;  // head > cursor
+    transport::Clock::time_point behind_since{};
     bool in_flight = false;
     transport::Clock::time_point deadline{};
     transport::Clock::time_point last_asked{};
@@ -102,6 +107,7 @@ class Subscriber {
   };
 
   OriginState& state(const std::string& origin);
+  static void note_lag(OriginState& st);
   bool accepts(const std::string& origin) const;
   void take(PendingBatch& pending, const DecodedEnvelope& event, std::set<std::string>& lagging);
   bool commit(PendingBatch& pending);

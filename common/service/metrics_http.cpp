@@ -69,6 +69,13 @@ std::string prometheus_text(wire::HealthReply::Reader health) {
   }
   first = true;
   for (auto peer : health.getPeers()) {
+    gauge("gosmart_peer_lag_seconds", "how long announced events have waited to be applied",
+          ",peer=\"" + label_value(peer.getName().cStr()) + "\"",
+          static_cast<double>(peer.getLagMs()) / 1000.0, first);
+    first = false;
+  }
+  first = true;
+  for (auto peer : health.getPeers()) {
     gauge("gosmart_peer_last_seen_seconds", "seconds since the peer was last heard",
           ",peer=\"" + label_value(peer.getName().cStr()) + "\"",
           static_cast<double>(peer.getLastSeenMsAgo()) / 1000.0, first);

@@ -114,6 +114,11 @@ int run(const std::string& config_file) {
       if (head > seq) lag += head - seq;
     }
     peers[0].setLagEvents(lag);
+    int64_t lag_ms = 0;
+    for (const auto& [origin, seq] : cursors) {
+      lag_ms = std::max<int64_t>(lag_ms, subscriber.lag_for(origin).count());
+    }
+    peers[0].setLagMs(static_cast<uint64_t>(lag_ms));
     health.setHealthy(state == transport::PeerState::alive);
     auto metrics = health.initMetrics(5);
     metrics[0].setName("matching.index_profiles");

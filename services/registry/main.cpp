@@ -131,6 +131,7 @@ int run(const std::string& config_file) {
       auto silent = link.subscriber->writer_silent_for().count();
       statuses[i].setLastSeenMsAgo(silent < 0 ? 0 : static_cast<uint64_t>(silent));
       statuses[i].setLagEvents(head > cursor ? head - cursor : 0);
+      statuses[i].setLagMs(static_cast<uint64_t>(link.subscriber->lag_for(link.country).count()));
       if (state != transport::PeerState::alive) healthy = false;
     }
     health.setHealthy(healthy);

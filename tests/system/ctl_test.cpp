@@ -114,6 +114,12 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   auto status = f.ctl("PL", {"status", "--federation"}).parsed();
   CHECK(status["health"] == "healthy");
   CHECK(status["services"].size() == 6);
+  for (const auto& service : status["services"]) {
+    for (const auto& peer : service["peers"]) {
+      CHECK(peer["state"] == "alive");
+      CHECK(peer["lag_s"].get<double>() < 5);
+    }
+  }
 
   // FI offers, PL requests; both published by their brokers.
   auto fi_org = id_of(f.ctl("FI", {"org", "register", "--data", kFiOrg}), "organisation");

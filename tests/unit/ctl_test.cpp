@@ -20,7 +20,7 @@ ServiceStatus up(const std::string& node, const std::string& service, bool own) 
   s.own = own;
   s.up = true;
   s.healthy = true;
-  s.peers = {{"FI", "alive", 0, 0.2}};
+  s.peers = {{"FI", "alive", 0, 0, 0.2}};
   return s;
 }
 
@@ -36,6 +36,9 @@ TEST_CASE("status: healthy 0, degraded 1, this node down 2", "[ctl]") {
   auto lagging = report;
   lagging.services[0].peers[0].lag_events = kLagEventsDegraded + 1;
   CHECK(lagging.exit_code() == 1);
+  auto slow = report;
+  slow.services[2].peers[0].lag_s = kLagSecondsDegraded + 1;
+  CHECK(slow.exit_code() == 1);
   auto evasive = report;
   evasive.services[0].peers[0].state = "evasive";
   CHECK(evasive.exit_code() == 1);
@@ -91,6 +94,7 @@ TEST_CASE("the Prometheus text carries every health figure with its labels", "[c
   peers[0].setState(wire::PeerStatus::State::EVASIVE);
   peers[0].setLagEvents(3);
   peers[0].setLastSeenMsAgo(2500);
+  peers[0].setLagMs(1500);
   auto metrics = health.initMetrics(1);
   metrics[0].setName("registry.organisations");
   metrics[0].setValue(12);
@@ -101,6 +105,8 @@ TEST_CASE("the Prometheus text carries every health figure with its labels", "[c
   CHECK(text.find("gosmart_applied_seq" + labels + ",origin=\"FI\"} 5\n") != std::string::npos);
   CHECK(text.find("gosmart_peer_up" + labels + ",peer=\"FI\"} 0\n") != std::string::npos);
   CHECK(text.find("gosmart_peer_lag_events" + labels + ",peer=\"FI\"} 3\n") != std::string::npos);
+  CHECK(text.find("gosmart_peer_lag_seconds" + labels + ",peer=\"FI\"} 1.5\n") !=
+        std::string::npos);
   CHECK(text.find("gosmart_peer_last_seen_seconds" + labels + ",peer=\"FI\"} 2.5\n") !=
         std::string::npos);
   CHECK(text.find("gosmart_registry_organisations" + labels + "} 12\n") != std::string::npos);

@@ -49,6 +49,7 @@ ServiceStatus probe(Session& session, const std::string& node, const std::string
   for (auto a : health.getApplied()) s.applied[a.getOrigin().cStr()] = a.getLastSeq();
   for (auto p : health.getPeers()) {
     s.peers.push_back({p.getName().cStr(), state_name(p.getState()), p.getLagEvents(),
+                       static_cast<double>(p.getLagMs()) / 1000.0,
                        static_cast<double>(p.getLastSeenMsAgo()) / 1000.0});
   }
   for (auto m : health.getMetrics()) s.metrics[m.getName().cStr()] = m.getValue();
@@ -58,7 +59,9 @@ ServiceStatus probe(Session& session, const std::string& node, const std::string
 bool degraded(const ServiceStatus& s) {
   if (!s.up || !s.healthy) return true;
   for (const auto& p : s.peers) {
-    if (p.state != "alive" || p.lag_events > kLagEventsDegraded) return true;
+    if (p.state != "alive" || p.lag_events > kLagEventsDegraded || p.lag_s > kLagSecondsDegraded) {
+      return true;
+    }
   }
   return false;
 }
@@ -120,6 +123,7 @@ nlohmann::json StatusReport::to_json() const {
       peers.push_back({{"name", p.name},
                        {"state", p.state},
                        {"lag_events", p.lag_events},
+                       {"lag_s", p.lag_s},
                        {"last_seen_s", p.last_seen_s}});
     }
     out["services"].push_back({{"node", s.node},
@@ -146,9 +150,11 @@ void StatusReport::print(std::ostream& out, bool colour) const {
     std::string state = !s.up ? "down (" + s.failure + ")" : degraded(s) ? "degraded" : "up";
     std::size_t alive = 0;
     uint64_t lag = 0;
+    double lag_s = 0;
     for (const auto& p : s.peers) {
       alive += p.state == "alive";
       lag = std::max(lag, p.lag_events);
+      lag_s = std::max(lag_s, p.lag_s);
     }
     std::string figures;
     for (const auto& [name, value] : s.metrics) {
@@ -161,7 +167,7 @@ void StatusReport::print(std::ostream& out, bool colour) const {
         {s.node, s.service, state, s.up ? s.version : "", s.up ? figure(s.uptime_s) + "s" : "",
          s.up ? figure(static_cast<double>(s.last_seq_written)) : "",
          s.up ? std::to_string(alive) + "/" + std::to_string(s.peers.size()) : "",
-         s.up ? figure(static_cast<double>(lag)) : "", figures},
+         s.up ? figure(static_cast<double>(lag)) + " / " + figure(lag_s) + "s" : "", figures},
         tint);
   }
   table.print(out, colour);
@@ -172,7 +178,7 @@ void StatusReport::print(std::ostream& out, bool colour) const {
         std::string heard = p.last_seen_s > 1e9 ? "never heard from"
                                                 : "last heard " + figure(p.last_seen_s) + " s ago";
         out << "  " << s.node << " " << s.service << " <- " << p.name << ": " << p.state << ", "
-            << p.lag_events << " events behind, " << heard << "\n";
+            << p.lag_events << " events (" << figure(p.lag_s) << " s) behind, " << heard << "\n";
       }
     }
   }

@@ -17,6 +17,7 @@ struct PeerLink {
   std::string name;
   std::string state;  // alive, evasive, expired, unknown
   uint64_t lag_events = 0;
+  double lag_s = 0;  // how long its oldest unapplied event has waited
   double last_seen_s = 0;
 };
 
@@ -38,6 +39,7 @@ struct ServiceStatus {
 
 // A peer is lagging beyond this many events: the node counts as degraded.
 inline constexpr uint64_t kLagEventsDegraded = 1000;
+inline constexpr double kLagSecondsDegraded = 30;
 
 struct StatusReport {
   std::vector<ServiceStatus> services;
