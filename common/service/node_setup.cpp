@@ -1,5 +1,10 @@
 #include "common/service/node_setup.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
 #include "common/logging/logging.hpp"
 #include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
@@ -21,6 +26,38 @@ std::unique_ptr<MetricsEndpoint> start_metrics(const NodeSetup& setup, ApiServer
   auto* raw = endpoint.get();
   loop.on_readable(raw->loop_socket(), [raw] { raw->on_readable(); });
   return endpoint;
+}
+
+wire::PeerStatus::State wire_state(transport::PeerState state) {
+  switch (state) {
+    case transport::PeerState::alive:
+      return wire::PeerStatus::State::ALIVE;
+    case transport::PeerState::evasive:
+      return wire::PeerStatus::State::EVASIVE;
+    case transport::PeerState::expired:
+      return wire::PeerStatus::State::EXPIRED;
+    case transport::PeerState::unknown:
+      break;
+  }
+  return wire::PeerStatus::State::UNKNOWN;
+}
+
+int service_main(int argc, char** argv, const std::string& binary, const std::string& description,
+                 const std::function<int(const std::string&)>& run) {
+  CLI::App app{description};
+  std::string config_file;
+  app.add_option("--config", config_file, "node config (TOML)")->required();
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(config_file);
+  } catch (const config::ConfigError& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    std::cerr << binary << ": " << e.what() << "\n";
+    return 2;
+  }
 }
 
 std::string version() {

@@ -27,8 +27,7 @@ matching::MatchingOptions options_of(const config::NodeConfig& node) {
           m.broker_approval,
           m.threshold,
           static_cast<std::size_t>(m.top_k),
-          {m.weights.domains, m.weights.nace, m.weights.text, m.weights.cooperation,
-           m.weights.languages}};
+          m.weights};
 }
 
 int run(const std::string& config_file) {
@@ -102,10 +101,7 @@ int run(const std::string& config_file) {
     auto peers = health.initPeers(1);
     auto state = subscriber.writer_state();
     peers[0].setName("registry");
-    peers[0].setState(state == transport::PeerState::alive     ? wire::PeerStatus::State::ALIVE
-                      : state == transport::PeerState::evasive ? wire::PeerStatus::State::EVASIVE
-                      : state == transport::PeerState::expired ? wire::PeerStatus::State::EXPIRED
-                                                               : wire::PeerStatus::State::UNKNOWN);
+    peers[0].setState(service::wire_state(state));
     auto silent = subscriber.writer_silent_for().count();
     peers[0].setLastSeenMsAgo(silent < 0 ? 0 : static_cast<uint64_t>(silent));
     uint64_t lag = 0;
@@ -159,18 +155,7 @@ int run(const std::string& config_file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"GoSmart matching: transnational partner matching with explained scores"};
-  std::string config_file;
-  app.add_option("--config", config_file, "node config (TOML)")->required();
-  CLI11_PARSE(app, argc, argv);
-  try {
-    return run(config_file);
-  } catch (const config::ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    spdlog::critical("{}", e.what());
-    std::cerr << "gosmart-matching: " << e.what() << "\n";
-    return 2;
-  }
+  return service::service_main(
+      argc, argv, "gosmart-matching",
+      "GoSmart matching: transnational partner matching with explained scores", run);
 }

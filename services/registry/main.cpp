@@ -29,20 +29,6 @@ struct PeerLink {
   std::unique_ptr<replication::Subscriber> subscriber;
 };
 
-wire::PeerStatus::State wire_state(transport::PeerState state) {
-  switch (state) {
-    case transport::PeerState::alive:
-      return wire::PeerStatus::State::ALIVE;
-    case transport::PeerState::evasive:
-      return wire::PeerStatus::State::EVASIVE;
-    case transport::PeerState::expired:
-      return wire::PeerStatus::State::EXPIRED;
-    case transport::PeerState::unknown:
-      break;
-  }
-  return wire::PeerStatus::State::UNKNOWN;
-}
-
 int run(const std::string& config_file) {
   auto setup = service::set_up_node(config_file, "registry", "registry");
   const auto& node = setup.node;
@@ -127,7 +113,7 @@ int run(const std::string& config_file) {
       applied[i].setLastSeq(cursor);
       statuses[i].setName(link.country);
       auto state = link.subscriber->writer_state();
-      statuses[i].setState(wire_state(state));
+      statuses[i].setState(service::wire_state(state));
       auto silent = link.subscriber->writer_silent_for().count();
       statuses[i].setLastSeenMsAgo(silent < 0 ? 0 : static_cast<uint64_t>(silent));
       statuses[i].setLagEvents(head > cursor ? head - cursor : 0);
@@ -187,18 +173,7 @@ int run(const std::string& config_file) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"GoSmart registry: a country's organisations and cooperation profiles"};
-  std::string config_file;
-  app.add_option("--config", config_file, "node config (TOML)")->required();
-  CLI11_PARSE(app, argc, argv);
-  try {
-    return run(config_file);
-  } catch (const config::ConfigError& e) {
-    std::cerr << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    spdlog::critical("{}", e.what());
-    std::cerr << "gosmart-registry: " << e.what() << "\n";
-    return 2;
-  }
+  return service::service_main(
+      argc, argv, "gosmart-registry",
+      "GoSmart registry: a country's organisations and cooperation profiles", run);
 }

@@ -56,6 +56,25 @@ struct Posting {
   uint16_t frequency;
 };
 
+// Calls fn(term, frequency in a, frequency in b) for every term both documents hold
+// (their term lists are sorted by id: one merge, no lookups).
+template <class Fn>
+void for_each_shared_term(const Doc& a, const Doc& b, Fn&& fn) {
+  auto i = a.terms.begin();
+  auto j = b.terms.begin();
+  while (i != a.terms.end() && j != b.terms.end()) {
+    if (i->first == j->first) {
+      fn(i->first, i->second, j->second);
+      ++i;
+      ++j;
+    } else if (i->first < j->first) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+}
+
 class ProfileIndex {
  public:
   // Adds (or replaces) the profile of `record`.

@@ -76,19 +76,9 @@ bool Scorer::significant(uint32_t term) const {
 
 double Scorer::bm25(const Doc& query, const Doc& doc) const {
   double sum = 0;
-  auto i = query.terms.begin();
-  auto j = doc.terms.begin();
-  while (i != query.terms.end() && j != doc.terms.end()) {
-    if (i->first == j->first) {
-      if (significant(i->first)) sum += bm25_term(j->first, j->second, doc.length);
-      ++i;
-      ++j;
-    } else if (i->first < j->first) {
-      ++i;
-    } else {
-      ++j;
-    }
-  }
+  for_each_shared_term(query, doc, [&](uint32_t term, uint16_t, uint16_t in_doc) {
+    if (significant(term)) sum += bm25_term(term, in_doc, doc.length);
+  });
   return sum;
 }
 
@@ -226,21 +216,11 @@ void explain(const Scorer& scorer, const Doc& a, const Doc& b, const PairScore& 
   // Each shared term's part of the text component, both directions averaged.
   double self_a = scorer.bm25(a, a), self_b = scorer.bm25(b, b);
   std::vector<std::pair<double, uint32_t>> terms;
-  auto i = a.terms.begin();
-  auto j = b.terms.begin();
-  while (i != a.terms.end() && j != b.terms.end()) {
-    if (i->first == j->first) {
-      double forward = self_a > 0 ? scorer.bm25_term(j->first, j->second, b.length) / self_a : 0;
-      double backward = self_b > 0 ? scorer.bm25_term(i->first, i->second, a.length) / self_b : 0;
-      terms.emplace_back((forward + backward) / 2, i->first);
-      ++i;
-      ++j;
-    } else if (i->first < j->first) {
-      ++i;
-    } else {
-      ++j;
-    }
-  }
+  for_each_shared_term(a, b, [&](uint32_t term, uint16_t in_a, uint16_t in_b) {
+    double forward = self_a > 0 ? scorer.bm25_term(term, in_b, b.length) / self_a : 0;
+    double backward = self_b > 0 ? scorer.bm25_term(term, in_a, a.length) / self_b : 0;
+    terms.emplace_back((forward + backward) / 2, term);
+  });
   std::sort(terms.begin(), terms.end(), [](auto& x, auto& y) { return x.first > y.first; });
   if (terms.size() > max_terms) terms.resize(max_terms);
   auto shared_terms = out.initSharedTerms(static_cast<unsigned>(terms.size()));

@@ -6,17 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "common/config/config.hpp"
 #include "services/matching/domain/profile_index.hpp"
 
 namespace gosmart::matching {
 
-struct Weights {
-  double domains = 0.25;
-  double nace = 0.2;
-  double text = 0.4;
-  double cooperation = 0.1;
-  double languages = 0.05;
-};
+// The node's [matching.weights], defaults included.
+using Weights = config::MatchingWeights;
 
 enum Component { kDomains, kNace, kText, kCooperation, kLanguages, kComponents };
 const char* component_name(int component);
