@@ -76,6 +76,15 @@ void EventLog::aborted() {
   staged_ = committed_;
 }
 
+void EventLog::aborted(const std::string& origin) {
+  auto it = committed_.find(origin);
+  if (it == committed_.end()) {
+    staged_.erase(origin);
+  } else {
+    staged_[origin] = it->second;
+  }
+}
+
 Result<LogPage> EventLog::read_after(const std::string& origin, uint64_t after,
                                      std::size_t max_events, std::size_t max_bytes) const {
   LogPage page;

@@ -55,6 +55,9 @@ class EventLog {
   // A commit failed: forget everything staged and not committed, including later
   // batches built meanwhile (the caller drops those).
   void aborted();
+  // The same for one origin only: a peer's stream failing to commit must not take
+  // back this node's own numbers, whose batch may be in flight meanwhile.
+  void aborted(const std::string& origin);
 
   uint64_t head(const std::string& origin) const;  // committed
   std::map<std::string, uint64_t> heads() const { return committed_; }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <memory>
 #include <vector>
 
 namespace gosmart::service {
@@ -78,11 +79,6 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
 }
 
 void ApiServer::on_readable() {
-  struct Answer {
-    zmq::message_t routing_id;
-    bool delimiter;
-    std::string reply;
-  };
   std::vector<Answer> answers;
   for (int budget = 0; budget < 256; ++budget) {
     auto frames = transport::recv_message(router_);
@@ -106,7 +102,17 @@ void ApiServer::on_readable() {
     answers.push_back({std::move(frames[0]), has_delimiter, std::move(reply)});
   }
   if (answers.empty()) return;
-  if (commit_ && !commit_()) {
+  if (pipeline_) {
+    auto waiting = std::make_shared<std::vector<Answer>>(std::move(answers));
+    pipeline_->after_durable([this, waiting](bool stored) { send_answers(*waiting, stored); });
+    pipeline_->flush();
+    return;
+  }
+  send_answers(answers, !commit_ || commit_());
+}
+
+void ApiServer::send_answers(std::vector<Answer>& answers, bool stored) {
+  if (!stored) {
     for (auto& answer : answers) {
       answer.reply = encode_error_reply(
           info_.country, info_.service, nullptr,

@@ -12,6 +12,7 @@
 
 #include "common/config/config.hpp"
 #include "common/envelope/envelope.hpp"
+#include "common/service/commit_pipeline.hpp"
 #include "common/transport/transport.hpp"
 #include "schemas/platform.capnp.h"
 
@@ -45,6 +46,9 @@ class ApiServer {
   // that drain is sent. When it returns false nothing of the drain was stored, and
   // every reply becomes an `unavailable` error.
   void set_commit(std::function<bool()> commit) { commit_ = std::move(commit); }
+  // Pipelined group commit instead: the replies of a drain are sent once what it
+  // staged is durable, while the next drains are handled (commit_pipeline.hpp).
+  void set_pipeline(CommitPipeline* pipeline) { pipeline_ = pipeline; }
 
   // What a health request answers (the Prometheus endpoint renders the same).
   void fill_health(wire::HealthReply::Builder& health);
@@ -58,6 +62,12 @@ class ApiServer {
  private:
   std::string dispatch(const transport::Identity& caller, std::span<const uint8_t> frame);
   std::string health_reply(const Request& request);
+  struct Answer {
+    zmq::message_t routing_id;
+    bool delimiter;
+    std::string reply;
+  };
+  void send_answers(std::vector<Answer>& answers, bool stored);
 
   struct Route {
     std::set<config::Role> roles;
@@ -69,6 +79,7 @@ class ApiServer {
   std::map<std::string, Route, std::less<>> routes_;
   HealthFiller health_;
   std::function<bool()> commit_;
+  CommitPipeline* pipeline_ = nullptr;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   uint64_t requests_ = 0;
   uint64_t refused_ = 0;

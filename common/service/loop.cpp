@@ -40,7 +40,11 @@ Loop::~Loop() {
 }
 
 void Loop::on_readable(zmq::socket_t& socket, std::function<void()> handler) {
-  watches_.push_back({&socket, std::move(handler)});
+  watches_.push_back({&socket, -1, std::move(handler)});
+}
+
+void Loop::on_fd_readable(int fd, std::function<void()> handler) {
+  watches_.push_back({nullptr, fd, std::move(handler)});
 }
 
 void Loop::every(Millis interval, std::function<void()> task) {
@@ -68,7 +72,9 @@ void Loop::run_due_timers(Clock::time_point now) {
 int Loop::run() {
   std::vector<zmq::pollitem_t> items;
   items.push_back({nullptr, signal_fd_, ZMQ_POLLIN, 0});
-  for (auto& watch : watches_) items.push_back({watch.socket->handle(), 0, ZMQ_POLLIN, 0});
+  for (auto& watch : watches_) {
+    items.push_back({watch.socket ? watch.socket->handle() : nullptr, watch.fd, ZMQ_POLLIN, 0});
+  }
 
   while (!stopping_) {
     auto wait = until_next_timer(Clock::now());

@@ -26,6 +26,8 @@ class Loop {
 
   // The socket must outlive the loop's run().
   void on_readable(zmq::socket_t& socket, std::function<void()> handler);
+  // A plain file descriptor (an eventfd, say), level-triggered.
+  void on_fd_readable(int fd, std::function<void()> handler);
   void every(Millis interval, std::function<void()> task);
 
   // Runs until stop() or a termination signal; returns the signal number (0 if none).
@@ -40,7 +42,8 @@ class Loop {
     std::function<void()> task;
   };
   struct Watch {
-    zmq::socket_t* socket;
+    zmq::socket_t* socket;  // or null, and then fd
+    int fd;
     std::function<void()> handler;
   };
   Millis until_next_timer(Clock::time_point now) const;

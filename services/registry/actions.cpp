@@ -20,7 +20,7 @@ void Registry::record_action(const service::Request& request, const std::string&
   entry.setAction(action);
   entry.setTarget(target);
   entry.setDetail(detail);
-  batch_.put(store_.cf(kActions), store::keys::u64(seq), store::to_bytes(message));
+  batch_.put_unread(store_.cf(kActions), store::keys::u64(seq), store::to_bytes(message));
 }
 
 Result<std::string> Registry::list_actions(const service::Request& request) {

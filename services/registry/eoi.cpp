@@ -71,12 +71,13 @@ void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string
       batch_.del(store_.cf(kEoiOpen), open_key);
     }
   }
-  staged_.push_back(log_.append<wire::EoiEvent>(batch_.batch(), event_type, [&](auto event) {
-    event.setEoiId(id);
-    event.setProfileId(eoi.getProfileId());
-    event.setStatus(eoi.getStatus());
-    event.setLocalOrgId(local_org);
-  }));
+  staging_.events.push_back(
+      log_.append<wire::EoiEvent>(batch_.batch(), event_type, [&](auto event) {
+        event.setEoiId(id);
+        event.setProfileId(eoi.getProfileId());
+        event.setStatus(eoi.getStatus());
+        event.setLocalOrgId(local_org);
+      }));
 }
 
 Result<std::string> Registry::eoi_reply(const service::Request& request,

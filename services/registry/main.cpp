@@ -22,6 +22,31 @@ using namespace gosmart;
 
 namespace {
 
+// The registry's writes as the commit pipeline sees them: events are published
+// only once their batch is durable.
+class RegistryWrites : public service::StagedWrites {
+ public:
+  RegistryWrites(registry::Registry& registry, replication::EventLog& log,
+                 replication::Publisher& publisher)
+      : registry_(registry), log_(log), publisher_(publisher) {}
+  bool has_changes() const override { return registry_.has_changes(); }
+  rocksdb::WriteBatch seal() override { return registry_.seal(); }
+  void landed() override {
+    log_.committed(registry_.in_flight_events());
+    publisher_.publish(registry_.in_flight_events());
+    registry_.landed();
+  }
+  void lost() override {
+    log_.aborted(log_.origin());
+    registry_.lost();
+  }
+
+ private:
+  registry::Registry& registry_;
+  replication::EventLog& log_;
+  replication::Publisher& publisher_;
+};
+
 struct PeerLink {
   std::string country;
   zmq::socket_t events;
@@ -53,22 +78,9 @@ int run(const std::string& config_file) {
   registry.install(server);
   registry::ReplicaApplier replicas(registry, log, publisher);
 
-  auto commit = [&]() {
-    if (!registry.has_changes()) return true;
-    auto committed = store->commit(registry.commit_batch());
-    if (!committed) {
-      spdlog::error("registry: commit failed: {}", describe(committed.error()));
-      log.aborted();
-      registry.batch_aborted();
-      return false;
-    }
-    log.committed(registry.staged_events());
-    publisher.publish(registry.staged_events());
-    registry.batch_committed();
-    registry.compact_erased();
-    return true;
-  };
-  server.set_commit(commit);
+  RegistryWrites writes(registry, log, publisher);
+  service::CommitPipeline commits(*store, writes);
+  server.set_pipeline(&commits);
 
   std::vector<std::unique_ptr<PeerLink>> peers;
   for (const auto& peer : node.peers) {
@@ -96,7 +108,7 @@ int run(const std::string& config_file) {
                                   if (ok && type == "registry.eoi.deliver") {
                                     auto eoi = sent.payload<wire::EoiPeerMessage>().getEoi();
                                     registry.delivered(std::string(eoi.getId().cStr()));
-                                    (void)commit();
+                                    commits.flush();
                                   }
                                 });
 
@@ -142,6 +154,7 @@ int run(const std::string& config_file) {
     loop.on_readable(monitor, [&handshakes, &monitor] { handshakes.on_readable(monitor); });
   }
   loop.on_readable(api, [&] { server.on_readable(); });
+  loop.on_fd_readable(commits.notify_fd(), [&] { commits.on_landed(); });
   loop.on_readable(sync, [&] { catchup.on_readable(); });
   for (auto& link : peers) {
     auto* subscriber = link->subscriber.get();
@@ -158,7 +171,7 @@ int run(const std::string& config_file) {
   });
   // Expiry runs by itself: at start and every minute after.
   auto expire = [&] {
-    if (registry.expire_due() > 0) (void)commit();
+    if (registry.expire_due() > 0) commits.flush();
   };
   loop.every(std::chrono::seconds(60), expire);
   expire();
@@ -166,6 +179,7 @@ int run(const std::string& config_file) {
   spdlog::info("registry {} up: api {}, {} peers, log head {}", node.country, endpoints.api,
                peers.size(), log.head(node.country));
   loop.run();
+  commits.finish();  // what was acknowledged is durable; what was staged is stored too
   spdlog::info("registry {} stopped", node.country);
   return 0;
 }

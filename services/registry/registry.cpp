@@ -113,30 +113,31 @@ uint64_t Registry::next_counter(const std::string& key) {
   return it->second;
 }
 
-rocksdb::WriteBatch& Registry::commit_batch() {
+rocksdb::WriteBatch Registry::seal() {
   // Counters go into the batch once per commit, not once per use: a bulk import
   // would otherwise write the organisation sequence hundreds of times a batch.
   for (const auto& key : dirty_counters_) {
     batch_.put(store_.cf(kCounters), key, store::keys::u64(counters_.at(key)));
   }
   dirty_counters_.clear();
-  return batch_.batch();
+  in_flight_ = std::move(staging_);
+  staging_ = Generation{};
+  return batch_.seal();
 }
 
-void Registry::batch_committed() {
-  batch_.clear();
-  staged_.clear();
-  organisations_ += staged_new_organisations_;
-  staged_new_organisations_ = 0;
+void Registry::landed() {
+  batch_.landed();
+  organisations_ += in_flight_.new_organisations;
+  compact_erased(in_flight_.erased);
+  in_flight_ = Generation{};
 }
 
-void Registry::batch_aborted() {
-  erased_pending_.clear();
+void Registry::lost() {
   dirty_counters_.clear();
-  batch_.clear();
-  staged_.clear();
+  batch_.lost();
   counters_.clear();  // reloaded from the store on next use
-  staged_new_organisations_ = 0;
+  staging_ = Generation{};
+  in_flight_ = Generation{};
 }
 
 namespace {
@@ -162,22 +163,22 @@ uint64_t Registry::replica_profiles_published() const {
 }
 
 void Registry::emit_org_public(wire::Organisation::Reader org) {
-  staged_.push_back(log_.append<wire::OrgPublicEvent>(
+  staging_.events.push_back(log_.append<wire::OrgPublicEvent>(
       batch_.batch(), "registry.org.public",
       [&](auto event) { fill_public(event.initOrganisation(), org, false); }));
 }
 
 void Registry::emit_status(wire::Profile::Reader profile) {
-  staged_.push_back(log_.append<wire::ProfileStatusEvent>(batch_.batch(), "registry.profile.status",
-                                                          [&](auto event) {
-                                                            event.setProfileId(profile.getId());
-                                                            event.setOwnerId(profile.getOwnerId());
-                                                            event.setStatus(profile.getStatus());
-                                                          }));
+  staging_.events.push_back(log_.append<wire::ProfileStatusEvent>(
+      batch_.batch(), "registry.profile.status", [&](auto event) {
+        event.setProfileId(profile.getId());
+        event.setOwnerId(profile.getOwnerId());
+        event.setStatus(profile.getStatus());
+      }));
 }
 
 void Registry::emit_published(wire::Profile::Reader profile, wire::Organisation::Reader owner) {
-  staged_.push_back(log_.append<wire::ProfilePublishedEvent>(
+  staging_.events.push_back(log_.append<wire::ProfilePublishedEvent>(
       batch_.batch(), "registry.profile.published", [&](auto event) {
         event.setProfile(profile);
         auto copy = event.getProfile();
@@ -213,7 +214,7 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
     org.setId(id);
     org.setCreatedUs(now);
     org.setManagedBy(request.caller.role == Role::integration ? request.caller.name : "");
-    ++staged_new_organisations_;
+    ++staging_.new_organisations;
   }
   org.setUpdatedUs(now);
   org.setSizeClass(size_class(org.getHeadcount(), org.getTurnoverEur(), org.getBalanceSheetEur()));
@@ -513,13 +514,13 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
     batch_.del(store_.cf(kProfiles), it->key().ToString());
     withdrawn.push_back(it->key().ToString());
   }
-  staged_.push_back(
+  staging_.events.push_back(
       log_.append<wire::OrgErasedEvent>(batch_.batch(), "registry.org.erased", [&](auto event) {
         event.setOrganisationId(id);
         auto ids = event.initProfileIds(static_cast<unsigned>(withdrawn.size()));
         for (unsigned i = 0; i < withdrawn.size(); ++i) ids.set(i, withdrawn[i]);
       }));
-  erased_pending_.push_back(id);
+  staging_.erased.push_back(id);
   record_action(request, "org.erase", id, text_of(ask.getReason()));
   spdlog::warn("registry: erased {} and {} profiles by {} ({})", id, withdrawn.size(),
                request.caller.user_id(), text_of(ask.getReason()));
@@ -611,13 +612,12 @@ std::size_t Registry::expire_due() {
   return expired;
 }
 
-void Registry::compact_erased() {
-  for (const auto& id : erased_pending_) {
+void Registry::compact_erased(const std::vector<std::string>& ids) {
+  for (const auto& id : ids) {
     auto status = store_.compact_range(store_.cf(kOrgs), id, id + '\xff');
     if (!status)
       spdlog::error("registry: compaction after erasing {}: {}", id, describe(status.error()));
   }
-  erased_pending_.clear();
 }
 
 Result<std::string> Registry::get_profile(const service::Request& request) {

@@ -53,17 +53,17 @@ class Registry {
   // Installs every request handler of the registry on `server`.
   void install(service::ApiServer& server);
 
-  // Erasure leaves tombstones; after their batch is durable the deleted bytes are
-  // compacted away for real (RocksDB deletes are only tombstones until then).
-  void compact_erased();
-
-  // The group commit: what the handlers staged since the last call.
+  // The group commit, pipelined: the handlers stage into one generation; seal()
+  // puts it in flight (its fsync runs while the next generation is staged) and
+  // landed() or lost() ends it. Reads see staged and in-flight writes.
   bool has_changes() const { return !batch_.empty() || !dirty_counters_.empty(); }
-  rocksdb::WriteBatch& commit_batch();  // the staged writes, counters included
-  const store::BatchView& batch() const { return batch_; }
-  std::vector<replication::StagedEvent>& staged_events() { return staged_; }
-  void batch_committed();  // durable: clear the batch, keep counters
-  void batch_aborted();    // not durable: forget the batch and everything it staged
+  rocksdb::WriteBatch seal();  // staged writes, counters included, go in flight
+  const std::vector<replication::StagedEvent>& in_flight_events() const {
+    return in_flight_.events;
+  }
+  const std::vector<replication::StagedEvent>& staged_events() const { return staging_.events; }
+  void landed();  // the in-flight batch is durable (erased records are compacted now)
+  void lost();    // it failed: forget it and everything staged since
 
   // Public replicas of peers' records, applied from their event streams. Several
   // events of one batch may touch one record, so replica writes are read back from
@@ -130,14 +130,23 @@ class Registry {
   replication::EventLog& log_;
   service::ServiceInfo info_;
   RegistryOptions options_;
+  // What one generation of the group commit carries besides its writes.
+  struct Generation {
+    std::vector<replication::StagedEvent> events;
+    uint64_t new_organisations = 0;
+    std::vector<std::string> erased;  // org ids to compact once durable
+  };
+  // Erasure leaves tombstones; once their batch is durable the deleted bytes are
+  // compacted away for real (RocksDB deletes are only tombstones until then).
+  void compact_erased(const std::vector<std::string>& ids);
+
   store::BatchView batch_;
-  std::vector<replication::StagedEvent> staged_;
+  Generation staging_;
+  Generation in_flight_;
   std::map<std::string, uint64_t> counters_;            // staged values, reloaded on abort
   std::set<std::string> dirty_counters_;                // changed since the last commit
   std::map<std::string, std::string> replica_overlay_;  // replica profile id -> bytes
-  std::vector<std::string> erased_pending_;             // org ids to compact after commit
   uint64_t organisations_ = 0;
-  uint64_t staged_new_organisations_ = 0;
 };
 
 // Brokers act for every organisation of their node; an integration (a partner's

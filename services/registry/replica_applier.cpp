@@ -18,7 +18,7 @@ void ReplicaApplier::committed() {
 
 void ReplicaApplier::aborted() {
   registry_.replicas_aborted();
-  log_.aborted();
+  for (const auto& event : relayed_) log_.aborted(event.origin);
   relayed_.clear();
 }
 

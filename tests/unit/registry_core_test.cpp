@@ -35,9 +35,10 @@ struct Core {
   }
 
   void commit() {
-    REQUIRE(db->commit(core.commit_batch()).ok());
-    log.committed(core.staged_events());
-    core.batch_committed();
+    auto batch = core.seal();
+    REQUIRE(db->commit(batch).ok());
+    log.committed(core.in_flight_events());
+    core.landed();
   }
 };
 
@@ -84,8 +85,9 @@ TEST_CASE("requests of one batch see each other before the commit", "[registry]"
   CHECK(c.core.staged_events().size() == 2);
 
   // The commit fails (say): everything staged is forgotten, numbers included.
+  (void)c.core.seal();
   c.log.aborted();
-  c.core.batch_aborted();
+  c.core.lost();
   auto again = c.core.register_org({broker, reg}, false);
   REQUIRE(again.ok());
   CHECK(std::string(c.decode(again.value()).payload<wire::OrgReply>().getOrganisation().getId()) ==
@@ -235,4 +237,68 @@ TEST_CASE("every change is in the action log with who made it, newest first", "[
   REQUIRE(only.payload<wire::ActionPage>().getActions().size() == 2);  // register, erase
   CHECK(std::string(only.payload<wire::ActionPage>().getActions()[1].getAction()) ==
         "org.register");
+}
+
+TEST_CASE("a batch in flight is readable while the next one is staged", "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto write) { fill_org(write.initOrganisation()); });
+  auto first = c.core.register_org({broker, reg}, false);
+  REQUIRE(first.ok());
+  auto in_flight = c.core.seal();  // its fsync would run now, on the committer's thread
+  CHECK(c.core.in_flight_events().size() == 1);
+  CHECK(c.core.staged_events().empty());
+  CHECK_FALSE(c.core.has_changes());
+
+  // The next generation builds on the one in flight: the update finds the record.
+  auto update = c.request<wire::OrgWrite>("registry.org.update", [](auto write) {
+    auto org = write.initOrganisation();
+    fill_org(org);
+    org.setId("PL-000001");
+    org.setLegalName("Bałtyk Robotics S.A.");
+  });
+  REQUIRE(c.core.register_org({broker, update}, true).ok());
+  auto second = c.core.register_org({broker, reg}, false);
+  REQUIRE(second.ok());
+  CHECK(std::string(c.decode(second.value()).payload<wire::OrgReply>().getOrganisation().getId()) ==
+        "PL-000002");
+  CHECK(c.core.staged_events().size() == 2);
+  CHECK(c.core.organisations() == 0);  // nothing is durable yet
+
+  REQUIRE(c.db->commit(in_flight).ok());
+  c.log.committed(c.core.in_flight_events());
+  c.core.landed();
+  CHECK(c.core.organisations() == 1);
+  CHECK(c.log.head("PL") == 1);
+  c.commit();
+  CHECK(c.core.organisations() == 2);
+  CHECK(c.log.head("PL") == 3);
+  auto get = c.request<wire::OrgGet>("registry.org.get", [](auto q) { q.setId("PL-000001"); });
+  auto got = c.core.get_org({broker, get});
+  REQUIRE(got.ok());
+  CHECK(std::string(
+            c.decode(got.value()).payload<wire::OrgReply>().getOrganisation().getLegalName()) ==
+        "Bałtyk Robotics S.A.");
+}
+
+TEST_CASE("a lost batch in flight takes the generation staged after it along", "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto write) { fill_org(write.initOrganisation()); });
+  REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  (void)c.core.seal();
+  REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  // The in-flight commit fails: both generations are forgotten, numbers included.
+  c.log.aborted(c.log.origin());
+  c.core.lost();
+  CHECK_FALSE(c.core.has_changes());
+  auto get = c.request<wire::OrgGet>("registry.org.get", [](auto q) { q.setId("PL-000001"); });
+  CHECK(c.core.get_org({broker, get}).error().code == ErrorCode::NOT_FOUND);
+  auto again = c.core.register_org({broker, reg}, false);
+  REQUIRE(again.ok());
+  CHECK(std::string(c.decode(again.value()).payload<wire::OrgReply>().getOrganisation().getId()) ==
+        "PL-000001");
+  c.commit();
+  CHECK(c.log.head("PL") == 1);
+  CHECK(c.core.organisations() == 1);
 }
