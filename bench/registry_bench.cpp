@@ -60,7 +60,7 @@ double ingest(uint64_t count) {
   for (uint64_t i = 0; i < count; ++i) requests.push_back(registration("PL", i));
   testing::ApiClient client(f.broker.keys);
   auto start = Clock::now();
-  auto replies = client.pipeline(f.nodes.at("PL").registry.api, f.key("PL"), requests, 1024, 300s);
+  auto replies = client.pipeline(f.nodes.at("PL").registry.api, f.key("PL"), requests, 4096, 300s);
   double seconds = bench::seconds_since(start);
   if (ok_replies(replies) != count) {
     std::fprintf(stderr, "ingest: only %lu of %lu stored\n",

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "common/core/result.hpp"
+#include "common/envelope/scratch_message.hpp"
 #include "schemas/envelope.capnp.h"
 
 namespace gosmart {
@@ -101,9 +102,9 @@ class EnvelopeBuilder {
   std::string encode();
 
  private:
-  // 2 KiB first segment: most envelopes fit, and capnp's default (8 KiB, zeroed on
-  // every allocation) cost more than the rest of building a small reply.
-  capnp::MallocMessageBuilder message_{256};
+  // A lent, already zeroed first segment: capnp's default (8 KiB, calloc'd for
+  // every message) cost more than the rest of building a small reply.
+  ScratchMessage message_;
   wire::Envelope::Builder root_;
 };
 

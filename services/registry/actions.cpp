@@ -12,7 +12,7 @@ namespace gosmart::registry {
 void Registry::record_action(const service::Request& request, const std::string& action,
                              const std::string& target, const std::string& detail) {
   uint64_t seq = next_counter("action_seq");
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   auto entry = message.initRoot<wire::BrokerAction>();
   entry.setSeq(seq);
   entry.setAtUs(now_us());

@@ -149,7 +149,7 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
                 "senderOrgId");
   }
 
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   auto eoi = message.initRoot<wire::ExpressionOfInterest>();
   eoi.setId(eoi_id(options_.country, next_counter("eoi_seq")));
   eoi.setProfileId(profile_id);
@@ -177,7 +177,7 @@ Result<std::string> Registry::get_eoi(const service::Request& request) {
   if (!loaded) return loaded.error();
   auto* eoi = &loaded.value();
   if (request.caller.role != config::Role::monitor) return eoi_reply(request, eoi->get());
-  capnp::MallocMessageBuilder redacted;
+  ScratchMessage redacted;
   redacted.setRoot(eoi->get());
   redacted.getRoot<wire::ExpressionOfInterest>().initSenderContact();
   redacted.getRoot<wire::ExpressionOfInterest>().initOwnerContact();
@@ -202,7 +202,7 @@ Result<std::string> Registry::answer_eoi(const service::Request& request) {
                     eoi_status_name(stored->get().getStatus()),
                 "eoiId");
   }
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   message.setRoot(stored->get());
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setStatus(next);
@@ -247,7 +247,7 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
     }
   }
   if (auto acting = org_for(request, local, "eoiId"); !acting) return acting.error();
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   message.setRoot(stored->get());
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setStatus(next);
@@ -290,7 +290,7 @@ Result<std::string> Registry::peer_deliver(const service::Request& request) {
   if (text.empty() || text.size() > 2000) {
     return fail(ErrorCode::INVALID_FIELD, "a message of 1 to 2000 bytes", "eoi.message");
   }
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   message.setRoot(incoming);
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setStatus(EoiStatus::FORWARDED);
@@ -329,7 +329,7 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
         "eoi.status");
   }
   if (next == current && !contact_news) return ack(current);  // a retry
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   message.setRoot(stored->get());
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setStatus(next);
@@ -358,7 +358,7 @@ void Registry::delivered(const std::string& id) {
   if (!bytes || !bytes.value()) return;
   auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
   if (!stored || stored->get().getStatus() != EoiStatus::SUBMITTED) return;
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   message.setRoot(stored->get());
   message.getRoot<wire::ExpressionOfInterest>().setStatus(EoiStatus::FORWARDED);
   store_eoi(message, text_of(stored->get().getSenderOrgId()), "registry.eoi.changed");

@@ -190,7 +190,7 @@ void Registry::emit_published(wire::Profile::Reader profile, wire::Organisation:
 
 Result<std::string> Registry::register_org(const service::Request& request, bool update) {
   auto input = request.envelope.payload<wire::OrgWrite>().getOrganisation();
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   message.setRoot(input);
   auto org = message.getRoot<wire::Organisation>();
   if (org.getCountry().size() == 0) org.setCountry(options_.country);
@@ -291,7 +291,7 @@ Result<std::string> Registry::list_orgs(const service::Request& request) {
     return has(naces, nace, true) && has(domains, domain, false) && has(keywords, keyword, false);
   };
 
-  capnp::MallocMessageBuilder scratch;
+  ScratchMessage scratch;
   std::vector<std::string> own, replicas;
   std::string last;
   auto scan = [&](const char* cf, std::vector<std::string>& out, auto parse_check) {
@@ -342,7 +342,7 @@ Result<std::string> Registry::list_orgs(const service::Request& request) {
 
 Result<std::string> Registry::submit_profile(const service::Request& request) {
   auto input = request.envelope.payload<wire::ProfileWrite>().getProfile();
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   message.setRoot(input);
   auto profile = message.getRoot<wire::Profile>();
   if (auto valid = validate_profile(profile.asReader(), context()); !valid) return valid.error();
@@ -438,7 +438,7 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   auto next = next_status(old->get().getStatus(), action);
   if (!next) return next.error();
 
-  capnp::MallocMessageBuilder message;
+  ScratchMessage message;
   message.setRoot(old->get());
   auto profile = message.getRoot<wire::Profile>();
   std::string today = options_.today();
@@ -495,7 +495,7 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "already erased", "id");
 
   // The tombstone keeps the id (so it is never reused) and nothing else.
-  capnp::MallocMessageBuilder tombstone;
+  ScratchMessage tombstone;
   auto gone = tombstone.initRoot<wire::Organisation>();
   gone.setId(id);
   gone.setCountry(options_.country);
@@ -598,7 +598,7 @@ std::size_t Registry::expire_due() {
     if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) continue;
     // expiresOn is the last day the profile is shown.
     if (text_of(profile->get().getExpiresOn()) >= today) continue;
-    capnp::MallocMessageBuilder message;
+    ScratchMessage message;
     message.setRoot(profile->get());
     auto updated = message.getRoot<wire::Profile>();
     updated.setStatus(wire::ProfileStatus::EXPIRED);
@@ -693,7 +693,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "organisation.country");
     }
-    capnp::MallocMessageBuilder message;
+    ScratchMessage message;
     message.setRoot(org);
     message.getRoot<wire::PublicOrganisation>().setLegalName("");
     batch.Put(store_.cf(kReplicaOrgs), std::string(org.getId()), store::to_bytes(message));
@@ -706,12 +706,12 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "profile.id");
     }
-    capnp::MallocMessageBuilder message;
+    ScratchMessage message;
     message.setRoot(profile);
     std::string bytes = store::to_bytes(message);
     batch.Put(store_.cf(kReplicaProfiles), std::string(profile.getId()), bytes);
     replica_overlay_[std::string(profile.getId())] = std::move(bytes);
-    capnp::MallocMessageBuilder owner_message;
+    ScratchMessage owner_message;
     owner_message.setRoot(owner);
     batch.Put(store_.cf(kReplicaOrgs), std::string(owner.getId()), store::to_bytes(owner_message));
   } else if (type == "registry.profile.status") {
@@ -733,7 +733,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     if (current && !is_open(status.getStatus())) {
       auto old = store::StoredValue<wire::Profile>::parse(*current);
       if (old) {
-        capnp::MallocMessageBuilder message;
+        ScratchMessage message;
         message.setRoot(old->get());
         message.getRoot<wire::Profile>().setStatus(status.getStatus());
         std::string bytes = store::to_bytes(message);
@@ -749,7 +749,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "organisationId");
     }
-    capnp::MallocMessageBuilder tombstone;
+    ScratchMessage tombstone;
     auto gone = tombstone.initRoot<wire::PublicOrganisation>();
     gone.setId(id);
     gone.setCountry(origin);

@@ -8,8 +8,33 @@
 namespace gosmart::registry {
 namespace {
 
-Failure invalid(std::string field, std::string message) {
-  return fail(ErrorCode::INVALID_FIELD, std::move(message), std::move(field));
+// A field's path (contacts[0].email), spelled out only when an error names it:
+// building it for every field validated cost more than the checks themselves.
+class FieldName {
+ public:
+  FieldName(const char* name) : name_(name) {}  // NOLINT: a plain name converts
+  FieldName(const FieldName& list, unsigned index) : parent_(&list), index_(index) {}
+  FieldName(const FieldName& record, const char* member) : parent_(&record), name_(member) {}
+
+  std::string str() const {
+    std::string out = parent_ ? parent_->str() : std::string();
+    if (name_) {
+      if (!out.empty()) out += '.';
+      out += name_;
+    } else {
+      out += "[" + std::to_string(index_) + "]";
+    }
+    return out;
+  }
+
+ private:
+  const FieldName* parent_ = nullptr;
+  const char* name_ = nullptr;
+  unsigned index_ = 0;
+};
+
+Failure invalid(const FieldName& field, std::string message) {
+  return fail(ErrorCode::INVALID_FIELD, std::move(message), field.str());
 }
 
 bool has_control_chars(std::string_view text) {
@@ -20,7 +45,7 @@ bool has_control_chars(std::string_view text) {
 }
 
 // Required (or optional) text within a length, without control characters.
-Status text(const char* field, capnp::Text::Reader value, std::size_t max, bool required) {
+Status text(const FieldName& field, capnp::Text::Reader value, std::size_t max, bool required) {
   std::string_view view(value.cStr(), value.size());
   if (required && view.empty()) return invalid(field, "is required");
   if (view.size() > max) {
@@ -36,7 +61,7 @@ Status nace_list(const char* field, capnp::List<capnp::Text>::Reader codes, bool
   if (codes.size() > 20) return invalid(field, "at most 20 codes");
   for (unsigned i = 0; i < codes.size(); ++i) {
     if (!is_nace_code(std::string_view(codes[i].cStr(), codes[i].size()))) {
-      return invalid(std::string(field) + "[" + std::to_string(i) + "]",
+      return invalid(FieldName(field, i),
                      "'" + std::string(codes[i].cStr()) +
                          "' is not a NACE Rev.2 division, group or class (e.g. 26.11)");
     }
@@ -54,8 +79,9 @@ Status word_list(const char* field, capnp::List<capnp::Text>::Reader words, bool
   if (words.size() > FieldLimits::list) {
     return invalid(field, "at most " + std::to_string(FieldLimits::list) + " entries");
   }
+  FieldName list(field);
   for (unsigned i = 0; i < words.size(); ++i) {
-    std::string path = std::string(field) + "[" + std::to_string(i) + "]";
+    FieldName path(list, i);
     std::string_view word(words[i].cStr(), words[i].size());
     if (slugs && !is_slug(word)) {
       return invalid(path, "'" + std::string(word) + "' is not a domain slug (a-z, 0-9, -)");
@@ -67,7 +93,7 @@ Status word_list(const char* field, capnp::List<capnp::Text>::Reader words, bool
   return {};
 }
 
-Status language(const std::string& field, capnp::Text::Reader code,
+Status language(const FieldName& field, capnp::Text::Reader code,
                 const ValidationContext& context) {
   std::string_view view(code.cStr(), code.size());
   if (!context.languages || !context.languages->contains(view)) {
@@ -76,8 +102,7 @@ Status language(const std::string& field, capnp::Text::Reader code,
   return {};
 }
 
-Status member(const std::string& field, capnp::Text::Reader code,
-              const ValidationContext& context) {
+Status member(const FieldName& field, capnp::Text::Reader code, const ValidationContext& context) {
   std::string_view view(code.cStr(), code.size());
   if (!is_country_code(view) ||
       std::find(context.members.begin(), context.members.end(), view) == context.members.end()) {
@@ -86,15 +111,11 @@ Status member(const std::string& field, capnp::Text::Reader code,
   return {};
 }
 
-Status contact(wire::Contact::Reader c, const std::string& path, const ValidationContext& context) {
-  if (auto s = text((path + ".name").c_str(), c.getName(), FieldLimits::short_text, true); !s) {
-    return s;
-  }
-  if (auto s = text((path + ".role").c_str(), c.getRole(), FieldLimits::short_text, false); !s) {
-    return s;
-  }
+Status contact(wire::Contact::Reader c, const FieldName& path, const ValidationContext& context) {
+  if (auto s = text({path, "name"}, c.getName(), FieldLimits::short_text, true); !s) return s;
+  if (auto s = text({path, "role"}, c.getRole(), FieldLimits::short_text, false); !s) return s;
   if (!is_email(std::string_view(c.getEmail().cStr(), c.getEmail().size()))) {
-    return invalid(path + ".email", "not an e-mail address");
+    return invalid({path, "email"}, "not an e-mail address");
   }
   std::string_view phone(c.getPhone().cStr(), c.getPhone().size());
   bool phone_ok = phone.empty() || (phone.size() >= 5 && phone.size() <= 32 &&
@@ -102,21 +123,20 @@ Status contact(wire::Contact::Reader c, const std::string& path, const Validatio
                                       return (ch >= '0' && ch <= '9') || ch == '+' || ch == ' ' ||
                                              ch == '-' || ch == '(' || ch == ')';
                                     }));
-  if (!phone_ok) return invalid(path + ".phone", "digits, spaces, + - ( ) only; 5 to 32");
+  if (!phone_ok) return invalid({path, "phone"}, "digits, spaces, + - ( ) only; 5 to 32");
   if (c.hasPreferredLanguage()) {
-    if (auto s = language(path + ".preferredLanguage", c.getPreferredLanguage(), context); !s) {
+    if (auto s = language({path, "preferredLanguage"}, c.getPreferredLanguage(), context); !s) {
       return s;
     }
   }
   auto consents = c.getConsents();
-  if (consents.size() > 20) return invalid(path + ".consents", "at most 20 consent records");
+  FieldName list(path, "consents");
+  if (consents.size() > 20) return invalid(list, "at most 20 consent records");
   for (unsigned i = 0; i < consents.size(); ++i) {
-    std::string cp = path + ".consents[" + std::to_string(i) + "]";
-    if (auto s = text((cp + ".purpose").c_str(), consents[i].getPurpose(), 64, true); !s) return s;
-    if (auto s = text((cp + ".textVersion").c_str(), consents[i].getTextVersion(), 64, true); !s) {
-      return s;
-    }
-    if (consents[i].getGrantedAtUs() <= 0) return invalid(cp + ".grantedAtUs", "is required");
+    FieldName cp(list, i);
+    if (auto s = text({cp, "purpose"}, consents[i].getPurpose(), 64, true); !s) return s;
+    if (auto s = text({cp, "textVersion"}, consents[i].getTextVersion(), 64, true); !s) return s;
+    if (consents[i].getGrantedAtUs() <= 0) return invalid({cp, "grantedAtUs"}, "is required");
   }
   return {};
 }
@@ -159,7 +179,7 @@ Status validate_organisation(wire::Organisation::Reader org, const ValidationCon
     return invalid("languages", "one to ten working languages");
   }
   for (unsigned i = 0; i < languages.size(); ++i) {
-    if (auto s = language("languages[" + std::to_string(i) + "]", languages[i], context); !s) {
+    if (auto s = language(FieldName("languages", i), languages[i], context); !s) {
       return s;
     }
   }
@@ -169,7 +189,7 @@ Status validate_organisation(wire::Organisation::Reader org, const ValidationCon
   auto contacts = org.getContacts();
   if (contacts.size() > FieldLimits::contacts) return invalid("contacts", "at most 20 contacts");
   for (unsigned i = 0; i < contacts.size(); ++i) {
-    if (auto s = contact(contacts[i], "contacts[" + std::to_string(i) + "]", context); !s) {
+    if (auto s = contact(contacts[i], FieldName("contacts", i), context); !s) {
       return s;
     }
   }
@@ -199,24 +219,24 @@ Status validate_profile(wire::Profile::Reader profile, const ValidationContext& 
   for (unsigned i = 0; i < cooperation.size(); ++i) {
     if (cooperation[i] < wire::CooperationType::COMMERCIAL_AGREEMENT ||
         cooperation[i] > wire::CooperationType::JOINT_FUNDING_APPLICATION) {
-      return invalid("cooperationTypes[" + std::to_string(i) + "]", "unknown cooperation type");
+      return invalid(FieldName("cooperationTypes", i), "unknown cooperation type");
     }
   }
   auto partner_types = profile.getPartnerTypes();
   for (unsigned i = 0; i < partner_types.size(); ++i) {
     if (!known_org_type(partner_types[i])) {
-      return invalid("partnerTypes[" + std::to_string(i) + "]", "unknown organisation type");
+      return invalid(FieldName("partnerTypes", i), "unknown organisation type");
     }
   }
   auto partner_sizes = profile.getPartnerSizes();
   for (unsigned i = 0; i < partner_sizes.size(); ++i) {
     if (partner_sizes[i] < wire::SizeClass::MICRO || partner_sizes[i] > wire::SizeClass::LARGE) {
-      return invalid("partnerSizes[" + std::to_string(i) + "]", "unknown size class");
+      return invalid(FieldName("partnerSizes", i), "unknown size class");
     }
   }
   auto targets = profile.getTargetCountries();
   for (unsigned i = 0; i < targets.size(); ++i) {
-    if (auto s = member("targetCountries[" + std::to_string(i) + "]", targets[i], context); !s) {
+    if (auto s = member(FieldName("targetCountries", i), targets[i], context); !s) {
       return s;
     }
   }
