@@ -1,5 +1,6 @@
 #include "common/store/store.hpp"
 
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 
 #include <stdexcept>
@@ -22,6 +23,15 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = options.write_buffer_bytes;
+  // Fresh data is rewritten soon by compaction: compressing it at flush (L0) and
+  // again into L1 spent a tenth of a registry's CPU under bulk import. Deeper
+  // levels, where the data settles, keep Snappy.
+  // Our keys mostly grow in order within a two-byte prefix (event log: origin +
+  // sequence; organisations: country + number; logs by big-endian sequence): the
+  // memtable inserts next to the last key of the prefix instead of searching.
+  cf_options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(2));
+  cf_options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
+                                      rocksdb::kSnappyCompression};
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

@@ -89,9 +89,13 @@ std::optional<ParsedReference> parse_profile_reference(std::string_view referenc
 }
 
 std::string organisation_id(std::string_view country, uint64_t sequence) {
-  char digits[24];
-  std::snprintf(digits, sizeof digits, "%06llu", static_cast<unsigned long long>(sequence));
-  return std::string(country) + "-" + digits;
+  std::string number = std::to_string(sequence);
+  std::string id;
+  id.reserve(country.size() + 1 + std::max<std::size_t>(6, number.size()));
+  id.append(country).push_back('-');
+  if (number.size() < 6) id.append(6 - number.size(), '0');
+  id.append(number);
+  return id;
 }
 
 bool is_organisation_id(std::string_view id) {
