@@ -17,10 +17,18 @@ uint32_t read_le32(const uint8_t* p) {
 
 }  // namespace
 
-std::string event_frame(std::string_view type, std::string_view envelope) {
+std::string event_label(std::string_view origin, std::string_view type) {
+  std::string label;
+  label.reserve(origin.size() + 1 + type.size());
+  label.append(origin).push_back(':');
+  label.append(type);
+  return label;
+}
+
+std::string event_frame(std::string_view label, std::string_view envelope) {
   std::string frame;
-  frame.reserve(type.size() + 1 + envelope.size());
-  frame.append(type);
+  frame.reserve(label.size() + 1 + envelope.size());
+  frame.append(label);
   frame.push_back('\0');
   frame.append(envelope);
   return frame;
@@ -29,9 +37,14 @@ std::string event_frame(std::string_view type, std::string_view envelope) {
 std::optional<SplitFrame> split_event_frame(std::span<const uint8_t> frame) {
   const void* zero = std::memchr(frame.data(), 0, std::min(frame.size(), kMaxTypeBytes + 1));
   if (!zero) return std::nullopt;
-  auto type_size = static_cast<std::size_t>(static_cast<const uint8_t*>(zero) - frame.data());
-  return SplitFrame{{reinterpret_cast<const char*>(frame.data()), type_size},
-                    frame.subspan(type_size + 1)};
+  auto label_size = static_cast<std::size_t>(static_cast<const uint8_t*>(zero) - frame.data());
+  std::string_view label(reinterpret_cast<const char*>(frame.data()), label_size);
+  SplitFrame split{{}, label, frame.subspan(label_size + 1)};
+  if (label.size() > 3 && label[2] == ':') {
+    split.origin = label.substr(0, 2);
+    split.type = label.substr(3);
+  }
+  return split;
 }
 
 std::optional<std::size_t> flat_message_size(std::span<const uint8_t> bytes) {
@@ -62,15 +75,15 @@ bool split_envelopes(std::span<const uint8_t> envelopes,
 std::vector<std::string> pack_event_frames(const std::vector<StagedEvent>& events,
                                            std::size_t max_bytes) {
   std::vector<std::string> frames;
-  std::string_view type;
+  const StagedEvent* run = nullptr;  // the first event of the last frame
   for (const auto& event : events) {
-    bool fits = !frames.empty() && event.topic == type &&
+    bool fits = run && event.topic == run->topic && event.origin == run->origin &&
                 frames.back().size() + event.bytes.size() <= max_bytes;
     if (fits) {
       frames.back().append(event.bytes);
     } else {
-      frames.push_back(event_frame(event.topic, event.bytes));
-      type = event.topic;
+      frames.push_back(event_frame(event_label(event.origin, event.topic), event.bytes));
+      run = &event;
     }
   }
   return frames;

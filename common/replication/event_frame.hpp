@@ -1,9 +1,13 @@
 #pragma once
-// PUB frames: "<type>\0<envelope><envelope>...". The type in front keeps libzmq's
-// prefix filtering; several consecutive envelopes of one type share a frame, so a
-// committed batch costs a few ZeroMQ/CURVE messages rather than one per event
-// (measured in bench/README.md). Cap'n Proto messages are self-delimiting: each
-// envelope's size is read from its own segment table.
+// PUB frames: "<label>\0<envelope><envelope>...", the label being "<origin>:<type>"
+// for events ("PL:registry.org.public") and "platform.heartbeat" for heartbeats.
+// The label in front keeps libzmq's prefix filtering, which on TCP happens at the
+// publisher: a peer registry subscribes to "FI:" on FI's stream and is never sent
+// the third countries' events FI relays for its local services. Several
+// consecutive envelopes of one label share a frame, so a committed batch costs a
+// few ZeroMQ/CURVE messages rather than one per event (bench/README.md).
+// Cap'n Proto messages are self-delimiting: each envelope's size is read from its
+// own segment table.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -15,12 +19,17 @@ namespace gosmart::replication {
 
 struct StagedEvent;
 
+inline constexpr const char* kHeartbeatLabel = "platform.heartbeat";
+
 struct SplitFrame {
+  std::string_view origin;  // empty for a heartbeat
   std::string_view type;
   std::span<const uint8_t> envelopes;
 };
 
-std::string event_frame(std::string_view type, std::string_view envelope);
+// "<origin>:<type>", the label of an event frame.
+std::string event_label(std::string_view origin, std::string_view type);
+std::string event_frame(std::string_view label, std::string_view envelope);
 std::optional<SplitFrame> split_event_frame(std::span<const uint8_t> frame);
 
 // Bytes of the first Cap'n Proto message in `bytes`, from its segment table; none
@@ -32,7 +41,7 @@ std::optional<std::size_t> flat_message_size(std::span<const uint8_t> bytes);
 bool split_envelopes(std::span<const uint8_t> envelopes,
                      std::vector<std::span<const uint8_t>>& out);
 
-// Packs events into frames: a run of one type shares a frame up to max_bytes.
+// Packs events into frames: a run of one origin and type shares a frame up to max_bytes.
 std::vector<std::string> pack_event_frames(const std::vector<StagedEvent>& events,
                                            std::size_t max_bytes);
 

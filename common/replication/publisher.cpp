@@ -27,7 +27,8 @@ void Publisher::publish(const std::vector<StagedEvent>& events) {
 
 void Publisher::publish(const StagedEvent& event) {
   // PUB never blocks: dontwait only guards against a future socket type change.
-  if (pub_.send(zmq::buffer(event_frame(event.topic, event.bytes)), zmq::send_flags::dontwait)) {
+  if (pub_.send(zmq::buffer(event_frame(event_label(event.origin, event.topic), event.bytes)),
+                zmq::send_flags::dontwait)) {
     ++published_;
   }
 }
@@ -44,7 +45,7 @@ void Publisher::heartbeat() {
     list[i].setLastSeq(seq);
     ++i;
   }
-  (void)pub_.send(zmq::buffer(event_frame("platform.heartbeat", builder.encode())),
+  (void)pub_.send(zmq::buffer(event_frame(kHeartbeatLabel, builder.encode())),
                   zmq::send_flags::dontwait);
 }
 

@@ -73,8 +73,17 @@ transport::Millis Subscriber::writer_silent_for() const {
 }
 
 void Subscriber::start() {
-  events_.set(zmq::sockopt::subscribe, "platform.heartbeat");
-  for (const auto& topic : options_.topics) events_.set(zmq::sockopt::subscribe, topic);
+  events_.set(zmq::sockopt::subscribe, kHeartbeatLabel);
+  for (const auto& topic : options_.topics) {
+    if (options_.origins.empty()) {
+      events_.set(zmq::sockopt::subscribe, topic);
+      continue;
+    }
+    // Only the origins taken from this writer are sent here at all.
+    for (const auto& origin : options_.origins) {
+      events_.set(zmq::sockopt::subscribe, event_label(origin, topic));
+    }
+  }
   for (const auto& origin : options_.origins) state(origin);
   for (auto& [origin, st] : origins_) request_catchup(origin);
 }
@@ -204,7 +213,10 @@ void Subscriber::on_events_readable() {
     if (extra_frames || !split) continue;
     for (auto piece : pieces) {
       auto decoded = decode_envelope(piece, options_.limits);
-      if (!decoded || decoded.value().header().type != split->type) {
+      // The label must tell the truth: it is what filters were applied to.
+      bool heartbeat = split->origin.empty() && split->type == kHeartbeatLabel;
+      if (!decoded || decoded.value().header().type != split->type ||
+          (!heartbeat && decoded.value().header().origin_country != split->origin)) {
         ++stats_.malformed;
         break;  // the rest of the frame would not be contiguous
       }

@@ -101,7 +101,7 @@ TEST_CASE("gaps are caught up in pages and every event is applied once, in order
   h.write(0, [](uint64_t) { return true; });
   auto page = h.log.read_after("PL", 0, 40, 1 << 20).value();
   for (const auto& bytes : page.events)
-    h.pub.send(zmq::buffer(replication::event_frame("probe.event", bytes)));
+    h.pub.send(zmq::buffer(replication::event_frame("PL:probe.event", bytes)));
   h.pump(100ms);
   CHECK(h.subscriber->stats().duplicates >= 40);
   CHECK(h.state.chain().count == 40);
@@ -129,17 +129,22 @@ TEST_CASE("events of an origin the writer may not speak for are refused", "[syst
   EnvelopeBuilder forged("FI", wire::Service::TOOL, "probe.event", 1);
   forged.init_payload<wire::ProbeEvent>().setIndex(1);
   auto bytes = forged.encode();
-  h.pub.send(zmq::buffer(replication::event_frame("probe.event", bytes)));
-  h.pub.send(zmq::buffer(replication::event_frame("probe.event", "garbage!")));
-  h.pub.send(zmq::buffer(std::string("probe.event-without-separator")));
-  // The type in front must be the envelope's own.
+  // Labelled as FI's it is not even sent here: the subscription is to "PL:".
+  h.pub.send(zmq::buffer(replication::event_frame("FI:probe.event", bytes)));
+  // Labelled as PL's, the label lies about the envelope's origin.
+  h.pub.send(zmq::buffer(replication::event_frame("PL:probe.event", bytes)));
+  h.pub.send(zmq::buffer(replication::event_frame("PL:probe.event", "garbage!")));
+  h.pub.send(zmq::buffer(std::string("PL:probe.event-without-separator")));
+  // The type in the label must be the envelope's own.
   EnvelopeBuilder mislabelled("PL", wire::Service::TOOL, "probe.event", 1);
   mislabelled.init_payload<wire::ProbeEvent>().setIndex(1);
-  h.pub.send(zmq::buffer(replication::event_frame("probe.eventx", mislabelled.encode())));
+  h.pub.send(zmq::buffer(replication::event_frame("PL:probe.eventx", mislabelled.encode())));
+  // An event must carry its origin in the label.
+  h.pub.send(zmq::buffer(replication::event_frame("probe.event", mislabelled.encode())));
   h.pump(100ms);
   CHECK(h.subscriber->cursor("FI") == 0);
   CHECK(h.subscriber->cursor("PL") == 0);
-  CHECK(h.subscriber->stats().rejected == 1);
-  CHECK(h.subscriber->stats().malformed == 3);
+  CHECK(h.subscriber->stats().rejected == 0);
+  CHECK(h.subscriber->stats().malformed == 4);
   CHECK(h.state.chain().count == 0);
 }

@@ -92,14 +92,18 @@ TEST_CASE("a relayed foreign event keeps its origin and sequence", "[replication
 
 TEST_CASE("events are packed into frames by type and split back exactly", "[replication]") {
   std::vector<replication::StagedEvent> events;
-  for (uint64_t seq = 1; seq <= 5; ++seq) {
+  for (uint64_t seq = 1; seq <= 7; ++seq) {
     std::string type = seq == 3 ? "probe.other" : "probe.event";
-    EnvelopeBuilder builder("PL", wire::Service::TOOL, type, seq);
+    std::string origin = seq == 6 ? "FI" : "PL";  // a relayed event in the run
+    EnvelopeBuilder builder(origin, wire::Service::TOOL, type, seq);
     builder.init_payload<wire::ProbeEvent>().setIndex(seq);
-    events.push_back({type, builder.encode(), "PL", seq});
+    events.push_back({type, builder.encode(), origin, seq});
   }
   auto frames = replication::pack_event_frames(events, 1 << 20);
-  REQUIRE(frames.size() == 3);  // [1,2] [3] [4,5]: a run of one type shares a frame
+  // [1,2] [3] [4,5] [6] [7]: a run of one origin and type shares a frame
+  REQUIRE(frames.size() == 5);
+  CHECK(frames[0].rfind(std::string("PL:probe.event") + '\0', 0) == 0);
+  CHECK(frames[3].rfind(std::string("FI:probe.event") + '\0', 0) == 0);
   std::vector<uint64_t> seen;
   for (const auto& frame : frames) {
     auto split = replication::split_event_frame(
@@ -111,12 +115,13 @@ TEST_CASE("events are packed into frames by type and split back exactly", "[repl
       auto decoded = decode_envelope(piece);
       REQUIRE(decoded.ok());
       CHECK(decoded.value().header().type == split->type);
+      CHECK(decoded.value().header().origin_country == split->origin);
       seen.push_back(decoded.value().header().origin_seq);
     }
   }
-  CHECK(seen == std::vector<uint64_t>{1, 2, 3, 4, 5});
+  CHECK(seen == std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7});
   // A small limit gives one event per frame.
-  CHECK(replication::pack_event_frames(events, 1).size() == 5);
+  CHECK(replication::pack_event_frames(events, 1).size() == 7);
 }
 
 TEST_CASE("a frame whose envelopes do not add up is refused", "[replication]") {
