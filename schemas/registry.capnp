@@ -409,6 +409,8 @@ struct BrokerAction {
   action @3 :Text;             # "org.register", "profile.publish", "org.erase", "eoi.answer", ...
   target @4 :Text;             # the organisation, profile or EoI id
   detail @5 :Text;             # a revision comment, an erasure reason, a new status
+  targets @6 :List(Text);      # one caller's same change to many records in one commit
+                               # (a bulk import): all of them, `target` being the first
 }
 
 # "registry.actions.list" (broker, monitor) -> "registry.actions.page", newest first.

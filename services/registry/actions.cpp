@@ -8,19 +8,52 @@
 #include "services/registry/text.hpp"
 
 namespace gosmart::registry {
+namespace {
+
+bool names_target(wire::BrokerAction::Reader entry, const std::string& target) {
+  if (text_of(entry.getTarget()) == target) return true;
+  for (auto each : entry.getTargets()) {
+    if (std::string_view(each.cStr(), each.size()) == target) return true;
+  }
+  return false;
+}
+
+}  // namespace
 
 void Registry::record_action(const service::Request& request, const std::string& action,
                              const std::string& target, const std::string& detail) {
-  uint64_t seq = next_counter("action_seq");
-  ScratchMessage message;
-  auto entry = message.initRoot<wire::BrokerAction>();
-  entry.setSeq(seq);
-  entry.setAtUs(now_us());
-  entry.setActor(request.caller.user_id());
-  entry.setAction(action);
-  entry.setTarget(target);
-  entry.setDetail(detail);
-  batch_.put_unread(store_.cf(kActions), store::keys::u64(seq), store::to_bytes(message));
+  std::string actor = request.caller.user_id();
+  if (!staged_actions_.empty() && detail.empty()) {
+    auto& last = staged_actions_.back();
+    if (last.detail.empty() && last.action == action && last.actor == actor) {
+      last.targets.push_back(target);
+      return;
+    }
+  }
+  staged_actions_.push_back({now_us(), std::move(actor), action, detail, {target}});
+}
+
+void Registry::write_actions() {
+  // A bulk import is thousands of the same change by one caller: one entry per run
+  // of them in a commit, not one each (an entry each cost a tenth of the ingest
+  // rate). Runs never span another action, so the log keeps its order.
+  for (const auto& pending : staged_actions_) {
+    uint64_t seq = next_counter("action_seq");
+    ScratchMessage message;
+    auto entry = message.initRoot<wire::BrokerAction>();
+    entry.setSeq(seq);
+    entry.setAtUs(pending.at_us);
+    entry.setActor(pending.actor);
+    entry.setAction(pending.action);
+    entry.setTarget(pending.targets.front());
+    entry.setDetail(pending.detail);
+    if (pending.targets.size() > 1) {
+      auto targets = entry.initTargets(static_cast<unsigned>(pending.targets.size()));
+      for (unsigned i = 0; i < pending.targets.size(); ++i) targets.set(i, pending.targets[i]);
+    }
+    batch_.put_unread(store_.cf(kActions), store::keys::u64(seq), store::to_bytes(message));
+  }
+  staged_actions_.clear();
 }
 
 Result<std::string> Registry::list_actions(const service::Request& request) {
@@ -40,7 +73,7 @@ Result<std::string> Registry::list_actions(const service::Request& request) {
     auto entry = store::StoredValue<wire::BrokerAction>::parse(it->value().ToString());
     if (!entry) continue;
     auto e = entry->get();
-    if (!target.empty() && text_of(e.getTarget()) != target) continue;
+    if (!target.empty() && !names_target(e, target)) continue;
     if (!actor.empty() && text_of(e.getActor()) != actor) continue;
     if (found.size() == limit) {
       next_before = e.getSeq() + 1;

@@ -114,6 +114,7 @@ uint64_t Registry::next_counter(const std::string& key) {
 }
 
 rocksdb::WriteBatch Registry::seal() {
+  write_actions();  // takes action numbers: before the counters are written
   // Counters go into the batch once per commit, not once per use: a bulk import
   // would otherwise write the organisation sequence hundreds of times a batch.
   for (const auto& key : dirty_counters_) {
@@ -133,6 +134,7 @@ void Registry::landed() {
 }
 
 void Registry::lost() {
+  staged_actions_.clear();
   dirty_counters_.clear();
   batch_.lost();
   counters_.clear();  // reloaded from the store on next use

@@ -56,7 +56,9 @@ class Registry {
   // The group commit, pipelined: the handlers stage into one generation; seal()
   // puts it in flight (its fsync runs while the next generation is staged) and
   // landed() or lost() ends it. Reads see staged and in-flight writes.
-  bool has_changes() const { return !batch_.empty() || !dirty_counters_.empty(); }
+  bool has_changes() const {
+    return !batch_.empty() || !dirty_counters_.empty() || !staged_actions_.empty();
+  }
   rocksdb::WriteBatch seal();  // staged writes, counters included, go in flight
   const std::vector<replication::StagedEvent>& in_flight_events() const {
     return in_flight_.events;
@@ -116,7 +118,9 @@ class Registry {
   Result<std::string> eoi_reply(const service::Request& request,
                                 wire::ExpressionOfInterest::Reader eoi);
 
-  // Appends to the broker action log, in the batch of the change it records.
+  // Appends to the broker action log, in the commit of the change it records
+  // (written at seal(), consecutive same changes by one caller as one entry).
+  void write_actions();
   void record_action(const service::Request& request, const std::string& action,
                      const std::string& target, const std::string& detail = "");
 
@@ -140,6 +144,14 @@ class Registry {
   // compacted away for real (RocksDB deletes are only tombstones until then).
   void compact_erased(const std::vector<std::string>& ids);
 
+  struct PendingAction {
+    int64_t at_us;
+    std::string actor;
+    std::string action;
+    std::string detail;
+    std::vector<std::string> targets;
+  };
+  std::vector<PendingAction> staged_actions_;
   store::BatchView batch_;
   Generation staging_;
   Generation in_flight_;

@@ -197,10 +197,17 @@ TEST_CASE("the organisation sequence survives a commit and a restart", "[registr
 
 TEST_CASE("every change is in the action log with who made it, newest first", "[registry]") {
   Core c;
-  auto reg = c.request<wire::OrgWrite>("registry.org.register",
-                                       [](auto w) { fill_org(w.initOrganisation()); });
-  for (int i = 0; i < 3; ++i) REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  // Each request decoded anew: a reader's traversal budget is for one handling.
+  auto reg = [&] {
+    return c.request<wire::OrgWrite>("registry.org.register",
+                                     [](auto w) { fill_org(w.initOrganisation()); });
+  };
+  // Three registrations by one broker in one commit are one entry; another caller
+  // in between starts a new one.
+  for (int i = 0; i < 3; ++i) REQUIRE(c.core.register_org({broker, reg()}, false).ok());
   transport::Identity portal{"portal", config::Role::integration};
+  REQUIRE(c.core.register_org({portal, reg()}, false).ok());
+  REQUIRE(c.core.register_org({broker, reg()}, false).ok());
   auto erase = c.request<wire::OrgErase>("registry.org.erase", [](auto e) {
     e.setId("PL-000002");
     e.setReason("data-protection request of 2026-11-30");
@@ -226,17 +233,26 @@ TEST_CASE("every change is in the action log with who made it, newest first", "[
   CHECK(std::string(page.getActions()[0].getActor()) == "broker:alice");
   CHECK(std::string(page.getActions()[0].getDetail()) == "data-protection request of 2026-11-30");
   CHECK(page.getActions()[0].getSeq() == 4);
-  CHECK(std::string(page.getActions()[1].getTarget()) == "PL-000003");
+  CHECK(std::string(page.getActions()[1].getTarget()) == "PL-000005");
+  CHECK(page.getActions()[1].getTargets().size() == 0);
   REQUIRE(page.getNextBeforeSeq() == 3);
   auto second_bytes = list(page.getNextBeforeSeq(), 10, "");
   auto second = c.decode(second_bytes);
-  CHECK(second.payload<wire::ActionPage>().getActions().size() == 2);
+  auto older = second.payload<wire::ActionPage>().getActions();
+  REQUIRE(older.size() == 2);
+  CHECK(std::string(older[0].getActor()) == "integration:portal");
+  CHECK(std::string(older[0].getTarget()) == "PL-000004");
+  CHECK(std::string(older[1].getTarget()) == "PL-000001");
+  REQUIRE(older[1].getTargets().size() == 3);
+  CHECK(std::string(older[1].getTargets()[2]) == "PL-000003");
   CHECK(second.payload<wire::ActionPage>().getNextBeforeSeq() == 0);
+  // A target inside a run is found too.
   auto only_bytes = list(0, 10, "PL-000002");
   auto only = c.decode(only_bytes);
-  REQUIRE(only.payload<wire::ActionPage>().getActions().size() == 2);  // register, erase
+  REQUIRE(only.payload<wire::ActionPage>().getActions().size() == 2);  // erase, register
   CHECK(std::string(only.payload<wire::ActionPage>().getActions()[1].getAction()) ==
         "org.register");
+  CHECK(only.payload<wire::ActionPage>().getActions()[1].getSeq() == 1);
 }
 
 TEST_CASE("a batch in flight is readable while the next one is staged", "[registry]") {

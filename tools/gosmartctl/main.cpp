@@ -605,8 +605,14 @@ int main(int argc, char** argv) {
         gmtime_r(&seconds, &utc);
         char when[32];
         std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &utc);
+        std::string target = a.getTarget().cStr();
+        auto targets = a.getTargets();
+        if (targets.size() > 1) {  // one entry for a run of the same change (an import)
+          target += " … " + std::string(targets[targets.size() - 1].cStr()) + " (" +
+                    std::to_string(targets.size()) + ")";
+        }
         table.add({std::to_string(a.getSeq()), when, a.getActor().cStr(), a.getAction().cStr(),
-                   a.getTarget().cStr(), a.getDetail().cStr()});
+                   target, a.getDetail().cStr()});
       }
       table.print(std::cout, colour_out());
       if (page.getNextBeforeSeq())
