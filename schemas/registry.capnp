@@ -210,7 +210,18 @@ struct OrgWrite {
 }
 
 struct OrgReply {
-  organisation @0 :Organisation;
+  organisation @0 :Organisation;   # unset when the write asked for a receipt only
+  receipt @1 :OrgReceipt;          # set instead, then
+}
+
+# What a bulk client needs back: the id and what the registry derived. A whole
+# Organisation, even empty, is three times the bytes on the wire.
+struct OrgReceipt {
+  id @0 :Text;
+  sizeClass @1 :SizeClass;
+  helix @2 :Helix;
+  createdUs @3 :Int64;
+  updatedUs @4 :Int64;
 }
 
 # "registry.org.get" (any role but peer) -> "registry.org.reply"

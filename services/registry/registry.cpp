@@ -233,9 +233,8 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   auto reply = service::make_reply(info_, request, "registry.org.reply");
   auto payload = reply.init_payload<wire::OrgReply>();
   if (request.envelope.payload<wire::OrgWrite>().getReceiptOnly()) {
-    auto out = payload.initOrganisation();
+    auto out = payload.initReceipt();
     out.setId(org.getId());
-    out.setCountry(org.getCountry());
     out.setSizeClass(org.getSizeClass());
     out.setHelix(org.getHelix());
     out.setCreatedUs(org.getCreatedUs());

@@ -169,12 +169,14 @@ TEST_CASE("a receipt-only registration answers with the id and derived fields", 
   auto reply = c.core.register_org({broker, reg}, false);
   REQUIRE(reply.ok());
   auto decoded = c.decode(reply.value());
-  auto receipt = decoded.payload<wire::OrgReply>().getOrganisation();
+  auto answer = decoded.payload<wire::OrgReply>();
+  CHECK_FALSE(answer.hasOrganisation());  // the caller holds what it sent
+  auto receipt = answer.getReceipt();
   CHECK(std::string(receipt.getId()) == "PL-000001");
   CHECK(receipt.getSizeClass() == wire::SizeClass::MICRO);
+  CHECK(receipt.getHelix() == wire::Helix::BUSINESS);
   CHECK(receipt.getCreatedUs() > 0);
-  CHECK(receipt.getLegalName().size() == 0);  // the caller holds what it sent
-  CHECK(receipt.getNaceCodes().size() == 0);
+  CHECK(receipt.getUpdatedUs() == receipt.getCreatedUs());
 }
 
 TEST_CASE("the organisation sequence survives a commit and a restart", "[registry]") {

@@ -27,7 +27,10 @@ Outcome outcome_of(const std::string& reply, const std::string& expected_type) {
   }
   if (envelope.header().type != expected_type) return {false, "", "unexpected reply"};
   if (expected_type == "registry.org.reply") {
-    return {true, envelope.payload<wire::OrgReply>().getOrganisation().getId(), ""};
+    auto answer = envelope.payload<wire::OrgReply>();
+    return {true,
+            answer.hasReceipt() ? answer.getReceipt().getId() : answer.getOrganisation().getId(),
+            ""};
   }
   return {true, envelope.payload<wire::ProfileReply>().getProfile().getId(), ""};
 }
