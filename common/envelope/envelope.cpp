@@ -66,15 +66,10 @@ bool is_valid_type_name(std::string_view type) {
 
 DecodedEnvelope::DecodedEnvelope(kj::Array<capnp::word> words, const capnp::ReaderOptions& options)
     : words_(kj::mv(words)),
-      view_(words_.asPtr()),
-      reader_(std::make_unique<capnp::FlatArrayMessageReader>(view_, options)) {}
-
-DecodedEnvelope::DecodedEnvelope(kj::ArrayPtr<const capnp::word> words,
-                                 const capnp::ReaderOptions& options)
-    : view_(words), reader_(std::make_unique<capnp::FlatArrayMessageReader>(view_, options)) {}
+      reader_(std::make_unique<capnp::FlatArrayMessageReader>(words_.asPtr(), options)) {}
 
 std::span<const uint8_t> DecodedEnvelope::bytes() const {
-  return {reinterpret_cast<const uint8_t*>(view_.begin()), view_.size() * sizeof(capnp::word)};
+  return {reinterpret_cast<const uint8_t*>(words_.begin()), words_.size() * sizeof(capnp::word)};
 }
 
 namespace {
@@ -111,9 +106,8 @@ Status read_header(const wire::Envelope::Reader& root, EnvelopeHeader& header) {
 
 }  // namespace
 
-namespace {
-
-Status check_frame(std::span<const uint8_t> frame, const EnvelopeLimits& limits) {
+Result<DecodedEnvelope> decode_envelope(std::span<const uint8_t> frame,
+                                        const EnvelopeLimits& limits) {
   if (frame.empty()) return fail(ErrorCode::MALFORMED, "empty frame");
   if (frame.size() > limits.max_bytes) {
     return fail(ErrorCode::TOO_LARGE, "frame of " + std::to_string(frame.size()) +
@@ -122,52 +116,21 @@ Status check_frame(std::span<const uint8_t> frame, const EnvelopeLimits& limits)
   if (frame.size() % sizeof(capnp::word) != 0) {
     return fail(ErrorCode::MALFORMED, "frame is not a whole number of words");
   }
-  return {};
-}
-
-capnp::ReaderOptions reader_options(std::size_t words, const EnvelopeLimits& limits) {
-  capnp::ReaderOptions options;
-  options.traversalLimitInWords = words * limits.traversal_factor + 64;
-  options.nestingLimit = limits.nesting_limit;
-  return options;
-}
-
-}  // namespace
-
-Result<DecodedEnvelope> decode_checked(DecodedEnvelope decoded) {
-  if (decoded.reader_->getEnd() != decoded.view_.end()) {
-    return fail(ErrorCode::MALFORMED, "trailing bytes after the message");
-  }
-  auto header = read_header(decoded.root(), decoded.header_);
-  if (!header) return header.error();
-  return decoded;
-}
-
-Result<DecodedEnvelope> decode_envelope(std::span<const uint8_t> frame,
-                                        const EnvelopeLimits& limits) {
-  if (auto checked = check_frame(frame, limits); !checked) return checked.error();
   // ZeroMQ frames carry no alignment guarantee; FlatArrayMessageReader needs 8 bytes.
   auto words = kj::heapArray<capnp::word>(frame.size() / sizeof(capnp::word));
   std::memcpy(words.begin(), frame.data(), frame.size());
-  auto options = reader_options(words.size(), limits);
-  try {
-    return decode_checked(DecodedEnvelope(kj::mv(words), options));
-  } catch (const kj::Exception& e) {
-    return fail(ErrorCode::MALFORMED,
-                std::string("not a Cap'n Proto envelope: ") + e.getDescription().cStr());
-  }
-}
 
-Result<DecodedEnvelope> decode_envelope_in_place(std::span<const uint8_t> frame,
-                                                 const EnvelopeLimits& limits) {
-  if (reinterpret_cast<uintptr_t>(frame.data()) % alignof(capnp::word) != 0) {
-    return decode_envelope(frame, limits);
-  }
-  if (auto checked = check_frame(frame, limits); !checked) return checked.error();
-  kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(frame.data()),
-                                        frame.size() / sizeof(capnp::word));
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = words.size() * limits.traversal_factor + 64;
+  options.nestingLimit = limits.nesting_limit;
   try {
-    return decode_checked(DecodedEnvelope(words, reader_options(words.size(), limits)));
+    DecodedEnvelope decoded(kj::mv(words), options);
+    if (decoded.reader_->getEnd() != decoded.words_.end()) {
+      return fail(ErrorCode::MALFORMED, "trailing bytes after the message");
+    }
+    auto header = read_header(decoded.root(), decoded.header_);
+    if (!header) return header.error();
+    return decoded;
   } catch (const kj::Exception& e) {
     return fail(ErrorCode::MALFORMED,
                 std::string("not a Cap'n Proto envelope: ") + e.getDescription().cStr());

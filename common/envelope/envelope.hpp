@@ -48,8 +48,6 @@ bool is_valid_type_name(std::string_view type);
 class DecodedEnvelope {
  public:
   DecodedEnvelope(kj::Array<capnp::word> words, const capnp::ReaderOptions& options);
-  // Reads `words` where they are (decode_envelope_in_place).
-  DecodedEnvelope(kj::ArrayPtr<const capnp::word> words, const capnp::ReaderOptions& options);
   DecodedEnvelope(DecodedEnvelope&&) noexcept = default;
   DecodedEnvelope& operator=(DecodedEnvelope&&) noexcept = default;
 
@@ -63,24 +61,18 @@ class DecodedEnvelope {
     return root().getPayload().template getAs<T>();
   }
 
-  // The validated frame, as it arrived.
+  // The validated frame, as it arrived (word-aligned copy).
   std::span<const uint8_t> bytes() const;
 
  private:
-  friend Result<DecodedEnvelope> decode_checked(DecodedEnvelope decoded);
-  kj::Array<capnp::word> words_;  // an aligned copy, when one was needed
-  kj::ArrayPtr<const capnp::word> view_;
+  friend Result<DecodedEnvelope> decode_envelope(std::span<const uint8_t>, const EnvelopeLimits&);
+  kj::Array<capnp::word> words_;
   std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
   EnvelopeHeader header_;
 };
 
 Result<DecodedEnvelope> decode_envelope(std::span<const uint8_t> frame,
                                         const EnvelopeLimits& limits = {});
-// The same without copying a frame that is already word-aligned (ZeroMQ's heap
-// frames are): the frame must then outlive the result. For a request handled
-// while its frame is held.
-Result<DecodedEnvelope> decode_envelope_in_place(std::span<const uint8_t> frame,
-                                                 const EnvelopeLimits& limits = {});
 
 // Runs `body`, turning a kj::Exception raised by a lazily-read hostile field into
 // a malformed Failure.

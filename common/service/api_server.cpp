@@ -54,7 +54,7 @@ void ApiServer::fill_health(wire::HealthReply::Builder& health) {
 }
 
 std::string ApiServer::dispatch(const transport::Identity& caller, std::span<const uint8_t> frame) {
-  auto decoded = decode_envelope_in_place(frame, limits_);  // the frame outlives the request
+  auto decoded = decode_envelope(frame, limits_);
   if (!decoded) return encode_error_reply(info_.country, info_.service, nullptr, decoded.error());
   const auto& envelope = decoded.value();
   const auto& id = envelope.header().message_id;
