@@ -97,10 +97,10 @@ std::vector<std::string> ApiClient::exchange(const std::string& endpoint,
 std::vector<std::string> ApiClient::pipeline(const std::string& endpoint,
                                              const std::string& server_key,
                                              const std::vector<std::string>& requests,
-                                             std::size_t window,
-                                             std::chrono::milliseconds timeout) {
+                                             std::size_t window, std::chrono::milliseconds timeout,
+                                             const std::function<void(std::size_t)>& progress) {
   service::ApiClient client(transport_, endpoint, server_key);
-  return client.pipeline(requests, window, timeout);
+  return client.pipeline(requests, window, timeout, progress);
 }
 
 std::string health_request() {

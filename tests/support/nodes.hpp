@@ -3,6 +3,7 @@
 // that talks to a service's api socket as any CURVE client would.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,7 +63,8 @@ class ApiClient {
   // the replies in the order they came (a ROUTER answers a connection in order).
   std::vector<std::string> pipeline(const std::string& endpoint, const std::string& server_key,
                                     const std::vector<std::string>& requests, std::size_t window,
-                                    std::chrono::milliseconds timeout);
+                                    std::chrono::milliseconds timeout,
+                                    const std::function<void(std::size_t)>& progress = {});
   std::optional<HealthSnapshot> health(const std::string& endpoint, const std::string& server_key,
                                        std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
