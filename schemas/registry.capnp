@@ -331,6 +331,7 @@ enum EoiStatus {
   negotiation @7;
   agreement @8;        # a partnership agreement: the network's headline outcome
   noAgreement @9;
+  undeliverable @10;   # the owner's registry refused it for good (see statusReason)
 }
 
 # Released to the other side only when the owner accepts.
@@ -355,6 +356,7 @@ struct ExpressionOfInterest {
   ownerContact @10 :EoiContact;
   createdUs @11 :Int64;
   updatedUs @12 :Int64;
+  statusReason @13 :Text;      # why it is undeliverable, in the owner's registry's words
 }
 
 # "registry.eoi.send" (broker, integration) -> "registry.eoi.reply"

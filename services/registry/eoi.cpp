@@ -364,4 +364,18 @@ void Registry::delivered(const std::string& id) {
   store_eoi(message, text_of(stored->get().getSenderOrgId()), "registry.eoi.changed");
 }
 
+void Registry::undeliverable(const std::string& id, const std::string& reason) {
+  auto bytes = batch_.get(store_.cf(kEois), id);
+  if (!bytes || !bytes.value()) return;
+  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
+  if (!stored || stored->get().getStatus() != EoiStatus::SUBMITTED) return;
+  ScratchMessage message;
+  message.setRoot(stored->get());
+  auto eoi = message.getRoot<wire::ExpressionOfInterest>();
+  eoi.setStatus(EoiStatus::UNDELIVERABLE);
+  eoi.setStatusReason(reason.substr(0, 500));
+  spdlog::warn("registry: expression of interest {} undeliverable: {}", id, reason);
+  store_eoi(message, text_of(stored->get().getSenderOrgId()), "registry.eoi.changed");
+}
+
 }  // namespace gosmart::registry

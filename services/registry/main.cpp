@@ -103,14 +103,18 @@ int run(const std::string& config_file) {
     peers.push_back(std::move(link));
   }
 
-  registry::OutboxSender outbox(*store, *setup.transport, node,
-                                [&](const std::string& type, const DecodedEnvelope& sent, bool ok) {
-                                  if (ok && type == "registry.eoi.deliver") {
-                                    auto eoi = sent.payload<wire::EoiPeerMessage>().getEoi();
-                                    registry.delivered(std::string(eoi.getId().cStr()));
-                                    commits.flush();
-                                  }
-                                });
+  registry::OutboxSender outbox(
+      *store, *setup.transport, node,
+      [&](const std::string& type, const DecodedEnvelope& sent, const std::string& refusal) {
+        if (type != "registry.eoi.deliver") return;
+        std::string id = sent.payload<wire::EoiPeerMessage>().getEoi().getId().cStr();
+        if (refusal.empty()) {
+          registry.delivered(id);
+        } else {
+          registry.undeliverable(id, refusal);
+        }
+        commits.flush();
+      });
 
   server.set_health([&](wire::HealthReply::Builder& health) {
     health.setLastSeqWritten(log.head(node.country));

@@ -59,7 +59,7 @@ void OutboxSender::tick() {
   }
 }
 
-void OutboxSender::finish(Link& link, bool ok) {
+void OutboxSender::finish(Link& link, const std::string& refusal) {
   auto stored = store_.get(store_.cf(kOutbox), link.in_flight->key);
   rocksdb::WriteBatch batch;
   batch.Delete(store_.cf(kOutbox), link.in_flight->key);
@@ -71,7 +71,7 @@ void OutboxSender::finish(Link& link, bool ok) {
   if (stored && stored.value()) {
     std::string_view request = std::string_view(*stored.value()).substr(2);
     auto sent = decode_envelope({reinterpret_cast<const uint8_t*>(request.data()), request.size()});
-    if (sent) done_(sent.value().header().type, sent.value(), ok);
+    if (sent) done_(sent.value().header().type, sent.value(), refusal);
   }
   link.in_flight.reset();
   send_next(link);
@@ -92,14 +92,15 @@ void OutboxSender::on_readable(const std::string& country) {
         link.in_flight->deadline = std::chrono::steady_clock::now() + resend_after_;
         continue;  // try again later
       }
-      spdlog::error("outbox: {} refused a request for good: {}", country,
-                    std::string(error.getMessage()));
+      std::string refusal = error.getMessage();
+      if (refusal.empty()) refusal = "refused";
+      spdlog::error("outbox: {} refused a request for good: {}", country, refusal);
       ++acknowledged_;
-      finish(link, false);
+      finish(link, refusal);
       continue;
     }
     ++acknowledged_;
-    finish(link, true);
+    finish(link, "");
   }
 }
 

@@ -22,7 +22,10 @@ namespace gosmart::registry {
 class OutboxSender {
  public:
   // Called in the loop thread when a peer acknowledged (`ok`) or refused for good.
-  using Done = std::function<void(const std::string& type, const DecodedEnvelope& sent, bool ok)>;
+  // `refusal` is empty when the peer took the request, else its reason for refusing
+  // it for good.
+  using Done = std::function<void(const std::string& type, const DecodedEnvelope& sent,
+                                  const std::string& refusal)>;
 
   OutboxSender(store::Store& store, transport::Transport& transport, const config::NodeConfig& node,
                Done done, std::chrono::milliseconds resend_after = std::chrono::seconds(2));
@@ -45,7 +48,7 @@ class OutboxSender {
     std::optional<InFlight> in_flight;
   };
   void send_next(Link& link);
-  void finish(Link& link, bool ok);
+  void finish(Link& link, const std::string& refusal);
 
   store::Store& store_;
   Done done_;

@@ -103,6 +103,10 @@ class Registry {
   Result<std::string> peer_update(const service::Request& request);
   // The owner's registry has stored a delivered EoI: on the sender's side it is forwarded.
   void delivered(const std::string& eoi_id);
+  // The owner's registry refused it for good (the profile was withdrawn meanwhile,
+  // say): the sender's EoI is closed as undeliverable, with the reason, and an
+  // event tells the sender's notifier.
+  void undeliverable(const std::string& eoi_id, const std::string& reason);
 
  private:
   void enqueue_peer(const std::string& country, const std::string& type,

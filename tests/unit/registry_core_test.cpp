@@ -320,3 +320,65 @@ TEST_CASE("a lost batch in flight takes the generation staged after it along", "
   CHECK(c.log.head("PL") == 1);
   CHECK(c.core.organisations() == 1);
 }
+
+TEST_CASE("an expression of interest the owner's registry refuses is closed as undeliverable",
+          "[registry]") {
+  Core c;
+  // FI's published profile, as PL's registry holds it from FI's stream.
+  EnvelopeBuilder published("FI", wire::Service::REGISTRY, "registry.profile.published", 1);
+  auto event = published.init_payload<wire::ProfilePublishedEvent>();
+  auto profile = event.initProfile();
+  profile.setId("TOFI20261130001");
+  profile.setOwnerId("FI-000001");
+  profile.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
+  profile.setTitle("Anti-reflective coatings for thermal cameras");
+  profile.setSummary("A coating process that cuts reflection losses in the 8-14 um band.");
+  profile.setExpiresOn("2099-12-31");
+  profile.initNaceCodes(1).set(0, "26.70");
+  profile.initDomains(1).set(0, "photonics");
+  profile.setStatus(wire::ProfileStatus::PUBLISHED);
+  auto owner = event.initOwner();
+  owner.setId("FI-000001");
+  owner.setCountry("FI");
+  owner.setRegion("FI1B");
+  owner.setType(wire::OrgType::SME);
+  auto bytes = published.encode();
+  auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  rocksdb::WriteBatch replica;
+  REQUIRE(c.core.apply_peer_event(decoded.value(), replica).ok());
+  REQUIRE(c.db->commit(replica).ok());
+  c.core.replicas_committed();
+
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  auto send = [&] {
+    auto ask = c.request<wire::EoiSend>("registry.eoi.send", [](auto s) {
+      s.setProfileId("TOFI20261130001");
+      s.setSenderOrgId("PL-000001");
+      s.setMessage("We would like to license the coating process.");
+      s.setConsentToShare(true);
+    });
+    return c.core.send_eoi({broker, ask});
+  };
+  auto sent = send();
+  REQUIRE(sent.ok());
+  std::string id = c.decode(sent.value()).payload<wire::EoiReply>().getEoi().getId();
+  c.commit();
+  CHECK_FALSE(send().ok());  // one open expression per organisation and profile
+
+  c.core.undeliverable(id, "the profile is no longer published");
+  REQUIRE(c.core.staged_events().size() == 1);
+  CHECK(c.core.staged_events()[0].topic == "registry.eoi.changed");
+  c.commit();
+  auto get = c.request<wire::EoiGet>("registry.eoi.get", [&](auto g) { g.setId(id); });
+  auto got = c.core.get_eoi({broker, get});
+  REQUIRE(got.ok());
+  auto eoi = c.decode(got.value()).payload<wire::EoiReply>().getEoi();
+  CHECK(eoi.getStatus() == wire::EoiStatus::UNDELIVERABLE);
+  CHECK(std::string(eoi.getStatusReason()) == "the profile is no longer published");
+  // A second refusal changes nothing; the organisation may try again.
+  c.core.undeliverable(id, "again");
+  CHECK_FALSE(c.core.has_changes());
+  CHECK(send().ok());
+}

@@ -132,7 +132,9 @@ void print_eoi(wire::ExpressionOfInterest::Reader e) {
     return out;
   };
   print_fields({{"id", e.getId().cStr()},
-                {"status", enum_text(e.getStatus())},
+                {"status", e.getStatusReason().size()
+                               ? enum_text(e.getStatus()) + " (" + e.getStatusReason().cStr() + ")"
+                               : enum_text(e.getStatus())},
                 {"profile", e.getProfileId().cStr()},
                 {"owner country", e.getOwnerCountry().cStr()},
                 {"sender",

@@ -52,6 +52,8 @@ const char* eoi_status_name(E status) {
       return "agreement";
     case E::NO_AGREEMENT:
       return "no agreement";
+    case E::UNDELIVERABLE:
+      return "undeliverable";
     default:
       return "unknown";
   }
