@@ -84,6 +84,26 @@ Failure not_found(const std::string& what, const std::string& id) {
 
 }  // namespace
 
+namespace {
+
+uint64_t count_published(const store::Store& store, const char* cf) {
+  uint64_t count = 0;
+  auto it = store.iterate(store.cf(cf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto profile = store::StoredValue<wire::Profile>::parse(it->value().ToStringView());
+    if (profile && profile->get().getStatus() == wire::ProfileStatus::PUBLISHED) ++count;
+  }
+  return count;
+}
+
+bool published(const std::optional<std::string>& bytes) {
+  if (!bytes) return false;
+  auto profile = store::StoredValue<wire::Profile>::parse(*bytes);
+  return profile && profile->get().getStatus() == wire::ProfileStatus::PUBLISHED;
+}
+
+}  // namespace
+
 Registry::Registry(store::Store& store, replication::EventLog& log, service::ServiceInfo info,
                    RegistryOptions options)
     : store_(store),
@@ -94,6 +114,8 @@ Registry::Registry(store::Store& store, replication::EventLog& log, service::Ser
   if (!options_.today) options_.today = today_utc;
   auto it = store_.iterate(store_.cf(kOrgs));
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++organisations_;
+  own_published_ = static_cast<int64_t>(count_published(store_, kProfiles));
+  replica_published_ = static_cast<int64_t>(count_published(store_, kReplicaProfiles));
 }
 
 ValidationContext Registry::context() const {
@@ -129,6 +151,7 @@ rocksdb::WriteBatch Registry::seal() {
 void Registry::landed() {
   batch_.landed();
   organisations_ += in_flight_.new_organisations;
+  own_published_ += in_flight_.published_delta;
   compact_erased(in_flight_.erased);
   in_flight_ = Generation{};
 }
@@ -142,26 +165,28 @@ void Registry::lost() {
   in_flight_ = Generation{};
 }
 
-namespace {
+bool Registry::own_published(const std::string& id) const {
+  auto bytes = batch_.get(store_.cf(kProfiles), id);
+  return bytes && published(bytes.value());
+}
 
-uint64_t count_published(const store::Store& store, const char* cf) {
-  uint64_t count = 0;
-  auto it = store.iterate(store.cf(cf));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto profile = store::StoredValue<wire::Profile>::parse(it->value().ToStringView());
-    if (profile && profile->get().getStatus() == wire::ProfileStatus::PUBLISHED) ++count;
+void Registry::put_profile(const std::string& id, capnp::MallocMessageBuilder& message) {
+  bool now = message.getRoot<wire::Profile>().getStatus() == wire::ProfileStatus::PUBLISHED;
+  staging_.published_delta += static_cast<int>(now) - static_cast<int>(own_published(id));
+  batch_.put(store_.cf(kProfiles), id, store::to_bytes(message));
+}
+
+void Registry::delete_profile(const std::string& id) {
+  staging_.published_delta -= static_cast<int>(own_published(id));
+  batch_.del(store_.cf(kProfiles), id);
+}
+
+bool Registry::replica_published(const std::string& id) const {
+  if (auto pending = replica_overlay_.find(id); pending != replica_overlay_.end()) {
+    return published(pending->second);
   }
-  return count;
-}
-
-}  // namespace
-
-uint64_t Registry::profiles_published() const {
-  return count_published(store_, kProfiles);
-}
-
-uint64_t Registry::replica_profiles_published() const {
-  return count_published(store_, kReplicaProfiles);
+  auto stored = store_.get(store_.cf(kReplicaProfiles), id);
+  return stored && published(stored.value());
 }
 
 void Registry::emit_org_public(wire::Organisation::Reader org) {
@@ -394,7 +419,7 @@ Result<std::string> Registry::submit_profile(const service::Request& request) {
   profile.setUpdatedUs(now);
   profile.setRevisionComment("");
   profile.setLastActor(request.caller.user_id());
-  batch_.put(store_.cf(kProfiles), id, store::to_bytes(message));
+  put_profile(id, message);
   emit_status(profile.asReader());
   record_action(request, "profile.submit", id);
 
@@ -463,7 +488,7 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   profile.setStatus(next.value());
   profile.setUpdatedUs(now_us());
   profile.setLastActor(request.caller.user_id());
-  batch_.put(store_.cf(kProfiles), id, store::to_bytes(message));
+  put_profile(id, message);
   if (next.value() == wire::ProfileStatus::PUBLISHED) {
     auto owner_bytes = batch_.get(store_.cf(kOrgs), text_of(profile.getOwnerId()));
     if (!owner_bytes || !owner_bytes.value()) {
@@ -512,7 +537,7 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
     auto profile = store::StoredValue<wire::Profile>::parse(*bytes.value());
     if (!profile || text_of(profile->get().getOwnerId()) != id) continue;
     // The profile text may name people; it goes, with the organisation.
-    batch_.del(store_.cf(kProfiles), it->key().ToString());
+    delete_profile(it->key().ToString());
     withdrawn.push_back(it->key().ToString());
   }
   staging_.events.push_back(
@@ -605,7 +630,7 @@ std::size_t Registry::expire_due() {
     updated.setStatus(wire::ProfileStatus::EXPIRED);
     updated.setUpdatedUs(now_us());
     updated.setLastActor("registry:expiry");
-    batch_.put(store_.cf(kProfiles), it->key().ToString(), store::to_bytes(message));
+    put_profile(it->key().ToString(), message);
     emit_status(updated.asReader());
     ++expired;
   }
@@ -710,8 +735,12 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     ScratchMessage message;
     message.setRoot(profile);
     std::string bytes = store::to_bytes(message);
-    batch.Put(store_.cf(kReplicaProfiles), std::string(profile.getId()), bytes);
-    replica_overlay_[std::string(profile.getId())] = std::move(bytes);
+    std::string id = profile.getId();
+    replica_published_delta_ +=
+        static_cast<int>(profile.getStatus() == wire::ProfileStatus::PUBLISHED) -
+        static_cast<int>(replica_published(id));
+    batch.Put(store_.cf(kReplicaProfiles), id, bytes);
+    replica_overlay_[id] = std::move(bytes);
     ScratchMessage owner_message;
     owner_message.setRoot(owner);
     batch.Put(store_.cf(kReplicaOrgs), std::string(owner.getId()), store::to_bytes(owner_message));
@@ -723,6 +752,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     }
     std::string id = status.getProfileId();
     std::optional<std::string> current;
+    bool was_published = replica_published(id);
     if (auto pending = replica_overlay_.find(id); pending != replica_overlay_.end()) {
       current = pending->second;
     } else {
@@ -738,6 +768,9 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
         message.setRoot(old->get());
         message.getRoot<wire::Profile>().setStatus(status.getStatus());
         std::string bytes = store::to_bytes(message);
+        replica_published_delta_ +=
+            static_cast<int>(status.getStatus() == wire::ProfileStatus::PUBLISHED) -
+            static_cast<int>(was_published);
         batch.Put(store_.cf(kReplicaProfiles), id, bytes);
         replica_overlay_[id] = std::move(bytes);
       }
@@ -758,8 +791,10 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     batch.Put(store_.cf(kReplicaOrgs), id, store::to_bytes(tombstone));
     for (auto profile_id : erased.getProfileIds()) {
       if (!owned_by_origin(profile_id)) continue;
-      batch.Delete(store_.cf(kReplicaProfiles), text_of(profile_id));
-      replica_overlay_.erase(text_of(profile_id));
+      std::string gone_id = text_of(profile_id);
+      replica_published_delta_ -= static_cast<int>(replica_published(gone_id));
+      batch.Delete(store_.cf(kReplicaProfiles), gone_id);
+      replica_overlay_[gone_id] = std::nullopt;
     }
   }
   // Other types are not for replicas (they are for local services).

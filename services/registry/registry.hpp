@@ -71,12 +71,20 @@ class Registry {
   // events of one batch may touch one record, so replica writes are read back from
   // an overlay until the batch is committed (or aborted).
   Status apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBatch& batch);
-  void replicas_committed() { replica_overlay_.clear(); }
-  void replicas_aborted() { replica_overlay_.clear(); }
+  void replicas_committed() {
+    replica_overlay_.clear();
+    replica_published_ += replica_published_delta_;
+    replica_published_delta_ = 0;
+  }
+  void replicas_aborted() {
+    replica_overlay_.clear();
+    replica_published_delta_ = 0;
+  }
 
+  // Durable counts, kept as changes land (counted by a scan once, at start).
   uint64_t organisations() const { return organisations_; }
-  uint64_t profiles_published() const;
-  uint64_t replica_profiles_published() const;
+  uint64_t profiles_published() const { return static_cast<uint64_t>(own_published_); }
+  uint64_t replica_profiles_published() const { return static_cast<uint64_t>(replica_published_); }
 
   // Published profiles whose expiry date has passed become expired (into the
   // current batch); returns how many. Run at start and from a timer.
@@ -143,7 +151,13 @@ class Registry {
     std::vector<replication::StagedEvent> events;
     uint64_t new_organisations = 0;
     std::vector<std::string> erased;  // org ids to compact once durable
+    int64_t published_delta = 0;      // own published profiles gained (or lost)
   };
+  // Own profiles are written through these, which keep the published count.
+  bool own_published(const std::string& id) const;
+  void put_profile(const std::string& id, capnp::MallocMessageBuilder& message);
+  void delete_profile(const std::string& id);
+  bool replica_published(const std::string& id) const;
   // Erasure leaves tombstones; once their batch is durable the deleted bytes are
   // compacted away for real (RocksDB deletes are only tombstones until then).
   void compact_erased(const std::vector<std::string>& ids);
@@ -159,9 +173,13 @@ class Registry {
   store::BatchView batch_;
   Generation staging_;
   Generation in_flight_;
-  std::map<std::string, uint64_t> counters_;            // staged values, reloaded on abort
-  std::set<std::string> dirty_counters_;                // changed since the last commit
-  std::map<std::string, std::string> replica_overlay_;  // replica profile id -> bytes
+  std::map<std::string, uint64_t> counters_;  // staged values, reloaded on abort
+  std::set<std::string> dirty_counters_;      // changed since the last commit
+  // replica profile id -> bytes (none: deleted), until the subscriber's batch lands
+  std::map<std::string, std::optional<std::string>> replica_overlay_;
+  int64_t own_published_ = 0;
+  int64_t replica_published_ = 0;
+  int64_t replica_published_delta_ = 0;
   uint64_t organisations_ = 0;
 };
 

@@ -348,6 +348,8 @@ TEST_CASE("an expression of interest the owner's registry refuses is closed as u
   REQUIRE(c.core.apply_peer_event(decoded.value(), replica).ok());
   REQUIRE(c.db->commit(replica).ok());
   c.core.replicas_committed();
+  CHECK(c.core.replica_profiles_published() == 1);
+  CHECK(c.core.profiles_published() == 0);  // FI's, not PL's own
 
   auto reg = c.request<wire::OrgWrite>("registry.org.register",
                                        [](auto w) { fill_org(w.initOrganisation()); });
@@ -381,4 +383,24 @@ TEST_CASE("an expression of interest the owner's registry refuses is closed as u
   c.core.undeliverable(id, "again");
   CHECK_FALSE(c.core.has_changes());
   CHECK(send().ok());
+
+  // FI withdraws it: the replica count follows once the subscriber's batch lands,
+  // and not if that batch is lost.
+  EnvelopeBuilder withdrawn("FI", wire::Service::REGISTRY, "registry.profile.status", 2);
+  auto change = withdrawn.init_payload<wire::ProfileStatusEvent>();
+  change.setProfileId("TOFI20261130001");
+  change.setOwnerId("FI-000001");
+  change.setStatus(wire::ProfileStatus::WITHDRAWN);
+  auto status_bytes = withdrawn.encode();
+  auto status =
+      decode_envelope({reinterpret_cast<const uint8_t*>(status_bytes.data()), status_bytes.size()});
+  rocksdb::WriteBatch lost;
+  REQUIRE(c.core.apply_peer_event(status.value(), lost).ok());
+  c.core.replicas_aborted();
+  CHECK(c.core.replica_profiles_published() == 1);
+  rocksdb::WriteBatch kept;
+  REQUIRE(c.core.apply_peer_event(status.value(), kept).ok());
+  REQUIRE(c.db->commit(kept).ok());
+  c.core.replicas_committed();
+  CHECK(c.core.replica_profiles_published() == 0);
 }
