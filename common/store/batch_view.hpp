@@ -7,6 +7,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -46,6 +47,22 @@ class BatchView {
     return store_.get(cf, key);
   }
   bool empty() const { return staging_.batch.Count() == 0; }
+  // Keys of `cf` written (not deleted) by the staged or in-flight batch: what an
+  // iteration of the store does not show yet.
+  std::set<std::string> pending_keys(rocksdb::ColumnFamilyHandle* cf) const {
+    std::set<std::string> keys;
+    const std::string prefix = overlay_key(cf, "");
+    auto collect = [&](const Generation& generation) {
+      for (const auto& [joined, value] : generation.overlay) {
+        if (value && joined.compare(0, prefix.size(), prefix) == 0) {
+          keys.insert(joined.substr(prefix.size()));
+        }
+      }
+    };
+    if (in_flight_) collect(*in_flight_);
+    collect(staging_);
+    return keys;
+  }
   // The batch being staged, for writers that append to it directly (the event log).
   rocksdb::WriteBatch& batch() { return staging_.batch; }
 

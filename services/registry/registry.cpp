@@ -529,16 +529,19 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   gone.setUpdatedUs(now_us());
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(tombstone));
 
-  std::vector<std::string> withdrawn;
+  // Every profile: stored, and submitted in a batch not yet durable.
+  auto candidates = batch_.pending_keys(store_.cf(kProfiles));
   auto it = store_.iterate(store_.cf(kProfiles));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto bytes = batch_.get(store_.cf(kProfiles), it->key().ToString());
+  for (it->SeekToFirst(); it->Valid(); it->Next()) candidates.insert(it->key().ToString());
+  std::vector<std::string> withdrawn;
+  for (const auto& profile_id : candidates) {
+    auto bytes = batch_.get(store_.cf(kProfiles), profile_id);
     if (!bytes || !bytes.value()) continue;
     auto profile = store::StoredValue<wire::Profile>::parse(*bytes.value());
     if (!profile || text_of(profile->get().getOwnerId()) != id) continue;
     // The profile text may name people; it goes, with the organisation.
-    delete_profile(it->key().ToString());
-    withdrawn.push_back(it->key().ToString());
+    delete_profile(profile_id);
+    withdrawn.push_back(profile_id);
   }
   staging_.events.push_back(
       log_.append<wire::OrgErasedEvent>(batch_.batch(), "registry.org.erased", [&](auto event) {

@@ -404,3 +404,49 @@ TEST_CASE("an expression of interest the owner's registry refuses is closed as u
   c.core.replicas_committed();
   CHECK(c.core.replica_profiles_published() == 0);
 }
+
+TEST_CASE("erasure takes the profiles of batches not yet durable too", "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  auto submit = [&](const char* title) {
+    auto write = c.request<wire::ProfileWrite>("registry.profile.submit", [&](auto w) {
+      auto p = w.initProfile();
+      p.setOwnerId("PL-000001");
+      p.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
+      p.setTitle(title);
+      p.setSummary("A coating process that cuts reflection losses in the 8-14 um band.");
+      p.setExpiresOn("2099-12-31");
+      p.initNaceCodes(1).set(0, "26.70");
+      p.initDomains(1).set(0, "photonics");
+    });
+    auto reply = c.core.submit_profile({broker, write});
+    REQUIRE(reply.ok());
+    return std::string(c.decode(reply.value()).payload<wire::ProfileReply>().getProfile().getId());
+  };
+  std::string durable = submit("Stored offer");
+  c.commit();
+  std::string in_flight = submit("Offer in flight");
+  auto sealed = c.core.seal();
+  std::string staged = submit("Offer being staged");
+
+  auto erase = c.request<wire::OrgErase>("registry.org.erase", [](auto e) {
+    e.setId("PL-000001");
+    e.setReason("data-protection request");
+  });
+  auto erased = c.core.erase_org({broker, erase});
+  REQUIRE(erased.ok());
+  auto gone = c.decode(erased.value()).payload<wire::OrgErasedReply>().getProfilesWithdrawn();
+  std::set<std::string> withdrawn;
+  for (auto id : gone) withdrawn.insert(id);
+  CHECK(withdrawn == std::set<std::string>{durable, in_flight, staged});
+  REQUIRE(c.db->commit(sealed).ok());
+  c.log.committed(c.core.in_flight_events());
+  c.core.landed();
+  c.commit();
+  for (const auto& id : {durable, in_flight, staged}) {
+    auto get = c.request<wire::ProfileGet>("registry.profile.get", [&](auto g) { g.setId(id); });
+    CHECK_FALSE(c.core.get_profile({broker, get}).ok());
+  }
+}
