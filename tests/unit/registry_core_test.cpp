@@ -376,7 +376,8 @@ TEST_CASE("an expression of interest the owner's registry refuses is closed as u
   auto get = c.request<wire::EoiGet>("registry.eoi.get", [&](auto g) { g.setId(id); });
   auto got = c.core.get_eoi({broker, get});
   REQUIRE(got.ok());
-  auto eoi = c.decode(got.value()).payload<wire::EoiReply>().getEoi();
+  auto got_reply = c.decode(got.value());  // the reader below points into it
+  auto eoi = got_reply.payload<wire::EoiReply>().getEoi();
   CHECK(eoi.getStatus() == wire::EoiStatus::UNDELIVERABLE);
   CHECK(std::string(eoi.getStatusReason()) == "the profile is no longer published");
   // A second refusal changes nothing; the organisation may try again.
@@ -437,7 +438,8 @@ TEST_CASE("erasure takes the profiles of batches not yet durable too", "[registr
   });
   auto erased = c.core.erase_org({broker, erase});
   REQUIRE(erased.ok());
-  auto gone = c.decode(erased.value()).payload<wire::OrgErasedReply>().getProfilesWithdrawn();
+  auto erased_reply = c.decode(erased.value());  // the reader below points into it
+  auto gone = erased_reply.payload<wire::OrgErasedReply>().getProfilesWithdrawn();
   std::set<std::string> withdrawn;
   for (auto id : gone) withdrawn.insert(id);
   CHECK(withdrawn == std::set<std::string>{durable, in_flight, staged});
