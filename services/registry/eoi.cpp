@@ -353,18 +353,9 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
   return ack(next);
 }
 
-void Registry::delivered(const std::string& id) {
-  auto bytes = batch_.get(store_.cf(kEois), id);
-  if (!bytes || !bytes.value()) return;
-  auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
-  if (!stored || stored->get().getStatus() != EoiStatus::SUBMITTED) return;
-  ScratchMessage message;
-  message.setRoot(stored->get());
-  message.getRoot<wire::ExpressionOfInterest>().setStatus(EoiStatus::FORWARDED);
-  store_eoi(message, text_of(stored->get().getSenderOrgId()), "registry.eoi.changed");
-}
-
-void Registry::undeliverable(const std::string& id, const std::string& reason) {
+void Registry::settle_delivery(const std::string& id, EoiStatus outcome,
+                               const std::string& reason) {
+  // Only an EoI still waiting for its delivery: a repeated answer changes nothing.
   auto bytes = batch_.get(store_.cf(kEois), id);
   if (!bytes || !bytes.value()) return;
   auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
@@ -372,10 +363,20 @@ void Registry::undeliverable(const std::string& id, const std::string& reason) {
   ScratchMessage message;
   message.setRoot(stored->get());
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
-  eoi.setStatus(EoiStatus::UNDELIVERABLE);
-  eoi.setStatusReason(reason.substr(0, 500));
-  spdlog::warn("registry: expression of interest {} undeliverable: {}", id, reason);
+  eoi.setStatus(outcome);
+  if (!reason.empty()) {
+    eoi.setStatusReason(reason.substr(0, 500));
+    spdlog::warn("registry: expression of interest {} undeliverable: {}", id, reason);
+  }
   store_eoi(message, text_of(stored->get().getSenderOrgId()), "registry.eoi.changed");
+}
+
+void Registry::delivered(const std::string& id) {
+  settle_delivery(id, EoiStatus::FORWARDED, "");
+}
+
+void Registry::undeliverable(const std::string& id, const std::string& reason) {
+  settle_delivery(id, EoiStatus::UNDELIVERABLE, reason.empty() ? "refused" : reason);
 }
 
 }  // namespace gosmart::registry

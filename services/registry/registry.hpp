@@ -117,6 +117,10 @@ class Registry {
   void undeliverable(const std::string& eoi_id, const std::string& reason);
 
  private:
+  // delivered() and undeliverable(): the sender's EoI, while still submitted,
+  // takes `outcome`.
+  void settle_delivery(const std::string& eoi_id, wire::EoiStatus outcome,
+                       const std::string& reason);
   void enqueue_peer(const std::string& country, const std::string& type,
                     wire::ExpressionOfInterest::Reader eoi);
   void store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
