@@ -41,7 +41,6 @@ void CommitPipeline::on_landed() {
 }
 
 void CommitPipeline::land(const store::AsyncCommitter::Done& done) {
-  ++batches_;
   if (!done.status) {
     spdlog::error("commit failed: {}; {} replies answered unavailable",
                   describe(done.status.error()), in_flight_.size() + waiting_.size());

@@ -47,9 +47,6 @@ class CommitPipeline {
   // Blocks until everything staged is durable (or lost); at shutdown.
   void finish();
 
-  bool in_flight() const { return committer_.busy(); }
-  uint64_t batches() const { return batches_; }
-
  private:
   void land(const store::AsyncCommitter::Done& done);
   void release(std::vector<Waiter>& waiters, bool stored);
@@ -60,7 +57,6 @@ class CommitPipeline {
   std::vector<Waiter> waiting_;    // behind what is being staged
   std::vector<Waiter> in_flight_;  // behind the batch in flight
   uint64_t next_ticket_ = 1;
-  uint64_t batches_ = 0;
 };
 
 }  // namespace gosmart::service

@@ -75,7 +75,6 @@ class BatchView {
     in_flight_->batch.Clear();  // a moved-from WriteBatch has no header
     return sealed;
   }
-  bool in_flight() const { return in_flight_.has_value(); }
   void landed() { in_flight_.reset(); }  // durable: the store answers for it now
   void lost() {                          // nothing staged or in flight was stored
     in_flight_.reset();
