@@ -60,3 +60,20 @@ struct HealthReply {
   peers @7 :List(PeerStatus);
   metrics @8 :List(Metric);
 }
+
+# type "platform.passed_over": stands in a relaying writer's merged stream for a
+# peer event it refused, with the refused event's origin and sequence, so that its
+# own readers see no hole in that origin's numbers (a hole would make them wait and
+# ask for catch-up forever). Readers advance their cursor past it and apply nothing.
+struct PassedOver {
+  type @0 :Text;               # the refused event's type
+  code @1 :Text;               # why, as an error code name ("not_authorised"); no payload text
+}
+
+# type "platform.redacted": what an event log holds in place of an event whose
+# content an erasure removed (GDPR Art. 17), at home and in relayed copies on
+# peers: same origin and sequence, so catch-up keeps its numbers, none of the
+# content. Readers advance their cursor past it and apply nothing.
+struct Redacted {
+  type @0 :Text;               # the redacted event's type
+}

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "common/store/keys.hpp"
+#include "schemas/platform.capnp.h"
 
 namespace gosmart::replication {
 
@@ -60,6 +61,45 @@ StagedEvent EventLog::relay(rocksdb::WriteBatch& batch, const DecodedEnvelope& e
   auto bytes = event.bytes();
   return stage(batch, header.origin_country, header.origin_seq, header.type,
                std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+StagedEvent EventLog::relay_passed_over(rocksdb::WriteBatch& batch, const DecodedEnvelope& event,
+                                        const Failure& refusal) {
+  const auto& header = event.header();
+  EnvelopeBuilder builder(header.origin_country, header.origin_service, kPassedOverType,
+                          header.origin_seq);
+  auto marker = builder.init_payload<wire::PassedOver>();
+  marker.setType(header.type);
+  marker.setCode(error_code_name(refusal.code));
+  return stage(batch, header.origin_country, header.origin_seq, kPassedOverType, builder.encode());
+}
+
+Result<std::size_t> EventLog::redact(
+    rocksdb::WriteBatch& batch, const std::string& origin,
+    const std::function<bool(const DecodedEnvelope&)>& concerns) const {
+  std::size_t redacted = 0;
+  auto it = store_.iterate(log_cf_);
+  std::string first = store::keys::origin_seq(origin, 0);
+  for (it->Seek(first); it->Valid(); it->Next()) {
+    auto key = store::keys::read_origin_seq(std::string_view(it->key().data(), it->key().size()));
+    if (!key || key->origin != origin) break;
+    auto event =
+        decode_envelope({reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()});
+    if (!event || is_placeholder(event.value().header().type)) continue;
+    // A payload that cannot be read is left as it is: it cannot be told apart.
+    auto picked = guarded([&]() -> Result<bool> { return concerns(event.value()); });
+    if (!picked || !picked.value()) continue;
+    const auto& header = event.value().header();
+    EnvelopeBuilder builder(header.origin_country, header.origin_service, kRedactedType,
+                            header.origin_seq);
+    builder.init_payload<wire::Redacted>().setType(header.type);
+    batch.Put(log_cf_, it->key(), builder.encode());
+    ++redacted;
+  }
+  if (!it->status().ok()) {
+    return fail(ErrorCode::INTERNAL, "event log read failed: " + it->status().ToString());
+  }
+  return redacted;
 }
 
 void EventLog::committed() {

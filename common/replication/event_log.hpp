@@ -5,6 +5,7 @@
 // committed (committed()); a failed commit rolls the staged numbers back (aborted()).
 #include <rocksdb/write_batch.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,6 +16,13 @@
 namespace gosmart::replication {
 
 inline constexpr const char* kLogColumnFamily = "event_log";
+inline constexpr const char* kPassedOverType = "platform.passed_over";
+inline constexpr const char* kRedactedType = "platform.redacted";
+
+// Placeholders hold a sequence number without content: readers advance past them.
+inline bool is_placeholder(std::string_view type) {
+  return type == kPassedOverType || type == kRedactedType;
+}
 
 // The column families an EventLog needs, to pass to Store::open.
 std::vector<std::string> event_log_column_families();
@@ -47,6 +55,17 @@ class EventLog {
   // Stages a foreign event (already validated, applied in order) so that this log's
   // stream relays it with its own origin and sequence.
   StagedEvent relay(rocksdb::WriteBatch& batch, const DecodedEnvelope& event);
+  // Stages a "platform.passed_over" marker in place of a foreign event this node
+  // refused: same origin and sequence, none of its content.
+  StagedEvent relay_passed_over(rocksdb::WriteBatch& batch, const DecodedEnvelope& event,
+                                const Failure& refusal);
+
+  // Replaces every committed event of `origin` that `concerns` picks with a
+  // "platform.redacted" envelope of the same origin and sequence, in `batch`.
+  // Reads the origin's whole log: erasure is rare and must find every copy.
+  // Returns how many events it redacted.
+  Result<std::size_t> redact(rocksdb::WriteBatch& batch, const std::string& origin,
+                             const std::function<bool(const DecodedEnvelope&)>& concerns) const;
 
   void committed();  // every staged event is durable
   // These events are durable; events staged after them (a later batch, still in

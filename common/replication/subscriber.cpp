@@ -4,6 +4,7 @@
 
 #include "common/core/codes.hpp"
 #include "common/replication/event_frame.hpp"
+#include "common/replication/event_log.hpp"
 #include "common/store/keys.hpp"
 #include "schemas/platform.capnp.h"
 
@@ -22,7 +23,7 @@ Subscriber::Subscriber(store::Store& store, zmq::socket_t& events, zmq::socket_t
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto seq = store::keys::read_u64(std::string_view(it->value().data(), it->value().size()));
     std::string origin = it->key().ToString();
-    if (seq && accepts(origin)) origins_[origin].cursor = *seq;
+    if (seq && accepts(origin)) state(origin).cursor = *seq;
   }
 }
 
@@ -32,7 +33,10 @@ bool Subscriber::accepts(const std::string& origin) const {
 }
 
 Subscriber::OriginState& Subscriber::state(const std::string& origin) {
-  return origins_[origin];
+  auto [it, created] = origins_.try_emplace(origin);
+  if (created)
+    it->second.backoff = transport::Backoff(options_.min_retry_gap, options_.max_retry_gap);
+  return it->second;
 }
 
 uint64_t Subscriber::cursor(const std::string& origin) const {
@@ -88,10 +92,52 @@ void Subscriber::start() {
   for (auto& [origin, st] : origins_) request_catchup(origin);
 }
 
+bool Subscriber::regressed(const std::string& origin) const {
+  auto it = origins_.find(origin);
+  return it != origins_.end() && it->second.regressed;
+}
+
+void Subscriber::note_announced(OriginState& st, uint64_t seq) {
+  if (seq <= st.head) return;
+  st.head = seq;
+  // New evidence of events to fetch ends a long back-off, not the minimum gap.
+  st.backoff.reset();
+  st.not_before = std::min(st.not_before, st.last_asked + options_.min_retry_gap);
+}
+
+void Subscriber::note_unproductive(OriginState& st) {
+  auto wait = std::max(options_.min_retry_gap, st.backoff.next());
+  st.not_before = transport::Clock::now() + std::min(wait, options_.max_retry_gap);
+}
+
+void Subscriber::note_writer_head(const std::string& origin, OriginState& st, uint64_t writer_last,
+                                  bool moved) {
+  // A page that brought nothing states the writer's own head as it is now: what it
+  // announced before is no longer true if it went back (a restore), and waiting for
+  // the old head would ask forever for events that no longer exist. (A page that
+  // moved the cursor may be older than a live event seen since: keep the higher.)
+  if (moved) {
+    st.head = std::max(st.head, writer_last);
+  } else {
+    st.head = std::min(st.head, std::max(writer_last, st.cursor));
+  }
+  bool regressed = writer_last < st.cursor;
+  if (regressed && !st.regressed) {
+    spdlog::warn(
+        "replication: the writer's head for {} went back to #{} below #{} applied here "
+        "(restored from a backup?)",
+        origin, writer_last, st.cursor);
+  } else if (!regressed && st.regressed) {
+    spdlog::info("replication: the writer's head for {} is past #{} again", origin, st.cursor);
+  }
+  st.regressed = regressed;
+}
+
 void Subscriber::request_catchup(const std::string& origin) {
   auto& st = state(origin);
   auto now = transport::Clock::now();
   if (st.in_flight && now < st.deadline) return;
+  if (now < st.not_before) return;  // tick() asks once the back-off has passed
   EnvelopeBuilder builder(origin, wire::Service::UNKNOWN, "platform.catchup.request");
   auto ask = builder.init_payload<wire::CatchupRequest>();
   ask.setOrigin(origin);
@@ -113,7 +159,10 @@ void Subscriber::tick() {
   auto now = transport::Clock::now();
   for (auto& [origin, st] : origins_) {
     bool timed_out = st.in_flight && now >= st.deadline;
-    if (timed_out) st.in_flight = false;
+    if (timed_out) {
+      st.in_flight = false;
+      note_unproductive(st);
+    }
     bool idle = now - st.last_asked >= options_.idle_poll;
     if (!st.in_flight && (timed_out || idle || st.head > st.cursor)) request_catchup(origin);
   }
@@ -145,13 +194,21 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
     case Arrival::gap: {
       ++stats_.gaps;
       auto& st = state(header.origin_country);
-      st.head = std::max(st.head, header.origin_seq);
+      note_announced(st, header.origin_seq);
       note_lag(st);
       lagging.insert(header.origin_country);
       return;
     }
     case Arrival::apply:
       break;
+  }
+  if (is_placeholder(header.type)) {
+    // The writer refused this number's event, or an erasure redacted it: nothing
+    // to apply, nothing to wait for.
+    ++stats_.passed_over;
+    pending.cursors[header.origin_country] = header.origin_seq;
+    ++pending.applied;
+    return;
   }
   auto applied = guarded([&]() -> Status { return applier_.apply(event, pending.batch); });
   if (!applied) {
@@ -191,7 +248,7 @@ void Subscriber::note_heartbeat(const DecodedEnvelope& beat, std::set<std::strin
     std::string origin = head.getOrigin();
     if (!accepts(origin)) continue;
     auto& st = state(origin);
-    st.head = std::max(st.head, head.getLastSeq());
+    note_announced(st, head.getLastSeq());
     note_lag(st);
     lagging.insert(origin);  // checked against the pending cursor once the batch is done
   }
@@ -277,12 +334,23 @@ void Subscriber::on_sync_readable() {
     }
     ++stats_.pages;
     uint64_t applied = pending.applied;
-    if (!commit(pending)) continue;
-    stats_.applied_catchup += applied;
     auto& st = state(origin);
+    uint64_t cursor_before = st.cursor;
+    if (!commit(pending)) {
+      note_unproductive(st);
+      continue;
+    }
+    stats_.applied_catchup += applied;
     st.in_flight = false;
-    st.head = std::max(st.head, writer_last);
+    bool moved = st.cursor > cursor_before;
+    note_writer_head(origin, st, writer_last, moved);
     note_lag(st);
+    if (moved) {
+      st.backoff.reset();
+      st.not_before = {};
+    } else {
+      note_unproductive(st);
+    }
     if (st.cursor < st.head) request_catchup(origin);
   }
 }

@@ -52,6 +52,13 @@ struct SubscriberOptions {
   // With no progress for this long, ask the writer anyway: convergence must not
   // hang on heartbeats alone (they can be lost or unreadable too).
   transport::Millis idle_poll{5000};
+  // Catch-up requests that bring nothing new (an empty page, a head at or below the
+  // cursor, a timeout, a failed commit) are spaced by at least min_retry_gap and by a
+  // jittered back-off doubling up to max_retry_gap: a regressed or broken writer is
+  // asked at most 5 times a second, never in a loop. A page that moves the cursor
+  // may be followed at once.
+  transport::Millis min_retry_gap{200};
+  transport::Millis max_retry_gap{5000};
   transport::Millis evasive_after{3000};
   transport::Millis expired_after{10000};
   EnvelopeLimits limits;
@@ -63,6 +70,7 @@ struct SubscriberStats {
   uint64_t duplicates = 0;
   uint64_t gaps = 0;
   uint64_t rejected = 0;
+  uint64_t passed_over = 0;  // placeholders: events refused by a relay, or redacted
   uint64_t ignored = 0;
   uint64_t malformed = 0;
   uint64_t pages = 0;
@@ -89,6 +97,9 @@ class Subscriber {
   // when caught up (replication lag in time, next to the lag in events).
   transport::Millis lag_for(const std::string& origin) const;
   transport::Millis writer_silent_for() const;
+  // The writer's head for `origin` went below what this reader applied: it was
+  // restored from a backup, or it lost its log. Cleared when it is past it again.
+  bool regressed(const std::string& origin) const;
 
  private:
   struct OriginState {
@@ -99,6 +110,9 @@ class Subscriber {
     bool in_flight = false;
     transport::Clock::time_point deadline{};
     transport::Clock::time_point last_asked{};
+    transport::Clock::time_point not_before{};  // no request before this
+    transport::Backoff backoff{transport::Millis(200), transport::Millis(5000)};
+    bool regressed = false;
   };
   struct PendingBatch {
     rocksdb::WriteBatch batch;
@@ -112,6 +126,10 @@ class Subscriber {
   void take(PendingBatch& pending, const DecodedEnvelope& event, std::set<std::string>& lagging);
   bool commit(PendingBatch& pending);
   void request_catchup(const std::string& origin);
+  void note_unproductive(OriginState& st);
+  void note_announced(OriginState& st, uint64_t seq);  // a live event or heartbeat
+  void note_writer_head(const std::string& origin, OriginState& st, uint64_t writer_last,
+                        bool moved);
   void note_heartbeat(const DecodedEnvelope& beat, std::set<std::string>& lagging);
   uint64_t pending_cursor(const PendingBatch& pending, const std::string& origin);
 

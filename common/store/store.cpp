@@ -19,6 +19,11 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
   db_options.manual_wal_flush = false;
   db_options.max_open_files = 512;
   db_options.keep_log_file_num = 4;
+  // Erasure must leave no old bytes behind (Scrubber): no archived WAL files, and
+  // no recycled WAL file that keeps old records in its tail.
+  db_options.WAL_ttl_seconds = 0;
+  db_options.WAL_size_limit_MB = 0;
+  db_options.recycle_log_file_num = 0;
   db_options.IncreaseParallelism(2);
 
   rocksdb::ColumnFamilyOptions cf_options;

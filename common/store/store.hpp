@@ -50,6 +50,7 @@ class Store {
                        std::string_view end);
 
   rocksdb::DB& db() { return *db_; }
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
   const std::filesystem::path& dir() const { return dir_; }
 
  private:

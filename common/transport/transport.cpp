@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <stdexcept>
 
 #include "common/core/curve.hpp"
@@ -19,21 +21,48 @@ SocketLimits limits_from_config(const config::Limits& limits) {
   return out;
 }
 
-int free_loopback_port() {
+namespace {
+
+// Binds `port` on 127.0.0.1 (0: the kernel picks) and releases it; the port, or 0.
+int try_loopback_port(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket() failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind() failed");
-  }
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  int bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (bound == 0) ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   ::close(fd);
-  return ntohs(addr.sin_port);
+  return bound == 0 ? ntohs(addr.sin_port) : 0;
+}
+
+int ephemeral_range_start() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  range >> low;
+  return low;
+}
+
+}  // namespace
+
+int free_loopback_port() {
+  // Below the kernel's ephemeral range: a port the kernel picked there could be
+  // taken as the local end of any outgoing connection before our service binds
+  // it (seen with tests running in parallel: "Address already in use").
+  constexpr int kFirst = 10000;
+  int last = ephemeral_range_start() - 1;
+  if (last - kFirst >= 1000) {
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      int port =
+          kFirst + static_cast<int>(randombytes_uniform(static_cast<uint32_t>(last - kFirst)));
+      if (try_loopback_port(port) != 0) return port;
+    }
+  }
+  int port = try_loopback_port(0);
+  if (port == 0) throw std::runtime_error("bind() failed");
+  return port;
 }
 
 bool is_inproc(const std::string& endpoint) {

@@ -165,6 +165,7 @@ Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& ba
       profiles.insert(id);
     }
     for (const auto& id : profiles) unindex_profile(id, "erased", batch);
+    erasures_ = true;
   } else if (type == "registry.org.public") {
     update_owner(event.payload<wire::OrgPublicEvent>().getOrganisation(), batch);
   }
@@ -342,6 +343,8 @@ void MatchingCore::update_owner(wire::PublicOrganisation::Reader owner,
 }
 
 void MatchingCore::committed() {
+  if (erasures_) scrubber_.request();
+  erasures_ = false;
   staged_writes_.clear();
   log_.committed(staged_);
   if (publisher_) publisher_->publish(staged_);
@@ -349,6 +352,7 @@ void MatchingCore::committed() {
 }
 
 void MatchingCore::aborted() {
+  erasures_ = false;
   staged_writes_.clear();
   staged_.clear();
   log_.aborted();

@@ -15,6 +15,7 @@
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
 #include "common/service/api_server.hpp"
+#include "common/store/scrubber.hpp"
 #include "common/store/store.hpp"
 #include "schemas/matching.capnp.h"
 #include "services/matching/domain/matcher.hpp"
@@ -114,6 +115,10 @@ class MatchingCore : public replication::Applier {
   std::vector<replication::StagedEvent> staged_;
   std::map<std::string, std::set<std::string>> matches_of_;  // profile id -> match ids
   rocksdb::WriteBatch api_batch_;
+  // An erasure's profile text and owner must leave every file once its batch is
+  // durable (WAL and SST keep the old bytes until flush and compaction).
+  bool erasures_ = false;
+  store::Scrubber scrubber_{store_};
   uint64_t announced_ = 0;
   uint64_t queue_length_ = 0;
   bool index_dirty_ = false;  // a failed commit left the index ahead of the store

@@ -2,6 +2,8 @@
 // registry's own column family (never replicated: a reason may name a person).
 #include <capnp/message.h>
 
+#include <algorithm>
+
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/registry/registry.hpp"
@@ -54,6 +56,35 @@ void Registry::write_actions() {
     batch_.put_unread(store_.cf(kActions), store::keys::u64(seq), store::to_bytes(message));
   }
   staged_actions_.clear();
+}
+
+Status Registry::redact_action_details(const std::set<std::string>& targets) {
+  // Who did what and when stays (the broker's record); the free text about an
+  // erased organisation's records (revision comments, reasons) goes with it.
+  auto it = store_.iterate(store_.cf(kActions));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto entry = store::StoredValue<wire::BrokerAction>::parse(it->value().ToString());
+    if (!entry || entry->get().getDetail().size() == 0) continue;
+    bool concerned = false;
+    for (const auto& target : targets) concerned = concerned || names_target(entry->get(), target);
+    if (!concerned) continue;
+    ScratchMessage message;
+    message.setRoot(entry->get());
+    message.getRoot<wire::BrokerAction>().setDetail("[erased]");
+    batch_.put(store_.cf(kActions), it->key().ToString(), store::to_bytes(message));
+  }
+  if (!it->status().ok()) {
+    return fail(ErrorCode::INTERNAL, "action log read failed: " + it->status().ToString());
+  }
+  for (auto& pending : staged_actions_) {
+    for (const auto& target : targets) {
+      if (std::find(pending.targets.begin(), pending.targets.end(), target) !=
+          pending.targets.end()) {
+        pending.detail = pending.detail.empty() ? "" : "[erased]";
+      }
+    }
+  }
+  return {};
 }
 
 Result<std::string> Registry::list_actions(const service::Request& request) {

@@ -112,8 +112,12 @@ Registry::Registry(store::Store& store, replication::EventLog& log, service::Ser
       options_(std::move(options)),
       batch_(store) {
   if (!options_.today) options_.today = today_utc;
+  // Erasure tombstones keep their ids (never reused) but are not organisations.
   auto it = store_.iterate(store_.cf(kOrgs));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ++organisations_;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto org = store::StoredValue<wire::Organisation>::parse(it->value().ToString());
+    if (org && !org->get().getErased()) ++organisations_;
+  }
   own_published_ = static_cast<int64_t>(count_published(store_, kProfiles));
   replica_published_ = static_cast<int64_t>(count_published(store_, kReplicaProfiles));
 }
@@ -151,8 +155,9 @@ rocksdb::WriteBatch Registry::seal() {
 void Registry::landed() {
   batch_.landed();
   organisations_ += in_flight_.new_organisations;
+  organisations_ -= std::min<uint64_t>(organisations_, in_flight_.erased.size());
   own_published_ += in_flight_.published_delta;
-  compact_erased(in_flight_.erased);
+  if (!in_flight_.erased.empty()) scrubber_.request();
   in_flight_ = Generation{};
 }
 
@@ -549,10 +554,18 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
         auto ids = event.initProfileIds(static_cast<unsigned>(withdrawn.size()));
         for (unsigned i = 0; i < withdrawn.size(); ++i) ids.set(i, withdrawn[i]);
       }));
+  auto redacted = redact_events_of(batch_.batch(), options_.country, id);
+  if (!redacted) return redacted.error();
+  std::set<std::string> targets(withdrawn.begin(), withdrawn.end());
+  targets.insert(id);
+  auto actions_redacted = redact_action_details(targets);
+  if (!actions_redacted) return actions_redacted.error();
   staging_.erased.push_back(id);
   record_action(request, "org.erase", id, text_of(ask.getReason()));
-  spdlog::warn("registry: erased {} and {} profiles by {} ({})", id, withdrawn.size(),
-               request.caller.user_id(), text_of(ask.getReason()));
+  // The reason is free text a broker wrote and may name people: the action log
+  // keeps it (erased with the node's records), the service log does not.
+  spdlog::warn("registry: erased {} and {} profiles by {}", id, withdrawn.size(),
+               request.caller.user_id());
 
   auto reply = service::make_reply(info_, request, "registry.org.erased.reply");
   auto out = reply.init_payload<wire::OrgErasedReply>();
@@ -641,12 +654,28 @@ std::size_t Registry::expire_due() {
   return expired;
 }
 
-void Registry::compact_erased(const std::vector<std::string>& ids) {
-  for (const auto& id : ids) {
-    auto status = store_.compact_range(store_.cf(kOrgs), id, id + '\xff');
-    if (!status)
-      spdlog::error("registry: compaction after erasing {}: {}", id, describe(status.error()));
-  }
+Status Registry::redact_events_of(rocksdb::WriteBatch& batch, const std::string& origin,
+                                  const std::string& org_id) {
+  auto concerns = [&](const DecodedEnvelope& event) {
+    const auto& type = event.header().type;
+    if (type == "registry.org.public") {
+      return text_of(event.payload<wire::OrgPublicEvent>().getOrganisation().getId()) == org_id;
+    }
+    if (type == "registry.profile.published") {
+      auto published = event.payload<wire::ProfilePublishedEvent>();
+      return text_of(published.getProfile().getOwnerId()) == org_id ||
+             text_of(published.getOwner().getId()) == org_id;
+    }
+    if (type == "registry.profile.status") {
+      return text_of(event.payload<wire::ProfileStatusEvent>().getOwnerId()) == org_id;
+    }
+    return false;
+  };
+  auto redacted = log_.redact(batch, origin, concerns);
+  if (!redacted) return redacted.error();
+  spdlog::info("registry: erasure of {} redacted {} events of {} in the event log", org_id,
+               redacted.value(), origin);
+  return {};
 }
 
 Result<std::string> Registry::get_profile(const service::Request& request) {
@@ -713,12 +742,19 @@ Result<std::string> Registry::list_profiles(const service::Request& request) {
 Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
   const std::string& origin = event.header().origin_country;
   const std::string& type = event.header().type;
-  auto owned_by_origin = [&](capnp::Text::Reader id) {
-    return std::string_view(id.cStr(), id.size()).find(origin) != std::string_view::npos;
+  // Ids and references are parsed and their country compared: a substring test
+  // passed for others' records, since kind codes (TR, BR, BO) are country codes too.
+  auto org_of_origin = [&](capnp::Text::Reader id) {
+    std::string_view text(id.cStr(), id.size());
+    return is_organisation_id(text) && text.substr(0, 2) == origin;
+  };
+  auto profile_of_origin = [&](capnp::Text::Reader id) {
+    auto parsed = parse_profile_reference(std::string_view(id.cStr(), id.size()));
+    return parsed && parsed->country == origin;
   };
   if (type == "registry.org.public") {
     auto org = event.payload<wire::OrgPublicEvent>().getOrganisation();
-    if (std::string_view(org.getCountry().cStr()) != origin || !owned_by_origin(org.getId())) {
+    if (std::string_view(org.getCountry().cStr()) != origin || !org_of_origin(org.getId())) {
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "organisation.country");
     }
@@ -731,7 +767,8 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     auto profile = published.getProfile();
     auto owner = published.getOwner();
     if (std::string_view(owner.getCountry().cStr()) != origin ||
-        !owned_by_origin(profile.getId())) {
+        !profile_of_origin(profile.getId()) || !org_of_origin(owner.getId()) ||
+        owner.getId() != profile.getOwnerId()) {
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "profile.id");
     }
@@ -749,7 +786,8 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     batch.Put(store_.cf(kReplicaOrgs), std::string(owner.getId()), store::to_bytes(owner_message));
   } else if (type == "registry.profile.status") {
     auto status = event.payload<wire::ProfileStatusEvent>();
-    if (!owned_by_origin(status.getProfileId())) {
+    if (!profile_of_origin(status.getProfileId()) ||
+        (status.hasOwnerId() && !org_of_origin(status.getOwnerId()))) {
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "profileId");
     }
@@ -782,10 +820,13 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
   if (type == "registry.org.erased") {
     auto erased = event.payload<wire::OrgErasedEvent>();
     std::string id = text_of(erased.getOrganisationId());
-    if (!owned_by_origin(erased.getOrganisationId())) {
+    if (!org_of_origin(erased.getOrganisationId())) {
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "organisationId");
     }
+    auto redacted = redact_events_of(batch, origin, id);
+    if (!redacted) return redacted.error();
+    replica_erasures_ = true;
     ScratchMessage tombstone;
     auto gone = tombstone.initRoot<wire::PublicOrganisation>();
     gone.setId(id);
@@ -793,7 +834,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     gone.setErased(true);
     batch.Put(store_.cf(kReplicaOrgs), id, store::to_bytes(tombstone));
     for (auto profile_id : erased.getProfileIds()) {
-      if (!owned_by_origin(profile_id)) continue;
+      if (!profile_of_origin(profile_id)) continue;
       std::string gone_id = text_of(profile_id);
       replica_published_delta_ -= static_cast<int>(replica_published(gone_id));
       batch.Delete(store_.cf(kReplicaProfiles), gone_id);

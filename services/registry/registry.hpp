@@ -14,6 +14,7 @@
 #include "common/service/api_server.hpp"
 #include "common/store/batch_view.hpp"
 #include "common/store/capnp_value.hpp"
+#include "common/store/scrubber.hpp"
 #include "common/store/store.hpp"
 #include "schemas/registry.capnp.h"
 #include "services/registry/domain/lifecycle.hpp"
@@ -75,11 +76,16 @@ class Registry {
     replica_overlay_.clear();
     replica_published_ += replica_published_delta_;
     replica_published_delta_ = 0;
+    if (replica_erasures_) scrubber_.request();
+    replica_erasures_ = false;
   }
   void replicas_aborted() {
     replica_overlay_.clear();
     replica_published_delta_ = 0;
+    replica_erasures_ = false;
   }
+  // Erasures whose batches landed are scrubbed from every file by now (tests).
+  void wait_for_scrub() { scrubber_.wait_idle(); }
 
   // Durable counts, kept as changes land (counted by a scan once, at start).
   uint64_t organisations() const { return organisations_; }
@@ -162,9 +168,11 @@ class Registry {
   void put_profile(const std::string& id, capnp::MallocMessageBuilder& message);
   void delete_profile(const std::string& id);
   bool replica_published(const std::string& id) const;
-  // Erasure leaves tombstones; once their batch is durable the deleted bytes are
-  // compacted away for real (RocksDB deletes are only tombstones until then).
-  void compact_erased(const std::vector<std::string>& ids);
+  // The events of `origin` in this node's log that carry the organisation's data,
+  // to redact on erasure (at home, and in the relayed copies of a peer's events).
+  Status redact_action_details(const std::set<std::string>& targets);
+  Status redact_events_of(rocksdb::WriteBatch& batch, const std::string& origin,
+                          const std::string& org_id);
 
   struct PendingAction {
     int64_t at_us;
@@ -185,6 +193,10 @@ class Registry {
   int64_t replica_published_ = 0;
   int64_t replica_published_delta_ = 0;
   uint64_t organisations_ = 0;
+  bool replica_erasures_ = false;  // a peer's erasure is in the subscriber's batch
+  // Erasure leaves tombstones, and the old bytes sit in the WAL and SST files until
+  // flush and compaction: once an erasure's batch is durable, this removes them.
+  store::Scrubber scrubber_{store_};
 };
 
 // Brokers act for every organisation of their node; an integration (a partner's

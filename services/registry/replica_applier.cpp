@@ -3,8 +3,13 @@
 namespace gosmart::registry {
 
 Status ReplicaApplier::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
-  auto applied = registry_.apply_peer_event(event, batch);
-  if (!applied) return applied;
+  auto applied = guarded([&]() -> Status { return registry_.apply_peer_event(event, batch); });
+  if (!applied) {
+    // Local readers of the merged stream must not wait for a number that will never
+    // come: a marker takes the refused event's place (defect found in issue 11).
+    relayed_.push_back(log_.relay_passed_over(batch, event, applied.error()));
+    return applied;
+  }
   relayed_.push_back(log_.relay(batch, event));
   return {};
 }

@@ -9,6 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <deque>
+#include <exception>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -102,7 +105,49 @@ TempDir::TempDir() {
   std::filesystem::create_directories(path_);
 }
 
+namespace {
+bool current_test_failed = false;
+
+void print_tail(const std::filesystem::path& file, std::size_t lines) {
+  std::ifstream in(file);
+  std::deque<std::string> tail;
+  for (std::string line; std::getline(in, line);) {
+    tail.push_back(std::move(line));
+    if (tail.size() > lines) tail.pop_front();
+  }
+  std::fprintf(stderr, "---- %s (last %zu lines) ----\n", file.c_str(), tail.size());
+  for (const auto& line : tail) std::fprintf(stderr, "%s\n", line.c_str());
+}
+}  // namespace
+
+void test_case_started() {
+  current_test_failed = false;
+}
+void test_assertion_failed() {
+  current_test_failed = true;
+}
+bool test_case_failed() {
+  return current_test_failed;
+}
+
 TempDir::~TempDir() {
+  // A REQUIRE that fails, or an unexpected exception, unwinds through here before
+  // Catch2 reports it: an exception in flight counts as a failure.
+  bool failed = current_test_failed || std::uncaught_exceptions() > 0;
+  if (failed) {
+    std::fprintf(stderr, "test failed: keeping %s\n", path_.c_str());
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(path_, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      // Service logs, not RocksDB's write-ahead logs (numbered *.log files).
+      auto stem = it->path().stem().string();
+      bool numbered = !stem.empty() && stem.find_first_not_of("0123456789") == std::string::npos;
+      if (it->is_regular_file() && it->path().extension() == ".log" && !numbered) {
+        print_tail(it->path(), 80);
+      }
+    }
+    return;
+  }
   if (std::getenv("GOSMART_KEEP_TEST_DIRS")) return;
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);

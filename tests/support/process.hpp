@@ -38,7 +38,15 @@ class Process {
   std::filesystem::path log_file_;
 };
 
-// A scratch directory removed at the end of the test.
+// Whether an assertion of the running test case has failed so far; kept by the
+// Catch2 listener in catch_main.cpp, read by TempDir.
+void test_case_started();
+void test_assertion_failed();
+bool test_case_failed();
+
+// A scratch directory removed at the end of the test, unless the test failed: then
+// it is kept and the tail of every log file in it is printed, so the services'
+// own account of a failure is not deleted with it.
 class TempDir {
  public:
   TempDir();

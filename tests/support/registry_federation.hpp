@@ -3,6 +3,7 @@
 // sample records they register.
 #include <map>
 #include <memory>
+#include <set>
 
 #include "schemas/registry.capnp.h"
 #include "tests/support/nodes.hpp"
@@ -28,9 +29,12 @@ struct Federation {
   std::map<std::string, std::unique_ptr<Process>> processes;
   std::map<std::string, std::unique_ptr<Process>> matchers;  // gosmart-matching, if started
 
-  // `extra_toml` joins every node's config (a [matching] section, say).
+  // `extra_toml` joins every node's config (a [matching] section, say). Countries in
+  // `played_by_test` get keys, ports and configs but no processes: the test plays
+  // them (a HostilePeer, say).
   explicit Federation(const std::vector<std::string>& countries, bool with_matching = false,
-                      const std::string& extra_toml = "") {
+                      const std::string& extra_toml = "",
+                      const std::set<std::string>& played_by_test = {}) {
     for (const auto& c : countries) nodes.emplace(c, make_node(dir.path(), c));
     for (auto& [country, node] : nodes) {
       std::vector<const TestNode*> peers;
@@ -40,8 +44,12 @@ struct Federation {
       write_config(node, peers, {broker, portal, watcher, other_portal},
                    "[limits]\nheartbeat_ms = 200\n" + extra_toml);
     }
-    for (const auto& c : countries) start(c);
+    std::vector<std::string> started;
     for (const auto& c : countries) {
+      if (!played_by_test.count(c)) started.push_back(c);
+    }
+    for (const auto& c : started) start(c);
+    for (const auto& c : started) {
       ApiClient client(broker.keys);
       ensure(eventually(
                  [&] { return client.health(nodes.at(c).registry.api, key(c), 500ms).has_value(); },
@@ -49,8 +57,8 @@ struct Federation {
              "registry " + c + " did not come up");
     }
     if (!with_matching) return;
-    for (const auto& c : countries) start_matching(c);
-    for (const auto& c : countries) {
+    for (const auto& c : started) start_matching(c);
+    for (const auto& c : started) {
       ApiClient client(broker.keys);
       ensure(eventually(
                  [&] { return client.health(nodes.at(c).matching.api, key(c), 500ms).has_value(); },

@@ -148,3 +148,57 @@ TEST_CASE("events of an origin the writer may not speak for are refused", "[syst
   CHECK(h.subscriber->stats().malformed == 4);
   CHECK(h.state.chain().count == 0);
 }
+
+TEST_CASE("a head the writer cannot serve is asked for at most 5 times a second",
+          "[system][subscriber]") {
+  Harness h;
+  h.pump(50ms);
+  h.write(10, [](uint64_t) { return true; });
+  h.pump(200ms);
+  REQUIRE(h.subscriber->cursor("PL") == 10);
+  // A heartbeat announcing far more than the writer's log holds (a writer restored
+  // from a backup announced its old head): its pages bring nothing new.
+  EnvelopeBuilder beat("PL", wire::Service::TOOL, "platform.heartbeat");
+  auto heads = beat.init_payload<wire::Heartbeat>().initHeads(1);
+  heads[0].setOrigin("PL");
+  heads[0].setLastSeq(1000);
+  h.pub.send(zmq::buffer(replication::event_frame(replication::kHeartbeatLabel, beat.encode())));
+  auto asked_before = h.subscriber->stats().requests;
+  h.pump(2s);
+  auto asked = h.subscriber->stats().requests - asked_before;
+  CHECK(asked >= 1);
+  CHECK(asked <= 10);
+  // The writer's own word, from its page, replaces what was announced.
+  CHECK(h.subscriber->writer_head("PL") == 10);
+  CHECK_FALSE(h.subscriber->regressed("PL"));
+  // New events still flow at once.
+  h.write(5, [](uint64_t seq) { return seq != 11; });
+  h.pump(300ms);
+  CHECK(h.subscriber->cursor("PL") == 15);
+  CHECK(h.state.chain().digest_hex() == h.expected.digest_hex());
+}
+
+TEST_CASE("a placeholder moves the cursor and applies nothing", "[system][subscriber]") {
+  Harness h;
+  h.pump(50ms);
+  h.write(2, [](uint64_t) { return true; });
+  // Seq 3 is a refused event's marker in the writer's log, as a relay writes it.
+  EnvelopeBuilder refused("PL", wire::Service::TOOL, "probe.event", 3);
+  refused.init_payload<wire::ProbeEvent>().setIndex(3);
+  auto bytes = refused.encode();
+  auto event = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  REQUIRE(event.ok());
+  rocksdb::WriteBatch batch;
+  auto marker = h.log.relay_passed_over(batch, event.value(),
+                                        Failure{ErrorCode::NOT_AUTHORISED, "not its own", ""});
+  REQUIRE(h.writer_db->commit(batch).ok());
+  h.log.committed();
+  h.publisher.publish(marker);
+  h.write(2, [](uint64_t) { return true; });
+  h.pump(300ms);
+  CHECK(h.subscriber->cursor("PL") == 5);
+  CHECK(h.subscriber->stats().passed_over == 1);
+  CHECK(h.subscriber->stats().rejected == 0);
+  CHECK(h.state.chain().count == 4);  // the probe applied the four real events only
+  CHECK(h.state.chain().digest_hex() == h.expected.digest_hex());
+}

@@ -1,4 +1,5 @@
 #include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 #include <catch2/catch.hpp>
 #include <iostream>
@@ -9,8 +10,21 @@
 
 using namespace gosmart;
 
+namespace {
+// The tests point the default logger at a local stream; this puts it back on stderr
+// before the stream dies, so a later log line in the same process writes nowhere
+// dangling. Declare it after the stream.
+struct StderrLoggerAtExit {
+  ~StderrLoggerAtExit() {
+    logging::init_with_sink("test", "info", logging::Format::human,
+                            std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  }
+};
+}  // namespace
+
 TEST_CASE("json log lines are valid JSON even for hostile messages", "[logging]") {
   std::ostringstream out;
+  StderrLoggerAtExit restore;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
   logging::init_with_sink("registry", "debug", logging::Format::json, sink);
   spdlog::info("quote \" backslash \\ newline \n tab \t bell \x07 done");
@@ -25,6 +39,7 @@ TEST_CASE("json log lines are valid JSON even for hostile messages", "[logging]"
 
 TEST_CASE("human log lines carry level and service", "[logging]") {
   std::ostringstream out;
+  StderrLoggerAtExit restore;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
   logging::init_with_sink("matching", "warn", logging::Format::human, sink);
   spdlog::info("not shown");
@@ -37,6 +52,7 @@ TEST_CASE("human log lines carry level and service", "[logging]") {
 
 TEST_CASE("bad log settings are refused", "[logging]") {
   CHECK_THROWS(logging::parse_format("xml"));
+  StderrLoggerAtExit restore;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(std::cerr);
   CHECK_THROWS(logging::init_with_sink("x", "loud", logging::Format::human, sink));
 }

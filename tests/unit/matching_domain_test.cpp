@@ -173,7 +173,8 @@ TEST_CASE("complementary profiles abroad score high, with an explanation", "[mat
   const auto& best = found.front().score;
   CHECK(best.score > 0.5);
   // The bakery technology offer may be a candidate, far below.
-  if (names.size() > 1) CHECK(found[1].score.score < best.score / 2);
+  auto bakery = std::find(names.begin(), names.end(), "TODE1");
+  CHECK((bakery == names.end() || found[bakery - names.begin()].score.score < best.score / 2));
 
   capnp::MallocMessageBuilder message;
   explain(scorer, c.doc("TRPL1"), c.doc("TOFI1"), best, message.initRoot<wire::Explanation>());
@@ -322,7 +323,11 @@ TEST_CASE("weights move the ranking", "[matching]") {
   MatchQuery query;
   query.doc = &c.doc("TRPL1");
   Scorer by_text(c.index, Weights{0, 0, 1, 0, 0});
-  CHECK(ids(c, find_partners(by_text, query)).front() == "TOFI1");
+  auto text_ranked = ids(c, find_partners(by_text, query));
+  REQUIRE(!text_ranked.empty());
+  CHECK(text_ranked.front() == "TOFI1");
   Scorer by_codes(c.index, Weights{0.5, 0.5, 0, 0, 0});
-  CHECK(ids(c, find_partners(by_codes, query)).front() == "TODK1");
+  auto code_ranked = ids(c, find_partners(by_codes, query));
+  REQUIRE(!code_ranked.empty());
+  CHECK(code_ranked.front() == "TODK1");
 }

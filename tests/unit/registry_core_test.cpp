@@ -160,6 +160,65 @@ TEST_CASE("a peer's events may speak only for the peer's own country", "[registr
   CHECK(batch.Count() == 0);
 }
 
+TEST_CASE("a peer's ownership is read from parsed ids, not from substrings", "[registry]") {
+  // Kind codes TR, BR and BO are also country codes: with Türkiye as a member, a
+  // substring test took PL's technology request "TRPL…" for a Turkish record.
+  Core c;
+  auto members = config::default_members();
+  members.push_back("TR");
+  registry::Registry core{*c.db,
+                          c.log,
+                          {"registry", "test", "PL", wire::Service::REGISTRY},
+                          {"PL", members, &c.languages, [&c] { return c.today; }, 500}};
+  auto apply = [&](EnvelopeBuilder& builder) {
+    auto bytes = builder.encode();
+    auto event = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    REQUIRE(event.ok());
+    rocksdb::WriteBatch batch;
+    auto applied = core.apply_peer_event(event.value(), batch);
+    auto refusal = applied.ok() ? std::nullopt : std::optional(applied.error().code);
+    return std::pair{refusal, batch.Count()};
+  };
+  SECTION("a status change of another country's profile") {
+    EnvelopeBuilder forged("TR", wire::Service::REGISTRY, "registry.profile.status", 1);
+    auto status = forged.init_payload<wire::ProfileStatusEvent>();
+    status.setProfileId("TRPL20261130001");
+    status.setStatus(wire::ProfileStatus::WITHDRAWN);
+    auto [code, writes] = apply(forged);
+    CHECK(code == ErrorCode::NOT_AUTHORISED);
+    CHECK(writes == 0);
+  }
+  SECTION("a publication of another country's profile under an own owner") {
+    EnvelopeBuilder forged("TR", wire::Service::REGISTRY, "registry.profile.published", 1);
+    auto published = forged.init_payload<wire::ProfilePublishedEvent>();
+    auto profile = published.initProfile();
+    profile.setId("TRPL20261130001");
+    profile.setOwnerId("TR-000001");
+    auto owner = published.initOwner();
+    owner.setId("TR-000001");
+    owner.setCountry("TR");
+    auto [code, writes] = apply(forged);
+    CHECK(code == ErrorCode::NOT_AUTHORISED);
+    CHECK(writes == 0);
+  }
+  SECTION("an erasure naming another country's organisation") {
+    EnvelopeBuilder forged("TR", wire::Service::REGISTRY, "registry.org.erased", 1);
+    forged.init_payload<wire::OrgErasedEvent>().setOrganisationId("PL-000001-TR");
+    auto [code, writes] = apply(forged);
+    CHECK(code == ErrorCode::NOT_AUTHORISED);
+    CHECK(writes == 0);
+  }
+  SECTION("the peer's own records pass") {
+    EnvelopeBuilder own("TR", wire::Service::REGISTRY, "registry.profile.status", 1);
+    auto status = own.init_payload<wire::ProfileStatusEvent>();
+    status.setProfileId("TOTR20261130001");
+    status.setOwnerId("TR-000001");
+    status.setStatus(wire::ProfileStatus::WITHDRAWN);
+    auto [code, writes] = apply(own);
+    CHECK_FALSE(code.has_value());
+  }
+}
+
 TEST_CASE("a receipt-only registration answers with the id and derived fields", "[registry]") {
   Core c;
   auto reg = c.request<wire::OrgWrite>("registry.org.register", [](auto w) {

@@ -1,0 +1,147 @@
+// Erasure leaves no byte behind: distinct high-entropy markers planted in a named
+// organisation's personal fields must be gone from every file under every node's
+// data directory and logs within 60 s — WAL, SST, MANIFEST, event logs (home and
+// relayed copies), service logs — while they were there before (the positive
+// control: the search is able to find them).
+#include <sodium.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <iterator>
+
+#include "tests/support/registry_federation.hpp"
+
+using namespace gosmart;
+using namespace gosmart::testing;
+
+namespace {
+
+std::string marker() {
+  uint8_t bytes[12];
+  randombytes_buf(bytes, sizeof bytes);
+  std::string out = "Mk";
+  for (auto b : bytes) {
+    out.push_back("abcdefghijklmnopqrstuvwxyz234567"[b & 31]);
+    out.push_back("abcdefghijklmnopqrstuvwxyz234567"[b >> 3]);
+  }
+  return out;
+}
+
+// Phone numbers are digits: twelve random ones.
+std::string digit_marker() {
+  std::string out;
+  for (int i = 0; i < 12; ++i) out.push_back(static_cast<char>('0' + randombytes_uniform(10)));
+  return out;
+}
+
+// Every file under `root` that holds `needle`, byte for byte.
+std::vector<std::string> files_holding(const std::filesystem::path& root,
+                                       const std::string& needle) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.find(needle) != std::string::npos) {
+      found.push_back(std::filesystem::relative(it->path(), root).string());
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("an erased organisation leaves no byte of its personal data in any file",
+          "[system][erasure]") {
+  REQUIRE(sodium_init() >= 0);
+  Federation f({"PL", "FI", "DK"}, true);
+  std::map<std::string, std::string> markers = {{"legal name", marker()},
+                                                {"contact name", marker()},
+                                                {"e-mail", marker()},
+                                                {"phone", digit_marker()},
+                                                {"comment", marker()}};
+  auto registered = f.call<wire::OrgWrite>("PL", f.portal, "registry.org.register", [&](auto w) {
+    auto org = w.initOrganisation();
+    fill_org(org);
+    org.setLegalName("Optika " + markers["legal name"] + " sp. z o.o.");
+    auto contact = org.getContacts()[0];
+    contact.setName("Anna " + markers["contact name"]);
+    contact.setEmail(markers["e-mail"] + "@optika.example.pl");
+    contact.setPhone("+48 " + markers["phone"]);
+  });
+  REQUIRE(registered.header().type == "registry.org.reply");
+  std::string org_id = registered.payload<wire::OrgReply>().getOrganisation().getId();
+  auto submitted =
+      f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit", [&](auto w) {
+        fill_profile(w.initProfile(), org_id);
+        w.getProfile().setNamed(true);  // the legal name travels with the profile
+      });
+  REQUIRE(submitted.header().type == "registry.profile.reply");
+  std::string profile_id = submitted.payload<wire::ProfileReply>().getProfile().getId();
+  // Sent back for revision with a comment, submitted again, then published.
+  auto revise =
+      f.call<wire::ProfileTransition>("PL", f.broker, "registry.profile.transition", [&](auto t) {
+        t.setProfileId(profile_id);
+        t.setAction(wire::ProfileTransition::Action::REQUEST_REVISION);
+        t.setComment("Please check with " + markers["comment"]);
+      });
+  REQUIRE(revise.header().type == "registry.profile.reply");
+  auto resubmit =
+      f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit", [&](auto w) {
+        fill_profile(w.initProfile(), org_id);
+        w.getProfile().setId(profile_id);
+        w.getProfile().setNamed(true);
+      });
+  REQUIRE(resubmit.header().type == "registry.profile.reply");
+  auto published =
+      f.call<wire::ProfileTransition>("PL", f.broker, "registry.profile.transition", [&](auto t) {
+        t.setProfileId(profile_id);
+        t.setAction(wire::ProfileTransition::Action::PUBLISH);
+      });
+  REQUIRE(published.header().type == "registry.profile.reply");
+  auto replicated = [&](const char* peer) {
+    auto d = f.call<wire::ProfileGet>(peer, f.broker, "registry.profile.get",
+                                      [&](auto g) { g.setId(profile_id); });
+    return d.header().type == "registry.profile.reply";
+  };
+  REQUIRE(eventually([&] { return replicated("FI") && replicated("DK"); }, 15s));
+
+  // Positive control: the search finds what is there. The contact stays home; the
+  // name, chosen to be public, is on the peers too.
+  const auto root = f.dir.path();
+  CHECK_FALSE(files_holding(f.nodes.at("PL").dir, markers["contact name"]).empty());
+  CHECK_FALSE(files_holding(f.nodes.at("PL").dir, markers["comment"]).empty());
+  CHECK_FALSE(files_holding(f.nodes.at("FI").dir, markers["legal name"]).empty());
+  CHECK(files_holding(f.nodes.at("FI").dir, markers["contact name"]).empty());
+
+  auto erased = f.call<wire::OrgErase>("PL", f.broker, "registry.org.erase", [&](auto e) {
+    e.setId(org_id);
+    e.setReason("GDPR art. 17 request");
+  });
+  REQUIRE(erased.header().type == "registry.org.erased.reply");
+  REQUIRE(eventually([&] { return !replicated("FI") && !replicated("DK"); }, 15s));
+  // The tombstone keeps the id, but is no organisation any more.
+  ApiClient watcher(f.watcher.keys);
+  auto health = watcher.health(f.nodes.at("PL").registry.api, f.key("PL"));
+  REQUIRE(health.has_value());
+  CHECK(health->metric("registry.organisations") == 0);
+
+  // Within 60 s no file of any node (data directories and logs) holds a marker.
+  std::map<std::string, std::vector<std::string>> left;
+  bool clean = eventually(
+      [&] {
+        left.clear();
+        for (const auto& [field, value] : markers) {
+          auto files = files_holding(root, value);
+          if (!files.empty()) left[field] = files;
+        }
+        return left.empty();
+      },
+      60s);
+  for (const auto& [field, files] : left) {
+    for (const auto& file : files) UNSCOPED_INFO(field << " still in " << file);
+  }
+  CHECK(clean);
+}
