@@ -1,5 +1,7 @@
 #include "common/core/result.hpp"
 
+#include <algorithm>
+
 namespace gosmart {
 
 const char* error_code_name(ErrorCode code) {
@@ -28,6 +30,12 @@ const char* error_code_name(ErrorCode code) {
       break;
   }
   return "unknown";
+}
+
+std::string error_code_words(ErrorCode code) {
+  std::string words = error_code_name(code);
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
 }
 
 std::string describe(const Failure& failure) {

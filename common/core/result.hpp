@@ -16,7 +16,10 @@ struct Failure {
   std::string field;  // the offending field's path, when there is one
 };
 
+// The one text of an error code: "not_authorised", "invalid_field".
 const char* error_code_name(ErrorCode code);
+// The same name for people, underscores as spaces: "not authorised", "invalid field".
+std::string error_code_words(ErrorCode code);
 
 // "invalid_field: country: 'XX' is not a federation member"
 std::string describe(const Failure& failure);

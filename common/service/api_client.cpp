@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cstring>
 
+#include "schemas/platform.capnp.h"
+
 namespace gosmart::service {
 
 namespace {
@@ -67,6 +69,32 @@ std::vector<std::string> ApiClient::pipeline(const std::vector<std::string>& req
     }
   }
   return replies;
+}
+
+std::string health_request(std::string_view country, wire::Service sender) {
+  EnvelopeBuilder builder(country, sender, "platform.health.request");
+  builder.init_payload<wire::HealthRequest>();
+  return builder.encode();
+}
+
+HealthAnswer ApiClient::health(std::string_view country, wire::Service sender,
+                               std::chrono::milliseconds timeout) {
+  HealthAnswer answer;
+  auto replies = pipeline({health_request(country, sender)}, 1, timeout);
+  if (refused_) {
+    answer.failure = "not authorised";
+  } else if (replies.empty()) {
+    answer.failure = "unreachable";
+  } else {
+    const auto& bytes = replies.front();
+    auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    if (decoded && decoded.value().header().type == "platform.health.reply") {
+      answer.reply = std::move(decoded).value();
+    } else {
+      answer.failure = "unreadable health reply";
+    }
+  }
+  return answer;
 }
 
 }  // namespace gosmart::service

@@ -4,12 +4,24 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/envelope/envelope.hpp"
 #include "common/transport/transport.hpp"
 
 namespace gosmart::service {
+
+// An encoded platform.health.request (its payload is empty) from `country`'s `sender`.
+std::string health_request(std::string_view country, wire::Service sender);
+
+// A service's answer to a health request, or why there is none.
+struct HealthAnswer {
+  std::optional<DecodedEnvelope> reply;  // a platform.health.reply
+  std::string failure;  // "not authorised", "unreachable" or "unreadable health reply"
+};
 
 class ApiClient {
  public:
@@ -22,6 +34,11 @@ class ApiClient {
   std::vector<std::string> pipeline(const std::vector<std::string>& requests, std::size_t window,
                                     std::chrono::milliseconds timeout,
                                     const std::function<void(std::size_t)>& progress = {});
+
+  // Asks the service for its health once (every role may): the one health client of
+  // gosmartctl, the federation tool, the probe and the tests.
+  HealthAnswer health(std::string_view country, wire::Service sender,
+                      std::chrono::milliseconds timeout);
 
   // The server refused this client's key during the CURVE handshake (ZAP): nothing
   // will ever be answered, so pipeline() stops early.

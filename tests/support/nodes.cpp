@@ -103,21 +103,13 @@ std::vector<std::string> ApiClient::pipeline(const std::string& endpoint,
   return client.pipeline(requests, window, timeout, progress);
 }
 
-std::string health_request() {
-  EnvelopeBuilder builder("PL", wire::Service::CTL, "platform.health.request");
-  builder.init_payload<wire::HealthRequest>();
-  return builder.encode();
-}
-
 std::optional<HealthSnapshot> ApiClient::health(const std::string& endpoint,
                                                 const std::string& server_key,
                                                 std::chrono::milliseconds timeout) {
-  auto reply = exchange(endpoint, server_key, {health_request()}, timeout);
-  if (reply.size() != 1) return std::nullopt;
-  auto decoded =
-      decode_envelope({reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
-  if (!decoded || decoded.value().header().type != "platform.health.reply") return std::nullopt;
-  auto health = decoded.value().payload<wire::HealthReply>();
+  service::ApiClient client(transport_, endpoint, server_key);
+  auto answer = client.health("PL", wire::Service::CTL, timeout);
+  if (!answer.reply) return std::nullopt;
+  auto health = answer.reply->payload<wire::HealthReply>();
   HealthSnapshot snapshot;
   snapshot.service = health.getService();
   snapshot.last_seq_written = health.getLastSeqWritten();

@@ -72,6 +72,4 @@ class ApiClient {
   transport::Transport transport_;
 };
 
-std::string health_request();  // an encoded platform.health.request
-
 }  // namespace gosmart::testing

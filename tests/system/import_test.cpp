@@ -1,5 +1,5 @@
-// gosmart-import against a real registry: good lines land, bad lines are reported
-// with their reason, and nothing half-imported stays behind.
+// `gosmartctl org import` against a real registry: good lines land, bad lines are
+// reported with their reason, and nothing half-imported stays behind.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -32,10 +32,10 @@ TEST_CASE("a JSON Lines import reports every line and stores only whole records"
     out << R"({"ownerRef":"zzz","profile":{"kind":"technologyOffer","title":"X","summary":"Y","expiresOn":"2099-01-01"}})"
         << "\n";
   }
-  testing::Process tool({testing::binary("gosmart-import").string(), "--config",
-                         f.nodes.at("PL").config_file.string(), "--client-keys", keys.string(),
-                         "--file", input.string()},
-                        f.dir.path() / "import.out");
+  testing::Process tool(
+      {testing::binary("gosmartctl").string(), "--config", f.nodes.at("PL").config_file.string(),
+       "--key", keys.string(), "org", "import", input.string()},
+      f.dir.path() / "import.out");
   REQUIRE(tool.wait(60s) == 1);  // some lines were rejected
   auto out = tool.log();
   INFO(out);

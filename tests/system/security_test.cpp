@@ -3,6 +3,7 @@
 // each and keep serving the clients it knows.
 #include <catch2/catch.hpp>
 
+#include "common/service/api_client.hpp"
 #include "schemas/platform.capnp.h"
 #include "tests/support/nodes.hpp"
 #include "tests/support/process.hpp"
@@ -57,7 +58,7 @@ TEST_CASE("a key not on the allowlist gets nothing", "[system][security]") {
   // Nor does the stranger get events or catch-up pages.
   CHECK(stranger
             .exchange(w.node.registry.sync, w.node.keys.keys.public_key,
-                      {testing::health_request()}, 1000ms)
+                      {service::health_request("PL", wire::Service::CTL)}, 1000ms)
             .empty());
   CHECK(w.still_serving());
   CHECK(w.process->log().find("refused CURVE client") != std::string::npos);
@@ -69,7 +70,7 @@ TEST_CASE("a plaintext client gets nothing", "[system][security]") {
   zmq::socket_t plain(context, zmq::socket_type::dealer);
   plain.set(zmq::sockopt::linger, 0);
   plain.connect(w.node.registry.api);
-  plain.send(zmq::buffer(testing::health_request()), zmq::send_flags::none);
+  plain.send(zmq::buffer(service::health_request("PL", wire::Service::CTL)), zmq::send_flags::none);
   zmq::pollitem_t item{plain.handle(), 0, ZMQ_POLLIN, 0};
   zmq::poll(&item, 1, 1500ms);
   CHECK_FALSE(item.revents & ZMQ_POLLIN);
@@ -91,7 +92,7 @@ TEST_CASE("junk, truncated and oversized envelopes are refused and the service g
     CHECK(w.error_code_of(client.exchange(api, key, {junk}, 2s)) == wire::ErrorCode::MALFORMED);
   }
   SECTION("truncated envelope") {
-    auto request = testing::health_request();
+    auto request = service::health_request("PL", wire::Service::CTL);
     auto reply = client.exchange(api, key, {request.substr(0, request.size() - 8)}, 2s);
     CHECK(w.error_code_of(reply) == wire::ErrorCode::MALFORMED);
   }
@@ -100,7 +101,7 @@ TEST_CASE("junk, truncated and oversized envelopes are refused and the service g
           wire::ErrorCode::MALFORMED);
   }
   SECTION("two frames") {
-    auto request = testing::health_request();
+    auto request = service::health_request("PL", wire::Service::CTL);
     CHECK(w.error_code_of(client.exchange(api, key, {request, request}, 2s)) ==
           wire::ErrorCode::MALFORMED);
   }

@@ -1,10 +1,12 @@
-// gosmartctl's status verdicts and tables, and the Prometheus text of a health reply.
+// gosmartctl's status verdicts and tables, its command dispatch, and the Prometheus
+// text of a health reply.
 #include <capnp/message.h>
 
 #include <catch2/catch.hpp>
 #include <sstream>
 
 #include "common/service/metrics_http.hpp"
+#include "tools/gosmartctl/dispatch.hpp"
 #include "tools/gosmartctl/status.hpp"
 #include "tools/gosmartctl/table.hpp"
 
@@ -114,4 +116,43 @@ TEST_CASE("the Prometheus text carries every health figure with its labels", "[c
   // One HELP/TYPE per family, however many peers.
   auto first = text.find("# TYPE gosmart_peer_up");
   CHECK(text.find("# TYPE gosmart_peer_up", first + 1) == std::string::npos);
+}
+
+TEST_CASE("the command given runs, not the group above it", "[ctl]") {
+  // CLI11 calls a parent's callback after its subcommand's: the parent must not take over.
+  Dispatch dispatch;
+  CLI::App app;
+  auto* parent = app.add_subcommand("match");
+  auto* child = parent->add_subcommand("search");
+  dispatch.offline(parent, [](const Options&) { return 10; });
+  dispatch.offline(child, [](const Options&) { return 20; });
+  app.parse("match search");
+  CHECK(dispatch.run({}) == 20);
+
+  Dispatch alone;
+  CLI::App app2;
+  auto* parent2 = app2.add_subcommand("match");
+  auto* child2 = parent2->add_subcommand("search");
+  alone.offline(parent2, [](const Options&) { return 10; });
+  alone.offline(child2, [](const Options&) { return 20; });
+  app2.parse("match");
+  CHECK(alone.run({}) == 10);
+
+  Dispatch none;
+  CHECK_THROWS_AS(none.run({}), CtlError);
+}
+
+TEST_CASE("an online command needs --config", "[ctl]") {
+  Dispatch dispatch;
+  CLI::App app;
+  auto* status = app.add_subcommand("status");
+  dispatch.online(status, [](Session&) { return 0; });
+  app.parse("status");
+  try {
+    (void)dispatch.run({});
+    FAIL("ran without a config");
+  } catch (const CtlError& e) {
+    CHECK(e.exit_code() == 1);
+    CHECK(std::string(e.what()) == "--config NODE.toml is required");
+  }
 }

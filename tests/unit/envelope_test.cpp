@@ -198,3 +198,11 @@ TEST_CASE("error replies carry code, field and correlation", "[envelope]") {
   CHECK(describe(fail(ErrorCode::INVALID_FIELD, "too long", "title")) ==
         "invalid_field: title: too long");
 }
+
+TEST_CASE("an error code has one name, for scripts and for people", "[envelope]") {
+  CHECK(std::string(error_code_name(ErrorCode::NOT_AUTHORISED)) == "not_authorised");
+  CHECK(error_code_words(ErrorCode::NOT_AUTHORISED) == "not authorised");
+  CHECK(error_code_words(ErrorCode::INVALID_FIELD) == "invalid field");
+  CHECK(error_code_words(ErrorCode::CONFLICT) == "conflict");
+  CHECK(error_code_words(ErrorCode::UNKNOWN) == "unknown");
+}

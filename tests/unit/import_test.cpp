@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "common/envelope/envelope.hpp"
 #include "common/store/capnp_value.hpp"
 #include "schemas/registry.capnp.h"
+#include "tools/import/import_run.hpp"
 #include "tools/import/jsonl_records.hpp"
 
 using namespace gosmart;
@@ -54,4 +56,21 @@ TEST_CASE("bad lines say what is wrong, down to the field", "[import]") {
   CHECK(field_of(R"({"organisation":{},"publish":true})") == "publish");
   CHECK(field_of(R"({"profile":{},"ref":"x"})") == "ref");
   CHECK(field_of(R"({"profile":{},"publish":"yes"})") == "publish");
+}
+
+TEST_CASE("the import report: a line per input line, then the totals", "[import]") {
+  import::ImportReport report;
+  report.lines = {{1, "ok PL-000001"}, {3, "rejected: invalid_field: region: not in PL"}};
+  report.organisations = 1;
+  report.rejected = 1;
+  std::ostringstream text;
+  report.print(text);
+  CHECK(text.str() ==
+        "line 1: ok PL-000001\n"
+        "line 3: rejected: invalid_field: region: not in PL\n"
+        "imported 1 organisations and 0 profiles (0 published); rejected 1 lines\n");
+  auto json = report.to_json();
+  CHECK(json["organisations"] == 1);
+  CHECK(json["rejected"] == 1);
+  CHECK(json["lines"]["3"] == "rejected: invalid_field: region: not in PL");
 }

@@ -13,9 +13,7 @@
 
 #include "common/config/config.hpp"
 #include "common/core/key_files.hpp"
-#include "common/envelope/envelope.hpp"
 #include "common/service/api_client.hpp"
-#include "schemas/platform.capnp.h"
 #include "tools/federation/federation.hpp"
 
 using namespace gosmart;
@@ -25,11 +23,8 @@ namespace {
 
 bool answers_health(transport::Transport& transport, const std::string& endpoint,
                     const std::string& key) {
-  EnvelopeBuilder request("PL", wire::Service::TOOL, "platform.health.request");
-  request.init_payload<wire::HealthRequest>();
   service::ApiClient client(transport, endpoint, key);
-  auto replies = client.pipeline({request.encode()}, 1, std::chrono::milliseconds(500));
-  return !replies.empty();
+  return client.health("PL", wire::Service::TOOL, std::chrono::milliseconds(500)).reply.has_value();
 }
 
 fs::path own_bin_dir() {

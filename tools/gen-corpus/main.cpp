@@ -1,5 +1,5 @@
 // gosmart-gen-corpus: writes a generated, labelled corpus (corpus.hpp) as JSON Lines
-// that gosmart-import takes, one file per country, and the planted pairs as labels.
+// that `gosmartctl org import` takes, one file per country, and the planted pairs as labels.
 //   gosmart-gen-corpus --profiles 2000 --pairs 200 --seed 7 --out DIR
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

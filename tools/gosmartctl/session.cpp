@@ -9,27 +9,6 @@ namespace gosmart::ctl {
 
 namespace {
 
-const char* code_words(wire::ErrorCode code) {
-  switch (code) {
-    case wire::ErrorCode::NOT_AUTHORISED:
-      return "not authorised";
-    case wire::ErrorCode::INVALID_FIELD:
-      return "invalid";
-    case wire::ErrorCode::NOT_FOUND:
-      return "not found";
-    case wire::ErrorCode::CONFLICT:
-      return "conflict";
-    case wire::ErrorCode::LIMIT_EXCEEDED:
-      return "limit exceeded";
-    case wire::ErrorCode::UNAVAILABLE:
-      return "unavailable";
-    case wire::ErrorCode::MALFORMED:
-      return "malformed";
-    default:
-      return "error";
-  }
-}
-
 // The operator key next to the config (a node directory) or one level up (a
 // federation directory holding every node).
 std::string default_key_prefix(const std::string& config_file) {
@@ -86,27 +65,16 @@ DecodedEnvelope Session::call(const std::string& service, const std::string& req
   if (envelope.header().type == "error") {
     auto error = envelope.payload<wire::Error>();
     std::string field = error.getField().cStr();
-    throw CtlError(1, std::string(code_words(error.getCode())) +
-                          (field.empty() ? "" : " " + field) + ": " + error.getMessage().cStr());
+    throw CtlError(1, error_code_words(error.getCode()) + (field.empty() ? "" : " " + field) +
+                          ": " + error.getMessage().cStr());
   }
   return envelope;
 }
 
-HealthResult Session::health(const std::string& endpoint, const std::string& server_key) {
-  HealthResult result;
-  EnvelopeBuilder builder(node_.country, wire::Service::CTL, "platform.health.request");
-  builder.init_payload<wire::HealthRequest>();
+service::HealthAnswer Session::health(const std::string& endpoint, const std::string& server_key) {
   service::ApiClient client(*transport_, endpoint, server_key);
-  auto replies =
-      client.pipeline({builder.encode()}, 1, std::chrono::milliseconds(options_.timeout_ms));
-  if (client.refused()) {
-    result.failure = "not authorised";
-  } else if (replies.empty()) {
-    result.failure = "unreachable";
-  } else {
-    result.bytes = replies.front();
-  }
-  return result;
+  return client.health(node_.country, wire::Service::CTL,
+                       std::chrono::milliseconds(options_.timeout_ms));
 }
 
 }  // namespace gosmart::ctl

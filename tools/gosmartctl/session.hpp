@@ -6,12 +6,12 @@
 
 #include <chrono>
 #include <filesystem>
-#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include "common/config/config.hpp"
 #include "common/envelope/envelope.hpp"
+#include "common/service/api_client.hpp"
 #include "common/transport/transport.hpp"
 #include "schemas/platform.capnp.h"
 
@@ -36,12 +36,6 @@ struct Options {
   int timeout_ms = 3000;
 };
 
-// The reply of a health request, or why there was none.
-struct HealthResult {
-  std::optional<std::string> bytes;  // the reply envelope
-  std::string failure;               // "unreachable", "not authorised"
-};
-
 class Session {
  public:
   explicit Session(const Options& options);
@@ -60,8 +54,8 @@ class Session {
     return call(service, builder.encode());
   }
 
-  // One exchange with any endpoint (a peer's service, for federation status).
-  HealthResult health(const std::string& endpoint, const std::string& server_key);
+  // The health of any service (a peer's too, for federation status).
+  service::HealthAnswer health(const std::string& endpoint, const std::string& server_key);
   std::string endpoint_of(const std::string& service) const;
 
   transport::Transport& transport() { return *transport_; }

@@ -29,18 +29,12 @@ ServiceStatus probe(Session& session, const std::string& node, const std::string
   s.service = service;
   s.endpoint = endpoint;
   s.own = own;
-  auto result = session.health(endpoint, key);
-  if (!result.bytes) {
-    s.failure = result.failure;
+  auto answer = session.health(endpoint, key);
+  if (!answer.reply) {
+    s.failure = answer.failure;
     return s;
   }
-  auto decoded = decode_envelope(
-      {reinterpret_cast<const uint8_t*>(result.bytes->data()), result.bytes->size()});
-  if (!decoded || decoded.value().header().type != "platform.health.reply") {
-    s.failure = "unreadable health reply";
-    return s;
-  }
-  auto health = decoded.value().payload<wire::HealthReply>();
+  auto health = answer.reply->payload<wire::HealthReply>();
   s.up = true;
   s.healthy = health.getHealthy();
   s.version = health.getVersion().cStr();

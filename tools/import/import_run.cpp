@@ -37,6 +37,22 @@ Outcome outcome_of(const std::string& reply, const std::string& expected_type) {
 
 }  // namespace
 
+void ImportReport::print(std::ostream& out) const {
+  for (const auto& [number, text] : lines) out << "line " << number << ": " << text << "\n";
+  out << "imported " << organisations << " organisations and " << profiles << " profiles ("
+      << published << " published); rejected " << rejected << " lines\n";
+}
+
+nlohmann::json ImportReport::to_json() const {
+  nlohmann::json by_line = nlohmann::json::object();
+  for (const auto& [number, text] : lines) by_line[std::to_string(number)] = text;
+  return {{"organisations", organisations},
+          {"profiles", profiles},
+          {"published", published},
+          {"rejected", rejected},
+          {"lines", by_line}};
+}
+
 ImportReport run_import(
     service::ApiClient& client, const std::string& country, const std::string& file,
     std::size_t window,

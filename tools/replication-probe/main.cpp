@@ -13,6 +13,7 @@
 #include "common/replication/event_log.hpp"
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
+#include "common/service/api_client.hpp"
 #include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
 #include "common/service/node_setup.hpp"
@@ -208,30 +209,18 @@ int print_status(const std::string& config_file, const std::string& client_keys)
   auto node = config::load_config(config_file);
   auto keys = curve::read_key_files(client_keys);
   transport::Transport transport(keys, {});
-  auto socket = transport.connect(zmq::socket_type::dealer, node.service("registry").endpoints.api,
-                                  node.public_key);
-  socket.set(zmq::sockopt::linger, 0);
-  EnvelopeBuilder request(node.country, wire::Service::CTL, "platform.health.request");
-  request.init_payload<wire::HealthRequest>();
-  socket.send(zmq::buffer(request.encode()), zmq::send_flags::none);
-  zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-  zmq::poll(&item, 1, std::chrono::milliseconds(1500));
+  service::ApiClient client(transport, node.service("registry").endpoints.api, node.public_key);
+  auto answer = client.health(node.country, wire::Service::CTL, std::chrono::milliseconds(1500));
   nlohmann::json out{{"country", node.country}, {"up", false}};
-  if (item.revents & ZMQ_POLLIN) {
-    zmq::message_t reply;
-    (void)socket.recv(reply);
-    auto decoded = decode_envelope({reply.data<uint8_t>(), reply.size()});
-    if (decoded && decoded.value().header().type == "platform.health.reply") {
-      auto health = decoded.value().payload<wire::HealthReply>();
-      out["up"] = true;
-      out["service"] = std::string(health.getService());
-      out["last_seq_written"] = health.getLastSeqWritten();
-      for (auto cursor : health.getApplied()) {
-        out["applied"][std::string(cursor.getOrigin())] = cursor.getLastSeq();
-      }
-      for (auto metric : health.getMetrics())
-        out[std::string(metric.getName())] = metric.getValue();
+  if (answer.reply) {
+    auto health = answer.reply->payload<wire::HealthReply>();
+    out["up"] = true;
+    out["service"] = std::string(health.getService());
+    out["last_seq_written"] = health.getLastSeqWritten();
+    for (auto cursor : health.getApplied()) {
+      out["applied"][std::string(cursor.getOrigin())] = cursor.getLastSeq();
     }
+    for (auto metric : health.getMetrics()) out[std::string(metric.getName())] = metric.getValue();
   }
   std::cout << out.dump() << "\n";
   return out["up"] ? 0 : 2;
