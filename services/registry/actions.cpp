@@ -2,12 +2,15 @@
 // registry's own column family (never replicated: a reason may name a person).
 #include <capnp/message.h>
 
+#include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/registry/registry.hpp"
-#include "services/registry/text.hpp"
 
 namespace gosmart::registry {
+
+using reference::text_of;
+
 namespace {
 
 bool names_target(wire::BrokerAction::Reader entry, const std::string& target) {
