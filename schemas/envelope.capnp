@@ -22,7 +22,7 @@ struct Envelope {
   originCountry @1 :Text;      # ISO 3166-1 alpha-2 of the node that wrote it
   originService @2 :Service;
   originSeq @3 :UInt64;        # per-origin log position; 0 for requests/replies
-  type @4 :Text;               # dotted name, e.g. "platform.heartbeat"; PUB topic prefix
+  type @4 :Text;               # dotted name, e.g. "registry.org.public"; PUB label "<origin>:<type>"
   timestampUs @5 :Int64;       # writer's wall clock, microseconds since the Unix epoch
   payload @6 :AnyPointer;      # the struct named by `type`
   correlationId @7 :Data;      # on replies: the messageId of the request answered

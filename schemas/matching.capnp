@@ -17,7 +17,7 @@ struct IndexedProfile {
   owner @1 :Registry.PublicOrganisation;
   originCountry @2 :Text;
   terms @3 :List(TermCount);   # analysed title, summary, description, keywords
-  analyser @4 :Text;           # the analyser that made `terms` (re-analysed if it changed)
+  analyser @4 :Text;           # the analyser that made `terms` (kept until re-published)
 }
 
 struct TermCount {

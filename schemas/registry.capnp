@@ -202,8 +202,8 @@ struct OrgErasedEvent {
 
 # ---- requests (api ROUTER) and their replies ----
 
-# "registry.org.register" (broker, integration) -> "registry.org.registered"
-# "registry.org.update"   (broker, integration) -> "registry.org.registered"
+# "registry.org.register" (broker, integration) -> "registry.org.reply"
+# "registry.org.update"   (broker, integration) -> "registry.org.reply"
 struct OrgWrite {
   organisation @0 :Organisation;   # id empty on register; sizeClass is derived
   receiptOnly @1 :Bool;            # reply with id and derived fields only (bulk clients)

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <mutex>
 
-#include "common/core/codes.hpp"
+#include "common/reference/regions.hpp"
 
 namespace gosmart {
 
@@ -80,7 +80,7 @@ Status read_header(const wire::Envelope::Reader& root, EnvelopeHeader& header) {
   }
   std::memcpy(header.message_id.data(), root.getMessageId().begin(), header.message_id.size());
   std::string_view country(root.getOriginCountry().cStr(), root.getOriginCountry().size());
-  if (!is_country_code(country)) {
+  if (!reference::is_country_code(country)) {
     return fail(ErrorCode::INVALID_FIELD, "not an ISO 3166-1 alpha-2 code", "originCountry");
   }
   header.origin_country = std::string(country);

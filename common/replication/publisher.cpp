@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "common/core/codes.hpp"
+#include "common/reference/regions.hpp"
 #include "common/replication/event_frame.hpp"
 #include "common/transport/transport.hpp"
 
@@ -73,7 +73,7 @@ std::string CatchupServer::answer(std::span<const uint8_t> frame) {
   auto reply = guarded([&]() -> Result<std::string> {
     auto ask = request.payload<wire::CatchupRequest>();
     std::string origin = ask.getOrigin();
-    if (!is_country_code(origin)) {
+    if (!reference::is_country_code(origin)) {
       return fail(ErrorCode::INVALID_FIELD, "not a country code", "origin");
     }
     std::size_t max_events = std::min<std::size_t>(ask.getMaxEvents(), max_page_events_);

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "common/core/codes.hpp"
+#include "common/reference/regions.hpp"
 #include "common/replication/event_frame.hpp"
 #include "common/replication/event_log.hpp"
 #include "common/store/keys.hpp"
@@ -28,7 +28,7 @@ Subscriber::Subscriber(store::Store& store, zmq::socket_t& events, zmq::socket_t
 }
 
 bool Subscriber::accepts(const std::string& origin) const {
-  if (!is_country_code(origin)) return false;
+  if (!reference::is_country_code(origin)) return false;
   return options_.origins.empty() || options_.origins.count(origin) > 0;
 }
 
@@ -177,7 +177,7 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
                       std::set<std::string>& lagging) {
   const auto& header = event.header();
   if (!accepts(header.origin_country)) {
-    if (options_.ignore_other_origins && is_country_code(header.origin_country)) {
+    if (options_.ignore_other_origins && reference::is_country_code(header.origin_country)) {
       ++stats_.ignored;
       return;
     }

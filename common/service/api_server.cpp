@@ -88,8 +88,11 @@ void ApiServer::on_readable() {
     bool has_delimiter = frames.size() == 3 && frames[1].size() == 0;
     std::optional<transport::Identity> caller = transport::sender_of(frames.back());
     if (!caller) {
-      // Only inproc sockets carry no User-Id; nothing from outside gets here.
-      caller = transport::Identity{"local", config::Role::broker};
+      // No User-Id: an inproc connection, so a caller inside this process (every tcp
+      // and ipc connection passed ZAP, which names it). Nothing in-process needs more
+      // than health, so it gets the least role there is, the node's own services'
+      // (service:inproc): a bug in one part of the process cannot act as a broker.
+      caller = transport::Identity{"inproc", config::Role::service};
     }
     std::string reply;
     if (frames.size() != 2 && !has_delimiter) {

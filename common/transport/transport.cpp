@@ -146,7 +146,9 @@ std::vector<zmq::message_t> recv_message(zmq::socket_t& socket) {
 }
 
 std::optional<Identity> sender_of(zmq::message_t& frame) {
-  const char* user_id = frame.gets("User-Id");
+  // Not message_t::gets: it throws where there is no User-Id, and a frame from an
+  // inproc connection (which ZAP never sees) has none.
+  const char* user_id = zmq_msg_gets(frame.handle(), "User-Id");
   if (!user_id) return std::nullopt;
   return Identity::from_user_id(user_id);
 }

@@ -64,7 +64,8 @@ int free_loopback_port();
 // One whole multipart message if one is waiting (never blocks); empty otherwise.
 std::vector<zmq::message_t> recv_message(zmq::socket_t& socket);
 
-// The User-Id the ZAP handler gave the connection a frame came from.
+// The User-Id the ZAP handler gave the connection a frame came from; none for an
+// inproc connection, which ZAP never sees.
 std::optional<Identity> sender_of(zmq::message_t& frame);
 
 }  // namespace gosmart::transport

@@ -6,14 +6,14 @@
 
 #include <chrono>
 
+#include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
-#include "services/registry/text.hpp"
 
 namespace gosmart::matching {
 
 using config::Role;
-using registry::text_of;
+using reference::text_of;
 
 namespace {
 

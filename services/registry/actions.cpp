@@ -4,12 +4,15 @@
 
 #include <algorithm>
 
+#include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/registry/registry.hpp"
-#include "services/registry/text.hpp"
 
 namespace gosmart::registry {
+
+using reference::text_of;
+
 namespace {
 
 bool names_target(wire::BrokerAction::Reader entry, const std::string& target) {

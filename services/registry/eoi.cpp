@@ -6,13 +6,16 @@
 
 #include <cstdio>
 
+#include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/registry/domain/eoi_rules.hpp"
 #include "services/registry/registry.hpp"
-#include "services/registry/text.hpp"
 
 namespace gosmart::registry {
+
+using reference::text_of;
+
 namespace {
 
 using wire::EoiStatus;

@@ -1,5 +1,4 @@
 #include "services/registry/registry.hpp"
-#include "services/registry/text.hpp"
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
@@ -10,6 +9,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "common/reference/formats.hpp"
+#include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/registry/domain/classification.hpp"
@@ -17,6 +18,8 @@
 namespace gosmart::registry {
 
 using config::Role;
+using reference::is_iso_date;
+using reference::text_of;
 using Stored = std::optional<std::string>;
 
 std::vector<std::string> registry_column_families() {

@@ -79,3 +79,57 @@ TEST_CASE("no server socket is made without a running ZAP handler", "[system][ap
   squatter.bind("inproc://zeromq.zap.01");
   CHECK_THROWS(transport::ZapAuthenticator(context, transport::Allowlist()));
 }
+
+TEST_CASE("an in-process caller gets the least role: health and nothing else", "[system][api]") {
+  // inproc connections carry no ZAP User-Id; the api server must neither throw on
+  // that nor treat the caller as a broker.
+  zmq::context_t context;
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.bind("inproc://api-in-process");
+  zmq::socket_t caller(context, zmq::socket_type::dealer);
+  caller.set(zmq::sockopt::rcvtimeo, 3000);
+  caller.connect("inproc://api-in-process");
+
+  service::ServiceInfo info{"test", "0", "PL", wire::Service::REGISTRY};
+  service::ApiServer server(router, info, {});
+  std::string seen_caller;
+  server.handle("test.publish", {config::Role::broker},
+                [&](const service::Request& request) -> Result<std::string> {
+                  seen_caller = request.caller.user_id();
+                  return service::make_reply(info, request, "test.published").encode();
+                });
+  server.handle("test.ping", service::all_roles(),
+                [&](const service::Request& request) -> Result<std::string> {
+                  seen_caller = request.caller.user_id();
+                  return service::make_reply(info, request, "test.pong").encode();
+                });
+
+  auto call = [&](const std::string& type) {
+    std::string request = EnvelopeBuilder("PL", wire::Service::REGISTRY, type).encode();
+    caller.send(zmq::buffer(request), zmq::send_flags::none);
+    zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, 3s);
+    REQUIRE((item.revents & ZMQ_POLLIN));
+    server.on_readable();
+    zmq::message_t reply;
+    REQUIRE(caller.recv(reply));
+    auto decoded = decode_envelope({reply.data<uint8_t>(), reply.size()});
+    REQUIRE(decoded.ok());
+    return std::move(decoded).value();
+  };
+
+  auto refused = call("test.publish");
+  CHECK(refused.header().type == "error");
+  CHECK(refused.payload<wire::Error>().getCode() == wire::ErrorCode::NOT_AUTHORISED);
+  CHECK(std::string(refused.payload<wire::Error>().getMessage()) ==
+        "role service may not call test.publish");
+  CHECK(seen_caller.empty());
+
+  auto ping = call("test.ping");
+  CHECK(ping.header().type == "test.pong");
+  CHECK(seen_caller == "service:inproc");
+
+  auto health = call("platform.health.request");
+  CHECK(health.header().type == "platform.health.reply");
+  CHECK(std::string(health.payload<wire::HealthReply>().getService()) == "test");
+}

@@ -4,59 +4,11 @@
 
 #include "services/registry/domain/classification.hpp"
 #include "services/registry/domain/lifecycle.hpp"
-#include "services/registry/domain/reference_data.hpp"
 #include "services/registry/domain/validation.hpp"
 
 using namespace gosmart;
 using namespace gosmart::registry;
 using wire::ProfileStatus;
-
-TEST_CASE("NACE Rev.2 codes are checked against the real divisions", "[registry]") {
-  CHECK(is_nace_code("26.11"));
-  CHECK(is_nace_code("62.0"));
-  CHECK(is_nace_code("01"));
-  CHECK(is_nace_code("99"));
-  CHECK_FALSE(is_nace_code("04"));     // unused division
-  CHECK_FALSE(is_nace_code("34.10"));  // unused division
-  CHECK_FALSE(is_nace_code("00"));
-  CHECK_FALSE(is_nace_code("C26.11"));
-  CHECK_FALSE(is_nace_code("26.111"));
-  CHECK_FALSE(is_nace_code("2611"));
-  CHECK(nace_section(26) == 'C');
-  CHECK(nace_section(62) == 'J');
-  CHECK(nace_section(72) == 'M');
-  CHECK(nace_section(85) == 'P');
-}
-
-TEST_CASE("ISO 639-1 codes come from Debian's iso-codes", "[registry]") {
-  auto languages = LanguageCodes::from_iso_codes();
-  CHECK(languages.size() > 150);
-  for (const char* code : {"en", "pl", "fi", "da", "de", "lv", "et", "lt", "sv"}) {
-    CHECK(languages.contains(code));
-  }
-  CHECK_FALSE(languages.contains("xx"));
-  CHECK_FALSE(languages.contains("eng"));
-  CHECK_THROWS(LanguageCodes::from_iso_codes("/nonexistent.json"));
-}
-
-TEST_CASE("small formats: NUTS 2, e-mail, web address, date", "[registry]") {
-  CHECK(is_nuts2_for("PL91", "PL"));
-  CHECK(is_nuts2_for("FI1B", "FI"));
-  CHECK_FALSE(is_nuts2_for("PL9", "PL"));
-  CHECK_FALSE(is_nuts2_for("DE30", "PL"));
-  CHECK(is_email("anna.nowak@example.pl"));
-  CHECK_FALSE(is_email("anna@localhost"));
-  CHECK_FALSE(is_email("anna nowak@example.pl"));
-  CHECK_FALSE(is_email("a@b@example.pl"));
-  CHECK_FALSE(is_email("@example.pl"));
-  CHECK(is_web_url("https://example.fi/about"));
-  CHECK_FALSE(is_web_url("ftp://example.fi"));
-  CHECK_FALSE(is_web_url("https://"));
-  CHECK(is_iso_date("2028-02-29"));
-  CHECK_FALSE(is_iso_date("2027-02-29"));
-  CHECK_FALSE(is_iso_date("2027-13-01"));
-  CHECK_FALSE(is_iso_date("27-01-01"));
-}
 
 TEST_CASE("size class follows the EU SME definition", "[registry]") {
   using wire::SizeClass;

@@ -1,14 +1,14 @@
 #include "services/matching/domain/nace.hpp"
 
-#include "services/registry/domain/reference_data.hpp"
+#include "common/reference/nace.hpp"
 
 namespace gosmart::matching {
 
 std::optional<NaceCode> parse_nace(std::string_view code) {
-  if (!registry::is_nace_code(code)) return std::nullopt;
+  if (!reference::is_nace_code(code)) return std::nullopt;
   NaceCode out;
   out.division = static_cast<uint8_t>((code[0] - '0') * 10 + (code[1] - '0'));
-  out.section = *registry::nace_section(out.division);
+  out.section = *reference::nace_section(out.division);
   if (code.size() >= 4) out.group = static_cast<int8_t>(code[3] - '0');
   if (code.size() == 5) out.cls = static_cast<int8_t>(code[4] - '0');
   return out;

@@ -21,8 +21,10 @@
 
 namespace gosmart::matching {
 
-// Changes whenever the steps above change: stored term lists of another version are
-// analysed again at start.
+// Changes whenever the steps above change. Each indexed profile stores the version
+// that made its terms; nothing re-analyses stored terms yet: at start the index is
+// rebuilt from them as they are, and a profile takes the new analyser's terms when
+// it is published again (services/matching/README.md, Known limits).
 inline constexpr const char* kAnalyserVersion = "gosmart-analyser-1";
 
 // Lower-cases the Latin letters of the network's languages; other bytes pass.

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "common/core/codes.hpp"
+#include "common/reference/regions.hpp"
 
 namespace gosmart::registry {
+
+using reference::is_country_code;
 
 wire::SizeClass size_class(uint32_t headcount, uint64_t turnover_eur, uint64_t balance_eur) {
   if (headcount == 0 && turnover_eur == 0 && balance_eur == 0) return wire::SizeClass::UNKNOWN;

@@ -3,10 +3,19 @@
 #include <algorithm>
 #include <set>
 
-#include "common/core/codes.hpp"
+#include "common/reference/formats.hpp"
+#include "common/reference/nace.hpp"
+#include "common/reference/regions.hpp"
 
 namespace gosmart::registry {
 namespace {
+
+using reference::is_country_code;
+using reference::is_email;
+using reference::is_iso_date;
+using reference::is_nace_code;
+using reference::is_nuts2_for;
+using reference::is_web_url;
 
 // A field's path (contacts[0].email), spelled out only when an error names it:
 // building it for every field validated cost more than the checks themselves.

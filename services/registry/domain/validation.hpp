@@ -5,10 +5,12 @@
 #include <vector>
 
 #include "common/core/result.hpp"
+#include "common/reference/languages.hpp"
 #include "schemas/registry.capnp.h"
-#include "services/registry/domain/reference_data.hpp"
 
 namespace gosmart::registry {
+
+using reference::LanguageCodes;
 
 struct ValidationContext {
   std::string country;               // this registry's country

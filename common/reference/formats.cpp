@@ -1,0 +1,68 @@
+#include "common/reference/formats.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+namespace gosmart::reference {
+namespace {
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+}  // namespace
+
+bool is_email(std::string_view text) {
+  if (text.size() < 3 || text.size() > 254) return false;
+  auto at = text.find('@');
+  if (at == std::string_view::npos || at == 0 || text.find('@', at + 1) != std::string_view::npos) {
+    return false;
+  }
+  auto local = text.substr(0, at);
+  auto domain = text.substr(at + 1);
+  auto bad_char = [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '(' || c == ')' || c == ',' ||
+           c == ':' || c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\' ||
+           c == 0x7f;
+  };
+  if (local.size() > 64 || std::any_of(local.begin(), local.end(), bad_char)) return false;
+  if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != std::string_view::npos) {
+    return false;
+  }
+  return std::all_of(domain.begin(), domain.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '-' || c == '.';
+  });
+}
+
+bool is_web_url(std::string_view text) {
+  if (text.size() > 200) return false;
+  std::string_view rest;
+  if (text.rfind("https://", 0) == 0) {
+    rest = text.substr(8);
+  } else if (text.rfind("http://", 0) == 0) {
+    rest = text.substr(7);
+  } else {
+    return false;
+  }
+  auto host = rest.substr(0, rest.find('/'));
+  return !host.empty() && host.find('.') != std::string_view::npos &&
+         std::none_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= ' '; });
+}
+
+bool is_iso_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!is_digit(text[i])) return false;
+  }
+  int year = std::stoi(std::string(text.substr(0, 4)));
+  unsigned month = static_cast<unsigned>(std::stoi(std::string(text.substr(5, 2))));
+  unsigned day = static_cast<unsigned>(std::stoi(std::string(text.substr(8, 2))));
+  return std::chrono::year_month_day{std::chrono::year{year}, std::chrono::month{month},
+                                     std::chrono::day{day}}
+      .ok();
+}
+
+}  // namespace gosmart::reference

@@ -1,0 +1,17 @@
+#pragma once
+// NACE Rev.2, the EU's classification of economic activities (Regulation (EC)
+// No 1893/2006, Annex I): 21 sections A-U over two-digit divisions, then groups
+// ("26.1") and classes ("26.11").
+#include <optional>
+#include <string_view>
+
+namespace gosmart::reference {
+
+// The section letter (A-U) of a two-digit division, or none if the division does
+// not exist.
+std::optional<char> nace_section(int division);
+
+// "26", "26.1" or "26.11" with a real division; sections alone are not activities.
+bool is_nace_code(std::string_view code);
+
+}  // namespace gosmart::reference
