@@ -7,7 +7,6 @@
 #include <cstdio>
 
 #include "common/store/capnp_value.hpp"
-#include "common/store/keys.hpp"
 #include "services/registry/domain/eoi_rules.hpp"
 #include "services/registry/registry.hpp"
 #include "services/registry/text.hpp"
@@ -53,8 +52,7 @@ void Registry::enqueue_peer(const std::string& country, const std::string& type,
                             wire::ExpressionOfInterest::Reader eoi) {
   EnvelopeBuilder request(options_.country, wire::Service::REGISTRY, type);
   request.init_payload<wire::EoiPeerMessage>().setEoi(eoi);
-  uint64_t seq = next_counter("outbox_seq");
-  batch_.put(store_.cf(kOutbox), store::keys::u64(seq), country + request.encode());
+  outbox_.stage(batch_.batch(), country, request.encode());
 }
 
 void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,

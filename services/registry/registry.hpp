@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/outbox/queue.hpp"
 #include "common/replication/event_log.hpp"
 #include "common/service/api_server.hpp"
 #include "common/store/batch_view.hpp"
@@ -29,7 +30,7 @@ inline constexpr const char* kCounters = "counters";
 inline constexpr const char* kCursors = "cursors";
 inline constexpr const char* kEois = "eois";
 inline constexpr const char* kEoiOpen = "eoi_open";  // senderOrgId/profileId -> eoi id
-inline constexpr const char* kOutbox = "outbox";     // seq -> destination country + request
+inline constexpr const char* kOutbox = "outbox";     // common/outbox: country -> requests
 inline constexpr const char* kActions = "actions";   // seq (big-endian) -> BrokerAction
 
 std::vector<std::string> registry_column_families();
@@ -80,6 +81,12 @@ class Registry {
     replica_overlay_.clear();
     replica_published_delta_ = 0;
   }
+
+  // Requests to peer registries, staged with the change that causes them
+  // (peer_outbox.hpp sends them); the outbox removes an answered one in the batch
+  // being staged, with the change its answer settles.
+  outbox::Queue& outbox() { return outbox_; }
+  rocksdb::WriteBatch& staged_batch() { return batch_.batch(); }
 
   // Durable counts, kept as changes land (counted by a scan once, at start).
   uint64_t organisations() const { return organisations_; }
@@ -175,6 +182,7 @@ class Registry {
   };
   std::vector<PendingAction> staged_actions_;
   store::BatchView batch_;
+  outbox::Queue outbox_;
   Generation staging_;
   Generation in_flight_;
   std::map<std::string, uint64_t> counters_;  // staged values, reloaded on abort
