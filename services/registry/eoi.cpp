@@ -313,6 +313,10 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
   }
   auto ack = [&](EoiStatus status) { return eoi_ack(info_, request, id, status); };
   EoiStatus current = stored->get().getStatus();
+  // The owner answering shows that it holds the EoI: on the sender's side a delivery
+  // not settled yet (its settle still being committed, or lost in a crash and the
+  // delivery sent again) counts as forwarded, or the answer would be refused for good.
+  if (!we_own && current == EoiStatus::SUBMITTED) current = EoiStatus::FORWARDED;
   EoiStatus next = incoming.getStatus();
   auto known = [](wire::EoiContact::Reader c) { return c.getEmail().size() > 0; };
   bool contact_news =
