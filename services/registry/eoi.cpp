@@ -8,7 +8,6 @@
 
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
-#include "common/store/keys.hpp"
 #include "services/registry/domain/eoi_rules.hpp"
 #include "services/registry/registry.hpp"
 
@@ -56,8 +55,7 @@ void Registry::enqueue_peer(const std::string& country, const std::string& type,
                             wire::ExpressionOfInterest::Reader eoi) {
   EnvelopeBuilder request(options_.country, wire::Service::REGISTRY, type);
   request.init_payload<wire::EoiPeerMessage>().setEoi(eoi);
-  uint64_t seq = next_counter("outbox_seq");
-  batch_.put(store_.cf(kOutbox), store::keys::u64(seq), country + request.encode());
+  outbox_.stage(batch_.batch(), country, request.encode());
 }
 
 void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
@@ -318,6 +316,10 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
   }
   auto ack = [&](EoiStatus status) { return eoi_ack(info_, request, id, status); };
   EoiStatus current = stored->get().getStatus();
+  // The owner answering shows that it holds the EoI: on the sender's side a delivery
+  // not settled yet (its settle still being committed, or lost in a crash and the
+  // delivery sent again) counts as forwarded, or the answer would be refused for good.
+  if (!we_own && current == EoiStatus::SUBMITTED) current = EoiStatus::FORWARDED;
   EoiStatus next = incoming.getStatus();
   auto known = [](wire::EoiContact::Reader c) { return c.getEmail().size() > 0; };
   bool contact_news =

@@ -14,7 +14,7 @@
 #include "common/service/metrics_http.hpp"
 #include "common/service/node_setup.hpp"
 #include "common/transport/handshake_watch.hpp"
-#include "services/registry/outbox_sender.hpp"
+#include "services/registry/peer_outbox.hpp"
 #include "services/registry/registry.hpp"
 #include "services/registry/replica_applier.hpp"
 
@@ -103,18 +103,7 @@ int run(const std::string& config_file) {
     peers.push_back(std::move(link));
   }
 
-  registry::OutboxSender outbox(
-      *store, *setup.transport, node,
-      [&](const std::string& type, const DecodedEnvelope& sent, const std::string& refusal) {
-        if (type != "registry.eoi.deliver") return;
-        std::string id = sent.payload<wire::EoiPeerMessage>().getEoi().getId().cStr();
-        if (refusal.empty()) {
-          registry.delivered(id);
-        } else {
-          registry.undeliverable(id, refusal);
-        }
-        commits.flush();
-      });
+  registry::PeerOutbox outbox(registry, commits, *setup.transport, node);
 
   server.set_health([&](wire::HealthReply::Builder& health) {
     health.setLastSeqWritten(log.head(node.country));
@@ -166,12 +155,9 @@ int run(const std::string& config_file) {
     loop.on_readable(link->sync, [subscriber] { subscriber->on_sync_readable(); });
   }
   loop.every(std::chrono::milliseconds(node.limits.heartbeat_ms), [&] { publisher.heartbeat(); });
-  for (auto& [country, socket] : outbox.sockets()) {
-    loop.on_readable(*socket, [&outbox, c = country] { outbox.on_readable(c); });
-  }
+  outbox.attach(loop);
   loop.every(std::chrono::milliseconds(100), [&] {
     for (auto& link : peers) link->subscriber->tick();
-    outbox.tick();
   });
   // Expiry runs by itself: at start and every minute after.
   auto expire = [&] {

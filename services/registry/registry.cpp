@@ -113,7 +113,8 @@ Registry::Registry(store::Store& store, replication::EventLog& log, service::Ser
       log_(log),
       info_(std::move(info)),
       options_(std::move(options)),
-      batch_(store) {
+      batch_(store),
+      outbox_(store, kOutbox) {
   if (!options_.today) options_.today = today_utc;
   // Erasure tombstones keep their ids (never reused) but are not organisations.
   auto it = store_.iterate(store_.cf(kOrgs));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/outbox/queue.hpp"
 #include "common/replication/event_log.hpp"
 #include "common/service/api_server.hpp"
 #include "common/store/batch_view.hpp"
@@ -30,7 +31,7 @@ inline constexpr const char* kCounters = "counters";
 inline constexpr const char* kCursors = "cursors";
 inline constexpr const char* kEois = "eois";
 inline constexpr const char* kEoiOpen = "eoi_open";  // senderOrgId/profileId -> eoi id
-inline constexpr const char* kOutbox = "outbox";     // seq -> destination country + request
+inline constexpr const char* kOutbox = "outbox";     // common/outbox: country -> requests
 inline constexpr const char* kActions = "actions";   // seq (big-endian) -> BrokerAction
 
 std::vector<std::string> registry_column_families();
@@ -86,6 +87,12 @@ class Registry {
   }
   // Erasures whose batches landed are scrubbed from every file by now (tests).
   void wait_for_scrub() { scrubber_.wait_idle(); }
+
+  // Requests to peer registries, staged with the change that causes them
+  // (peer_outbox.hpp sends them); the outbox removes an answered one in the batch
+  // being staged, with the change its answer settles.
+  outbox::Queue& outbox() { return outbox_; }
+  rocksdb::WriteBatch& staged_batch() { return batch_.batch(); }
 
   // Durable counts, kept as changes land (counted by a scan once, at start).
   uint64_t organisations() const { return organisations_; }
@@ -183,6 +190,7 @@ class Registry {
   };
   std::vector<PendingAction> staged_actions_;
   store::BatchView batch_;
+  outbox::Queue outbox_;
   Generation staging_;
   Generation in_flight_;
   std::map<std::string, uint64_t> counters_;  // staged values, reloaded on abort

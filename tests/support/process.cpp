@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <exception>
@@ -32,8 +33,24 @@ std::filesystem::path binary(const std::string& name) {
   return std::filesystem::path(GOSMART_BIN_DIR) / name;
 }
 
-Process::Process(std::vector<std::string> argv, std::filesystem::path log_file)
+Process::Process(std::vector<std::string> argv, std::filesystem::path log_file,
+                 const Environment& extra_env)
     : log_file_(std::move(log_file)) {
+  // Built before fork(): the child of a threaded process only execs.
+  std::vector<std::string> environment(extra_env);
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    std::string_view entry(*variable);
+    auto named = [&](const std::string& extra) {
+      return extra.substr(0, extra.find('=') + 1) == entry.substr(0, entry.find('=') + 1);
+    };
+    if (std::none_of(extra_env.begin(), extra_env.end(), named)) environment.emplace_back(entry);
+  }
+  std::vector<char*> envp;
+  for (auto& variable : environment) envp.push_back(variable.data());
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork() failed");
   if (pid_ == 0) {
@@ -47,10 +64,7 @@ Process::Process(std::vector<std::string> argv, std::filesystem::path log_file)
       ::dup2(fd, 2);
       ::close(fd);
     }
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
+    ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
 }

@@ -17,9 +17,13 @@ std::string tcp_endpoint(int port);
 // Where the build put the project's binaries (GOSMART_BIN_DIR at compile time).
 std::filesystem::path binary(const std::string& name);
 
+// Extra environment variables for a child ("GOSMART_CRASH_AT=outbox.after_ack").
+using Environment = std::vector<std::string>;
+
 class Process {
  public:
-  Process(std::vector<std::string> argv, std::filesystem::path log_file);
+  Process(std::vector<std::string> argv, std::filesystem::path log_file,
+          const Environment& extra_env = {});
   ~Process();  // SIGKILLs a process still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

@@ -49,13 +49,7 @@ struct Federation {
       if (!played_by_test.count(c)) started.push_back(c);
     }
     for (const auto& c : started) start(c);
-    for (const auto& c : started) {
-      ApiClient client(broker.keys);
-      ensure(eventually(
-                 [&] { return client.health(nodes.at(c).registry.api, key(c), 500ms).has_value(); },
-                 15s),
-             "registry " + c + " did not come up");
-    }
+    for (const auto& c : started) await(c);
     if (!with_matching) return;
     for (const auto& c : started) start_matching(c);
     for (const auto& c : started) {
@@ -74,11 +68,23 @@ struct Federation {
         dir.path() / (country + "-matching.log"));
   }
 
-  void start(const std::string& country) {
+  void start(const std::string& country, const Environment& extra_env = {}) {
     processes[country] = std::make_unique<Process>(
         std::vector<std::string>{binary("gosmart-registry").string(), "--config",
                                  nodes.at(country).config_file.string()},
-        dir.path() / (country + ".log"));
+        dir.path() / (country + ".log"), extra_env);
+  }
+
+  // Waits until the registry of `country` answers health requests.
+  void await(const std::string& country) {
+    ApiClient client(broker.keys);
+    ensure(
+        eventually(
+            [&] {
+              return client.health(nodes.at(country).registry.api, key(country), 500ms).has_value();
+            },
+            15s),
+        "registry " + country + " did not come up");
   }
 
   const std::string& key(const std::string& country) {

@@ -2,6 +2,7 @@
 // and handed to the handlers as the api server would.
 #include <catch2/catch.hpp>
 
+#include "common/envelope/scratch_message.hpp"
 #include "services/registry/registry.hpp"
 #include "tests/support/process.hpp"
 
@@ -380,10 +381,10 @@ TEST_CASE("a lost batch in flight takes the generation staged after it along", "
   CHECK(c.core.organisations() == 1);
 }
 
-TEST_CASE("an expression of interest the owner's registry refuses is closed as undeliverable",
-          "[registry]") {
-  Core c;
-  // FI's published profile, as PL's registry holds it from FI's stream.
+namespace {
+
+// FI's published profile TOFI20261130001, as PL's registry holds it from FI's stream.
+void replicate_fi_profile(Core& c) {
   EnvelopeBuilder published("FI", wire::Service::REGISTRY, "registry.profile.published", 1);
   auto event = published.init_payload<wire::ProfilePublishedEvent>();
   auto profile = event.initProfile();
@@ -407,6 +408,14 @@ TEST_CASE("an expression of interest the owner's registry refuses is closed as u
   REQUIRE(c.core.apply_peer_event(decoded.value(), replica).ok());
   REQUIRE(c.db->commit(replica).ok());
   c.core.replicas_committed();
+}
+
+}  // namespace
+
+TEST_CASE("an expression of interest the owner's registry refuses is closed as undeliverable",
+          "[registry]") {
+  Core c;
+  replicate_fi_profile(c);
   CHECK(c.core.replica_profiles_published() == 1);
   CHECK(c.core.profiles_published() == 0);  // FI's, not PL's own
 
@@ -510,4 +519,48 @@ TEST_CASE("erasure takes the profiles of batches not yet durable too", "[registr
     auto get = c.request<wire::ProfileGet>("registry.profile.get", [&](auto g) { g.setId(id); });
     CHECK_FALSE(c.core.get_profile({broker, get}).ok());
   }
+}
+
+TEST_CASE("an owner's answer that overtakes the settle of its delivery is taken", "[registry]") {
+  // PL's delivery was stored at FI and acknowledged, but PL crashed before settling
+  // it (or the settle is still being committed): PL's EoI is still submitted when
+  // FI's answer arrives. The answer shows FI holds it: it is taken, not refused.
+  Core c;
+  replicate_fi_profile(c);
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  auto ask = c.request<wire::EoiSend>("registry.eoi.send", [](auto s) {
+    s.setProfileId("TOFI20261130001");
+    s.setSenderOrgId("PL-000001");
+    s.setMessage("We would like to license the coating process.");
+    s.setConsentToShare(true);
+  });
+  auto sent = c.core.send_eoi({broker, ask});
+  REQUIRE(sent.ok());
+  auto sent_reply = c.decode(sent.value());
+  ScratchMessage answer;
+  answer.setRoot(sent_reply.payload<wire::EoiReply>().getEoi());
+  c.commit();
+
+  auto eoi = answer.getRoot<wire::ExpressionOfInterest>();
+  eoi.setStatus(wire::EoiStatus::ACCEPTED);
+  eoi.initOwnerContact().setEmail("owner@lumo.example.fi");
+  auto update = c.request<wire::EoiPeerMessage>("registry.eoi.update",
+                                                [&](auto m) { m.setEoi(eoi.asReader()); });
+  auto taken = c.core.peer_update({{"FI", config::Role::peer}, update});
+  REQUIRE(taken.ok());
+  CHECK(c.decode(taken.value()).payload<wire::EoiAck>().getStatus() == wire::EoiStatus::ACCEPTED);
+  c.commit();
+
+  // The delivery's own answer, settled late, changes nothing any more.
+  c.core.delivered(eoi.getId().cStr());
+  CHECK_FALSE(c.core.has_changes());
+  auto get = c.request<wire::EoiGet>("registry.eoi.get", [&](auto g) { g.setId(eoi.getId()); });
+  auto got = c.core.get_eoi({broker, get});
+  REQUIRE(got.ok());
+  auto got_reply = c.decode(got.value());
+  auto stored = got_reply.payload<wire::EoiReply>().getEoi();
+  CHECK(stored.getStatus() == wire::EoiStatus::ACCEPTED);
+  CHECK(std::string(stored.getOwnerContact().getEmail()) == "owner@lumo.example.fi");
 }

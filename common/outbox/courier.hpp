@@ -1,0 +1,46 @@
+#pragma once
+// The transport of one destination's deliveries, the part of an outbox that differs
+// between uses: a peer registry's api over CURVE (api_courier.hpp), an SMTP relay or
+// a webhook for the notifier. A courier sends and reads answers; what is stored,
+// in which order, when to resend and how an answer is settled is the sender's
+// (sender.hpp), the same for every courier.
+#include <functional>
+#include <string>
+
+#include "common/outbox/queue.hpp"
+
+namespace gosmart::service {
+class Loop;
+}
+
+namespace gosmart::outbox {
+
+struct Answer {
+  enum class Verdict {
+    delivered,  // the destination took it (a repeat taken again counts too)
+    refused,    // for good: never to be sent again; `reason` says why
+    retry,      // not now (the destination is busy or failed): send again later
+  };
+  Verdict verdict = Verdict::delivered;
+  std::string reason;
+};
+
+class Courier {
+ public:
+  // Called in the loop thread with the destination's answer to the entry sent.
+  using Answered = std::function<void(const Answer&)>;
+  enum class Sent {
+    sent,        // on its way; the answer comes through `answered`, or never
+    not_now,     // the transport cannot take it yet (not connected): the next tick tries
+    unreadable,  // the payload cannot be sent at all: the entry is given up
+  };
+
+  virtual ~Courier() = default;
+  // Starts delivering `entry`, replacing whatever was sent before: the sender sends
+  // one entry per destination at a time and sends it again after a timeout.
+  virtual Sent send(const Entry& entry, Answered answered) = 0;
+  // Puts the courier's sockets or descriptors in the service loop.
+  virtual void attach(service::Loop& loop) = 0;
+};
+
+}  // namespace gosmart::outbox

@@ -1,0 +1,59 @@
+#include "common/outbox/queue.hpp"
+
+#include <stdexcept>
+
+#include "common/store/keys.hpp"
+
+namespace gosmart::outbox {
+
+namespace {
+
+std::string prefix_of(std::string_view destination) {
+  std::string prefix(destination);
+  prefix.push_back('\0');
+  return prefix;
+}
+
+}  // namespace
+
+Queue::Queue(store::Store& store, const std::string& column_family)
+    : store_(store), cf_(store.cf(column_family)) {
+  auto it = store_.iterate(cf_);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = it->key().ToStringView();
+    if (key.size() < 8) continue;
+    auto seq = store::keys::read_u64(key.substr(key.size() - 8));
+    if (seq && *seq > last_seq_) last_seq_ = *seq;
+  }
+}
+
+void Queue::stage(rocksdb::WriteBatchBase& batch, std::string_view destination,
+                  std::string_view payload) {
+  if (destination.empty() || destination.find('\0') != std::string_view::npos) {
+    throw std::invalid_argument("outbox: a destination is a non-empty name without zero bytes");
+  }
+  std::string key = prefix_of(destination);
+  store::keys::append_u64(key, ++last_seq_);
+  auto status = batch.Put(cf_, key, rocksdb::Slice(payload.data(), payload.size()));
+  if (!status.ok()) throw std::runtime_error("outbox: cannot stage an entry: " + status.ToString());
+}
+
+void Queue::stage_removal(rocksdb::WriteBatchBase& batch, const Entry& entry) const {
+  auto status = batch.Delete(cf_, entry.key);
+  if (!status.ok())
+    throw std::runtime_error("outbox: cannot stage a removal: " + status.ToString());
+}
+
+Result<std::optional<Entry>> Queue::oldest(std::string_view destination) const {
+  const std::string prefix = prefix_of(destination);
+  auto it = store_.iterate(cf_);
+  it->Seek(prefix);
+  if (!it->status().ok()) {
+    return fail(ErrorCode::UNAVAILABLE, "outbox: cannot read: " + it->status().ToString());
+  }
+  if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<Entry>{};
+  return std::optional<Entry>{
+      Entry{it->key().ToString(), std::string(destination), it->value().ToString()}};
+}
+
+}  // namespace gosmart::outbox

@@ -1,0 +1,51 @@
+#pragma once
+// The storage of an outbox: one column family of entries, each a request to one
+// destination (a peer's api, an e-mail address, a webhook). An entry is staged into
+// the owner's batch together with the change that causes it, so it exists exactly
+// when that change does; it is removed in the owner's batch too, together with the
+// change its answer settles (sender.hpp). The queue itself never commits.
+//
+// Key: destination, a zero byte, a big-endian sequence number. RocksDB's key order
+// is then the order of entries per destination, and a destination's oldest entry
+// is one seek away however many other destinations wait.
+#include <rocksdb/write_batch_base.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/core/result.hpp"
+#include "common/store/store.hpp"
+
+namespace gosmart::outbox {
+
+struct Entry {
+  std::string key;  // as stored; the removal needs it
+  std::string destination;
+  std::string payload;  // what the destination's courier sends, opaque here
+};
+
+class Queue {
+ public:
+  // Reads the highest sequence in use once, so new entries go after every entry
+  // stored (numbers of deleted entries may be used again; order is all they give).
+  Queue(store::Store& store, const std::string& column_family);
+
+  // Stages a new entry, the last of its destination. A destination is a non-empty
+  // name without zero bytes (std::invalid_argument otherwise: a programming error).
+  void stage(rocksdb::WriteBatchBase& batch, std::string_view destination,
+             std::string_view payload);
+  void stage_removal(rocksdb::WriteBatchBase& batch, const Entry& entry) const;
+
+  // The oldest committed entry of a destination, if any (staged entries are not
+  // seen until their batch is durable).
+  Result<std::optional<Entry>> oldest(std::string_view destination) const;
+
+ private:
+  store::Store& store_;
+  rocksdb::ColumnFamilyHandle* cf_;
+  uint64_t last_seq_ = 0;
+};
+
+}  // namespace gosmart::outbox

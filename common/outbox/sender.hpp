@@ -1,0 +1,92 @@
+#pragma once
+// Store-and-forward (Titanic): the entries of an outbox (queue.hpp) are sent one at
+// a time per destination, oldest first, through that destination's courier, sent
+// again every `resend_after` until answered, and settled once answered for good.
+//
+// Exactly-once in effect, across crashes: settling stages the entry's removal and
+// the owner's change for the answer (an expression of interest becomes forwarded,
+// a notification sent) into the same batch of the owner, so both are durable or
+// neither is. Until that batch lands the destination waits; if it is lost, or the
+// process dies before it, the entry is still stored and is sent again, and the
+// destination (which treats a repeat as a repeat) answers it again.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/outbox/courier.hpp"
+#include "common/outbox/queue.hpp"
+
+namespace gosmart::outbox {
+
+struct Settlement {
+  enum class Outcome {
+    delivered,
+    refused,     // for good, with the destination's reason
+    unreadable,  // the courier could not send the payload at all (logged as an error)
+  };
+  Outcome outcome = Outcome::delivered;
+  std::string reason;
+};
+
+// The service whose batch an outbox's entries live in.
+class Owner {
+ public:
+  virtual ~Owner() = default;
+  // The batch being staged now; the entry's removal goes in it.
+  virtual rocksdb::WriteBatchBase& staging() = 0;
+  // Stages the owner's change for an answered entry into staging() (nothing, if the
+  // answer changes nothing for it). Called right after the removal was staged.
+  virtual void settle(const Entry& entry, const Settlement& settlement) = 0;
+  // Commits what is staged; calls `done(true)` once it is durable, `done(false)` if
+  // it was lost. `done` may run at once or later, in the loop thread.
+  virtual void commit(std::function<void(bool stored)> done) = 0;
+};
+
+class Sender {
+ public:
+  using Clock = std::chrono::steady_clock;
+  struct Options {
+    std::chrono::milliseconds resend_after{2000};
+    std::chrono::milliseconds tick_every{100};  // how often attach() runs tick()
+    std::function<Clock::time_point()> clock;   // steady_clock::now unless a test sets one
+  };
+
+  Sender(Queue& queue, Owner& owner, Options options);
+  Sender(Queue& queue, Owner& owner) : Sender(queue, owner, Options{}) {}
+  Sender(const Sender&) = delete;
+  Sender& operator=(const Sender&) = delete;
+
+  void add(const std::string& destination, std::unique_ptr<Courier> courier);
+  // Puts the couriers and a timer running tick() into the service loop.
+  void attach(service::Loop& loop);
+  // Sends the oldest entry of every idle destination and resends what timed out.
+  void tick();
+
+  uint64_t sent() const { return sent_; }        // sends, resends included
+  uint64_t settled() const { return settled_; }  // entries removed for good
+
+ private:
+  struct Link {
+    std::string destination;
+    std::unique_ptr<Courier> courier;
+    enum class State { idle, awaiting, settling } state = State::idle;
+    std::optional<Entry> entry;  // awaiting or settling
+    Clock::time_point deadline;  // awaiting: when to send again
+  };
+  void send_next(Link& link);
+  void answered(Link& link, const std::string& key, const Answer& answer);
+  void settle(Link& link, const Settlement& settlement);
+  void settled(Link& link, const std::string& key, bool stored);
+
+  Queue& queue_;
+  Owner& owner_;
+  Options options_;
+  std::map<std::string, Link> links_;  // node addresses stay put: callbacks hold them
+  uint64_t sent_ = 0;
+  uint64_t settled_ = 0;
+};
+
+}  // namespace gosmart::outbox

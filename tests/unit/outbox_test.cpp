@@ -1,0 +1,283 @@
+// The platform outbox without sockets: a courier that records what it is given and
+// answers when the test says, and an owner whose batch the test lands or loses.
+#include <catch2/catch.hpp>
+
+#include "common/outbox/sender.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+using namespace std::chrono_literals;
+using outbox::Answer;
+using outbox::Settlement;
+
+namespace {
+
+class RecordingCourier : public outbox::Courier {
+ public:
+  std::vector<std::string> sent;  // payloads, resends included
+  bool connected = true;
+
+  Sent send(const outbox::Entry& entry, Answered answered) override {
+    if (entry.payload.rfind("garbage", 0) == 0) return Sent::unreadable;
+    if (!connected) return Sent::not_now;
+    sent.push_back(entry.payload);
+    answered_ = std::move(answered);
+    return Sent::sent;
+  }
+  void attach(service::Loop&) override {}
+  void answer(Answer::Verdict verdict, std::string reason = "") {
+    REQUIRE(answered_);
+    auto answered = answered_;
+    answered(Answer{verdict, std::move(reason)});
+  }
+
+ private:
+  Answered answered_;
+};
+
+const char* outcome_name(Settlement::Outcome outcome) {
+  switch (outcome) {
+    case Settlement::Outcome::delivered:
+      return "delivered";
+    case Settlement::Outcome::refused:
+      return "refused";
+    case Settlement::Outcome::unreadable:
+      return "unreadable";
+  }
+  return "?";
+}
+
+// Its status change for an answered entry: "status"[payload] = outcome (reason).
+class StagingOwner : public outbox::Owner {
+ public:
+  explicit StagingOwner(store::Store& store) : store_(store) {}
+  std::vector<std::pair<std::string, Settlement>> settled;
+
+  rocksdb::WriteBatchBase& staging() override { return batch_; }
+  void settle(const outbox::Entry& entry, const Settlement& settlement) override {
+    settled.emplace_back(entry.payload, settlement);
+    REQUIRE(batch_
+                .Put(store_.cf("status"), entry.payload,
+                     std::string(outcome_name(settlement.outcome)) + " " + settlement.reason)
+                .ok());
+  }
+  void commit(std::function<void(bool stored)> done) override { waiting_.push_back(done); }
+
+  bool committing() const { return !waiting_.empty(); }
+  // Commits what is staged as one batch (or loses it), as the commit pipeline does;
+  // returns how many writes the batch held.
+  uint32_t land(bool stored) {
+    rocksdb::WriteBatch sealed = batch_;
+    batch_.Clear();
+    if (stored) REQUIRE(store_.commit(sealed).ok());
+    auto waiting = std::move(waiting_);
+    waiting_.clear();
+    for (auto& done : waiting) done(stored);
+    return sealed.Count();
+  }
+
+ private:
+  store::Store& store_;
+  rocksdb::WriteBatch batch_;
+  std::vector<std::function<void(bool)>> waiting_;
+};
+
+struct Bench {
+  testing::TempDir dir;
+  std::unique_ptr<store::Store> db = store::Store::open(dir.path() / "db", {"outbox", "status"});
+  outbox::Queue queue{*db, "outbox"};
+  StagingOwner owner{*db};
+  outbox::Sender::Clock::time_point now{};
+  outbox::Sender sender{queue, owner, {2000ms, 100ms, [this] { return now; }}};
+  std::map<std::string, RecordingCourier*> couriers;
+
+  explicit Bench(std::vector<std::string> destinations) {
+    for (const auto& destination : destinations) {
+      auto courier = std::make_unique<RecordingCourier>();
+      couriers[destination] = courier.get();
+      sender.add(destination, std::move(courier));
+    }
+  }
+  void enqueue(const std::string& destination, const std::string& payload) {
+    rocksdb::WriteBatch batch;
+    queue.stage(batch, destination, payload);
+    REQUIRE(db->commit(batch).ok());
+  }
+  std::vector<std::string>& sent(const std::string& destination) {
+    return couriers.at(destination)->sent;
+  }
+  std::optional<std::string> oldest(const std::string& destination) {
+    auto entry = queue.oldest(destination);
+    REQUIRE(entry.ok());
+    if (!entry.value()) return std::nullopt;
+    return entry.value()->payload;
+  }
+  std::optional<std::string> status(const std::string& payload) {
+    return db->get(db->cf("status"), payload).value();
+  }
+};
+
+using Strings = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("the outbox sends one entry per destination at a time, oldest first", "[outbox]") {
+  Bench b({"FI", "PL"});
+  b.enqueue("FI", "fi-1");
+  b.enqueue("PL", "pl-1");
+  b.enqueue("FI", "fi-2");
+  b.enqueue("FI", "fi-3");
+  b.sender.tick();
+  CHECK(b.sent("FI") == Strings{"fi-1"});
+  CHECK(b.sent("PL") == Strings{"pl-1"});
+  b.sender.tick();  // nothing new while each waits for its answer
+  CHECK(b.sent("FI") == Strings{"fi-1"});
+
+  b.couriers.at("FI")->answer(Answer::Verdict::delivered);
+  b.sender.tick();  // settling: the next waits until the settle is durable
+  CHECK(b.sent("FI") == Strings{"fi-1"});
+  b.owner.land(true);
+  CHECK(b.sent("FI") == Strings{"fi-1", "fi-2"});
+  b.couriers.at("FI")->answer(Answer::Verdict::delivered);
+  b.owner.land(true);
+  CHECK(b.sent("FI") == Strings{"fi-1", "fi-2", "fi-3"});
+  CHECK(b.sent("PL") == Strings{"pl-1"});
+  CHECK(b.sender.settled() == 2);
+}
+
+TEST_CASE("the outbox sends again what is not answered in time", "[outbox]") {
+  Bench b({"FI"});
+  b.couriers.at("FI")->connected = false;
+  b.enqueue("FI", "fi-1");
+  b.sender.tick();
+  CHECK(b.sent("FI").empty());  // not connected: tried at every tick
+  b.couriers.at("FI")->connected = true;
+  b.sender.tick();
+  CHECK(b.sent("FI") == Strings{"fi-1"});
+
+  b.now += 1900ms;
+  b.sender.tick();
+  CHECK(b.sent("FI").size() == 1);
+  b.now += 200ms;
+  b.sender.tick();
+  CHECK(b.sent("FI") == Strings{"fi-1", "fi-1"});
+
+  SECTION("a transient refusal waits a whole period again") {
+    b.now += 1000ms;
+    b.couriers.at("FI")->answer(Answer::Verdict::retry);
+    b.now += 1900ms;
+    b.sender.tick();
+    CHECK(b.sent("FI").size() == 2);
+    b.now += 200ms;
+    b.sender.tick();
+    CHECK(b.sent("FI").size() == 3);
+    CHECK(b.owner.settled.empty());
+    CHECK(b.oldest("FI") == "fi-1");
+  }
+  SECTION("an answer to an earlier send still settles the entry") {
+    b.couriers.at("FI")->answer(Answer::Verdict::delivered);
+    CHECK(b.owner.land(true) == 2);
+    CHECK(b.oldest("FI") == std::nullopt);
+    b.now += 5000ms;
+    b.sender.tick();
+    CHECK(b.sent("FI").size() == 2);
+  }
+}
+
+TEST_CASE("settling removes the entry in one batch with the owner's status change", "[outbox]") {
+  Bench b({"FI"});
+  b.enqueue("FI", "fi-1");
+  b.sender.tick();
+  b.couriers.at("FI")->answer(Answer::Verdict::delivered);
+  REQUIRE(b.owner.settled.size() == 1);
+  CHECK(b.owner.settled[0].second.outcome == Settlement::Outcome::delivered);
+  REQUIRE(b.owner.committing());
+
+  // The batch is lost: neither the removal nor the status change is stored, and
+  // the entry goes out again; its answer settles it again.
+  CHECK(b.owner.land(false) == 2);
+  CHECK(b.oldest("FI") == "fi-1");
+  CHECK(b.status("fi-1") == std::nullopt);
+  b.sender.tick();
+  CHECK(b.sent("FI") == Strings{"fi-1", "fi-1"});
+  b.couriers.at("FI")->answer(Answer::Verdict::delivered);
+
+  // A repeat of the answer while the settle is under way changes nothing.
+  b.couriers.at("FI")->answer(Answer::Verdict::delivered);
+  CHECK(b.owner.settled.size() == 2);
+  CHECK(b.owner.land(true) == 2);  // the removal and the status change, one batch
+  CHECK(b.oldest("FI") == std::nullopt);
+  CHECK(b.status("fi-1") == "delivered ");
+  b.couriers.at("FI")->answer(Answer::Verdict::delivered);  // and after it
+  CHECK(b.owner.settled.size() == 2);
+  CHECK_FALSE(b.owner.committing());
+}
+
+TEST_CASE("a refusal for good settles the entry with the reason; it is not sent again",
+          "[outbox]") {
+  Bench b({"PL"});
+  b.enqueue("PL", "pl-1");
+  b.enqueue("PL", "pl-2");
+  b.sender.tick();
+  b.couriers.at("PL")->answer(Answer::Verdict::refused, "the profile was withdrawn");
+  REQUIRE(b.owner.settled.size() == 1);
+  CHECK(b.owner.settled[0].second.outcome == Settlement::Outcome::refused);
+  CHECK(b.owner.settled[0].second.reason == "the profile was withdrawn");
+  b.owner.land(true);
+  CHECK(b.status("pl-1") == "refused the profile was withdrawn");
+  CHECK(b.sent("PL") == Strings{"pl-1", "pl-2"});
+  b.now += 10s;
+  b.sender.tick();
+  CHECK(b.sent("PL") == Strings{"pl-1", "pl-2", "pl-2"});  // pl-2 again, never pl-1
+}
+
+TEST_CASE("an unreadable entry is given up through the owner's batch; the next goes out",
+          "[outbox]") {
+  Bench b({"PL"});
+  b.enqueue("PL", "garbage");
+  b.enqueue("PL", "pl-2");
+  b.sender.tick();
+  CHECK(b.sent("PL").empty());
+  REQUIRE(b.owner.settled.size() == 1);
+  CHECK(b.owner.settled[0].second.outcome == Settlement::Outcome::unreadable);
+  CHECK(b.oldest("PL") == "garbage");  // removed only with the owner's batch
+  b.owner.land(true);
+  CHECK(b.status("garbage") == "unreadable unreadable");
+  CHECK(b.sent("PL") == Strings{"pl-2"});
+  CHECK(b.oldest("PL") == "pl-2");
+}
+
+TEST_CASE("outbox entries keep their order per destination across a reopen", "[outbox]") {
+  testing::TempDir dir;
+  {
+    auto db = store::Store::open(dir.path() / "db", {"outbox"});
+    outbox::Queue queue(*db, "outbox");
+    rocksdb::WriteBatch batch;
+    queue.stage(batch, "A", "a-1");
+    queue.stage(batch, "AB", "ab-1");
+    CHECK(queue.oldest("A").value() == std::nullopt);  // staged is not sent
+    REQUIRE(db->commit(batch).ok());
+    CHECK_THROWS_AS(queue.stage(batch, "", "x"), std::invalid_argument);
+    CHECK_THROWS_AS(queue.stage(batch, std::string("A\0B", 3), "x"), std::invalid_argument);
+  }
+  auto db = store::Store::open(dir.path() / "db", {"outbox"});
+  outbox::Queue queue(*db, "outbox");
+  rocksdb::WriteBatch batch;
+  queue.stage(batch, "AB", "ab-2");
+  queue.stage(batch, "A", "a-2");
+  REQUIRE(db->commit(batch).ok());
+  // "A" is not a prefix of "AB"'s entries, and new entries go after stored ones.
+  auto a = queue.oldest("A").value();
+  REQUIRE(a);
+  CHECK(a->payload == "a-1");
+  CHECK(a->destination == "A");
+  auto ab = queue.oldest("AB").value();
+  REQUIRE(ab);
+  CHECK(ab->payload == "ab-1");
+  batch.Clear();
+  queue.stage_removal(batch, *a);
+  queue.stage_removal(batch, *ab);
+  REQUIRE(db->commit(batch).ok());
+  CHECK(queue.oldest("A").value()->payload == "a-2");
+  CHECK(queue.oldest("AB").value()->payload == "ab-2");
+}
