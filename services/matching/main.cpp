@@ -15,20 +15,11 @@
 #include "common/service/node_setup.hpp"
 #include "common/transport/handshake_watch.hpp"
 #include "services/matching/matching.hpp"
+#include "services/matching/settings.hpp"
 
 using namespace gosmart;
 
 namespace {
-
-matching::MatchingOptions options_of(const config::NodeConfig& node) {
-  const auto& m = node.matching;
-  return {node.country,
-          m.transnational,
-          m.broker_approval,
-          m.threshold,
-          static_cast<std::size_t>(m.top_k),
-          m.weights};
-}
 
 int run(const std::string& config_file) {
   auto setup = service::set_up_node(config_file, "matching", "matching");
@@ -55,7 +46,7 @@ int run(const std::string& config_file) {
   }
 
   service::ServiceInfo info{"matching", service::version(), node.country, wire::Service::MATCHING};
-  matching::MatchingCore core(*store, log, info, options_of(node), &publisher);
+  matching::MatchingCore core(*store, log, info, matching::matching_options(node), &publisher);
   auto started = std::chrono::steady_clock::now();
   std::size_t profiles = core.load();
   double rebuild_s =

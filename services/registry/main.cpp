@@ -17,6 +17,7 @@
 #include "services/registry/outbox_sender.hpp"
 #include "services/registry/registry.hpp"
 #include "services/registry/replica_applier.hpp"
+#include "services/registry/settings.hpp"
 
 using namespace gosmart;
 
@@ -74,7 +75,7 @@ int run(const std::string& config_file) {
   service::ApiServer server(api, info, setup.limits);
   registry::Registry registry(*store, log, info,
                               {node.country, node.members, &languages, nullptr, 500,
-                               static_cast<uint32_t>(node.limits.max_open_eois_per_org)});
+                               registry::registry_settings(node).max_open_eois_per_org});
   registry.install(server);
   registry::ReplicaApplier replicas(registry, log, publisher);
 
@@ -84,13 +85,14 @@ int run(const std::string& config_file) {
 
   std::vector<std::unique_ptr<PeerLink>> peers;
   for (const auto& peer : node.peers) {
-    if (peer.registry.events.empty() || peer.registry.sync.empty()) continue;
+    const config::Endpoints* peer_registry = peer.service("registry");
+    if (!peer_registry || peer_registry->events.empty() || peer_registry->sync.empty()) continue;
     auto link = std::make_unique<PeerLink>();
     link->country = peer.country;
     link->events =
-        setup.transport->connect(zmq::socket_type::sub, peer.registry.events, peer.public_key);
+        setup.transport->connect(zmq::socket_type::sub, peer_registry->events, peer.public_key);
     link->sync =
-        setup.transport->connect(zmq::socket_type::dealer, peer.registry.sync, peer.public_key);
+        setup.transport->connect(zmq::socket_type::dealer, peer_registry->sync, peer.public_key);
     replication::SubscriberOptions options;
     options.origins = {peer.country};
     options.ignore_other_origins = true;

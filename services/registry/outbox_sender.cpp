@@ -11,11 +11,11 @@ OutboxSender::OutboxSender(store::Store& store, transport::Transport& transport,
                            std::chrono::milliseconds resend_after)
     : store_(store), done_(std::move(done)), resend_after_(resend_after) {
   for (const auto& peer : node.peers) {
-    if (peer.registry.api.empty()) continue;
-    auto link = std::make_unique<Link>(
-        Link{peer.country,
-             transport.connect(zmq::socket_type::dealer, peer.registry.api, peer.public_key),
-             std::nullopt});
+    const config::Endpoints* registry = peer.service("registry");
+    if (!registry || registry->api.empty()) continue;
+    auto link = std::make_unique<Link>(Link{
+        peer.country, transport.connect(zmq::socket_type::dealer, registry->api, peer.public_key),
+        std::nullopt});
     links_.emplace(peer.country, std::move(link));
   }
 }

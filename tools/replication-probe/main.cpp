@@ -132,10 +132,14 @@ int run_reader(const std::string& config_file, const std::string& from,
   probe::ProbeState state(*store);
   probe::ProbeApplier applier(state);
 
+  const config::Endpoints* endpoints = writer->service("registry");
+  if (!endpoints) {
+    throw config::ConfigError("config: peers: " + from + " lists no [peers.services.registry]");
+  }
   auto events =
-      setup.transport->connect(zmq::socket_type::sub, writer->registry.events, writer->public_key);
+      setup.transport->connect(zmq::socket_type::sub, endpoints->events, writer->public_key);
   auto sync =
-      setup.transport->connect(zmq::socket_type::dealer, writer->registry.sync, writer->public_key);
+      setup.transport->connect(zmq::socket_type::dealer, endpoints->sync, writer->public_key);
   auto api = setup.transport->bind(zmq::socket_type::router, setup.service.endpoints.api);
 
   replication::SubscriberOptions options;
