@@ -62,13 +62,13 @@ ServiceHost::ServiceHost(const std::string& config_file, ServiceSpec spec)
 
 ServiceHost::~ServiceHost() = default;
 
-replication::SubscriberOptions ServiceHost::subscriber_options() const {
-  const auto& limits = setup_.node.limits;
+replication::SubscriberOptions subscriber_options(const NodeSetup& setup) {
+  const auto& limits = setup.node.limits;
   replication::SubscriberOptions options;
   options.page_events = static_cast<std::size_t>(limits.catchup_page_events);
   options.evasive_after = std::chrono::milliseconds(limits.peer_evasive_ms);
   options.expired_after = std::chrono::milliseconds(limits.peer_expired_ms);
-  options.limits = setup_.limits;
+  options.limits = setup.limits;
   return options;
 }
 

@@ -26,6 +26,10 @@
 
 namespace gosmart::service {
 
+// Subscriber options from the node's [limits]: the one place they are derived (the
+// host's subscriptions and the replication probe's reader).
+replication::SubscriberOptions subscriber_options(const NodeSetup& setup);
+
 struct ServiceSpec {
   std::string name;  // its [services.<name>] table, its log name, its health name
   wire::Service service = wire::Service::UNKNOWN;  // on the wire and in its event log
@@ -55,7 +59,9 @@ class ServiceHost {
   Loop& loop() { return loop_; }
 
   // Subscriber options from [limits]; a service adds origins, topics and the like.
-  replication::SubscriberOptions subscriber_options() const;
+  replication::SubscriberOptions subscriber_options() const {
+    return service::subscriber_options(setup_);
+  }
 
   // Reads the writer at `writer` (its events and sync endpoints, CURVE key
   // `writer_key`) into `applier`; the subscription's health is reported under `name`
