@@ -1,5 +1,6 @@
 #include "common/config/config.hpp"
 
+#include "common/config/toml_table.hpp"
 #include "common/core/codes.hpp"
 #include "common/core/curve.hpp"
 
@@ -14,7 +15,9 @@
 namespace gosmart::config {
 namespace {
 
-const std::set<std::string> kServiceNames = {"registry", "matching", "notifier", "audit"};
+// The node's own tables; any other top-level table must be one of its services'.
+const std::set<std::string> kNodeTables = {"node",     "federation", "keys",   "limits",
+                                           "services", "peers",      "clients"};
 
 [[noreturn]] void bad(const std::string& key, const std::string& why) {
   throw ConfigError("config: " + key + ": " + why);
@@ -155,7 +158,7 @@ void parse_limits(const toml::table& root, NodeConfig& cfg) {
   if (!limits) return;
   reject_unknown_keys(*limits, "limits",
                       {"max_message_bytes", "high_water_mark", "heartbeat_ms", "peer_evasive_ms",
-                       "peer_expired_ms", "catchup_page_events", "max_open_eois_per_org"});
+                       "peer_expired_ms", "catchup_page_events"});
   auto& l = cfg.limits;
   l.max_message_bytes =
       int_at<std::size_t>(*limits, "max_message_bytes", "limits.max_message_bytes", 4096, 64 << 20)
@@ -174,74 +177,49 @@ void parse_limits(const toml::table& root, NodeConfig& cfg) {
   l.catchup_page_events =
       int_at<int>(*limits, "catchup_page_events", "limits.catchup_page_events", 1, 100'000)
           .value_or(l.catchup_page_events);
-  l.max_open_eois_per_org =
-      int_at<int>(*limits, "max_open_eois_per_org", "limits.max_open_eois_per_org", 1, 10'000)
-          .value_or(l.max_open_eois_per_org);
   if (l.peer_expired_ms <= l.peer_evasive_ms) {
     bad("limits.peer_expired_ms", "must be larger than limits.peer_evasive_ms");
   }
 }
 
-std::optional<double> fraction_at(const toml::table& table, const std::string& key,
-                                  const std::string& path) {
-  auto node = table.get(key);
-  if (!node) return std::nullopt;
-  std::optional<double> value;
-  if (auto d = node->value<double>()) value = *d;
-  if (node->is_integer()) value = static_cast<double>(*node->value<int64_t>());
-  if (!value || *value < 0.0 || *value > 1.0) bad(path, "must be a number from 0 to 1");
-  return value;
-}
-
-std::optional<bool> bool_at(const toml::table& table, const std::string& key,
-                            const std::string& path) {
-  auto node = table.get(key);
-  if (!node) return std::nullopt;
-  if (!node->is_boolean()) bad(path, "must be true or false");
-  return *node->value<bool>();
-}
-
-void parse_matching(const toml::table& root, NodeConfig& cfg) {
-  const toml::table* matching = table_at(root, "matching", "matching");
-  if (!matching) return;
-  reject_unknown_keys(*matching, "matching",
-                      {"transnational", "broker_approval", "threshold", "top_k", "weights"});
-  auto& m = cfg.matching;
-  m.transnational =
-      bool_at(*matching, "transnational", "matching.transnational").value_or(m.transnational);
-  m.broker_approval =
-      bool_at(*matching, "broker_approval", "matching.broker_approval").value_or(m.broker_approval);
-  m.threshold = fraction_at(*matching, "threshold", "matching.threshold").value_or(m.threshold);
-  m.top_k = int_at<int>(*matching, "top_k", "matching.top_k", 1, 100).value_or(m.top_k);
-  if (const toml::table* weights = table_at(*matching, "weights", "matching.weights")) {
-    reject_unknown_keys(*weights, "matching.weights",
-                        {"domains", "nace", "text", "cooperation", "languages"});
-    auto& w = m.weights;
-    w.domains = fraction_at(*weights, "domains", "matching.weights.domains").value_or(w.domains);
-    w.nace = fraction_at(*weights, "nace", "matching.weights.nace").value_or(w.nace);
-    w.text = fraction_at(*weights, "text", "matching.weights.text").value_or(w.text);
-    w.cooperation = fraction_at(*weights, "cooperation", "matching.weights.cooperation")
-                        .value_or(w.cooperation);
-    w.languages =
-        fraction_at(*weights, "languages", "matching.weights.languages").value_or(w.languages);
-    if (w.domains + w.nace + w.text + w.cooperation + w.languages <= 0.0) {
-      bad("matching.weights", "at least one weight must be above 0");
-    }
+// A service's name: lower-case letters, digits and '-', starting with a letter, and
+// none of the node's own tables (it may name a table of its own settings).
+bool is_service_name(const std::string& name) {
+  if (name.empty() || name.size() > 32 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
   }
+  return !kNodeTables.count(name);
 }
 
-void parse_services(const toml::table& root, NodeConfig& cfg) {
+// A service's own key: both halves or neither.
+std::optional<curve::CurveKeyPair> parse_service_keys(const toml::table& table,
+                                                      const std::filesystem::path& base,
+                                                      const std::string& path) {
+  auto public_key = string_at(table, "public_key", path + ".public_key");
+  auto secret_file = string_at(table, "secret_file", path + ".secret_file");
+  if (!public_key && !secret_file) return std::nullopt;
+  if (!public_key) bad(path + ".public_key", "is required with secret_file");
+  if (!secret_file) bad(path + ".secret_file", "is required with public_key");
+  if (!curve::is_z85_key(*public_key)) bad(path + ".public_key", "is not a Z85 CURVE public key");
+  return curve::CurveKeyPair{*public_key,
+                             read_secret_key(base / *secret_file, path + ".secret_file")};
+}
+
+void parse_services(const toml::table& root, const std::filesystem::path& base, NodeConfig& cfg) {
   const toml::table* services = table_at(root, "services", "services");
   if (!services) return;
   for (const auto& [key, value] : *services) {
     std::string name(key.str());
     std::string path = "services." + name;
-    if (!kServiceNames.count(name)) bad(path, "unknown service");
+    if (!is_service_name(name)) {
+      bad(path, "is not a service name (lower-case letters, digits and '-')");
+    }
     if (!value.is_table()) bad(path, "must be a table");
     const toml::table& table = *value.as_table();
-    reject_unknown_keys(
-        table, path,
-        {"api", "events", "sync", "data_dir", "log_level", "metrics_port", "metrics_address"});
+    reject_unknown_keys(table, path,
+                        {"api", "events", "sync", "data_dir", "log_level", "metrics_port",
+                         "metrics_address", "public_key", "secret_file", "role"});
     ServiceConfig service;
     service.name = name;
     service.endpoints = parse_endpoints(table, path, "");
@@ -253,7 +231,35 @@ void parse_services(const toml::table& root, NodeConfig& cfg) {
         int_at<uint16_t>(table, "metrics_port", path + ".metrics_port", 0, 65535).value_or(0);
     service.metrics_address = string_at(table, "metrics_address", path + ".metrics_address")
                                   .value_or(service.metrics_address);
+    service.keys = parse_service_keys(table, base, path);
+    if (auto role_text = string_at(table, "role", path + ".role")) {
+      auto role = parse_role(*role_text);
+      if (!role || *role == Role::peer) {
+        bad(path + ".role", "must be one of service, broker, integration, monitor");
+      }
+      service.role = *role;
+    }
     cfg.services.emplace(name, std::move(service));
+  }
+}
+
+// A peer's endpoints were flat keys once (registry_api, ...); say where they went.
+void reject_peer_keys(const toml::table& table, const std::string& path) {
+  static const std::set<std::string> known = {"country", "public_key", "services"};
+  for (const auto& [key, value] : table) {
+    (void)value;
+    std::string name(key.str());
+    if (known.count(name)) continue;
+    auto ends_with = [&name](const std::string& tail) {
+      return name.size() > tail.size() &&
+             name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    if (ends_with("_api") || ends_with("_events") || ends_with("_sync")) {
+      bad(path + "." + name,
+          "unknown key: a peer's endpoints are listed per service, in "
+          "[peers.services.<service>] api, events, sync");
+    }
+    bad(path + "." + name, "unknown key");
   }
 }
 
@@ -266,9 +272,7 @@ void parse_peers(const toml::table& root, NodeConfig& cfg) {
   for (const auto& item : *peers->as_array()) {
     std::string path = "peers[" + std::to_string(index++) + "]";
     const toml::table& table = *item.as_table();
-    reject_unknown_keys(table, path,
-                        {"country", "public_key", "registry_api", "registry_events",
-                         "registry_sync", "audit_api", "matching_api"});
+    reject_peer_keys(table, path);
     Peer peer;
     peer.country = required_string(table, "country", path + ".country");
     if (!cfg.is_member(peer.country)) {
@@ -279,12 +283,34 @@ void parse_peers(const toml::table& root, NodeConfig& cfg) {
     peer.public_key = required_string(table, "public_key", path + ".public_key");
     if (!curve::is_z85_key(peer.public_key))
       bad(path + ".public_key", "is not a Z85 CURVE public key");
-    peer.registry = parse_endpoints(table, path, "registry_");
-    peer.audit_api = string_at(table, "audit_api", path + ".audit_api").value_or("");
-    check_endpoint(peer.audit_api, path + ".audit_api");
-    peer.matching_api = string_at(table, "matching_api", path + ".matching_api").value_or("");
-    check_endpoint(peer.matching_api, path + ".matching_api");
+    if (const toml::table* services = table_at(table, "services", path + ".services")) {
+      for (const auto& [key, value] : *services) {
+        std::string name(key.str());
+        std::string service_path = path + ".services." + name;
+        if (!is_service_name(name)) {
+          bad(service_path, "is not a service name (lower-case letters, digits and '-')");
+        }
+        if (!value.is_table()) bad(service_path, "must be a table");
+        reject_unknown_keys(*value.as_table(), service_path, {"api", "events", "sync"});
+        peer.services.emplace(name, parse_endpoints(*value.as_table(), service_path, ""));
+      }
+    }
     cfg.peers.push_back(std::move(peer));
+  }
+}
+
+// Top-level tables the node does not know must be one of its services' own.
+void keep_service_sections(const toml::table& root, NodeConfig& cfg) {
+  for (const auto& [key, value] : root) {
+    std::string name(key.str());
+    if (kNodeTables.count(name)) continue;
+    if (!cfg.services.count(name)) {
+      bad(name, "unknown key (a service's own table needs its [services." + name + "])");
+    }
+    if (!value.is_table()) bad(name, "must be a table");
+    cfg.sections.emplace(
+        name,
+        Section(std::make_shared<const Section::Table>(Section::Table{*value.as_table()}), name));
   }
 }
 
@@ -349,6 +375,16 @@ const ServiceConfig& NodeConfig::service(const std::string& name) const {
   return it->second;
 }
 
+Section NodeConfig::section(const std::string& name) const {
+  auto it = sections.find(name);
+  return it == sections.end() ? Section({}, name) : it->second;
+}
+
+const Endpoints* Peer::service(std::string_view name) const {
+  auto it = services.find(std::string(name));
+  return it == services.end() ? nullptr : &it->second;
+}
+
 const Peer* NodeConfig::peer(std::string_view code) const {
   for (const auto& p : peers) {
     if (p.country == code) return &p;
@@ -369,9 +405,6 @@ NodeConfig parse_config(std::string_view toml_text, const std::filesystem::path&
     where << "config: line " << e.source().begin.line << ": " << e.description();
     throw ConfigError(where.str());
   }
-  reject_unknown_keys(
-      root, "",
-      {"node", "federation", "keys", "limits", "matching", "services", "peers", "clients"});
   NodeConfig cfg;
   parse_node(root, base_dir, cfg);
   parse_federation(root, cfg);
@@ -381,8 +414,8 @@ NodeConfig parse_config(std::string_view toml_text, const std::filesystem::path&
   }
   parse_keys(root, base_dir, cfg);
   parse_limits(root, cfg);
-  parse_matching(root, cfg);
-  parse_services(root, cfg);
+  parse_services(root, base_dir, cfg);
+  keep_service_sections(root, cfg);
   parse_peers(root, cfg);
   parse_clients(root, cfg);
   return cfg;

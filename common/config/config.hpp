@@ -1,6 +1,10 @@
 #pragma once
 // One TOML file per node. Every key is known: an unknown key or a bad value is a
 // ConfigError that names the key, so a typo never silently falls back to a default.
+// This part knows nodes, not services: [node], [federation], [keys], [limits],
+// [services.<name>], [[peers]] and [[clients]]. A table named after one of the
+// node's services ([matching], say) is that service's own: it is kept as a Section
+// that the service reads and checks itself (config/section.hpp).
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -9,12 +13,11 @@
 #include <string>
 #include <vector>
 
-namespace gosmart::config {
+#include "common/config/config_error.hpp"
+#include "common/config/section.hpp"
+#include "common/core/curve.hpp"
 
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace gosmart::config {
 
 // What a caller's key may do; the ZAP handler tags each connection with it.
 // `service` is another service of the same node (it holds the node's own key).
@@ -35,14 +38,18 @@ struct ServiceConfig {
   std::string log_level;                      // defaults to the node's
   uint16_t metrics_port = 0;                  // 0: the Prometheus endpoint is off
   std::string metrics_address = "127.0.0.1";  // where it listens
+  // A service may hold a key of its own (public_key + secret_file) instead of the
+  // node's; the node's other services then admit that key with `role` (default
+  // service), named after the service.
+  std::optional<curve::CurveKeyPair> keys;
+  Role role = Role::service;
 };
 
 struct Peer {
   std::string country;
-  std::string public_key;  // Z85, 40 characters
-  Endpoints registry;      // the peer registry's sockets
-  std::string audit_api;
-  std::string matching_api;  // for operators' federation-wide status
+  std::string public_key;                                 // Z85, 40 characters
+  std::map<std::string, Endpoints> services;              // [peers.services.<name>]
+  const Endpoints* service(std::string_view name) const;  // null when not listed
 };
 
 struct Client {
@@ -58,24 +65,6 @@ struct Limits {
   int peer_evasive_ms = 3000;  // Paranoid Pirate: liveness of three intervals
   int peer_expired_ms = 10000;
   int catchup_page_events = 1000;
-  int max_open_eois_per_org = 10;  // registry: open expressions of interest per organisation
-};
-
-// How the matching service scores and announces matches ([matching]).
-struct MatchingWeights {
-  double domains = 0.25;
-  double nace = 0.2;
-  double text = 0.4;
-  double cooperation = 0.1;
-  double languages = 0.05;
-};
-
-struct MatchingSettings {
-  bool transnational = true;     // partners only in another country
-  bool broker_approval = false;  // matches wait for a broker before SMEs are told
-  double threshold = 0.3;        // a pair at or above this score is a match
-  int top_k = 10;                // matches looked for per publication
-  MatchingWeights weights;
 };
 
 struct NodeConfig {
@@ -90,9 +79,11 @@ struct NodeConfig {
   std::vector<Peer> peers;
   std::vector<Client> clients;
   Limits limits;
-  MatchingSettings matching;
+  std::map<std::string, Section> sections;  // the services' own tables, unread
 
   const ServiceConfig& service(const std::string& name) const;  // throws ConfigError
+  // The service's own table ([matching] for "matching"), empty when the file has none.
+  Section section(const std::string& name) const;
   const Peer* peer(std::string_view country) const;
   bool is_member(std::string_view country) const;
 };

@@ -73,7 +73,8 @@ NodeSetup set_up_node(const std::string& config_file, const std::string& service
   logging::init(log_name, setup.service.log_level, logging::parse_format(setup.node.log_format));
   setup.limits.max_bytes = setup.node.limits.max_message_bytes;
   setup.transport = std::make_unique<transport::Transport>(
-      curve::CurveKeyPair{setup.node.public_key, setup.node.secret_key},
+      setup.service.keys ? *setup.service.keys
+                         : curve::CurveKeyPair{setup.node.public_key, setup.node.secret_key},
       transport::Allowlist::from_config(setup.node),
       transport::limits_from_config(setup.node.limits));
   return setup;

@@ -29,6 +29,10 @@ Allowlist Allowlist::from_config(const config::NodeConfig& node) {
   for (const auto& client : node.clients) list.allow(client.public_key, {client.name, client.role});
   // The node's other services (matching reading the registry's stream, say).
   if (!node.public_key.empty()) list.allow(node.public_key, {"node", config::Role::service});
+  // A service with a key of its own is known by its name, with the role it was given.
+  for (const auto& [name, service] : node.services) {
+    if (service.keys) list.allow(service.keys->public_key, {name, service.role});
+  }
   return list;
 }
 

@@ -27,7 +27,8 @@ struct Identity {
 
 class Allowlist {
  public:
-  // Every peer of the node (role peer, named by country) and every client.
+  // Every peer of the node (role peer, named by country), every client, the node's
+  // own key (role service) and every service's own key (with its role).
   static Allowlist from_config(const config::NodeConfig& node);
   void allow(const std::string& z85_public_key, Identity identity);  // throws on a bad key
   std::optional<Identity> find(const uint8_t* key32) const;

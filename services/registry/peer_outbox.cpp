@@ -8,9 +8,10 @@ PeerOutbox::PeerOutbox(Registry& registry, service::CommitPipeline& commits,
                        transport::Transport& transport, const config::NodeConfig& node)
     : registry_(registry), commits_(commits), sender_(registry.outbox(), *this) {
   for (const auto& peer : node.peers) {
-    if (peer.registry.api.empty()) continue;
-    sender_.add(peer.country, std::make_unique<outbox::ApiCourier>(transport, peer.registry.api,
-                                                                   peer.public_key));
+    const config::Endpoints* registry_endpoints = peer.service("registry");
+    if (!registry_endpoints || registry_endpoints->api.empty()) continue;
+    sender_.add(peer.country, std::make_unique<outbox::ApiCourier>(
+                                  transport, registry_endpoints->api, peer.public_key));
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "common/config/node_file.hpp"
 #include "common/service/api_client.hpp"
 #include "schemas/platform.capnp.h"
 #include "tests/support/process.hpp"
@@ -42,27 +43,21 @@ TestNode make_node(const std::filesystem::path& root, const std::string& country
 
 void write_config(const TestNode& node, const std::vector<const TestNode*>& peers,
                   const std::vector<TestClient>& clients, const std::string& extra_toml) {
-  std::ofstream out(node.config_file);
-  out << "[node]\ncountry = \"" << node.country << "\"\ndata_dir = \"data\"\n"
-      << "log_level = \"info\"\n\n"
-      << "[keys]\npublic = \"" << node.keys.keys.public_key << "\"\nsecret_file = \""
-      << node.keys.secret_file.filename().string() << "\"\n\n"
-      << "[services.registry]\napi = \"" << node.registry.api << "\"\nevents = \""
-      << node.registry.events << "\"\nsync = \"" << node.registry.sync << "\"\n\n"
-      << "[services.matching]\napi = \"" << node.matching.api << "\"\nevents = \""
-      << node.matching.events << "\"\nsync = \"" << node.matching.sync << "\"\n\n";
+  config::NodeFile file;
+  file.country = node.country;
+  file.log_level = "info";
+  file.public_key = node.keys.keys.public_key;
+  file.secret_file = node.keys.secret_file.filename().string();
+  file.services = {{"registry", node.registry}, {"matching", node.matching}};
   for (const auto* peer : peers) {
-    out << "[[peers]]\ncountry = \"" << peer->country << "\"\npublic_key = \""
-        << peer->keys.keys.public_key << "\"\nregistry_api = \"" << peer->registry.api
-        << "\"\nregistry_events = \"" << peer->registry.events << "\"\nregistry_sync = \""
-        << peer->registry.sync << "\"\n\n";
+    file.peers.push_back(
+        {peer->country, peer->keys.keys.public_key, {{"registry", peer->registry}}});
   }
   for (const auto& client : clients) {
-    out << "[[clients]]\nname = \"" << client.name << "\"\nrole = \""
-        << config::role_name(client.role) << "\"\npublic_key = \"" << client.keys.public_key
-        << "\"\n\n";
+    file.clients.push_back({client.name, client.role, client.keys.public_key});
   }
-  out << extra_toml;
+  file.service_settings = extra_toml;
+  config::write_node_file(node.config_file, file);
 }
 
 double HealthSnapshot::metric(const std::string& name) const {

@@ -40,6 +40,8 @@ struct TestNode {
 };
 
 TestNode make_node(const std::filesystem::path& root, const std::string& country);
+// Through config::write_node_file; `extra_toml` is appended as is (a [limits] or a
+// service's own table, or a deliberately bad key).
 void write_config(const TestNode& node, const std::vector<const TestNode*>& peers,
                   const std::vector<TestClient>& clients, const std::string& extra_toml = {});
 TestClient make_client(const std::string& name, config::Role role);

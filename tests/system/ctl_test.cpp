@@ -247,7 +247,10 @@ TEST_CASE("a local federation's configs: allowlists hold exactly peers and opera
     CHECK(node.peers.size() == 2);
     for (const auto& peer : node.peers) {
       CHECK(peer.country != node.country);
-      CHECK_FALSE(peer.matching_api.empty());
+      REQUIRE(peer.service("matching") != nullptr);
+      CHECK_FALSE(peer.service("matching")->api.empty());
+      REQUIRE(peer.service("registry") != nullptr);
+      CHECK_FALSE(peer.service("registry")->sync.empty());
     }
     REQUIRE(node.clients.size() == 2);
     CHECK(node.clients[0].role == config::Role::broker);

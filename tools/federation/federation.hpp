@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/config/config.hpp"
+
 namespace gosmart::federation {
 
 inline const std::vector<std::string> kServices = {"registry", "matching"};
@@ -21,9 +23,17 @@ struct Layout {
   std::vector<std::string> countries;
 };
 
+// What the configs hold besides keys and free ports.
+struct Options {
+  Options();                                      // every service; quick liveness (500 ms beats)
+  std::vector<std::string> services = kServices;  // each node runs these
+  config::Limits limits;
+};
+
 // Creates keys and configs for `countries` on first use (ports picked free then and
 // kept in the configs); later calls must name the same countries, or none.
-Layout prepare(const std::filesystem::path& dir, const std::vector<std::string>& countries);
+Layout prepare(const std::filesystem::path& dir, const std::vector<std::string>& countries,
+               const Options& options = Options());
 
 struct ProcessState {
   std::string country, service;

@@ -1,14 +1,18 @@
 // gosmart-federation: the local federation behind deploy/local/federation.
 //   gosmart-federation up --dir DIR [--countries PL,FI,DK] [--bin DIR]
+//   gosmart-federation prepare --dir DIR [--countries ...] [--services registry,...]
+//                      [--heartbeat-ms N] [--peer-evasive-ms N] [--peer-expired-ms N]
 //   gosmart-federation status --dir DIR
 //   gosmart-federation down --dir DIR
 // `up` returns when every service answers health (exit 0) or names the ones that do
-// not (exit 1); `down` stops exactly what `up` started and keeps the data.
+// not (exit 1); `down` stops exactly what `up` started and keeps the data. `prepare`
+// only writes keys and configs (tools/run-demo runs its own processes on them).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "common/config/config.hpp"
@@ -25,6 +29,15 @@ bool answers_health(transport::Transport& transport, const std::string& endpoint
                     const std::string& key) {
   service::ApiClient client(transport, endpoint, key);
   return client.health("PL", wire::Service::TOOL, std::chrono::milliseconds(500)).reply.has_value();
+}
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream list(text);
+  for (std::string item; std::getline(list, item, ',');) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
 }
 
 fs::path own_bin_dir() {
@@ -72,28 +85,38 @@ std::map<std::string, bool> check_health(const federation::Layout& layout,
 int main(int argc, char** argv) {
   CLI::App app{"A GoSmart federation on this machine (loopback)"};
   app.require_subcommand(1);
-  std::string dir, countries_text, bin_dir;
+  std::string dir, countries_text, bin_dir, services_text;
   int wait_s = 30;
+  federation::Options options;
   auto* up = app.add_subcommand("up", "configure (first time) and start every node");
+  auto* prepare = app.add_subcommand("prepare", "only write keys and configs (first time)");
   auto* down = app.add_subcommand("down", "stop what up started; data stays");
   auto* status = app.add_subcommand("status", "which processes run and answer");
-  for (auto* sub : {up, down, status})
+  for (auto* sub : {up, prepare, down, status})
     sub->add_option("--dir", dir, "the federation's directory")->required();
-  up->add_option("--countries", countries_text, "e.g. PL,FI,DK (default: all seven)");
+  for (auto* sub : {up, prepare})
+    sub->add_option("--countries", countries_text, "e.g. PL,FI,DK (default: all seven)");
+  prepare->add_option("--services", services_text, "e.g. registry (default: every service)");
+  prepare->add_option("--heartbeat-ms", options.limits.heartbeat_ms, "[limits] heartbeat_ms");
+  prepare->add_option("--peer-evasive-ms", options.limits.peer_evasive_ms,
+                      "[limits] peer_evasive_ms");
+  prepare->add_option("--peer-expired-ms", options.limits.peer_expired_ms,
+                      "[limits] peer_expired_ms");
   up->add_option("--bin", bin_dir, "where the service binaries are (default: next to this one)");
   up->add_option("--wait", wait_s, "seconds to wait for health");
   CLI11_PARSE(app, argc, argv);
 
   try {
-    if (up->parsed()) {
-      std::vector<std::string> countries;
-      std::stringstream list(countries_text);
-      for (std::string c; std::getline(list, c, ',');) {
-        if (!c.empty()) countries.push_back(c);
-      }
+    if (up->parsed() || prepare->parsed()) {
+      auto countries = split(countries_text);
       if (countries.empty() && !fs::exists(fs::path(dir) / "countries"))
         countries = config::default_members();
-      auto layout = federation::prepare(dir, countries);
+      if (!services_text.empty()) options.services = split(services_text);
+      auto layout = federation::prepare(dir, countries, options);
+      if (prepare->parsed()) {
+        std::cout << "federation configured in " << layout.dir.string() << "\n";
+        return 0;
+      }
       auto states =
           federation::start_all(layout, bin_dir.empty() ? own_bin_dir() : fs::path(bin_dir));
       auto healthy = check_health(layout, states, std::chrono::seconds(wait_s));

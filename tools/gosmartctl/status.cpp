@@ -82,13 +82,10 @@ StatusReport gather_status(Session& session, bool federation) {
   }
   if (federation) {
     for (const auto& peer : node.peers) {
-      if (!peer.registry.api.empty()) {
+      for (const auto& [name, endpoints] : peer.services) {
+        if (endpoints.api.empty()) continue;
         report.services.push_back(
-            probe(session, peer.country, "registry", peer.registry.api, peer.public_key, false));
-      }
-      if (!peer.matching_api.empty()) {
-        report.services.push_back(
-            probe(session, peer.country, "matching", peer.matching_api, peer.public_key, false));
+            probe(session, peer.country, name, endpoints.api, peer.public_key, false));
       }
     }
   }

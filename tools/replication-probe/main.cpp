@@ -17,6 +17,7 @@
 #include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
 #include "common/service/node_setup.hpp"
+#include "common/service/service_host.hpp"
 #include "common/transport/handshake_watch.hpp"
 #include "schemas/probe.capnp.h"
 #include "tools/replication-probe/probe_state.hpp"
@@ -133,19 +134,19 @@ int run_reader(const std::string& config_file, const std::string& from,
   probe::ProbeState state(*store);
   probe::ProbeApplier applier(state);
 
+  const config::Endpoints* endpoints = writer->service("registry");
+  if (!endpoints) {
+    throw config::ConfigError("config: peers: " + from + " lists no [peers.services.registry]");
+  }
   auto events =
-      setup.transport->connect(zmq::socket_type::sub, writer->registry.events, writer->public_key);
+      setup.transport->connect(zmq::socket_type::sub, endpoints->events, writer->public_key);
   auto sync =
-      setup.transport->connect(zmq::socket_type::dealer, writer->registry.sync, writer->public_key);
+      setup.transport->connect(zmq::socket_type::dealer, endpoints->sync, writer->public_key);
   auto api = setup.transport->bind(zmq::socket_type::router, setup.service.endpoints.api);
 
-  replication::SubscriberOptions options;
+  auto options = service::subscriber_options(setup);
   options.origins = {from};
   options.topics = {"probe."};
-  options.page_events = static_cast<std::size_t>(setup.node.limits.catchup_page_events);
-  options.limits = setup.limits;
-  options.evasive_after = std::chrono::milliseconds(setup.node.limits.peer_evasive_ms);
-  options.expired_after = std::chrono::milliseconds(setup.node.limits.peer_expired_ms);
   replication::Subscriber subscriber(*store, events, sync, applier, options);
 
   service::ApiServer server(

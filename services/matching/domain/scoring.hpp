@@ -6,13 +6,18 @@
 #include <string>
 #include <vector>
 
-#include "common/config/config.hpp"
 #include "services/matching/domain/profile_index.hpp"
 
 namespace gosmart::matching {
 
-// The node's [matching.weights], defaults included.
-using Weights = config::MatchingWeights;
+// How much each component counts ([matching.weights] of the node's config).
+struct Weights {
+  double domains = 0.25;
+  double nace = 0.2;
+  double text = 0.4;
+  double cooperation = 0.1;
+  double languages = 0.05;
+};
 
 enum Component { kDomains, kNace, kText, kCooperation, kLanguages, kComponents };
 const char* component_name(int component);

@@ -1,0 +1,163 @@
+#include "common/service/service_host.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace gosmart::service {
+
+struct ServiceHost::Subscription {
+  std::string name;
+  std::vector<std::string> reported_origins;
+  zmq::socket_t events;
+  zmq::socket_t sync;
+  std::unique_ptr<replication::Subscriber> subscriber;
+};
+
+namespace {
+
+std::optional<zmq::socket_t> bind_sync(NodeSetup& setup, const ServiceSpec& spec) {
+  const auto& endpoint = setup.service.endpoints.sync;
+  if (endpoint.empty() && !spec.sync_required) return std::nullopt;
+  return setup.transport->bind(zmq::socket_type::router, endpoint);
+}
+
+}  // namespace
+
+ServiceHost::ServiceHost(const std::string& config_file, ServiceSpec spec)
+    : spec_(std::move(spec)),
+      setup_(set_up_node(config_file, spec_.name, spec_.name)),
+      store_(store::Store::open(setup_.service.data_dir, spec_.column_families)),
+      log_(*store_, setup_.node.country, spec_.service),
+      api_(setup_.transport->bind(zmq::socket_type::router, setup_.service.endpoints.api)),
+      events_(setup_.transport->bind(zmq::socket_type::pub, setup_.service.endpoints.events)),
+      sync_(bind_sync(setup_, spec_)),
+      publisher_(events_, log_, spec_.service, setup_.node.limits.heartbeat_ms,
+                 std::min<std::size_t>(256 * 1024, setup_.limits.max_bytes / 2)),
+      info_{spec_.name, version(), setup_.node.country, spec_.service},
+      server_(api_, info_, setup_.limits),
+      handshakes_(setup_.transport->context()) {
+  const auto& limits = setup_.node.limits;
+  if (sync_) {
+    catchup_.emplace(*sync_, log_, spec_.service, setup_.limits,
+                     static_cast<std::size_t>(limits.catchup_page_events));
+  }
+  server_.set_health([this](wire::HealthReply::Builder& health) { fill_health(health); });
+
+  metrics_endpoint_ = start_metrics(setup_, server_, loop_);
+  std::vector<std::pair<zmq::socket_t*, const char*>> watched = {{&api_, "api"},
+                                                                 {&events_, "events"}};
+  if (sync_) watched.emplace_back(&*sync_, "sync");
+  for (auto [socket, name] : watched) {
+    auto& monitor = handshakes_.watch(*socket, name);
+    loop_.on_readable(monitor, [this, &monitor] { handshakes_.on_readable(monitor); });
+  }
+  loop_.on_readable(api_, [this] { server_.on_readable(); });
+  if (sync_) loop_.on_readable(*sync_, [this] { catchup_->on_readable(); });
+  loop_.every(std::chrono::milliseconds(limits.heartbeat_ms), [this] { publisher_.heartbeat(); });
+  loop_.every(std::chrono::milliseconds(100), [this] {
+    for (auto& subscription : subscriptions_) subscription->subscriber->tick();
+  });
+}
+
+ServiceHost::~ServiceHost() = default;
+
+replication::SubscriberOptions subscriber_options(const NodeSetup& setup) {
+  const auto& limits = setup.node.limits;
+  replication::SubscriberOptions options;
+  options.page_events = static_cast<std::size_t>(limits.catchup_page_events);
+  options.evasive_after = std::chrono::milliseconds(limits.peer_evasive_ms);
+  options.expired_after = std::chrono::milliseconds(limits.peer_expired_ms);
+  options.limits = setup.limits;
+  return options;
+}
+
+replication::Subscriber& ServiceHost::subscribe(const std::string& name,
+                                                const config::Endpoints& writer,
+                                                const std::string& writer_key,
+                                                replication::Applier& applier,
+                                                replication::SubscriberOptions options,
+                                                std::vector<std::string> reported_origins) {
+  auto subscription = std::make_unique<Subscription>();
+  subscription->name = name;
+  subscription->reported_origins = std::move(reported_origins);
+  subscription->events =
+      setup_.transport->connect(zmq::socket_type::sub, writer.events, writer_key);
+  subscription->sync = setup_.transport->connect(zmq::socket_type::dealer, writer.sync, writer_key);
+  subscription->subscriber = std::make_unique<replication::Subscriber>(
+      *store_, subscription->events, subscription->sync, applier, std::move(options));
+  auto* subscriber = subscription->subscriber.get();
+  loop_.on_readable(subscription->events, [subscriber] { subscriber->on_events_readable(); });
+  loop_.on_readable(subscription->sync, [subscriber] { subscriber->on_sync_readable(); });
+  subscriptions_.push_back(std::move(subscription));
+  return *subscriber;
+}
+
+void ServiceHost::use_pipeline(CommitPipeline& pipeline) {
+  server_.set_pipeline(&pipeline);
+  loop_.on_fd_readable(pipeline.notify_fd(), [&pipeline] { pipeline.on_landed(); });
+}
+
+void ServiceHost::fill_health(wire::HealthReply::Builder& health) {
+  health.setLastSeqWritten(log_.head(setup_.node.country));
+  // Applied cursors of every subscription, then one peer status per subscription:
+  // its lag is the sum over its origins in events, the largest in time.
+  std::vector<std::pair<std::string, uint64_t>> applied;
+  std::vector<std::vector<std::string>> origins(subscriptions_.size());
+  for (std::size_t i = 0; i < subscriptions_.size(); ++i) {
+    const auto& subscription = *subscriptions_[i];
+    origins[i] = subscription.reported_origins;
+    if (origins[i].empty()) {
+      for (const auto& [origin, seq] : subscription.subscriber->cursors()) {
+        (void)seq;
+        origins[i].push_back(origin);
+      }
+    }
+    for (const auto& origin : origins[i]) {
+      applied.emplace_back(origin, subscription.subscriber->cursor(origin));
+    }
+  }
+  auto applied_list = health.initApplied(static_cast<unsigned>(applied.size()));
+  for (unsigned i = 0; i < applied.size(); ++i) {
+    applied_list[i].setOrigin(applied[i].first);
+    applied_list[i].setLastSeq(applied[i].second);
+  }
+  auto statuses = health.initPeers(static_cast<unsigned>(subscriptions_.size()));
+  bool healthy = true;
+  for (unsigned i = 0; i < subscriptions_.size(); ++i) {
+    const auto& subscription = *subscriptions_[i];
+    const auto& subscriber = *subscription.subscriber;
+    auto state = subscriber.writer_state();
+    statuses[i].setName(subscription.name);
+    statuses[i].setState(wire_state(state));
+    auto silent = subscriber.writer_silent_for().count();
+    statuses[i].setLastSeenMsAgo(silent < 0 ? 0 : static_cast<uint64_t>(silent));
+    uint64_t lag_events = 0;
+    int64_t lag_ms = 0;
+    for (const auto& origin : origins[i]) {
+      uint64_t head = subscriber.writer_head(origin);
+      uint64_t cursor = subscriber.cursor(origin);
+      if (head > cursor) lag_events += head - cursor;
+      lag_ms = std::max<int64_t>(lag_ms, subscriber.lag_for(origin).count());
+    }
+    statuses[i].setLagEvents(lag_events);
+    statuses[i].setLagMs(static_cast<uint64_t>(lag_ms));
+    if (state != transport::PeerState::alive) healthy = false;
+  }
+  health.setHealthy(healthy);
+  if (!metrics_of_service_) return;
+  auto figures = metrics_of_service_();
+  auto metrics = health.initMetrics(static_cast<unsigned>(figures.size()));
+  for (unsigned i = 0; i < figures.size(); ++i) {
+    metrics[i].setName(figures[i].first);
+    metrics[i].setValue(figures[i].second);
+  }
+}
+
+void ServiceHost::run(const std::string& ready) {
+  for (auto& subscription : subscriptions_) subscription->subscriber->start();
+  spdlog::info("{}", ready);
+  loop_.run();
+}
+
+}  // namespace gosmart::service

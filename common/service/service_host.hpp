@@ -1,0 +1,106 @@
+#pragma once
+// Everything a service process is made of that is not the service itself. From the
+// node's config and the service's column families it opens the store and its event
+// log, binds api/events/sync, builds the publisher, the catch-up server, the api
+// server, the handshake watch, the loop and the metrics endpoint; it connects the
+// subscriptions a service asks for (options from [limits]) and fills the health
+// reply's replication part (applied cursors, peer status, healthy) itself. A
+// service's main() builds its own parts on top and calls run().
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/replication/event_log.hpp"
+#include "common/replication/publisher.hpp"
+#include "common/replication/subscriber.hpp"
+#include "common/service/api_server.hpp"
+#include "common/service/commit_pipeline.hpp"
+#include "common/service/loop.hpp"
+#include "common/service/metrics_http.hpp"
+#include "common/service/node_setup.hpp"
+#include "common/store/store.hpp"
+#include "common/transport/handshake_watch.hpp"
+
+namespace gosmart::service {
+
+// Subscriber options from the node's [limits]: the one place they are derived (the
+// host's subscriptions and the replication probe's reader).
+replication::SubscriberOptions subscriber_options(const NodeSetup& setup);
+
+struct ServiceSpec {
+  std::string name;  // its [services.<name>] table, its log name, its health name
+  wire::Service service = wire::Service::UNKNOWN;  // on the wire and in its event log
+  std::vector<std::string> column_families;
+  bool sync_required = true;  // false: catch-up is served only when sync is configured
+};
+
+class ServiceHost {
+ public:
+  // The service's own figures in its health reply, after the host's.
+  using Metrics = std::vector<std::pair<std::string, double>>;
+
+  // Throws config::ConfigError or std::runtime_error for the operator.
+  ServiceHost(const std::string& config_file, ServiceSpec spec);
+  ~ServiceHost();
+  ServiceHost(const ServiceHost&) = delete;
+  ServiceHost& operator=(const ServiceHost&) = delete;
+
+  const config::NodeConfig& node() const { return setup_.node; }
+  const config::ServiceConfig& config() const { return setup_.service; }
+  const ServiceInfo& info() const { return info_; }
+  transport::Transport& transport() { return *setup_.transport; }
+  store::Store& store() { return *store_; }
+  replication::EventLog& log() { return log_; }
+  replication::Publisher& publisher() { return publisher_; }
+  ApiServer& server() { return server_; }
+  Loop& loop() { return loop_; }
+
+  // Subscriber options from [limits]; a service adds origins, topics and the like.
+  replication::SubscriberOptions subscriber_options() const {
+    return service::subscriber_options(setup_);
+  }
+
+  // Reads the writer at `writer` (its events and sync endpoints, CURVE key
+  // `writer_key`) into `applier`; the subscription's health is reported under `name`
+  // (a peer's country, "registry"), with its cursors of `reported_origins` (empty:
+  // every origin it has a cursor of). Started by run().
+  replication::Subscriber& subscribe(const std::string& name, const config::Endpoints& writer,
+                                     const std::string& writer_key, replication::Applier& applier,
+                                     replication::SubscriberOptions options,
+                                     std::vector<std::string> reported_origins = {});
+  std::size_t subscriptions() const { return subscriptions_.size(); }
+
+  // The api's group commit runs through `pipeline`, and lands on the loop.
+  void use_pipeline(CommitPipeline& pipeline);
+  void set_metrics(std::function<Metrics()> metrics) { metrics_of_service_ = std::move(metrics); }
+
+  // Starts the subscriptions, logs `ready` and runs the loop until a termination
+  // signal. What the service must finish after the loop (its commits) it does after.
+  void run(const std::string& ready);
+
+ private:
+  struct Subscription;
+  void fill_health(wire::HealthReply::Builder& health);
+
+  ServiceSpec spec_;
+  NodeSetup setup_;
+  std::unique_ptr<store::Store> store_;
+  replication::EventLog log_;
+  zmq::socket_t api_;
+  zmq::socket_t events_;
+  std::optional<zmq::socket_t> sync_;
+  replication::Publisher publisher_;
+  std::optional<replication::CatchupServer> catchup_;
+  ServiceInfo info_;
+  ApiServer server_;
+  Loop loop_;
+  transport::HandshakeWatch handshakes_;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
+  std::vector<std::unique_ptr<Subscription>> subscriptions_;
+  std::function<Metrics()> metrics_of_service_;
+};
+
+}  // namespace gosmart::service

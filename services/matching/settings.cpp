@@ -1,0 +1,29 @@
+#include "services/matching/settings.hpp"
+
+namespace gosmart::matching {
+
+MatchingOptions matching_options(const config::NodeConfig& node) {
+  MatchingOptions options;
+  options.country = node.country;
+  auto section = node.section("matching");
+  options.transnational = section.boolean("transnational").value_or(options.transnational);
+  options.broker_approval = section.boolean("broker_approval").value_or(options.broker_approval);
+  options.threshold = section.fraction("threshold").value_or(options.threshold);
+  options.top_k = static_cast<std::size_t>(
+      section.integer("top_k", 1, 100).value_or(static_cast<int64_t>(options.top_k)));
+  auto weights = section.table("weights");
+  auto& w = options.weights;
+  w.domains = weights.fraction("domains").value_or(w.domains);
+  w.nace = weights.fraction("nace").value_or(w.nace);
+  w.text = weights.fraction("text").value_or(w.text);
+  w.cooperation = weights.fraction("cooperation").value_or(w.cooperation);
+  w.languages = weights.fraction("languages").value_or(w.languages);
+  weights.finish();
+  if (!weights.empty() && w.domains + w.nace + w.text + w.cooperation + w.languages <= 0.0) {
+    throw config::ConfigError("config: matching.weights: at least one weight must be above 0");
+  }
+  section.finish();
+  return options;
+}
+
+}  // namespace gosmart::matching

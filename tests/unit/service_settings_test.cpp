@@ -1,0 +1,86 @@
+// Each service reads its own table of node.toml, as strictly as common/config reads
+// the node's: [matching] with [matching.weights], [registry].
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "common/config/config.hpp"
+#include "common/core/curve.hpp"
+#include "services/matching/settings.hpp"
+#include "services/registry/settings.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+using Catch::Matchers::Contains;
+
+namespace {
+
+config::NodeConfig node_with(const std::string& extra) {
+  testing::TempDir dir;
+  auto keys = curve::generate_keypair();
+  std::ofstream(dir.path() / "node.secret") << keys.secret_key << "\n";
+  ::chmod((dir.path() / "node.secret").c_str(), 0600);
+  return config::parse_config("[node]\ncountry = \"PL\"\ndata_dir = \"data\"\n[keys]\npublic = \"" +
+                                  keys.public_key +
+                                  "\"\nsecret_file = \"node.secret\"\n"
+                                  "[services.registry]\napi = \"tcp://127.0.0.1:7001\"\n"
+                                  "[services.matching]\napi = \"tcp://127.0.0.1:7002\"\n" +
+                                  extra,
+                              dir.path());
+}
+
+}  // namespace
+
+TEST_CASE("matching reads [matching] and [matching.weights], defaults included", "[matching]") {
+  auto defaults = matching::matching_options(node_with(""));
+  CHECK(defaults.country == "PL");
+  CHECK(defaults.transnational);
+  CHECK_FALSE(defaults.broker_approval);
+  CHECK(defaults.threshold == 0.3);
+  CHECK(defaults.top_k == 10);
+  CHECK(defaults.weights.text == 0.4);
+
+  auto set = matching::matching_options(
+      node_with("[matching]\ntransnational = false\nbroker_approval = true\nthreshold = 0.5\n"
+                "top_k = 3\n[matching.weights]\ndomains = 0\nnace = 0\ntext = 1\n"
+                "cooperation = 0\nlanguages = 0\n"));
+  CHECK_FALSE(set.transnational);
+  CHECK(set.broker_approval);
+  CHECK(set.threshold == 0.5);
+  CHECK(set.top_k == 3);
+  CHECK(set.weights.text == 1.0);
+  CHECK(set.weights.domains == 0.0);
+}
+
+TEST_CASE("matching settings errors name the key", "[matching]") {
+  auto options = [](const std::string& extra) {
+    return matching::matching_options(node_with(extra));
+  };
+  CHECK_THROWS_WITH(options("[matching]\ntop_n = 3\n"), Contains("matching.top_n: unknown key"));
+  CHECK_THROWS_WITH(options("[matching]\ntop_k = 0\n"),
+                    Contains("matching.top_k: must be between"));
+  CHECK_THROWS_WITH(options("[matching]\nthreshold = 1.5\n"),
+                    Contains("matching.threshold: must be a number from 0 to 1"));
+  CHECK_THROWS_WITH(options("[matching]\ntransnational = \"yes\"\n"),
+                    Contains("matching.transnational: must be true or false"));
+  CHECK_THROWS_WITH(options("[matching.weights]\nwords = 0.5\n"),
+                    Contains("matching.weights.words: unknown key"));
+  CHECK_THROWS_WITH(options("[matching.weights]\ndomains = 0\nnace = 0\ntext = 0\n"
+                            "cooperation = 0\nlanguages = 0\n"),
+                    Contains("matching.weights: at least one weight must be above 0"));
+}
+
+TEST_CASE("the registry reads [registry]", "[registry]") {
+  CHECK(registry::registry_settings(node_with("")).max_open_eois_per_org == 10);
+  CHECK(registry::registry_settings(node_with("[registry]\nmax_open_eois_per_org = 3\n"))
+            .max_open_eois_per_org == 3);
+  CHECK_THROWS_WITH(registry::registry_settings(node_with("[registry]\nmax_open_eois = 3\n")),
+                    Contains("registry.max_open_eois: unknown key"));
+  CHECK_THROWS_WITH(
+      registry::registry_settings(node_with("[registry]\nmax_open_eois_per_org = 0\n")),
+      Contains("registry.max_open_eois_per_org: must be between"));
+  // The limit moved from [limits] to the registry's own table.
+  CHECK_THROWS_WITH(node_with("[limits]\nmax_open_eois_per_org = 3\n"),
+                    Contains("limits.max_open_eois_per_org: unknown key"));
+}
