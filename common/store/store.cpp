@@ -93,15 +93,4 @@ std::unique_ptr<rocksdb::Iterator> Store::iterate(rocksdb::ColumnFamilyHandle* c
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf));
 }
 
-Status Store::compact_range(rocksdb::ColumnFamilyHandle* cf, std::string_view begin,
-                            std::string_view end) {
-  rocksdb::Slice b(begin.data(), begin.size());
-  rocksdb::Slice e(end.data(), end.size());
-  rocksdb::CompactRangeOptions options;
-  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  auto status = db_->CompactRange(options, cf, &b, &e);
-  if (!status.ok()) return fail(ErrorCode::INTERNAL, "compaction failed: " + status.ToString());
-  return {};
-}
-
 }  // namespace gosmart::store

@@ -45,9 +45,6 @@ class Store {
                                          std::string_view key) const;
   std::unique_ptr<rocksdb::Iterator> iterate(rocksdb::ColumnFamilyHandle* cf) const;
 
-  // Drops deleted data of a key range for real (erasure needs more than tombstones).
-  Status compact_range(rocksdb::ColumnFamilyHandle* cf, std::string_view begin,
-                       std::string_view end);
 
   rocksdb::DB& db() { return *db_; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,9 +52,16 @@ Process::Process(std::vector<std::string> argv, std::filesystem::path log_file,
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  pid_t harness = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork() failed");
   if (pid_ == 0) {
+    // A harness that dies without running destructors (an uncaught exception, a
+    // timeout's SIGKILL, a crash) must not leave its services running on: the
+    // kernel kills the child when the harness goes. The check after it closes the
+    // race with a harness that died before the call.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != harness) ::_exit(127);
     // The child must not inherit the test's blocked signals (a Loop blocks them).
     sigset_t none;
     sigemptyset(&none);

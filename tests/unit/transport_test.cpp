@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "common/core/curve.hpp"
+#include "common/replication/subscriber.hpp"
 #include "common/transport/liveness.hpp"
 #include "common/transport/zap.hpp"
 
@@ -56,15 +58,21 @@ TEST_CASE("peer liveness goes alive, evasive, expired", "[transport]") {
 }
 
 TEST_CASE("back-off doubles up to its ceiling, with jitter below it", "[transport]") {
-  transport::Backoff backoff(100ms, 32000ms);
-  CHECK(backoff.ceiling() == 100ms);
+  // The product's own: a subscriber's catch-up back-off (200 ms doubling to 5 s).
+  replication::SubscriberOptions options;
+  transport::Backoff backoff(options.min_retry_gap, options.max_retry_gap);
+  CHECK(backoff.ceiling() == 200ms);
+  std::set<int64_t> waits;
   for (int i = 0; i < 20; ++i) {
     auto ceiling = backoff.ceiling();
     auto wait = backoff.next();
     CHECK(wait <= ceiling);
     CHECK(wait >= 0ms);
+    CHECK(backoff.ceiling() == std::min<transport::Millis>(ceiling * 2, 5000ms));
+    waits.insert(wait.count());
   }
-  CHECK(backoff.ceiling() == 32000ms);
+  CHECK(backoff.ceiling() == 5000ms);
+  CHECK(waits.size() > 10);  // jittered, not one fixed wait
   backoff.reset();
-  CHECK(backoff.ceiling() == 100ms);
+  CHECK(backoff.ceiling() == 200ms);
 }

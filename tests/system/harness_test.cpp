@@ -1,0 +1,57 @@
+// The test harness itself: whatever it started must not outlive it, even when it
+// dies without running a destructor (an uncaught exception, a timeout's SIGKILL).
+// A benchmark once left six registries running for half an hour after it returned.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "tests/support/nodes.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+using namespace gosmart::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Gone, or a zombie waiting for whoever adopted it to reap it.
+bool gone(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  return close == std::string::npos || text.substr(close + 2, 1) == "Z";
+}
+
+}  // namespace
+
+TEST_CASE("a harness that dies without cleaning up leaves no service running",
+          "[system][harness]") {
+  TempDir dir;
+  auto node = make_node(dir.path(), "PL");
+  write_config(node, {}, {});
+  int report[2];
+  REQUIRE(::pipe(report) == 0);
+  pid_t harness = ::fork();
+  REQUIRE(harness >= 0);
+  if (harness == 0) {
+    // Never destroyed: as if the harness died of an exception or a signal.
+    auto* registry =
+        new Process({binary("gosmart-registry").string(), "--config", node.config_file.string()},
+                    dir.path() / "PL.log");
+    pid_t pid = registry->pid();
+    (void)!::write(report[1], &pid, sizeof pid);
+    std::this_thread::sleep_for(500ms);  // the registry is up and running by now
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  pid_t registry = 0;
+  REQUIRE(::read(report[0], &registry, sizeof registry) == sizeof registry);
+  ::close(report[0]);
+  int status = 0;
+  REQUIRE(::waitpid(harness, &status, 0) == harness);
+  CHECK(eventually([&] { return gone(registry); }, 5s));
+  if (!gone(registry)) ::kill(registry, SIGKILL);  // don't leak it from here either
+}
