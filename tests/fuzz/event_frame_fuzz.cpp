@@ -50,6 +50,7 @@ void check_split(std::span<const uint8_t> envelopes) {
     GOSMART_FUZZ_CHECK(!piece.empty() && inside(piece, envelopes));
     GOSMART_FUZZ_CHECK(piece.data() == envelopes.data() + total);  // consecutive, no gap
     GOSMART_FUZZ_CHECK(flat_message_size(piece) == piece.size());
+    check_message_size(piece);
     total += piece.size();
     // What the subscriber does next with each piece: must not crash either.
     (void)decode_envelope(piece);
@@ -68,6 +69,7 @@ void check_frame(std::span<const uint8_t> frame) {
   GOSMART_FUZZ_CHECK(inside(split->type, frame) && inside(split->origin, frame));
   GOSMART_FUZZ_CHECK(split->origin.empty() || split->origin.size() == 2);
   GOSMART_FUZZ_CHECK(split->type.size() <= label_size);
+  check_message_size(split->envelopes);
   check_split(split->envelopes);
 }
 
