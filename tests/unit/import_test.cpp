@@ -47,6 +47,10 @@ TEST_CASE("bad lines say what is wrong, down to the field", "[import]") {
   };
   CHECK(import::parse_line("{not json", 1).error().code == ErrorCode::MALFORMED);
   CHECK(import::parse_line("[1,2]", 1).error().code == ErrorCode::MALFORMED);
+  // A number no double holds is a bad line, not an exception out of the import
+  // (found by tests/fuzz/jsonl_import_fuzz.cpp; seed jsonl_import/07-wrong-types).
+  CHECK(import::parse_line(R"({"organisation":{"headcount":1e400}})", 1).error().code ==
+        ErrorCode::MALFORMED);
   CHECK(field_of(R"({"organisation":{"legalName":"X","bogus":1}})") == "organisation.bogus");
   CHECK(field_of(R"({"organisation":{"contacts":[{"name":"A","mail":"x"}]}})") ==
         "organisation.contacts[0].mail");
