@@ -158,7 +158,7 @@ void parse_limits(const toml::table& root, NodeConfig& cfg) {
   if (!limits) return;
   reject_unknown_keys(*limits, "limits",
                       {"max_message_bytes", "high_water_mark", "heartbeat_ms", "peer_evasive_ms",
-                       "peer_expired_ms", "catchup_page_events"});
+                       "peer_expired_ms", "catchup_page_events", "idempotency_retention_s"});
   auto& l = cfg.limits;
   l.max_message_bytes =
       int_at<std::size_t>(*limits, "max_message_bytes", "limits.max_message_bytes", 4096, 64 << 20)
@@ -177,6 +177,9 @@ void parse_limits(const toml::table& root, NodeConfig& cfg) {
   l.catchup_page_events =
       int_at<int>(*limits, "catchup_page_events", "limits.catchup_page_events", 1, 100'000)
           .value_or(l.catchup_page_events);
+  l.idempotency_retention_s = int_at<int>(*limits, "idempotency_retention_s",
+                                          "limits.idempotency_retention_s", 1, 30 * 24 * 3600)
+                                  .value_or(l.idempotency_retention_s);
   if (l.peer_expired_ms <= l.peer_evasive_ms) {
     bad("limits.peer_expired_ms", "must be larger than limits.peer_evasive_ms");
   }

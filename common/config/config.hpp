@@ -65,6 +65,9 @@ struct Limits {
   int peer_evasive_ms = 3000;  // Paranoid Pirate: liveness of three intervals
   int peer_expired_ms = 10000;
   int catchup_page_events = 1000;
+  // How long a write's reply is kept for a retry with the same message id: longer
+  // than any client's retry policy (a day covers a retry after a night's outage).
+  int idempotency_retention_s = 24 * 3600;
 };
 
 struct NodeConfig {

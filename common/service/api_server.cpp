@@ -35,6 +35,11 @@ void ApiServer::handle(const std::string& type, std::set<config::Role> roles, Ha
   routes_[type] = Route{std::move(roles), std::move(handler)};
 }
 
+void ApiServer::handle_write(const std::string& type, std::set<config::Role> roles,
+                             Handler handler) {
+  routes_[type] = Route{std::move(roles), std::move(handler), true};
+}
+
 std::string ApiServer::health_reply(const Request& request) {
   auto reply = make_reply(info_, request, "platform.health.reply");
   auto health = reply.init_payload<wire::HealthReply>();
@@ -53,7 +58,8 @@ void ApiServer::fill_health(wire::HealthReply::Builder& health) {
   if (health_) health_(health);
 }
 
-std::string ApiServer::dispatch(const transport::Identity& caller, std::span<const uint8_t> frame) {
+std::string ApiServer::dispatch(const transport::Identity& caller, std::span<const uint8_t> frame,
+                                std::vector<std::string>& kept) {
   auto decoded = decode_envelope(frame, limits_);
   if (!decoded) return encode_error_reply(info_.country, info_.service, nullptr, decoded.error());
   const auto& envelope = decoded.value();
@@ -72,14 +78,32 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
         fail(ErrorCode::NOT_AUTHORISED, std::string("role ") + config::role_name(caller.role) +
                                             " may not call " + envelope.header().type));
   }
-  Request request{caller, envelope};
+  // Replies are kept only where they can share the effect's batch (the pipeline).
+  // (An all-zero message id is no id: nothing tells one such write from another.)
+  std::string_view id_bytes(reinterpret_cast<const char*>(id.data()), id.size());
+  bool keep = route->second.write && idempotency_ && pipeline_ &&
+              id_bytes.find_first_not_of('\0') != std::string_view::npos;
+  if (keep) {
+    if (auto reply = idempotency_->find(caller.user_id(), id_bytes)) {
+      ++replayed_;
+      return std::move(*reply);
+    }
+  }
+  std::vector<std::string> subjects;
+  Request request{caller, envelope, keep ? &subjects : nullptr};
   auto result = guarded([&]() -> Result<std::string> { return route->second.handler(request); });
+  // A refused write took no effect: its retry is handled afresh.
   if (!result) return encode_error_reply(info_.country, info_.service, &id, result.error());
+  if (keep) {
+    kept.push_back(idempotency_->stage(pipeline_->staging_batch(), caller.user_id(), id_bytes,
+                                       result.value(), subjects));
+  }
   return std::move(result).value();
 }
 
 void ApiServer::on_readable() {
   std::vector<Answer> answers;
+  std::vector<std::string> kept;
   for (int budget = 0; budget < 256; ++budget) {
     auto frames = transport::recv_message(router_);
     if (frames.empty()) break;
@@ -100,14 +124,17 @@ void ApiServer::on_readable() {
                                  fail(ErrorCode::MALFORMED, "a request is one envelope frame"));
     } else {
       const auto& body = frames.back();
-      reply = dispatch(*caller, {body.data<uint8_t>(), body.size()});
+      reply = dispatch(*caller, {body.data<uint8_t>(), body.size()}, kept);
     }
     answers.push_back({std::move(frames[0]), has_delimiter, std::move(reply)});
   }
   if (answers.empty()) return;
   if (pipeline_) {
     auto waiting = std::make_shared<std::vector<Answer>>(std::move(answers));
-    pipeline_->after_durable([this, waiting](bool stored) { send_answers(*waiting, stored); });
+    pipeline_->after_durable([this, waiting, kept = std::move(kept)](bool stored) {
+      if (idempotency_) idempotency_->settle(kept);
+      send_answers(*waiting, stored);
+    });
     pipeline_->flush();
     return;
   }

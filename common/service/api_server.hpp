@@ -13,6 +13,7 @@
 #include "common/config/config.hpp"
 #include "common/envelope/envelope.hpp"
 #include "common/service/commit_pipeline.hpp"
+#include "common/service/idempotency.hpp"
 #include "common/transport/transport.hpp"
 #include "schemas/platform.capnp.h"
 
@@ -28,6 +29,12 @@ struct ServiceInfo {
 struct Request {
   transport::Identity caller;
   const DecodedEnvelope& envelope;
+  // Set for writes whose replies are kept (idempotency.hpp): a handler names the
+  // organisations whose data its reply carries, so that erasure drops the kept copy.
+  std::vector<std::string>* reply_subjects = nullptr;
+  void reply_concerns(std::string subject) const {
+    if (reply_subjects) reply_subjects->push_back(std::move(subject));
+  }
 };
 
 // Starts a reply to `request` (correlation id = its message id).
@@ -41,6 +48,11 @@ class ApiServer {
   ApiServer(zmq::socket_t& router, ServiceInfo info, EnvelopeLimits limits);
 
   void handle(const std::string& type, std::set<config::Role> roles, Handler handler);
+  // A request that writes: with a pipeline and an idempotency store, its successful
+  // reply is kept in the batch of its effect, and the same caller's same message id
+  // is answered from it instead of being handled again.
+  void handle_write(const std::string& type, std::set<config::Role> roles, Handler handler);
+  void set_idempotency(IdempotencyStore* store) { idempotency_ = store; }
   void set_health(HealthFiller filler) { health_ = std::move(filler); }
   // Group commit: called once after each drain of requests, before any reply of
   // that drain is sent. When it returns false nothing of the drain was stored, and
@@ -58,9 +70,12 @@ class ApiServer {
 
   uint64_t requests() const { return requests_; }
   uint64_t refused() const { return refused_; }
+  uint64_t replayed() const { return replayed_; }  // writes answered from a kept reply
 
  private:
-  std::string dispatch(const transport::Identity& caller, std::span<const uint8_t> frame);
+  // `kept` collects the idempotency entries staged for this drain's writes.
+  std::string dispatch(const transport::Identity& caller, std::span<const uint8_t> frame,
+                       std::vector<std::string>& kept);
   std::string health_reply(const Request& request);
   struct Answer {
     zmq::message_t routing_id;
@@ -72,6 +87,7 @@ class ApiServer {
   struct Route {
     std::set<config::Role> roles;
     Handler handler;
+    bool write = false;
   };
   zmq::socket_t& router_;
   ServiceInfo info_;
@@ -80,9 +96,11 @@ class ApiServer {
   HealthFiller health_;
   std::function<bool()> commit_;
   CommitPipeline* pipeline_ = nullptr;
+  IdempotencyStore* idempotency_ = nullptr;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   uint64_t requests_ = 0;
   uint64_t refused_ = 0;
+  uint64_t replayed_ = 0;
 };
 
 const std::set<config::Role>& all_roles();

@@ -25,6 +25,9 @@ class StagedWrites {
   virtual ~StagedWrites() = default;
   virtual bool has_changes() const = 0;
   virtual rocksdb::WriteBatch seal() = 0;
+  // The batch being staged: what the api server keeps of a write's reply goes there,
+  // beside the write's effect (idempotency.hpp).
+  virtual rocksdb::WriteBatch& staging_batch() = 0;
   virtual void landed() = 0;  // the sealed batch is durable: publish its events
   virtual void lost() = 0;    // it is not, nor is anything staged after it
 };
@@ -44,6 +47,7 @@ class CommitPipeline {
   void after_durable(Waiter waiter);
   // Starts a commit of what is staged if none is in flight. Call after staging.
   void flush();
+  rocksdb::WriteBatch& staging_batch() { return staged_.staging_batch(); }
   // Blocks until everything staged is durable (or lost); at shutdown.
   void finish();
 

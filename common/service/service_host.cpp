@@ -22,12 +22,20 @@ std::optional<zmq::socket_t> bind_sync(NodeSetup& setup, const ServiceSpec& spec
   return setup.transport->bind(zmq::socket_type::router, endpoint);
 }
 
+// Every service's store has the idempotency store's family, whether it names it or not.
+std::vector<std::string> with_idempotency(std::vector<std::string> families) {
+  if (std::find(families.begin(), families.end(), kIdempotencyFamily) == families.end()) {
+    families.push_back(kIdempotencyFamily);
+  }
+  return families;
+}
+
 }  // namespace
 
 ServiceHost::ServiceHost(const std::string& config_file, ServiceSpec spec)
     : spec_(std::move(spec)),
       setup_(set_up_node(config_file, spec_.name, spec_.name)),
-      store_(store::Store::open(setup_.service.data_dir, spec_.column_families)),
+      store_(store::Store::open(setup_.service.data_dir, with_idempotency(spec_.column_families))),
       log_(*store_, setup_.node.country, spec_.service),
       api_(setup_.transport->bind(zmq::socket_type::router, setup_.service.endpoints.api)),
       events_(setup_.transport->bind(zmq::socket_type::pub, setup_.service.endpoints.events)),
@@ -35,6 +43,8 @@ ServiceHost::ServiceHost(const std::string& config_file, ServiceSpec spec)
       publisher_(events_, log_, spec_.service, setup_.node.limits.heartbeat_ms,
                  std::min<std::size_t>(256 * 1024, setup_.limits.max_bytes / 2)),
       info_{spec_.name, version(), setup_.node.country, spec_.service},
+      idempotency_(std::make_unique<IdempotencyStore>(
+          *store_, std::chrono::seconds(setup_.node.limits.idempotency_retention_s))),
       server_(api_, info_, setup_.limits),
       handshakes_(setup_.transport->context()) {
   const auto& limits = setup_.node.limits;
@@ -55,6 +65,12 @@ ServiceHost::ServiceHost(const std::string& config_file, ServiceSpec spec)
   loop_.on_readable(api_, [this] { server_.on_readable(); });
   if (sync_) loop_.on_readable(*sync_, [this] { catchup_->on_readable(); });
   loop_.every(std::chrono::milliseconds(limits.heartbeat_ms), [this] { publisher_.heartbeat(); });
+  loop_.every(idempotency_->purge_interval(), [this] {
+    auto purged = idempotency_->purge_expired();
+    if (!purged) spdlog::error("idempotency: purge failed: {}", describe(purged.error()));
+    if (purged && purged.value() > 0)
+      spdlog::debug("idempotency: {} replies expired", purged.value());
+  });
   loop_.every(std::chrono::milliseconds(100), [this] {
     for (auto& subscription : subscriptions_) subscription->subscriber->tick();
   });
@@ -95,6 +111,7 @@ replication::Subscriber& ServiceHost::subscribe(const std::string& name,
 
 void ServiceHost::use_pipeline(CommitPipeline& pipeline) {
   server_.set_pipeline(&pipeline);
+  server_.set_idempotency(idempotency_.get());
   loop_.on_fd_readable(pipeline.notify_fd(), [&pipeline] { pipeline.on_landed(); });
 }
 

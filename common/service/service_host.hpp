@@ -18,6 +18,7 @@
 #include "common/replication/subscriber.hpp"
 #include "common/service/api_server.hpp"
 #include "common/service/commit_pipeline.hpp"
+#include "common/service/idempotency.hpp"
 #include "common/service/loop.hpp"
 #include "common/service/metrics_http.hpp"
 #include "common/service/node_setup.hpp"
@@ -56,6 +57,9 @@ class ServiceHost {
   replication::EventLog& log() { return log_; }
   replication::Publisher& publisher() { return publisher_; }
   ApiServer& server() { return server_; }
+  // Replies to writes, kept for retries for limits.idempotency_retention_s; used by
+  // the api server once the service commits through a pipeline (use_pipeline).
+  IdempotencyStore& idempotency() { return *idempotency_; }
   Loop& loop() { return loop_; }
 
   // Subscriber options from [limits]; a service adds origins, topics and the like.
@@ -95,6 +99,7 @@ class ServiceHost {
   replication::Publisher publisher_;
   std::optional<replication::CatchupServer> catchup_;
   ServiceInfo info_;
+  std::unique_ptr<IdempotencyStore> idempotency_;
   ApiServer server_;
   Loop loop_;
   transport::HandshakeWatch handshakes_;

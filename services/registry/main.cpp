@@ -24,6 +24,7 @@ int run(const std::string& config_file) {
                               {node.country, node.members, &languages, nullptr, 500,
                                registry::registry_settings(node).max_open_eois_per_org});
   registry.install(host.server());
+  registry.set_idempotency(&host.idempotency());
   registry::ReplicaApplier replicas(registry, host.log(), host.publisher());
   registry::RegistryWrites writes(registry, host.log(), host.publisher());
   service::CommitPipeline commits(host.store(), writes);

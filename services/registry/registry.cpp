@@ -24,11 +24,26 @@ using Stored = std::optional<std::string>;
 
 std::vector<std::string> registry_column_families() {
   auto families = replication::event_log_column_families();
-  for (const char* name : {kOrgs, kProfiles, kReplicaOrgs, kReplicaProfiles, kCounters, kCursors,
-                           kEois, kEoiOpen, kOutbox, kActions}) {
+  for (const char* name :
+       {kOrgs, kProfiles, kReplicaOrgs, kReplicaProfiles, kCounters, kCursors, kEois, kEoiOpen,
+        kOutbox, kActions, kNationalIds, service::kIdempotencyFamily}) {
     families.push_back(name);
   }
   return families;
+}
+
+std::string national_id_key(std::string_view country, std::string_view registry_id) {
+  std::string key;
+  for (char c : registry_id) {
+    if (c == ' ' || c == '.' || c == '-' || c == '\t') continue;
+    key.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  std::string prefix(country);
+  for (auto& c : prefix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0) {
+    key.erase(0, prefix.size());
+  }
+  return key;
 }
 
 std::string today_utc() {
@@ -117,10 +132,24 @@ Registry::Registry(store::Store& store, replication::EventLog& log, service::Ser
       outbox_(store, kOutbox) {
   if (!options_.today) options_.today = today_utc;
   // Erasure tombstones keep their ids (never reused) but are not organisations.
+  // Stores from before the national id index get it here, once.
+  rocksdb::WriteBatch backfill;
   auto it = store_.iterate(store_.cf(kOrgs));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto org = store::StoredValue<wire::Organisation>::parse(it->value().ToString());
-    if (org && !org->get().getErased()) ++organisations_;
+    if (!org || org->get().getErased()) continue;
+    ++organisations_;
+    auto key = national_id_key(options_.country, text_of(org->get().getRegistryId()));
+    if (key.empty()) continue;
+    auto indexed = store_.get(store_.cf(kNationalIds), key);
+    if (indexed && !indexed.value()) {
+      backfill.Put(store_.cf(kNationalIds), key, it->key().ToString());
+    }
+  }
+  if (backfill.Count() > 0) {
+    if (auto indexed = store_.commit(backfill); !indexed) {
+      throw std::runtime_error("national id index: " + describe(indexed.error()));
+    }
   }
   own_published_ = static_cast<int64_t>(count_published(store_, kProfiles));
   replica_published_ = static_cast<int64_t>(count_published(store_, kReplicaProfiles));
@@ -224,6 +253,27 @@ void Registry::emit_published(wire::Profile::Reader profile, wire::Organisation:
       }));
 }
 
+Result<std::optional<std::string>> Registry::national_id_holder(wire::Organisation::Reader org,
+                                                                const std::string& id) {
+  auto key = national_id_key(options_.country, text_of(org.getRegistryId()));
+  if (key.empty()) return std::optional<std::string>{};
+  auto holder = batch_.get(store_.cf(kNationalIds), key);
+  if (!holder) return holder.error();
+  if (!holder.value() || *holder.value() == id) return std::optional<std::string>{};
+  return holder.value();
+}
+
+void Registry::index_national_id(const std::string& old_registry_id,
+                                 wire::Organisation::Reader org) {
+  auto old_key = national_id_key(options_.country, old_registry_id);
+  auto new_key = national_id_key(options_.country, text_of(org.getRegistryId()));
+  if (old_key == new_key && !org.getErased()) return;
+  if (!old_key.empty()) batch_.del(store_.cf(kNationalIds), old_key);
+  if (!new_key.empty() && !org.getErased()) {
+    batch_.put(store_.cf(kNationalIds), new_key, text_of(org.getId()));
+  }
+}
+
 Result<std::string> Registry::register_org(const service::Request& request, bool update) {
   auto input = request.envelope.payload<wire::OrgWrite>().getOrganisation();
   ScratchMessage message;
@@ -234,6 +284,17 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
 
   int64_t now = now_us();
   std::string id = text_of(org.getId());
+  // One organisation per national registry id: a second registration (a client's
+  // retry under a new message id, say) is told which one exists.
+  auto holder = national_id_holder(org.asReader(), id);
+  if (!holder) return holder.error();
+  if (holder.value()) {
+    return fail(ErrorCode::CONFLICT,
+                "national registry id " + text_of(org.getRegistryId()) +
+                    " is already registered as " + *holder.value(),
+                "registryId");
+  }
+  std::string old_registry_id;
   if (update) {
     auto existing = batch_.get(store_.cf(kOrgs), id);
     if (!existing) return existing.error();
@@ -244,6 +305,7 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
     if (auto allowed = may_act_for(request.caller, old->get()); !allowed) return allowed.error();
     org.setCreatedUs(old->get().getCreatedUs());
     org.setManagedBy(old->get().getManagedBy());
+    old_registry_id = text_of(old->get().getRegistryId());
   } else {
     if (!id.empty()) return fail(ErrorCode::INVALID_FIELD, "is assigned by the registry", "id");
     id = organisation_id(options_.country, next_counter("org_seq"));
@@ -257,8 +319,10 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   if (org.getHelix() == wire::Helix::UNKNOWN) org.setHelix(helix_of(org.getType()));
   org.setErased(false);
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
+  index_national_id(old_registry_id, org.asReader());
   emit_org_public(org.asReader());
   record_action(request, update ? "org.update" : "org.register", id);
+  request.reply_concerns(id);                      // the reply carries its contacts
   if (spdlog::should_log(spdlog::level::debug)) {  // the arguments cost on bulk imports
     spdlog::debug("registry: {} {} {} by {}", update ? "updated" : "registered", id,
                   text_of(org.getLegalName()), request.caller.user_id());
@@ -431,6 +495,7 @@ Result<std::string> Registry::submit_profile(const service::Request& request) {
   put_profile(id, message);
   emit_status(profile.asReader());
   record_action(request, "profile.submit", id);
+  request.reply_concerns(owner_id);  // its text may name people: it goes on erasure
 
   auto reply = service::make_reply(info_, request, "registry.profile.reply");
   reply.init_payload<wire::ProfileReply>().setProfile(profile.asReader());
@@ -470,6 +535,7 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   if (!old) return fail(ErrorCode::INTERNAL, "stored profile unreadable");
   auto acting = org_for(request, text_of(old->get().getOwnerId()), "profileId");
   if (!acting) return acting.error();
+  request.reply_concerns(text_of(old->get().getOwnerId()));  // the reply holds the profile
   auto next = next_status(old->get().getStatus(), action);
   if (!next) return next.error();
 
@@ -537,6 +603,12 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   gone.setErased(true);
   gone.setUpdatedUs(now_us());
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(tombstone));
+  index_national_id(text_of(old->get().getRegistryId()), tombstone.getRoot<wire::Organisation>());
+  // Replies kept for retries of its registration and updates carry its contacts.
+  if (kept_replies_) {
+    auto forgotten = kept_replies_->forget(batch_.batch(), id);
+    if (!forgotten) return forgotten.error();
+  }
 
   // Every profile: stored, and submitted in a batch not yet durable.
   auto candidates = batch_.pending_keys(store_.cf(kProfiles));
@@ -849,37 +921,61 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
   return {};
 }
 
+Result<std::string> Registry::eoi_reply_concerns(const service::Request& request,
+                                                 Result<std::string> reply) {
+  if (!reply || !request.reply_subjects) return reply;
+  const auto& bytes = reply.value();
+  auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  if (!decoded || decoded.value().header().type != "registry.eoi.reply") return reply;
+  auto eoi = decoded.value().payload<wire::EoiReply>().getEoi();
+  if (text_of(eoi.getSenderCountry()) == options_.country) {
+    request.reply_concerns(text_of(eoi.getSenderOrgId()));
+  }
+  if (text_of(eoi.getOwnerCountry()) == options_.country) {
+    auto stored = batch_.get(store_.cf(kProfiles), text_of(eoi.getProfileId()));
+    if (stored && stored.value()) {
+      if (auto profile = store::StoredValue<wire::Profile>::parse(*stored.value())) {
+        request.reply_concerns(text_of(profile->get().getOwnerId()));
+      }
+    }
+  }
+  return reply;
+}
+
 void Registry::install(service::ApiServer& server) {
-  server.handle("registry.org.register", kWriters,
-                [this](const service::Request& r) { return register_org(r, false); });
-  server.handle("registry.org.update", kWriters,
-                [this](const service::Request& r) { return register_org(r, true); });
+  server.handle_write("registry.org.register", kWriters,
+                      [this](const service::Request& r) { return register_org(r, false); });
+  server.handle_write("registry.org.update", kWriters,
+                      [this](const service::Request& r) { return register_org(r, true); });
   server.handle("registry.org.get", kReaders,
                 [this](const service::Request& r) { return get_org(r); });
   server.handle("registry.org.list", kReaders,
                 [this](const service::Request& r) { return list_orgs(r); });
-  server.handle("registry.profile.submit", kWriters,
-                [this](const service::Request& r) { return submit_profile(r); });
-  server.handle("registry.profile.transition", kWriters,
-                [this](const service::Request& r) { return transition_profile(r); });
+  server.handle_write("registry.profile.submit", kWriters,
+                      [this](const service::Request& r) { return submit_profile(r); });
+  server.handle_write("registry.profile.transition", kWriters,
+                      [this](const service::Request& r) { return transition_profile(r); });
   server.handle("registry.actions.list", {Role::broker, Role::monitor},
                 [this](const service::Request& r) { return list_actions(r); });
-  server.handle("registry.org.erase", {Role::broker},
-                [this](const service::Request& r) { return erase_org(r); });
+  server.handle_write("registry.org.erase", {Role::broker},
+                      [this](const service::Request& r) { return erase_org(r); });
   server.handle("registry.state.digest", kReaders,
                 [this](const service::Request& r) { return state_digest(r); });
-  server.handle("registry.eoi.send", kWriters,
-                [this](const service::Request& r) { return send_eoi(r); });
-  server.handle("registry.eoi.answer", kWriters,
-                [this](const service::Request& r) { return answer_eoi(r); });
-  server.handle("registry.eoi.advance", kWriters,
-                [this](const service::Request& r) { return advance_eoi(r); });
+  server.handle_write("registry.eoi.send", kWriters, [this](const service::Request& r) {
+    return eoi_reply_concerns(r, send_eoi(r));
+  });
+  server.handle_write("registry.eoi.answer", kWriters, [this](const service::Request& r) {
+    return eoi_reply_concerns(r, answer_eoi(r));
+  });
+  server.handle_write("registry.eoi.advance", kWriters, [this](const service::Request& r) {
+    return eoi_reply_concerns(r, advance_eoi(r));
+  });
   server.handle("registry.eoi.get", kReaders,
                 [this](const service::Request& r) { return get_eoi(r); });
-  server.handle("registry.eoi.deliver", {Role::peer},
-                [this](const service::Request& r) { return peer_deliver(r); });
-  server.handle("registry.eoi.update", {Role::peer},
-                [this](const service::Request& r) { return peer_update(r); });
+  server.handle_write("registry.eoi.deliver", {Role::peer},
+                      [this](const service::Request& r) { return peer_deliver(r); });
+  server.handle_write("registry.eoi.update", {Role::peer},
+                      [this](const service::Request& r) { return peer_update(r); });
   server.handle("registry.profile.get", kReaders,
                 [this](const service::Request& r) { return get_profile(r); });
   server.handle("registry.profile.list", kReaders,

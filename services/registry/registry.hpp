@@ -33,8 +33,15 @@ inline constexpr const char* kEois = "eois";
 inline constexpr const char* kEoiOpen = "eoi_open";  // senderOrgId/profileId -> eoi id
 inline constexpr const char* kOutbox = "outbox";     // common/outbox: country -> requests
 inline constexpr const char* kActions = "actions";   // seq (big-endian) -> BrokerAction
+// National registry (VAT) id, normalised -> id of the organisation that has it.
+inline constexpr const char* kNationalIds = "national_ids";
 
 std::vector<std::string> registry_column_families();
+
+// The key of a national registry id in kNationalIds: upper case, without spaces,
+// dots and dashes, and without a leading code of the organisation's own country
+// ("PL 526-10-40-828" and "pl5261040828" are one id).
+std::string national_id_key(std::string_view country, std::string_view registry_id);
 
 struct RegistryOptions {
   std::string country;
@@ -54,6 +61,8 @@ class Registry {
 
   // Installs every request handler of the registry on `server`.
   void install(service::ApiServer& server);
+  // The kept replies of writes: erasure drops those that carry the organisation's data.
+  void set_idempotency(service::IdempotencyStore* kept_replies) { kept_replies_ = kept_replies; }
 
   // The group commit, pipelined: the handlers stage into one generation; seal()
   // puts it in flight (its fsync runs while the next generation is staged) and
@@ -146,6 +155,10 @@ class Registry {
                                                          const std::string& id, const char* field);
   Result<std::string> eoi_reply(const service::Request& request,
                                 wire::ExpressionOfInterest::Reader eoi);
+  // Names the organisations of this registry whose contacts an EoI write's reply
+  // carries (its sender, its profile's owner), so that their erasure drops its kept copy.
+  Result<std::string> eoi_reply_concerns(const service::Request& request,
+                                         Result<std::string> reply);
 
   // Appends to the broker action log, in the commit of the change it records
   // (written at seal(), consecutive same changes by one caller as one entry).
@@ -154,6 +167,10 @@ class Registry {
                      const std::string& target, const std::string& detail = "");
 
   ValidationContext context() const;
+  // The organisation that already has `org`'s national registry id, if another does.
+  Result<std::optional<std::string>> national_id_holder(wire::Organisation::Reader org,
+                                                        const std::string& id);
+  void index_national_id(const std::string& old_registry_id, wire::Organisation::Reader org);
   uint64_t next_counter(const std::string& key);
   void emit_org_public(wire::Organisation::Reader org);
   void emit_status(wire::Profile::Reader profile);
@@ -162,6 +179,7 @@ class Registry {
   store::Store& store_;
   replication::EventLog& log_;
   service::ServiceInfo info_;
+  service::IdempotencyStore* kept_replies_ = nullptr;
   RegistryOptions options_;
   // What one generation of the group commit carries besides its writes.
   struct Generation {

@@ -14,6 +14,7 @@ class RegistryWrites : public service::StagedWrites {
       : registry_(registry), log_(log), publisher_(publisher) {}
   bool has_changes() const override { return registry_.has_changes(); }
   rocksdb::WriteBatch seal() override { return registry_.seal(); }
+  rocksdb::WriteBatch& staging_batch() override { return registry_.staged_batch(); }
   void landed() override {
     log_.committed(registry_.in_flight_events());
     publisher_.publish(registry_.in_flight_events());

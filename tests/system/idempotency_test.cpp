@@ -1,0 +1,106 @@
+// A client that retries a write after a timeout re-sends the same bytes (the same
+// message id): it gets the reply it was first given, and the write takes no second
+// effect, whether the retry comes after the first reply or before it (pipelined).
+// A second organisation with an existing national registry id is a conflict.
+#include <catch2/catch.hpp>
+
+#include "tests/support/registry_federation.hpp"
+
+using namespace gosmart;
+using namespace std::chrono_literals;
+using testing::Federation;
+using testing::fill_org;
+
+namespace {
+
+std::string registration(const std::string& legal_name, const std::string& registry_id = "") {
+  EnvelopeBuilder request("PL", wire::Service::CTL, "registry.org.register");
+  auto org = request.init_payload<wire::OrgWrite>().initOrganisation();
+  fill_org(org);
+  org.setLegalName(legal_name);
+  org.setRegistryId(registry_id);
+  return request.encode();
+}
+
+DecodedEnvelope decoded(const std::string& bytes) {
+  auto d = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  REQUIRE(d.ok());
+  return std::move(d).value();
+}
+
+std::string org_id(const std::string& reply) {
+  auto d = decoded(reply);
+  REQUIRE(d.header().type == "registry.org.reply");
+  return d.payload<wire::OrgReply>().getOrganisation().getId();
+}
+
+double organisations(Federation& f) {
+  testing::ApiClient client(f.broker.keys);
+  auto health = client.health(f.nodes.at("PL").registry.api, f.key("PL"));
+  REQUIRE(health.has_value());
+  return health->metric("registry.organisations");
+}
+
+}  // namespace
+
+TEST_CASE("the same registration sent three times makes one organisation, answered alike",
+          "[system][registry]") {
+  Federation f({"PL"});
+  testing::ApiClient client(f.broker.keys);
+  const auto& api = f.nodes.at("PL").registry.api;
+
+  // One after another, each on a fresh connection (a client that timed out).
+  auto bytes = registration("Retry sp. z o.o.");
+  std::vector<std::string> replies;
+  for (int i = 0; i < 3; ++i) {
+    auto reply = client.exchange(api, f.key("PL"), {bytes}, 5s);
+    REQUIRE(reply.size() == 1);
+    replies.push_back(reply[0]);
+  }
+  CHECK(org_id(replies[0]) == "PL-000001");
+  CHECK(replies[1] == replies[0]);
+  CHECK(replies[2] == replies[0]);
+  CHECK(organisations(f) == 1);
+
+  // Pipelined: the copies arrive before the first is durable, in one drain or the next.
+  auto again = registration("Pipelined sp. z o.o.");
+  auto pipelined = client.pipeline(api, f.key("PL"), {again, again, again}, 3, 5s);
+  REQUIRE(pipelined.size() == 3);
+  CHECK(org_id(pipelined[0]) == "PL-000002");
+  CHECK(pipelined[1] == pipelined[0]);
+  CHECK(pipelined[2] == pipelined[0]);
+  CHECK(organisations(f) == 2);
+
+  // The same message id from another caller is that caller's own write.
+  testing::ApiClient portal(f.portal.keys);
+  auto other = portal.exchange(api, f.key("PL"), {bytes}, 5s);
+  REQUIRE(other.size() == 1);
+  CHECK(org_id(other[0]) == "PL-000003");
+  CHECK(organisations(f) == 3);
+}
+
+TEST_CASE("a second organisation with a registered national id is a conflict naming the first",
+          "[system][registry]") {
+  Federation f({"PL"});
+  testing::ApiClient client(f.broker.keys);
+  const auto& api = f.nodes.at("PL").registry.api;
+
+  auto first = client.exchange(api, f.key("PL"), {registration("Vat One", "PL5261040828")}, 5s);
+  REQUIRE(first.size() == 1);
+  REQUIRE(org_id(first[0]) == "PL-000001");
+  // The same id written another way, under a new message id.
+  auto second = client.exchange(api, f.key("PL"), {registration("Vat Two", "526-104-08-28")}, 5s);
+  REQUIRE(second.size() == 1);
+  auto refused = decoded(second[0]);
+  REQUIRE(refused.header().type == "error");
+  CHECK(refused.payload<wire::Error>().getCode() == wire::ErrorCode::CONFLICT);
+  CHECK(std::string(refused.payload<wire::Error>().getMessage()).find("PL-000001") !=
+        std::string::npos);
+  CHECK(std::string(refused.payload<wire::Error>().getField()) == "registryId");
+  CHECK(organisations(f) == 1);
+
+  // Another id is another organisation.
+  auto third = client.exchange(api, f.key("PL"), {registration("Vat Three", "PL1111111111")}, 5s);
+  REQUIRE(third.size() == 1);
+  CHECK(org_id(third[0]) == "PL-000002");
+}
