@@ -45,7 +45,6 @@ class Store {
                                          std::string_view key) const;
   std::unique_ptr<rocksdb::Iterator> iterate(rocksdb::ColumnFamilyHandle* cf) const;
 
-
   rocksdb::DB& db() { return *db_; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
   const std::filesystem::path& dir() const { return dir_; }
