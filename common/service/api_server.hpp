@@ -12,6 +12,7 @@
 
 #include "common/config/config.hpp"
 #include "common/envelope/envelope.hpp"
+#include "common/logging/rate_limited_log.hpp"
 #include "common/service/commit_pipeline.hpp"
 #include "common/transport/transport.hpp"
 #include "schemas/platform.capnp.h"
@@ -58,6 +59,9 @@ class ApiServer {
 
   uint64_t requests() const { return requests_; }
   uint64_t refused() const { return refused_; }
+  // Requests over the envelope limit, answered too_large (a frame over the socket's
+  // own limit, twice as large, never arrives: libzmq drops its connection).
+  uint64_t too_large() const { return too_large_; }
 
  private:
   std::string dispatch(const transport::Identity& caller, std::span<const uint8_t> frame);
@@ -83,6 +87,8 @@ class ApiServer {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   uint64_t requests_ = 0;
   uint64_t refused_ = 0;
+  uint64_t too_large_ = 0;
+  logging::RateLimitedLog too_large_log_;
 };
 
 const std::set<config::Role>& all_roles();
