@@ -291,8 +291,10 @@ void Subscriber::on_events_readable() {
       if (!decoded || decoded.value().header().type != split->type ||
           (!heartbeat && decoded.value().header().origin_country != split->origin)) {
         ++stats_.malformed;
-        if (decoded && !heartbeat && decoded.value().header().origin_country != split->origin) {
-          refuse_foreign("a live frame", decoded.value().header().origin_country, split->origin);
+        if (decoded && !heartbeat && !split->origin.empty() &&
+            decoded.value().header().origin_country != split->origin) {
+          refuse_foreign("a live frame", decoded.value().header().origin_country,
+                         std::string(split->origin));
         }
         break;  // the rest of the frame would not be contiguous
       }
