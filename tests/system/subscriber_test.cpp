@@ -2,6 +2,7 @@
 // PUB and catch-up server against a Subscriber, with events deliberately not
 // published to make gaps, duplicates re-sent, and a tail only a heartbeat reveals.
 #include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <catch2/catch.hpp>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "common/replication/event_log.hpp"
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
+#include "common/transport/transport.hpp"
 #include "schemas/probe.capnp.h"
 #include "tests/support/process.hpp"
 #include "tools/replication-probe/probe_state.hpp"
