@@ -241,6 +241,11 @@ TEST_CASE("an expression of interest names its parties, parsed, never sliced", "
   };
   reset();
   CHECK(refused_field() == "");
+  eoi.initSender();  // left out: names nobody
+  CHECK(refused_field() == "");
+  eoi.getSender().setCountry("DK");
+  CHECK(refused_field() == "eoi.sender.country");
+  reset();
   eoi.getSender().setId("DK-000001");
   CHECK(refused_field() == "eoi.sender.id");
   reset();

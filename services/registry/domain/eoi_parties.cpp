@@ -38,12 +38,14 @@ Status check_eoi_parties(wire::ExpressionOfInterest::Reader eoi, const EoiPartie
   if (organisation_country(sender_org) != sender) {
     return refused("senderOrgId", "the sender is an organisation of " + sender);
   }
+  // The nested block may be left out (a delivery without the sender's classification
+  // names nobody); what it does say must be the sender.
   auto block = eoi.getSender();
-  if (view(block.getId()) != sender_org) {
+  if (!view(block.getId()).empty() && view(block.getId()) != sender_org) {
     return refused("sender.id",
                    "the sender block describes the sender, " + std::string(sender_org));
   }
-  if (view(block.getCountry()) != sender) {
+  if (!view(block.getCountry()).empty() && view(block.getCountry()) != sender) {
     return refused("sender.country", "the sender block's country is " + sender);
   }
   std::string_view region = view(block.getRegion());

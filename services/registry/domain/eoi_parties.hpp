@@ -18,7 +18,7 @@ struct EoiParties {
 };
 
 // Checks the id's country, senderCountry, senderOrgId, the nested sender block
-// (id, country, region), ownerCountry and the profile reference's country against
+// (id, country, region: each where given), ownerCountry and the profile reference's country against
 // `parties`; the first field that disagrees as a not_authorised failure naming it
 // ("eoi.sender.id"). References and ids are parsed, never sliced.
 Status check_eoi_parties(wire::ExpressionOfInterest::Reader eoi, const EoiParties& parties);
