@@ -289,7 +289,10 @@ struct ProfileQuery {
 
 struct ProfilePage {
   profiles @0 :List(Profile);
-  owners @1 :List(PublicOrganisation);  # for replicated profiles, in the same order
+  # One per profile, in the same order: its owner's public classification, with the
+  # legal name only for a named profile; an empty entry (no id) if the owner is not
+  # known here. Own profiles' owners are given too, not only replicated ones'.
+  owners @1 :List(PublicOrganisation);
   nextAfterId @2 :Text;
 }
 

@@ -182,8 +182,7 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
       return;
     }
     ++stats_.rejected;
-    spdlog::warn("replication: event of origin {} refused: not accepted from this writer",
-                 header.origin_country);
+    refuse_foreign("an event", header.origin_country, "");
     return;
   }
   uint64_t cursor = pending_cursor(pending, header.origin_country);
@@ -218,6 +217,23 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
   }
   pending.cursors[header.origin_country] = header.origin_seq;
   ++pending.applied;
+}
+
+// Claims of another origin are what a hostile peer sends: each is counted, and
+// logged at most once per 10 s per claimed origin so that it cannot flood the log.
+void Subscriber::refuse_foreign(const std::string& where, const std::string& claimed,
+                                const std::string& expected) {
+  ++stats_.foreign_origin;
+  std::string accepted;
+  for (const auto& origin : options_.origins) accepted += (accepted.empty() ? "" : ",") + origin;
+  std::string shown = reference::is_country_code(claimed) ? claimed : "(not a country code)";
+  if (expected.empty()) {
+    foreign_log_.warn(shown, "replication: {} of origin {} refused: this writer speaks for {} only",
+                      where, shown, accepted.empty() ? "any country" : accepted);
+  } else {
+    foreign_log_.warn(shown, "replication: {} of {} carries an event of origin {}: refused", where,
+                      expected, shown);
+  }
 }
 
 bool Subscriber::commit(PendingBatch& pending) {
@@ -275,6 +291,11 @@ void Subscriber::on_events_readable() {
       if (!decoded || decoded.value().header().type != split->type ||
           (!heartbeat && decoded.value().header().origin_country != split->origin)) {
         ++stats_.malformed;
+        if (decoded && !heartbeat && !split->origin.empty() &&
+            decoded.value().header().origin_country != split->origin) {
+          refuse_foreign("a live frame", decoded.value().header().origin_country,
+                         std::string(split->origin));
+        }
         break;  // the rest of the frame would not be contiguous
       }
       auto handled = guarded([&]() -> Status {
@@ -316,12 +337,17 @@ void Subscriber::on_sync_readable() {
     auto handled = guarded([&]() -> Status {
       auto page = decoded.value().payload<wire::CatchupPage>();
       origin = page.getOrigin();
-      if (!accepts(origin)) return fail(ErrorCode::INVALID_FIELD, "origin not accepted", "origin");
+      if (!accepts(origin)) {
+        refuse_foreign("a catch-up page", origin, "");
+        return fail(ErrorCode::INVALID_FIELD, "origin not accepted", "origin");
+      }
       writer_last = page.getWriterLastSeq();
       for (auto bytes : page.getEvents()) {
         auto event = decode_envelope({bytes.begin(), bytes.size()}, options_.limits);
         if (!event || event.value().header().origin_country != origin) {
           ++stats_.malformed;
+          if (event)
+            refuse_foreign("a catch-up page", event.value().header().origin_country, origin);
           break;  // the rest of the page is not contiguous any more
         }
         take(pending, event.value(), lagging);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/envelope/envelope.hpp"
+#include "common/logging/rate_limited_log.hpp"
 #include "common/store/store.hpp"
 #include "common/transport/liveness.hpp"
 
@@ -73,6 +74,12 @@ struct SubscriberStats {
   uint64_t passed_over = 0;  // placeholders: events refused by a relay, or redacted
   uint64_t ignored = 0;
   uint64_t malformed = 0;
+  // Refused for claiming an origin the writer may not speak for: a live frame whose
+  // envelope's origin is not its label's, an event of another origin inside a
+  // catch-up page, a page of an origin not taken from this writer. Counted in
+  // `malformed` too (and `rejected`, for an event the label admitted), logged at
+  // most once per 10 s per claimed origin.
+  uint64_t foreign_origin = 0;
   uint64_t pages = 0;
   uint64_t requests = 0;
   uint64_t commits = 0;
@@ -132,12 +139,15 @@ class Subscriber {
                         bool moved);
   void note_heartbeat(const DecodedEnvelope& beat, std::set<std::string>& lagging);
   uint64_t pending_cursor(const PendingBatch& pending, const std::string& origin);
+  void refuse_foreign(const std::string& where, const std::string& claimed,
+                      const std::string& expected);
 
   store::Store& store_;
   zmq::socket_t& events_;
   zmq::socket_t& sync_;
   Applier& applier_;
   SubscriberOptions options_;
+  logging::RateLimitedLog foreign_log_;
   rocksdb::ColumnFamilyHandle* cursor_cf_;
   std::map<std::string, OriginState> origins_;
   transport::PeerLiveness writer_;

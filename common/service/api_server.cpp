@@ -61,7 +61,14 @@ void ApiServer::fill_health(wire::HealthReply::Builder& health) {
 std::string ApiServer::dispatch(const transport::Identity& caller, std::span<const uint8_t> frame,
                                 std::vector<std::string>& kept) {
   auto decoded = decode_envelope(frame, limits_);
-  if (!decoded) return encode_error_reply(info_.country, info_.service, nullptr, decoded.error());
+  if (!decoded) {
+    if (decoded.error().code == ErrorCode::TOO_LARGE) {
+      ++too_large_;
+      too_large_log_.warn(caller.user_id(), "api: a request of {} bytes from {} refused: over {}",
+                          frame.size(), caller.user_id(), limits_.max_bytes);
+    }
+    return encode_error_reply(info_.country, info_.service, nullptr, decoded.error());
+  }
   const auto& envelope = decoded.value();
   const auto& id = envelope.header().message_id;
   auto route = routes_.find(envelope.header().type);
@@ -144,8 +151,15 @@ void ApiServer::on_readable() {
 void ApiServer::send_answers(std::vector<Answer>& answers, bool stored) {
   if (!stored) {
     for (auto& answer : answers) {
+      // The error answers the same request as the reply it replaces: a caller (a
+      // peer's outbox) matches replies by correlation id, and one without it would
+      // be ignored until the resend.
+      std::optional<MessageId> request_id;
+      auto replaced = decode_envelope(
+          {reinterpret_cast<const uint8_t*>(answer.reply.data()), answer.reply.size()});
+      if (replaced) request_id = replaced.value().header().correlation_id;
       answer.reply = encode_error_reply(
-          info_.country, info_.service, nullptr,
+          info_.country, info_.service, request_id ? &*request_id : nullptr,
           fail(ErrorCode::UNAVAILABLE, "not stored: the commit failed; try again"));
     }
   }

@@ -12,6 +12,7 @@
 
 #include "common/config/config.hpp"
 #include "common/envelope/envelope.hpp"
+#include "common/logging/rate_limited_log.hpp"
 #include "common/service/commit_pipeline.hpp"
 #include "common/service/idempotency.hpp"
 #include "common/transport/transport.hpp"
@@ -71,6 +72,9 @@ class ApiServer {
   uint64_t requests() const { return requests_; }
   uint64_t refused() const { return refused_; }
   uint64_t replayed() const { return replayed_; }  // writes answered from a kept reply
+  // Requests over the envelope limit, answered too_large (a frame over the socket's
+  // own limit, twice as large, never arrives: libzmq drops its connection).
+  uint64_t too_large() const { return too_large_; }
 
  private:
   // `kept` collects the idempotency entries staged for this drain's writes.
@@ -101,6 +105,8 @@ class ApiServer {
   uint64_t requests_ = 0;
   uint64_t refused_ = 0;
   uint64_t replayed_ = 0;
+  uint64_t too_large_ = 0;
+  logging::RateLimitedLog too_large_log_;
 };
 
 const std::set<config::Role>& all_roles();

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -44,6 +46,10 @@ wire::PeerStatus::State wire_state(transport::PeerState state) {
 
 int service_main(int argc, char** argv, const std::string& binary, const std::string& description,
                  const std::function<int(const std::string&)>& run) {
+  // Everything a service creates — its RocksDB directories and files, a log it
+  // opens — holds organisations' data or reveals it: for this user only, as the
+  // secret key is (issue 11). Set before any file or thread exists.
+  ::umask(077);
   CLI::App app{description};
   std::string config_file;
   app.add_option("--config", config_file, "node config (TOML)")->required();

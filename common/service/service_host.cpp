@@ -162,8 +162,20 @@ void ServiceHost::fill_health(wire::HealthReply::Builder& health) {
     if (state != transport::PeerState::alive) healthy = false;
   }
   health.setHealthy(healthy);
-  if (!metrics_of_service_) return;
-  auto figures = metrics_of_service_();
+  // Refusals that would otherwise be seen only in a rate-limited log line.
+  uint64_t foreign_origin = 0;
+  for (const auto& subscription : subscriptions_) {
+    foreign_origin += subscription->subscriber->stats().foreign_origin;
+  }
+  Metrics figures = {
+      {"platform.requests_too_large", static_cast<double>(server_.too_large())},
+      {"platform.handshakes_failed", static_cast<double>(handshakes_.failures())},
+      {"platform.zap_refused", static_cast<double>(setup_.transport->zap().refused())},
+      {"platform.events_foreign_origin", static_cast<double>(foreign_origin)}};
+  if (metrics_of_service_) {
+    auto more = metrics_of_service_();
+    figures.insert(figures.end(), more.begin(), more.end());
+  }
   auto metrics = health.initMetrics(static_cast<unsigned>(figures.size()));
   for (unsigned i = 0; i < figures.size(); ++i) {
     metrics[i].setName(figures[i].first);

@@ -11,6 +11,10 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
                                    const std::vector<std::string>& column_families,
                                    const StoreOptions& options) {
   std::filesystem::create_directories(dir);
+  // The organisations' data: readable by this user only, whatever the umask of
+  // whoever created the directory (services set 077 themselves).
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;

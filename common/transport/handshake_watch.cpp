@@ -46,8 +46,14 @@ void HandshakeWatch::on_readable(zmq::socket_t& monitor) {
     } else {
       detail = std::string("connection dropped: ") + std::strerror(static_cast<int>(value));
     }
-    spdlog::warn("handshake failed on {} from {}: {}", owner ? owner->name : "?",
-                 address.to_string(), detail);
+    // libzmq 4.3's monitor (v1; v2 is draft API, not in Debian's build) names the
+    // bound endpoint for an accepted connection, never the client's address, and
+    // gives no file descriptor with a handshake failure that could be asked for it.
+    std::string socket_name = owner ? owner->name : "?";
+    log_.warn(socket_name,
+              "handshake failed on {} ({}; the client's address is not known to libzmq's "
+              "monitor): {}",
+              socket_name, address.to_string(), detail);
   }
 }
 

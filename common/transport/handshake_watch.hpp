@@ -1,8 +1,11 @@
 #pragma once
 // Logs the CURVE handshakes that fail on server sockets — a plaintext client, a
 // client with the wrong server key, a protocol error — through libzmq's socket
-// monitor. Refusals by the allowlist are logged by the ZAP handler.
+// monitor. Refusals by the allowlist are logged by the ZAP handler. Every failure is
+// counted; the log gets at most one line per socket per 10 s.
 #include <zmq.hpp>
+
+#include "common/logging/rate_limited_log.hpp"
 
 #include <memory>
 #include <string>
@@ -28,6 +31,9 @@ class HandshakeWatch {
   zmq::context_t& context_;
   std::vector<std::unique_ptr<Watched>> watched_;
   uint64_t failures_ = 0;
+  // One client retrying in plaintext fails a handshake every few hundred ms: one line
+  // per socket per 10 s, with the count of those held back.
+  logging::RateLimitedLog log_;
 };
 
 }  // namespace gosmart::transport

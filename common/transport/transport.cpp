@@ -99,6 +99,14 @@ void Transport::apply_common(zmq::socket_t& socket, zmq::socket_type type) const
 zmq::socket_t Transport::bind(zmq::socket_type type, const std::string& endpoint) {
   zmq::socket_t socket(context_, type);
   apply_common(socket, type);
+  if (type == zmq::socket_type::router) {
+    // A request over max_message_bytes must be answered too_large and logged, which
+    // only the api server can do: libzmq drops a frame over ZMQ_MAXMSGSIZE with the
+    // connection, silently (its v1 monitor reports a disconnect, no reason). So a
+    // server admits up to twice the limit and refuses above the limit itself;
+    // beyond twice, memory matters more than an answer.
+    socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(2 * limits_.max_message_bytes));
+  }
   if (!is_inproc(endpoint)) {
     if (!zap_ || !zap_->running()) {
       throw std::logic_error("transport: refusing to bind " + endpoint +

@@ -107,7 +107,10 @@ void ZapAuthenticator::serve(zmq::socket_t socket) {
       std::string key = mechanism == "CURVE" && frames.size() >= 7 && frames[6].size() == 32
                             ? curve::encode_key(frames[6].data<uint8_t>())
                             : "(none)";
-      spdlog::warn("zap: refused {} client from {} with key {}", mechanism, address, key);
+      // A refused client retries every reconnect interval: one line per address per
+      // 10 s (refusals_log_ belongs to this thread alone).
+      refusals_log_.warn(address, "zap: refused {} client from {} with key {}", mechanism, address,
+                         key);
     }
     socket.send(zmq::buffer(std::string("1.0")), zmq::send_flags::sndmore);
     socket.send(frames[1], zmq::send_flags::sndmore);

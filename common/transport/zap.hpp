@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/config/config.hpp"
+#include "common/logging/rate_limited_log.hpp"
 
 namespace gosmart::transport {
 
@@ -61,6 +62,7 @@ class ZapAuthenticator {
   std::atomic<bool> running_{false};
   std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> admitted_{0};
+  logging::RateLimitedLog refusals_log_;  // before thread_: the thread uses it
   std::thread thread_;
 };
 

@@ -8,6 +8,8 @@
 
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
+#include "services/registry/domain/classification.hpp"
+#include "services/registry/domain/eoi_parties.hpp"
 #include "services/registry/domain/eoi_rules.hpp"
 #include "services/registry/registry.hpp"
 
@@ -154,9 +156,11 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
   auto eoi = message.initRoot<wire::ExpressionOfInterest>();
   eoi.setId(eoi_id(options_.country, next_counter("eoi_seq")));
   eoi.setProfileId(profile_id);
-  // The owner's country sits after the kind code in the reference.
-  auto kind_len = profile->get().getKind() == wire::ProfileKind::RESEARCH_PARTNER_REQUEST ? 3 : 2;
-  eoi.setOwnerCountry(profile_id.substr(kind_len, 2));
+  auto reference = parse_profile_reference(profile_id);
+  if (!reference) {
+    return fail(ErrorCode::INVALID_FIELD, "not a profile reference: " + profile_id, "profileId");
+  }
+  eoi.setOwnerCountry(reference->country);
   eoi.setSenderOrgId(sender_id);
   eoi.setSenderCountry(options_.country);
   fill_public(eoi.initSender(), sender->get(), false);
@@ -262,14 +266,12 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
 Result<std::string> Registry::peer_deliver(const service::Request& request) {
   auto incoming = request.envelope.payload<wire::EoiPeerMessage>().getEoi();
   std::string id = text_of(incoming.getId());
-  if (text_of(incoming.getSenderCountry()) != request.caller.name ||
-      id.rfind(request.caller.name + "-EOI-", 0) != 0) {
-    return fail(ErrorCode::NOT_AUTHORISED, "a registry delivers its own expressions only",
-                "eoi.senderCountry");
-  }
-  if (text_of(incoming.getOwnerCountry()) != options_.country) {
-    return fail(ErrorCode::INVALID_FIELD, "not a profile of " + options_.country,
-                "eoi.ownerCountry");
+  // A registry delivers its own organisations' expressions, about profiles of ours.
+  if (auto parties = check_eoi_parties(incoming, {request.caller.name, options_.country});
+      !parties) {
+    spdlog::warn("registry: delivery of {} by {} refused: {}", id, request.caller.user_id(),
+                 describe(parties.error()));
+    return parties.error();
   }
   auto ack = [&](EoiStatus status) { return eoi_ack(info_, request, id, status); };
   auto existing = batch_.get(store_.cf(kEois), id);
@@ -313,6 +315,24 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
   if (request.caller.name != other) {
     return fail(ErrorCode::NOT_AUTHORISED, "only the other side of this expression may update it",
                 "eoi.id");
+  }
+  // The update names the same parties as the EoI it updates: only its status and
+  // contacts are taken from it, but a peer that rewrites who is involved is refused,
+  // not quietly corrected.
+  auto parties = check_eoi_parties(incoming, {text_of(stored->get().getSenderCountry()),
+                                              text_of(stored->get().getOwnerCountry())});
+  if (parties && text_of(incoming.getSenderOrgId()) != text_of(stored->get().getSenderOrgId())) {
+    parties = fail(ErrorCode::NOT_AUTHORISED,
+                   "the sender is " + text_of(stored->get().getSenderOrgId()), "eoi.senderOrgId");
+  }
+  if (parties && text_of(incoming.getProfileId()) != text_of(stored->get().getProfileId())) {
+    parties = fail(ErrorCode::NOT_AUTHORISED,
+                   "the profile is " + text_of(stored->get().getProfileId()), "eoi.profileId");
+  }
+  if (!parties) {
+    spdlog::warn("registry: update of {} by {} refused: {}", id, request.caller.user_id(),
+                 describe(parties.error()));
+    return parties.error();
   }
   auto ack = [&](EoiStatus status) { return eoi_ack(info_, request, id, status); };
   EoiStatus current = stored->get().getStatus();

@@ -772,6 +772,34 @@ Result<std::string> Registry::get_profile(const service::Request& request) {
   return reply.encode();
 }
 
+// A profile's owner as its readers may see it: the public classification, named
+// only as the profile is. Left empty when the owner is not known (yet) here.
+void Registry::fill_owner(wire::PublicOrganisation::Builder out, wire::Profile::Reader profile,
+                          bool own) {
+  std::string owner_id = text_of(profile.getOwnerId());
+  if (own) {
+    auto bytes = batch_.get(store_.cf(kOrgs), owner_id);
+    if (!bytes || !bytes.value()) return;
+    auto org = store::StoredValue<wire::Organisation>::parse(*bytes.value());
+    if (org) fill_public(out, org->get(), profile.getNamed());
+    return;
+  }
+  auto bytes = store_.get(store_.cf(kReplicaOrgs), owner_id);
+  if (!bytes || !bytes.value()) return;
+  auto org = store::StoredValue<wire::PublicOrganisation>::parse(*bytes.value());
+  if (!org) return;
+  out.setId(org->get().getId());
+  out.setCountry(org->get().getCountry());
+  out.setRegion(org->get().getRegion());
+  out.setType(org->get().getType());
+  out.setSizeClass(org->get().getSizeClass());
+  out.setNaceCodes(org->get().getNaceCodes());
+  out.setDomains(org->get().getDomains());
+  out.setLanguages(org->get().getLanguages());
+  if (profile.getNamed()) out.setLegalName(org->get().getLegalName());
+  out.setErased(org->get().getErased());
+}
+
 Result<std::string> Registry::list_profiles(const service::Request& request) {
   auto query = request.envelope.payload<wire::ProfileQuery>();
   uint32_t limit = query.getLimit() == 0 ? 100 : std::min(query.getLimit(), options_.max_page);
@@ -779,7 +807,7 @@ Result<std::string> Registry::list_profiles(const service::Request& request) {
   std::string owner = query.getOwnerId();
   std::string after = query.getAfterId();
   std::vector<std::string> found;
-  std::vector<std::string> owners;
+  std::vector<bool> found_own;
   std::string last;
   auto keep = [&](wire::Profile::Reader p) {
     if (query.getStatus() != wire::ProfileStatus::UNKNOWN && p.getStatus() != query.getStatus()) {
@@ -802,14 +830,18 @@ Result<std::string> Registry::list_profiles(const service::Request& request) {
         continue;
       }
       found.push_back(it->value().ToString());
+      found_own.push_back(own);
       last = std::max(last, it->key().ToString());
     }
   }
   auto reply = service::make_reply(info_, request, "registry.profile.page");
   auto page = reply.init_payload<wire::ProfilePage>();
   auto list = page.initProfiles(static_cast<unsigned>(found.size()));
+  auto owners = page.initOwners(static_cast<unsigned>(found.size()));
   for (unsigned i = 0; i < found.size(); ++i) {
-    list.setWithCaveats(i, store::StoredValue<wire::Profile>::parse(found[i])->get());
+    auto profile = store::StoredValue<wire::Profile>::parse(found[i]);
+    list.setWithCaveats(i, profile->get());
+    fill_owner(owners[i], profile->get(), found_own[i]);
   }
   if (found.size() >= limit) page.setNextAfterId(last);
   return reply.encode();

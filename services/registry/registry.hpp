@@ -123,6 +123,7 @@ class Registry {
   Result<std::string> list_actions(const service::Request& request);
   Result<std::string> state_digest(const service::Request& request);
   Result<std::string> list_profiles(const service::Request& request);
+  void fill_owner(wire::PublicOrganisation::Builder out, wire::Profile::Reader profile, bool own);
 
   // Expressions of interest (eoi.cpp).
   Result<std::string> send_eoi(const service::Request& request);

@@ -133,3 +133,90 @@ TEST_CASE("an in-process caller gets the least role: health and nothing else", "
   CHECK(health.header().type == "platform.health.reply");
   CHECK(std::string(health.payload<wire::HealthReply>().getService()) == "test");
 }
+
+TEST_CASE("an error reply for a failed commit answers the request it replaces", "[system][api]") {
+  // The outbox matches replies by correlation id: an `unavailable` without one was
+  // ignored, and the write waited for its resend (issue 11).
+  zmq::context_t context;
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.bind("inproc://api-failed-commit");
+  zmq::socket_t caller(context, zmq::socket_type::dealer);
+  caller.set(zmq::sockopt::rcvtimeo, 3000);
+  caller.connect("inproc://api-failed-commit");
+  service::ServiceInfo info{"test", "0", "PL", wire::Service::REGISTRY};
+  service::ApiServer server(router, info, {});
+  server.handle("test.ping", service::all_roles(),
+                [&](const service::Request& request) -> Result<std::string> {
+                  return service::make_reply(info, request, "test.pong").encode();
+                });
+  server.set_commit([] { return false; });
+
+  std::string request = EnvelopeBuilder("PL", wire::Service::REGISTRY, "test.ping").encode();
+  auto sent = decode_envelope({reinterpret_cast<const uint8_t*>(request.data()), request.size()});
+  REQUIRE(sent.ok());
+  caller.send(zmq::buffer(request), zmq::send_flags::none);
+  zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, 3s);
+  REQUIRE((item.revents & ZMQ_POLLIN));
+  server.on_readable();
+  zmq::message_t reply;
+  REQUIRE(caller.recv(reply));
+  auto decoded = decode_envelope({reply.data<uint8_t>(), reply.size()});
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value().header().type == "error");
+  CHECK(decoded.value().payload<wire::Error>().getCode() == wire::ErrorCode::UNAVAILABLE);
+  REQUIRE(decoded.value().header().correlation_id.has_value());
+  CHECK(*decoded.value().header().correlation_id == sent.value().header().message_id);
+}
+
+TEST_CASE("a request over max_message_bytes is answered too_large and counted", "[system][api]") {
+  auto server_keys = curve::generate_keypair();
+  auto broker = testing::make_client("alice", config::Role::broker);
+  transport::Allowlist allow;
+  allow.allow(broker.keys.public_key, {broker.name, broker.role});
+  transport::SocketLimits limits;
+  limits.max_message_bytes = 4096;
+  transport::Transport server_transport(server_keys, allow, limits);
+  std::string endpoint = testing::tcp_endpoint(testing::free_port());
+
+  std::atomic<bool> stop{false};
+  std::atomic<bool> ready{false};
+  std::atomic<uint64_t> too_large{0};
+  std::thread server_thread([&] {
+    auto router = server_transport.bind(zmq::socket_type::router, endpoint);
+    service::ServiceInfo info{"test", "0", "PL", wire::Service::REGISTRY};
+    EnvelopeLimits envelope_limits;
+    envelope_limits.max_bytes = limits.max_message_bytes;
+    service::ApiServer server(router, info, envelope_limits);
+    server.handle("test.ping", service::all_roles(),
+                  [&](const service::Request& request) -> Result<std::string> {
+                    return service::make_reply(info, request, "test.pong").encode();
+                  });
+    ready = true;
+    while (!stop) {
+      zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, 20ms);
+      if (item.revents & ZMQ_POLLIN) server.on_readable();
+      too_large = server.too_large();
+    }
+  });
+  while (!ready) std::this_thread::sleep_for(5ms);
+
+  // Before the fix libzmq dropped the frame with the connection: no answer, no log.
+  std::string oversized(6000, '\0');
+  testing::ApiClient client(broker.keys);
+  auto reply = client.exchange(endpoint, server_keys.public_key, {oversized}, 3s);
+  REQUIRE(reply.size() == 1);
+  auto decoded =
+      decode_envelope({reinterpret_cast<const uint8_t*>(reply[0].data()), reply[0].size()});
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value().header().type == "error");
+  CHECK(decoded.value().payload<wire::Error>().getCode() == wire::ErrorCode::TOO_LARGE);
+  CHECK(testing::eventually([&] { return too_large == 1; }, 2s));
+  // The connection stays usable for a request within the limit.
+  std::string ping = EnvelopeBuilder("PL", wire::Service::CTL, "test.ping").encode();
+  CHECK(client.exchange(endpoint, server_keys.public_key, {ping}, 3s).size() == 1);
+
+  stop = true;
+  server_thread.join();
+}

@@ -248,6 +248,31 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   CHECK(eventually([&] { return ::kill(restarted, 0) != 0; }, 10s));
 }
 
+TEST_CASE("a running node's keys, configs, data and logs are for its user only", "[system][ctl]") {
+  LocalFederation f;
+  REQUIRE(eventually([&] { return f.ctl("PL", {"status"}).exit == 0; }, 20s));
+  namespace fs = std::filesystem;
+  std::string open_to_others;
+  std::set<std::string> seen;
+  for (const auto& entry : fs::recursive_directory_iterator(f.dir.path())) {
+    if (entry.is_symlink()) continue;
+    // The test's own captures of the commands it ran (run-N.out) are not the node's.
+    auto name = entry.path().filename().string();
+    if (name.rfind("run-", 0) == 0 && entry.path().extension() == ".out") continue;
+    seen.insert(entry.path().filename().string());
+    auto mode = entry.status().permissions();
+    if ((mode & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+      open_to_others += entry.path().string() + "\n";
+    }
+  }
+  // The walk reached what matters: service logs and RocksDB's own files.
+  CHECK(seen.count("registry.log") == 1);
+  CHECK(seen.count("CURRENT") == 1);
+  CHECK(seen.count("node.toml") == 1);
+  INFO("readable or writable by others:\n" << open_to_others);
+  CHECK(open_to_others.empty());
+}
+
 TEST_CASE("a local federation's configs: allowlists hold exactly peers and operators",
           "[system][ctl]") {
   TempDir dir;

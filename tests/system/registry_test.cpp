@@ -2,6 +2,10 @@
 // as a partner portal and a broker would.
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <functional>
+
+#include "tests/support/eoi_helpers.hpp"
 #include "tests/support/registry_federation.hpp"
 
 using namespace gosmart;
@@ -117,7 +121,20 @@ TEST_CASE("a profile published in PL is read in FI and DK without contact data",
     CHECK(orgs.find("anna.nowak") == std::string::npos);
     CHECK(orgs.find("Anna Nowak") == std::string::npos);
     CHECK(orgs.find("Optika") == std::string::npos);  // anonymous unless named
+    // A page of profiles gives each one's owner, in the same order.
+    auto page = f.call<wire::ProfileQuery>(peer, f.broker, "registry.profile.list",
+                                           [](auto q) { q.setCountry("PL"); });
+    auto listed = page.payload<wire::ProfilePage>();
+    REQUIRE(listed.getProfiles().size() == 1);
+    REQUIRE(listed.getOwners().size() == 1);
+    CHECK(std::string(listed.getOwners()[0].getId()) == org_id);
+    CHECK(std::string(listed.getOwners()[0].getCountry()) == "PL");
+    CHECK(listed.getOwners()[0].getSizeClass() == wire::SizeClass::SMALL);
+    CHECK(listed.getOwners()[0].getLegalName().size() == 0);
   }
+  auto own_page = f.call<wire::ProfileQuery>("PL", f.broker, "registry.profile.list", [](auto) {});
+  REQUIRE(own_page.payload<wire::ProfilePage>().getOwners().size() == 1);
+  CHECK(std::string(own_page.payload<wire::ProfilePage>().getOwners()[0].getId()) == org_id);
 
   // The home node keeps the contacts, but not for monitors.
   auto home = f.call_raw<wire::OrgGet>("PL", f.broker, "registry.org.get",
@@ -176,10 +193,15 @@ TEST_CASE("an erased organisation is gone from every registry", "[system][regist
 
   auto erased = f.call<wire::OrgErase>("PL", f.broker, "registry.org.erase", [&](auto e) {
     e.setId(org_id);
-    e.setReason("GDPR art. 17 request of 2026-11-30");
+    // Free text may name a person: it must not reach the service log.
+    e.setReason("GDPR art. 17 request of 2026-11-30 by Ms Reason-Q7X3Z9");
   });
   REQUIRE(erased.header().type == "registry.org.erased.reply");
   CHECK(erased.payload<wire::OrgErasedReply>().getProfilesWithdrawn().size() == 1);
+  std::ifstream log_file(f.dir.path() / "PL.log");
+  std::string log((std::istreambuf_iterator<char>(log_file)), {});
+  CHECK(log.find("erased " + org_id) != std::string::npos);  // the right log, and written
+  CHECK(log.find("Reason-Q7X3Z9") == std::string::npos);
 
   auto home =
       f.call<wire::OrgGet>("PL", f.broker, "registry.org.get", [&](auto g) { g.setId(org_id); });
@@ -345,4 +367,113 @@ TEST_CASE("an expression of interest makes the round trip; contacts only after a
     a.setStatus(wire::EoiStatus::NEGOTIATION);
   });
   CHECK(error_code(after_end) == wire::ErrorCode::CONFLICT);
+}
+
+namespace {
+
+// A delivery as FI's registry would make it for `parties`, then `change`d.
+using EoiChange = std::function<void(wire::ExpressionOfInterest::Builder)>;
+
+void fill_delivery(wire::ExpressionOfInterest::Builder eoi, const std::string& id,
+                   const testing::EoiParties& parties) {
+  eoi.setId(id);
+  eoi.setProfileId(parties.profile_id);
+  eoi.setOwnerCountry("PL");
+  eoi.setSenderOrgId(parties.sender_id);
+  eoi.setSenderCountry("FI");
+  auto sender = eoi.initSender();
+  sender.setId(parties.sender_id);
+  sender.setCountry("FI");
+  sender.setRegion("FI1B");
+  sender.setType(wire::OrgType::SME);
+  eoi.setMessage("We build thermal cameras and would license your coating.");
+  eoi.setConsentToShare(true);
+  eoi.setStatus(wire::EoiStatus::SUBMITTED);
+}
+
+}  // namespace
+
+TEST_CASE("a peer's expression of interest names only that peer and its organisations",
+          "[system][registry]") {
+  Federation f({"PL", "FI", "DK"});
+  auto parties = testing::publish_for_eoi(f);
+  // FI's own node key: the ZAP User-Id is peer:FI, whatever the frames say.
+  testing::TestClient fi_node{"FI", config::Role::peer, f.nodes.at("FI").keys.keys};
+  auto peer_call = [&](const std::string& type, const std::string& id, const EoiChange& change) {
+    return f.call<wire::EoiPeerMessage>("PL", fi_node, type, [&](auto m) {
+      auto eoi = m.initEoi();
+      fill_delivery(eoi, id, parties);
+      change(eoi);
+    });
+  };
+  std::string dk_profile = parties.profile_id;
+  dk_profile.replace(dk_profile.find("PL"), 2, "DK");
+
+  struct Spoof {
+    std::string field;
+    EoiChange change;
+  };
+  std::vector<Spoof> spoofs = {
+      {"eoi.sender.id",
+       [](auto eoi) {  // the issue's case: FI's ids, a DK organisation's block
+         eoi.getSender().setId("DK-000001");
+         eoi.getSender().setCountry("DK");
+         eoi.getSender().setRegion("DK01");
+       }},
+      {"eoi.sender.country", [](auto eoi) { eoi.getSender().setCountry("DK"); }},
+      {"eoi.sender.region", [](auto eoi) { eoi.getSender().setRegion("DK01"); }},
+      {"eoi.senderOrgId",
+       [](auto eoi) {
+         eoi.setSenderOrgId("DK-000001");
+         eoi.getSender().setId("DK-000001");
+       }},
+      {"eoi.senderCountry", [](auto eoi) { eoi.setSenderCountry("DK"); }},
+      {"eoi.id", [](auto eoi) { eoi.setId("DK-EOI-000051"); }},
+      {"eoi.profileId", [&](auto eoi) { eoi.setProfileId(dk_profile); }},
+  };
+  int n = 50;
+  for (const auto& spoof : spoofs) {
+    std::string id = "FI-EOI-0000" + std::to_string(++n);
+    INFO(spoof.field);
+    auto refused = peer_call("registry.eoi.deliver", id, spoof.change);
+    CHECK(error_code(refused) == wire::ErrorCode::NOT_AUTHORISED);
+    CHECK(error_field(refused) == spoof.field);
+    CHECK(eoi_status_of(f, "PL", id) == "none");  // nothing stored
+  }
+  CHECK(eoi_status_of(f, "PL", "DK-EOI-000051") == "none");
+
+  // The same delivery with every field FI's is taken.
+  std::string id = "FI-EOI-000090";
+  auto taken = peer_call("registry.eoi.deliver", id, [](auto) {});
+  REQUIRE(taken.header().type == "registry.eoi.ack");
+  auto forwarded = status_code(wire::EoiStatus::FORWARDED);
+  REQUIRE(eoi_status_of(f, "PL", id) == forwarded);
+
+  // Updates are held to the same parties, and to those of the EoI they update.
+  auto withdraw = [](EoiChange then) {
+    return [then](wire::ExpressionOfInterest::Builder eoi) {
+      eoi.setStatus(wire::EoiStatus::WITHDRAWN);
+      then(eoi);
+    };
+  };
+  std::vector<Spoof> update_spoofs = {
+      {"eoi.sender.id", spoofs[0].change},
+      {"eoi.sender.country", spoofs[1].change},
+      {"eoi.senderOrgId",
+       [](auto eoi) {
+         eoi.setSenderOrgId("FI-000077");
+         eoi.getSender().setId("FI-000077");
+       }},
+      {"eoi.ownerCountry", [](auto eoi) { eoi.setOwnerCountry("DK"); }},
+  };
+  for (const auto& spoof : update_spoofs) {
+    INFO(spoof.field);
+    auto refused = peer_call("registry.eoi.update", id, withdraw(spoof.change));
+    CHECK(error_code(refused) == wire::ErrorCode::NOT_AUTHORISED);
+    CHECK(error_field(refused) == spoof.field);
+    CHECK(eoi_status_of(f, "PL", id) == forwarded);
+  }
+  auto withdrawn = peer_call("registry.eoi.update", id, withdraw([](auto) {}));
+  CHECK(withdrawn.header().type == "registry.eoi.ack");
+  CHECK(eoi_status_of(f, "PL", id) == status_code(wire::EoiStatus::WITHDRAWN));
 }

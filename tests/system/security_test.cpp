@@ -3,6 +3,8 @@
 // each and keep serving the clients it knows.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "common/service/api_client.hpp"
 #include "schemas/platform.capnp.h"
 #include "tests/support/nodes.hpp"
@@ -77,6 +79,24 @@ TEST_CASE("a plaintext client gets nothing", "[system][security]") {
   CHECK(w.still_serving());
   CHECK(testing::eventually(
       [&] { return w.process->log().find("handshake failed on api") != std::string::npos; }, 3s));
+  // It keeps trying (libzmq reconnects every 100 ms), and others like it: every
+  // failure is one more handshake, but the log gets one line per socket per 10 s.
+  for (int i = 0; i < 5; ++i) {
+    zmq::socket_t again(context, zmq::socket_type::dealer);
+    again.set(zmq::sockopt::linger, 0);
+    again.connect(w.node.registry.api);
+    again.send(zmq::buffer(service::health_request("PL", wire::Service::CTL)),
+               zmq::send_flags::none);
+    std::this_thread::sleep_for(300ms);
+  }
+  std::string log = w.process->log();
+  std::size_t lines = 0;
+  for (auto at = log.find("handshake failed on api"); at != std::string::npos;
+       at = log.find("handshake failed on api", at + 1)) {
+    ++lines;
+  }
+  CHECK(lines == 1);
+  CHECK(w.still_serving());
 }
 
 TEST_CASE("junk, truncated and oversized envelopes are refused and the service goes on",
@@ -109,6 +129,13 @@ TEST_CASE("junk, truncated and oversized envelopes are refused and the service g
     EnvelopeBuilder builder("PL", wire::Service::CTL, "registry.delete.everything");
     CHECK(w.error_code_of(client.exchange(api, key, {builder.encode()}, 2s)) ==
           wire::ErrorCode::UNKNOWN_TYPE);
+  }
+  SECTION("over the limit but not twice it: answered too_large, and logged") {
+    std::string large(100 * 1024, 'x');
+    CHECK(w.error_code_of(client.exchange(api, key, {large}, 2s)) == wire::ErrorCode::TOO_LARGE);
+    CHECK(testing::eventually(
+        [&] { return w.process->log().find("bytes from broker:ops refused") != std::string::npos; },
+        2s));
   }
   SECTION("oversized: the connection is dropped before the service reads it") {
     std::string huge(200 * 1024, 'x');

@@ -1,12 +1,17 @@
 // The replication primitive in one process over inproc sockets: the writer's log,
 // PUB and catch-up server against a Subscriber, with events deliberately not
 // published to make gaps, duplicates re-sent, and a tail only a heartbeat reveals.
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "common/replication/event_frame.hpp"
 #include "common/replication/event_log.hpp"
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
+#include "common/transport/transport.hpp"
 #include "schemas/probe.capnp.h"
 #include "tests/support/process.hpp"
 #include "tools/replication-probe/probe_state.hpp"
@@ -84,6 +89,23 @@ struct Harness {
   }
 };
 
+// What the process logs while it lives; the logger before it is put back after.
+struct CapturedLog {
+  std::ostringstream out;
+  std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+  CapturedLog() {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
+  }
+  ~CapturedLog() { spdlog::set_default_logger(previous); }
+  std::size_t lines_with(const std::string& text) const {
+    std::size_t n = 0;
+    std::string all = out.str();
+    for (auto at = all.find(text); at != std::string::npos; at = all.find(text, at + 1)) ++n;
+    return n;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("gaps are caught up in pages and every event is applied once, in order",
@@ -124,6 +146,7 @@ TEST_CASE("a heartbeat reveals a tail that was never published", "[system][subsc
 }
 
 TEST_CASE("events of an origin the writer may not speak for are refused", "[system][subscriber]") {
+  CapturedLog log;
   Harness h;
   h.pump(50ms);
   EnvelopeBuilder forged("FI", wire::Service::TOOL, "probe.event", 1);
@@ -147,6 +170,63 @@ TEST_CASE("events of an origin the writer may not speak for are refused", "[syst
   CHECK(h.subscriber->stats().rejected == 0);
   CHECK(h.subscriber->stats().malformed == 4);
   CHECK(h.state.chain().count == 0);
+  // Refused and counted, as docs/platform.md says, and seen in the log.
+  CHECK(h.subscriber->stats().foreign_origin == 1);
+  CHECK(log.lines_with("a live frame of PL carries an event of origin FI: refused") == 1);
+  // The same forgery again and again: counted each time, logged once per 10 s.
+  for (int i = 0; i < 20; ++i) {
+    h.pub.send(zmq::buffer(replication::event_frame("PL:probe.event", bytes)));
+  }
+  h.pump(100ms);
+  CHECK(h.subscriber->stats().foreign_origin == 21);
+  CHECK(log.lines_with("carries an event of origin FI") == 1);
+}
+
+TEST_CASE("a catch-up page holding another origin's event is refused, counted and logged",
+          "[system][subscriber]") {
+  CapturedLog log;
+  Harness h;
+  h.pump(50ms);
+  // A tail only catch-up can bring: the next request is answered by the test.
+  h.write(1, [](uint64_t) { return false; });
+  h.publisher.heartbeat();
+  std::vector<zmq::message_t> request;
+  REQUIRE(testing::eventually(
+      [&] {
+        zmq::pollitem_t items[] = {{h.sub.handle(), 0, ZMQ_POLLIN, 0},
+                                   {h.router.handle(), 0, ZMQ_POLLIN, 0}};
+        zmq::poll(items, 2, 10ms);
+        if (items[0].revents & ZMQ_POLLIN) h.subscriber->on_events_readable();
+        if (items[1].revents & ZMQ_POLLIN) request = transport::recv_message(h.router);
+        h.subscriber->tick();
+        return request.size() == 2;
+      },
+      3s));
+  EnvelopeBuilder foreign("FI", wire::Service::TOOL, "probe.event", 1);
+  foreign.init_payload<wire::ProbeEvent>().setIndex(1);
+  std::string foreign_bytes = foreign.encode();
+  EnvelopeBuilder page("PL", wire::Service::TOOL, "platform.catchup.page");
+  auto body = page.init_payload<wire::CatchupPage>();
+  body.setOrigin("PL");
+  body.setWriterLastSeq(1);
+  body.initEvents(1).set(0,
+                         capnp::Data::Reader(reinterpret_cast<const uint8_t*>(foreign_bytes.data()),
+                                             foreign_bytes.size()));
+  h.router.send(request[0], zmq::send_flags::sndmore);
+  h.router.send(zmq::buffer(page.encode()), zmq::send_flags::none);
+  REQUIRE(testing::eventually(
+      [&] {
+        zmq::pollitem_t item{h.dealer.handle(), 0, ZMQ_POLLIN, 0};
+        zmq::poll(&item, 1, 10ms);
+        if (item.revents & ZMQ_POLLIN) h.subscriber->on_sync_readable();
+        return h.subscriber->stats().malformed > 0;
+      },
+      3s));
+  CHECK(h.subscriber->cursor("PL") == 0);
+  CHECK(h.subscriber->cursor("FI") == 0);
+  CHECK(h.state.chain().count == 0);
+  CHECK(h.subscriber->stats().foreign_origin == 1);
+  CHECK(log.lines_with("a catch-up page of PL carries an event of origin FI: refused") == 1);
 }
 
 TEST_CASE("a head the writer cannot serve is asked for at most 5 times a second",

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "services/registry/domain/classification.hpp"
+#include "services/registry/domain/eoi_parties.hpp"
 #include "services/registry/domain/lifecycle.hpp"
 #include "services/registry/domain/validation.hpp"
 
@@ -217,4 +218,60 @@ TEST_CASE("a valid profile passes and each fault names its field", "[registry]")
     research.setRoleSought(wire::ResearchRole::PARTNER);
     CHECK(validate_profile(p.asReader(), f.context).ok());
   }
+}
+
+TEST_CASE("an expression of interest names its parties, parsed, never sliced", "[registry]") {
+  capnp::MallocMessageBuilder message;
+  auto eoi = message.initRoot<wire::ExpressionOfInterest>();
+  auto reset = [&] {
+    eoi.setId("FI-EOI-000001");
+    eoi.setProfileId("TRPL20261130001");  // TR: a kind code that is a country code too
+    eoi.setOwnerCountry("PL");
+    eoi.setSenderOrgId("FI-000001");
+    eoi.setSenderCountry("FI");
+    eoi.initSender().setId("FI-000001");
+    eoi.getSender().setCountry("FI");
+    eoi.getSender().setRegion("FI1B");
+  };
+  auto refused_field = [&]() -> std::string {
+    auto checked = check_eoi_parties(eoi.asReader(), {"FI", "PL"});
+    if (checked) return "";
+    CHECK(checked.error().code == ErrorCode::NOT_AUTHORISED);
+    return checked.error().field;
+  };
+  reset();
+  CHECK(refused_field() == "");
+  eoi.initSender();  // left out: names nobody
+  CHECK(refused_field() == "");
+  eoi.getSender().setCountry("DK");
+  CHECK(refused_field() == "eoi.sender.country");
+  reset();
+  eoi.getSender().setId("DK-000001");
+  CHECK(refused_field() == "eoi.sender.id");
+  reset();
+  eoi.getSender().setCountry("DK");
+  CHECK(refused_field() == "eoi.sender.country");
+  reset();
+  eoi.getSender().setRegion("DK01");
+  CHECK(refused_field() == "eoi.sender.region");
+  reset();
+  eoi.setSenderOrgId("FI-00000X");
+  CHECK(refused_field() == "eoi.senderOrgId");
+  reset();
+  eoi.setSenderCountry("DK");
+  CHECK(refused_field() == "eoi.senderCountry");
+  reset();
+  eoi.setId("FI-EO-000001");
+  CHECK(refused_field() == "eoi.id");
+  reset();
+  eoi.setOwnerCountry("TR");
+  CHECK(refused_field() == "eoi.ownerCountry");
+  reset();
+  eoi.setProfileId("TRFI20261130001");  // an FI profile: its country is after the kind
+  CHECK(refused_field() == "eoi.profileId");
+  reset();
+  eoi.setProfileId("PL");
+  CHECK(refused_field() == "eoi.profileId");
+  CHECK(organisation_country("PL-000042") == "PL");
+  CHECK(organisation_country("PL000042").empty());
 }

@@ -91,7 +91,7 @@ int spawn(const fs::path& binary, const fs::path& config, const fs::path& log) {
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     ::setsid();  // outlives the terminal and this tool
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (fd >= 0) {
       ::dup2(fd, STDOUT_FILENO);
       ::dup2(fd, STDERR_FILENO);

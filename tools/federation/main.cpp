@@ -7,6 +7,7 @@
 // `up` returns when every service answers health (exit 0) or names the ones that do
 // not (exit 1); `down` stops exactly what `up` started and keeps the data. `prepare`
 // only writes keys and configs (tools/run-demo runs its own processes on them).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -83,6 +84,8 @@ std::map<std::string, bool> check_health(const federation::Layout& layout,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Keys, configs, data directories and logs: for this user only (issue 11).
+  ::umask(077);
   CLI::App app{"A GoSmart federation on this machine (loopback)"};
   app.require_subcommand(1);
   std::string dir, countries_text, bin_dir, services_text;
