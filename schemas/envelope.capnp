@@ -48,3 +48,6 @@ struct Error {
   message @1 :Text;
   field @2 :Text;      # the offending field's path, when there is one
 }
+
+# The type of a refusal, the reply any request may get (payload `Error`).
+const errorReply :Text = "error";

@@ -2,7 +2,8 @@
 # The boundary check must pass on the tree as it is and fail on each kind of offence
 # planted in a copy: a service including another's header (by its project path and by
 # a relative one), common/ including a service header, a service library linking
-# another's, a common/ library linking a service's, and a missing or empty graph.
+# another's, a common/ library linking a service's, a wire type name spelled out
+# instead of its schema constant, and a missing or empty graph.
 # The files and targets planted in are picked from the tree and its link graph, so
 # the test follows renames.
 #   tests/boundaries_selftest.sh SOURCE_ROOT BUILD_DIR
@@ -69,6 +70,21 @@ restore() { cp "$src/$1" "$copy/$1"; }
 
 passes "$graph"
 
+# A service spells a wire type name instead of using its schema constant.
+wire_name="$(grep -ohE '^const [A-Za-z0-9]+ :Text = "[a-z_]+\.[a-z_.]+";' "$src"/schemas/*.capnp | head -1 |
+  sed 's/^[^"]*"//; s/".*$//')"
+if [[ -z "$wire_name" ]]; then
+  echo "found no wire type constant in schemas/ to spell out"
+  exit 1
+fi
+echo "static const char* spelled = \"$wire_name\";" >> "$copy/$a_source"
+fails_naming "$graph" "$a_source:"
+restore "$a_source"
+# A comment may name it.
+echo "// answers \"$wire_name\"" >> "$copy/$a_source"
+passes "$graph"
+restore "$a_source"
+
 # A service includes another service's header, by its project path.
 echo "#include \"services/$b/any.hpp\"" >> "$copy/$a_source"
 fails_naming "$graph" "$a_source:"
@@ -108,4 +124,4 @@ fi
 planted="$work/build/link-graph.tsv"
 fails_naming "$planted" "$a_library (service $a) links $b_library (service $b)"
 fails_naming "$planted" "$common_library (common) links $a_library (service $a)"
-echo "boundary check: refuses includes and links between services and from common/ to a service"
+echo "boundary check: refuses includes and links between services and from common/ to a service, and spelled-out wire type names"

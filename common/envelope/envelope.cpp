@@ -166,9 +166,13 @@ std::string EnvelopeBuilder::encode() {
 
 std::string encode_error_reply(std::string_view origin_country, wire::Service service,
                                const MessageId* request_id, const Failure& failure) {
-  EnvelopeHeader header{
-      random_message_id(), std::string(origin_country), service, 0, "error", now_us(),
-      std::nullopt};
+  EnvelopeHeader header{random_message_id(),
+                        std::string(origin_country),
+                        service,
+                        0,
+                        std::string(wire_type(wire::ERROR_REPLY)),
+                        now_us(),
+                        std::nullopt};
   if (request_id) header.correlation_id = *request_id;
   EnvelopeBuilder builder(header);
   auto error = builder.init_payload<wire::Error>();

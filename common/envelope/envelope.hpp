@@ -15,6 +15,7 @@
 
 #include "common/core/result.hpp"
 #include "common/envelope/scratch_message.hpp"
+#include "common/envelope/wire_type.hpp"
 #include "schemas/envelope.capnp.h"
 
 namespace gosmart {

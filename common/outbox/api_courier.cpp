@@ -33,7 +33,7 @@ void ApiCourier::on_readable() {
     auto reply = decode_envelope({frames[0].data<uint8_t>(), frames[0].size()});
     if (!reply || reply.value().header().correlation_id != *waiting_for_) continue;
     Answer answer;
-    if (reply.value().header().type == "error") {
+    if (reply.value().header().type == wire_type(wire::ERROR_REPLY)) {
       auto error = reply.value().payload<wire::Error>();
       auto code = error.getCode();
       if (code == ErrorCode::UNAVAILABLE || code == ErrorCode::INTERNAL) {

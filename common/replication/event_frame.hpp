@@ -19,8 +19,6 @@ namespace gosmart::replication {
 
 struct StagedEvent;
 
-inline constexpr const char* kHeartbeatLabel = "platform.heartbeat";
-
 struct SplitFrame {
   std::string_view origin;  // empty for a heartbeat
   std::string_view type;

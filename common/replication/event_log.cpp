@@ -66,12 +66,13 @@ StagedEvent EventLog::relay(rocksdb::WriteBatch& batch, const DecodedEnvelope& e
 StagedEvent EventLog::relay_passed_over(rocksdb::WriteBatch& batch, const DecodedEnvelope& event,
                                         const Failure& refusal) {
   const auto& header = event.header();
-  EnvelopeBuilder builder(header.origin_country, header.origin_service, kPassedOverType,
-                          header.origin_seq);
+  EnvelopeBuilder builder(header.origin_country, header.origin_service,
+                          wire_type(wire::PLATFORM_PASSED_OVER), header.origin_seq);
   auto marker = builder.init_payload<wire::PassedOver>();
   marker.setType(header.type);
   marker.setCode(error_code_name(refusal.code));
-  return stage(batch, header.origin_country, header.origin_seq, kPassedOverType, builder.encode());
+  return stage(batch, header.origin_country, header.origin_seq,
+               std::string(wire_type(wire::PLATFORM_PASSED_OVER)), builder.encode());
 }
 
 Result<std::size_t> EventLog::redact(
@@ -90,8 +91,8 @@ Result<std::size_t> EventLog::redact(
     auto picked = guarded([&]() -> Result<bool> { return concerns(event.value()); });
     if (!picked || !picked.value()) continue;
     const auto& header = event.value().header();
-    EnvelopeBuilder builder(header.origin_country, header.origin_service, kRedactedType,
-                            header.origin_seq);
+    EnvelopeBuilder builder(header.origin_country, header.origin_service,
+                            wire_type(wire::PLATFORM_REDACTED), header.origin_seq);
     builder.init_payload<wire::Redacted>().setType(header.type);
     batch.Put(log_cf_, it->key(), builder.encode());
     ++redacted;

@@ -12,16 +12,16 @@
 
 #include "common/envelope/envelope.hpp"
 #include "common/store/store.hpp"
+#include "schemas/platform.capnp.h"
 
 namespace gosmart::replication {
 
 inline constexpr const char* kLogColumnFamily = "event_log";
-inline constexpr const char* kPassedOverType = "platform.passed_over";
-inline constexpr const char* kRedactedType = "platform.redacted";
 
 // Placeholders hold a sequence number without content: readers advance past them.
 inline bool is_placeholder(std::string_view type) {
-  return type == kPassedOverType || type == kRedactedType;
+  return type == wire_type(wire::PLATFORM_PASSED_OVER) ||
+         type == wire_type(wire::PLATFORM_REDACTED);
 }
 
 // The column families an EventLog needs, to pass to Store::open.

@@ -34,7 +34,7 @@ void Publisher::publish(const StagedEvent& event) {
 }
 
 void Publisher::heartbeat() {
-  EnvelopeBuilder builder(log_.origin(), service_, "platform.heartbeat");
+  EnvelopeBuilder builder(log_.origin(), service_, wire_type(wire::PLATFORM_HEARTBEAT));
   auto beat = builder.init_payload<wire::Heartbeat>();
   beat.setIntervalMs(static_cast<uint32_t>(heartbeat_ms_));
   auto heads = log_.heads();
@@ -45,7 +45,7 @@ void Publisher::heartbeat() {
     list[i].setLastSeq(seq);
     ++i;
   }
-  (void)pub_.send(zmq::buffer(event_frame(kHeartbeatLabel, builder.encode())),
+  (void)pub_.send(zmq::buffer(event_frame(wire_type(wire::PLATFORM_HEARTBEAT), builder.encode())),
                   zmq::send_flags::dontwait);
 }
 
@@ -65,7 +65,7 @@ std::string CatchupServer::answer(std::span<const uint8_t> frame) {
   }
   const auto& request = decoded.value();
   const auto* id = &request.header().message_id;
-  if (request.header().type != "platform.catchup.request") {
+  if (request.header().type != wire_type(wire::PLATFORM_CATCHUP_REQUEST)) {
     ++refused_;
     return encode_error_reply(log_.origin(), service_, id,
                               fail(ErrorCode::UNKNOWN_TYPE, "sync serves catch-up only", "type"));
@@ -83,9 +83,13 @@ std::string CatchupServer::answer(std::span<const uint8_t> frame) {
         limits_.max_bytes > 8192 ? limits_.max_bytes - 4096 : limits_.max_bytes / 2;
     auto page = log_.read_after(origin, ask.getAfterSeq(), max_events, max_bytes);
     if (!page) return page.error();
-    EnvelopeHeader header{
-        random_message_id(),        log_.origin(), service_, 0, "platform.catchup.page", now_us(),
-        request.header().message_id};
+    EnvelopeHeader header{random_message_id(),
+                          log_.origin(),
+                          service_,
+                          0,
+                          std::string(wire_type(wire::PLATFORM_CATCHUP_PAGE)),
+                          now_us(),
+                          request.header().message_id};
     EnvelopeBuilder builder(header);
     auto out = builder.init_payload<wire::CatchupPage>();
     out.setOrigin(origin);

@@ -77,7 +77,7 @@ transport::Millis Subscriber::writer_silent_for() const {
 }
 
 void Subscriber::start() {
-  events_.set(zmq::sockopt::subscribe, kHeartbeatLabel);
+  events_.set(zmq::sockopt::subscribe, wire_type(wire::PLATFORM_HEARTBEAT));
   for (const auto& topic : options_.topics) {
     if (options_.origins.empty()) {
       events_.set(zmq::sockopt::subscribe, topic);
@@ -138,7 +138,8 @@ void Subscriber::request_catchup(const std::string& origin) {
   auto now = transport::Clock::now();
   if (st.in_flight && now < st.deadline) return;
   if (now < st.not_before) return;  // tick() asks once the back-off has passed
-  EnvelopeBuilder builder(origin, wire::Service::UNKNOWN, "platform.catchup.request");
+  EnvelopeBuilder builder(origin, wire::Service::UNKNOWN,
+                          wire_type(wire::PLATFORM_CATCHUP_REQUEST));
   auto ask = builder.init_payload<wire::CatchupRequest>();
   ask.setOrigin(origin);
   ask.setAfterSeq(st.cursor);
@@ -287,7 +288,7 @@ void Subscriber::on_events_readable() {
     for (auto piece : pieces) {
       auto decoded = decode_envelope(piece, options_.limits);
       // The label must tell the truth: it is what filters were applied to.
-      bool heartbeat = split->origin.empty() && split->type == kHeartbeatLabel;
+      bool heartbeat = split->origin.empty() && split->type == wire_type(wire::PLATFORM_HEARTBEAT);
       if (!decoded || decoded.value().header().type != split->type ||
           (!heartbeat && decoded.value().header().origin_country != split->origin)) {
         ++stats_.malformed;
@@ -299,7 +300,7 @@ void Subscriber::on_events_readable() {
         break;  // the rest of the frame would not be contiguous
       }
       auto handled = guarded([&]() -> Status {
-        if (decoded.value().header().type == "platform.heartbeat") {
+        if (decoded.value().header().type == wire_type(wire::PLATFORM_HEARTBEAT)) {
           note_heartbeat(decoded.value(), lagging);
         } else {
           take(pending, decoded.value(), lagging);
@@ -326,7 +327,7 @@ void Subscriber::on_sync_readable() {
       ++stats_.malformed;
     }
     auto decoded = decode_envelope({frame.data<uint8_t>(), frame.size()}, options_.limits);
-    if (!decoded || decoded.value().header().type != "platform.catchup.page") {
+    if (!decoded || decoded.value().header().type != wire_type(wire::PLATFORM_CATCHUP_PAGE)) {
       ++stats_.malformed;
       continue;
     }

@@ -72,7 +72,7 @@ std::vector<std::string> ApiClient::pipeline(const std::vector<std::string>& req
 }
 
 std::string health_request(std::string_view country, wire::Service sender) {
-  EnvelopeBuilder builder(country, sender, "platform.health.request");
+  EnvelopeBuilder builder(country, sender, wire_type(wire::PLATFORM_HEALTH_REQUEST));
   builder.init_payload<wire::HealthRequest>();
   return builder.encode();
 }
@@ -88,7 +88,7 @@ HealthAnswer ApiClient::health(std::string_view country, wire::Service sender,
   } else {
     const auto& bytes = replies.front();
     auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-    if (decoded && decoded.value().header().type == "platform.health.reply") {
+    if (decoded && decoded.value().header().type == wire_type(wire::PLATFORM_HEALTH_REPLY)) {
       answer.reply = std::move(decoded).value();
     } else {
       answer.failure = "unreadable health reply";

@@ -27,21 +27,20 @@ EnvelopeBuilder make_reply(const ServiceInfo& info, const Request& request, std:
 
 ApiServer::ApiServer(zmq::socket_t& router, ServiceInfo info, EnvelopeLimits limits)
     : router_(router), info_(std::move(info)), limits_(limits) {
-  handle("platform.health.request", all_roles(),
+  handle(wire_type(wire::PLATFORM_HEALTH_REQUEST), all_roles(),
          [this](const Request& request) -> Result<std::string> { return health_reply(request); });
 }
 
-void ApiServer::handle(const std::string& type, std::set<config::Role> roles, Handler handler) {
-  routes_[type] = Route{std::move(roles), std::move(handler)};
+void ApiServer::handle(std::string_view type, std::set<config::Role> roles, Handler handler) {
+  routes_[std::string(type)] = Route{std::move(roles), std::move(handler)};
 }
 
-void ApiServer::handle_write(const std::string& type, std::set<config::Role> roles,
-                             Handler handler) {
-  routes_[type] = Route{std::move(roles), std::move(handler), true};
+void ApiServer::handle_write(std::string_view type, std::set<config::Role> roles, Handler handler) {
+  routes_[std::string(type)] = Route{std::move(roles), std::move(handler), true};
 }
 
 std::string ApiServer::health_reply(const Request& request) {
-  auto reply = make_reply(info_, request, "platform.health.reply");
+  auto reply = make_reply(info_, request, wire_type(wire::PLATFORM_HEALTH_REPLY));
   auto health = reply.init_payload<wire::HealthReply>();
   fill_health(health);
   return reply.encode();

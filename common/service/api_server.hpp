@@ -48,11 +48,11 @@ class ApiServer {
 
   ApiServer(zmq::socket_t& router, ServiceInfo info, EnvelopeLimits limits);
 
-  void handle(const std::string& type, std::set<config::Role> roles, Handler handler);
+  void handle(std::string_view type, std::set<config::Role> roles, Handler handler);
   // A request that writes: with a pipeline and an idempotency store, its successful
   // reply is kept in the batch of its effect, and the same caller's same message id
   // is answered from it instead of being handled again.
-  void handle_write(const std::string& type, std::set<config::Role> roles, Handler handler);
+  void handle_write(std::string_view type, std::set<config::Role> roles, Handler handler);
   void set_idempotency(IdempotencyStore* store) { idempotency_ = store; }
   void set_health(HealthFiller filler) { health_ = std::move(filler); }
   // Group commit: called once after each drain of requests, before any reply of

@@ -148,16 +148,16 @@ void MatchingCore::write(rocksdb::WriteBatch& batch, const char* cf, const std::
 
 Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
   const auto& type = event.header().type;
-  if (type == "registry.profile.published") {
+  if (type == wire_type(wire::REGISTRY_PROFILE_PUBLISHED)) {
     index_profile(event, batch);
-  } else if (type == "registry.profile.status") {
+  } else if (type == wire_type(wire::REGISTRY_PROFILE_STATUS)) {
     auto status = event.payload<wire::ProfileStatusEvent>();
     if (status.getStatus() != wire::ProfileStatus::PUBLISHED) {
       std::string reason =
           status.getStatus() == wire::ProfileStatus::EXPIRED ? "expired" : "withdrawn";
       unindex_profile(text_of(status.getProfileId()), reason, batch);
     }
-  } else if (type == "registry.org.erased") {
+  } else if (type == wire_type(wire::REGISTRY_ORG_ERASED)) {
     auto erased = event.payload<wire::OrgErasedEvent>();
     std::set<std::string> profiles;
     for (auto id : erased.getProfileIds()) profiles.insert(text_of(id));
@@ -166,7 +166,7 @@ Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& ba
     }
     for (const auto& id : profiles) unindex_profile(id, "erased", batch);
     erasures_ = true;
-  } else if (type == "registry.org.public") {
+  } else if (type == wire_type(wire::REGISTRY_ORG_PUBLIC)) {
     update_owner(event.payload<wire::OrgPublicEvent>().getOrganisation(), batch);
   }
   return {};  // other registry events do not concern matching
@@ -275,7 +275,7 @@ void MatchingCore::record_match(Slot a, const Candidate& candidate, rocksdb::Wri
 }
 
 void MatchingCore::emit_found(rocksdb::WriteBatch& batch, wire::Match::Reader match) {
-  staged_.push_back(log_.append<wire::MatchFoundEvent>(batch, "matching.match.found",
+  staged_.push_back(log_.append<wire::MatchFoundEvent>(batch, wire_type(wire::MATCHING_MATCH_FOUND),
                                                        [&](auto event) { event.setMatch(match); }));
   spdlog::info("matching: {} {} <-> {} score {:.3f}", text_of(match.getId()),
                text_of(match.getA().getProfileId()), text_of(match.getB().getProfileId()),
@@ -313,7 +313,7 @@ void MatchingCore::retract_matches(const std::string& profile_id, const std::str
     } else {
       --announced_;
       staged_.push_back(log_.append<wire::MatchRetractedEvent>(
-          batch, "matching.match.retracted", [&](auto event) {
+          batch, wire_type(wire::MATCHING_MATCH_RETRACTED), [&](auto event) {
             event.setMatchId(id);
             auto profiles = event.initProfileIds(2);
             profiles.set(0, match.getA().getProfileId());
@@ -371,7 +371,7 @@ void MatchingCore::api_aborted() {
 
 std::string MatchingCore::partners_reply(const service::Request& request, const Doc& query,
                                          const std::vector<Candidate>& found) {
-  auto reply = service::make_reply(info_, request, "matching.partners.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::MATCHING_PARTNERS_REPLY));
   auto matches =
       reply.init_payload<wire::PartnersReply>().initMatches(static_cast<unsigned>(found.size()));
   for (unsigned i = 0; i < found.size(); ++i) {
@@ -474,7 +474,7 @@ Result<std::string> MatchingCore::queue(const service::Request& request) {
     auto stored = read(kMatchesCf, key.substr(8));
     if (stored) pending.push_back(*stored);
   }
-  auto reply = service::make_reply(info_, request, "matching.queue.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::MATCHING_QUEUE_REPLY));
   auto matches =
       reply.init_payload<wire::QueueReply>().initMatches(static_cast<unsigned>(pending.size()));
   for (unsigned i = 0; i < pending.size(); ++i) {
@@ -513,7 +513,7 @@ Result<std::string> MatchingCore::decide(const service::Request& request) {
   write(api_batch_, kMatchesCf, id, store::to_bytes(message));
   spdlog::info("matching: {} {} by {}", id, decision.getApprove() ? "approved" : "dismissed",
                request.caller.user_id());
-  auto reply = service::make_reply(info_, request, "matching.match.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::MATCHING_MATCH_REPLY));
   reply.init_payload<wire::MatchReply>().setMatch(match.asReader());
   return reply.encode();
 }
@@ -524,18 +524,22 @@ Result<std::string> MatchingCore::get_match(const service::Request& request) {
   if (!stored) return not_found("match", id);
   auto match = store::StoredValue<wire::Match>::parse(*stored);
   if (!match) return fail(ErrorCode::INTERNAL, "stored match unreadable");
-  auto reply = service::make_reply(info_, request, "matching.match.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::MATCHING_MATCH_REPLY));
   reply.init_payload<wire::MatchReply>().setMatch(match->get());
   return reply.encode();
 }
 
 void MatchingCore::install(service::ApiServer& server) {
-  server.handle("matching.partners", kReaders, [this](const auto& r) { return partners(r); });
-  server.handle("matching.search", kReaders, [this](const auto& r) { return search(r); });
-  server.handle("matching.queue", {Role::broker, Role::monitor},
+  server.handle(wire_type(wire::MATCHING_PARTNERS), kReaders,
+                [this](const auto& r) { return partners(r); });
+  server.handle(wire_type(wire::MATCHING_SEARCH), kReaders,
+                [this](const auto& r) { return search(r); });
+  server.handle(wire_type(wire::MATCHING_QUEUE), {Role::broker, Role::monitor},
                 [this](const auto& r) { return queue(r); });
-  server.handle("matching.decide", {Role::broker}, [this](const auto& r) { return decide(r); });
-  server.handle("matching.match.get", kReaders, [this](const auto& r) { return get_match(r); });
+  server.handle(wire_type(wire::MATCHING_DECIDE), {Role::broker},
+                [this](const auto& r) { return decide(r); });
+  server.handle(wire_type(wire::MATCHING_MATCH_GET), kReaders,
+                [this](const auto& r) { return get_match(r); });
 }
 
 }  // namespace gosmart::matching

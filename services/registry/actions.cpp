@@ -115,7 +115,7 @@ Result<std::string> Registry::list_actions(const service::Request& request) {
     }
     found.push_back(it->value().ToString());
   }
-  auto reply = service::make_reply(info_, request, "registry.actions.page");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ACTIONS_PAGE));
   auto page = reply.init_payload<wire::ActionPage>();
   auto actions = page.initActions(static_cast<unsigned>(found.size()));
   for (unsigned i = 0; i < found.size(); ++i) {

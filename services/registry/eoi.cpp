@@ -24,7 +24,7 @@ using wire::EoiStatus;
 // The acknowledgement a peer's outbox waits for.
 std::string eoi_ack(const service::ServiceInfo& info, const service::Request& request,
                     const std::string& id, EoiStatus status) {
-  auto reply = service::make_reply(info, request, "registry.eoi.ack");
+  auto reply = service::make_reply(info, request, wire_type(wire::REGISTRY_EOI_ACK));
   auto out = reply.init_payload<wire::EoiAck>();
   out.setEoiId(id);
   out.setStatus(status);
@@ -53,7 +53,7 @@ void Registry::fill_contact(wire::EoiContact::Builder out, const std::string& or
   }
 }
 
-void Registry::enqueue_peer(const std::string& country, const std::string& type,
+void Registry::enqueue_peer(const std::string& country, std::string_view type,
                             wire::ExpressionOfInterest::Reader eoi) {
   EnvelopeBuilder request(options_.country, wire::Service::REGISTRY, type);
   request.init_payload<wire::EoiPeerMessage>().setEoi(eoi);
@@ -61,7 +61,7 @@ void Registry::enqueue_peer(const std::string& country, const std::string& type,
 }
 
 void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
-                         const char* event_type) {
+                         std::string_view event_type) {
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setUpdatedUs(now_us());
   std::string id = text_of(eoi.getId());
@@ -85,7 +85,7 @@ void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string
 
 Result<std::string> Registry::eoi_reply(const service::Request& request,
                                         wire::ExpressionOfInterest::Reader eoi) {
-  auto reply = service::make_reply(info_, request, "registry.eoi.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_EOI_REPLY));
   reply.init_payload<wire::EoiReply>().setEoi(eoi);
   return reply.encode();
 }
@@ -168,8 +168,9 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
   eoi.setConsentToShare(true);
   eoi.setStatus(EoiStatus::SUBMITTED);
   eoi.setCreatedUs(now_us());
-  store_eoi(message, sender_id, "registry.eoi.changed");
-  enqueue_peer(text_of(eoi.getOwnerCountry()), "registry.eoi.deliver", eoi.asReader());
+  store_eoi(message, sender_id, wire_type(wire::REGISTRY_EOI_CHANGED));
+  enqueue_peer(text_of(eoi.getOwnerCountry()), wire_type(wire::REGISTRY_EOI_DELIVER),
+               eoi.asReader());
   record_action(request, "eoi.send", text_of(eoi.getId()), profile_id);
   spdlog::info("registry: {} expresses interest in {} ({}) by {}", sender_id, profile_id,
                text_of(eoi.getId()), request.caller.user_id());
@@ -219,8 +220,9 @@ Result<std::string> Registry::answer_eoi(const service::Request& request) {
   }
   if (auto owner = org_for(request, owner_id, "eoiId"); !owner) return owner.error();
   if (next == EoiStatus::ACCEPTED) fill_contact(eoi.initOwnerContact(), owner_id);
-  store_eoi(message, owner_id, "registry.eoi.changed");
-  enqueue_peer(text_of(eoi.getSenderCountry()), "registry.eoi.update", eoi.asReader());
+  store_eoi(message, owner_id, wire_type(wire::REGISTRY_EOI_CHANGED));
+  enqueue_peer(text_of(eoi.getSenderCountry()), wire_type(wire::REGISTRY_EOI_UPDATE),
+               eoi.asReader());
   record_action(request, "eoi.answer", id, eoi_status_name(next));
   return eoi_reply(request, eoi.asReader());
 }
@@ -256,9 +258,9 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
   message.setRoot(stored->get());
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setStatus(next);
-  store_eoi(message, local, "registry.eoi.changed");
+  store_eoi(message, local, wire_type(wire::REGISTRY_EOI_CHANGED));
   enqueue_peer(text_of(sender_side ? eoi.getOwnerCountry() : eoi.getSenderCountry()),
-               "registry.eoi.update", eoi.asReader());
+               wire_type(wire::REGISTRY_EOI_UPDATE), eoi.asReader());
   record_action(request, "eoi.advance", id, eoi_status_name(next));
   return eoi_reply(request, eoi.asReader());
 }
@@ -299,7 +301,7 @@ Result<std::string> Registry::peer_deliver(const service::Request& request) {
   eoi.setStatus(EoiStatus::FORWARDED);
   eoi.initSenderContact();  // nothing personal before acceptance, whatever was sent
   eoi.initOwnerContact();
-  store_eoi(message, text_of(profile->get().getOwnerId()), "registry.eoi.received");
+  store_eoi(message, text_of(profile->get().getOwnerId()), wire_type(wire::REGISTRY_EOI_RECEIVED));
   return ack(EoiStatus::FORWARDED);
 }
 
@@ -371,10 +373,10 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
     // Accepted: now the sender's details go to the owner, as the sender consented.
     if (next == EoiStatus::ACCEPTED && current != EoiStatus::ACCEPTED) {
       fill_contact(eoi.initSenderContact(), local);
-      enqueue_peer(other, "registry.eoi.update", eoi.asReader());
+      enqueue_peer(other, wire_type(wire::REGISTRY_EOI_UPDATE), eoi.asReader());
     }
   }
-  store_eoi(message, local, "registry.eoi.changed");
+  store_eoi(message, local, wire_type(wire::REGISTRY_EOI_CHANGED));
   return ack(next);
 }
 
@@ -393,7 +395,8 @@ void Registry::settle_delivery(const std::string& id, EoiStatus outcome,
     eoi.setStatusReason(reason.substr(0, 500));
     spdlog::warn("registry: expression of interest {} undeliverable: {}", id, reason);
   }
-  store_eoi(message, text_of(stored->get().getSenderOrgId()), "registry.eoi.changed");
+  store_eoi(message, text_of(stored->get().getSenderOrgId()),
+            wire_type(wire::REGISTRY_EOI_CHANGED));
 }
 
 void Registry::delivered(const std::string& id) {

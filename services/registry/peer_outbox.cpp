@@ -24,7 +24,7 @@ void PeerOutbox::settle(const outbox::Entry& entry, const outbox::Settlement& se
   if (settlement.outcome == Outcome::unreadable) return;  // no EoI to name: the sender logged it
   const auto* bytes = reinterpret_cast<const uint8_t*>(entry.payload.data());
   auto sent = decode_envelope({bytes, entry.payload.size()});
-  if (!sent || sent.value().header().type != "registry.eoi.deliver") return;
+  if (!sent || sent.value().header().type != wire_type(wire::REGISTRY_EOI_DELIVER)) return;
   std::string id = sent.value().payload<wire::EoiPeerMessage>().getEoi().getId().cStr();
   if (settlement.outcome == Outcome::delivered) {
     registry_.delivered(id);

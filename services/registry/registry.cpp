@@ -229,13 +229,13 @@ bool Registry::replica_published(const std::string& id) const {
 
 void Registry::emit_org_public(wire::Organisation::Reader org) {
   staging_.events.push_back(log_.append<wire::OrgPublicEvent>(
-      batch_.batch(), "registry.org.public",
+      batch_.batch(), wire_type(wire::REGISTRY_ORG_PUBLIC),
       [&](auto event) { fill_public(event.initOrganisation(), org, false); }));
 }
 
 void Registry::emit_status(wire::Profile::Reader profile) {
   staging_.events.push_back(log_.append<wire::ProfileStatusEvent>(
-      batch_.batch(), "registry.profile.status", [&](auto event) {
+      batch_.batch(), wire_type(wire::REGISTRY_PROFILE_STATUS), [&](auto event) {
         event.setProfileId(profile.getId());
         event.setOwnerId(profile.getOwnerId());
         event.setStatus(profile.getStatus());
@@ -244,7 +244,7 @@ void Registry::emit_status(wire::Profile::Reader profile) {
 
 void Registry::emit_published(wire::Profile::Reader profile, wire::Organisation::Reader owner) {
   staging_.events.push_back(log_.append<wire::ProfilePublishedEvent>(
-      batch_.batch(), "registry.profile.published", [&](auto event) {
+      batch_.batch(), wire_type(wire::REGISTRY_PROFILE_PUBLISHED), [&](auto event) {
         event.setProfile(profile);
         auto copy = event.getProfile();
         copy.setRevisionComment("");  // between broker and owner only
@@ -328,7 +328,7 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
                   text_of(org.getLegalName()), request.caller.user_id());
   }
 
-  auto reply = service::make_reply(info_, request, "registry.org.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_REPLY));
   auto payload = reply.init_payload<wire::OrgReply>();
   if (request.envelope.payload<wire::OrgWrite>().getReceiptOnly()) {
     auto out = payload.initReceipt();
@@ -357,7 +357,7 @@ Result<store::StoredValue<wire::Organisation>> Registry::org_for(const service::
 
 Result<std::string> Registry::get_org(const service::Request& request) {
   std::string id = request.envelope.payload<wire::OrgGet>().getId();
-  auto reply = service::make_reply(info_, request, "registry.org.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_REPLY));
   auto own = batch_.get(store_.cf(kOrgs), id);
   if (!own) return own.error();
   if (!own.value()) return not_found("organisation", id);
@@ -423,7 +423,7 @@ Result<std::string> Registry::list_orgs(const service::Request& request) {
              matches_lists(o.getNaceCodes(), o.getDomains(), capnp::List<capnp::Text>::Reader());
     });
   }
-  auto reply = service::make_reply(info_, request, "registry.org.page");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_PAGE));
   auto page = reply.init_payload<wire::OrgPage>();
   auto orgs = page.initOrganisations(static_cast<unsigned>(own.size()));
   for (unsigned i = 0; i < own.size(); ++i) {
@@ -497,7 +497,7 @@ Result<std::string> Registry::submit_profile(const service::Request& request) {
   record_action(request, "profile.submit", id);
   request.reply_concerns(owner_id);  // its text may name people: it goes on erasure
 
-  auto reply = service::make_reply(info_, request, "registry.profile.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_PROFILE_REPLY));
   reply.init_payload<wire::ProfileReply>().setProfile(profile.asReader());
   return reply.encode();
 }
@@ -580,7 +580,7 @@ Result<std::string> Registry::transition_profile(const service::Request& request
       action == ProfileAction::renew ? text_of(profile.getExpiresOn()) : text_of(ask.getComment()));
   spdlog::info("registry: {} {} -> status {} by {}", action_name(action), id,
                static_cast<int>(next.value()), request.caller.user_id());
-  auto reply = service::make_reply(info_, request, "registry.profile.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_PROFILE_REPLY));
   reply.init_payload<wire::ProfileReply>().setProfile(profile.asReader());
   return reply.encode();
 }
@@ -624,8 +624,8 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
     delete_profile(profile_id);
     withdrawn.push_back(profile_id);
   }
-  staging_.events.push_back(
-      log_.append<wire::OrgErasedEvent>(batch_.batch(), "registry.org.erased", [&](auto event) {
+  staging_.events.push_back(log_.append<wire::OrgErasedEvent>(
+      batch_.batch(), wire_type(wire::REGISTRY_ORG_ERASED), [&](auto event) {
         event.setOrganisationId(id);
         auto ids = event.initProfileIds(static_cast<unsigned>(withdrawn.size()));
         for (unsigned i = 0; i < withdrawn.size(); ++i) ids.set(i, withdrawn[i]);
@@ -643,7 +643,7 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   spdlog::warn("registry: erased {} and {} profiles by {}", id, withdrawn.size(),
                request.caller.user_id());
 
-  auto reply = service::make_reply(info_, request, "registry.org.erased.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_ERASED_REPLY));
   auto out = reply.init_payload<wire::OrgErasedReply>();
   out.setOrganisationId(id);
   auto ids = out.initProfilesWithdrawn(static_cast<unsigned>(withdrawn.size()));
@@ -697,7 +697,7 @@ Result<std::string> Registry::state_digest(const service::Request& request) {
   }
   std::array<uint8_t, 32> digest{};
   crypto_hash_sha256_final(&state, digest.data());
-  auto reply = service::make_reply(info_, request, "registry.state.digest.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_STATE_DIGEST_REPLY));
   auto out = reply.init_payload<wire::StateDigest>();
   out.setDigest(to_hex(digest));
   out.setOrganisations(orgs);
@@ -734,15 +734,15 @@ Status Registry::redact_events_of(rocksdb::WriteBatch& batch, const std::string&
                                   const std::string& org_id) {
   auto concerns = [&](const DecodedEnvelope& event) {
     const auto& type = event.header().type;
-    if (type == "registry.org.public") {
+    if (type == wire_type(wire::REGISTRY_ORG_PUBLIC)) {
       return text_of(event.payload<wire::OrgPublicEvent>().getOrganisation().getId()) == org_id;
     }
-    if (type == "registry.profile.published") {
+    if (type == wire_type(wire::REGISTRY_PROFILE_PUBLISHED)) {
       auto published = event.payload<wire::ProfilePublishedEvent>();
       return text_of(published.getProfile().getOwnerId()) == org_id ||
              text_of(published.getOwner().getId()) == org_id;
     }
-    if (type == "registry.profile.status") {
+    if (type == wire_type(wire::REGISTRY_PROFILE_STATUS)) {
       return text_of(event.payload<wire::ProfileStatusEvent>().getOwnerId()) == org_id;
     }
     return false;
@@ -767,7 +767,7 @@ Result<std::string> Registry::get_profile(const service::Request& request) {
   if (!bytes) return not_found("profile", id);
   auto profile = store::StoredValue<wire::Profile>::parse(*bytes);
   if (!profile) return fail(ErrorCode::INTERNAL, "stored profile unreadable");
-  auto reply = service::make_reply(info_, request, "registry.profile.reply");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_PROFILE_REPLY));
   reply.init_payload<wire::ProfileReply>().setProfile(profile->get());
   return reply.encode();
 }
@@ -834,7 +834,7 @@ Result<std::string> Registry::list_profiles(const service::Request& request) {
       last = std::max(last, it->key().ToString());
     }
   }
-  auto reply = service::make_reply(info_, request, "registry.profile.page");
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_PROFILE_PAGE));
   auto page = reply.init_payload<wire::ProfilePage>();
   auto list = page.initProfiles(static_cast<unsigned>(found.size()));
   auto owners = page.initOwners(static_cast<unsigned>(found.size()));
@@ -860,7 +860,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     auto parsed = parse_profile_reference(std::string_view(id.cStr(), id.size()));
     return parsed && parsed->country == origin;
   };
-  if (type == "registry.org.public") {
+  if (type == wire_type(wire::REGISTRY_ORG_PUBLIC)) {
     auto org = event.payload<wire::OrgPublicEvent>().getOrganisation();
     if (std::string_view(org.getCountry().cStr()) != origin || !org_of_origin(org.getId())) {
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
@@ -870,7 +870,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     message.setRoot(org);
     message.getRoot<wire::PublicOrganisation>().setLegalName("");
     batch.Put(store_.cf(kReplicaOrgs), std::string(org.getId()), store::to_bytes(message));
-  } else if (type == "registry.profile.published") {
+  } else if (type == wire_type(wire::REGISTRY_PROFILE_PUBLISHED)) {
     auto published = event.payload<wire::ProfilePublishedEvent>();
     auto profile = published.getProfile();
     auto owner = published.getOwner();
@@ -892,7 +892,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     ScratchMessage owner_message;
     owner_message.setRoot(owner);
     batch.Put(store_.cf(kReplicaOrgs), std::string(owner.getId()), store::to_bytes(owner_message));
-  } else if (type == "registry.profile.status") {
+  } else if (type == wire_type(wire::REGISTRY_PROFILE_STATUS)) {
     auto status = event.payload<wire::ProfileStatusEvent>();
     if (!profile_of_origin(status.getProfileId()) ||
         (status.hasOwnerId() && !org_of_origin(status.getOwnerId()))) {
@@ -925,7 +925,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
       }
     }
   }
-  if (type == "registry.org.erased") {
+  if (type == wire_type(wire::REGISTRY_ORG_ERASED)) {
     auto erased = event.payload<wire::OrgErasedEvent>();
     std::string id = text_of(erased.getOrganisationId());
     if (!org_of_origin(erased.getOrganisationId())) {
@@ -958,7 +958,8 @@ Result<std::string> Registry::eoi_reply_concerns(const service::Request& request
   if (!reply || !request.reply_subjects) return reply;
   const auto& bytes = reply.value();
   auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-  if (!decoded || decoded.value().header().type != "registry.eoi.reply") return reply;
+  if (!decoded || decoded.value().header().type != wire_type(wire::REGISTRY_EOI_REPLY))
+    return reply;
   auto eoi = decoded.value().payload<wire::EoiReply>().getEoi();
   if (text_of(eoi.getSenderCountry()) == options_.country) {
     request.reply_concerns(text_of(eoi.getSenderOrgId()));
@@ -975,42 +976,42 @@ Result<std::string> Registry::eoi_reply_concerns(const service::Request& request
 }
 
 void Registry::install(service::ApiServer& server) {
-  server.handle_write("registry.org.register", kWriters,
+  server.handle_write(wire_type(wire::REGISTRY_ORG_REGISTER), kWriters,
                       [this](const service::Request& r) { return register_org(r, false); });
-  server.handle_write("registry.org.update", kWriters,
+  server.handle_write(wire_type(wire::REGISTRY_ORG_UPDATE), kWriters,
                       [this](const service::Request& r) { return register_org(r, true); });
-  server.handle("registry.org.get", kReaders,
+  server.handle(wire_type(wire::REGISTRY_ORG_GET), kReaders,
                 [this](const service::Request& r) { return get_org(r); });
-  server.handle("registry.org.list", kReaders,
+  server.handle(wire_type(wire::REGISTRY_ORG_LIST), kReaders,
                 [this](const service::Request& r) { return list_orgs(r); });
-  server.handle_write("registry.profile.submit", kWriters,
+  server.handle_write(wire_type(wire::REGISTRY_PROFILE_SUBMIT), kWriters,
                       [this](const service::Request& r) { return submit_profile(r); });
-  server.handle_write("registry.profile.transition", kWriters,
+  server.handle_write(wire_type(wire::REGISTRY_PROFILE_TRANSITION), kWriters,
                       [this](const service::Request& r) { return transition_profile(r); });
-  server.handle("registry.actions.list", {Role::broker, Role::monitor},
+  server.handle(wire_type(wire::REGISTRY_ACTIONS_LIST), {Role::broker, Role::monitor},
                 [this](const service::Request& r) { return list_actions(r); });
-  server.handle_write("registry.org.erase", {Role::broker},
+  server.handle_write(wire_type(wire::REGISTRY_ORG_ERASE), {Role::broker},
                       [this](const service::Request& r) { return erase_org(r); });
-  server.handle("registry.state.digest", kReaders,
+  server.handle(wire_type(wire::REGISTRY_STATE_DIGEST), kReaders,
                 [this](const service::Request& r) { return state_digest(r); });
-  server.handle_write("registry.eoi.send", kWriters, [this](const service::Request& r) {
-    return eoi_reply_concerns(r, send_eoi(r));
-  });
-  server.handle_write("registry.eoi.answer", kWriters, [this](const service::Request& r) {
-    return eoi_reply_concerns(r, answer_eoi(r));
-  });
-  server.handle_write("registry.eoi.advance", kWriters, [this](const service::Request& r) {
-    return eoi_reply_concerns(r, advance_eoi(r));
-  });
-  server.handle("registry.eoi.get", kReaders,
+  server.handle_write(
+      wire_type(wire::REGISTRY_EOI_SEND), kWriters,
+      [this](const service::Request& r) { return eoi_reply_concerns(r, send_eoi(r)); });
+  server.handle_write(
+      wire_type(wire::REGISTRY_EOI_ANSWER), kWriters,
+      [this](const service::Request& r) { return eoi_reply_concerns(r, answer_eoi(r)); });
+  server.handle_write(
+      wire_type(wire::REGISTRY_EOI_ADVANCE), kWriters,
+      [this](const service::Request& r) { return eoi_reply_concerns(r, advance_eoi(r)); });
+  server.handle(wire_type(wire::REGISTRY_EOI_GET), kReaders,
                 [this](const service::Request& r) { return get_eoi(r); });
-  server.handle_write("registry.eoi.deliver", {Role::peer},
+  server.handle_write(wire_type(wire::REGISTRY_EOI_DELIVER), {Role::peer},
                       [this](const service::Request& r) { return peer_deliver(r); });
-  server.handle_write("registry.eoi.update", {Role::peer},
+  server.handle_write(wire_type(wire::REGISTRY_EOI_UPDATE), {Role::peer},
                       [this](const service::Request& r) { return peer_update(r); });
-  server.handle("registry.profile.get", kReaders,
+  server.handle(wire_type(wire::REGISTRY_PROFILE_GET), kReaders,
                 [this](const service::Request& r) { return get_profile(r); });
-  server.handle("registry.profile.list", kReaders,
+  server.handle(wire_type(wire::REGISTRY_PROFILE_LIST), kReaders,
                 [this](const service::Request& r) { return list_profiles(r); });
 }
 

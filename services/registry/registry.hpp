@@ -144,10 +144,10 @@ class Registry {
   // takes `outcome`.
   void settle_delivery(const std::string& eoi_id, wire::EoiStatus outcome,
                        const std::string& reason);
-  void enqueue_peer(const std::string& country, const std::string& type,
+  void enqueue_peer(const std::string& country, std::string_view type,
                     wire::ExpressionOfInterest::Reader eoi);
   void store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
-                 const char* event_type);
+                 std::string_view event_type);
   void fill_contact(wire::EoiContact::Builder out, const std::string& org_id);
   Result<store::StoredValue<wire::ExpressionOfInterest>> load_eoi(const std::string& id,
                                                                   const char* field);

@@ -242,7 +242,7 @@ TEST_CASE("a head the writer cannot serve is asked for at most 5 times a second"
   auto heads = beat.init_payload<wire::Heartbeat>().initHeads(1);
   heads[0].setOrigin("PL");
   heads[0].setLastSeq(1000);
-  h.pub.send(zmq::buffer(replication::event_frame(replication::kHeartbeatLabel, beat.encode())));
+  h.pub.send(zmq::buffer(replication::event_frame("platform.heartbeat", beat.encode())));
   auto asked_before = h.subscriber->stats().requests;
   h.pump(2s);
   auto asked = h.subscriber->stats().requests - asked_before;

@@ -62,7 +62,7 @@ DecodedEnvelope Session::call(const std::string& service, const std::string& req
   auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
   if (!decoded) throw CtlError(1, "unreadable reply from " + service);
   auto envelope = std::move(decoded).value();
-  if (envelope.header().type == "error") {
+  if (envelope.header().type == wire_type(wire::ERROR_REPLY)) {
     auto error = envelope.payload<wire::Error>();
     std::string field = error.getField().cStr();
     throw CtlError(1, error_code_words(error.getCode()) + (field.empty() ? "" : " " + field) +

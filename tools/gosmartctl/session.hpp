@@ -48,7 +48,7 @@ class Session {
   // a refused key or silence become a CtlError.
   DecodedEnvelope call(const std::string& service, const std::string& request);
   template <class Payload, class Fill>
-  DecodedEnvelope request(const std::string& service, const std::string& type, Fill&& fill) {
+  DecodedEnvelope request(const std::string& service, std::string_view type, Fill&& fill) {
     EnvelopeBuilder builder(node_.country, wire::Service::CTL, type);
     fill(builder.init_payload<Payload>());
     return call(service, builder.encode());

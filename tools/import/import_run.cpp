@@ -17,16 +17,16 @@ struct Outcome {
   std::string reason;  // why it was refused
 };
 
-Outcome outcome_of(const std::string& reply, const std::string& expected_type) {
+Outcome outcome_of(const std::string& reply, std::string_view expected_type) {
   auto d = decode_envelope({reinterpret_cast<const uint8_t*>(reply.data()), reply.size()});
   if (!d) return {false, "", "unreadable reply"};
   const auto& envelope = d.value();
-  if (envelope.header().type == "error") {
+  if (envelope.header().type == wire_type(wire::ERROR_REPLY)) {
     auto error = envelope.payload<wire::Error>();
     return {false, "", describe(fail(error.getCode(), error.getMessage(), error.getField()))};
   }
   if (envelope.header().type != expected_type) return {false, "", "unexpected reply"};
-  if (expected_type == "registry.org.reply") {
+  if (expected_type == wire_type(wire::REGISTRY_ORG_REPLY)) {
     auto answer = envelope.payload<wire::OrgReply>();
     return {true,
             answer.hasReceipt() ? answer.getReceipt().getId() : answer.getOrganisation().getId(),
@@ -97,7 +97,7 @@ ImportReport run_import(
   std::map<std::string, std::string> ids_by_ref;
   std::size_t& orgs_ok = result.organisations;
   for (std::size_t i = 0; i < orgs.size(); ++i) {
-    auto out = outcome_of(replies[i], "registry.org.reply");
+    auto out = outcome_of(replies[i], wire_type(wire::REGISTRY_ORG_REPLY));
     report[orgs[i].line] = out.ok ? "ok " + out.id : "rejected: " + out.reason;
     if (out.ok) {
       ++orgs_ok;
@@ -130,7 +130,7 @@ ImportReport run_import(
   std::vector<std::string> publish_requests;
   std::vector<std::size_t> publish_lines;
   for (std::size_t i = 0; i < sent.size(); ++i) {
-    auto out = outcome_of(replies[i], "registry.profile.reply");
+    auto out = outcome_of(replies[i], wire_type(wire::REGISTRY_PROFILE_REPLY));
     report[sent[i]->line] = out.ok ? "ok " + out.id : "rejected: " + out.reason;
     if (!out.ok) {
       ++rejected;
@@ -138,7 +138,8 @@ ImportReport run_import(
     }
     ++profiles_ok;
     if (sent[i]->publish) {
-      EnvelopeBuilder request(country, wire::Service::TOOL, "registry.profile.transition");
+      EnvelopeBuilder request(country, wire::Service::TOOL,
+                              wire_type(wire::REGISTRY_PROFILE_TRANSITION));
       auto t = request.init_payload<wire::ProfileTransition>();
       t.setProfileId(out.id);
       t.setAction(wire::ProfileTransition::Action::PUBLISH);
@@ -148,7 +149,7 @@ ImportReport run_import(
   }
   replies = run(publish_requests, "publications");
   for (std::size_t i = 0; i < publish_lines.size(); ++i) {
-    auto out = outcome_of(replies[i], "registry.profile.reply");
+    auto out = outcome_of(replies[i], wire_type(wire::REGISTRY_PROFILE_REPLY));
     if (out.ok) {
       ++published;
       report[publish_lines[i]] += " published";

@@ -123,14 +123,14 @@ std::string request_for(const Record& record, const std::string& country,
                         const std::string& owner_id) {
   if (record.kind == RecordKind::organisation) {
     auto org = store::StoredValue<wire::Organisation>::parse(record.payload);
-    EnvelopeBuilder request(country, wire::Service::TOOL, "registry.org.register");
+    EnvelopeBuilder request(country, wire::Service::TOOL, wire_type(wire::REGISTRY_ORG_REGISTER));
     auto write = request.init_payload<wire::OrgWrite>();
     write.setOrganisation(org->get());
     write.setReceiptOnly(true);  // the report needs the id; the rest is on the line
     return request.encode();
   }
   auto profile = store::StoredValue<wire::Profile>::parse(record.payload);
-  EnvelopeBuilder request(country, wire::Service::TOOL, "registry.profile.submit");
+  EnvelopeBuilder request(country, wire::Service::TOOL, wire_type(wire::REGISTRY_PROFILE_SUBMIT));
   auto out = request.init_payload<wire::ProfileWrite>();
   out.setProfile(profile->get());
   if (!owner_id.empty()) out.getProfile().setOwnerId(owner_id);

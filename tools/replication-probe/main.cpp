@@ -95,11 +95,12 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
     for (uint64_t i = 0; i < count; ++i) {
       uint64_t seq = head + 1 + i;
       std::string body = probe::probe_body(seq, args.body_bytes);
-      staged.push_back(log.append<wire::ProbeEvent>(batch, "probe.event", [&](auto event) {
-        event.setIndex(seq);
-        event.setBody(
-            capnp::Data::Reader(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
-      }));
+      staged.push_back(
+          log.append<wire::ProbeEvent>(batch, wire_type(wire::PROBE_EVENT), [&](auto event) {
+            event.setIndex(seq);
+            event.setBody(
+                capnp::Data::Reader(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
+          }));
       state.stage(setup.node.country, seq, body);
     }
     state.write(batch);

@@ -59,7 +59,7 @@ void ProbeState::write(rocksdb::WriteBatch& batch) const {
 }
 
 Status ProbeApplier::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& /*unused*/) {
-  if (event.header().type != "probe.event") {
+  if (event.header().type != wire_type(wire::PROBE_EVENT)) {
     return fail(ErrorCode::UNKNOWN_TYPE, "not a probe event: " + event.header().type, "type");
   }
   auto payload = event.payload<wire::ProbeEvent>();

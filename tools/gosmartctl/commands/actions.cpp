@@ -52,12 +52,13 @@ void add_actions_command(CLI::App& app, Dispatch& dispatch) {
   actions->add_option("--before", a.before, "paging: older than this action number");
   actions->add_option("--limit", a.limit, "at most this many");
   dispatch.online(actions, [&a](Session& s) {
-    auto reply = s.request<wire::ActionQuery>("registry", "registry.actions.list", [&](auto q) {
-      q.setTarget(a.target);
-      q.setActor(a.actor);
-      q.setBeforeSeq(a.before);
-      q.setLimit(a.limit);
-    });
+    auto reply = s.request<wire::ActionQuery>("registry", wire_type(wire::REGISTRY_ACTIONS_LIST),
+                                              [&](auto q) {
+                                                q.setTarget(a.target);
+                                                q.setActor(a.actor);
+                                                q.setBeforeSeq(a.before);
+                                                q.setLimit(a.limit);
+                                              });
     show<wire::ActionPage>(s, reply, [](auto page) { print_actions(page); });
     return 0;
   });

@@ -46,12 +46,13 @@ void add_send(CLI::App* eoi, Dispatch& dispatch) {
   sub->add_option("--message", a.message, "a short message")->required();
   sub->add_flag("--consent", a.consent, "the organisation consents to share its details");
   dispatch.online(sub, [&a](Session& s) {
-    auto reply = s.request<wire::EoiSend>("registry", "registry.eoi.send", [&](auto e) {
-      e.setProfileId(a.profile_id);
-      e.setSenderOrgId(a.from);
-      e.setMessage(a.message);
-      e.setConsentToShare(a.consent);
-    });
+    auto reply =
+        s.request<wire::EoiSend>("registry", wire_type(wire::REGISTRY_EOI_SEND), [&](auto e) {
+          e.setProfileId(a.profile_id);
+          e.setSenderOrgId(a.from);
+          e.setMessage(a.message);
+          e.setConsentToShare(a.consent);
+        });
     show_eoi(s, reply);
     return 0;
   });
@@ -69,10 +70,11 @@ void add_answer(CLI::App* eoi, Dispatch& dispatch) {
   sub->add_flag("--decline", a.decline, "decline")->excludes(accept);
   dispatch.online(sub, [&a](Session& s) {
     if (a.accept == a.decline) throw CtlError(1, "eoi answer: give --accept or --decline");
-    auto reply = s.request<wire::EoiAnswer>("registry", "registry.eoi.answer", [&](auto answer) {
-      answer.setEoiId(a.id);
-      answer.setAccept(a.accept);
-    });
+    auto reply = s.request<wire::EoiAnswer>("registry", wire_type(wire::REGISTRY_EOI_ANSWER),
+                                            [&](auto answer) {
+                                              answer.setEoiId(a.id);
+                                              answer.setAccept(a.accept);
+                                            });
     show_eoi(s, reply);
     return 0;
   });
@@ -88,10 +90,11 @@ void add_advance(CLI::App* eoi, Dispatch& dispatch) {
   sub->add_option("id", a.id)->required();
   sub->add_option("--status", a.status, "the new status")->required();
   dispatch.online(sub, [&a](Session& s) {
-    auto reply = s.request<wire::EoiAdvance>("registry", "registry.eoi.advance", [&](auto e) {
-      e.setEoiId(a.id);
-      e.setStatus(enum_named<wire::EoiStatus>(a.status, "--status"));
-    });
+    auto reply =
+        s.request<wire::EoiAdvance>("registry", wire_type(wire::REGISTRY_EOI_ADVANCE), [&](auto e) {
+          e.setEoiId(a.id);
+          e.setStatus(enum_named<wire::EoiStatus>(a.status, "--status"));
+        });
     show_eoi(s, reply);
     return 0;
   });
@@ -102,8 +105,8 @@ void add_show(CLI::App* eoi, Dispatch& dispatch) {
   auto* sub = eoi->add_subcommand("show", "one expression of interest");
   sub->add_option("id", id)->required();
   dispatch.online(sub, [&id](Session& s) {
-    auto reply =
-        s.request<wire::EoiGet>("registry", "registry.eoi.get", [&](auto g) { g.setId(id); });
+    auto reply = s.request<wire::EoiGet>("registry", wire_type(wire::REGISTRY_EOI_GET),
+                                         [&](auto g) { g.setId(id); });
     show_eoi(s, reply);
     return 0;
   });

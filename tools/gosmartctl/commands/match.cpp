@@ -73,17 +73,18 @@ void add_search(CLI::App* match, Dispatch& dispatch, MatchArgs& m) {
   // The same variable as `match --limit`: `match --limit K search …` keeps working.
   search->add_option("--limit", m.limit, "top K (default 10)");
   dispatch.online(search, [&a, &m](Session& s) {
-    auto reply = s.request<wire::SearchRequest>("matching", "matching.search", [&](auto q) {
-      q.setText(a.text);
-      auto set = [](auto list, const std::vector<std::string>& values) {
-        for (unsigned i = 0; i < values.size(); ++i) list.set(i, values[i]);
-      };
-      set(q.initKeywords(static_cast<unsigned>(a.keywords.size())), a.keywords);
-      set(q.initNaceCodes(static_cast<unsigned>(a.codes.size())), a.codes);
-      set(q.initDomains(static_cast<unsigned>(a.domains.size())), a.domains);
-      set(q.initCountries(static_cast<unsigned>(a.countries.size())), a.countries);
-      q.setLimit(m.limit);
-    });
+    auto reply =
+        s.request<wire::SearchRequest>("matching", wire_type(wire::MATCHING_SEARCH), [&](auto q) {
+          q.setText(a.text);
+          auto set = [](auto list, const std::vector<std::string>& values) {
+            for (unsigned i = 0; i < values.size(); ++i) list.set(i, values[i]);
+          };
+          set(q.initKeywords(static_cast<unsigned>(a.keywords.size())), a.keywords);
+          set(q.initNaceCodes(static_cast<unsigned>(a.codes.size())), a.codes);
+          set(q.initDomains(static_cast<unsigned>(a.domains.size())), a.domains);
+          set(q.initCountries(static_cast<unsigned>(a.countries.size())), a.countries);
+          q.setLimit(m.limit);
+        });
     show<wire::PartnersReply>(s, reply, [](auto r) { print_matches(r.getMatches()); });
     return 0;
   });
@@ -101,10 +102,11 @@ void add_match_commands(CLI::App& app, Dispatch& dispatch) {
     if (m.profile_id.empty()) {
       throw CtlError(1, "match: give a profile reference (or: match search)");
     }
-    auto reply = s.request<wire::PartnersRequest>("matching", "matching.partners", [&](auto r) {
-      r.setProfileId(m.profile_id);
-      r.setLimit(m.limit);
-    });
+    auto reply = s.request<wire::PartnersRequest>("matching", wire_type(wire::MATCHING_PARTNERS),
+                                                  [&](auto r) {
+                                                    r.setProfileId(m.profile_id);
+                                                    r.setLimit(m.limit);
+                                                  });
     show<wire::PartnersReply>(s, reply, [](auto r) { print_matches(r.getMatches()); });
     return 0;
   });

@@ -38,12 +38,15 @@ void add_register(CLI::App* org, Dispatch& dispatch) {
   sub->add_option("--update", a.update_id, "update this organisation instead");
   dispatch.online(sub, [&a](Session& s) {
     auto text = read_input(a.file, a.data);
-    auto reply = s.request<wire::OrgWrite>(
-        "registry", a.update_id.empty() ? "registry.org.register" : "registry.org.update",
-        [&](auto w) {
-          fill_from_json(text, w.initOrganisation(), "organisation");
-          if (!a.update_id.empty()) w.getOrganisation().setId(a.update_id);
-        });
+    auto reply =
+        s.request<wire::OrgWrite>("registry",
+                                  a.update_id.empty() ? wire_type(wire::REGISTRY_ORG_REGISTER)
+                                                      : wire_type(wire::REGISTRY_ORG_UPDATE),
+                                  [&](auto w) {
+                                    fill_from_json(text, w.initOrganisation(), "organisation");
+                                    if (!a.update_id.empty())
+                                      w.getOrganisation().setId(a.update_id);
+                                  });
     show<wire::OrgReply>(s, reply, [](auto r) { print_org(r.getOrganisation()); });
     return 0;
   });
@@ -54,8 +57,8 @@ void add_show(CLI::App* org, Dispatch& dispatch) {
   auto* sub = org->add_subcommand("show", "one organisation");
   sub->add_option("id", id)->required();
   dispatch.online(sub, [&id](Session& s) {
-    auto reply =
-        s.request<wire::OrgGet>("registry", "registry.org.get", [&](auto g) { g.setId(id); });
+    auto reply = s.request<wire::OrgGet>("registry", wire_type(wire::REGISTRY_ORG_GET),
+                                         [&](auto g) { g.setId(id); });
     show<wire::OrgReply>(s, reply, [](auto r) { print_org(r.getOrganisation()); });
     return 0;
   });
@@ -77,15 +80,16 @@ void add_filter_options(CLI::App* sub, OrgFilters& f) {
 }
 
 int list_orgs(Session& s, const OrgFilters& f) {
-  auto reply = s.request<wire::OrgQuery>("registry", "registry.org.list", [&](auto q) {
-    if (!f.type.empty()) q.setType(enum_named<wire::OrgType>(f.type, "--type"));
-    q.setNacePrefix(f.nace);
-    q.setDomain(f.domain);
-    q.setKeyword(f.keyword);
-    q.setCountry(f.country);
-    q.setAfterId(f.after);
-    q.setLimit(f.limit);
-  });
+  auto reply =
+      s.request<wire::OrgQuery>("registry", wire_type(wire::REGISTRY_ORG_LIST), [&](auto q) {
+        if (!f.type.empty()) q.setType(enum_named<wire::OrgType>(f.type, "--type"));
+        q.setNacePrefix(f.nace);
+        q.setDomain(f.domain);
+        q.setKeyword(f.keyword);
+        q.setCountry(f.country);
+        q.setAfterId(f.after);
+        q.setLimit(f.limit);
+      });
   show<wire::OrgPage>(s, reply, [](auto page) {
     Table table({"ID", "NAME", "COUNTRY", "TYPE", "SIZE", "NACE"});
     for (auto o : page.getOrganisations()) {
@@ -161,10 +165,11 @@ void add_erase(CLI::App* org, Dispatch& dispatch) {
   sub->add_option("id", a.id)->required();
   sub->add_option("--reason", a.reason, "why (kept in the node's log)")->required();
   dispatch.online(sub, [&a](Session& s) {
-    auto reply = s.request<wire::OrgErase>("registry", "registry.org.erase", [&](auto e) {
-      e.setId(a.id);
-      e.setReason(a.reason);
-    });
+    auto reply =
+        s.request<wire::OrgErase>("registry", wire_type(wire::REGISTRY_ORG_ERASE), [&](auto e) {
+          e.setId(a.id);
+          e.setReason(a.reason);
+        });
     show<wire::OrgErasedReply>(s, reply, [](auto r) {
       std::cout << "erased " << r.getOrganisationId().cStr() << "; profiles withdrawn: "
                 << (r.getProfilesWithdrawn().size() ? joined(r.getProfilesWithdrawn()) : "none")

@@ -38,10 +38,12 @@ void add_submit(CLI::App* profile, Dispatch& dispatch) {
   sub->add_option("--owner", a.owner, "owner organisation id (overrides the JSON)");
   dispatch.online(sub, [&a](Session& s) {
     auto text = read_input(a.file, a.data);
-    auto reply = s.request<wire::ProfileWrite>("registry", "registry.profile.submit", [&](auto w) {
-      fill_from_json(text, w.initProfile(), "profile");
-      if (!a.owner.empty()) w.getProfile().setOwnerId(a.owner);
-    });
+    auto reply = s.request<wire::ProfileWrite>("registry", wire_type(wire::REGISTRY_PROFILE_SUBMIT),
+                                               [&](auto w) {
+                                                 fill_from_json(text, w.initProfile(), "profile");
+                                                 if (!a.owner.empty())
+                                                   w.getProfile().setOwnerId(a.owner);
+                                               });
     show<wire::ProfileReply>(s, reply, [](auto r) { print_profile(r.getProfile()); });
     return 0;
   });
@@ -52,7 +54,7 @@ void add_show(CLI::App* profile, Dispatch& dispatch) {
   auto* sub = profile->add_subcommand("show", "one profile (own or replicated)");
   sub->add_option("id", id)->required();
   dispatch.online(sub, [&id](Session& s) {
-    auto reply = s.request<wire::ProfileGet>("registry", "registry.profile.get",
+    auto reply = s.request<wire::ProfileGet>("registry", wire_type(wire::REGISTRY_PROFILE_GET),
                                              [&](auto g) { g.setId(id); });
     show<wire::ProfileReply>(s, reply, [](auto r) { print_profile(r.getProfile()); });
     return 0;
@@ -73,14 +75,15 @@ void add_list(CLI::App* profile, Dispatch& dispatch) {
   sub->add_option("--after", a.after, "paging: the last id seen");
   sub->add_option("--limit", a.limit, "at most this many");
   dispatch.online(sub, [&a](Session& s) {
-    auto reply = s.request<wire::ProfileQuery>("registry", "registry.profile.list", [&](auto q) {
-      if (!a.status.empty()) q.setStatus(enum_named<wire::ProfileStatus>(a.status, "--status"));
-      if (!a.kind.empty()) q.setKind(enum_named<wire::ProfileKind>(a.kind, "--kind"));
-      q.setCountry(a.country);
-      q.setOwnerId(a.owner);
-      q.setAfterId(a.after);
-      q.setLimit(a.limit);
-    });
+    auto reply = s.request<wire::ProfileQuery>(
+        "registry", wire_type(wire::REGISTRY_PROFILE_LIST), [&](auto q) {
+          if (!a.status.empty()) q.setStatus(enum_named<wire::ProfileStatus>(a.status, "--status"));
+          if (!a.kind.empty()) q.setKind(enum_named<wire::ProfileKind>(a.kind, "--kind"));
+          q.setCountry(a.country);
+          q.setOwnerId(a.owner);
+          q.setAfterId(a.after);
+          q.setLimit(a.limit);
+        });
     show<wire::ProfilePage>(s, reply, [](auto page) {
       Table table({"ID", "KIND", "STATUS", "OWNER", "EXPIRES", "TITLE"});
       for (auto p : page.getProfiles()) {
@@ -111,8 +114,8 @@ void add_transition(CLI::App* profile, Dispatch& dispatch, const char* name, con
     sub->add_option("--until", a.until, "new expiry date, YYYY-MM-DD")->required();
   }
   dispatch.online(sub, [&a, action](Session& s) {
-    auto reply =
-        s.request<wire::ProfileTransition>("registry", "registry.profile.transition", [&](auto t) {
+    auto reply = s.request<wire::ProfileTransition>(
+        "registry", wire_type(wire::REGISTRY_PROFILE_TRANSITION), [&](auto t) {
           t.setProfileId(a.id);
           t.setAction(action);
           t.setComment(a.comment);

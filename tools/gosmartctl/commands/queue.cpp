@@ -15,7 +15,8 @@ void add_list(CLI::App* queue, Dispatch& dispatch) {
   auto* sub = queue->add_subcommand("list", "pending matches, oldest first");
   dispatch.online(sub, [](Session& s) {
     // No limit given: the service answers its default (100).
-    auto reply = s.request<wire::QueueRequest>("matching", "matching.queue", [](auto) {});
+    auto reply =
+        s.request<wire::QueueRequest>("matching", wire_type(wire::MATCHING_QUEUE), [](auto) {});
     show<wire::QueueReply>(s, reply, [](auto r) {
       Table table({"MATCH", "SCORE", "A", "B", "B COUNTRY", "B TITLE"});
       for (auto m : r.getMatches()) {
@@ -41,11 +42,12 @@ void add_decision(CLI::App* queue, Dispatch& dispatch, const char* name, bool ap
   sub->add_option("match", a.match_id)->required();
   sub->add_option("--comment", a.comment, "the broker's note");
   dispatch.online(sub, [&a, approve](Session& s) {
-    auto reply = s.request<wire::MatchDecision>("matching", "matching.decide", [&](auto d) {
-      d.setMatchId(a.match_id);
-      d.setApprove(approve);
-      d.setComment(a.comment);
-    });
+    auto reply =
+        s.request<wire::MatchDecision>("matching", wire_type(wire::MATCHING_DECIDE), [&](auto d) {
+          d.setMatchId(a.match_id);
+          d.setApprove(approve);
+          d.setComment(a.comment);
+        });
     show<wire::MatchReply>(s, reply, [](auto r) {
       std::cout << r.getMatch().getId().cStr() << " " << enum_text(r.getMatch().getState())
                 << " by " << r.getMatch().getDecidedBy().cStr() << "\n";
