@@ -177,12 +177,24 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
   return eoi_reply(request, eoi.asReader());
 }
 
+// This node's party to an expression of interest: the sender's organisation on the
+// sender's side, the profile's owner on the owner's side (empty when it is gone).
+std::string Registry::local_party(wire::ExpressionOfInterest::Reader eoi) {
+  if (text_of(eoi.getSenderCountry()) == options_.country) return text_of(eoi.getSenderOrgId());
+  auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(eoi.getProfileId()));
+  if (!profile_bytes || !profile_bytes.value()) return {};
+  auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
+  return profile ? text_of(profile->get().getOwnerId()) : std::string();
+}
+
 Result<std::string> Registry::get_eoi(const service::Request& request) {
   std::string id = text_of(request.envelope.payload<wire::EoiGet>().getId());
   auto loaded = load_eoi(id, "id");
   if (!loaded) return loaded.error();
   auto* eoi = &loaded.value();
-  if (request.caller.role != config::Role::monitor) return eoi_reply(request, eoi->get());
+  // Contacts are for those who act for this node's party: a broker, or the portal that
+  // manages that organisation; monitors and other portals see the EoI without them.
+  if (org_for(request, local_party(eoi->get()), "id")) return eoi_reply(request, eoi->get());
   ScratchMessage redacted;
   redacted.setRoot(eoi->get());
   redacted.getRoot<wire::ExpressionOfInterest>().initSenderContact();
@@ -244,15 +256,7 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
                     " to " + eoi_status_name(next),
                 "status");
   }
-  std::string local = text_of(stored->get().getSenderOrgId());
-  if (!sender_side) {
-    auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(stored->get().getProfileId()));
-    local.clear();
-    if (profile_bytes && profile_bytes.value()) {
-      auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
-      if (profile) local = text_of(profile->get().getOwnerId());
-    }
-  }
+  std::string local = local_party(stored->get());
   if (auto acting = org_for(request, local, "eoiId"); !acting) return acting.error();
   ScratchMessage message;
   message.setRoot(stored->get());

@@ -378,6 +378,9 @@ Result<std::string> Registry::list_orgs(const service::Request& request) {
   std::string nace = query.getNacePrefix();
   std::string domain = query.getDomain();
   std::string keyword = query.getKeyword();
+  // Read once: every read of a request field counts against its reader's traversal
+  // limit, which a scan over thousands of records would otherwise exhaust.
+  std::string after = query.getAfterId();
   auto matches_lists = [&](auto naces, auto domains, auto keywords) {
     auto has = [](auto list, const std::string& wanted, bool prefix) {
       if (wanted.empty()) return true;
@@ -395,8 +398,8 @@ Result<std::string> Registry::list_orgs(const service::Request& request) {
   std::string last;
   auto scan = [&](const char* cf, std::vector<std::string>& out, auto parse_check) {
     auto it = store_.iterate(store_.cf(cf));
-    for (it->Seek(std::string(query.getAfterId())); it->Valid() && out.size() < limit; it->Next()) {
-      if (it->key().ToStringView() == std::string_view(query.getAfterId().cStr())) continue;
+    for (it->Seek(after); it->Valid() && out.size() < limit; it->Next()) {
+      if (it->key().ToStringView() == after) continue;
       if (parse_check(it->value().ToStringView())) {
         out.push_back(it->value().ToString());
         last = std::max(last, it->key().ToString());
@@ -633,6 +636,10 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   auto redacted = redact_events_of(batch_.batch(), options_.country, id);
   if (!redacted) return redacted.error();
   std::set<std::string> targets(withdrawn.begin(), withdrawn.end());
+  forget_eoi_party(options_.country, id, targets,
+                   [&](const std::string& eoi_id, std::string bytes) {
+                     batch_.put(store_.cf(kEois), eoi_id, std::move(bytes));
+                   });
   targets.insert(id);
   auto actions_redacted = redact_action_details(targets);
   if (!actions_redacted) return actions_redacted.error();
@@ -941,6 +948,14 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     gone.setCountry(origin);
     gone.setErased(true);
     batch.Put(store_.cf(kReplicaOrgs), id, store::to_bytes(tombstone));
+    std::set<std::string> erased_profiles;
+    for (auto profile_id : erased.getProfileIds()) {
+      if (profile_of_origin(profile_id)) erased_profiles.insert(text_of(profile_id));
+    }
+    forget_eoi_party(origin, id, erased_profiles,
+                     [&](const std::string& eoi_id, std::string bytes) {
+                       batch.Put(store_.cf(kEois), eoi_id, bytes);
+                     });
     for (auto profile_id : erased.getProfileIds()) {
       if (!profile_of_origin(profile_id)) continue;
       std::string gone_id = text_of(profile_id);

@@ -149,6 +149,12 @@ class Registry {
   void store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
                  std::string_view event_type);
   void fill_contact(wire::EoiContact::Builder out, const std::string& org_id);
+  std::string local_party(wire::ExpressionOfInterest::Reader eoi);
+  // Removes an erased organisation's personal data from every EoI it is a party to
+  // (as sender, or as owner of one of `profile_ids`); returns how many were rewritten.
+  using EoiRewrite = std::function<void(const std::string& id, std::string bytes)>;
+  std::size_t forget_eoi_party(const std::string& country, const std::string& org_id,
+                               const std::set<std::string>& profile_ids, const EoiRewrite& put);
   Result<store::StoredValue<wire::ExpressionOfInterest>> load_eoi(const std::string& id,
                                                                   const char* field);
   // The organisation of this registry, if the caller may act for it.

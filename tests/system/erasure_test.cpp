@@ -116,12 +116,48 @@ TEST_CASE("an erased organisation leaves no byte of its personal data in any fil
   CHECK_FALSE(files_holding(f.nodes.at("FI").dir, markers["legal name"]).empty());
   CHECK(files_holding(f.nodes.at("FI").dir, markers["contact name"]).empty());
 
+  // An FI organisation expresses interest and PL accepts: PL's contact now sits in
+  // FI's copy of the EoI (found from outside: erasure left it there, and served it).
+  auto sender = f.call<wire::OrgWrite>("FI", f.portal, "registry.org.register", [](auto w) {
+    auto org = w.initOrganisation();
+    fill_org(org);
+    org.setCountry("FI");
+    org.setRegion("FI1B");
+    org.setLegalName("Lumo Imaging Oy");
+  });
+  REQUIRE(sender.header().type == "registry.org.reply");
+  auto sent = f.call<wire::EoiSend>("FI", f.portal, "registry.eoi.send", [&](auto e) {
+    e.setProfileId(profile_id);
+    e.setSenderOrgId(sender.payload<wire::OrgReply>().getOrganisation().getId());
+    e.setMessage("We build thermal cameras and would license your coating.");
+    e.setConsentToShare(true);
+  });
+  REQUIRE(sent.header().type == "registry.eoi.reply");
+  std::string eoi_id = sent.payload<wire::EoiReply>().getEoi().getId();
+  auto owner_email_at = [&](const char* country) {
+    auto d = f.call<wire::EoiGet>(country, f.broker, "registry.eoi.get",
+                                  [&](auto g) { g.setId(eoi_id); });
+    if (d.header().type != "registry.eoi.reply") return std::string("(none)");
+    return std::string(d.payload<wire::EoiReply>().getEoi().getOwnerContact().getEmail());
+  };
+  REQUIRE(eventually([&] { return owner_email_at("PL") != "(none)"; }, 10s));
+  auto accepted = f.call<wire::EoiAnswer>("PL", f.portal, "registry.eoi.answer", [&](auto a) {
+    a.setEoiId(eoi_id);
+    a.setAccept(true);
+  });
+  REQUIRE(accepted.header().type == "registry.eoi.reply");
+  REQUIRE(eventually([&] { return owner_email_at("FI").find(markers["e-mail"]) == 0; }, 10s));
+  CHECK_FALSE(files_holding(f.nodes.at("FI").dir, markers["e-mail"]).empty());
+
   auto erased = f.call<wire::OrgErase>("PL", f.broker, "registry.org.erase", [&](auto e) {
     e.setId(org_id);
     e.setReason("GDPR art. 17 request");
   });
   REQUIRE(erased.header().type == "registry.org.erased.reply");
   REQUIRE(eventually([&] { return !replicated("FI") && !replicated("DK"); }, 15s));
+  // Neither side serves the erased organisation's contact any more.
+  CHECK(eventually([&] { return owner_email_at("FI").empty(); }, 10s));
+  CHECK(owner_email_at("PL").empty());
   // The tombstone keeps the id, but is no organisation any more.
   ApiClient watcher(f.watcher.keys);
   auto health = watcher.health(f.nodes.at("PL").registry.api, f.key("PL"));

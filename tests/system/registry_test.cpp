@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <functional>
+#include <set>
 
 #include "tests/support/eoi_helpers.hpp"
 #include "tests/support/registry_federation.hpp"
@@ -352,6 +353,21 @@ TEST_CASE("an expression of interest makes the round trip; contacts only after a
       },
       10s));
 
+  // Contacts are for those who act for the local party (found from outside: any
+  // integration key read them): the portal managing it sees them, another portal and a
+  // monitor see the EoI without them.
+  auto eoi_as = [&](const testing::TestClient& who) {
+    auto reply =
+        f.call<wire::EoiGet>("PL", who, "registry.eoi.get", [&](auto g) { g.setId(eoi_id); });
+    REQUIRE(reply.header().type == "registry.eoi.reply");
+    auto eoi = reply.payload<wire::EoiReply>().getEoi();
+    return std::string(eoi.getSenderContact().getEmail()) + "|" +
+           std::string(eoi.getOwnerContact().getEmail());
+  };
+  CHECK(eoi_as(f.portal) == "mikko.virtanen@lumo.example.fi|anna.nowak@optika.example.pl");
+  CHECK(eoi_as(f.other_portal) == "|");
+  CHECK(eoi_as(f.watcher) == "|");
+
   for (auto step : {wire::EoiStatus::CONTACT_STARTED, wire::EoiStatus::NEGOTIATION,
                     wire::EoiStatus::AGREEMENT}) {
     auto advanced = f.call<wire::EoiAdvance>("FI", f.portal, "registry.eoi.advance", [&](auto a) {
@@ -476,4 +492,41 @@ TEST_CASE("a peer's expression of interest names only that peer and its organisa
   auto withdrawn = peer_call("registry.eoi.update", id, withdraw([](auto) {}));
   CHECK(withdrawn.header().type == "registry.eoi.ack");
   CHECK(eoi_status_of(f, "PL", id) == status_code(wire::EoiStatus::WITHDRAWN));
+}
+
+// Found from outside: a scan read the request's afterId once per record, and every
+// read counts against the request reader's traversal limit, so a page past a few
+// hundred records was refused as "malformed".
+TEST_CASE("a long scan with a filter and a cursor is answered page after page",
+          "[system][registry]") {
+  Federation f({"PL"});
+  constexpr int kOrgs = 260;
+  for (int i = 0; i < kOrgs; ++i) {
+    auto reply = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
+                                        [](auto w) { fill_org(w.initOrganisation()); });
+    REQUIRE(reply.header().type == "registry.org.reply");
+  }
+  std::set<std::string> seen;
+  std::string after;
+  for (int page = 0; page < 10; ++page) {
+    auto reply = f.call<wire::OrgQuery>("PL", f.broker, "registry.org.list", [&](auto q) {
+      q.setLimit(200);
+      q.setAfterId(after);
+      q.setCountry("PL");
+    });
+    REQUIRE(reply.header().type == "registry.org.page");
+    auto orgs = reply.payload<wire::OrgPage>().getOrganisations();
+    for (auto org : orgs) seen.insert(org.getId());
+    after = reply.payload<wire::OrgPage>().getNextAfterId();
+    if (after.empty()) break;
+  }
+  CHECK(seen.size() == kOrgs);
+  // A filter no record meets scans them all.
+  auto none = f.call<wire::OrgQuery>("PL", f.broker, "registry.org.list", [](auto q) {
+    q.setLimit(50);
+    q.setNacePrefix("99.9");
+    q.setAfterId("PL-000001");
+  });
+  REQUIRE(none.header().type == "registry.org.page");
+  CHECK(none.payload<wire::OrgPage>().getOrganisations().size() == 0);
 }
