@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <cstring>
+#include <map>
+#include <set>
+#include <stdexcept>
 
 #include "schemas/platform.capnp.h"
 
@@ -67,6 +70,66 @@ std::vector<std::string> ApiClient::pipeline(const std::vector<std::string>& req
       replies.push_back(frame.to_string());
       if (progress) progress(replies.size());
     }
+  }
+  return replies;
+}
+
+std::vector<std::optional<std::string>> ApiClient::exchange(
+    const std::vector<std::string>& requests, std::size_t window, std::chrono::milliseconds idle,
+    int attempts, const std::function<void(std::size_t)>& progress) {
+  using Clock = std::chrono::steady_clock;
+  auto id_of = [](const MessageId& id) { return std::string(id.begin(), id.end()); };
+  std::map<std::string, std::size_t> index_by_id;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const auto& bytes = requests[i];
+    auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    if (!decoded)
+      throw std::invalid_argument("exchange: request " + std::to_string(i) + " is not an envelope");
+    index_by_id[id_of(decoded.value().header().message_id)] = i;
+  }
+  std::vector<std::optional<std::string>> replies(requests.size());
+  std::vector<int> sends(requests.size(), 0);
+  std::set<std::size_t> outstanding;
+  std::size_t next = 0, answered = 0;
+  // Never blocks: with no connection and a full queue a request waits for the next
+  // round (counted only once it is handed to the socket).
+  auto send = [&](std::size_t i) {
+    if (!socket_.send(zmq::buffer(requests[i]), zmq::send_flags::dontwait)) return false;
+    ++sends[i];
+    outstanding.insert(i);
+    return true;
+  };
+  auto last_news = Clock::now();
+  while (answered < requests.size()) {
+    while (next < requests.size() && outstanding.size() < window && send(next)) ++next;
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                               {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, 2, std::chrono::milliseconds(100));
+    read_monitor();
+    if (refused_) break;
+    zmq::message_t frame;
+    while (socket_.recv(frame, zmq::recv_flags::dontwait)) {
+      auto decoded = decode_envelope({frame.data<uint8_t>(), frame.size()});
+      if (!decoded || !decoded.value().header().correlation_id) continue;
+      auto found = index_by_id.find(id_of(*decoded.value().header().correlation_id));
+      if (found == index_by_id.end() || replies[found->second]) continue;  // late duplicate
+      replies[found->second] = frame.to_string();
+      outstanding.erase(found->second);
+      ++answered;
+      last_news = Clock::now();
+      if (progress) progress(answered);
+    }
+    if (Clock::now() - last_news < idle) continue;
+    if (outstanding.empty()) break;  // nothing could even be queued
+    std::vector<std::size_t> again;
+    for (auto i : outstanding) {
+      if (sends[i] < attempts) again.push_back(i);
+    }
+    if (again.empty()) break;  // every unanswered request was tried `attempts` times
+    for (auto i : again) {
+      if (!send(i)) break;
+    }
+    last_news = Clock::now();
   }
   return replies;
 }

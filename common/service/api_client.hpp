@@ -35,6 +35,17 @@ class ApiClient {
                                     std::chrono::milliseconds timeout,
                                     const std::function<void(std::size_t)>& progress = {});
 
+  // For bulk writes: sends every request with at most `window` unanswered and
+  // matches each reply to its request by correlation id, so a lost request cannot
+  // shift the others' answers. When nothing arrives for `idle` while requests are
+  // outstanding (a connection the server dropped, a restart), those are sent again
+  // byte for byte, up to `attempts` sends each: the same message id makes a retry
+  // free (a service answers it with the reply it kept). One entry per request, empty
+  // where no answer came; stops early when the key is refused.
+  std::vector<std::optional<std::string>> exchange(
+      const std::vector<std::string>& requests, std::size_t window, std::chrono::milliseconds idle,
+      int attempts, const std::function<void(std::size_t)>& progress = {});
+
   // Asks the service for its health once (every role may): the one health client of
   // gosmartctl, the federation tool, the probe and the tests.
   HealthAnswer health(std::string_view country, wire::Service sender,

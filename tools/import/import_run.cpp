@@ -1,6 +1,7 @@
 #include "tools/import/import_run.hpp"
 
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include "common/envelope/envelope.hpp"
@@ -40,7 +41,15 @@ Outcome outcome_of(const std::string& reply, std::string_view expected_type) {
 void ImportReport::print(std::ostream& out) const {
   for (const auto& [number, text] : lines) out << "line " << number << ": " << text << "\n";
   out << "imported " << organisations << " organisations and " << profiles << " profiles ("
-      << published << " published); rejected " << rejected << " lines\n";
+      << published << " published); rejected " << rejected << " lines";
+  if (partial) out << "; " << partial << " lines stored but not published";
+  if (unanswered) out << "; " << unanswered << " lines unanswered";
+  out << "\n";
+}
+
+int ImportReport::exit_code() const {
+  if (unanswered) return 2;
+  return rejected || partial ? 1 : 0;
 }
 
 nlohmann::json ImportReport::to_json() const {
@@ -50,12 +59,14 @@ nlohmann::json ImportReport::to_json() const {
           {"profiles", profiles},
           {"published", published},
           {"rejected", rejected},
+          {"partial", partial},
+          {"unanswered", unanswered},
           {"lines", by_line}};
 }
 
 ImportReport run_import(
     service::ApiClient& client, const std::string& country, const std::string& file,
-    std::size_t window,
+    const ImportOptions& options,
     const std::function<void(const char*, std::size_t, std::size_t)>& progress) {
   std::vector<Record> orgs, profiles;
   ImportReport result;
@@ -64,6 +75,7 @@ ImportReport run_import(
   std::ifstream in(file);
   if (!in) throw std::runtime_error("cannot read " + file);
   std::string line;
+  std::map<std::string, std::size_t> line_of_ref;
   for (std::size_t number = 1; std::getline(in, line); ++number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto record = parse_line(line, number);
@@ -71,44 +83,86 @@ ImportReport run_import(
       report[number] = "rejected: " + describe(record.error());
       ++rejected;
     } else if (record.value().kind == RecordKind::organisation) {
+      const auto& ref = record.value().ref;
+      if (!ref.empty() && line_of_ref.count(ref)) {
+        // Profiles name their owner by ref: two organisations under one would make
+        // the second take the first one's profiles.
+        report[number] = "rejected: invalid_field: ref: '" + ref + "' is already line " +
+                         std::to_string(line_of_ref[ref]);
+        ++rejected;
+        continue;
+      }
+      if (!ref.empty()) line_of_ref[ref] = number;
       orgs.push_back(std::move(record).value());
     } else {
       profiles.push_back(std::move(record).value());
     }
   }
 
-  auto run = [&](const std::vector<std::string>& requests, const char* what) {
-    auto replies =
-        client.pipeline(requests, window, std::chrono::minutes(10), [&](std::size_t done) {
-          if (progress) progress(what, done, requests.size());
-        });
-    if (client.refused()) throw std::runtime_error("the registry refused this key");
-    if (replies.size() != requests.size()) {
-      throw std::runtime_error("the registry stopped answering after " +
-                               std::to_string(replies.size()) + " " + what);
+  // Each request goes out once it is known to fit the node's frame limit (a frame
+  // over twice the limit makes the server drop the connection); the answers come
+  // back matched to their lines, with unanswered requests retried under the same
+  // message id. A line that got no answer at all is reported as such: whether it
+  // was stored is not known.
+  struct Batch {
+    std::vector<std::string> requests;
+    std::vector<std::size_t> lines;
+    void add(std::string request, std::size_t line) {
+      requests.push_back(std::move(request));
+      lines.push_back(line);
     }
+  };
+  auto fits = [&](const std::string& request, std::size_t number) {
+    if (request.size() <= options.max_message_bytes) return true;
+    report[number] = "rejected: too_large: the line makes a request of " +
+                     std::to_string(request.size()) + " bytes; this node takes at most " +
+                     std::to_string(options.max_message_bytes);
+    ++rejected;
+    return false;
+  };
+  auto run = [&](const Batch& batch, const char* what) {
+    auto replies = client.exchange(batch.requests, options.window, options.idle, options.attempts,
+                                   [&](std::size_t done) {
+                                     if (progress) progress(what, done, batch.requests.size());
+                                   });
+    if (client.refused()) throw std::runtime_error("the registry refused this key");
     return replies;
+  };
+  auto unanswered = [&](std::size_t number) {
+    report[number] =
+        "unanswered: the registry did not answer; whether this line was stored is not known";
+    ++result.unanswered;
   };
 
   // Organisations first: profiles may point at them by ref.
-  std::vector<std::string> requests;
-  for (const auto& r : orgs) requests.push_back(request_for(r, country));
-  auto replies = run(requests, "organisations");
+  Batch org_batch;
+  for (const auto& r : orgs) {
+    auto request = request_for(r, country);
+    if (fits(request, r.line)) org_batch.add(std::move(request), r.line);
+  }
+  auto replies = run(org_batch, "organisations");
   std::map<std::string, std::string> ids_by_ref;
-  std::size_t& orgs_ok = result.organisations;
-  for (std::size_t i = 0; i < orgs.size(); ++i) {
-    auto out = outcome_of(replies[i], wire_type(wire::REGISTRY_ORG_REPLY));
-    report[orgs[i].line] = out.ok ? "ok " + out.id : "rejected: " + out.reason;
+  std::map<std::size_t, const Record*> org_by_line;
+  for (const auto& r : orgs) org_by_line[r.line] = &r;
+  for (std::size_t i = 0; i < org_batch.lines.size(); ++i) {
+    std::size_t number = org_batch.lines[i];
+    if (!replies[i]) {
+      unanswered(number);
+      continue;
+    }
+    auto out = outcome_of(*replies[i], wire_type(wire::REGISTRY_ORG_REPLY));
+    report[number] = out.ok ? "ok " + out.id : "rejected: " + out.reason;
     if (out.ok) {
-      ++orgs_ok;
-      if (!orgs[i].ref.empty()) ids_by_ref[orgs[i].ref] = out.id;
+      ++result.organisations;
+      const auto& ref = org_by_line[number]->ref;
+      if (!ref.empty()) ids_by_ref[ref] = out.id;
     } else {
       ++rejected;
     }
   }
 
-  requests.clear();
-  std::vector<const Record*> sent;
+  Batch profile_batch;
+  std::map<std::size_t, const Record*> profile_by_line;
   for (const auto& r : profiles) {
     std::string owner;
     if (!r.owner_ref.empty()) {
@@ -121,40 +175,47 @@ ImportReport run_import(
       }
       owner = it->second;
     }
-    requests.push_back(request_for(r, country, owner));
-    sent.push_back(&r);
+    auto request = request_for(r, country, owner);
+    if (!fits(request, r.line)) continue;
+    profile_batch.add(std::move(request), r.line);
+    profile_by_line[r.line] = &r;
   }
-  replies = run(requests, "profiles");
-  std::size_t& profiles_ok = result.profiles;
-  std::size_t& published = result.published;
-  std::vector<std::string> publish_requests;
-  std::vector<std::size_t> publish_lines;
-  for (std::size_t i = 0; i < sent.size(); ++i) {
-    auto out = outcome_of(replies[i], wire_type(wire::REGISTRY_PROFILE_REPLY));
-    report[sent[i]->line] = out.ok ? "ok " + out.id : "rejected: " + out.reason;
+  replies = run(profile_batch, "profiles");
+  Batch publish_batch;
+  for (std::size_t i = 0; i < profile_batch.lines.size(); ++i) {
+    std::size_t number = profile_batch.lines[i];
+    if (!replies[i]) {
+      unanswered(number);
+      continue;
+    }
+    auto out = outcome_of(*replies[i], wire_type(wire::REGISTRY_PROFILE_REPLY));
+    report[number] = out.ok ? "ok " + out.id : "rejected: " + out.reason;
     if (!out.ok) {
       ++rejected;
       continue;
     }
-    ++profiles_ok;
-    if (sent[i]->publish) {
+    ++result.profiles;
+    if (profile_by_line[number]->publish) {
       EnvelopeBuilder request(country, wire::Service::TOOL,
                               wire_type(wire::REGISTRY_PROFILE_TRANSITION));
       auto t = request.init_payload<wire::ProfileTransition>();
       t.setProfileId(out.id);
       t.setAction(wire::ProfileTransition::Action::PUBLISH);
-      publish_requests.push_back(request.encode());
-      publish_lines.push_back(sent[i]->line);
+      publish_batch.add(request.encode(), number);
     }
   }
-  replies = run(publish_requests, "publications");
-  for (std::size_t i = 0; i < publish_lines.size(); ++i) {
-    auto out = outcome_of(replies[i], wire_type(wire::REGISTRY_PROFILE_REPLY));
+  replies = run(publish_batch, "publications");
+  for (std::size_t i = 0; i < publish_batch.lines.size(); ++i) {
+    std::size_t number = publish_batch.lines[i];
+    auto out = replies[i] ? outcome_of(*replies[i], wire_type(wire::REGISTRY_PROFILE_REPLY))
+                          : Outcome{false, "", "no answer"};
     if (out.ok) {
-      ++published;
-      report[publish_lines[i]] += " published";
+      ++result.published;
+      report[number] += " published";
     } else {
-      report[publish_lines[i]] += " (submitted; not published: " + out.reason + ")";
+      // Stored, but not as the line asked: the line is not done.
+      report[number] += " (submitted; not published: " + out.reason + ")";
+      ++result.partial;
     }
   }
 

@@ -134,9 +134,13 @@ void add_import(CLI::App* org, Dispatch& dispatch) {
   dispatch.online(sub, [&a](Session& s) {
     service::ApiClient client(s.transport(), s.endpoint_of("registry"), s.node().public_key);
     bool progress = !s.options().json && ::isatty(STDERR_FILENO);
+    import::ImportOptions options;
+    options.window = a.window;
+    options.idle = std::chrono::milliseconds(s.options().timeout_ms);
+    options.max_message_bytes = s.node().limits.max_message_bytes;
     import::ImportReport report;
     try {
-      report = import::run_import(client, s.node().country, a.file, a.window,
+      report = import::run_import(client, s.node().country, a.file, options,
                                   [&](const char* what, std::size_t done, std::size_t total) {
                                     if (progress && (done % 100 == 0 || done == total)) {
                                       std::cerr << "\r" << what << " " << done << "/" << total
@@ -152,7 +156,7 @@ void add_import(CLI::App* org, Dispatch& dispatch) {
     } else {
       report.print(std::cout);
     }
-    return report.rejected == 0 ? 0 : 1;
+    return report.exit_code();
   });
 }
 
