@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/core/break_point.hpp"
 #include "common/reference/regions.hpp"
 #include "common/replication/event_frame.hpp"
 #include "common/replication/event_log.hpp"
@@ -28,6 +29,7 @@ Subscriber::Subscriber(store::Store& store, zmq::socket_t& events, zmq::socket_t
 }
 
 bool Subscriber::accepts(const std::string& origin) const {
+  if (GOSMART_BREAK_POINT("replication.accept_any_origin")) return true;
   if (!reference::is_country_code(origin)) return false;
   return options_.origins.empty() || options_.origins.count(origin) > 0;
 }
@@ -106,6 +108,10 @@ void Subscriber::note_announced(OriginState& st, uint64_t seq) {
 }
 
 void Subscriber::note_unproductive(OriginState& st) {
+  if (GOSMART_BREAK_POINT("replication.no_backoff")) {
+    st.not_before = {};
+    return;
+  }
   auto wait = std::max(options_.min_retry_gap, st.backoff.next());
   st.not_before = transport::Clock::now() + std::min(wait, options_.max_retry_gap);
 }
@@ -186,7 +192,11 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
     return;
   }
   uint64_t cursor = pending_cursor(pending, header.origin_country);
-  switch (classify(cursor, header.origin_seq)) {
+  auto arrival = classify(cursor, header.origin_seq);
+  if (arrival == Arrival::gap && GOSMART_BREAK_POINT("replication.skip_holes")) {
+    arrival = Arrival::apply;
+  }
+  switch (arrival) {
     case Arrival::duplicate:
       ++stats_.duplicates;
       return;
@@ -205,11 +215,15 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
     // The writer refused this number's event, or an erasure redacted it: nothing
     // to apply, nothing to wait for.
     ++stats_.passed_over;
+    if (GOSMART_BREAK_POINT("replication.stall_on_placeholder")) return;
     pending.cursors[header.origin_country] = header.origin_seq;
     ++pending.applied;
     return;
   }
   auto applied = guarded([&]() -> Status { return applier_.apply(event, pending.batch); });
+  if (applied && GOSMART_BREAK_POINT("replication.apply_twice")) {
+    applied = guarded([&]() -> Status { return applier_.apply(event, pending.batch); });
+  }
   if (!applied) {
     ++stats_.rejected;
     spdlog::error("replication: {} #{} ({}) rejected and passed over: {}", header.origin_country,

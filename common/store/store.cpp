@@ -5,6 +5,8 @@
 
 #include <stdexcept>
 
+#include "common/core/break_point.hpp"
+
 namespace gosmart::store {
 
 std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
@@ -29,6 +31,7 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
   db_options.WAL_size_limit_MB = 0;
   db_options.recycle_log_file_num = 0;
   db_options.IncreaseParallelism(2);
+  if (options.env) db_options.env = options.env.get();
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = options.write_buffer_bytes;
@@ -51,6 +54,7 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
 
   std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
+  store->env_ = options.env;
   rocksdb::DB* raw = nullptr;
   auto status = rocksdb::DB::Open(db_options, dir.string(), descriptors, &store->handles_, &raw);
   if (!status.ok()) {
@@ -77,7 +81,8 @@ rocksdb::ColumnFamilyHandle* Store::cf(const std::string& name) const {
 
 Status Store::commit(rocksdb::WriteBatch& batch, Durability durability) {
   rocksdb::WriteOptions options;
-  options.sync = durability == Durability::sync;
+  options.sync =
+      durability == Durability::sync && !GOSMART_BREAK_POINT("store.commit_without_sync");
   auto status = db_->Write(options, &batch);
   if (!status.ok()) return fail(ErrorCode::INTERNAL, "store write failed: " + status.ToString());
   return {};
