@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/core/break_point.hpp"
+#include "common/core/crash_point.hpp"
 #include "common/reference/regions.hpp"
 #include "common/replication/event_frame.hpp"
 #include "common/replication/event_log.hpp"
@@ -381,6 +382,8 @@ void Subscriber::on_sync_readable() {
       continue;
     }
     stats_.applied_catchup += applied;
+    // Test-only: killed with a page applied and more to come (a kill during catch-up).
+    if (applied > 0) crash_point("replication.after_catchup_page");
     st.in_flight = false;
     bool moved = st.cursor > cursor_before;
     note_writer_head(origin, st, writer_last, moved);
