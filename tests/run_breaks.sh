@@ -16,7 +16,6 @@ per_test_timeout="${GOSMART_BREAK_TIMEOUT:-300}"
 # Each line is one test that must fail with the break armed; a break has one or more.
 table=(
   "outbox.skip_settle|gosmart-unit-tests|settling removes the entry in one batch with the owner's status change"
-  "outbox.skip_settle|gosmart-system-tests|an expression of interest sent while the peer is down arrives after it returns"
   "envelope.accept_trailing_bytes|gosmart-unit-tests|hostile frames are typed errors\, never crashes"
   "store.skip_scrub|gosmart-unit-tests|a scrub leaves no byte of deleted data in any file"
   "store.skip_scrub|gosmart-system-tests|an erased organisation leaves no byte of its personal data in any file"
@@ -32,7 +31,7 @@ table=(
   "replication.apply_twice|gosmart-system-tests|gaps are caught up in pages and every event is applied once\, in order"
   "replication.skip_holes|gosmart-system-tests|gaps are caught up in pages and every event is applied once\, in order"
   "replication.stall_on_placeholder|gosmart-system-tests|a placeholder moves the cursor and applies nothing"
-  "replication.no_backoff|gosmart-system-tests|a head the writer cannot serve is asked for at most 5 times a second"
+  "replication.no_backoff|gosmart-system-tests|a head announced again and again is still asked for at most 5 times a second"
 )
 
 wanted() {

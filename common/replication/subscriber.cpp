@@ -109,10 +109,6 @@ void Subscriber::note_announced(OriginState& st, uint64_t seq) {
 }
 
 void Subscriber::note_unproductive(OriginState& st) {
-  if (GOSMART_BREAK_POINT("replication.no_backoff")) {
-    st.not_before = {};
-    return;
-  }
   auto wait = std::max(options_.min_retry_gap, st.backoff.next());
   st.not_before = transport::Clock::now() + std::min(wait, options_.max_retry_gap);
 }
@@ -144,7 +140,8 @@ void Subscriber::request_catchup(const std::string& origin) {
   auto& st = state(origin);
   auto now = transport::Clock::now();
   if (st.in_flight && now < st.deadline) return;
-  if (now < st.not_before) return;  // tick() asks once the back-off has passed
+  // tick() asks once the back-off has passed
+  if (now < st.not_before && !GOSMART_BREAK_POINT("replication.no_backoff")) return;
   EnvelopeBuilder builder(origin, wire::Service::UNKNOWN, "platform.catchup.request");
   auto ask = builder.init_payload<wire::CatchupRequest>();
   ask.setOrigin(origin);

@@ -262,6 +262,32 @@ TEST_CASE("a head the writer cannot serve is asked for at most 5 times a second"
   CHECK(h.state.chain().digest_hex() == h.expected.digest_hex());
 }
 
+TEST_CASE("a head announced again and again is still asked for at most 5 times a second",
+          "[system][subscriber]") {
+  Harness h;
+  h.pump(50ms);
+  h.write(10, [](uint64_t) { return true; });
+  h.pump(200ms);
+  REQUIRE(h.subscriber->cursor("PL") == 10);
+  // A writer that keeps announcing a head its pages never reach (a relay announcing
+  // what it cannot serve): each announcement is new evidence, but the minimum gap
+  // between two requests holds.
+  EnvelopeBuilder beat("PL", wire::Service::TOOL, "platform.heartbeat");
+  auto heads = beat.init_payload<wire::Heartbeat>().initHeads(1);
+  heads[0].setOrigin("PL");
+  heads[0].setLastSeq(1000);
+  std::string frame = replication::event_frame(replication::kHeartbeatLabel, beat.encode());
+  auto asked_before = h.subscriber->stats().requests;
+  for (int i = 0; i < 50; ++i) {  // one second
+    h.pub.send(zmq::buffer(frame));
+    h.pump(20ms);
+  }
+  auto asked = h.subscriber->stats().requests - asked_before;
+  CHECK(asked >= 2);
+  CHECK(asked <= 7);  // 5 a second, and one at each edge of the second
+  CHECK(h.subscriber->cursor("PL") == 10);
+}
+
 TEST_CASE("a placeholder moves the cursor and applies nothing", "[system][subscriber]") {
   Harness h;
   h.pump(50ms);
