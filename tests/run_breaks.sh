@@ -20,7 +20,6 @@ table=(
   "store.skip_scrub|gosmart-unit-tests|a scrub leaves no byte of deleted data in any file"
   "store.skip_scrub|gosmart-system-tests|an erased organisation leaves no byte of its personal data in any file"
   "zap.admit_strangers|gosmart-system-tests|a key not on the allowlist gets nothing"
-  "transport.bind_without_zap|gosmart-system-tests|a transport whose ZAP handler stopped binds no server socket"
   "zap.admit_strangers|gosmart-system-tests|a registry and a matching service give a stranger nothing on any socket"
   "replication.accept_any_origin|gosmart-system-tests|events of an origin the writer may not speak for are refused"
   "store.commit_without_sync|gosmart-unit-tests|a synced commit survives a machine crash; the unsynced tail is what it loses"

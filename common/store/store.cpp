@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "common/core/break_point.hpp"
+#include "common/store/test_env.hpp"
 
 namespace gosmart::store {
 
@@ -31,7 +32,7 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
   db_options.WAL_size_limit_MB = 0;
   db_options.recycle_log_file_num = 0;
   db_options.IncreaseParallelism(2);
-  if (options.env) db_options.env = options.env.get();
+  if (auto* env = test_env()) db_options.env = env;  // tests only (test_env.hpp)
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = options.write_buffer_bytes;
@@ -54,7 +55,6 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
 
   std::unique_ptr<Store> store(new Store());
   store->dir_ = dir;
-  store->env_ = options.env;
   rocksdb::DB* raw = nullptr;
   auto status = rocksdb::DB::Open(db_options, dir.string(), descriptors, &store->handles_, &raw);
   if (!status.ok()) {

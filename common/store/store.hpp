@@ -21,10 +21,6 @@ enum class Durability { sync, no_sync };
 struct StoreOptions {
   std::size_t block_cache_bytes = 32 << 20;
   std::size_t write_buffer_bytes = 16 << 20;
-  // The storage seam: RocksDB's Env (its file system) for this store; none is the
-  // default one. Tests give one that fails writes and drops unsynced data
-  // (tests/support/fault_file_system.hpp).
-  std::shared_ptr<rocksdb::Env> env;
 };
 
 class Store {
@@ -56,7 +52,6 @@ class Store {
  private:
   Store() = default;
   std::filesystem::path dir_;
-  std::shared_ptr<rocksdb::Env> env_;  // outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;

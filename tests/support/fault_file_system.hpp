@@ -1,10 +1,12 @@
 #pragma once
 // A file system for tests that fails on demand and forgets what was never synced:
 // RocksDB's own FileSystemWrapper (Debian's RocksDB 7.8 ships no fault-injection
-// header) around the default one, given to a store through StoreOptions::env.
+// header) around the default one, given to the stores a test opens through
+// store::TestEnv (common/store/test_env.hpp).
 //
 //   auto faults = std::make_shared<testing::FaultFileSystem>();
-//   auto store = store::Store::open(dir, families, {.env = faults->env()});
+//   store::TestEnv seam(faults->env());
+//   auto store = store::Store::open(dir, families);
 //   faults->fail_syncs(true);      // the next synced commit fails
 //   faults->crash();               // from now on nothing reaches the disk ...
 //   store.reset();                 // ... not even what closing would write
@@ -39,7 +41,7 @@ class FaultFileSystem : public rocksdb::FileSystemWrapper,
   static const char* kClassName() { return "GosmartFaultFileSystem"; }
   const char* Name() const override { return kClassName(); }
 
-  // An Env over this file system for StoreOptions::env (it keeps this alive).
+  // An Env over this file system for store::TestEnv (it keeps this alive).
   std::shared_ptr<rocksdb::Env> env();
 
   void fail_writes(bool fail) { fail_writes_ = fail; }  // Append and Truncate fail

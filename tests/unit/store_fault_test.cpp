@@ -7,18 +7,13 @@
 
 #include "common/service/commit_pipeline.hpp"
 #include "common/store/store.hpp"
+#include "common/store/test_env.hpp"
 #include "tests/support/fault_file_system.hpp"
 #include "tests/support/process.hpp"
 
 using namespace gosmart;
 
 namespace {
-
-store::StoreOptions on(const std::shared_ptr<testing::FaultFileSystem>& faults) {
-  store::StoreOptions options;
-  options.env = faults->env();
-  return options;
-}
 
 std::optional<std::string> read(store::Store& db, const std::string& key) {
   auto value = db.get(db.cf("data"), key);
@@ -64,7 +59,8 @@ TEST_CASE("a synced commit survives a machine crash; the unsynced tail is what i
   testing::TempDir dir;
   auto faults = std::make_shared<testing::FaultFileSystem>();
   {
-    auto db = store::Store::open(dir.path() / "db", {"data"}, on(faults));
+    store::TestEnv seam(faults->env());
+    auto db = store::Store::open(dir.path() / "db", {"data"});
     REQUIRE(put(*db, "acknowledged-1", "a").ok());
     REQUIRE(put(*db, "acknowledged-2", "b").ok());
     // Written to the WAL (the page cache), never synced: a process crash keeps it,
@@ -83,7 +79,8 @@ TEST_CASE("a synced commit survives a machine crash; the unsynced tail is what i
 TEST_CASE("a commit the disk refuses fails, and its data is not there", "[store]") {
   testing::TempDir dir;
   auto faults = std::make_shared<testing::FaultFileSystem>();
-  auto db = store::Store::open(dir.path() / "db", {"data"}, on(faults));
+  auto seam = std::make_unique<store::TestEnv>(faults->env());
+  auto db = store::Store::open(dir.path() / "db", {"data"});
   REQUIRE(put(*db, "before", "1").ok());
 
   SECTION("a write that fails") {
@@ -100,6 +97,7 @@ TEST_CASE("a commit the disk refuses fails, and its data is not there", "[store]
   faults->fail_writes(false);
   faults->fail_syncs(false);
   db.reset();
+  seam.reset();
   auto reopened = store::Store::open(dir.path() / "db", {"data"});
   CHECK(read(*reopened, "before") == std::optional<std::string>("1"));
   CHECK(read(*reopened, "refused") == std::nullopt);
@@ -108,7 +106,8 @@ TEST_CASE("a commit the disk refuses fails, and its data is not there", "[store]
 TEST_CASE("a failed commit tells every waiting reply it was not stored", "[store]") {
   testing::TempDir dir;
   auto faults = std::make_shared<testing::FaultFileSystem>();
-  auto db = store::Store::open(dir.path() / "db", {"data"}, on(faults));
+  store::TestEnv seam(faults->env());
+  auto db = store::Store::open(dir.path() / "db", {"data"});
   Staged staged(*db);
   service::CommitPipeline pipeline(*db, staged);
 
