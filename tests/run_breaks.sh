@@ -77,7 +77,7 @@ for row in "${table[@]}"; do
   fi
   status=$(run_one "$name" "$binary" "$spec" "$log.armed.log")
   taken=""
-  grep -q "break point $name taken" "$log.armed.log" && taken=" (break taken in the test process)"
+  grep -q "break point $name taken" "$log.armed.log" && taken=" (the output shows the break taken)"
   if [[ "$status" == 0 ]]; then
     problems+=("$name: NOT CAUGHT by '$spec' ($binary passed with the break armed)")
     echo "NOT CAUGHT  $name  by  $spec"
