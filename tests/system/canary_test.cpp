@@ -5,7 +5,9 @@
 // directories (stores, logs, configs). A receiver that blanks a field itself would
 // hide a sender that leaks it; this test does not look at what a receiver shows.
 // The positive control: a profile whose owner chose to be named carries its legal
-// name across, and the same scan finds it there.
+// name across, and the same scan finds it there. Then an expression of interest:
+// no contact crosses before the owner accepts; after, PL's contact is at FI (the
+// party) and the FI sender's at PL, and at no other peer, nor on the PUB stream.
 #include <sodium.h>
 
 #include <atomic>
@@ -17,6 +19,7 @@
 
 #include "common/transport/transport.hpp"
 #include "schemas/platform.capnp.h"
+#include "tests/support/eoi_helpers.hpp"
 #include "tests/support/registry_federation.hpp"
 
 using namespace gosmart;
@@ -234,5 +237,48 @@ TEST_CASE("no personal field crosses the border or lands on a peer's disk; a cho
   // PL itself holds them: the markers were planted where the test thinks they were.
   for (const auto& marker : {hidden_name, contact_name, email, phone, broker_id}) {
     CHECK_FALSE(files_holding(f.nodes.at("PL").dir, marker).empty());
+  }
+
+  // An expression of interest from FI in the hidden profile. Until PL's owner accepts
+  // it no contact crosses either way; then PL's contact goes to FI, the one peer
+  // concerned, and to no other, and not over the PUB stream.
+  StreamCapture later(f.broker.keys, f.nodes.at("PL").registry.events, f.key("PL"));
+  std::string fi_email = "f" + random_letters(20) + "@example.fi";
+  auto fi_org = f.call<wire::OrgWrite>("FI", f.portal, "registry.org.register", [&](auto w) {
+    auto org = w.initOrganisation();
+    testing::fill_org(org);
+    org.setCountry("FI");
+    org.setRegion("FI1B");
+    org.setLegalName("Lumo " + random_letters(12) + " Oy");
+    org.getContacts()[0].setEmail(fi_email);
+  });
+  INFO(type_of(fi_org));
+  REQUIRE(fi_org.header().type == "registry.org.reply");
+  testing::EoiParties parties{
+      hidden_profile, std::string(fi_org.payload<wire::OrgReply>().getOrganisation().getId())};
+  std::string eoi_id = testing::send_eoi(f, parties);
+  REQUIRE(testing::eventually([&] { return testing::eoi_status(f, "FI", eoi_id) == "forwarded"; },
+                              15s));
+  CHECK(files_holding(f.nodes.at("FI").dir, email).empty());
+  CHECK(files_holding(f.nodes.at("PL").dir, fi_email).empty());
+
+  auto accepted = f.call<wire::EoiAnswer>("PL", f.portal, "registry.eoi.answer", [&](auto a) {
+    a.setEoiId(eoi_id);
+    a.setAccept(true);
+  });
+  INFO(type_of(accepted));
+  REQUIRE(accepted.header().type == "registry.eoi.reply");
+  // The positive control of this half: the contacts did cross, to the two parties.
+  CHECK(testing::eventually([&] { return !files_holding(f.nodes.at("FI").dir, email).empty(); },
+                            15s));
+  CHECK(testing::eventually([&] { return !files_holding(f.nodes.at("PL").dir, fi_email).empty(); },
+                            15s));
+  std::this_thread::sleep_for(500ms);
+  later.stop();
+  CHECK(later.frames() > 0);
+  for (const auto& marker : {email, phone, contact_name, fi_email}) {
+    INFO(marker);
+    CHECK(later.bytes().find(marker) == std::string::npos);
+    CHECK(files_holding(f.nodes.at("DK").dir, marker).empty());
   }
 }
