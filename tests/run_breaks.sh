@@ -25,6 +25,7 @@ table=(
   "store.commit_without_sync|gosmart-unit-tests|a synced commit survives a machine crash; the unsynced tail is what it loses"
   "pipeline.lost_reported_stored|gosmart-unit-tests|a failed commit tells every waiting reply it was not stored"
   "registry.publish_legal_name|gosmart-system-tests|no personal field crosses the border or lands on a peer's disk; a chosen name does"
+  "transport.bind_without_zap|gosmart-system-tests|a transport whose ZAP handler stopped binds no server socket"
   "api.skip_role_check|gosmart-system-tests|each role may call only what it is allowed"
   "idempotency.forget_replies|gosmart-unit-tests|a kept reply is found by its caller and message id\, durably"
   "idempotency.forget_replies|gosmart-system-tests|the same registration sent three times makes one organisation\, answered alike"

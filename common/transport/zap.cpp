@@ -61,6 +61,10 @@ ZapAuthenticator::ZapAuthenticator(zmq::context_t& context, Allowlist allowlist)
 }
 
 ZapAuthenticator::~ZapAuthenticator() {
+  stop();
+}
+
+void ZapAuthenticator::stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
 }
