@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/core/break_point.hpp"
 #include "common/core/crash_point.hpp"
 #include "common/service/loop.hpp"
 
@@ -87,7 +88,9 @@ void Sender::answered(Link& link, const std::string& key, const Answer& answer) 
 void Sender::settle(Link& link, const Settlement& settlement) {
   link.state = Link::State::settling;
   // The removal and the owner's change go into one batch: both land or neither.
-  queue_.stage_removal(owner_.staging(), *link.entry);
+  if (!GOSMART_BREAK_POINT("outbox.skip_settle")) {
+    queue_.stage_removal(owner_.staging(), *link.entry);
+  }
   owner_.settle(*link.entry, settlement);
   // Test-only: the destination answered, nothing of the settle is durable yet.
   if (settlement.outcome != Settlement::Outcome::unreadable) crash_point("outbox.after_ack");

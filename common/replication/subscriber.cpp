@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/core/break_point.hpp"
+#include "common/core/crash_point.hpp"
 #include "common/reference/regions.hpp"
 #include "common/replication/event_frame.hpp"
 #include "common/replication/event_log.hpp"
@@ -28,6 +30,7 @@ Subscriber::Subscriber(store::Store& store, zmq::socket_t& events, zmq::socket_t
 }
 
 bool Subscriber::accepts(const std::string& origin) const {
+  if (GOSMART_BREAK_POINT("replication.accept_any_origin")) return true;
   if (!reference::is_country_code(origin)) return false;
   return options_.origins.empty() || options_.origins.count(origin) > 0;
 }
@@ -137,7 +140,8 @@ void Subscriber::request_catchup(const std::string& origin) {
   auto& st = state(origin);
   auto now = transport::Clock::now();
   if (st.in_flight && now < st.deadline) return;
-  if (now < st.not_before) return;  // tick() asks once the back-off has passed
+  // tick() asks once the back-off has passed
+  if (now < st.not_before && !GOSMART_BREAK_POINT("replication.no_backoff")) return;
   EnvelopeBuilder builder(origin, wire::Service::UNKNOWN,
                           wire_type(wire::PLATFORM_CATCHUP_REQUEST));
   auto ask = builder.init_payload<wire::CatchupRequest>();
@@ -187,7 +191,11 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
     return;
   }
   uint64_t cursor = pending_cursor(pending, header.origin_country);
-  switch (classify(cursor, header.origin_seq)) {
+  auto arrival = classify(cursor, header.origin_seq);
+  if (arrival == Arrival::gap && GOSMART_BREAK_POINT("replication.skip_holes")) {
+    arrival = Arrival::apply;
+  }
+  switch (arrival) {
     case Arrival::duplicate:
       ++stats_.duplicates;
       return;
@@ -206,11 +214,15 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
     // The writer refused this number's event, or an erasure redacted it: nothing
     // to apply, nothing to wait for.
     ++stats_.passed_over;
+    if (GOSMART_BREAK_POINT("replication.stall_on_placeholder")) return;
     pending.cursors[header.origin_country] = header.origin_seq;
     ++pending.applied;
     return;
   }
   auto applied = guarded([&]() -> Status { return applier_.apply(event, pending.batch); });
+  if (applied && GOSMART_BREAK_POINT("replication.apply_twice")) {
+    applied = guarded([&]() -> Status { return applier_.apply(event, pending.batch); });
+  }
   if (!applied) {
     ++stats_.rejected;
     spdlog::error("replication: {} #{} ({}) rejected and passed over: {}", header.origin_country,
@@ -368,6 +380,8 @@ void Subscriber::on_sync_readable() {
       continue;
     }
     stats_.applied_catchup += applied;
+    // Test-only: killed with a page applied and more to come (a kill during catch-up).
+    if (applied > 0) crash_point("replication.after_catchup_page");
     st.in_flight = false;
     bool moved = st.cursor > cursor_before;
     note_writer_head(origin, st, writer_last, moved);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/core/break_point.hpp"
 #include "common/envelope/envelope.hpp"
 #include "common/store/keys.hpp"
 
@@ -90,6 +91,7 @@ std::chrono::milliseconds IdempotencyStore::purge_interval() const {
 
 std::optional<std::string> IdempotencyStore::find(std::string_view caller,
                                                   std::string_view message_id) const {
+  if (GOSMART_BREAK_POINT("idempotency.forget_replies")) return std::nullopt;
   auto key = entry_key(caller, message_id);
   if (auto it = pending_.find(key); it != pending_.end()) return it->second.reply;
   auto stored = store_.get(cf_, key);

@@ -3,6 +3,8 @@
 #include <rocksdb/options.h>
 #include <spdlog/spdlog.h>
 
+#include "common/core/break_point.hpp"
+
 namespace gosmart::store {
 
 Scrubber::Scrubber(Store& store) : store_(store), thread_([this] { run(); }) {}
@@ -50,6 +52,7 @@ void Scrubber::run() {
 }
 
 Status Scrubber::scrub() {
+  if (GOSMART_BREAK_POINT("store.skip_scrub")) return {};
   auto& db = store_.db();
   const auto& handles = store_.handles();
   rocksdb::FlushOptions flush;

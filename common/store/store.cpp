@@ -5,6 +5,9 @@
 
 #include <stdexcept>
 
+#include "common/core/break_point.hpp"
+#include "common/store/test_env.hpp"
+
 namespace gosmart::store {
 
 std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
@@ -29,6 +32,7 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& dir,
   db_options.WAL_size_limit_MB = 0;
   db_options.recycle_log_file_num = 0;
   db_options.IncreaseParallelism(2);
+  if (auto* env = test_env()) db_options.env = env;  // tests only (test_env.hpp)
 
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = options.write_buffer_bytes;
@@ -77,7 +81,8 @@ rocksdb::ColumnFamilyHandle* Store::cf(const std::string& name) const {
 
 Status Store::commit(rocksdb::WriteBatch& batch, Durability durability) {
   rocksdb::WriteOptions options;
-  options.sync = durability == Durability::sync;
+  options.sync =
+      durability == Durability::sync && !GOSMART_BREAK_POINT("store.commit_without_sync");
   auto status = db_->Write(options, &batch);
   if (!status.ok()) return fail(ErrorCode::INTERNAL, "store write failed: " + status.ToString());
   return {};

@@ -49,6 +49,9 @@ class ZapAuthenticator {
   ZapAuthenticator& operator=(const ZapAuthenticator&) = delete;
 
   void replace_allowlist(Allowlist allowlist);
+  // Stops answering (the destructor does too): running() is false from then on, and
+  // Transport::bind refuses to make a server socket. Tests use it to see the refusal.
+  void stop();
   bool running() const { return running_.load(); }
   uint64_t refused() const { return refused_.load(); }
   uint64_t admitted() const { return admitted_.load(); }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <ctime>
 
+#include "common/core/break_point.hpp"
 #include "common/reference/formats.hpp"
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
@@ -82,7 +83,9 @@ void fill_public(wire::PublicOrganisation::Builder out, wire::Organisation::Read
   out.setNaceCodes(org.getNaceCodes());
   out.setDomains(org.getDomains());
   out.setLanguages(org.getLanguages());
-  if (named) out.setLegalName(org.getLegalName());
+  if (named || GOSMART_BREAK_POINT("registry.publish_legal_name")) {
+    out.setLegalName(org.getLegalName());
+  }
   out.setErased(org.getErased());
 }
 

@@ -1,6 +1,9 @@
 // Two real processes over tcp+CURVE: a writer appends 100,000 events; the reader
-// is killed with SIGKILL twice mid-way (and the writer once) and restarted. At the
-// end the reader holds every event exactly once: same count, same chained digest.
+// is killed with SIGKILL twice mid-way, once more in the middle of a catch-up (and
+// the writer once) and restarted. At the end the reader holds every event exactly
+// once: same count, same chained digest. The writer's bodies are random per run
+// (tools/replication-probe), so a writer that published what it had not committed
+// would show as a digest mismatch.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -41,11 +44,11 @@ TEST_CASE("every event is applied exactly once across SIGKILLs", "[fault][replic
                                  "--summary", (dir.path() / "writer.json").string()},
         dir.path() / "writer.log");
   };
-  auto start_reader = [&] {
+  auto start_reader = [&](const testing::Environment& env = {}) {
     return std::make_unique<testing::Process>(
         std::vector<std::string>{probe, "reader", "--config", fi.config_file.string(), "--from",
                                  "PL", "--summary", (dir.path() / "reader.json").string()},
-        dir.path() / "reader.log");
+        dir.path() / "reader.log", env);
   };
   testing::ApiClient client(operator_.keys);
   auto reader_cursor = [&]() -> uint64_t {
@@ -64,6 +67,12 @@ TEST_CASE("every event is applied exactly once across SIGKILLs", "[fault][replic
   reader->kill_hard();
   INFO("reader killed at writer head " << writer_head());
   REQUIRE(testing::eventually([&] { return writer_head() >= 35000; }, 60s));
+  // Killed again during its catch-up, 20,000 events behind: a crash point ends it
+  // right after the first catch-up page it commits, so the kill does land there.
+  reader = start_reader({"GOSMART_CRASH_AT=replication.after_catchup_page"});
+  REQUIRE(reader->wait(30s) == 128 + SIGKILL);
+  CHECK(reader->log().find("crash point replication.after_catchup_page reached") !=
+        std::string::npos);
   reader = start_reader();
 
   REQUIRE(testing::eventually([&] { return reader_cursor() >= 45000; }, 60s));

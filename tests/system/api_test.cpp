@@ -80,6 +80,23 @@ TEST_CASE("no server socket is made without a running ZAP handler", "[system][ap
   CHECK_THROWS(transport::ZapAuthenticator(context, transport::Allowlist()));
 }
 
+TEST_CASE("a transport whose ZAP handler stopped binds no server socket", "[system][api]") {
+  transport::Transport transport(curve::generate_keypair(), transport::Allowlist());
+  auto endpoint_on = [](int port) { return "tcp://127.0.0.1:" + std::to_string(port); };
+  std::string endpoint = endpoint_on(transport::free_loopback_port());
+  // Running, it binds (another port: a closed socket lets its port go asynchronously).
+  CHECK_NOTHROW(
+      transport.bind(zmq::socket_type::router, endpoint_on(transport::free_loopback_port())));
+  transport.zap().stop();
+  REQUIRE_FALSE(transport.zap().running());
+  CHECK_THROWS_AS(transport.bind(zmq::socket_type::router, endpoint), std::logic_error);
+  // Nothing listens there: a plain socket of our own can take the port.
+  zmq::context_t context;
+  zmq::socket_t probe(context, zmq::socket_type::router);
+  probe.set(zmq::sockopt::linger, 0);
+  CHECK_NOTHROW(probe.bind(endpoint));
+}
+
 TEST_CASE("an in-process caller gets the least role: health and nothing else", "[system][api]") {
   // inproc connections carry no ZAP User-Id; the api server must neither throw on
   // that nor treat the caller as a broker.

@@ -9,6 +9,7 @@
 #include "schemas/platform.capnp.h"
 #include "tests/support/nodes.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/registry_federation.hpp"
 
 using namespace gosmart;
 using namespace std::chrono_literals;
@@ -50,6 +51,25 @@ struct LiveWriter {
     return decoded.value().payload<wire::Error>().getCode();
   }
 };
+
+// The frames a SUB socket with `keys` receives from `endpoint` (subscribed to
+// everything) within `wait`: heartbeats at least, if the publisher admits it.
+std::size_t frames_heard(const curve::CurveKeyPair& keys, const std::string& endpoint,
+                         const std::string& server_key, std::chrono::milliseconds wait) {
+  transport::Transport transport(keys, transport::Allowlist());
+  auto sub = transport.connect(zmq::socket_type::sub, endpoint, server_key,
+                               [](zmq::socket_t& s) { s.set(zmq::sockopt::subscribe, ""); });
+  std::size_t frames = 0;
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  for (auto now = std::chrono::steady_clock::now(); now < deadline;
+       now = std::chrono::steady_clock::now()) {
+    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+    zmq::message_t frame;
+    while (sub.recv(frame, zmq::recv_flags::dontwait)) ++frames;
+  }
+  return frames;
+}
 
 }  // namespace
 
@@ -146,4 +166,37 @@ TEST_CASE("junk, truncated and oversized envelopes are refused and the service g
     CHECK(w.error_code_of(reply) == wire::ErrorCode::MALFORMED);
   }
   CHECK(w.still_serving());
+}
+
+TEST_CASE("a registry and a matching service give a stranger nothing on any socket",
+          "[system][security]") {
+  testing::Federation f({"PL"}, /*with_matching=*/true);
+  const auto& node = f.nodes.at("PL");
+  const auto& key = f.key("PL");
+  auto stranger = curve::generate_keypair();
+  testing::ApiClient outsider(stranger);
+  auto health = service::health_request("PL", wire::Service::CTL);
+
+  // The control: a client on the allowlist is answered and hears the event stream.
+  testing::ApiClient broker(f.broker.keys);
+  REQUIRE(broker.health(node.registry.api, key, 2s));
+  REQUIRE(broker.health(node.matching.api, key, 2s));
+  CHECK(frames_heard(f.broker.keys, node.registry.events, key, 3s) > 0);
+
+  CHECK_FALSE(outsider.health(node.registry.api, key, 1500ms));
+  CHECK_FALSE(outsider.health(node.matching.api, key, 1500ms));
+  CHECK(outsider.exchange(node.registry.sync, key, {health}, 1000ms).empty());
+  CHECK(outsider.exchange(node.matching.sync, key, {health}, 1000ms).empty());
+  // A subscriber: a stranger's key, or a known key that takes the server for
+  // another (a wrong server key), hears not even a heartbeat.
+  CHECK(frames_heard(stranger, node.registry.events, key, 3s) == 0);
+  CHECK(frames_heard(stranger, node.matching.events, key, 1500ms) == 0);
+  CHECK(frames_heard(f.broker.keys, node.registry.events, curve::generate_keypair().public_key,
+                     1500ms) == 0);
+
+  CHECK(f.processes.at("PL")->log().find("refused CURVE client") != std::string::npos);
+  CHECK(f.matchers.at("PL")->log().find("refused CURVE client") != std::string::npos);
+  // Both still serve the clients they know.
+  CHECK(broker.health(node.registry.api, key, 2s));
+  CHECK(broker.health(node.matching.api, key, 2s));
 }

@@ -180,6 +180,19 @@ TEST_CASE("events of an origin the writer may not speak for are refused", "[syst
   h.pump(100ms);
   CHECK(h.subscriber->stats().foreign_origin == 21);
   CHECK(log.lines_with("carries an event of origin FI") == 1);
+
+  // FI's event labelled truthfully, on a socket subscribed to FI's label as well (a
+  // subscription too wide): it does reach the subscriber now, which applies nothing
+  // of it. (Its log line falls in the same 10 s as FI's forgeries above.)
+  h.sub.set(zmq::sockopt::subscribe, "FI:");
+  h.pump(50ms);
+  h.pub.send(zmq::buffer(replication::event_frame("FI:probe.event", bytes)));
+  h.pump(100ms);
+  CHECK(h.subscriber->stats().rejected == 1);
+  CHECK(h.subscriber->stats().foreign_origin == 22);
+  CHECK(h.subscriber->cursor("FI") == 0);
+  CHECK(h.subscriber->cursors().count("FI") == 0);
+  CHECK(h.state.chain().count == 0);
 }
 
 TEST_CASE("a catch-up page holding another origin's event is refused, counted and logged",
@@ -256,6 +269,32 @@ TEST_CASE("a head the writer cannot serve is asked for at most 5 times a second"
   h.pump(300ms);
   CHECK(h.subscriber->cursor("PL") == 15);
   CHECK(h.state.chain().digest_hex() == h.expected.digest_hex());
+}
+
+TEST_CASE("a head announced again and again is still asked for at most 5 times a second",
+          "[system][subscriber]") {
+  Harness h;
+  h.pump(50ms);
+  h.write(10, [](uint64_t) { return true; });
+  h.pump(200ms);
+  REQUIRE(h.subscriber->cursor("PL") == 10);
+  // A writer that keeps announcing a head its pages never reach (a relay announcing
+  // what it cannot serve): each announcement is new evidence, but the minimum gap
+  // between two requests holds.
+  EnvelopeBuilder beat("PL", wire::Service::TOOL, "platform.heartbeat");
+  auto heads = beat.init_payload<wire::Heartbeat>().initHeads(1);
+  heads[0].setOrigin("PL");
+  heads[0].setLastSeq(1000);
+  std::string frame = replication::event_frame(replication::kHeartbeatLabel, beat.encode());
+  auto asked_before = h.subscriber->stats().requests;
+  for (int i = 0; i < 50; ++i) {  // one second
+    h.pub.send(zmq::buffer(frame));
+    h.pump(20ms);
+  }
+  auto asked = h.subscriber->stats().requests - asked_before;
+  CHECK(asked >= 2);
+  CHECK(asked <= 7);  // 5 a second, and one at each edge of the second
+  CHECK(h.subscriber->cursor("PL") == 10);
 }
 
 TEST_CASE("a placeholder moves the cursor and applies nothing", "[system][subscriber]") {

@@ -1,5 +1,6 @@
 // Wires the replication primitive to sockets and storage as a writer or a reader
 // process (see README.md). Exit codes: 0 clean stop, 1 bad usage/config, 2 runtime error.
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -86,6 +87,11 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
   loop.on_readable(api, [&] { server.on_readable(); });
   loop.every(std::chrono::milliseconds(setup.node.limits.heartbeat_ms),
              [&] { publisher.heartbeat(); });
+  // Each run of the writer draws its own bodies: an event is not a function of its
+  // number, so a writer that published an event it never committed, and writes
+  // another under that number after a restart, leaves a reader with a digest of its
+  // own (the writer's chain is of what it committed).
+  uint64_t run_salt = (static_cast<uint64_t>(randombytes_random()) << 32) | randombytes_random();
   loop.every(std::chrono::milliseconds(args.interval_ms), [&] {
     uint64_t head = log.head(setup.node.country);
     if (head >= args.events) return;
@@ -94,7 +100,7 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
     uint64_t count = std::min<uint64_t>(args.batch, args.events - head);
     for (uint64_t i = 0; i < count; ++i) {
       uint64_t seq = head + 1 + i;
-      std::string body = probe::probe_body(seq, args.body_bytes);
+      std::string body = probe::probe_body(seq ^ run_salt, args.body_bytes);
       staged.push_back(
           log.append<wire::ProbeEvent>(batch, wire_type(wire::PROBE_EVENT), [&](auto event) {
             event.setIndex(seq);

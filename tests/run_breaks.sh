@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Shows that the tests can fail: runs, for each test-only break point compiled into a
+# build configured with -DGOSMART_BREAKS=ON (common/core/break_point.hpp), the tests
+# that must catch it, with GOSMART_BREAK naming the break. Fails if any of them passes
+# with its break armed, or fails without it (then the test says nothing of the
+# break). Builds nothing: tools/run-tests builds the breaks variant first.
+#   tests/run_breaks.sh BUILD_DIR [BREAK...]   (no BREAK: every break below)
+set -uo pipefail
+build="${1:?usage: run_breaks.sh BUILD_DIR [BREAK...]}"
+shift
+only=("$@")
+bin="$build/bin"
+per_test_timeout="${GOSMART_BREAK_TIMEOUT:-300}"
+
+# break | binary | Catch2 test name (a test spec: commas need a backslash)
+# Each line is one test that must fail with the break armed; a break has one or more.
+table=(
+  "outbox.skip_settle|gosmart-unit-tests|settling removes the entry in one batch with the owner's status change"
+  "envelope.accept_trailing_bytes|gosmart-unit-tests|hostile frames are typed errors\, never crashes"
+  "store.skip_scrub|gosmart-unit-tests|a scrub leaves no byte of deleted data in any file"
+  "store.skip_scrub|gosmart-system-tests|an erased organisation leaves no byte of its personal data in any file"
+  "zap.admit_strangers|gosmart-system-tests|a key not on the allowlist gets nothing"
+  "zap.admit_strangers|gosmart-system-tests|a registry and a matching service give a stranger nothing on any socket"
+  "replication.accept_any_origin|gosmart-system-tests|events of an origin the writer may not speak for are refused"
+  "store.commit_without_sync|gosmart-unit-tests|a synced commit survives a machine crash; the unsynced tail is what it loses"
+  "pipeline.lost_reported_stored|gosmart-unit-tests|a failed commit tells every waiting reply it was not stored"
+  "registry.publish_legal_name|gosmart-system-tests|no personal field crosses the border or lands on a peer's disk; a chosen name does"
+  "transport.bind_without_zap|gosmart-system-tests|a transport whose ZAP handler stopped binds no server socket"
+  "api.skip_role_check|gosmart-system-tests|each role may call only what it is allowed"
+  "idempotency.forget_replies|gosmart-unit-tests|a kept reply is found by its caller and message id\, durably"
+  "idempotency.forget_replies|gosmart-system-tests|the same registration sent three times makes one organisation\, answered alike"
+  "replication.apply_twice|gosmart-system-tests|gaps are caught up in pages and every event is applied once\, in order"
+  "replication.skip_holes|gosmart-system-tests|gaps are caught up in pages and every event is applied once\, in order"
+  "replication.stall_on_placeholder|gosmart-system-tests|a placeholder moves the cursor and applies nothing"
+  "replication.no_backoff|gosmart-system-tests|a head announced again and again is still asked for at most 5 times a second"
+)
+
+wanted() {
+  ((${#only[@]} == 0)) && return 0
+  local name
+  for name in "${only[@]}"; do [[ "$name" == "$1" ]] && return 0; done
+  return 1
+}
+
+# Runs one test; prints its exit code. Output goes to a log kept for a failure of ours.
+run_one() {
+  local armed="$1" binary="$2" spec="$3" log="$4"
+  if [[ -n "$armed" ]]; then
+    GOSMART_BREAK="$armed" timeout "$per_test_timeout" "$bin/$binary" "$spec" --warn NoTests \
+      > "$log" 2>&1
+  else
+    env -u GOSMART_BREAK timeout "$per_test_timeout" "$bin/$binary" "$spec" --warn NoTests \
+      > "$log" 2>&1
+  fi
+  echo $?
+}
+
+logs="$build/breaks-logs"
+mkdir -p "$logs"
+problems=()
+caught=0
+n=0
+for row in "${table[@]}"; do
+  IFS='|' read -r name binary spec <<< "$row"
+  wanted "$name" || continue
+  n=$((n + 1))
+  [[ -x "$bin/$binary" ]] || { problems+=("$name: no $bin/$binary (build it first)"); continue; }
+  # A spec that matches nothing would "fail" for the wrong reason.
+  listed=$("$bin/$binary" "$spec" --list-test-names-only | sed '/^$/d' | wc -l)
+  if [[ "$listed" != 1 ]]; then
+    problems+=("$name: '$spec' names $listed test cases in $binary, not one")
+    continue
+  fi
+  log="$logs/$n-$name"
+  control=$(run_one "" "$binary" "$spec" "$log.control.log")
+  if [[ "$control" != 0 ]]; then
+    problems+=("$name: '$spec' fails without the break too (exit $control, $log.control.log)")
+    continue
+  fi
+  status=$(run_one "$name" "$binary" "$spec" "$log.armed.log")
+  taken=""
+  grep -q "break point $name taken" "$log.armed.log" && taken=" (the output shows the break taken)"
+  if [[ "$status" == 0 ]]; then
+    problems+=("$name: NOT CAUGHT by '$spec' ($binary passed with the break armed)")
+    echo "NOT CAUGHT  $name  by  $spec"
+  else
+    caught=$((caught + 1))
+    reason="failed"
+    [[ "$status" == 124 ]] && reason="timed out"
+    echo "caught      $name  by  $spec: $reason, exit $status$taken"
+  fi
+done
+
+echo
+((n == 0)) && problems+=("no break matched: ${only[*]}")
+if ((${#problems[@]})); then
+  printf '%s\n' "${problems[@]}"
+  echo "run_breaks: ${#problems[@]} problem(s); $caught of $n catches shown (logs in $logs)"
+  exit 1
+fi
+echo "run_breaks: all $n catches shown: every armed break fails the tests that guard it"
