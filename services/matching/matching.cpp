@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
@@ -370,12 +371,24 @@ void MatchingCore::api_aborted() {
 }
 
 std::string MatchingCore::partners_reply(const service::Request& request, const Doc& query,
-                                         const std::vector<Candidate>& found) {
+                                         const std::vector<Candidate>& found,
+                                         const ReplyNotes& notes) {
   auto reply = service::make_reply(info_, request, "matching.partners.reply");
-  auto matches =
-      reply.init_payload<wire::PartnersReply>().initMatches(static_cast<unsigned>(found.size()));
+  auto payload = reply.init_payload<wire::PartnersReply>();
+  payload.setThreshold(options_.threshold);
+  payload.setTopK(static_cast<uint32_t>(options_.top_k));
+  payload.setShows(notes.shows);
+  auto excluded = payload.initExcluded(static_cast<unsigned>(notes.excluded.size()));
+  for (unsigned i = 0; i < notes.excluded.size(); ++i) {
+    excluded[i].setRule(notes.excluded[i].first);
+    excluded[i].setCount(static_cast<uint32_t>(notes.excluded[i].second));
+  }
+  auto matches = payload.initMatches(static_cast<unsigned>(found.size()));
   for (unsigned i = 0; i < found.size(); ++i) {
     fill_match(matches[i], query, index_.doc(found[i].slot), found[i].score);
+    if (notes.mark_weaker) {
+      matches[i].setWeaker(found[i].score.score < options_.threshold || i >= options_.top_k);
+    }
     if (!query.profile_id.empty()) {
       auto stored =
           read(kMatchesCf, match_id(query.profile_id, index_.doc(found[i].slot).profile_id));
@@ -397,8 +410,26 @@ Result<std::string> MatchingCore::partners(const service::Request& request) {
   MatchQuery query;
   query.doc = &index_.doc(*slot);
   query.transnational = options_.transnational;
-  query.limit = limit_of(asked.getLimit(), 10);
-  return partners_reply(request, index_.doc(*slot), find_partners(scorer_, query));
+  ReplyNotes notes;
+  char threshold[32];
+  std::snprintf(threshold, sizeof threshold, "%.2f", options_.threshold);
+  if (asked.getAll()) {
+    // Weaker candidates too, each marked: what a broker looks at before lowering the
+    // threshold.
+    query.limit = limit_of(asked.getLimit(), options_.top_k);
+    notes.mark_weaker = true;
+    notes.shows = std::string("all candidates, best first; those below the threshold ") +
+                  threshold + " or past top_k " + std::to_string(options_.top_k) +
+                  " are marked weaker and are not announced";
+  } else {
+    query.limit = std::min(limit_of(asked.getLimit(), options_.top_k), options_.top_k);
+    query.min_score = options_.threshold;
+    notes.shows = std::string("what would be announced: score at or above ") + threshold +
+                  ", at most " + std::to_string(options_.top_k);
+  }
+  auto found = find_partners(scorer_, query);
+  if (found.empty()) notes.excluded = exclusions(scorer_, query);
+  return partners_reply(request, index_.doc(*slot), found, notes);
 }
 
 Result<std::string> MatchingCore::search(const service::Request& request) {
@@ -458,10 +489,12 @@ Result<std::string> MatchingCore::search(const service::Request& request) {
     auto id = index_.countries().find(text_of(country));
     if (id && *id < 32) match_query.countries_mask |= 1u << *id;
   }
+  ReplyNotes notes;
+  notes.shows = "the best partners for the query, one direction; no threshold";
   if (asked.getCountries().size() > 0 && match_query.countries_mask == 0) {
-    return partners_reply(request, query, {});  // no profile from those countries
+    return partners_reply(request, query, {}, notes);  // no profile from those countries
   }
-  return partners_reply(request, query, find_partners(scorer_, match_query));
+  return partners_reply(request, query, find_partners(scorer_, match_query), notes);
 }
 
 Result<std::string> MatchingCore::queue(const service::Request& request) {

@@ -99,8 +99,14 @@ class MatchingCore : public replication::Applier {
   void fill_side(wire::MatchSide::Builder side, const Doc& doc) const;
   void fill_match(wire::Match::Builder out, const Doc& a, const Doc& b, const PairScore& score);
   void emit_found(rocksdb::WriteBatch& batch, wire::Match::Reader match);
+  // What a partners reply says besides its matches.
+  struct ReplyNotes {
+    std::string shows;
+    bool mark_weaker = false;
+    std::vector<std::pair<std::string, std::size_t>> excluded;
+  };
   std::string partners_reply(const service::Request& request, const Doc& query,
-                             const std::vector<Candidate>& found);
+                             const std::vector<Candidate>& found, const ReplyNotes& notes);
 
   store::Store& store_;
   replication::EventLog& log_;
