@@ -261,6 +261,9 @@ struct OrgPage {
 # submit it for validation -> "registry.profile.reply"
 struct ProfileWrite {
   profile @0 :Profile;         # id empty for a new profile
+  migration @1 :Bool;          # a new profile imported from an existing partnering database as it
+                               # was: expiresOn may be past (it is kept expired, never published),
+                               # publishedOn kept (services/registry/README.md, "Migration import")
 }
 
 # "registry.profile.transition" -> "registry.profile.reply":

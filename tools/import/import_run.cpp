@@ -13,8 +13,9 @@ namespace {
 
 struct Outcome {
   bool ok = false;
-  std::string id;      // the record's id in the registry
-  std::string reason;  // why it was refused
+  std::string id;        // the record's id in the registry
+  std::string reason;    // why it was refused
+  bool expired = false;  // a migrated profile kept expired: never published
 };
 
 Outcome outcome_of(const std::string& reply, const std::string& expected_type) {
@@ -32,7 +33,8 @@ Outcome outcome_of(const std::string& reply, const std::string& expected_type) {
             answer.hasReceipt() ? answer.getReceipt().getId() : answer.getOrganisation().getId(),
             ""};
   }
-  return {true, envelope.payload<wire::ProfileReply>().getProfile().getId(), ""};
+  auto profile = envelope.payload<wire::ProfileReply>().getProfile();
+  return {true, profile.getId(), "", profile.getStatus() == wire::ProfileStatus::EXPIRED};
 }
 
 }  // namespace
@@ -137,6 +139,10 @@ ImportReport run_import(
       continue;
     }
     ++profiles_ok;
+    if (out.expired) {
+      report[sent[i]->line] += " expired (kept, not published)";
+      continue;
+    }
     if (sent[i]->publish) {
       EnvelopeBuilder request(country, wire::Service::TOOL, "registry.profile.transition");
       auto t = request.init_payload<wire::ProfileTransition>();
