@@ -236,6 +236,13 @@ TEST_CASE("an empty result says how many candidates each rule removed", "[matchi
          {},
          "2020-01-31"});
   c.add({"TOFI1", "FI-1", "FI", Kind::TECHNOLOGY_OFFER, kBakeryOffer, {"food"}, {"10.71"}});
+  c.add({"TOFI2",
+         "FI-2",
+         "FI",
+         Kind::TECHNOLOGY_OFFER,
+         "Organic honey from forest beekeepers, sold in jars.",
+         {"food"},
+         {"01.49"}});
   c.add({"BODK1",
          "DK-2",
          "DK",
@@ -251,9 +258,11 @@ TEST_CASE("an empty result says how many candidates each rule removed", "[matchi
   REQUIRE(find_partners(scorer, query).empty());
   auto counts = exclusions(scorer, query);
   std::map<std::string, std::size_t> by_rule(counts.begin(), counts.end());
+
   CHECK(by_rule == std::map<std::string, std::size_t>{{"same country", 2},
                                                       {"outside target countries", 1},
                                                       {"expired", 1},
+                                                      {"below threshold", 1},
                                                       {"nothing in common", 1}});
 }
 
@@ -302,8 +311,8 @@ TEST_CASE("expiresOn is the last day matched; newer profiles rank a little highe
   scorer.fix_today(*day_number("2026-12-02"));
   auto found = find_partners(scorer, query);
   REQUIRE(ids(c, found) == std::vector<std::string>{"TOFI1", "TODK1"});
-  // A little: freshness weighs 0.05 of the direction's total.
-  CHECK(found[0].score.score - found[1].score.score < 0.05);
+  // A little: freshness weighs 0.01 of the direction's total.
+  CHECK(found[0].score.score - found[1].score.score < 0.01);
   scorer.fix_today(*day_number("2026-12-03"));
   CHECK(find_partners(scorer, query).empty());
   CHECK(scorer.excluded_by(c.doc("TRPL1"), c.doc("TODK1")) == Rule::expired);

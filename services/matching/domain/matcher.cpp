@@ -110,7 +110,10 @@ std::vector<std::pair<std::string, std::size_t>> exclusions(const Scorer& scorer
   return counts;
 }
 
-std::vector<Candidate> find_partners(const Scorer& scorer, const MatchQuery& query) {
+std::vector<Candidate> find_partners(const Scorer& shared_scorer, const MatchQuery& query) {
+  // One day for the whole query: the clock is read once, not per candidate.
+  Scorer scorer = shared_scorer;
+  scorer.fix_today(shared_scorer.today());
   const auto& index = scorer.index();
   const Doc& q = *query.doc;
   const auto& kinds = query.kinds.empty() ? complementary_kinds(q.kind) : query.kinds;

@@ -11,16 +11,19 @@
 
 namespace gosmart::matching {
 
-// How much each component counts ([matching.weights] of the node's config).
+// How much each component counts ([matching.weights] of the node's config). The
+// preferences (cooperation, partner types and sizes) and freshness weigh little: real
+// profiles state them loosely, so they order partners of equal substance rather than
+// outweigh what the profiles are about (bench/README.md has the figures).
 struct Weights {
   double domains = 0.25;
   double nace = 0.2;
   double text = 0.4;
-  double cooperation = 0.1;
+  double cooperation = 0.03;
   double languages = 0.05;
-  double partner_types = 0.1;
-  double partner_sizes = 0.05;
-  double freshness = 0.05;
+  double partner_types = 0.02;
+  double partner_sizes = 0.01;
+  double freshness = 0.01;
 };
 
 enum Component {
