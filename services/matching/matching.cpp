@@ -47,7 +47,9 @@ std::size_t limit_of(uint32_t asked, std::size_t fallback) {
 
 std::vector<std::string> matching_column_families() {
   auto families = replication::event_log_column_families();
-  for (const char* name : {kProfilesCf, kMatchesCf, kQueueCf, kCursorsCf}) families.push_back(name);
+  for (const char* name : {kProfilesCf, kMatchesCf, kQueueCf, kCursorsCf, kOrganisationsCf}) {
+    families.push_back(name);
+  }
   return families;
 }
 
@@ -125,6 +127,16 @@ std::size_t MatchingCore::load() {
     if (m.getState() == wire::MatchState::ANNOUNCED) ++announced_;
     if (m.getState() == wire::MatchState::PENDING_APPROVAL) ++queue_length_;
   }
+  research_orgs_.clear();
+  auto orgs = store_.iterate(store_.cf(kOrganisationsCf));
+  for (orgs->SeekToFirst(); orgs->Valid(); orgs->Next()) {
+    auto org = store::StoredValue<wire::PublicOrganisation>::parse(orgs->value().ToString());
+    if (!org) {
+      spdlog::error("matching: stored organisation {} unreadable; skipped", orgs->key().ToString());
+      continue;
+    }
+    research_orgs_[orgs->key().ToString()] = make_org_doc(index_, org->get());
+  }
   index_dirty_ = false;
   return count;
 }
@@ -166,9 +178,12 @@ Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& ba
       profiles.insert(id);
     }
     for (const auto& id : profiles) unindex_profile(id, "erased", batch);
+    forget_organisation(text_of(erased.getOrganisationId()), batch);
     erasures_ = true;
   } else if (type == "registry.org.public") {
-    update_owner(event.payload<wire::OrgPublicEvent>().getOrganisation(), batch);
+    auto org = event.payload<wire::OrgPublicEvent>().getOrganisation();
+    update_owner(org, batch);
+    remember_organisation(org, batch);
   }
   return {};  // other registry events do not concern matching
 }
@@ -343,6 +358,43 @@ void MatchingCore::update_owner(wire::PublicOrganisation::Reader owner,
   }
 }
 
+void MatchingCore::remember_organisation(wire::PublicOrganisation::Reader org,
+                                         rocksdb::WriteBatch& batch) {
+  std::string id = text_of(org.getId());
+  if (id.empty()) return;
+  if (!able_to_research(org)) {
+    forget_organisation(id, batch);
+    return;
+  }
+  capnp::MallocMessageBuilder message;
+  message.setRoot(org);
+  write(batch, kOrganisationsCf, id, store::to_bytes(message));
+  research_orgs_[id] = make_org_doc(index_, org);
+}
+
+void MatchingCore::forget_organisation(const std::string& id, rocksdb::WriteBatch& batch) {
+  if (research_orgs_.erase(id) > 0) write(batch, kOrganisationsCf, id, std::nullopt);
+}
+
+void MatchingCore::fill_organisations(wire::PartnersReply::Builder reply, const Doc& request) {
+  std::vector<const OrgDoc*> orgs;
+  orgs.reserve(research_orgs_.size());
+  for (const auto& [id, org] : research_orgs_) orgs.push_back(&org);
+  auto found =
+      find_research_organisations(index_, orgs, request, options_.transnational, options_.top_k);
+  auto out = reply.initOrganisations(static_cast<unsigned>(found.size()));
+  for (unsigned i = 0; i < found.size(); ++i) {
+    const OrgDoc& org = *found[i].org;
+    out[i].setOrganisationId(org.id);
+    out[i].setCountry(index_.countries().text(org.country));
+    out[i].setType(static_cast<wire::OrgType>(org.type));
+    out[i].setSizeClass(static_cast<wire::SizeClass>(org.size));
+    out[i].setName(org.name);
+    out[i].setScore(found[i].score);
+    explain_organisation(index_, request, found[i], out[i].initExplanation());
+  }
+}
+
 void MatchingCore::committed() {
   if (erasures_) scrubber_.request();
   erasures_ = false;
@@ -382,6 +434,12 @@ std::string MatchingCore::partners_reply(const service::Request& request, const 
   for (unsigned i = 0; i < notes.excluded.size(); ++i) {
     excluded[i].setRule(notes.excluded[i].first);
     excluded[i].setCount(static_cast<uint32_t>(notes.excluded[i].second));
+  }
+  // A research request's own list of organisations able to do the research, outside
+  // threshold and top_k of the profile list.
+  if (!query.profile_id.empty() &&
+      query.kind == static_cast<uint8_t>(wire::ProfileKind::RESEARCH_PARTNER_REQUEST)) {
+    fill_organisations(payload, query);
   }
   auto matches = payload.initMatches(static_cast<unsigned>(found.size()));
   for (unsigned i = 0; i < found.size(); ++i) {

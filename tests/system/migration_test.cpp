@@ -94,7 +94,8 @@ TEST_CASE("a migration keeps expired profiles expired and unmatched, with their 
       {R"({"ref":"b","organisation":{"legalName":"Beta","country":"FI","region":"FI1B","type":"sme","naceCodes":["26.70"],"languages":["fi","en"]}})",
        std::string(
            R"({"ownerRef":"b","publish":true,"profile":{"kind":"technologyOffer","title":"Camera inspection of welded seams",)") +
-           kText + R"(,"expiresOn":"2099-12-31"}})"});
+           kText + R"(,"expiresOn":"2099-12-31"}})",
+       R"({"ref":"c","organisation":{"legalName":"Gamma University","country":"FI","region":"FI1B","type":"university","naceCodes":["85.42"],"domains":["advanced-manufacturing"],"languages":["fi","en"]}})"});
   INFO(fi);
   auto offer = id_on_line(fi, 2);
   REQUIRE(!offer.empty());
@@ -129,6 +130,23 @@ TEST_CASE("a migration keeps expired profiles expired and unmatched, with their 
     found.insert(m.getB().getProfileId());
   }
   CHECK(found == std::set<std::string>{research, last_day});
+  // The research request's owner also sees organisations able to do the research that
+  // have no profile: FI's university, not the FI firm whose offer is in the list.
+  std::vector<std::string> organisations;
+  CHECK(eventually(
+      [&] {
+        auto reply = f.call<wire::PartnersRequest>("PL", f.watcher, "matching.partners",
+                                                   [&](auto r) { r.setProfileId(research); });
+        if (reply.header().type != "matching.partners.reply") return false;
+        organisations.clear();
+        for (auto o : reply.payload<wire::PartnersReply>().getOrganisations()) {
+          organisations.push_back(std::string(o.getCountry()) + " " +
+                                  (o.getType() == wire::OrgType::UNIVERSITY ? "university" : "?"));
+        }
+        return !organisations.empty();
+      },
+      20s));
+  CHECK(organisations == std::vector<std::string>{"FI university"});
   auto unknown = f.call<wire::PartnersRequest>("PL", f.watcher, "matching.partners",
                                                [&](auto r) { r.setProfileId(expired); });
   CHECK(unknown.header().type == "error");

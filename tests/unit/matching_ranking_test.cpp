@@ -1,12 +1,14 @@
 // Issue 12: preferences rank and explain, only marked requirements and the hard
 // rules exclude; explanations add up to the score; research requests pair with each
-// other; an empty result says why; expiry and freshness.
+// other and with organisations able to do the research; an empty result says why;
+// expiry and freshness.
 #include <capnp/message.h>
 
 #include <catch2/catch.hpp>
 #include <numeric>
 
 #include "services/matching/domain/calendar.hpp"
+#include "services/matching/domain/research_organisations.hpp"
 #include "tests/unit/matching_fixture.hpp"
 
 namespace {
@@ -318,4 +320,51 @@ TEST_CASE("expiresOn is the last day matched; newer profiles rank a little highe
   CHECK(scorer.excluded_by(c.doc("TRPL1"), c.doc("TODK1")) == Rule::expired);
   CHECK(day_number("2026-02-30") == std::nullopt);
   CHECK(day_number("1970-01-02") == 1);
+}
+
+TEST_CASE("a research request finds organisations able to do the research, without a profile",
+          "[matching]") {
+  Corpus c;
+  c.add({"RDRPL",
+         "PL-1",
+         "PL",
+         Kind::RESEARCH_PARTNER_REQUEST,
+         kVisionRequest,
+         {"manufacturing", "photonics"},
+         {"72.19"}});
+  c.add(
+      {"TOFI1", "FI-9", "FI", Kind::TECHNOLOGY_OFFER, kVisionOffer, {"manufacturing"}, {"26.70"}});
+  auto org = [&](const std::string& id, const std::string& country, wire::OrgType type,
+                 std::vector<std::string> domains, const std::string& nace) {
+    capnp::MallocMessageBuilder m;
+    auto o = m.initRoot<wire::PublicOrganisation>();
+    o.setId(id);
+    o.setCountry(country);
+    o.setType(type);
+    auto d = o.initDomains(static_cast<unsigned>(domains.size()));
+    for (unsigned i = 0; i < domains.size(); ++i) d.set(i, domains[i]);
+    o.initNaceCodes(1).set(0, nace);
+    return std::make_pair(able_to_research(o.asReader()), make_org_doc(c.index, o.asReader()));
+  };
+  auto university = org("FI-1", "FI", wire::OrgType::UNIVERSITY, {"manufacturing"}, "85.42");
+  auto lab = org("DK-1", "DK", wire::OrgType::SME, {"manufacturing", "photonics"}, "72.19");
+  auto home = org("PL-2", "PL", wire::OrgType::UNIVERSITY, {"manufacturing"}, "85.42");
+  auto with_profile = org("FI-9", "FI", wire::OrgType::RESEARCH_INSTITUTE, {"photonics"}, "72.19");
+  auto shop = org("DE-1", "DE", wire::OrgType::SME, {"manufacturing"}, "47.11");
+  CHECK(university.first);
+  CHECK(lab.first);  // an SME in NACE 72: research and development
+  CHECK_FALSE(shop.first);
+  std::vector<const OrgDoc*> able = {&university.second, &lab.second, &home.second,
+                                     &with_profile.second};
+  auto found = find_research_organisations(c.index, able, c.doc("RDRPL"), true, 10);
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].org->id == "DK-1");  // both domains and the NACE class
+  CHECK(found[1].org->id == "FI-1");
+  capnp::MallocMessageBuilder explained;
+  auto why = explained.initRoot<wire::Explanation>();
+  explain_organisation(c.index, c.doc("RDRPL"), found[0], why);
+  double sum = 0;
+  for (auto part : why.asReader().getComponents()) sum += part.getContribution();
+  CHECK(sum == Approx(found[0].score));
+  CHECK(why.asReader().getSharedDomains().size() == 2);
 }
