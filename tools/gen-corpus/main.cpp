@@ -1,6 +1,9 @@
 // gosmart-gen-corpus: writes a generated, labelled corpus (corpus.hpp) as JSON Lines
 // that `gosmartctl org import` takes, one file per country, and the planted pairs as labels.
-//   gosmart-gen-corpus --profiles 2000 --pairs 200 --seed 7 --out DIR
+//   gosmart-gen-corpus --profiles 2000 --pairs 200 --seed 7 [--today YYYY-MM-DD] --out DIR
+// Profiles carry their dates (an expired one is imported as expired: a migration),
+// preferences, requirements and target countries; labels.jsonl marks the pairs whose
+// one side names a facet in its national language only (crossLanguage).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
