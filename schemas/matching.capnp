@@ -41,6 +41,7 @@ struct ScoreComponent {
   weight @1 :Float64;          # from the node's config
   forward @2 :Float64;         # 0..1: how well B fits what A seeks
   backward @3 :Float64;        # 0..1: how well A fits what B seeks
+  contribution @4 :Float64;    # its part of the score shown: the parts add up to `score`
 }
 
 struct NaceLink {
@@ -51,7 +52,7 @@ struct NaceLink {
 
 struct TermWeight {
   term @0 :Text;               # the analysed (normalised, stemmed) term
-  weight @1 :Float64;          # its share of the text component, both directions
+  weight @1 :Float64;          # its part of the score shown (of the text component's contribution)
 }
 
 struct Explanation {
@@ -61,6 +62,7 @@ struct Explanation {
   sharedTerms @3 :List(TermWeight);  # the strongest first
   sharedCooperationTypes @4 :List(Registry.CooperationType);
   sharedLanguages @5 :List(Text);
+  unmetPreferences @6 :List(Text);   # "A seeks university; B is sme": lowers the score, excludes only if required
 }
 
 # One side of a match, as the index knows it (public fields only).
@@ -87,6 +89,7 @@ struct Match {
   updatedUs @9 :Int64;
   decidedBy @10 :Text;         # the broker's User-Id, for approved or dismissed matches
   comment @11 :Text;           # the broker's, on a decision
+  weaker @12 :Bool;            # in a reply asked with `all`: below the threshold or past top_k, never announced
 }
 
 # ---- events on the matching service's stream ----
@@ -109,7 +112,8 @@ struct MatchRetractedEvent {
 # "matching.partners" (any role but peer) -> "matching.partners.reply"
 struct PartnersRequest {
   profileId @0 :Text;
-  limit @1 :UInt32;            # top K; 0: 10
+  limit @1 :UInt32;            # at most this many; 0: the node's top_k
+  all @2 :Bool;                # false: only what would be announced; true: weaker ones too, marked
 }
 
 # "matching.search" (any role but peer) -> "matching.partners.reply": partners for a
@@ -126,6 +130,28 @@ struct SearchRequest {
 
 struct PartnersReply {
   matches @0 :List(Match);     # best first; for a search, `a` is empty
+  threshold @1 :Float64;       # the node's: a pair at or above it is announced
+  topK @2 :UInt32;             # the node's: at most this many announced per profile
+  shows @3 :Text;              # what the list is: "what would be announced …" or "all candidates …"
+  excluded @4 :List(RuleCount);  # for a profile's empty list: candidates each rule removed
+  organisations @5 :List(OrganisationMatch);  # a research request's: able to do the research, no profile
+}
+
+# How many candidates of the kinds sought one rule removed.
+struct RuleCount {
+  rule @0 :Text;               # "same country", "expired", "outside target countries", ...
+  count @1 :UInt32;
+}
+
+# An organisation without a profile that could do a research request's research.
+struct OrganisationMatch {
+  organisationId @0 :Text;
+  country @1 :Text;
+  type @2 :Registry.OrgType;
+  sizeClass @3 :Registry.SizeClass;
+  name @4 :Text;               # empty unless it chose to be named
+  score @5 :Float64;
+  explanation @6 :Explanation;
 }
 
 # "matching.queue" (broker, monitor) -> "matching.queue.reply"

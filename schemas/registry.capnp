@@ -116,6 +116,15 @@ enum CooperationType {
   jointFundingApplication @13;
 }
 
+# A preference a profile marks as a requirement: only a marked preference excludes a
+# partner; an unmarked one ranks (services/matching/README.md).
+enum Requirement {
+  unknown @0;
+  partnerTypes @1;
+  partnerSizes @2;
+  cooperationTypes @3;
+}
+
 enum ResearchRole {
   unknown @0;
   coordinator @1;
@@ -154,6 +163,8 @@ struct Profile {
   createdUs @21 :Int64;
   updatedUs @22 :Int64;
   lastActor @23 :Text;         # User-Id of who made the last change
+  requirements @24 :List(Requirement);  # preferences that exclude; the others only rank
+  publishedOn @25 :Text;       # YYYY-MM-DD of the first publication (a migration keeps the original); empty: not yet
 }
 
 # What a replica of a foreign registry holds of an organisation: its public
@@ -250,6 +261,9 @@ struct OrgPage {
 # submit it for validation -> "registry.profile.reply"
 struct ProfileWrite {
   profile @0 :Profile;         # id empty for a new profile
+  migration @1 :Bool;          # a new profile imported from an existing partnering database as it
+                               # was: expiresOn may be past (it is kept expired, never published),
+                               # publishedOn kept (services/registry/README.md, "Migration import")
 }
 
 # "registry.profile.transition" -> "registry.profile.reply":

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
@@ -46,7 +47,9 @@ std::size_t limit_of(uint32_t asked, std::size_t fallback) {
 
 std::vector<std::string> matching_column_families() {
   auto families = replication::event_log_column_families();
-  for (const char* name : {kProfilesCf, kMatchesCf, kQueueCf, kCursorsCf}) families.push_back(name);
+  for (const char* name : {kProfilesCf, kMatchesCf, kQueueCf, kCursorsCf, kOrganisationsCf}) {
+    families.push_back(name);
+  }
   return families;
 }
 
@@ -124,6 +127,16 @@ std::size_t MatchingCore::load() {
     if (m.getState() == wire::MatchState::ANNOUNCED) ++announced_;
     if (m.getState() == wire::MatchState::PENDING_APPROVAL) ++queue_length_;
   }
+  research_orgs_.clear();
+  auto orgs = store_.iterate(store_.cf(kOrganisationsCf));
+  for (orgs->SeekToFirst(); orgs->Valid(); orgs->Next()) {
+    auto org = store::StoredValue<wire::PublicOrganisation>::parse(orgs->value().ToString());
+    if (!org) {
+      spdlog::error("matching: stored organisation {} unreadable; skipped", orgs->key().ToString());
+      continue;
+    }
+    research_orgs_[orgs->key().ToString()] = make_org_doc(index_, org->get());
+  }
   index_dirty_ = false;
   return count;
 }
@@ -165,9 +178,12 @@ Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& ba
       profiles.insert(id);
     }
     for (const auto& id : profiles) unindex_profile(id, "erased", batch);
+    forget_organisation(text_of(erased.getOrganisationId()), batch);
     erasures_ = true;
   } else if (type == wire_type(wire::REGISTRY_ORG_PUBLIC)) {
-    update_owner(event.payload<wire::OrgPublicEvent>().getOrganisation(), batch);
+    auto org = event.payload<wire::OrgPublicEvent>().getOrganisation();
+    update_owner(org, batch);
+    remember_organisation(org, batch);
   }
   return {};  // other registry events do not concern matching
 }
@@ -342,6 +358,43 @@ void MatchingCore::update_owner(wire::PublicOrganisation::Reader owner,
   }
 }
 
+void MatchingCore::remember_organisation(wire::PublicOrganisation::Reader org,
+                                         rocksdb::WriteBatch& batch) {
+  std::string id = text_of(org.getId());
+  if (id.empty()) return;
+  if (!able_to_research(org)) {
+    forget_organisation(id, batch);
+    return;
+  }
+  capnp::MallocMessageBuilder message;
+  message.setRoot(org);
+  write(batch, kOrganisationsCf, id, store::to_bytes(message));
+  research_orgs_[id] = make_org_doc(index_, org);
+}
+
+void MatchingCore::forget_organisation(const std::string& id, rocksdb::WriteBatch& batch) {
+  if (research_orgs_.erase(id) > 0) write(batch, kOrganisationsCf, id, std::nullopt);
+}
+
+void MatchingCore::fill_organisations(wire::PartnersReply::Builder reply, const Doc& request) {
+  std::vector<const OrgDoc*> orgs;
+  orgs.reserve(research_orgs_.size());
+  for (const auto& [id, org] : research_orgs_) orgs.push_back(&org);
+  auto found =
+      find_research_organisations(index_, orgs, request, options_.transnational, options_.top_k);
+  auto out = reply.initOrganisations(static_cast<unsigned>(found.size()));
+  for (unsigned i = 0; i < found.size(); ++i) {
+    const OrgDoc& org = *found[i].org;
+    out[i].setOrganisationId(org.id);
+    out[i].setCountry(index_.countries().text(org.country));
+    out[i].setType(static_cast<wire::OrgType>(org.type));
+    out[i].setSizeClass(static_cast<wire::SizeClass>(org.size));
+    out[i].setName(org.name);
+    out[i].setScore(found[i].score);
+    explain_organisation(index_, request, found[i], out[i].initExplanation());
+  }
+}
+
 void MatchingCore::committed() {
   if (erasures_) scrubber_.request();
   erasures_ = false;
@@ -370,12 +423,30 @@ void MatchingCore::api_aborted() {
 }
 
 std::string MatchingCore::partners_reply(const service::Request& request, const Doc& query,
-                                         const std::vector<Candidate>& found) {
+                                         const std::vector<Candidate>& found,
+                                         const ReplyNotes& notes) {
   auto reply = service::make_reply(info_, request, wire_type(wire::MATCHING_PARTNERS_REPLY));
-  auto matches =
-      reply.init_payload<wire::PartnersReply>().initMatches(static_cast<unsigned>(found.size()));
+  auto payload = reply.init_payload<wire::PartnersReply>();
+  payload.setThreshold(options_.threshold);
+  payload.setTopK(static_cast<uint32_t>(options_.top_k));
+  payload.setShows(notes.shows);
+  auto excluded = payload.initExcluded(static_cast<unsigned>(notes.excluded.size()));
+  for (unsigned i = 0; i < notes.excluded.size(); ++i) {
+    excluded[i].setRule(notes.excluded[i].first);
+    excluded[i].setCount(static_cast<uint32_t>(notes.excluded[i].second));
+  }
+  // A research request's own list of organisations able to do the research, outside
+  // threshold and top_k of the profile list.
+  if (!query.profile_id.empty() &&
+      query.kind == static_cast<uint8_t>(wire::ProfileKind::RESEARCH_PARTNER_REQUEST)) {
+    fill_organisations(payload, query);
+  }
+  auto matches = payload.initMatches(static_cast<unsigned>(found.size()));
   for (unsigned i = 0; i < found.size(); ++i) {
     fill_match(matches[i], query, index_.doc(found[i].slot), found[i].score);
+    if (notes.mark_weaker) {
+      matches[i].setWeaker(found[i].score.score < options_.threshold || i >= options_.top_k);
+    }
     if (!query.profile_id.empty()) {
       auto stored =
           read(kMatchesCf, match_id(query.profile_id, index_.doc(found[i].slot).profile_id));
@@ -397,8 +468,26 @@ Result<std::string> MatchingCore::partners(const service::Request& request) {
   MatchQuery query;
   query.doc = &index_.doc(*slot);
   query.transnational = options_.transnational;
-  query.limit = limit_of(asked.getLimit(), 10);
-  return partners_reply(request, index_.doc(*slot), find_partners(scorer_, query));
+  ReplyNotes notes;
+  char threshold[32];
+  std::snprintf(threshold, sizeof threshold, "%.2f", options_.threshold);
+  if (asked.getAll()) {
+    // Weaker candidates too, each marked: what a broker looks at before lowering the
+    // threshold.
+    query.limit = limit_of(asked.getLimit(), options_.top_k);
+    notes.mark_weaker = true;
+    notes.shows = std::string("all candidates, best first; those below the threshold ") +
+                  threshold + " or past top_k " + std::to_string(options_.top_k) +
+                  " are marked weaker and are not announced";
+  } else {
+    query.limit = std::min(limit_of(asked.getLimit(), options_.top_k), options_.top_k);
+    query.min_score = options_.threshold;
+    notes.shows = std::string("what would be announced: score at or above ") + threshold +
+                  ", at most " + std::to_string(options_.top_k);
+  }
+  auto found = find_partners(scorer_, query);
+  if (found.empty()) notes.excluded = exclusions(scorer_, query);
+  return partners_reply(request, index_.doc(*slot), found, notes);
 }
 
 Result<std::string> MatchingCore::search(const service::Request& request) {
@@ -458,10 +547,12 @@ Result<std::string> MatchingCore::search(const service::Request& request) {
     auto id = index_.countries().find(text_of(country));
     if (id && *id < 32) match_query.countries_mask |= 1u << *id;
   }
+  ReplyNotes notes;
+  notes.shows = "the best partners for the query, one direction; no threshold";
   if (asked.getCountries().size() > 0 && match_query.countries_mask == 0) {
-    return partners_reply(request, query, {});  // no profile from those countries
+    return partners_reply(request, query, {}, notes);  // no profile from those countries
   }
-  return partners_reply(request, query, find_partners(scorer_, match_query));
+  return partners_reply(request, query, find_partners(scorer_, match_query), notes);
 }
 
 Result<std::string> MatchingCore::queue(const service::Request& request) {

@@ -19,6 +19,7 @@
 #include "common/store/store.hpp"
 #include "schemas/matching.capnp.h"
 #include "services/matching/domain/matcher.hpp"
+#include "services/matching/domain/research_organisations.hpp"
 #include "services/matching/domain/text_analysis.hpp"
 
 namespace gosmart::matching {
@@ -27,6 +28,8 @@ inline constexpr const char* kProfilesCf = "profiles";
 inline constexpr const char* kMatchesCf = "matches";
 inline constexpr const char* kQueueCf = "queue";  // pending match ids, oldest first
 inline constexpr const char* kCursorsCf = "cursors";
+// Organisations able to do research (research_organisations.hpp): id -> PublicOrganisation.
+inline constexpr const char* kOrganisationsCf = "organisations";
 std::vector<std::string> matching_column_families();
 
 struct MatchingOptions {
@@ -90,6 +93,10 @@ class MatchingCore : public replication::Applier {
   void unindex_profile(const std::string& profile_id, const std::string& reason,
                        rocksdb::WriteBatch& batch);
   void update_owner(wire::PublicOrganisation::Reader owner, rocksdb::WriteBatch& batch);
+  // Keeps (or drops) an organisation as a candidate of research requests.
+  void remember_organisation(wire::PublicOrganisation::Reader org, rocksdb::WriteBatch& batch);
+  void forget_organisation(const std::string& id, rocksdb::WriteBatch& batch);
+  void fill_organisations(wire::PartnersReply::Builder reply, const Doc& request);
   void record_match(Slot a, const Candidate& candidate, rocksdb::WriteBatch& batch);
   void retract_matches(const std::string& profile_id, const std::string& reason,
                        rocksdb::WriteBatch& batch);
@@ -99,8 +106,14 @@ class MatchingCore : public replication::Applier {
   void fill_side(wire::MatchSide::Builder side, const Doc& doc) const;
   void fill_match(wire::Match::Builder out, const Doc& a, const Doc& b, const PairScore& score);
   void emit_found(rocksdb::WriteBatch& batch, wire::Match::Reader match);
+  // What a partners reply says besides its matches.
+  struct ReplyNotes {
+    std::string shows;
+    bool mark_weaker = false;
+    std::vector<std::pair<std::string, std::size_t>> excluded;
+  };
   std::string partners_reply(const service::Request& request, const Doc& query,
-                             const std::vector<Candidate>& found);
+                             const std::vector<Candidate>& found, const ReplyNotes& notes);
 
   store::Store& store_;
   replication::EventLog& log_;
@@ -114,6 +127,7 @@ class MatchingCore : public replication::Applier {
   std::map<std::pair<std::string, std::string>, std::optional<std::string>> staged_writes_;
   std::vector<replication::StagedEvent> staged_;
   std::map<std::string, std::set<std::string>> matches_of_;  // profile id -> match ids
+  std::map<std::string, OrgDoc> research_orgs_;              // able to do research
   rocksdb::WriteBatch api_batch_;
   // An erasure's profile text and owner must leave every file once its batch is
   // durable (WAL and SST keep the old bytes until flush and compaction).

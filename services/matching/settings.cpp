@@ -18,8 +18,13 @@ MatchingOptions matching_options(const config::NodeConfig& node) {
   w.text = weights.fraction("text").value_or(w.text);
   w.cooperation = weights.fraction("cooperation").value_or(w.cooperation);
   w.languages = weights.fraction("languages").value_or(w.languages);
+  w.partner_types = weights.fraction("partner_types").value_or(w.partner_types);
+  w.partner_sizes = weights.fraction("partner_sizes").value_or(w.partner_sizes);
+  w.freshness = weights.fraction("freshness").value_or(w.freshness);
   weights.finish();
-  if (!weights.empty() && w.domains + w.nace + w.text + w.cooperation + w.languages <= 0.0) {
+  double sum = 0;
+  for (int c = 0; c < kComponents; ++c) sum += weight_of(w, c);
+  if (!weights.empty() && sum <= 0.0) {
     throw config::ConfigError("config: matching.weights: at least one weight must be above 0");
   }
   section.finish();

@@ -446,11 +446,17 @@ Result<std::string> Registry::list_orgs(const service::Request& request) {
 }
 
 Result<std::string> Registry::submit_profile(const service::Request& request) {
-  auto input = request.envelope.payload<wire::ProfileWrite>().getProfile();
+  auto write = request.envelope.payload<wire::ProfileWrite>();
+  auto input = write.getProfile();
   ScratchMessage message;
   message.setRoot(input);
   auto profile = message.getRoot<wire::Profile>();
-  if (auto valid = validate_profile(profile.asReader(), context()); !valid) return valid.error();
+  // A migration imports a new profile as it was; an update is never a migration.
+  bool migration = write.getMigration() && text_of(profile.getId()).empty();
+  auto rules = context();
+  rules.migration = migration;
+  if (auto valid = validate_profile(profile.asReader(), rules); !valid) return valid.error();
+  if (!migration) profile.setPublishedOn("");  // the registry sets it on publication
 
   std::string owner_id = text_of(profile.getOwnerId());
   auto owner_bytes = batch_.get(store_.cf(kOrgs), owner_id);
@@ -495,6 +501,10 @@ Result<std::string> Registry::submit_profile(const service::Request& request) {
     profile.setCreatedUs(now);
   }
   profile.setStatus(next.value());
+  // Expired before the migration: kept and shown to its owner, never published.
+  if (migration && text_of(profile.getExpiresOn()) < options_.today()) {
+    profile.setStatus(wire::ProfileStatus::EXPIRED);
+  }
   profile.setUpdatedUs(now);
   profile.setRevisionComment("");
   profile.setLastActor(request.caller.user_id());
@@ -558,13 +568,17 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   }
   if (action == ProfileAction::renew) {
     std::string expiry = ask.getNewExpiry();
-    if (!is_iso_date(expiry) || expiry <= today) {
-      return fail(ErrorCode::INVALID_FIELD, "a date after " + today, "newExpiry");
+    if (!is_iso_date(expiry) || expiry < today) {  // expiresOn: the last day shown
+      return fail(ErrorCode::INVALID_FIELD, "a date from " + today + " on", "newExpiry");
     }
     profile.setExpiresOn(expiry);
   }
-  if (action == ProfileAction::publish && text_of(profile.getExpiresOn()) <= today) {
+  if (action == ProfileAction::publish && text_of(profile.getExpiresOn()) < today) {
     return fail(ErrorCode::CONFLICT, "the profile has expired; renew it", "expiresOn");
+  }
+  // The first publication's day; a migrated profile keeps its original one.
+  if (action == ProfileAction::publish && text_of(profile.getPublishedOn()).empty()) {
+    profile.setPublishedOn(today);
   }
   profile.setStatus(next.value());
   profile.setUpdatedUs(now_us());

@@ -4,93 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "services/matching/domain/matcher.hpp"
-#include "services/matching/domain/text_analysis.hpp"
-
-using namespace gosmart;
-using namespace gosmart::matching;
-using Kind = wire::ProfileKind;
-
-namespace {
-
-struct ProfileSpec {
-  std::string id;
-  std::string owner;
-  std::string country;
-  Kind kind;
-  std::string text;
-  std::vector<std::string> domains;
-  std::vector<std::string> nace;
-  std::vector<wire::CooperationType> cooperation = {};
-  std::vector<std::string> targets = {};
-  std::vector<wire::OrgType> partner_types = {};
-  wire::OrgType owner_type = wire::OrgType::SME;
-  std::vector<std::string> languages = {"en"};
-};
-
-class Corpus {
- public:
-  Analyser analyser;
-  ProfileIndex index;
-
-  void add(const ProfileSpec& spec) {
-    capnp::MallocMessageBuilder message;
-    build(spec, message.initRoot<wire::IndexedProfile>());
-    index.add(message.getRoot<wire::IndexedProfile>().asReader());
-  }
-
-  void build(const ProfileSpec& spec, wire::IndexedProfile::Builder record) {
-    auto profile = record.initProfile();
-    profile.setId(spec.id);
-    profile.setOwnerId(spec.owner);
-    profile.setKind(spec.kind);
-    profile.setTitle(spec.text.substr(0, spec.text.find('.')));
-    auto set_list = [](auto list, const auto& values) {
-      for (unsigned i = 0; i < values.size(); ++i) list.set(i, values[i]);
-    };
-    set_list(profile.initDomains(static_cast<unsigned>(spec.domains.size())), spec.domains);
-    set_list(profile.initNaceCodes(static_cast<unsigned>(spec.nace.size())), spec.nace);
-    set_list(profile.initCooperationTypes(static_cast<unsigned>(spec.cooperation.size())),
-             spec.cooperation);
-    set_list(profile.initTargetCountries(static_cast<unsigned>(spec.targets.size())), spec.targets);
-    set_list(profile.initPartnerTypes(static_cast<unsigned>(spec.partner_types.size())),
-             spec.partner_types);
-    auto owner = record.initOwner();
-    owner.setId(spec.owner);
-    owner.setCountry(spec.country);
-    owner.setType(spec.owner_type);
-    owner.setSizeClass(wire::SizeClass::SMALL);
-    set_list(owner.initLanguages(static_cast<unsigned>(spec.languages.size())), spec.languages);
-    std::map<std::string, uint16_t> counts;
-    for (const auto& term : analyser.terms(spec.text)) ++counts[term];
-    auto terms = record.initTerms(static_cast<unsigned>(counts.size()));
-    unsigned i = 0;
-    for (const auto& [term, count] : counts) {
-      terms[i].setTerm(term);
-      terms[i++].setCount(count);
-    }
-  }
-
-  const Doc& doc(const std::string& id) { return index.doc(*index.find(id)); }
-};
-
-std::vector<std::string> ids(const Corpus& c, const std::vector<Candidate>& found) {
-  std::vector<std::string> out;
-  for (const auto& candidate : found) out.push_back(c.index.doc(candidate.slot).profile_id);
-  return out;
-}
-
-const std::string kVisionRequest =
-    "Machine vision for weld inspection. We need an automated optical inspection system "
-    "that finds defects in welded seams of steel frames on our production line.";
-const std::string kVisionOffer =
-    "Optical inspection of welds with machine vision. Our camera system detects seam "
-    "defects automatically, for steel fabrication and production lines.";
-const std::string kBakeryOffer =
-    "Gluten-free bakery products. We bake gluten-free bread and pastry and look for "
-    "distributors in retail.";
-
-}  // namespace
+#include "tests/unit/matching_fixture.hpp"
 
 TEST_CASE("text is lower-cased, stemmed and folded for the network's languages", "[matching]") {
   Analyser analyser;
@@ -189,7 +103,7 @@ TEST_CASE("complementary profiles abroad score high, with an explanation", "[mat
   CHECK(std::find(terms.begin(), terms.end(), "inspect") != terms.end());
   REQUIRE(explanation.getSharedCooperationTypes().size() == 1);
   CHECK(explanation.getSharedCooperationTypes()[0] == wire::CooperationType::TECHNICAL_COOPERATION);
-  CHECK(explanation.getComponents().size() == 5);
+  CHECK(explanation.getComponents().size() == kComponents);
   CHECK(explanation.getComponents()[0].getForward() == 1.0);   // all of A's domains shared
   CHECK(explanation.getComponents()[0].getBackward() == 0.5);  // half of B's
 }
@@ -219,7 +133,7 @@ TEST_CASE("reciprocity: a pair is only as good as both directions allow", "[matc
   CHECK(score.score < (f + b) / 2);  // the harmonic mean leans to the weaker side
 }
 
-TEST_CASE("hard constraints: target countries, partner types, cooperation, research domains",
+TEST_CASE("hard rules exclude (target countries); preferences rank (partner types, cooperation)",
           "[matching]") {
   Corpus c;
   c.add({"TRPL1",
@@ -271,13 +185,20 @@ TEST_CASE("hard constraints: target countries, partner types, cooperation, resea
          Kind::RESEARCH_PARTNER_REQUEST,
          kVisionRequest,
          {"energy"},
-         {"72.19"}});  // a research request needs a shared domain
+         {"72.19"}});  // another research request: a consortium partner of RDRLT below
   Scorer scorer(c.index, Weights{});
   MatchQuery query;
   query.doc = &c.doc("TRPL1");
-  CHECK(ids(c, find_partners(scorer, query)) == std::vector<std::string>{"TODK3"});
+  // Outside PL's target countries: never. A partner type or cooperation type that does
+  // not fit only ranks lower (issue 12: preferences rank, rules exclude).
+  auto ranked = ids(c, find_partners(scorer, query));
+  REQUIRE(ranked.size() == 3);
+  CHECK(ranked.front() == "TODK3");
+  CHECK(std::find(ranked.begin(), ranked.end(), "TOFI1") == ranked.end());
+  CHECK(std::find(ranked.begin(), ranked.end(), "TODK1") != ranked.end());
+  CHECK(std::find(ranked.begin(), ranked.end(), "TODK2") != ranked.end());
 
-  // A research request matches technology offers that share a domain with it.
+  // A research request matches technology offers, and other research requests.
   c.add({"RDRLT",
          "LT-1",
          "LT",
@@ -288,7 +209,7 @@ TEST_CASE("hard constraints: target countries, partner types, cooperation, resea
   query.doc = &c.doc("RDRLT");
   auto names = ids(c, find_partners(scorer, query));
   CHECK(std::find(names.begin(), names.end(), "TOFI1") != names.end());
-  CHECK(std::find(names.begin(), names.end(), "RDRDE") == names.end());
+  CHECK(std::find(names.begin(), names.end(), "RDRDE") != names.end());
 }
 
 TEST_CASE("a withdrawn profile leaves the index and its results", "[matching]") {
@@ -322,11 +243,11 @@ TEST_CASE("weights move the ranking", "[matching]") {
       {"TODK1", "DK-1", "DK", Kind::TECHNOLOGY_OFFER, kBakeryOffer, {"manufacturing"}, {"25.11"}});
   MatchQuery query;
   query.doc = &c.doc("TRPL1");
-  Scorer by_text(c.index, Weights{0, 0, 1, 0, 0});
+  Scorer by_text(c.index, Weights{0, 0, 1, 0, 0, 0, 0, 0});
   auto text_ranked = ids(c, find_partners(by_text, query));
   REQUIRE(!text_ranked.empty());
   CHECK(text_ranked.front() == "TOFI1");
-  Scorer by_codes(c.index, Weights{0.5, 0.5, 0, 0, 0});
+  Scorer by_codes(c.index, Weights{0.5, 0.5, 0, 0, 0, 0, 0, 0});
   auto code_ranked = ids(c, find_partners(by_codes, query));
   REQUIRE(!code_ranked.empty());
   CHECK(code_ranked.front() == "TODK1");

@@ -196,8 +196,31 @@ TEST_CASE("a valid profile passes and each fault names its field", "[registry]")
     CHECK(field_of(validate_profile(p.asReader(), f.context)) == "kind");
   }
   SECTION("expired already") {
-    p.setExpiresOn("2026-11-30");
+    p.setExpiresOn("2026-11-29");
     CHECK(field_of(validate_profile(p.asReader(), f.context)) == "expiresOn");
+    // expiresOn is the last day shown: today is accepted (issue 12, one rule).
+    p.setExpiresOn("2026-11-30");
+    CHECK(validate_profile(p.asReader(), f.context).ok());
+    // A migration imports an expired profile as it was.
+    p.setExpiresOn("2024-03-31");
+    auto migration = f.context;
+    migration.migration = true;
+    CHECK(validate_profile(p.asReader(), migration).ok());
+  }
+  SECTION("a publication day in the future") {
+    p.setPublishedOn("2026-12-01");
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "publishedOn");
+    p.setPublishedOn("2023-05-04");
+    CHECK(validate_profile(p.asReader(), f.context).ok());
+  }
+  SECTION("research deadlines are optional, but dates when given") {
+    p.setKind(wire::ProfileKind::RESEARCH_PARTNER_REQUEST);
+    auto research = p.initResearch();
+    research.setCall("Horizon Europe, open call");
+    research.setRoleSought(wire::ResearchRole::PARTNER);
+    CHECK(validate_profile(p.asReader(), f.context).ok());
+    research.setEoiDeadline("soon");
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "research.eoiDeadline");
   }
   SECTION("target outside the federation") {
     p.getTargetCountries().set(0, "US");

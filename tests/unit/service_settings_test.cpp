@@ -44,7 +44,8 @@ TEST_CASE("matching reads [matching] and [matching.weights], defaults included",
   auto set = matching::matching_options(
       node_with("[matching]\ntransnational = false\nbroker_approval = true\nthreshold = 0.5\n"
                 "top_k = 3\n[matching.weights]\ndomains = 0\nnace = 0\ntext = 1\n"
-                "cooperation = 0\nlanguages = 0\n"));
+                "cooperation = 0\nlanguages = 0\npartner_types = 0\npartner_sizes = 0\n"
+                "freshness = 0\n"));
   CHECK_FALSE(set.transnational);
   CHECK(set.broker_approval);
   CHECK(set.threshold == 0.5);
@@ -67,7 +68,8 @@ TEST_CASE("matching settings errors name the key", "[matching]") {
   CHECK_THROWS_WITH(options("[matching.weights]\nwords = 0.5\n"),
                     Contains("matching.weights.words: unknown key"));
   CHECK_THROWS_WITH(options("[matching.weights]\ndomains = 0\nnace = 0\ntext = 0\n"
-                            "cooperation = 0\nlanguages = 0\n"),
+                            "cooperation = 0\nlanguages = 0\npartner_types = 0\npartner_sizes = 0\n"
+                            "freshness = 0\n"),
                     Contains("matching.weights: at least one weight must be above 0"));
 }
 

@@ -1,8 +1,12 @@
 #include "tools/gen-corpus/corpus.hpp"
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <random>
 #include <set>
+
+#include "tools/gen-corpus/national_terms.hpp"
 
 namespace gosmart::corpus {
 
@@ -378,8 +382,8 @@ class Writer {
     org.region = c.region;
     org.type = research
                    ? (chance(0.5) ? wire::OrgType::UNIVERSITY : wire::OrgType::RESEARCH_INSTITUTE)
-                   : wire::OrgType::SME;
-    org.headcount = static_cast<uint32_t>(5 + pick(200));
+                   : business_type();
+    org.headcount = headcount(org.type);
     org.turnover_eur = 200'000 + pick(30) * 500'000;
     org.nace = research ? "72.19" : sector.nace;
     org.domain = sector.domain;
@@ -464,6 +468,73 @@ class Writer {
     return out;
   }
 
+  // Owners of business profiles as they occur: mostly SMEs, some large firms and
+  // intermediaries.
+  wire::OrgType business_type() {
+    static const std::pair<wire::OrgType, int> shares[] = {
+        {wire::OrgType::SME, 75},
+        {wire::OrgType::LARGE_ENTERPRISE, 10},
+        {wire::OrgType::CLUSTER, 5},
+        {wire::OrgType::BUSINESS_SUPPORT, 4},
+        {wire::OrgType::PUBLIC_ADMINISTRATION, 4},
+        {wire::OrgType::NGO, 2}};
+    return weighted(shares);
+  }
+
+  uint32_t headcount(wire::OrgType type) {
+    if (type == wire::OrgType::LARGE_ENTERPRISE) return static_cast<uint32_t>(250 + pick(5000));
+    if (type == wire::OrgType::UNIVERSITY || type == wire::OrgType::RESEARCH_INSTITUTE) {
+      return static_cast<uint32_t>(50 + pick(3000));
+    }
+    double r = std::uniform_real_distribution<double>(0, 1)(rng_);
+    if (r < 0.4) return static_cast<uint32_t>(2 + pick(8));     // micro
+    if (r < 0.75) return static_cast<uint32_t>(10 + pick(40));  // small
+    return static_cast<uint32_t>(50 + pick(200));               // medium
+  }
+
+  // Partner types and sizes sought, as profiles state them: loosely, often not at
+  // all, and drawn without regard to who the partner will be.
+  std::vector<wire::OrgType> partner_types() {
+    static const std::pair<wire::OrgType, int> shares[] = {
+        {wire::OrgType::SME, 40},
+        {wire::OrgType::UNIVERSITY, 20},
+        {wire::OrgType::RESEARCH_INSTITUTE, 15},
+        {wire::OrgType::LARGE_ENTERPRISE, 15},
+        {wire::OrgType::CLUSTER, 5},
+        {wire::OrgType::PUBLIC_ADMINISTRATION, 5}};
+    std::vector<wire::OrgType> out;
+    if (!chance(0.55)) return out;
+    out.push_back(weighted(shares));
+    if (chance(0.4)) {
+      auto second = weighted(shares);
+      if (second != out[0]) out.push_back(second);
+    }
+    return out;
+  }
+
+  std::vector<wire::SizeClass> partner_sizes() {
+    std::vector<wire::SizeClass> out;
+    if (!chance(0.25)) return out;
+    auto first = static_cast<wire::SizeClass>(1 + pick(4));
+    out.push_back(first);
+    if (chance(0.5) && static_cast<int>(first) < 4) {
+      out.push_back(static_cast<wire::SizeClass>(static_cast<int>(first) + 1));
+    }
+    return out;
+  }
+
+  template <class T, std::size_t N>
+  T weighted(const std::pair<T, int> (&shares)[N]) {
+    int total = 0;
+    for (const auto& [value, share] : shares) total += share;
+    int r = static_cast<int>(pick(static_cast<std::size_t>(total)));
+    for (const auto& [value, share] : shares) {
+      if (r < share) return value;
+      r -= share;
+    }
+    return shares[0].first;
+  }
+
   std::string filler() { return kFiller[pick(std::size(kFiller))]; }
   static std::string cap(std::string text) {
     if (!text.empty()) text[0] = static_cast<char>(std::toupper(text[0]));
@@ -478,15 +549,85 @@ Kind offer_kind_for(Kind request) {
   return request == Kind::BUSINESS_REQUEST ? Kind::BUSINESS_OFFER : Kind::TECHNOLOGY_OFFER;
 }
 
+int32_t day_of(const std::string& iso) {
+  int y = std::stoi(iso.substr(0, 4)), m = std::stoi(iso.substr(5, 2)),
+      d = std::stoi(iso.substr(8, 2));
+  std::chrono::year_month_day date{std::chrono::year(y),
+                                   std::chrono::month(static_cast<unsigned>(m)),
+                                   std::chrono::day(static_cast<unsigned>(d))};
+  return static_cast<int32_t>(std::chrono::sys_days(date).time_since_epoch().count());
+}
+
+std::string iso_of(int32_t day) {
+  std::chrono::year_month_day date{std::chrono::sys_days(std::chrono::days(day))};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
+}
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+// Names the profile's first keyword that has a national term in the owner's language
+// only: in keywords, title, summary and description. False when none has one.
+bool use_national_term(Profile& p, std::size_t country) {
+  for (auto& keyword : p.keywords) {
+    for (const auto& term : kNationalTerms) {
+      if (keyword != term.english) continue;
+      std::string native = term.native[country];
+      replace_all(p.title, keyword, native);
+      replace_all(p.summary, keyword, native);
+      replace_all(p.description, keyword, native);
+      keyword = native;
+      p.national_term = true;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool has(const std::vector<wire::OrgType>& list, wire::OrgType value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
 }  // namespace
 
-Corpus generate(std::size_t profiles, std::size_t planted_pairs, uint64_t seed) {
+wire::SizeClass size_class(const Organisation& org) {
+  return org.headcount < 10    ? wire::SizeClass::MICRO
+         : org.headcount < 50  ? wire::SizeClass::SMALL
+         : org.headcount < 250 ? wire::SizeClass::MEDIUM
+                               : wire::SizeClass::LARGE;
+}
+
+Corpus generate(std::size_t profiles, std::size_t planted_pairs, uint64_t seed,
+                const std::string& today) {
   Corpus corpus;
+  corpus.today = today;
+  const int32_t today_day = day_of(today);
   Writer w(seed);
   constexpr std::size_t kCountryCount = std::size(kCountries);
   const Kind request_kinds[] = {Kind::TECHNOLOGY_REQUEST, Kind::BUSINESS_REQUEST,
                                 Kind::RESEARCH_PARTNER_REQUEST};
 
+  // Preferences and dates as profiles carry them; `expired`: it ended before today.
+  auto dress = [&](Profile& p, bool expired) {
+    p.partner_types = w.partner_types();
+    p.partner_sizes = w.partner_sizes();
+    int32_t published = today_day - static_cast<int32_t>(w.pick(1000));
+    int32_t expires = published + 365 + static_cast<int32_t>(w.pick(730));
+    if (expired) {
+      expires = today_day - 1 - static_cast<int32_t>(w.pick(300));
+      published = std::min(published, expires - 200);
+    } else if (expires < today_day) {
+      expires = today_day + static_cast<int32_t>(w.pick(365));
+    }
+    p.published_on = iso_of(published);
+    p.expires_on = iso_of(expires);
+  };
   auto add = [&](Profile p, std::size_t owner) {
     p.owner = owner;
     p.ref = "p-" + std::to_string(corpus.profiles.size() + 1);
@@ -499,12 +640,28 @@ Corpus generate(std::size_t profiles, std::size_t planted_pairs, uint64_t seed) 
     corpus.profiles.push_back(std::move(p));
     return corpus.profiles.size() - 1;
   };
+  // A requirement the profile marks, kept only when `partner` (if any) meets it.
+  auto maybe_require = [&](Profile& p, const Organisation* partner, const Profile* theirs) {
+    if (!w.chance(0.05)) return;
+    if (!p.partner_types.empty() && (!partner || has(p.partner_types, partner->type))) {
+      p.requirements.push_back(wire::Requirement::PARTNER_TYPES);
+    } else if (!p.cooperation.empty() && theirs) {
+      for (auto c : p.cooperation) {
+        if (std::find(theirs->cooperation.begin(), theirs->cooperation.end(), c) !=
+            theirs->cooperation.end()) {
+          p.requirements.push_back(wire::Requirement::COOPERATION_TYPES);
+          break;
+        }
+      }
+    }
+  };
 
-  // A planted pair's application and technology together appear nowhere else, so its
-  // labels are complete: no background profile is as relevant as the planted partner.
+  // A planted pair's application and technology together appear nowhere else but in
+  // its hard negatives, so its labels are complete: no background profile is as
+  // relevant as the planted partner.
   std::set<std::pair<std::size_t, std::size_t>> reserved;
   planted_pairs = std::min(planted_pairs, kApplicationCount * kTechnologyCount / 2);
-  for (std::size_t i = 0; i < planted_pairs && corpus.profiles.size() + 2 <= profiles; ++i) {
+  for (std::size_t i = 0; i < planted_pairs && corpus.profiles.size() + 5 <= profiles; ++i) {
     Theme theme = w.theme();
     while (!reserved.insert({theme.application, theme.technology}).second) theme = w.theme();
     Kind request_kind = request_kinds[w.pick(3)];
@@ -512,21 +669,70 @@ Corpus generate(std::size_t profiles, std::size_t planted_pairs, uint64_t seed) 
     std::size_t country_b = (country_a + 1 + w.pick(kCountryCount - 1)) % kCountryCount;
     std::size_t variant = w.pick(6);
     bool research = request_kind == Kind::RESEARCH_PARTNER_REQUEST;
+    // A research request seeks a consortium partner (another research request) in one
+    // case of four, else a technology offer.
+    bool consortium = research && w.chance(0.25);
     auto requester = w.organisation(corpus, country_a, kApplications[theme.application], false);
-    auto provider = w.organisation(corpus, country_b, kTechnologies[theme.technology], research);
+    auto provider = w.organisation(corpus, country_b, kTechnologies[theme.technology],
+                                   research || w.chance(0.1));
     Profile request = w.request(request_kind, theme, variant);
     // Offset 2: the offer names each facet otherwise than the request's title does.
-    Profile offer = w.offer(offer_kind_for(request_kind), theme, variant + 2);
+    Profile offer = consortium ? w.request(Kind::RESEARCH_PARTNER_REQUEST, theme, variant + 3)
+                               : w.offer(offer_kind_for(request_kind), theme, variant + 2);
     request.cooperation = w.cooperation(request_kind == Kind::BUSINESS_REQUEST);
-    offer.cooperation = request.cooperation;
-    offer.cooperation.resize(1);  // shares one type with the request at least
+    offer.cooperation = w.cooperation(request_kind == Kind::BUSINESS_REQUEST);
+    dress(request, false);
+    dress(offer, false);
     if (w.chance(0.2)) {
       request.target_countries = {kCountries[country_b].code,
                                   kCountries[(country_b + 2) % kCountryCount].code};
+      if (request.target_countries[1] == std::string(kCountries[country_a].code)) {
+        request.target_countries.resize(1);
+      }
     }
+    maybe_require(request, &corpus.organisations[provider], &offer);
+    maybe_require(offer, &corpus.organisations[requester], &request);
+    bool cross = false;
+    if (w.chance(0.3)) {
+      cross = w.chance(0.5) ? use_national_term(offer, country_b)
+                            : use_national_term(request, country_a);
+    }
+    Kind partner_kind = offer.kind;
+    auto request_targets = request.target_countries;
     std::size_t r = add(std::move(request), requester);
     std::size_t o = add(std::move(offer), provider);
-    corpus.planted.push_back({r, o});
+    corpus.planted.push_back({r, o, cross});
+
+    // Hard negatives: the planted partner's near-copies that a hard rule excludes.
+    auto near_copy = [&](std::size_t country, std::size_t v) {
+      auto owner = w.organisation(corpus, country, kTechnologies[theme.technology], research);
+      Profile copy = partner_kind == Kind::RESEARCH_PARTNER_REQUEST
+                         ? w.request(partner_kind, theme, v)
+                         : w.offer(partner_kind, theme, v);
+      copy.cooperation = w.cooperation(request_kind == Kind::BUSINESS_REQUEST);
+      dress(copy, false);
+      return std::make_pair(std::move(copy), owner);
+    };
+    if (w.chance(0.5)) {  // in the request's own country
+      auto [copy, owner] = near_copy(country_a, variant + 2);
+      corpus.hard_negatives.push_back(add(std::move(copy), owner));
+    }
+    if (w.chance(0.5)) {  // expired
+      auto [copy, owner] = near_copy(country_b, variant + 1);
+      dress(copy, true);
+      corpus.hard_negatives.push_back(add(std::move(copy), owner));
+    }
+    if (w.chance(0.5)) {  // outside a target country list, one side or the other
+      std::size_t country = (country_b + 1) % kCountryCount;
+      if (country == country_a) country = (country + 1) % kCountryCount;
+      auto [copy, owner] = near_copy(country, variant + 4);
+      if (request_targets.empty() ||
+          std::find(request_targets.begin(), request_targets.end(),
+                    std::string(kCountries[country].code)) != request_targets.end()) {
+        copy.target_countries = {kCountries[country_b].code};  // never the request's country
+      }
+      corpus.hard_negatives.push_back(add(std::move(copy), owner));
+    }
   }
 
   while (corpus.profiles.size() < profiles) {
@@ -548,6 +754,17 @@ Corpus generate(std::size_t profiles, std::size_t planted_pairs, uint64_t seed) 
       p = w.offer(kind, theme, variant);
       p.cooperation = w.cooperation(kind == Kind::BUSINESS_OFFER);
     }
+    dress(p, w.chance(0.05));
+    if (w.chance(0.15)) {
+      for (std::size_t n = 1 + w.pick(3); n > 0; --n) {
+        p.target_countries.push_back(kCountries[w.pick(kCountryCount)].code);
+      }
+      std::sort(p.target_countries.begin(), p.target_countries.end());
+      p.target_countries.erase(std::unique(p.target_countries.begin(), p.target_countries.end()),
+                               p.target_countries.end());
+    }
+    maybe_require(p, nullptr, nullptr);
+    if (w.chance(0.05)) use_national_term(p, country);
     add(std::move(p), owner);
   }
   return corpus;
@@ -562,7 +779,8 @@ void fill_profile(const Corpus& corpus, const Profile& profile, const std::strin
   out.setTitle(profile.title);
   out.setSummary(profile.summary);
   out.setDescription(profile.description);
-  out.setExpiresOn("2099-12-31");
+  out.setExpiresOn(profile.expires_on.empty() ? "2099-12-31" : profile.expires_on);
+  out.setPublishedOn(profile.published_on);
   auto set = [](auto list, const auto& values) {
     for (unsigned i = 0; i < values.size(); ++i) list.set(i, values[i]);
   };
@@ -573,6 +791,16 @@ void fill_profile(const Corpus& corpus, const Profile& profile, const std::strin
       profile.cooperation);
   set(out.initTargetCountries(static_cast<unsigned>(profile.target_countries.size())),
       profile.target_countries);
+  set(out.initPartnerTypes(static_cast<unsigned>(profile.partner_types.size())),
+      profile.partner_types);
+  set(out.initPartnerSizes(static_cast<unsigned>(profile.partner_sizes.size())),
+      profile.partner_sizes);
+  set(out.initRequirements(static_cast<unsigned>(profile.requirements.size())),
+      profile.requirements);
+  if (profile.kind == Kind::RESEARCH_PARTNER_REQUEST) {
+    out.initResearch().setCall("Horizon Europe, Cluster 4, open call");
+    out.getResearch().setRoleSought(wire::ResearchRole::PARTNER);
+  }
 }
 
 void fill_owner(const Organisation& org, const std::string& id,
@@ -581,10 +809,7 @@ void fill_owner(const Organisation& org, const std::string& id,
   out.setCountry(org.country);
   out.setRegion(org.region);
   out.setType(org.type);
-  out.setSizeClass(org.headcount < 10    ? wire::SizeClass::MICRO
-                   : org.headcount < 50  ? wire::SizeClass::SMALL
-                   : org.headcount < 250 ? wire::SizeClass::MEDIUM
-                                         : wire::SizeClass::LARGE);
+  out.setSizeClass(size_class(org));
   out.initNaceCodes(1).set(0, org.nace);
   out.initDomains(1).set(0, org.domain);
   auto languages = out.initLanguages(static_cast<unsigned>(org.languages.size()));

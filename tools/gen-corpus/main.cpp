@@ -1,9 +1,14 @@
 // gosmart-gen-corpus: writes a generated, labelled corpus (corpus.hpp) as JSON Lines
 // that `gosmartctl org import` takes, one file per country, and the planted pairs as labels.
-//   gosmart-gen-corpus --profiles 2000 --pairs 200 --seed 7 --out DIR
+//   gosmart-gen-corpus --profiles 2000 --pairs 200 --seed 7 [--today YYYY-MM-DD] --out DIR
+// Profiles carry their dates (an expired one is imported as expired: a migration),
+// preferences, requirements and target countries; labels.jsonl marks the pairs whose
+// one side names a facet in its national language only (crossLanguage).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -34,15 +39,26 @@ const char* kind_name(wire::ProfileKind kind) {
   }
 }
 
-const char* type_name(wire::OrgType type) {
-  switch (type) {
-    case wire::OrgType::UNIVERSITY:
-      return "university";
-    case wire::OrgType::RESEARCH_INSTITUTE:
-      return "researchInstitute";
-    default:
-      return "sme";
-  }
+template <class Enum>
+std::string enum_name(Enum value) {
+  auto enumerants = capnp::Schema::from<Enum>().getEnumerants();
+  return enumerants[static_cast<unsigned>(value)].getProto().getName().cStr();
+}
+
+template <class Enum>
+std::vector<std::string> enum_names(const std::vector<Enum>& values) {
+  std::vector<std::string> out;
+  for (auto value : values) out.push_back(enum_name(value));
+  return out;
+}
+
+std::string today_iso() {
+  auto day = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  std::chrono::year_month_day date{day};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return text;
 }
 
 }  // namespace
@@ -56,9 +72,11 @@ int main(int argc, char** argv) {
   app.add_option("--pairs", pairs, "planted request/offer pairs among them");
   app.add_option("--seed", seed, "random seed (same seed, same corpus)");
   app.add_option("--out", out_dir, "directory for <cc>.jsonl and labels.jsonl")->required();
+  std::string today = today_iso();
+  app.add_option("--today", today, "YYYY-MM-DD the dates are drawn around (default: today)");
   CLI11_PARSE(app, argc, argv);
 
-  auto corpus = corpus::generate(profiles, pairs, seed);
+  auto corpus = corpus::generate(profiles, pairs, seed, today);
   std::filesystem::create_directories(out_dir);
   std::map<std::string, std::ofstream> files;
   auto file = [&](const std::string& country) -> std::ofstream& {
@@ -74,7 +92,7 @@ int main(int argc, char** argv) {
                             {{"legalName", "Generated organisation " + org.ref},
                              {"country", org.country},
                              {"region", org.region},
-                             {"type", type_name(org.type)},
+                             {"type", enum_name(org.type)},
                              {"headcount", org.headcount},
                              {"turnoverEur", std::to_string(org.turnover_eur)},
                              {"naceCodes", {org.nace}},
@@ -84,24 +102,26 @@ int main(int argc, char** argv) {
   }
   for (const auto& p : corpus.profiles) {
     const auto& owner = corpus.organisations[p.owner];
-    std::vector<std::string> cooperation;
-    for (auto c : p.cooperation) {
-      auto schema = capnp::Schema::from<wire::CooperationType>();
-      cooperation.push_back(schema.getEnumerants()[static_cast<unsigned>(c)].getProto().getName());
+    nlohmann::json profile = {{"kind", kind_name(p.kind)},
+                              {"title", p.title},
+                              {"summary", p.summary},
+                              {"description", p.description},
+                              {"keywords", p.keywords},
+                              {"naceCodes", p.nace},
+                              {"domains", p.domains},
+                              {"cooperationTypes", enum_names(p.cooperation)},
+                              {"targetCountries", p.target_countries},
+                              {"partnerTypes", enum_names(p.partner_types)},
+                              {"partnerSizes", enum_names(p.partner_sizes)},
+                              {"requirements", enum_names(p.requirements)},
+                              {"publishedOn", p.published_on},
+                              {"expiresOn", p.expires_on}};
+    if (p.kind == wire::ProfileKind::RESEARCH_PARTNER_REQUEST) {
+      // Deadlines left out: a migration carries many requests without them.
+      profile["research"] = {{"call", "Horizon Europe, Cluster 4, open call"},
+                             {"roleSought", "partner"}};
     }
-    nlohmann::json line = {{"ownerRef", owner.ref},
-                           {"publish", true},
-                           {"profile",
-                            {{"kind", kind_name(p.kind)},
-                             {"title", p.title},
-                             {"summary", p.summary},
-                             {"description", p.description},
-                             {"keywords", p.keywords},
-                             {"naceCodes", p.nace},
-                             {"domains", p.domains},
-                             {"cooperationTypes", cooperation},
-                             {"targetCountries", p.target_countries},
-                             {"expiresOn", "2099-12-31"}}}};
+    nlohmann::json line = {{"ownerRef", owner.ref}, {"publish", true}, {"profile", profile}};
     file(owner.country) << line.dump() << "\n";
   }
   std::ofstream labels(out_dir / "labels.jsonl");
@@ -113,7 +133,8 @@ int main(int argc, char** argv) {
                                {"title", r.title}}},
                              {"offer",
                               {{"country", corpus.organisations[o.owner].country},
-                               {"title", o.title}}}}
+                               {"title", o.title}}},
+                             {"crossLanguage", pair.cross_language}}
                   .dump()
            << "\n";
   }

@@ -14,8 +14,9 @@ namespace {
 
 struct Outcome {
   bool ok = false;
-  std::string id;      // the record's id in the registry
-  std::string reason;  // why it was refused
+  std::string id;        // the record's id in the registry
+  std::string reason;    // why it was refused
+  bool expired = false;  // a migrated profile kept expired: never published
 };
 
 Outcome outcome_of(const std::string& reply, std::string_view expected_type) {
@@ -33,7 +34,8 @@ Outcome outcome_of(const std::string& reply, std::string_view expected_type) {
             answer.hasReceipt() ? answer.getReceipt().getId() : answer.getOrganisation().getId(),
             ""};
   }
-  return {true, envelope.payload<wire::ProfileReply>().getProfile().getId(), ""};
+  auto profile = envelope.payload<wire::ProfileReply>().getProfile();
+  return {true, profile.getId(), "", profile.getStatus() == wire::ProfileStatus::EXPIRED};
 }
 
 }  // namespace
@@ -195,6 +197,10 @@ ImportReport run_import(
       continue;
     }
     ++result.profiles;
+    if (out.expired) {
+      report[number] += " expired (kept, not published)";
+      continue;
+    }
     if (profile_by_line[number]->publish) {
       EnvelopeBuilder request(country, wire::Service::TOOL,
                               wire_type(wire::REGISTRY_PROFILE_TRANSITION));

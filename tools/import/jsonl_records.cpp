@@ -133,6 +133,7 @@ std::string request_for(const Record& record, const std::string& country,
   EnvelopeBuilder request(country, wire::Service::TOOL, wire_type(wire::REGISTRY_PROFILE_SUBMIT));
   auto out = request.init_payload<wire::ProfileWrite>();
   out.setProfile(profile->get());
+  out.setMigration(true);  // imported as it was: expired kept, dates kept
   if (!owner_id.empty()) out.getProfile().setOwnerId(owner_id);
   return request.encode();
 }

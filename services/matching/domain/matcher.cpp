@@ -1,6 +1,9 @@
 #include "services/matching/domain/matcher.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
 
 namespace gosmart::matching {
 
@@ -33,9 +36,84 @@ struct Scratch {
   }
 };
 
+// The query's own filters, before the pair's hard rules: the profile itself, the
+// transnational rule, the countries asked for. The rule's name, or null when none.
+const char* filtered_out(const Scorer& scorer, const MatchQuery& query, const Doc& doc) {
+  const Doc& q = *query.doc;
+  if (!doc.live || (!q.profile_id.empty() && doc.profile_id == q.profile_id)) return "itself";
+  if (query.transnational && doc.country == q.country && !q.profile_id.empty()) {
+    return rule_name(Rule::same_country);
+  }
+  if (query.only_country && doc.country != *query.only_country) return "another node's country";
+  if (query.countries_mask != 0 &&
+      (doc.country >= 32 || !(query.countries_mask & (1u << doc.country)))) {
+    return "outside the countries asked for";
+  }
+  if (query.reciprocal) {
+    if (auto rule = scorer.excluded_by(q, doc)) return rule_name(*rule);
+  } else if (doc.expires_day > 0 && doc.expires_day < scorer.today()) {
+    return rule_name(Rule::expired);
+  }
+  return nullptr;
+}
+
+bool shares_significant_term(const Scorer& scorer, const Doc& a, const Doc& b) {
+  bool shared = false;
+  for_each_shared_term(a, b, [&](uint32_t term, uint16_t, uint16_t) {
+    shared = shared || scorer.significant(term);
+  });
+  return shared;
+}
+
+bool shares_domain_or_division(const Doc& a, const Doc& b) {
+  for (auto domain : a.domains) {
+    if (std::binary_search(b.domains.begin(), b.domains.end(), domain)) return true;
+  }
+  for (const auto& mine : a.nace) {
+    for (const auto& theirs : b.nace) {
+      if (mine.division == theirs.division) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
-std::vector<Candidate> find_partners(const Scorer& scorer, const MatchQuery& query) {
+std::vector<std::pair<std::string, std::size_t>> exclusions(const Scorer& scorer,
+                                                            const MatchQuery& query) {
+  const auto& index = scorer.index();
+  const Doc& q = *query.doc;
+  const auto& kinds = query.kinds.empty() ? complementary_kinds(q.kind) : query.kinds;
+  std::vector<std::pair<std::string, std::size_t>> counts;
+  auto count = [&](const std::string& rule) {
+    auto it = std::find_if(counts.begin(), counts.end(), [&](auto& c) { return c.first == rule; });
+    if (it == counts.end()) {
+      counts.emplace_back(rule, 1);
+    } else {
+      ++it->second;
+    }
+  };
+  for (Slot slot = 0; slot < index.slots(); ++slot) {
+    const Doc& doc = index.doc(slot);
+    if (!doc.live || std::find(kinds.begin(), kinds.end(), doc.kind) == kinds.end()) continue;
+    const char* rule = filtered_out(scorer, query, doc);
+    if (rule && std::string_view(rule) == "itself") continue;
+    if (rule) {
+      count(rule);
+    } else if (q.terms.empty() ? !shares_domain_or_division(q, doc)
+                               : !shares_significant_term(scorer, q, doc)) {
+      count("nothing in common");
+    } else {
+      count("below threshold");
+    }
+  }
+  return counts;
+}
+
+std::vector<Candidate> find_partners(const Scorer& shared_scorer, const MatchQuery& query) {
+  // One day for the whole query: the clock is read once, not per candidate.
+  Scorer scorer = shared_scorer;
+  scorer.fix_today(shared_scorer.today());
   const auto& index = scorer.index();
   const Doc& q = *query.doc;
   const auto& kinds = query.kinds.empty() ? complementary_kinds(q.kind) : query.kinds;
@@ -71,16 +149,10 @@ std::vector<Candidate> find_partners(const Scorer& scorer, const MatchQuery& que
   candidates.reserve(scratch.touched.size());
   for (Slot slot : scratch.touched) {
     const Doc& doc = index.doc(slot);
-    if (!doc.live || doc.profile_id == q.profile_id) continue;
-    if (query.transnational && doc.country == q.country && !q.profile_id.empty()) continue;
-    if (query.only_country && doc.country != *query.only_country) continue;
-    if (query.countries_mask != 0 &&
-        (doc.country >= 32 || !(query.countries_mask & (1u << doc.country)))) {
-      continue;
-    }
-    if (query.reciprocal && !scorer.compatible(q, doc)) continue;
+    if (filtered_out(scorer, query, doc)) continue;
     Candidate c;
     c.slot = slot;
+    c.score.one_way = !query.reciprocal;
     c.score.forward = scorer.direction(q, doc, self > 0 ? scratch.text[slot] / self : 0);
     c.score.score = c.score.forward.total;
     candidates.push_back(c);

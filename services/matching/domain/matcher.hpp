@@ -3,7 +3,8 @@
 //  1. candidates: documents of the complementary kinds that share a significant
 //     term with the query (or, for a query without text, a domain or a NACE
 //     division); BM25 of the query's terms accumulates term at a time over postings;
-//  2. hard constraints (both directions) and the transnational rule;
+//  2. hard rules (both directions: Scorer::excluded_by) and the transnational rule;
+//     preferences only rank, unless a profile marks one as a requirement;
 //  3. the forward score of every candidate, and the full reciprocal score of the
 //     best `rescore` of them, from which the top K are returned.
 #include <optional>
@@ -32,5 +33,13 @@ struct Candidate {
 };
 
 std::vector<Candidate> find_partners(const Scorer& scorer, const MatchQuery& query);
+
+// Why `query` found nothing: every indexed profile of the kinds it looks in, counted
+// under the first rule that removed it ("same country", "expired", ...), then
+// "nothing in common" (no significant term, domain or NACE division shared) and
+// "below threshold" for the rest. Rules with no profile are left out. A full scan
+// of the kinds sought: for an empty result only.
+std::vector<std::pair<std::string, std::size_t>> exclusions(const Scorer& scorer,
+                                                            const MatchQuery& query);
 
 }  // namespace gosmart::matching

@@ -1,5 +1,7 @@
 #include "services/matching/domain/profile_index.hpp"
 
+#include "services/matching/domain/calendar.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -48,6 +50,13 @@ Doc ProfileIndex::make_doc(wire::IndexedProfile::Reader record) {
   doc.cooperation_mask = static_cast<uint16_t>(mask_of(profile.getCooperationTypes(), 16));
   doc.partner_types_mask = static_cast<uint16_t>(mask_of(profile.getPartnerTypes(), 16));
   doc.partner_sizes_mask = static_cast<uint8_t>(mask_of(profile.getPartnerSizes(), 8));
+  doc.required_mask = static_cast<uint8_t>(mask_of(profile.getRequirements(), 8));
+  doc.expires_day = day_number(profile.getExpiresOn().cStr()).value_or(0);
+  if (auto published = day_number(profile.getPublishedOn().cStr())) {
+    doc.published_day = *published;
+  } else if (profile.getCreatedUs() > 0) {  // published before publishedOn was kept
+    doc.published_day = static_cast<int32_t>(profile.getCreatedUs() / 86'400'000'000);
+  }
   for (auto country : profile.getTargetCountries()) {
     auto id = countries_.id(country);
     if (id < 32) doc.target_countries_mask |= 1u << id;

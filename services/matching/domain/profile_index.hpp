@@ -30,6 +30,9 @@ struct Doc {
   uint16_t partner_types_mask = 0;     // bit per wire::OrgType; 0: any
   uint8_t partner_sizes_mask = 0;      // bit per wire::SizeClass; 0: any
   uint32_t target_countries_mask = 0;  // bit per country id; 0: any
+  uint8_t required_mask = 0;           // bit per wire::Requirement: preferences that exclude
+  int32_t published_day = 0;           // days since 1970-01-01; 0: not known
+  int32_t expires_day = 0;             // the last day shown, days since 1970-01-01; 0: none
   uint64_t languages_mask = 0;         // bit per interned language
   std::vector<uint16_t> domains;       // profile's and owner's, interned, sorted, unique
   std::vector<NaceCode> nace;          // profile's codes, else the owner's

@@ -1,8 +1,10 @@
 #include "services/matching/domain/scoring.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
+
+#include "services/matching/domain/calendar.hpp"
+#include "services/matching/domain/preferences.hpp"
 
 namespace gosmart::matching {
 
@@ -17,48 +19,69 @@ bool in_mask(uint32_t mask, unsigned bit) {
   return mask == 0 || (bit < 32 && (mask & (1u << bit)));
 }
 
-bool shares_domain(const Doc& a, const Doc& b) {
-  auto i = a.domains.begin();
-  auto j = b.domains.begin();
-  while (i != a.domains.end() && j != b.domains.end()) {
-    if (*i == *j) return true;
-    if (*i < *j)
-      ++i;
-    else
-      ++j;
-  }
-  return false;
-}
-
-// What `seeker` asks of its partner, checked against `other`.
-bool accepts(const Doc& seeker, const Doc& other) {
-  if (!in_mask(seeker.target_countries_mask, other.country)) return false;
-  if (!in_mask(seeker.partner_types_mask, other.owner_type)) return false;
-  if (other.owner_size != 0 && !in_mask(seeker.partner_sizes_mask, other.owner_size)) return false;
-  return true;
-}
-
 double harmonic(double x, double y) {
   return x + y <= 0 ? 0.0 : 2 * x * y / (x + y);
+}
+
+std::optional<Rule> requirement_rule(const Doc& seeker, const Doc& other) {
+  auto unmet = unmet_requirement(seeker, other);
+  if (!unmet) return std::nullopt;
+  switch (*unmet) {
+    case wire::Requirement::PARTNER_TYPES:
+      return Rule::required_type;
+    case wire::Requirement::PARTNER_SIZES:
+      return Rule::required_size;
+    default:
+      return Rule::required_cooperation;
+  }
 }
 
 }  // namespace
 
 const char* component_name(int component) {
-  static const char* names[] = {"domains", "nace", "text", "cooperation", "languages"};
+  static const char* names[] = {"domains",   "nace",         "text",         "cooperation",
+                                "languages", "partnerTypes", "partnerSizes", "freshness"};
   return component >= 0 && component < kComponents ? names[component] : "unknown";
+}
+
+double weight_of(const Weights& w, int component) {
+  const double weights[kComponents] = {w.domains,   w.nace,          w.text,          w.cooperation,
+                                       w.languages, w.partner_types, w.partner_sizes, w.freshness};
+  return component >= 0 && component < kComponents ? weights[component] : 0.0;
+}
+
+const char* rule_name(Rule rule) {
+  switch (rule) {
+    case Rule::other_kind:
+      return "not a complementary kind";
+    case Rule::same_owner:
+      return "same owner";
+    case Rule::same_country:
+      return "same country";
+    case Rule::expired:
+      return "expired";
+    case Rule::outside_targets:
+      return "outside target countries";
+    case Rule::required_type:
+      return "partner type required";
+    case Rule::required_size:
+      return "partner size required";
+    case Rule::required_cooperation:
+      return "cooperation type required";
+  }
+  return "unknown";
 }
 
 const std::vector<uint8_t>& complementary_kinds(uint8_t kind) {
   static const std::vector<uint8_t> none;
+  constexpr auto rdr = static_cast<uint8_t>(Kind::RESEARCH_PARTNER_REQUEST);
   static const std::vector<uint8_t> table[] = {
-      {},                                              // unknown
-      {static_cast<uint8_t>(Kind::BUSINESS_REQUEST)},  // BO
-      {static_cast<uint8_t>(Kind::BUSINESS_OFFER)},    // BR
-      {static_cast<uint8_t>(Kind::TECHNOLOGY_REQUEST),
-       static_cast<uint8_t>(Kind::RESEARCH_PARTNER_REQUEST)},  // TO
-      {static_cast<uint8_t>(Kind::TECHNOLOGY_OFFER)},          // TR
-      {static_cast<uint8_t>(Kind::TECHNOLOGY_OFFER)},          // RDR
+      {},                                                     // unknown
+      {static_cast<uint8_t>(Kind::BUSINESS_REQUEST)},         // BO
+      {static_cast<uint8_t>(Kind::BUSINESS_OFFER)},           // BR
+      {static_cast<uint8_t>(Kind::TECHNOLOGY_REQUEST), rdr},  // TO
+      {static_cast<uint8_t>(Kind::TECHNOLOGY_OFFER)},         // TR
+      {static_cast<uint8_t>(Kind::TECHNOLOGY_OFFER), rdr},    // RDR
   };
   return kind < kKinds ? table[kind] : none;
 }
@@ -82,15 +105,22 @@ double Scorer::bm25(const Doc& query, const Doc& doc) const {
   return sum;
 }
 
+int32_t Scorer::today() const {
+  return fixed_today_ ? *fixed_today_ : today_number();
+}
+
 DirectionScore Scorer::direction(const Doc& seeker, const Doc& other, double text_ratio) const {
   DirectionScore d;
+  auto set = [&](int component, double value) {
+    d.value[component] = value;
+    d.present[component] = true;
+  };
   if (!seeker.domains.empty()) {
     std::size_t shared = 0;
     for (auto domain : seeker.domains) {
       shared += std::binary_search(other.domains.begin(), other.domains.end(), domain);
     }
-    d.value[kDomains] = static_cast<double>(shared) / static_cast<double>(seeker.domains.size());
-    d.present[kDomains] = true;
+    set(kDomains, static_cast<double>(shared) / static_cast<double>(seeker.domains.size()));
   }
   if (!seeker.nace.empty() && !other.nace.empty()) {
     double sum = 0;
@@ -100,34 +130,28 @@ DirectionScore Scorer::direction(const Doc& seeker, const Doc& other, double tex
         best = std::max(best, closeness(shared_level(mine, theirs)));
       sum += best;
     }
-    d.value[kNace] = sum / static_cast<double>(seeker.nace.size());
-    d.present[kNace] = true;
+    set(kNace, sum / static_cast<double>(seeker.nace.size()));
   }
   if (!seeker.terms.empty()) {
     // A partner's wording overlaps its counterpart's only in part; the square root
     // spreads the low ratios that real pairs have over the scale.
-    d.value[kText] = std::sqrt(std::clamp(text_ratio, 0.0, 1.0));
-    d.present[kText] = true;
+    set(kText, std::sqrt(std::clamp(text_ratio, 0.0, 1.0)));
   }
-  if (seeker.cooperation_mask != 0) {
-    d.value[kCooperation] = other.cooperation_mask == 0
-                                ? 0.5
-                                : static_cast<double>(std::popcount(static_cast<unsigned>(
-                                      seeker.cooperation_mask & other.cooperation_mask))) /
-                                      std::popcount(static_cast<unsigned>(seeker.cooperation_mask));
-    d.present[kCooperation] = true;
-  }
+  if (auto fit = cooperation_fit(seeker, other)) set(kCooperation, *fit);
   if (seeker.languages_mask != 0 && other.languages_mask != 0) {
-    d.value[kLanguages] = (seeker.languages_mask & other.languages_mask) != 0 ? 1.0 : 0.0;
-    d.present[kLanguages] = true;
+    set(kLanguages, (seeker.languages_mask & other.languages_mask) != 0 ? 1.0 : 0.0);
   }
-  const double w[kComponents] = {weights_.domains, weights_.nace, weights_.text,
-                                 weights_.cooperation, weights_.languages};
+  if (auto fit = partner_type_fit(seeker, other)) set(kPartnerTypes, *fit);
+  if (auto fit = partner_size_fit(seeker, other)) set(kPartnerSizes, *fit);
+  if (other.published_day > 0) {
+    double age = std::max(0, today() - other.published_day);
+    set(kFreshness, std::exp2(-age / kFreshnessHalfLifeDays));
+  }
   double weighted = 0, total_weight = 0;
   for (int c = 0; c < kComponents; ++c) {
     if (!d.present[c]) continue;
-    weighted += w[c] * d.value[c];
-    total_weight += w[c];
+    weighted += weight_of(weights_, c) * d.value[c];
+    total_weight += weight_of(weights_, c);
   }
   d.total = total_weight > 0 ? weighted / total_weight : 0;
   return d;
@@ -150,103 +174,22 @@ PairScore Scorer::pair(const Doc& a, const Doc& b) const {
   return pair(a, b, ratio(a, b), ratio(b, a));
 }
 
-bool Scorer::compatible(const Doc& a, const Doc& b) const {
+std::optional<Rule> Scorer::excluded_by(const Doc& a, const Doc& b) const {
   const auto& kinds = complementary_kinds(a.kind);
-  if (std::find(kinds.begin(), kinds.end(), b.kind) == kinds.end()) return false;
-  if (a.owner_id == b.owner_id) return false;
-  if (!accepts(a, b) || !accepts(b, a)) return false;
-  if (a.cooperation_mask != 0 && b.cooperation_mask != 0 &&
-      (a.cooperation_mask & b.cooperation_mask) == 0) {
-    return false;
+  if (std::find(kinds.begin(), kinds.end(), b.kind) == kinds.end()) return Rule::other_kind;
+  if (a.owner_id == b.owner_id) return Rule::same_owner;
+  // expiresOn is the last day a profile is shown: it is matched up to that day.
+  int32_t day = today();
+  if ((a.expires_day > 0 && a.expires_day < day) || (b.expires_day > 0 && b.expires_day < day)) {
+    return Rule::expired;
   }
-  auto rdr = static_cast<uint8_t>(Kind::RESEARCH_PARTNER_REQUEST);
-  if ((a.kind == rdr || b.kind == rdr) && !shares_domain(a, b)) return false;
-  return true;
-}
-
-void explain(const Scorer& scorer, const Doc& a, const Doc& b, const PairScore& score,
-             wire::Explanation::Builder out, std::size_t max_terms) {
-  const auto& index = scorer.index();
-  const auto& w = scorer.weights();
-  const double weights[kComponents] = {w.domains, w.nace, w.text, w.cooperation, w.languages};
-  auto components = out.initComponents(kComponents);
-  for (int c = 0; c < kComponents; ++c) {
-    components[c].setName(component_name(c));
-    components[c].setWeight(weights[c]);
-    components[c].setForward(score.forward.present[c] ? score.forward.value[c] : 0);
-    components[c].setBackward(score.backward.present[c] ? score.backward.value[c] : 0);
+  if (!in_mask(a.target_countries_mask, b.country) ||
+      !in_mask(b.target_countries_mask, a.country)) {
+    return Rule::outside_targets;
   }
-
-  std::vector<std::string> domains;
-  for (auto domain : a.domains) {
-    if (std::binary_search(b.domains.begin(), b.domains.end(), domain)) {
-      domains.push_back(index.domains().text(domain));
-    }
-  }
-  auto shared_domains = out.initSharedDomains(static_cast<unsigned>(domains.size()));
-  for (unsigned i = 0; i < domains.size(); ++i) shared_domains.set(i, domains[i]);
-
-  struct Link {
-    const NaceCode* a;
-    const NaceCode* b;
-    NaceLevel level;
-  };
-  std::vector<Link> links;
-  for (const auto& mine : a.nace) {
-    Link best{&mine, nullptr, NaceLevel::none};
-    for (const auto& theirs : b.nace) {
-      auto level = shared_level(mine, theirs);
-      if (level > best.level) best = {&mine, &theirs, level};
-    }
-    if (best.level != NaceLevel::none) links.push_back(best);
-  }
-  auto code_text = [](const NaceCode& code) {
-    std::string text = (code.division < 10 ? "0" : "") + std::to_string(code.division);
-    if (code.group >= 0) text += "." + std::to_string(code.group);
-    if (code.cls >= 0) text += std::to_string(code.cls);
-    return text;
-  };
-  auto nace_links = out.initNaceLinks(static_cast<unsigned>(links.size()));
-  for (unsigned i = 0; i < links.size(); ++i) {
-    nace_links[i].setCodeA(code_text(*links[i].a));
-    nace_links[i].setCodeB(code_text(*links[i].b));
-    nace_links[i].setLevel(level_name(links[i].level));
-  }
-
-  // Each shared term's part of the text component, both directions averaged.
-  double self_a = scorer.bm25(a, a), self_b = scorer.bm25(b, b);
-  std::vector<std::pair<double, uint32_t>> terms;
-  for_each_shared_term(a, b, [&](uint32_t term, uint16_t in_a, uint16_t in_b) {
-    double forward = self_a > 0 ? scorer.bm25_term(term, in_b, b.length) / self_a : 0;
-    double backward = self_b > 0 ? scorer.bm25_term(term, in_a, a.length) / self_b : 0;
-    terms.emplace_back((forward + backward) / 2, term);
-  });
-  std::sort(terms.begin(), terms.end(), [](auto& x, auto& y) { return x.first > y.first; });
-  if (terms.size() > max_terms) terms.resize(max_terms);
-  auto shared_terms = out.initSharedTerms(static_cast<unsigned>(terms.size()));
-  for (unsigned k = 0; k < terms.size(); ++k) {
-    shared_terms[k].setTerm(index.terms().text(terms[k].second));
-    shared_terms[k].setWeight(terms[k].first);
-  }
-
-  std::vector<wire::CooperationType> cooperation;
-  for (unsigned bit = 1; bit < 16; ++bit) {
-    if ((a.cooperation_mask & b.cooperation_mask) & (1u << bit)) {
-      cooperation.push_back(static_cast<wire::CooperationType>(bit));
-    }
-  }
-  auto shared_cooperation =
-      out.initSharedCooperationTypes(static_cast<unsigned>(cooperation.size()));
-  for (unsigned k = 0; k < cooperation.size(); ++k) shared_cooperation.set(k, cooperation[k]);
-
-  std::vector<std::string> languages;
-  for (unsigned bit = 0; bit < 64 && bit < index.languages().size(); ++bit) {
-    if ((a.languages_mask & b.languages_mask) & (uint64_t{1} << bit)) {
-      languages.push_back(index.languages().text(bit));
-    }
-  }
-  auto shared_languages = out.initSharedLanguages(static_cast<unsigned>(languages.size()));
-  for (unsigned k = 0; k < languages.size(); ++k) shared_languages.set(k, languages[k]);
+  if (auto rule = requirement_rule(a, b)) return rule;
+  if (auto rule = requirement_rule(b, a)) return rule;
+  return std::nullopt;
 }
 
 }  // namespace gosmart::matching

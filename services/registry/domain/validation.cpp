@@ -251,15 +251,25 @@ Status validate_profile(wire::Profile::Reader profile, const ValidationContext& 
   }
   std::string expires = profile.getExpiresOn();
   if (!is_iso_date(expires)) return invalid("expiresOn", "a date, YYYY-MM-DD");
-  if (expires <= context.today) return invalid("expiresOn", "must be after " + context.today);
+  // expiresOn is the last day a profile is shown: today is still a valid expiry.
+  if (expires < context.today && !context.migration) {
+    return invalid("expiresOn", "must be " + context.today + " or later");
+  }
+  std::string published = profile.getPublishedOn();
+  if (!published.empty() && (!is_iso_date(published) || published > context.today)) {
+    return invalid("publishedOn", "a date, YYYY-MM-DD, not after " + context.today);
+  }
   if (kind == wire::ProfileKind::RESEARCH_PARTNER_REQUEST) {
     auto research = profile.getResearch();
     if (auto s = text("research.call", research.getCall(), FieldLimits::name, true); !s) return s;
-    if (!is_iso_date(std::string(research.getCallDeadline()))) {
-      return invalid("research.callDeadline", "a date, YYYY-MM-DD");
+    // Deadlines are optional: many calls are open, and migrated requests often lack them.
+    std::string call_deadline = research.getCallDeadline();
+    if (!call_deadline.empty() && !is_iso_date(call_deadline)) {
+      return invalid("research.callDeadline", "a date, YYYY-MM-DD, or nothing");
     }
-    if (!is_iso_date(std::string(research.getEoiDeadline()))) {
-      return invalid("research.eoiDeadline", "a date, YYYY-MM-DD");
+    std::string eoi_deadline = research.getEoiDeadline();
+    if (!eoi_deadline.empty() && !is_iso_date(eoi_deadline)) {
+      return invalid("research.eoiDeadline", "a date, YYYY-MM-DD, or nothing");
     }
     if (research.getRoleSought() != wire::ResearchRole::COORDINATOR &&
         research.getRoleSought() != wire::ResearchRole::PARTNER) {

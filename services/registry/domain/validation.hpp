@@ -17,6 +17,8 @@ struct ValidationContext {
   std::vector<std::string> members;  // federation members
   const LanguageCodes* languages = nullptr;
   std::string today;  // YYYY-MM-DD
+  // A migration import: a profile may have expired already (it is kept expired).
+  bool migration = false;
 };
 
 struct FieldLimits {

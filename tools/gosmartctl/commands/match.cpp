@@ -1,4 +1,4 @@
-// gosmartctl match PROFILE [--limit K], gosmartctl match search …
+// gosmartctl match PROFILE [--limit K] [--all], gosmartctl match search …
 #include <cstdio>
 #include <iostream>
 
@@ -33,7 +33,21 @@ std::string explanation_line(unsigned rank, wire::Explanation::Reader why) {
   }
   for (auto c : why.getSharedCooperationTypes()) line += " " + enum_text(c);
   if (why.getSharedLanguages().size()) line += " languages " + joined(why.getSharedLanguages());
+  for (auto unmet : why.getUnmetPreferences()) line += std::string("; ") + unmet.cStr();
   return line;
+}
+
+// What the list is, and for an empty one why: "12 same country, 30 expired, …".
+void print_header(wire::PartnersReply::Reader reply) {
+  if (reply.getShows().size()) std::cout << reply.getShows().cStr() << "\n";
+  if (reply.getMatches().size() > 0) return;
+  std::string why;
+  for (auto rule : reply.getExcluded()) {
+    why +=
+        (why.empty() ? "" : ", ") + std::to_string(rule.getCount()) + " " + rule.getRule().cStr();
+  }
+  std::cout << "no partner" << (why.empty() ? ": no candidate of the kinds sought" : ": " + why)
+            << "\n";
 }
 
 void print_matches(capnp::List<wire::Match>::Reader matches) {
@@ -43,7 +57,9 @@ void print_matches(capnp::List<wire::Match>::Reader matches) {
     table.add({std::to_string(i + 1), score_text(m.getScore()), score_text(m.getForward()),
                score_text(m.getBackward()), m.getB().getProfileId().cStr(),
                m.getB().getCountry().cStr(), enum_text(m.getB().getKind()),
-               m.getState() == wire::MatchState::UNKNOWN ? "" : enum_text(m.getState()),
+               m.getWeaker()                               ? std::string("weaker")
+               : m.getState() == wire::MatchState::UNKNOWN ? std::string()
+                                                           : enum_text(m.getState()),
                m.getB().getTitle().cStr()});
   }
   table.print(std::cout, colour_out());
@@ -54,7 +70,8 @@ void print_matches(capnp::List<wire::Match>::Reader matches) {
 
 struct MatchArgs {
   std::string profile_id;
-  uint32_t limit = 0;  // 0: the service's default
+  uint32_t limit = 0;  // 0: the node's top_k
+  bool all = false;    // weaker candidates too, marked
 };
 
 struct SearchArgs {
@@ -85,7 +102,10 @@ void add_search(CLI::App* match, Dispatch& dispatch, MatchArgs& m) {
           set(q.initCountries(static_cast<unsigned>(a.countries.size())), a.countries);
           q.setLimit(m.limit);
         });
-    show<wire::PartnersReply>(s, reply, [](auto r) { print_matches(r.getMatches()); });
+    show<wire::PartnersReply>(s, reply, [](auto r) {
+      print_header(r);
+      print_matches(r.getMatches());
+    });
     return 0;
   });
 }
@@ -96,7 +116,9 @@ void add_match_commands(CLI::App& app, Dispatch& dispatch) {
   auto& m = dispatch.hold<MatchArgs>();
   auto* match = app.add_subcommand("match", "partners of a profile, with explanations");
   match->add_option("profile", m.profile_id, "profile reference");
-  match->add_option("--limit", m.limit, "top K (default 10)");
+  match->add_option("--limit", m.limit, "at most K (default and cap: the node's top_k)");
+  match->add_flag("--all", m.all,
+                  "also candidates below the threshold or past top_k, marked weaker");
   add_search(match, dispatch, m);
   dispatch.online(match, [&m](Session& s) {
     if (m.profile_id.empty()) {
@@ -107,7 +129,10 @@ void add_match_commands(CLI::App& app, Dispatch& dispatch) {
                                                     r.setProfileId(m.profile_id);
                                                     r.setLimit(m.limit);
                                                   });
-    show<wire::PartnersReply>(s, reply, [](auto r) { print_matches(r.getMatches()); });
+    show<wire::PartnersReply>(s, reply, [](auto r) {
+      print_header(r);
+      print_matches(r.getMatches());
+    });
     return 0;
   });
 }
