@@ -585,16 +585,8 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   return reply.encode();
 }
 
-Result<std::string> Registry::erase_org(const service::Request& request) {
-  auto ask = request.envelope.payload<wire::OrgErase>();
-  std::string id = text_of(ask.getId());
-  auto existing = batch_.get(store_.cf(kOrgs), id);
-  if (!existing) return existing.error();
-  if (!existing.value()) return not_found("organisation", id);
-  auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
-  if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
-  if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "already erased", "id");
-
+Status Registry::erase_records(const std::string& id, wire::Organisation::Reader old,
+                               std::vector<std::string>& withdrawn) {
   // The tombstone keeps the id (so it is never reused) and nothing else.
   ScratchMessage tombstone;
   auto gone = tombstone.initRoot<wire::Organisation>();
@@ -603,7 +595,7 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   gone.setErased(true);
   gone.setUpdatedUs(now_us());
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(tombstone));
-  index_national_id(text_of(old->get().getRegistryId()), tombstone.getRoot<wire::Organisation>());
+  index_national_id(text_of(old.getRegistryId()), tombstone.getRoot<wire::Organisation>());
   // Replies kept for retries of its registration and updates carry its contacts.
   if (kept_replies_) {
     auto forgotten = kept_replies_->forget(batch_.batch(), id);
@@ -614,7 +606,6 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   auto candidates = batch_.pending_keys(store_.cf(kProfiles));
   auto it = store_.iterate(store_.cf(kProfiles));
   for (it->SeekToFirst(); it->Valid(); it->Next()) candidates.insert(it->key().ToString());
-  std::vector<std::string> withdrawn;
   for (const auto& profile_id : candidates) {
     auto bytes = batch_.get(store_.cf(kProfiles), profile_id);
     if (!bytes || !bytes.value()) continue;
@@ -624,6 +615,22 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
     delete_profile(profile_id);
     withdrawn.push_back(profile_id);
   }
+  return {};
+}
+
+Result<std::string> Registry::erase_org(const service::Request& request) {
+  auto ask = request.envelope.payload<wire::OrgErase>();
+  std::string id = text_of(ask.getId());
+  auto existing = batch_.get(store_.cf(kOrgs), id);
+  if (!existing) return existing.error();
+  if (!existing.value()) return not_found("organisation", id);
+  auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
+  if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+  if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "already erased", "id");
+
+  std::vector<std::string> withdrawn;
+  auto erased = erase_records(id, old->get(), withdrawn);
+  if (!erased) return erased.error();
   staging_.events.push_back(
       log_.append<wire::OrgErasedEvent>(batch_.batch(), "registry.org.erased", [&](auto event) {
         event.setOrganisationId(id);
@@ -975,39 +982,51 @@ Result<std::string> Registry::eoi_reply_concerns(const service::Request& request
 }
 
 void Registry::install(service::ApiServer& server) {
-  server.handle_write("registry.org.register", kWriters,
-                      [this](const service::Request& r) { return register_org(r, false); });
-  server.handle_write("registry.org.update", kWriters,
-                      [this](const service::Request& r) { return register_org(r, true); });
+  // While events lost by a restore are fetched back from the peers, a write would
+  // take a number that is still to come back: it is answered `unavailable` instead.
+  auto handle_write = [this, &server](const std::string& type, std::set<Role> roles,
+                                      service::ApiServer::Handler handler) {
+    server.handle_write(type, std::move(roles),
+                        [this, handler = std::move(handler)](
+                            const service::Request& request) -> Result<std::string> {
+                          if (writes_paused_) {
+                            return fail(ErrorCode::UNAVAILABLE,
+                                        "recovering events lost by a restore from the peers; "
+                                        "try again shortly");
+                          }
+                          return handler(request);
+                        });
+  };
+  handle_write("registry.org.register", kWriters,
+               [this](const service::Request& r) { return register_org(r, false); });
+  handle_write("registry.org.update", kWriters,
+               [this](const service::Request& r) { return register_org(r, true); });
   server.handle("registry.org.get", kReaders,
                 [this](const service::Request& r) { return get_org(r); });
   server.handle("registry.org.list", kReaders,
                 [this](const service::Request& r) { return list_orgs(r); });
-  server.handle_write("registry.profile.submit", kWriters,
-                      [this](const service::Request& r) { return submit_profile(r); });
-  server.handle_write("registry.profile.transition", kWriters,
-                      [this](const service::Request& r) { return transition_profile(r); });
+  handle_write("registry.profile.submit", kWriters,
+               [this](const service::Request& r) { return submit_profile(r); });
+  handle_write("registry.profile.transition", kWriters,
+               [this](const service::Request& r) { return transition_profile(r); });
   server.handle("registry.actions.list", {Role::broker, Role::monitor},
                 [this](const service::Request& r) { return list_actions(r); });
-  server.handle_write("registry.org.erase", {Role::broker},
-                      [this](const service::Request& r) { return erase_org(r); });
+  handle_write("registry.org.erase", {Role::broker},
+               [this](const service::Request& r) { return erase_org(r); });
   server.handle("registry.state.digest", kReaders,
                 [this](const service::Request& r) { return state_digest(r); });
-  server.handle_write("registry.eoi.send", kWriters, [this](const service::Request& r) {
-    return eoi_reply_concerns(r, send_eoi(r));
-  });
-  server.handle_write("registry.eoi.answer", kWriters, [this](const service::Request& r) {
-    return eoi_reply_concerns(r, answer_eoi(r));
-  });
-  server.handle_write("registry.eoi.advance", kWriters, [this](const service::Request& r) {
-    return eoi_reply_concerns(r, advance_eoi(r));
-  });
+  handle_write("registry.eoi.send", kWriters,
+               [this](const service::Request& r) { return eoi_reply_concerns(r, send_eoi(r)); });
+  handle_write("registry.eoi.answer", kWriters,
+               [this](const service::Request& r) { return eoi_reply_concerns(r, answer_eoi(r)); });
+  handle_write("registry.eoi.advance", kWriters,
+               [this](const service::Request& r) { return eoi_reply_concerns(r, advance_eoi(r)); });
   server.handle("registry.eoi.get", kReaders,
                 [this](const service::Request& r) { return get_eoi(r); });
-  server.handle_write("registry.eoi.deliver", {Role::peer},
-                      [this](const service::Request& r) { return peer_deliver(r); });
-  server.handle_write("registry.eoi.update", {Role::peer},
-                      [this](const service::Request& r) { return peer_update(r); });
+  handle_write("registry.eoi.deliver", {Role::peer},
+               [this](const service::Request& r) { return peer_deliver(r); });
+  handle_write("registry.eoi.update", {Role::peer},
+               [this](const service::Request& r) { return peer_update(r); });
   server.handle("registry.profile.get", kReaders,
                 [this](const service::Request& r) { return get_profile(r); });
   server.handle("registry.profile.list", kReaders,
