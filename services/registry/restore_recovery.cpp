@@ -129,6 +129,7 @@ void RestoreRecovery::on_readable(Peer& peer) {
           page.getAfterSeq() != round_after_) {
         return fail(ErrorCode::INVALID_FIELD, "not the page asked for", "afterSeq");
       }
+      pages_head_ = std::max(pages_head_, page.getWriterLastSeq());
       for (auto event : page.getEvents()) {
         peer.events.emplace_back(reinterpret_cast<const char*>(event.begin()), event.size());
       }
@@ -223,6 +224,7 @@ void RestoreRecovery::finish() {
   peers_head_seen_ = std::max(peers_head_seen_, heard);
   if (state_ != State::recovering) return;  // the probe found nothing to take back
   state_ = State::recovered;
+  peers_head_at_finish_ = std::max({heard, pages_head_, head});
   registry_.pause_writes(false);
   spdlog::warn(
       "restore: {} was at #{}; #{}..#{} ({} events) fetched back from its peers, writes resume "
@@ -231,8 +233,10 @@ void RestoreRecovery::finish() {
       "is lost{}",
       log_.origin(), head_before_, head_before_ + 1, head, recovered_events_, head + 1,
       registry_.restored_public_only(),
-      heard > head ? fmt::format("; peers announce up to #{}, not agreed on by a majority", heard)
-                   : std::string());
+      peers_head_at_finish_ > head
+          ? fmt::format("; #{}..#{} that peers hold were not agreed on by a majority", head + 1,
+                        peers_head_at_finish_)
+          : std::string());
 }
 
 bool RestoreRecovery::fill(wire::HealthReply::Builder& health) const {
@@ -241,7 +245,8 @@ bool RestoreRecovery::fill(wire::HealthReply::Builder& health) const {
   out.setState(state_ == State::recovering ? wire::RestoreStatus::State::RECOVERING
                                            : wire::RestoreStatus::State::RECOVERED);
   out.setHeadBefore(head_before_);
-  out.setPeersHead(std::max(peers_head_seen_, peers_head()));
+  out.setPeersHead(state_ == State::recovered ? peers_head_at_finish_
+                                              : std::max(pages_head_, peers_head()));
   out.setRecoveredTo(head_before_ + recovered_events_);
   out.setRecoveredEvents(recovered_events_);
   out.setLostRecords(registry_.restored_public_only());

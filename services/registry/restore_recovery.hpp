@@ -82,7 +82,9 @@ class RestoreRecovery {
   uint64_t round_after_ = 0;
   transport::Clock::time_point round_deadline_{};
   uint64_t head_before_ = 0;
-  uint64_t peers_head_seen_ = 0;  // the highest peer head when it last finished
+  uint64_t peers_head_seen_ = 0;       // the highest peer head when it last finished
+  uint64_t pages_head_ = 0;            // the highest head of its origin a page stated
+  uint64_t peers_head_at_finish_ = 0;  // reported once recovered
   uint64_t recovered_events_ = 0;
   uint64_t outvoted_ = 0;  // events a peer sent that the others did not agree with
 };

@@ -56,8 +56,10 @@ TEST_CASE("every start of an event log begins a new writer epoch, stamped on its
     log.committed();
     // A redacted copy keeps the epoch its seq was written under.
     rocksdb::WriteBatch redaction;
+    // (Copies redacted in the round before are placeholders by now: left alone.)
+    std::size_t unredacted = start == 2 ? 2 : 1;
     REQUIRE(log.redact(redaction, "PL", [](const DecodedEnvelope&) { return true; }).value() ==
-            start);
+            unredacted);
     REQUIRE(db->commit(redaction).ok());
     auto first_copy = log.event_at("PL", 1).value();
     REQUIRE(first_copy);
@@ -254,7 +256,7 @@ TEST_CASE("a restored registry takes its own public events back as its own", "[r
   CHECK(restored.core.profiles_published() == 1);
   // The erasure applies again to the copy the backup brought back.
   auto gone = store::StoredValue<wire::Organisation>::parse(
-      *stored(restored, registry::kOrgs, erased).value());
+      stored(restored, registry::kOrgs, erased).value());
   REQUIRE(gone);
   CHECK(gone->get().getErased());
   CHECK(restored.core.organisations() == 2);
