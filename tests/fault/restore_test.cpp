@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "common/core/key_files.hpp"
 #include "tests/support/registry_federation.hpp"
 
 using namespace gosmart;
@@ -132,12 +133,16 @@ TEST_CASE("a registry restored from a backup takes its lost events back from its
     CHECK(asked <= 2 * 5 * 5);
   }
 
-  // Status says what happened, and the node's log said it once.
+  // Status says what happened (to a monitor), and the node's log said it once.
+  const std::string key = (f.dir.path() / "watcher").string();
+  curve::write_key_files(key, f.watcher.keys);
   testing::Process ctl({testing::binary("gosmartctl").string(), "--config",
-                        f.nodes.at("PL").config_file.string(), "--json", "status"},
+                        f.nodes.at("PL").config_file.string(), "--key", key, "--json", "status"},
                        f.dir.path() / "ctl-status.out");
   CHECK(ctl.wait(30s) == 1);
   auto text = ctl.log();
+  INFO(text);
+  REQUIRE(text.find('{') != std::string::npos);
   auto report = nlohmann::json::parse(text.substr(text.find('{')));
   bool shown = false;
   for (const auto& service : report["services"]) {
