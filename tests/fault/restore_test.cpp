@@ -55,13 +55,13 @@ void stop(testing::Federation& f, const std::string& country) {
 
 TEST_CASE("a registry restored from a backup takes its lost events back from its peers",
           "[fault][restore]") {
-  testing::Federation f({"PL", "FI", "DK"});
+  testing::Federation f({"PL", "FI", "DK"}, true);  // matching too: status reads every service
   for (int n = 1; n <= 4; ++n) register_pl(f, n);
   REQUIRE(testing::eventually([&] { return applied_pl(f, "FI") == 4 && applied_pl(f, "DK") == 4; },
                               15s));
 
-  // The backup: PL's data directory as it is after event 4.
-  const fs::path data = f.nodes.at("PL").dir / "data";
+  // The backup: the data directory of PL's registry as it is after event 4.
+  const fs::path data = f.nodes.at("PL").dir / "data" / "registry";
   const fs::path backup = f.dir.path() / "pl-backup";
   stop(f, "PL");
   fs::copy(data, backup, fs::copy_options::recursive);
