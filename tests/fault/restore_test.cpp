@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/core/key_files.hpp"
+#include "tests/support/hostile_peer.hpp"
 #include "tests/support/registry_federation.hpp"
 
 using namespace gosmart;
@@ -158,4 +159,57 @@ TEST_CASE("a registry restored from a backup takes its lost events back from its
   auto first = log.find("fetched back from its peers");
   REQUIRE(first != std::string::npos);
   CHECK(log.find("fetched back from its peers", first + 1) == std::string::npos);
+}
+
+TEST_CASE("a peer that serves forged events of the restored node's origin is outvoted",
+          "[fault][restore]") {
+  // DE is played by the test: its log holds forged PL events it serves on catch-up.
+  testing::Federation f({"PL", "FI", "DK", "DE"}, false, "", {"DE"});
+  testing::HostilePeer de(f.nodes.at("DE"),
+                          {&f.nodes.at("PL"), &f.nodes.at("FI"), &f.nodes.at("DK")});
+  for (int n = 1; n <= 2; ++n) register_pl(f, n);
+  const fs::path data = f.nodes.at("PL").dir / "data" / "registry";
+  const fs::path backup = f.dir.path() / "pl-backup";
+  stop(f, "PL");
+  fs::copy(data, backup, fs::copy_options::recursive);
+  f.start("PL");
+  f.await("PL");
+  for (int n = 3; n <= 6; ++n) register_pl(f, n);
+  REQUIRE(testing::eventually([&] { return applied_pl(f, "FI") == 6 && applied_pl(f, "DK") == 6; },
+                              15s));
+  for (uint64_t seq = 1; seq <= 6; ++seq) {
+    de.plant<wire::OrgPublicEvent>("PL", seq, "registry.org.public", [&](auto event) {
+      auto org = event.initOrganisation();
+      org.setId("PL-00009" + std::to_string(seq));
+      org.setCountry("PL");
+      org.setRegion("PL63");
+    });
+  }
+
+  stop(f, "PL");
+  fs::remove_all(data);
+  fs::copy(backup, data, fs::copy_options::recursive);
+  f.start("PL");
+  f.await("PL");
+  REQUIRE(testing::eventually(
+      [&] {
+        auto h = health(f, "PL");
+        return h && h->restore.state == "recovered";
+      },
+      20s));
+  auto restored = health(f, "PL");
+  REQUIRE(restored);
+  CHECK(restored->restore.recovered_events == 4);
+  CHECK(restored->last_seq_written == 6);
+  // The forgeries lost the vote and were reported; what FI and DK agree on came back.
+  CHECK(f.processes.at("PL")->log().find("outvoted") != std::string::npos);
+  auto forged = f.call<wire::OrgGet>("PL", f.broker, "registry.org.get",
+                                     [](auto get) { get.setId("PL-000093"); });
+  CHECK(forged.header().type == "error");
+  REQUIRE(testing::eventually(
+      [&] {
+        auto pl = digest(f, "PL");
+        return !pl.empty() && pl == digest(f, "FI") && pl == digest(f, "DK");
+      },
+      15s));
 }

@@ -53,6 +53,21 @@ class HostilePeer {
   }
   uint32_t epoch() const { return log_->epoch(); }
 
+  // Plants an event of another origin in its log, as if relayed (a forgery it will
+  // serve on catch-up); not published.
+  template <class Payload, class Fill>
+  void plant(const std::string& origin, uint64_t seq, const std::string& type, Fill&& fill) {
+    std::lock_guard lock(mutex_);
+    EnvelopeBuilder builder(origin, wire::Service::REGISTRY, type, seq);
+    fill(builder.init_payload<Payload>());
+    std::string bytes = builder.encode();
+    auto event = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    if (!event) throw std::runtime_error("hostile peer: planted event unreadable");
+    rocksdb::WriteBatch batch;
+    auto staged = log_->relay(batch, event.value());
+    commit(batch, staged, false);
+  }
+
  private:
   void commit(rocksdb::WriteBatch& batch, const replication::StagedEvent& staged, bool publish);
   void pump();
