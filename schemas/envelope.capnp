@@ -26,6 +26,8 @@ struct Envelope {
   timestampUs @5 :Int64;       # writer's wall clock, microseconds since the Unix epoch
   payload @6 :AnyPointer;      # the struct named by `type`
   correlationId @7 :Data;      # on replies: the messageId of the request answered
+  writerEpoch @8 :UInt32;      # on events: the writer's epoch (one per start of its log) when
+                               # it wrote originSeq; 0 from writers before epochs
 }
 
 enum ErrorCode {

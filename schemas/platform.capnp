@@ -46,6 +46,21 @@ struct PeerStatus {
   lagEvents @3 :UInt64;
   lagMs @4 :UInt64;            # how long announced events have waited to be applied; 0: caught up
   enum State { unknown @0; alive @1; evasive @2; expired @3; }
+  regressed @5 :Bool;          # its head went below what was applied here (restored from a backup?)
+  epochConflicts @6 :UInt64;   # its seqs held here under another epoch with other content (kept both)
+}
+
+# What a node that found its own log behind its peers' copies of it did about it
+# (a restore from a backup): the events it fetched back, agreed by a majority of
+# the peers that answered, and what of that range only it held and is lost.
+struct RestoreStatus {
+  state @0 :State;
+  enum State { none @0; recovering @1; recovered @2; }
+  headBefore @1 :UInt64;       # its own head when it learnt it regressed
+  peersHead @2 :UInt64;        # the highest head of its origin a peer reported
+  recoveredTo @3 :UInt64;      # its head after the events fetched back
+  recoveredEvents @4 :UInt64;  # events fetched back (headBefore+1 .. recoveredTo)
+  lostRecords @5 :UInt64;      # records of that range whose private part (contacts) is lost
 }
 
 # type "platform.health.reply".
@@ -59,6 +74,7 @@ struct HealthReply {
   applied @6 :List(OriginCursor);
   peers @7 :List(PeerStatus);
   metrics @8 :List(Metric);
+  restore @9 :RestoreStatus;   # unset: never regressed
 }
 
 # type "platform.passed_over": stands in a relaying writer's merged stream for a

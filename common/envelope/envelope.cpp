@@ -93,6 +93,7 @@ Status read_header(const wire::Envelope::Reader& root, EnvelopeHeader& header) {
   }
   header.type = std::string(type);
   header.timestamp_us = root.getTimestampUs();
+  header.writer_epoch = root.getWriterEpoch();
   if (root.hasCorrelationId()) {
     auto correlation = root.getCorrelationId();
     if (correlation.size() != 16) {
@@ -147,6 +148,7 @@ EnvelopeBuilder::EnvelopeBuilder(const EnvelopeHeader& header)
   root_.setOriginSeq(header.origin_seq);
   root_.setType(header.type);
   root_.setTimestampUs(header.timestamp_us);
+  if (header.writer_epoch != 0) root_.setWriterEpoch(header.writer_epoch);
   if (header.correlation_id) {
     root_.setCorrelationId(
         capnp::Data::Reader(header.correlation_id->data(), header.correlation_id->size()));

@@ -37,6 +37,8 @@ struct EnvelopeHeader {
   std::string type;
   int64_t timestamp_us = 0;
   std::optional<MessageId> correlation_id;
+  // On events: the writer's epoch when it wrote origin_seq (see EventLog); 0 elsewhere.
+  uint32_t writer_epoch = 0;
 };
 
 MessageId random_message_id();

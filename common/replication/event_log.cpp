@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 
 #include "common/store/keys.hpp"
@@ -9,15 +10,65 @@
 
 namespace gosmart::replication {
 
+namespace {
+
+constexpr const char* kEpochKey = "writer_epoch";
+
+// FNV-1a: distinguishes several conflicting contents kept for one seq and epoch.
+uint64_t content_hash(std::span<const uint8_t> bytes) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (uint8_t byte : bytes) {
+    hash ^= byte;
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+std::string conflict_key(const EnvelopeHeader& header, std::span<const uint8_t> bytes) {
+  std::string key = store::keys::origin_seq(header.origin_country, header.origin_seq);
+  store::keys::append_u64(key, header.writer_epoch);
+  store::keys::append_u64(key, content_hash(bytes));
+  return key;
+}
+
+uint32_t begin_epoch(store::Store& store) {
+  auto* meta = store.cf(kLogMetaColumnFamily);
+  auto stored = store.get(meta, kEpochKey);
+  if (!stored) throw std::runtime_error("event log: cannot read the writer epoch");
+  uint64_t last = 0;
+  if (stored.value()) {
+    auto value = store::keys::read_u64(*stored.value());
+    if (!value) throw std::runtime_error("event log: unreadable writer epoch");
+    last = *value;
+  }
+  if (last >= UINT32_MAX) throw std::runtime_error("event log: writer epochs exhausted");
+  rocksdb::WriteBatch batch;
+  batch.Put(meta, kEpochKey, store::keys::u64(last + 1));
+  auto committed = store.commit(batch);  // synced: no event under it before it is durable
+  if (!committed) {
+    throw std::runtime_error("event log: cannot store the writer epoch: " +
+                             describe(committed.error()));
+  }
+  return static_cast<uint32_t>(last + 1);
+}
+
+}  // namespace
+
 std::vector<std::string> event_log_column_families() {
-  return {kLogColumnFamily};
+  return {kLogColumnFamily, kLogMetaColumnFamily, kConflictColumnFamily};
 }
 
 EventLog::EventLog(store::Store& store, std::string origin, wire::Service service)
     : store_(store),
       origin_(std::move(origin)),
       service_(service),
-      log_cf_(store.cf(kLogColumnFamily)) {
+      log_cf_(store.cf(kLogColumnFamily)),
+      conflict_cf_(store.cf(kConflictColumnFamily)),
+      epoch_(begin_epoch(store)) {
+  auto kept = store_.iterate(conflict_cf_);
+  for (kept->SeekToFirst(); kept->Valid(); kept->Next()) {
+    ++conflicts_[kept->key().ToString().substr(0, 2)];
+  }
   // Each origin's head is its last key in the log: one seek per origin at start
   // instead of a head record rewritten with every event.
   auto it = store_.iterate(log_cf_);
@@ -63,11 +114,64 @@ StagedEvent EventLog::relay(rocksdb::WriteBatch& batch, const DecodedEnvelope& e
                std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
+StagedEvent EventLog::restore(rocksdb::WriteBatch& batch, const DecodedEnvelope& event) {
+  return relay(batch, event);
+}
+
+Result<std::optional<std::string>> EventLog::event_at(const std::string& origin,
+                                                      uint64_t seq) const {
+  return store_.get(log_cf_, store::keys::origin_seq(origin, seq));
+}
+
+Result<Held> EventLog::compare(const DecodedEnvelope& event) const {
+  const auto& header = event.header();
+  if (is_placeholder(header.type)) return Held::none;
+  auto held = event_at(header.origin_country, header.origin_seq);
+  if (!held) return held.error();
+  if (!held.value()) return Held::none;
+  const std::string& bytes = *held.value();
+  auto incoming = event.bytes();
+  if (bytes.size() == incoming.size() &&
+      std::equal(incoming.begin(), incoming.end(),
+                 reinterpret_cast<const uint8_t*>(bytes.data()))) {
+    return Held::same;
+  }
+  // A placeholder held here (refused, or redacted by an erasure) stands for content
+  // this node chose not to keep: nothing to compare with.
+  auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  if (!decoded || is_placeholder(decoded.value().header().type)) return Held::none;
+  return Held::other;
+}
+
+Result<bool> EventLog::keep_conflict(rocksdb::WriteBatch& batch, const DecodedEnvelope& event) {
+  std::string key = conflict_key(event.header(), event.bytes());
+  auto kept = store_.get(conflict_cf_, key);
+  if (!kept) return kept.error();
+  if (kept.value()) return false;
+  auto bytes = event.bytes();
+  batch.Put(conflict_cf_, key,
+            rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  ++conflicts_[event.header().origin_country];
+  return true;
+}
+
+uint64_t EventLog::conflicts(const std::string& origin) const {
+  auto it = conflicts_.find(origin);
+  return it == conflicts_.end() ? 0 : it->second;
+}
+
+uint64_t EventLog::conflicts_total() const {
+  uint64_t total = 0;
+  for (const auto& [origin, count] : conflicts_) total += count;
+  return total;
+}
+
 StagedEvent EventLog::relay_passed_over(rocksdb::WriteBatch& batch, const DecodedEnvelope& event,
                                         const Failure& refusal) {
   const auto& header = event.header();
   EnvelopeBuilder builder(header.origin_country, header.origin_service,
                           wire_type(wire::PLATFORM_PASSED_OVER), header.origin_seq);
+  builder.root().setWriterEpoch(header.writer_epoch);
   auto marker = builder.init_payload<wire::PassedOver>();
   marker.setType(header.type);
   marker.setCode(error_code_name(refusal.code));
@@ -93,6 +197,7 @@ Result<std::size_t> EventLog::redact(
     const auto& header = event.value().header();
     EnvelopeBuilder builder(header.origin_country, header.origin_service,
                             wire_type(wire::PLATFORM_REDACTED), header.origin_seq);
+    builder.root().setWriterEpoch(header.writer_epoch);
     builder.init_payload<wire::Redacted>().setType(header.type);
     batch.Put(log_cf_, it->key(), builder.encode());
     ++redacted;

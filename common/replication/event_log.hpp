@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@
 namespace gosmart::replication {
 
 inline constexpr const char* kLogColumnFamily = "event_log";
+// "writer_epoch" -> the epoch of the log's last start (big-endian u64).
+inline constexpr const char* kLogMetaColumnFamily = "event_log_meta";
+// origin + seq + epoch + content hash -> an event held beside the log's own copy of
+// that seq: same origin and number, other content (see EventLog::compare).
+inline constexpr const char* kConflictColumnFamily = "event_conflicts";
 
 // Placeholders hold a sequence number without content: readers advance past them.
 inline bool is_placeholder(std::string_view type) {
@@ -39,8 +45,19 @@ struct LogPage {
   uint64_t head = 0;                // the origin's committed head when the page was cut
 };
 
+// How a foreign event compares with the copy of its origin and seq this log holds.
+enum class Held {
+  none,   // nothing held at that seq (or only a placeholder: nothing to compare)
+  same,   // byte for byte: a harmless duplicate
+  other,  // other content (another epoch, or a forgery): a conflict, kept beside
+};
+
 class EventLog {
  public:
+  // Opening begins a new writer epoch, one past the last start's, synced before
+  // anything is written under it: a node cannot tell a restore from a restart, so
+  // every start numbers under an epoch no earlier event carries. Throws when the
+  // epoch cannot be stored.
   EventLog(store::Store& store, std::string origin, wire::Service service);
 
   // Stages an event of this node's own origin into `batch`; `fill` writes the payload.
@@ -48,6 +65,7 @@ class EventLog {
   StagedEvent append(rocksdb::WriteBatch& batch, std::string_view type, Fill&& fill) {
     uint64_t seq = staged_head(origin_) + 1;
     EnvelopeBuilder builder(origin_, service_, type, seq);
+    builder.root().setWriterEpoch(epoch_);
     fill(builder.init_payload<Payload>());
     return stage(batch, origin_, seq, std::string(type), builder.encode());
   }
@@ -78,7 +96,24 @@ class EventLog {
   // back this node's own numbers, whose batch may be in flight meanwhile.
   void aborted(const std::string& origin);
 
-  uint64_t head(const std::string& origin) const;  // committed
+  // Events fetched back from peers after a restore (the home node's own origin,
+  // consecutive from head+1, as its peers hold them), staged like its own.
+  StagedEvent restore(rocksdb::WriteBatch& batch, const DecodedEnvelope& event);
+
+  uint32_t epoch() const { return epoch_; }
+  // Compares `event` with the committed copy of its origin and seq.
+  Result<Held> compare(const DecodedEnvelope& event) const;
+  // Keeps a conflicting event beside the held copy, never in its place; false when
+  // that very content is kept already.
+  Result<bool> keep_conflict(rocksdb::WriteBatch& batch, const DecodedEnvelope& event);
+  // Conflicts kept per origin (counted at open, then as they are staged).
+  uint64_t conflicts(const std::string& origin) const;
+  uint64_t conflicts_total() const;
+  // The held copy of `origin` at `seq`, if any.
+  Result<std::optional<std::string>> event_at(const std::string& origin, uint64_t seq) const;
+
+  uint64_t head(const std::string& origin) const;         // committed
+  uint64_t staged_head(const std::string& origin) const;  // committed or staged
   std::map<std::string, uint64_t> heads() const { return committed_; }
   const std::string& origin() const { return origin_; }
 
@@ -87,7 +122,6 @@ class EventLog {
                              std::size_t max_bytes) const;
 
  private:
-  uint64_t staged_head(const std::string& origin) const;
   StagedEvent stage(rocksdb::WriteBatch& batch, const std::string& origin, uint64_t seq,
                     std::string topic, std::string bytes);
 
@@ -95,6 +129,9 @@ class EventLog {
   std::string origin_;
   wire::Service service_;
   rocksdb::ColumnFamilyHandle* log_cf_;
+  rocksdb::ColumnFamilyHandle* conflict_cf_;
+  uint32_t epoch_ = 0;
+  std::map<std::string, uint64_t> conflicts_;
   std::map<std::string, uint64_t> committed_;
   std::map<std::string, uint64_t> staged_;
 };

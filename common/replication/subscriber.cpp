@@ -100,6 +100,12 @@ bool Subscriber::regressed(const std::string& origin) const {
   return it != origins_.end() && it->second.regressed;
 }
 
+std::optional<uint64_t> Subscriber::heard_head(const std::string& origin) const {
+  auto it = heard_heads_.find(origin);
+  if (it == heard_heads_.end()) return std::nullopt;
+  return it->second;
+}
+
 void Subscriber::note_announced(OriginState& st, uint64_t seq) {
   if (seq <= st.head) return;
   st.head = seq;
@@ -196,9 +202,18 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
     arrival = Arrival::apply;
   }
   switch (arrival) {
-    case Arrival::duplicate:
+    case Arrival::duplicate: {
       ++stats_.duplicates;
+      auto staged =
+          guarded([&]() -> Result<bool> { return applier_.duplicate(event, pending.batch); });
+      if (!staged) {
+        spdlog::warn("replication: {} #{}: duplicate not compared: {}", header.origin_country,
+                     header.origin_seq, describe(staged.error()));
+      } else if (staged.value()) {
+        pending.staged_duplicates = true;
+      }
       return;
+    }
     case Arrival::gap: {
       ++stats_.gaps;
       auto& st = state(header.origin_country);
@@ -250,7 +265,7 @@ void Subscriber::refuse_foreign(const std::string& where, const std::string& cla
 }
 
 bool Subscriber::commit(PendingBatch& pending) {
-  if (pending.cursors.empty()) return true;
+  if (pending.cursors.empty() && !pending.staged_duplicates) return true;
   for (const auto& [origin, seq] : pending.cursors) {
     pending.batch.Put(cursor_cf_, origin, store::keys::u64(seq));
   }
@@ -275,6 +290,7 @@ void Subscriber::note_heartbeat(const DecodedEnvelope& beat, std::set<std::strin
   auto heads = beat.payload<wire::Heartbeat>().getHeads();
   for (auto head : heads) {
     std::string origin = head.getOrigin();
+    if (reference::is_country_code(origin)) heard_heads_[origin] = head.getLastSeq();
     if (!accepts(origin)) continue;
     auto& st = state(origin);
     note_announced(st, head.getLastSeq());

@@ -8,6 +8,7 @@
 #include <zmq.hpp>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -33,6 +34,13 @@ class Applier {
   // Adds the event's effect to `batch`. A Failure rejects the event: it is logged,
   // counted and passed over, since a poison event must not stall the stream.
   virtual Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) = 0;
+  // An event at or below the cursor, applied before. An applier that holds the
+  // events (a relaying log) compares it with its copy: a writer restored from a
+  // backup numbers again under a new epoch. Returns whether it staged anything into
+  // `batch` (committed with the subscriber's batch).
+  virtual bool duplicate(const DecodedEnvelope& /*event*/, rocksdb::WriteBatch& /*batch*/) {
+    return false;
+  }
   // Called once before a batch is committed: room for per-batch state (counters,
   // digests) that would be wasteful to rewrite for every event.
   virtual void prepare_commit(rocksdb::WriteBatch& /*batch*/) {}
@@ -107,6 +115,10 @@ class Subscriber {
   // The writer's head for `origin` went below what this reader applied: it was
   // restored from a backup, or it lost its log. Cleared when it is past it again.
   bool regressed(const std::string& origin) const;
+  // The head the writer's heartbeats announce for `origin`, any origin, also one not
+  // taken from it (a registry learns from its peers' heads of its own origin that it
+  // was restored from a backup).
+  std::optional<uint64_t> heard_head(const std::string& origin) const;
 
  private:
   struct OriginState {
@@ -125,6 +137,7 @@ class Subscriber {
     rocksdb::WriteBatch batch;
     std::map<std::string, uint64_t> cursors;  // advanced, not yet committed
     uint64_t applied = 0;
+    bool staged_duplicates = false;  // the applier staged something for a duplicate
   };
 
   OriginState& state(const std::string& origin);
@@ -150,6 +163,7 @@ class Subscriber {
   logging::RateLimitedLog foreign_log_;
   rocksdb::ColumnFamilyHandle* cursor_cf_;
   std::map<std::string, OriginState> origins_;
+  std::map<std::string, uint64_t> heard_heads_;
   transport::PeerLiveness writer_;
   SubscriberStats stats_;
 };

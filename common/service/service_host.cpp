@@ -151,7 +151,11 @@ void ServiceHost::fill_health(wire::HealthReply::Builder& health) {
     statuses[i].setLastSeenMsAgo(silent < 0 ? 0 : static_cast<uint64_t>(silent));
     uint64_t lag_events = 0;
     int64_t lag_ms = 0;
+    bool regressed = false;
+    uint64_t conflicts = 0;
     for (const auto& origin : origins[i]) {
+      regressed = regressed || subscriber.regressed(origin);
+      conflicts += log_.conflicts(origin);
       uint64_t head = subscriber.writer_head(origin);
       uint64_t cursor = subscriber.cursor(origin);
       if (head > cursor) lag_events += head - cursor;
@@ -159,19 +163,29 @@ void ServiceHost::fill_health(wire::HealthReply::Builder& health) {
     }
     statuses[i].setLagEvents(lag_events);
     statuses[i].setLagMs(static_cast<uint64_t>(lag_ms));
-    if (state != transport::PeerState::alive) healthy = false;
+    statuses[i].setRegressed(regressed);
+    statuses[i].setEpochConflicts(conflicts);
+    // A peer restored from a backup is unhealthy until it is past what was applied
+    // here again. Conflicts stay kept (and shown) for good: they are not a state
+    // that passes, so they do not hold the health down.
+    if (state != transport::PeerState::alive || regressed) healthy = false;
   }
+  if (health_of_service_ && !health_of_service_(health)) healthy = false;
   health.setHealthy(healthy);
   // Refusals that would otherwise be seen only in a rate-limited log line.
   uint64_t foreign_origin = 0;
+  uint64_t catchup_requests = 0;
   for (const auto& subscription : subscriptions_) {
     foreign_origin += subscription->subscriber->stats().foreign_origin;
+    catchup_requests += subscription->subscriber->stats().requests;
   }
   Metrics figures = {
       {"platform.requests_too_large", static_cast<double>(server_.too_large())},
       {"platform.handshakes_failed", static_cast<double>(handshakes_.failures())},
       {"platform.zap_refused", static_cast<double>(setup_.transport->zap().refused())},
-      {"platform.events_foreign_origin", static_cast<double>(foreign_origin)}};
+      {"platform.events_foreign_origin", static_cast<double>(foreign_origin)},
+      {"platform.epoch_conflicts", static_cast<double>(log_.conflicts_total())},
+      {"platform.catchup_requests", static_cast<double>(catchup_requests)}};
   if (metrics_of_service_) {
     auto more = metrics_of_service_();
     figures.insert(figures.end(), more.begin(), more.end());

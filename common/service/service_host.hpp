@@ -80,6 +80,10 @@ class ServiceHost {
   // The api's group commit runs through `pipeline`, and lands on the loop.
   void use_pipeline(CommitPipeline& pipeline);
   void set_metrics(std::function<Metrics()> metrics) { metrics_of_service_ = std::move(metrics); }
+  // The service's own part of its health reply besides figures (a registry's restore).
+  // `healthy` is ANDed into the reply's.
+  using HealthFill = std::function<bool(wire::HealthReply::Builder&)>;
+  void set_health_fill(HealthFill fill) { health_of_service_ = std::move(fill); }
 
   // Starts the subscriptions, logs `ready` and runs the loop until a termination
   // signal. What the service must finish after the loop (its commits) it does after.
@@ -106,6 +110,7 @@ class ServiceHost {
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   std::vector<std::unique_ptr<Subscription>> subscriptions_;
   std::function<Metrics()> metrics_of_service_;
+  HealthFill health_of_service_;
 };
 
 }  // namespace gosmart::service

@@ -9,6 +9,7 @@
 #include "services/registry/registry.hpp"
 #include "services/registry/registry_writes.hpp"
 #include "services/registry/replica_applier.hpp"
+#include "services/registry/restore_recovery.hpp"
 #include "services/registry/settings.hpp"
 
 using namespace gosmart;
@@ -31,14 +32,24 @@ int run(const std::string& config_file) {
   host.use_pipeline(commits);
 
   // Each peer's own events, read from its registry (it relays others': passed over).
+  // Its copies of this registry's own events are what a restore takes back.
+  registry::RestoreRecovery::Options recovery_options;
+  recovery_options.page_events = static_cast<std::size_t>(node.limits.catchup_page_events);
+  recovery_options.limits = host.subscriber_options().limits;
+  registry::RestoreRecovery recovery(registry, host.log(), commits, recovery_options);
   for (const auto& peer : node.peers) {
     const config::Endpoints* endpoints = peer.service("registry");
     if (!endpoints || endpoints->events.empty() || endpoints->sync.empty()) continue;
     auto options = host.subscriber_options();
     options.origins = {peer.country};
     options.ignore_other_origins = true;
-    host.subscribe(peer.country, *endpoints, peer.public_key, replicas, options, {peer.country});
+    auto& stream = host.subscribe(peer.country, *endpoints, peer.public_key, replicas, options,
+                                  {peer.country});
+    recovery.add_peer(peer.country, host.transport(), *endpoints, peer.public_key, stream);
   }
+  recovery.attach(host.loop());
+  host.set_health_fill(
+      [&recovery](wire::HealthReply::Builder& health) { return recovery.fill(health); });
 
   // The outbox: expressions of interest forwarded to their peers' registries.
   registry::PeerOutbox outbox(registry, commits, host.transport(), node);
@@ -52,11 +63,13 @@ int run(const std::string& config_file) {
             {"registry.replica_profiles_published",
              static_cast<double>(registry.replica_profiles_published())}};
   });
-  auto expire = [&] {  // by itself: at start and every minute after
+  auto expire = [&] {  // by itself: at start and every minute after; not while recovering
+    if (registry.writes_paused()) return;
     if (registry.expire_due() > 0) commits.flush();
   };
   host.loop().every(std::chrono::seconds(60), expire);
   expire();
+  recovery.start();
   host.run(fmt::format("registry {} up: api {}, {} peers, log head {}", node.country,
                        host.config().endpoints.api, host.subscriptions(),
                        host.log().head(node.country)));

@@ -605,16 +605,8 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   return reply.encode();
 }
 
-Result<std::string> Registry::erase_org(const service::Request& request) {
-  auto ask = request.envelope.payload<wire::OrgErase>();
-  std::string id = text_of(ask.getId());
-  auto existing = batch_.get(store_.cf(kOrgs), id);
-  if (!existing) return existing.error();
-  if (!existing.value()) return not_found("organisation", id);
-  auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
-  if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
-  if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "already erased", "id");
-
+Status Registry::erase_records(const std::string& id, wire::Organisation::Reader old,
+                               std::vector<std::string>& withdrawn) {
   // The tombstone keeps the id (so it is never reused) and nothing else.
   ScratchMessage tombstone;
   auto gone = tombstone.initRoot<wire::Organisation>();
@@ -623,7 +615,7 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   gone.setErased(true);
   gone.setUpdatedUs(now_us());
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(tombstone));
-  index_national_id(text_of(old->get().getRegistryId()), tombstone.getRoot<wire::Organisation>());
+  index_national_id(text_of(old.getRegistryId()), tombstone.getRoot<wire::Organisation>());
   // Replies kept for retries of its registration and updates carry its contacts.
   if (kept_replies_) {
     auto forgotten = kept_replies_->forget(batch_.batch(), id);
@@ -634,7 +626,6 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   auto candidates = batch_.pending_keys(store_.cf(kProfiles));
   auto it = store_.iterate(store_.cf(kProfiles));
   for (it->SeekToFirst(); it->Valid(); it->Next()) candidates.insert(it->key().ToString());
-  std::vector<std::string> withdrawn;
   for (const auto& profile_id : candidates) {
     auto bytes = batch_.get(store_.cf(kProfiles), profile_id);
     if (!bytes || !bytes.value()) continue;
@@ -644,6 +635,28 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
     delete_profile(profile_id);
     withdrawn.push_back(profile_id);
   }
+  // Its contact and words leave the expressions of interest it was a party to.
+  std::set<std::string> profiles(withdrawn.begin(), withdrawn.end());
+  forget_eoi_party(options_.country, id, profiles,
+                   [&](const std::string& eoi_id, std::string bytes) {
+                     batch_.put(store_.cf(kEois), eoi_id, std::move(bytes));
+                   });
+  return {};
+}
+
+Result<std::string> Registry::erase_org(const service::Request& request) {
+  auto ask = request.envelope.payload<wire::OrgErase>();
+  std::string id = text_of(ask.getId());
+  auto existing = batch_.get(store_.cf(kOrgs), id);
+  if (!existing) return existing.error();
+  if (!existing.value()) return not_found("organisation", id);
+  auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
+  if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+  if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "already erased", "id");
+
+  std::vector<std::string> withdrawn;
+  auto erased = erase_records(id, old->get(), withdrawn);
+  if (!erased) return erased.error();
   staging_.events.push_back(log_.append<wire::OrgErasedEvent>(
       batch_.batch(), wire_type(wire::REGISTRY_ORG_ERASED), [&](auto event) {
         event.setOrganisationId(id);
@@ -653,10 +666,6 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   auto redacted = redact_events_of(batch_.batch(), options_.country, id);
   if (!redacted) return redacted.error();
   std::set<std::string> targets(withdrawn.begin(), withdrawn.end());
-  forget_eoi_party(options_.country, id, targets,
-                   [&](const std::string& eoi_id, std::string bytes) {
-                     batch_.put(store_.cf(kEois), eoi_id, std::move(bytes));
-                   });
   targets.insert(id);
   auto actions_redacted = redact_action_details(targets);
   if (!actions_redacted) return actions_redacted.error();
@@ -1008,39 +1017,51 @@ Result<std::string> Registry::eoi_reply_concerns(const service::Request& request
 }
 
 void Registry::install(service::ApiServer& server) {
-  server.handle_write(wire_type(wire::REGISTRY_ORG_REGISTER), kWriters,
-                      [this](const service::Request& r) { return register_org(r, false); });
-  server.handle_write(wire_type(wire::REGISTRY_ORG_UPDATE), kWriters,
-                      [this](const service::Request& r) { return register_org(r, true); });
+  // While events lost by a restore are fetched back from the peers, a write would
+  // take a number that is still to come back: it is answered `unavailable` instead.
+  auto handle_write = [this, &server](std::string_view type, std::set<Role> roles,
+                                      service::ApiServer::Handler handler) {
+    server.handle_write(type, std::move(roles),
+                        [this, handler = std::move(handler)](
+                            const service::Request& request) -> Result<std::string> {
+                          if (writes_paused_) {
+                            return fail(ErrorCode::UNAVAILABLE,
+                                        "recovering events lost by a restore from the peers; "
+                                        "try again shortly");
+                          }
+                          return handler(request);
+                        });
+  };
+  handle_write(wire_type(wire::REGISTRY_ORG_REGISTER), kWriters,
+               [this](const service::Request& r) { return register_org(r, false); });
+  handle_write(wire_type(wire::REGISTRY_ORG_UPDATE), kWriters,
+               [this](const service::Request& r) { return register_org(r, true); });
   server.handle(wire_type(wire::REGISTRY_ORG_GET), kReaders,
                 [this](const service::Request& r) { return get_org(r); });
   server.handle(wire_type(wire::REGISTRY_ORG_LIST), kReaders,
                 [this](const service::Request& r) { return list_orgs(r); });
-  server.handle_write(wire_type(wire::REGISTRY_PROFILE_SUBMIT), kWriters,
-                      [this](const service::Request& r) { return submit_profile(r); });
-  server.handle_write(wire_type(wire::REGISTRY_PROFILE_TRANSITION), kWriters,
-                      [this](const service::Request& r) { return transition_profile(r); });
+  handle_write(wire_type(wire::REGISTRY_PROFILE_SUBMIT), kWriters,
+               [this](const service::Request& r) { return submit_profile(r); });
+  handle_write(wire_type(wire::REGISTRY_PROFILE_TRANSITION), kWriters,
+               [this](const service::Request& r) { return transition_profile(r); });
   server.handle(wire_type(wire::REGISTRY_ACTIONS_LIST), {Role::broker, Role::monitor},
                 [this](const service::Request& r) { return list_actions(r); });
-  server.handle_write(wire_type(wire::REGISTRY_ORG_ERASE), {Role::broker},
-                      [this](const service::Request& r) { return erase_org(r); });
+  handle_write(wire_type(wire::REGISTRY_ORG_ERASE), {Role::broker},
+               [this](const service::Request& r) { return erase_org(r); });
   server.handle(wire_type(wire::REGISTRY_STATE_DIGEST), kReaders,
                 [this](const service::Request& r) { return state_digest(r); });
-  server.handle_write(
-      wire_type(wire::REGISTRY_EOI_SEND), kWriters,
-      [this](const service::Request& r) { return eoi_reply_concerns(r, send_eoi(r)); });
-  server.handle_write(
-      wire_type(wire::REGISTRY_EOI_ANSWER), kWriters,
-      [this](const service::Request& r) { return eoi_reply_concerns(r, answer_eoi(r)); });
-  server.handle_write(
-      wire_type(wire::REGISTRY_EOI_ADVANCE), kWriters,
-      [this](const service::Request& r) { return eoi_reply_concerns(r, advance_eoi(r)); });
+  handle_write(wire_type(wire::REGISTRY_EOI_SEND), kWriters,
+               [this](const service::Request& r) { return eoi_reply_concerns(r, send_eoi(r)); });
+  handle_write(wire_type(wire::REGISTRY_EOI_ANSWER), kWriters,
+               [this](const service::Request& r) { return eoi_reply_concerns(r, answer_eoi(r)); });
+  handle_write(wire_type(wire::REGISTRY_EOI_ADVANCE), kWriters,
+               [this](const service::Request& r) { return eoi_reply_concerns(r, advance_eoi(r)); });
   server.handle(wire_type(wire::REGISTRY_EOI_GET), kReaders,
                 [this](const service::Request& r) { return get_eoi(r); });
-  server.handle_write(wire_type(wire::REGISTRY_EOI_DELIVER), {Role::peer},
-                      [this](const service::Request& r) { return peer_deliver(r); });
-  server.handle_write(wire_type(wire::REGISTRY_EOI_UPDATE), {Role::peer},
-                      [this](const service::Request& r) { return peer_update(r); });
+  handle_write(wire_type(wire::REGISTRY_EOI_DELIVER), {Role::peer},
+               [this](const service::Request& r) { return peer_deliver(r); });
+  handle_write(wire_type(wire::REGISTRY_EOI_UPDATE), {Role::peer},
+               [this](const service::Request& r) { return peer_update(r); });
   server.handle(wire_type(wire::REGISTRY_PROFILE_GET), kReaders,
                 [this](const service::Request& r) { return get_profile(r); });
   server.handle(wire_type(wire::REGISTRY_PROFILE_LIST), kReaders,

@@ -103,6 +103,18 @@ class Registry {
   outbox::Queue& outbox() { return outbox_; }
   rocksdb::WriteBatch& staged_batch() { return batch_.batch(); }
 
+  // A restore from a backup (restore.cpp; restore_recovery.hpp fetches and votes):
+  // while paused, writes are answered `unavailable`. Events of this registry's own
+  // origin fetched back from its peers are staged as its own, at their numbers, with
+  // what they say of its records: public fields rebuilt, counters moved past every
+  // id they name, erasures applied again to the copies the backup brought back.
+  void pause_writes(bool paused) { writes_paused_ = paused; }
+  bool writes_paused() const { return writes_paused_; }
+  Status restore_own_event(const DecodedEnvelope& event);
+  // Own organisations rebuilt from public events alone: their private part
+  // (contacts, registry id, description) was only here and is lost.
+  uint64_t restored_public_only() const { return restored_public_only_; }
+
   // Durable counts, kept as changes land (counted by a scan once, at start).
   uint64_t organisations() const { return organisations_; }
   uint64_t profiles_published() const { return static_cast<uint64_t>(own_published_); }
@@ -179,6 +191,15 @@ class Registry {
                                                         const std::string& id);
   void index_national_id(const std::string& old_registry_id, wire::Organisation::Reader org);
   uint64_t next_counter(const std::string& key);
+  uint64_t counter_value(const std::string& key);
+  void counter_past(const std::string& key, uint64_t value);  // at least `value`
+  // The erasure of an organisation's records (tombstone, profiles, kept replies).
+  Status erase_records(const std::string& id, wire::Organisation::Reader old,
+                       std::vector<std::string>& withdrawn);
+  Status restore_org(wire::PublicOrganisation::Reader org, int64_t at_us);
+  Status restore_profile(wire::Profile::Reader profile);
+  Status restore_status(wire::ProfileStatusEvent::Reader status);
+  Status restore_erasure(const std::string& id);
   void emit_org_public(wire::Organisation::Reader org);
   void emit_status(wire::Profile::Reader profile);
   void emit_published(wire::Profile::Reader profile, wire::Organisation::Reader owner);
@@ -227,6 +248,8 @@ class Registry {
   int64_t replica_published_delta_ = 0;
   uint64_t organisations_ = 0;
   bool replica_erasures_ = false;  // a peer's erasure is in the subscriber's batch
+  bool writes_paused_ = false;
+  uint64_t restored_public_only_ = 0;
   // Erasure leaves tombstones, and the old bytes sit in the WAL and SST files until
   // flush and compaction: once an erasure's batch is durable, this removes them.
   store::Scrubber scrubber_{store_};

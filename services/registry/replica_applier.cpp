@@ -14,6 +14,27 @@ Status ReplicaApplier::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& 
   return {};
 }
 
+bool ReplicaApplier::duplicate(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
+  const auto& header = event.header();
+  auto held = log_.compare(event);
+  if (held && held.value() != replication::Held::other) return false;
+  auto kept = held ? log_.keep_conflict(batch, event) : Result<bool>(held.error());
+  if (!kept) {
+    conflict_log_.warn(header.origin_country,
+                       "replication: {} #{} not compared with the copy held: {}",
+                       header.origin_country, header.origin_seq, describe(kept.error()));
+    return false;
+  }
+  if (!kept.value()) return false;  // this very content is kept already
+  conflict_log_.warn(header.origin_country,
+                     "replication: {} #{} came again under epoch {} with other content than the "
+                     "copy held here: an epoch conflict (restored from a backup?); both kept, the "
+                     "held copy stays ({} conflicts of {})",
+                     header.origin_country, header.origin_seq, header.writer_epoch,
+                     log_.conflicts(header.origin_country), header.origin_country);
+  return true;
+}
+
 void ReplicaApplier::committed() {
   registry_.replicas_committed();
   log_.committed(relayed_);

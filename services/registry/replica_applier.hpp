@@ -1,6 +1,8 @@
 #pragma once
 // Applies a peer registry's public events into this registry's replicas and relays
-// them into its own log, so that local services read one merged stream.
+// them into its own log, so that local services read one merged stream. A number
+// it holds already that comes again with other content is an epoch conflict.
+#include "common/logging/rate_limited_log.hpp"
 #include "common/replication/event_log.hpp"
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
@@ -14,6 +16,10 @@ class ReplicaApplier : public replication::Applier {
       : registry_(registry), log_(log), publisher_(publisher) {}
 
   Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override;
+  // A seq of a peer's origin it holds already: other content (the peer was restored
+  // from a backup and numbers again under a new epoch, or forges) is kept beside the
+  // held copy, counted and logged (once per 10 s per origin); never relayed.
+  bool duplicate(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override;
   void committed() override;
   void aborted() override;
 
@@ -22,6 +28,7 @@ class ReplicaApplier : public replication::Applier {
   replication::EventLog& log_;
   replication::Publisher& publisher_;
   std::vector<replication::StagedEvent> relayed_;
+  logging::RateLimitedLog conflict_log_;
 };
 
 }  // namespace gosmart::registry

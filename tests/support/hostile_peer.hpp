@@ -7,6 +7,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 
 #include "common/replication/event_log.hpp"
@@ -32,6 +34,38 @@ class HostilePeer {
     auto staged = log_->append<Payload>(batch, type, std::forward<Fill>(fill));
     commit(batch, staged, publish);
     return staged.seq;
+  }
+
+  // Writes its last `seq` again under writer epoch `epoch` with other content, over
+  // its own copy: a peer restored from a backup that numbers again. Publishes it.
+  template <class Payload, class Fill>
+  void rewrite(uint64_t seq, uint32_t epoch, const std::string& type, Fill&& fill) {
+    std::lock_guard lock(mutex_);
+    EnvelopeBuilder builder(log_->origin(), wire::Service::REGISTRY, type, seq);
+    builder.root().setWriterEpoch(epoch);
+    fill(builder.init_payload<Payload>());
+    std::string bytes = builder.encode();
+    auto event = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    if (!event) throw std::runtime_error("hostile peer: rewritten event unreadable");
+    rocksdb::WriteBatch batch;
+    auto staged = log_->relay(batch, event.value());
+    commit(batch, staged, true);
+  }
+  uint32_t epoch() const { return log_->epoch(); }
+
+  // Plants an event of another origin in its log, as if relayed (a forgery it will
+  // serve on catch-up); not published.
+  template <class Payload, class Fill>
+  void plant(const std::string& origin, uint64_t seq, const std::string& type, Fill&& fill) {
+    std::lock_guard lock(mutex_);
+    EnvelopeBuilder builder(origin, wire::Service::REGISTRY, type, seq);
+    fill(builder.init_payload<Payload>());
+    std::string bytes = builder.encode();
+    auto event = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    if (!event) throw std::runtime_error("hostile peer: planted event unreadable");
+    rocksdb::WriteBatch batch;
+    auto staged = log_->relay(batch, event.value());
+    commit(batch, staged, false);
   }
 
  private:

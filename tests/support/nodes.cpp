@@ -107,7 +107,21 @@ std::optional<HealthSnapshot> ApiClient::health(const std::string& endpoint,
   auto health = answer.reply->payload<wire::HealthReply>();
   HealthSnapshot snapshot;
   snapshot.service = health.getService();
+  snapshot.healthy = health.getHealthy();
   snapshot.last_seq_written = health.getLastSeqWritten();
+  for (auto peer : health.getPeers()) {
+    snapshot.peers[peer.getName()] = {peer.getRegressed(), peer.getEpochConflicts()};
+  }
+  if (health.hasRestore()) {
+    auto r = health.getRestore();
+    if (r.getState() == wire::RestoreStatus::State::RECOVERING)
+      snapshot.restore.state = "recovering";
+    if (r.getState() == wire::RestoreStatus::State::RECOVERED) snapshot.restore.state = "recovered";
+    snapshot.restore.head_before = r.getHeadBefore();
+    snapshot.restore.peers_head = r.getPeersHead();
+    snapshot.restore.recovered_to = r.getRecoveredTo();
+    snapshot.restore.recovered_events = r.getRecoveredEvents();
+  }
   for (auto cursor : health.getApplied())
     snapshot.applied[cursor.getOrigin()] = cursor.getLastSeq();
   for (auto metric : health.getMetrics()) snapshot.metrics[metric.getName()] = metric.getValue();

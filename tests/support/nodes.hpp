@@ -46,11 +46,27 @@ void write_config(const TestNode& node, const std::vector<const TestNode*>& peer
                   const std::vector<TestClient>& clients, const std::string& extra_toml = {});
 TestClient make_client(const std::string& name, config::Role role);
 
+struct PeerSnapshot {
+  bool regressed = false;
+  uint64_t epoch_conflicts = 0;
+};
+
+struct RestoreSnapshot {
+  std::string state;  // "", "recovering", "recovered"
+  uint64_t head_before = 0;
+  uint64_t peers_head = 0;
+  uint64_t recovered_to = 0;
+  uint64_t recovered_events = 0;
+};
+
 struct HealthSnapshot {
   std::string service;
+  bool healthy = false;
   uint64_t last_seq_written = 0;
   std::map<std::string, uint64_t> applied;
   std::map<std::string, double> metrics;
+  std::map<std::string, PeerSnapshot> peers;
+  RestoreSnapshot restore;
   double metric(const std::string& name) const;
 };
 

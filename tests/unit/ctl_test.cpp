@@ -70,6 +70,40 @@ TEST_CASE("status: healthy 0, degraded 1, this node down 2", "[ctl]") {
   CHECK(coloured.str().find("\033[31m") != std::string::npos);
 }
 
+TEST_CASE("status: a regressed peer and a restored node are shown and degrade", "[ctl]") {
+  StatusReport report;
+  report.services = {up("PL", "registry", true), up("FI", "registry", false)};
+  REQUIRE(report.exit_code() == 0);
+
+  auto regressed = report;
+  regressed.services[1].peers[0].regressed = true;
+  CHECK(regressed.exit_code() == 1);
+  std::ostringstream regressed_text;
+  regressed.print(regressed_text, false);
+  CHECK(regressed_text.str().find("FI registry <- FI: regressed") != std::string::npos);
+  CHECK(regressed.to_json()["services"][1]["peers"][0]["regressed"] == true);
+
+  auto conflicts = report;
+  conflicts.services[0].peers[0].epoch_conflicts = 3;
+  CHECK(conflicts.exit_code() == 0);  // kept and shown, not a state that passes
+  std::ostringstream conflict_text;
+  conflicts.print(conflict_text, false);
+  CHECK(conflict_text.str().find("3 sequence numbers came again with other content") !=
+        std::string::npos);
+
+  auto restored = report;
+  restored.services[0].restore = {"recovered", 4, 10, 10, 6, 5};
+  CHECK(restored.exit_code() == 1);
+  std::ostringstream restored_text;
+  restored.print(restored_text, false);
+  CHECK(restored_text.str().find("its head was #4, peers held up to #10; #5..#10 (6 events) "
+                                 "fetched back") != std::string::npos);
+  CHECK(restored_text.str().find("5 organisations rebuilt") != std::string::npos);
+  auto json = restored.to_json();
+  CHECK(json["services"][0]["restore"]["recovered_events"] == 6);
+  CHECK_FALSE(json["services"][1].contains("restore"));
+}
+
 TEST_CASE("tables pad by characters, not bytes", "[ctl]") {
   Table table({"NAME", "X"});
   table.add({"Łódź", "1"});

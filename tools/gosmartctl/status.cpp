@@ -44,16 +44,30 @@ ServiceStatus probe(Session& session, const std::string& node, const std::string
   for (auto p : health.getPeers()) {
     s.peers.push_back({p.getName().cStr(), state_name(p.getState()), p.getLagEvents(),
                        static_cast<double>(p.getLagMs()) / 1000.0,
-                       static_cast<double>(p.getLastSeenMsAgo()) / 1000.0});
+                       static_cast<double>(p.getLastSeenMsAgo()) / 1000.0, p.getRegressed(),
+                       p.getEpochConflicts()});
+  }
+  if (health.hasRestore()) {
+    auto r = health.getRestore();
+    bool recovering = r.getState() == wire::RestoreStatus::State::RECOVERING;
+    if (recovering || r.getState() == wire::RestoreStatus::State::RECOVERED) {
+      s.restore = {recovering ? "recovering" : "recovered",
+                   r.getHeadBefore(),
+                   r.getPeersHead(),
+                   r.getRecoveredTo(),
+                   r.getRecoveredEvents(),
+                   r.getLostRecords()};
+    }
   }
   for (auto m : health.getMetrics()) s.metrics[m.getName().cStr()] = m.getValue();
   return s;
 }
 
 bool degraded(const ServiceStatus& s) {
-  if (!s.up || !s.healthy) return true;
+  if (!s.up || !s.healthy || !s.restore.state.empty()) return true;
   for (const auto& p : s.peers) {
-    if (p.state != "alive" || p.lag_events > kLagEventsDegraded || p.lag_s > kLagSecondsDegraded) {
+    if (p.state != "alive" || p.regressed || p.lag_events > kLagEventsDegraded ||
+        p.lag_s > kLagSecondsDegraded) {
       return true;
     }
   }
@@ -115,7 +129,9 @@ nlohmann::json StatusReport::to_json() const {
                        {"state", p.state},
                        {"lag_events", p.lag_events},
                        {"lag_s", p.lag_s},
-                       {"last_seen_s", p.last_seen_s}});
+                       {"last_seen_s", p.last_seen_s},
+                       {"regressed", p.regressed},
+                       {"epoch_conflicts", p.epoch_conflicts}});
     }
     out["services"].push_back({{"node", s.node},
                                {"service", s.service},
@@ -130,6 +146,14 @@ nlohmann::json StatusReport::to_json() const {
                                {"applied", s.applied},
                                {"peers", peers},
                                {"metrics", s.metrics}});
+    if (!s.restore.state.empty()) {
+      out["services"].back()["restore"] = {{"state", s.restore.state},
+                                           {"head_before", s.restore.head_before},
+                                           {"peers_head", s.restore.peers_head},
+                                           {"recovered_to", s.restore.recovered_to},
+                                           {"recovered_events", s.restore.recovered_events},
+                                           {"lost_records", s.restore.lost_records}};
+    }
   }
   return out;
 }
@@ -171,7 +195,31 @@ void StatusReport::print(std::ostream& out, bool colour) const {
         out << "  " << s.node << " " << s.service << " <- " << p.name << ": " << p.state << ", "
             << p.lag_events << " events (" << figure(p.lag_s) << " s) behind, " << heard << "\n";
       }
+      if (p.regressed) {
+        out << "  " << s.node << " " << s.service << " <- " << p.name
+            << ": regressed: its head went below what was applied here (restored from a "
+               "backup?)\n";
+      }
+      if (p.epoch_conflicts > 0) {
+        out << "  " << s.node << " " << s.service << " <- " << p.name << ": " << p.epoch_conflicts
+            << " sequence numbers came again with other content (epoch conflicts): both kept\n";
+      }
     }
+    const auto& r = s.restore;
+    if (r.state.empty()) continue;
+    out << "  " << s.node << " " << s.service << ": restored from a backup, " << r.state
+        << ": its head was #" << r.head_before << ", peers held up to #" << r.peers_head;
+    if (r.recovered_events > 0) {
+      out << "; #" << r.head_before + 1 << "..#" << r.recovered_to << " (" << r.recovered_events
+          << " events) fetched back from peers";
+    }
+    if (r.peers_head > r.recovered_to) {
+      out << "; #" << r.recovered_to + 1 << "..#" << r.peers_head
+          << " not agreed on by a majority of peers";
+    }
+    out << "; lost with the backup: the private part (contacts, unpublished records) of that "
+           "range, "
+        << r.lost_records << " organisations rebuilt from public events alone\n";
   }
   out << "health: " << verdict() << "\n";
 }

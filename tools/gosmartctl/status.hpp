@@ -19,6 +19,18 @@ struct PeerLink {
   uint64_t lag_events = 0;
   double lag_s = 0;  // how long its oldest unapplied event has waited
   double last_seen_s = 0;
+  bool regressed = false;        // its head went below what was applied here (a restore?)
+  uint64_t epoch_conflicts = 0;  // its seqs held here twice, with other content
+};
+
+// A node that found its own log behind its peers' copies (restored from a backup).
+struct RestoreReport {
+  std::string state;  // "", "recovering", "recovered"
+  uint64_t head_before = 0;
+  uint64_t peers_head = 0;
+  uint64_t recovered_to = 0;
+  uint64_t recovered_events = 0;
+  uint64_t lost_records = 0;
 };
 
 struct ServiceStatus {
@@ -35,9 +47,11 @@ struct ServiceStatus {
   std::map<std::string, uint64_t> applied;
   std::vector<PeerLink> peers;
   std::map<std::string, double> metrics;
+  RestoreReport restore;
 };
 
-// A peer is lagging beyond this many events: the node counts as degraded.
+// A peer is lagging beyond this many events, or regressed, or this node was restored
+// from a backup (until its next start, so that what it lost is seen): degraded.
 inline constexpr uint64_t kLagEventsDegraded = 1000;
 inline constexpr double kLagSecondsDegraded = 30;
 
