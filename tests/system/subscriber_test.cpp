@@ -285,7 +285,7 @@ TEST_CASE("a head announced again and again is still asked for at most 5 times a
   auto heads = beat.init_payload<wire::Heartbeat>().initHeads(1);
   heads[0].setOrigin("PL");
   heads[0].setLastSeq(1000);
-  std::string frame = replication::event_frame(replication::kHeartbeatLabel, beat.encode());
+  std::string frame = replication::event_frame("platform.heartbeat", beat.encode());
   auto asked_before = h.subscriber->stats().requests;
   for (int i = 0; i < 50; ++i) {  // one second
     h.pub.send(zmq::buffer(frame));
