@@ -91,10 +91,22 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
   std::string_view id_bytes(reinterpret_cast<const char*>(id.data()), id.size());
   bool keep = route->second.write && idempotency_ && pipeline_ &&
               id_bytes.find_first_not_of('\0') != std::string_view::npos;
+  std::string digest;
   if (keep) {
-    if (auto reply = idempotency_->find(caller.user_id(), id_bytes)) {
+    auto digested = request_digest(envelope);
+    if (!digested) return encode_error_reply(info_.country, info_.service, &id, digested.error());
+    digest = std::move(digested).value();
+    if (auto kept_reply = idempotency_->find(caller.user_id(), id_bytes, digest)) {
+      if (!kept_reply->same_request) {
+        // Replaying would tell the caller that a request was done which never ran.
+        spdlog::warn("api: {} reused a message id for another request ({})", caller.user_id(),
+                     envelope.header().type);
+        return encode_error_reply(
+            info_.country, info_.service, &id,
+            fail(ErrorCode::CONFLICT, "message id reused for another request", "messageId"));
+      }
       ++replayed_;
-      return std::move(*reply);
+      return std::move(kept_reply->reply);
     }
   }
   std::vector<std::string> subjects;
@@ -104,7 +116,7 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
   if (!result) return encode_error_reply(info_.country, info_.service, &id, result.error());
   if (keep) {
     kept.push_back(idempotency_->stage(pipeline_->staging_batch(), caller.user_id(), id_bytes,
-                                       result.value(), subjects));
+                                       digest, result.value(), subjects));
   }
   return std::move(result).value();
 }
