@@ -194,6 +194,15 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   auto refused = f.ctl("PL", {"org", "list"}, stranger.string());
   CHECK(refused.exit == 1);
   CHECK(refused.output.find("not authorised") != std::string::npos);
+  // status with that key: a refusal (1), not an outage (2): the services are up.
+  auto refused_status = f.ctl("PL", {"status"}, stranger.string());
+  CHECK(refused_status.exit == 1);
+  auto refused_json = refused_status.parsed();
+  CHECK(refused_json["health"] == "not authorised");
+  for (const auto& service : refused_json["services"]) {
+    CHECK(service["refused"] == true);
+    CHECK(service["failure"] == "not authorised");
+  }
 
   // The Prometheus endpoint says what status --json says.
   auto pl = config::load_config(f.node_file("pl", "node.toml"));
