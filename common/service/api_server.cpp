@@ -146,6 +146,7 @@ void ApiServer::on_readable() {
       const auto& body = frames.back();
       reply = dispatch(*caller, {body.data<uint8_t>(), body.size()}, kept);
     }
+    if (reply.size() > limits_.max_bytes) reply = too_large_reply(reply);
     answers.push_back({std::move(frames[0]), has_delimiter, std::move(reply)});
   }
   if (answers.empty()) return;
@@ -186,6 +187,28 @@ void ApiServer::send_answers(std::vector<Answer>& answers, bool stored) {
       spdlog::debug("api: reply not delivered: {}", e.what());
     }
   }
+}
+
+// A reply over the message limit would be dropped, with the connection, by the
+// caller's transport (ZMQ_MAXMSGSIZE), which then sees only silence: it gets an
+// error it can read and act on instead (ask for a smaller page).
+std::string ApiServer::too_large_reply(const std::string& reply) {
+  auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(reply.data()), reply.size()},
+                                 EnvelopeLimits{.max_bytes = reply.size()});
+  std::optional<MessageId> request_id;
+  std::string type = "reply";
+  if (decoded) {
+    request_id = decoded.value().header().correlation_id;
+    type = decoded.value().header().type;
+  }
+  spdlog::warn("api: a {} of {} bytes not sent: over the message limit of {}", type, reply.size(),
+               limits_.max_bytes);
+  return encode_error_reply(
+      info_.country, info_.service, request_id ? &*request_id : nullptr,
+      fail(ErrorCode::TOO_LARGE, "the reply (" + type + ", " + std::to_string(reply.size()) +
+                                     " bytes) is over the message limit of " +
+                                     std::to_string(limits_.max_bytes) +
+                                     " bytes: ask for fewer records"));
 }
 
 }  // namespace gosmart::service

@@ -50,6 +50,9 @@ struct RegistryOptions {
   std::function<std::string()> today;  // YYYY-MM-DD, UTC; injectable for tests
   uint32_t max_page = 500;
   uint32_t max_open_eois = 10;  // per organisation
+  // A page of the action log is cut before its entries pass this many bytes (and
+  // names where to go on): free text must not make a reply over the message limit.
+  std::size_t max_page_bytes = 512 * 1024;
 };
 
 std::string today_utc();

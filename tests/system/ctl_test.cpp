@@ -222,6 +222,12 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   CHECK(metrics->body.find("gosmart_peer_up{service=\"registry\",country=\"PL\",peer=\"FI\"} 1") !=
         std::string::npos);
 
+  // A reason is 1 to 2000 bytes, like a revision comment: the action log stays readable.
+  for (const std::string& reason : {std::string(), std::string(2001, 'r')}) {
+    auto refused_erase = f.ctl("PL", {"org", "erase", pl_org, "--reason", reason});
+    CHECK(refused_erase.exit == 1);
+    CHECK(refused_erase.output.find("invalid field reason") != std::string::npos);
+  }
   // Erasure: the organisation is gone in FI as well.
   REQUIRE(f.ctl("PL", {"org", "erase", pl_org, "--reason", "data-protection request"}).exit == 0);
   CHECK(eventually(

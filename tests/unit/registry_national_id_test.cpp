@@ -49,7 +49,10 @@ struct Core {
   }
 
   Result<std::string> erase(const std::string& id) {
-    auto envelope = request<wire::OrgErase>("registry.org.erase", [&](auto e) { e.setId(id); });
+    auto envelope = request<wire::OrgErase>("registry.org.erase", [&](auto e) {
+      e.setId(id);
+      e.setReason("asked by the organisation");
+    });
     return core.erase_org({broker, envelope});
   }
 
