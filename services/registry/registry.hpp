@@ -160,6 +160,10 @@ class Registry {
                                const std::set<std::string>& profile_ids, const EoiRewrite& put);
   Result<store::StoredValue<wire::ExpressionOfInterest>> load_eoi(const std::string& id,
                                                                   const char* field);
+  // Whether `sender_id` may have one more open EoI on `profile_id`: none open on
+  // it yet, and fewer than max_open_eois in all (either side: sent or received).
+  Status room_for_eoi(const std::string& sender_id, const std::string& profile_id,
+                      const char* field_prefix);
   // The organisation of this registry, if the caller may act for it.
   Result<store::StoredValue<wire::Organisation>> org_for(const service::Request& request,
                                                          const std::string& id, const char* field);
