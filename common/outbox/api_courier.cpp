@@ -5,8 +5,9 @@
 namespace gosmart::outbox {
 
 ApiCourier::ApiCourier(transport::Transport& transport, const std::string& endpoint,
-                       const std::string& server_key)
-    : socket_(transport.connect(zmq::socket_type::dealer, endpoint, server_key)) {}
+                       const std::string& server_key, ReplyCheck check)
+    : socket_(transport.connect(zmq::socket_type::dealer, endpoint, server_key)),
+      check_(std::move(check)) {}
 
 Courier::Sent ApiCourier::send(const Entry& entry, Answered answered) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(entry.payload.data());
@@ -17,6 +18,7 @@ Courier::Sent ApiCourier::send(const Entry& entry, Answered answered) {
     return Sent::not_now;
   }
   waiting_for_ = request.value().header().message_id;
+  if (check_) sent_ = entry.payload;
   answered_ = std::move(answered);
   return Sent::sent;
 }
@@ -41,6 +43,15 @@ void ApiCourier::on_readable() {
       } else {
         answer.verdict = Answer::Verdict::refused;
         answer.reason = error.getMessage().cStr();
+      }
+    } else if (check_) {
+      const auto* sent = reinterpret_cast<const uint8_t*>(sent_.data());
+      auto request = decode_envelope({sent, sent_.size()});
+      auto mismatch = request ? check_(request.value(), reply.value())
+                              : std::optional<std::string>("the request sent is unreadable");
+      if (mismatch) {
+        answer.verdict = Answer::Verdict::refused;
+        answer.reason = *mismatch;
       }
     }
     // The callback may send the next entry, which replaces answered_: call a copy.

@@ -91,10 +91,22 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
   std::string_view id_bytes(reinterpret_cast<const char*>(id.data()), id.size());
   bool keep = route->second.write && idempotency_ && pipeline_ &&
               id_bytes.find_first_not_of('\0') != std::string_view::npos;
+  std::string digest;
   if (keep) {
-    if (auto reply = idempotency_->find(caller.user_id(), id_bytes)) {
+    auto digested = request_digest(envelope);
+    if (!digested) return encode_error_reply(info_.country, info_.service, &id, digested.error());
+    digest = std::move(digested).value();
+    if (auto kept_reply = idempotency_->find(caller.user_id(), id_bytes, digest)) {
+      if (!kept_reply->same_request) {
+        // Replaying would tell the caller that a request was done which never ran.
+        spdlog::warn("api: {} reused a message id for another request ({})", caller.user_id(),
+                     envelope.header().type);
+        return encode_error_reply(
+            info_.country, info_.service, &id,
+            fail(ErrorCode::CONFLICT, "message id reused for another request", "messageId"));
+      }
       ++replayed_;
-      return std::move(*reply);
+      return std::move(kept_reply->reply);
     }
   }
   std::vector<std::string> subjects;
@@ -104,7 +116,7 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
   if (!result) return encode_error_reply(info_.country, info_.service, &id, result.error());
   if (keep) {
     kept.push_back(idempotency_->stage(pipeline_->staging_batch(), caller.user_id(), id_bytes,
-                                       result.value(), subjects));
+                                       digest, result.value(), subjects));
   }
   return std::move(result).value();
 }
@@ -134,6 +146,7 @@ void ApiServer::on_readable() {
       const auto& body = frames.back();
       reply = dispatch(*caller, {body.data<uint8_t>(), body.size()}, kept);
     }
+    if (reply.size() > limits_.max_bytes) reply = too_large_reply(reply);
     answers.push_back({std::move(frames[0]), has_delimiter, std::move(reply)});
   }
   if (answers.empty()) return;
@@ -174,6 +187,28 @@ void ApiServer::send_answers(std::vector<Answer>& answers, bool stored) {
       spdlog::debug("api: reply not delivered: {}", e.what());
     }
   }
+}
+
+// A reply over the message limit would be dropped, with the connection, by the
+// caller's transport (ZMQ_MAXMSGSIZE), which then sees only silence: it gets an
+// error it can read and act on instead (ask for a smaller page).
+std::string ApiServer::too_large_reply(const std::string& reply) {
+  auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(reply.data()), reply.size()},
+                                 EnvelopeLimits{.max_bytes = reply.size()});
+  std::optional<MessageId> request_id;
+  std::string type = "reply";
+  if (decoded) {
+    request_id = decoded.value().header().correlation_id;
+    type = decoded.value().header().type;
+  }
+  spdlog::warn("api: a {} of {} bytes not sent: over the message limit of {}", type, reply.size(),
+               limits_.max_bytes);
+  return encode_error_reply(
+      info_.country, info_.service, request_id ? &*request_id : nullptr,
+      fail(ErrorCode::TOO_LARGE, "the reply (" + type + ", " + std::to_string(reply.size()) +
+                                     " bytes) is over the message limit of " +
+                                     std::to_string(limits_.max_bytes) +
+                                     " bytes: ask for fewer records"));
 }
 
 }  // namespace gosmart::service

@@ -86,6 +86,7 @@ class ApiServer {
     bool delimiter;
     std::string reply;
   };
+  std::string too_large_reply(const std::string& reply);
   void send_answers(std::vector<Answer>& answers, bool stored);
 
   struct Route {

@@ -1,5 +1,8 @@
 #include "common/service/idempotency.hpp"
 
+#include <capnp/any.h>
+#include <capnp/serialize.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -29,15 +32,21 @@ std::string subject_key(std::string_view subject, std::string_view entry) {
   return key;
 }
 
+// Set in the subject count of an entry that carries its request's digest. Entries
+// written before digests were kept have it clear and are read as before.
+constexpr uint64_t kHasDigest = uint64_t{1} << 63;
+
 std::string encode_value(int64_t stored_at_us, const std::vector<std::string>& subjects,
-                         const std::string& reply) {
+                         std::string_view digest, const std::string& reply) {
   std::string value;
   store::keys::append_u64(value, static_cast<uint64_t>(stored_at_us));
-  store::keys::append_u64(value, subjects.size());
+  store::keys::append_u64(value, subjects.size() | kHasDigest);
   for (const auto& subject : subjects) {
     store::keys::append_u64(value, subject.size());
     value.append(subject);
   }
+  store::keys::append_u64(value, digest.size());
+  value.append(digest);
   value.append(reply);
   return value;
 }
@@ -45,6 +54,7 @@ std::string encode_value(int64_t stored_at_us, const std::vector<std::string>& s
 struct StoredEntry {
   int64_t stored_at_us = 0;
   std::vector<std::string> subjects;
+  std::optional<std::string_view> digest;  // none in entries older than digests
   std::string_view reply;
 };
 
@@ -58,19 +68,59 @@ std::optional<StoredEntry> decode_value(std::string_view value) {
   StoredEntry entry;
   auto at = take_u64();
   auto count = take_u64();
-  if (!at || !count || *count > value.size()) return std::nullopt;
+  if (!at || !count) return std::nullopt;
+  bool has_digest = (*count & kHasDigest) != 0;
+  uint64_t subjects = *count & ~kHasDigest;
+  if (subjects > value.size()) return std::nullopt;
   entry.stored_at_us = static_cast<int64_t>(*at);
-  for (uint64_t i = 0; i < *count; ++i) {
+  auto take_bytes = [&]() -> std::optional<std::string_view> {
     auto size = take_u64();
     if (!size || *size > value.size()) return std::nullopt;
-    entry.subjects.emplace_back(value.substr(0, *size));
+    auto bytes = value.substr(0, *size);
     value.remove_prefix(*size);
+    return bytes;
+  };
+  for (uint64_t i = 0; i < subjects; ++i) {
+    auto subject = take_bytes();
+    if (!subject) return std::nullopt;
+    entry.subjects.emplace_back(*subject);
+  }
+  if (has_digest) {
+    entry.digest = take_bytes();
+    if (!entry.digest) return std::nullopt;
   }
   entry.reply = value;
   return entry;
 }
 
 }  // namespace
+
+Result<std::string> request_digest(const DecodedEnvelope& request) {
+  return guarded([&]() -> Result<std::string> {
+    // A reader of its own: reading through the request's would spend the traversal
+    // budget its handler has for reading the payload.
+    auto frame = request.bytes();
+    kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(frame.data()),
+                                          frame.size() / sizeof(capnp::word));
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 2 * words.size() + 64;
+    capnp::FlatArrayMessageReader reader(words, options);
+    // The canonical form: a retry that is built again (new timestamp, other
+    // layout) is still the same request.
+    auto payload =
+        reader.getRoot<wire::Envelope>().getPayload().getAs<capnp::AnyStruct>().canonicalize();
+    auto bytes = payload.asBytes();
+    const auto& type = request.header().type;
+    std::string digest(crypto_hash_sha256_BYTES, '\0');
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    crypto_hash_sha256_update(&state, reinterpret_cast<const uint8_t*>(type.data()),
+                              type.size() + 1);  // with its terminator: no ambiguity of joins
+    crypto_hash_sha256_update(&state, bytes.begin(), bytes.size());
+    crypto_hash_sha256_final(&state, reinterpret_cast<uint8_t*>(digest.data()));
+    return digest;
+  });
+}
 
 IdempotencyStore::IdempotencyStore(store::Store& store, std::chrono::seconds retention, Clock clock)
     : store_(store),
@@ -89,11 +139,14 @@ std::chrono::milliseconds IdempotencyStore::purge_interval() const {
                                                std::chrono::minutes(10));
 }
 
-std::optional<std::string> IdempotencyStore::find(std::string_view caller,
-                                                  std::string_view message_id) const {
+std::optional<KeptReply> IdempotencyStore::find(std::string_view caller,
+                                                std::string_view message_id,
+                                                std::string_view digest) const {
   if (GOSMART_BREAK_POINT("idempotency.forget_replies")) return std::nullopt;
   auto key = entry_key(caller, message_id);
-  if (auto it = pending_.find(key); it != pending_.end()) return it->second.reply;
+  if (auto it = pending_.find(key); it != pending_.end()) {
+    return KeptReply{it->second.reply, it->second.digest == digest};
+  }
   auto stored = store_.get(cf_, key);
   if (!stored) {
     // Not knowing is not a reason to refuse the write: it runs as if first seen.
@@ -103,16 +156,17 @@ std::optional<std::string> IdempotencyStore::find(std::string_view caller,
   if (!stored.value()) return std::nullopt;
   auto entry = decode_value(*stored.value());
   if (!entry || expired(entry->stored_at_us)) return std::nullopt;
-  return std::string(entry->reply);
+  return KeptReply{std::string(entry->reply), !entry->digest || *entry->digest == digest};
 }
 
 std::string IdempotencyStore::stage(rocksdb::WriteBatch& batch, std::string_view caller,
-                                    std::string_view message_id, const std::string& reply,
+                                    std::string_view message_id, std::string_view digest,
+                                    const std::string& reply,
                                     const std::vector<std::string>& subjects) {
   auto key = entry_key(caller, message_id);
-  batch.Put(cf_, key, encode_value(clock_(), subjects, reply));
+  batch.Put(cf_, key, encode_value(clock_(), subjects, digest, reply));
   for (const auto& subject : subjects) batch.Put(cf_, subject_key(subject, key), "");
-  pending_[key] = Pending{reply, subjects};
+  pending_[key] = Pending{reply, subjects, std::string(digest)};
   return key;
 }
 

@@ -96,6 +96,7 @@ Result<std::string> Registry::list_actions(const service::Request& request) {
   std::string target = text_of(query.getTarget());
   std::string actor = text_of(query.getActor());
   std::vector<std::string> found;
+  std::size_t found_bytes = 0;
   uint64_t next_before = 0;
   auto it = store_.iterate(store_.cf(kActions));
   if (query.getBeforeSeq() == 0) {
@@ -109,10 +110,13 @@ Result<std::string> Registry::list_actions(const service::Request& request) {
     auto e = entry->get();
     if (!target.empty() && !names_target(e, target)) continue;
     if (!actor.empty() && text_of(e.getActor()) != actor) continue;
-    if (found.size() == limit) {
+    // Cut to fit, but never empty: one entry is bounded well below the limit.
+    if (found.size() == limit ||
+        (!found.empty() && found_bytes + it->value().size() > options_.max_page_bytes)) {
       next_before = e.getSeq() + 1;
       break;
     }
+    found_bytes += it->value().size();
     found.push_back(it->value().ToString());
   }
   auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ACTIONS_PAGE));

@@ -66,13 +66,13 @@ void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string
   eoi.setUpdatedUs(now_us());
   std::string id = text_of(eoi.getId());
   batch_.put(store_.cf(kEois), id, store::to_bytes(message));
+  // Both sides keep the index: the sender's limits its own organisations, the
+  // owner's limits what a peer delivers (sender ids start with their country).
   std::string open_key = text_of(eoi.getSenderOrgId()) + "/" + text_of(eoi.getProfileId());
-  if (text_of(eoi.getSenderCountry()) == options_.country) {
-    if (eoi_open(eoi.getStatus())) {
-      batch_.put(store_.cf(kEoiOpen), open_key, id);
-    } else {
-      batch_.del(store_.cf(kEoiOpen), open_key);
-    }
+  if (eoi_open(eoi.getStatus())) {
+    batch_.put(store_.cf(kEoiOpen), open_key, id);
+  } else {
+    batch_.del(store_.cf(kEoiOpen), open_key);
   }
   staging_.events.push_back(
       log_.append<wire::EoiEvent>(batch_.batch(), event_type, [&](auto event) {
@@ -98,6 +98,39 @@ Result<store::StoredValue<wire::ExpressionOfInterest>> Registry::load_eoi(const 
   auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*bytes.value());
   if (!stored) return fail(ErrorCode::INTERNAL, "stored expression of interest unreadable");
   return std::move(*stored);
+}
+
+Status Registry::room_for_eoi(const std::string& sender_id, const std::string& profile_id,
+                              const char* field_prefix) {
+  std::string prefix = field_prefix;
+  auto open = batch_.get(store_.cf(kEoiOpen), sender_id + "/" + profile_id);
+  if (!open) return open.error();
+  if (open.value()) {
+    return fail(ErrorCode::CONFLICT, "an open expression of interest exists: " + *open.value(),
+                prefix + "profileId");
+  }
+  // Stored and staged (a flood pipelined into one commit is counted as it comes).
+  std::string sender_prefix = sender_id + "/";
+  std::set<std::string> keys;
+  for (const auto& key : batch_.pending_keys(store_.cf(kEoiOpen))) {
+    if (key.starts_with(sender_prefix)) keys.insert(key);
+  }
+  auto it = store_.iterate(store_.cf(kEoiOpen));
+  for (it->Seek(sender_prefix); it->Valid() && it->key().starts_with(sender_prefix); it->Next()) {
+    keys.insert(it->key().ToString());
+  }
+  uint32_t open_count = 0;
+  for (const auto& key : keys) {
+    auto still = batch_.get(store_.cf(kEoiOpen), key);
+    if (still && still.value()) ++open_count;
+  }
+  if (open_count >= options_.max_open_eois) {
+    return fail(ErrorCode::LIMIT_EXCEEDED,
+                "at most " + std::to_string(options_.max_open_eois) +
+                    " open expressions of interest per organisation",
+                prefix + "senderOrgId");
+  }
+  return {};
 }
 
 Result<std::string> Registry::send_eoi(const service::Request& request) {
@@ -133,24 +166,7 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
   if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) {
     return fail(ErrorCode::CONFLICT, "the profile is no longer published", "profileId");
   }
-  std::string open_key = sender_id + "/" + profile_id;
-  auto open = batch_.get(store_.cf(kEoiOpen), open_key);
-  if (open && open.value()) {
-    return fail(ErrorCode::CONFLICT, "an open expression of interest exists: " + *open.value(),
-                "profileId");
-  }
-  uint32_t open_count = 0;
-  auto it = store_.iterate(store_.cf(kEoiOpen));
-  for (it->Seek(sender_id + "/"); it->Valid() && it->key().starts_with(sender_id + "/");
-       it->Next()) {
-    ++open_count;
-  }
-  if (open_count >= options_.max_open_eois) {
-    return fail(ErrorCode::LIMIT_EXCEEDED,
-                "at most " + std::to_string(options_.max_open_eois) +
-                    " open expressions of interest per organisation",
-                "senderOrgId");
-  }
+  if (auto room = room_for_eoi(sender_id, profile_id, ""); !room) return room.error();
 
   ScratchMessage message;
   auto eoi = message.initRoot<wire::ExpressionOfInterest>();
@@ -298,6 +314,15 @@ Result<std::string> Registry::peer_deliver(const service::Request& request) {
   std::string text = text_of(incoming.getMessage());
   if (text.empty() || text.size() > 2000) {
     return fail(ErrorCode::INVALID_FIELD, "a message of 1 to 2000 bytes", "eoi.message");
+  }
+  // The rules a sender's registry applies hold here too: a peer that does not keep
+  // them cannot flood an owner (the refusal settles the delivery as undeliverable).
+  if (auto room = room_for_eoi(text_of(incoming.getSenderOrgId()), text_of(incoming.getProfileId()),
+                               "eoi.");
+      !room) {
+    spdlog::warn("registry: delivery of {} by {} refused: {}", id, request.caller.user_id(),
+                 describe(room.error()));
+    return room.error();
   }
   ScratchMessage message;
   message.setRoot(incoming);

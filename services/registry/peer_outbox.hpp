@@ -3,8 +3,11 @@
 // staged by the registry with the change that causes them and sent to each peer's
 // api by the platform's outbox (common/outbox). A peer's answer to a delivery
 // settles the sender's EoI (forwarded, or undeliverable with the peer's reason) in
-// the same batch that removes the entry.
+// the same batch that removes the entry. Only an ack naming the EoI sent settles
+// it as taken: any other answer is a refusal (undeliverable, with why).
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "common/config/config.hpp"
 #include "common/outbox/sender.hpp"
@@ -14,6 +17,12 @@
 #include "services/registry/registry.hpp"
 
 namespace gosmart::registry {
+
+// Why a peer's `reply` (not an error) does not acknowledge the EoI that `request`
+// delivered or updated: another type, or an ack naming another EoI; nothing if it
+// does (or the request is not about an EoI).
+std::optional<std::string> eoi_ack_mismatch(const DecodedEnvelope& request,
+                                            const DecodedEnvelope& reply);
 
 class PeerOutbox : public outbox::Owner {
  public:

@@ -93,6 +93,9 @@ namespace {
 
 const std::set<Role> kWriters = {Role::broker, Role::integration};
 const std::set<Role> kReaders = {Role::broker, Role::integration, Role::monitor};
+// A broker's free text (revision comment, erasure reason), kept in the action log:
+// bounded so that a page of the log fits in a reply.
+constexpr std::size_t kMaxReasonBytes = 2000;
 
 template <class T>
 Result<typename T::Reader> request_payload(const service::Request& request) {
@@ -561,7 +564,7 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   std::string today = options_.today();
   if (action == ProfileAction::request_revision) {
     std::string comment = ask.getComment();
-    if (comment.empty() || comment.size() > 2000) {
+    if (comment.empty() || comment.size() > kMaxReasonBytes) {
       return fail(ErrorCode::INVALID_FIELD, "a comment of 1 to 2000 bytes is required", "comment");
     }
     profile.setRevisionComment(comment);
@@ -653,6 +656,10 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
   if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
   if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "already erased", "id");
+  // Bounded like a revision comment: the action log's replies must stay readable.
+  if (auto reason = ask.getReason(); reason.size() == 0 || reason.size() > kMaxReasonBytes) {
+    return fail(ErrorCode::INVALID_FIELD, "a reason of 1 to 2000 bytes is required", "reason");
+  }
 
   std::vector<std::string> withdrawn;
   auto erased = erase_records(id, old->get(), withdrawn);

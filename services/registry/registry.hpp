@@ -50,6 +50,9 @@ struct RegistryOptions {
   std::function<std::string()> today;  // YYYY-MM-DD, UTC; injectable for tests
   uint32_t max_page = 500;
   uint32_t max_open_eois = 10;  // per organisation
+  // A page of the action log is cut before its entries pass this many bytes (and
+  // names where to go on): free text must not make a reply over the message limit.
+  std::size_t max_page_bytes = 512 * 1024;
 };
 
 std::string today_utc();
@@ -169,6 +172,10 @@ class Registry {
                                const std::set<std::string>& profile_ids, const EoiRewrite& put);
   Result<store::StoredValue<wire::ExpressionOfInterest>> load_eoi(const std::string& id,
                                                                   const char* field);
+  // Whether `sender_id` may have one more open EoI on `profile_id`: none open on
+  // it yet, and fewer than max_open_eois in all (either side: sent or received).
+  Status room_for_eoi(const std::string& sender_id, const std::string& profile_id,
+                      const char* field_prefix);
   // The organisation of this registry, if the caller may act for it.
   Result<store::StoredValue<wire::Organisation>> org_for(const service::Request& request,
                                                          const std::string& id, const char* field);

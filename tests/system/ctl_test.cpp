@@ -194,6 +194,15 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   auto refused = f.ctl("PL", {"org", "list"}, stranger.string());
   CHECK(refused.exit == 1);
   CHECK(refused.output.find("not authorised") != std::string::npos);
+  // status with that key: a refusal (1), not an outage (2): the services are up.
+  auto refused_status = f.ctl("PL", {"status"}, stranger.string());
+  CHECK(refused_status.exit == 1);
+  auto refused_json = refused_status.parsed();
+  CHECK(refused_json["health"] == "not authorised");
+  for (const auto& service : refused_json["services"]) {
+    CHECK(service["refused"] == true);
+    CHECK(service["failure"] == "not authorised");
+  }
 
   // The Prometheus endpoint says what status --json says.
   auto pl = config::load_config(f.node_file("pl", "node.toml"));
@@ -213,6 +222,12 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   CHECK(metrics->body.find("gosmart_peer_up{service=\"registry\",country=\"PL\",peer=\"FI\"} 1") !=
         std::string::npos);
 
+  // A reason is 1 to 2000 bytes, like a revision comment: the action log stays readable.
+  for (const std::string& reason : {std::string(), std::string(2001, 'r')}) {
+    auto refused_erase = f.ctl("PL", {"org", "erase", pl_org, "--reason", reason});
+    CHECK(refused_erase.exit == 1);
+    CHECK(refused_erase.output.find("invalid field reason") != std::string::npos);
+  }
   // Erasure: the organisation is gone in FI as well.
   REQUIRE(f.ctl("PL", {"org", "erase", pl_org, "--reason", "data-protection request"}).exit == 0);
   CHECK(eventually(

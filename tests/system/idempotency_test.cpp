@@ -1,6 +1,7 @@
 // A client that retries a write after a timeout re-sends the same bytes (the same
 // message id): it gets the reply it was first given, and the write takes no second
 // effect, whether the retry comes after the first reply or before it (pipelined).
+// A message id reused for another request (other type or payload) is a conflict.
 // A second organisation with an existing national registry id is a conflict.
 #include <catch2/catch.hpp>
 
@@ -103,4 +104,50 @@ TEST_CASE("a second organisation with a registered national id is a conflict nam
   auto third = client.exchange(api, f.key("PL"), {registration("Vat Three", "PL1111111111")}, 5s);
   REQUIRE(third.size() == 1);
   CHECK(org_id(third[0]) == "PL-000002");
+}
+
+TEST_CASE("a message id reused for another request is refused, not answered with the kept reply",
+          "[system][registry]") {
+  Federation f({"PL"});
+  testing::ApiClient client(f.broker.keys);
+  const auto& api = f.nodes.at("PL").registry.api;
+
+  auto register_bytes = registration("Reused Id sp. z o.o.");
+  auto first = client.exchange(api, f.key("PL"), {register_bytes}, 5s);
+  REQUIRE(first.size() == 1);
+  auto id = org_id(first[0]);
+  auto reused_id = decoded(register_bytes).root().getMessageId();
+
+  auto expect_conflict = [&](const std::string& reply) {
+    auto refused = decoded(reply);
+    REQUIRE(refused.header().type == "error");
+    CHECK(refused.payload<wire::Error>().getCode() == wire::ErrorCode::CONFLICT);
+    CHECK(std::string(refused.payload<wire::Error>().getMessage()) ==
+          "message id reused for another request");
+  };
+  // Another type: an erasure of the new organisation under the registration's id.
+  EnvelopeBuilder erase("PL", wire::Service::CTL, "registry.org.erase");
+  erase.root().setMessageId(reused_id);
+  auto erase_payload = erase.init_payload<wire::OrgErase>();
+  erase_payload.setId(id);
+  erase_payload.setReason("asked by the organisation");
+  auto erased = client.exchange(api, f.key("PL"), {erase.encode()}, 5s);
+  REQUIRE(erased.size() == 1);
+  expect_conflict(erased[0]);
+
+  // The same type with other payload bytes.
+  EnvelopeBuilder same_type("PL", wire::Service::CTL, "registry.org.register");
+  same_type.root().setMessageId(reused_id);
+  auto org = same_type.init_payload<wire::OrgWrite>().initOrganisation();
+  fill_org(org);
+  org.setLegalName("Another Name sp. z o.o.");
+  auto renamed = client.exchange(api, f.key("PL"), {same_type.encode()}, 5s);
+  REQUIRE(renamed.size() == 1);
+  expect_conflict(renamed[0]);
+
+  // Neither took effect, and the real retry is still answered with its reply.
+  CHECK(organisations(f) == 1);
+  auto retry = client.exchange(api, f.key("PL"), {register_bytes}, 5s);
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0] == first[0]);
 }

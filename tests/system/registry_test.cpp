@@ -494,6 +494,67 @@ TEST_CASE("a peer's expression of interest names only that peer and its organisa
   CHECK(eoi_status_of(f, "PL", id) == status_code(wire::EoiStatus::WITHDRAWN));
 }
 
+// Found from outside: the owner's registry took any number of open EoIs from one
+// sender organisation on one profile, and past max_open_eois_per_org, when a peer
+// delivered them: a peer that does not keep the rules could flood an owner.
+TEST_CASE(
+    "a peer's deliveries are held to one open EoI per organisation and profile, and the limit",
+    "[system][registry]") {
+  Federation f({"PL", "FI"});
+  auto parties = testing::publish_for_eoi(f);
+  testing::TestClient fi_node{"FI", config::Role::peer, f.nodes.at("FI").keys.keys};
+  auto deliver = [&](const std::string& id, const std::string& profile_id) {
+    return f.call<wire::EoiPeerMessage>("PL", fi_node, "registry.eoi.deliver", [&](auto m) {
+      auto eoi = m.initEoi();
+      fill_delivery(eoi, id, parties);
+      eoi.setProfileId(profile_id);
+    });
+  };
+  REQUIRE(deliver("FI-EOI-000500", parties.profile_id).header().type == "registry.eoi.ack");
+  auto second = deliver("FI-EOI-000501", parties.profile_id);
+  CHECK(error_code(second) == wire::ErrorCode::CONFLICT);
+  CHECK(error_field(second) == "eoi.profileId");
+  CHECK(eoi_status_of(f, "PL", "FI-EOI-000501") == "none");
+
+  // Nine more profiles: ten open in all, the node's default limit; the eleventh is refused.
+  auto owner = f.call<wire::OrgWrite>("PL", f.portal, "registry.org.register",
+                                      [](auto w) { fill_org(w.initOrganisation()); });
+  REQUIRE(owner.header().type == "registry.org.reply");
+  std::string owner_id = owner.payload<wire::OrgReply>().getOrganisation().getId();
+  auto publish = [&] {
+    auto submitted = f.call<wire::ProfileWrite>(
+        "PL", f.portal, "registry.profile.submit",
+        [&](auto w) { testing::fill_profile(w.initProfile(), owner_id); });
+    REQUIRE(submitted.header().type == "registry.profile.reply");
+    std::string id = submitted.payload<wire::ProfileReply>().getProfile().getId();
+    auto published =
+        f.call<wire::ProfileTransition>("PL", f.broker, "registry.profile.transition", [&](auto t) {
+          t.setProfileId(id);
+          t.setAction(wire::ProfileTransition::Action::PUBLISH);
+        });
+    REQUIRE(published.header().type == "registry.profile.reply");
+    return id;
+  };
+  for (int i = 1; i <= 9; ++i) {
+    auto taken = deliver("FI-EOI-00051" + std::to_string(i), publish());
+    REQUIRE(taken.header().type == "registry.eoi.ack");
+  }
+  auto eleventh = deliver("FI-EOI-000520", publish());
+  CHECK(error_code(eleventh) == wire::ErrorCode::LIMIT_EXCEEDED);
+  CHECK(error_field(eleventh) == "eoi.senderOrgId");
+  CHECK(eoi_status_of(f, "PL", "FI-EOI-000520") == "none");
+
+  // FI's own registry, not knowing of those, sends one on the first profile: PL
+  // refuses it, and FI's outbox settles it as undeliverable, saying why.
+  auto eoi_id = testing::send_eoi(f, parties);
+  REQUIRE(testing::eventually(
+      [&] { return testing::eoi_status(f, "FI", eoi_id) == "undeliverable"; }, 10s));
+  auto held =
+      f.call<wire::EoiGet>("FI", f.broker, "registry.eoi.get", [&](auto g) { g.setId(eoi_id); });
+  CHECK(std::string(held.payload<wire::EoiReply>().getEoi().getStatusReason())
+            .find("an open expression of interest exists: FI-EOI-000500") != std::string::npos);
+}
+
 // Found from outside: a scan read the request's afterId once per record, and every
 // read counts against the request reader's traversal limit, so a page past a few
 // hundred records was refused as "malformed".

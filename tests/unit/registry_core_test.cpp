@@ -564,3 +564,47 @@ TEST_CASE("an owner's answer that overtakes the settle of its delivery is taken"
   CHECK(stored.getStatus() == wire::EoiStatus::ACCEPTED);
   CHECK(std::string(stored.getOwnerContact().getEmail()) == "owner@lumo.example.fi");
 }
+
+TEST_CASE("an erasure's reason is 1 to 2000 bytes, and a page of the action log fits a reply",
+          "[registry]") {
+  Core c;
+  auto reg = [&] {
+    return c.request<wire::OrgWrite>("registry.org.register",
+                                     [](auto w) { fill_org(w.initOrganisation()); });
+  };
+  auto erase = [&](const std::string& id, const std::string& reason) {
+    auto request = c.request<wire::OrgErase>("registry.org.erase", [&](auto e) {
+      e.setId(id);
+      e.setReason(reason);
+    });
+    return c.core.erase_org({broker, request});
+  };
+  constexpr int kOrgs = 300;
+  for (int i = 0; i < kOrgs; ++i) REQUIRE(c.core.register_org({broker, reg()}, false).ok());
+  c.commit();
+  for (const std::string& reason : {std::string(), std::string(2001, 'r')}) {
+    auto refused = erase("PL-000001", reason);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == ErrorCode::INVALID_FIELD);
+    CHECK(refused.error().field == "reason");
+  }
+  // Each erasure one entry of 2000 bytes of reason: 600 KB in all.
+  for (int i = 1; i <= kOrgs; ++i) {
+    std::string number = std::to_string(i);
+    REQUIRE(
+        erase("PL-" + std::string(6 - number.size(), '0') + number, std::string(2000, 'r')).ok());
+    c.commit();
+  }
+  auto query =
+      c.request<wire::ActionQuery>("registry.actions.list", [&](auto q) { q.setLimit(500); });
+  auto reply = c.core.list_actions({broker, query});
+  REQUIRE(reply.ok());
+  CHECK(reply.value().size() < std::size_t{1} << 20);
+  auto decoded = c.decode(reply.value());  // the reader below points into it
+  auto page = decoded.payload<wire::ActionPage>();
+  CHECK(page.getActions().size() > 100);
+  CHECK(page.getActions().size() < static_cast<unsigned>(kOrgs));
+  // Cut to fit, it says where to go on: right after its last entry.
+  auto last = page.getActions()[page.getActions().size() - 1].getSeq();
+  CHECK(page.getNextBeforeSeq() == last);
+}

@@ -286,6 +286,17 @@ TEST_CASE("an expression of interest names its parties, parsed, never sliced", "
   reset();
   eoi.setId("FI-EO-000001");
   CHECK(refused_field() == "eoi.id");
+  // Well formed too, or it is stored under an id no client can address.
+  for (const std::string& malformed :
+       {std::string("FI-EOI-001914\0PL", 16), std::string("FI-EOI-00191"),
+        std::string("FI-EOI-00191x"), std::string("FI-EOI-"), std::string("FI-EOI-001914 ")}) {
+    reset();
+    eoi.setId(capnp::Text::Reader(malformed.data(), malformed.size()));
+    CHECK(refused_field() == "eoi.id");
+  }
+  reset();
+  eoi.setId("FI-EOI-1000000");  // past a million the number has seven digits
+  CHECK(refused_field() == "");
   reset();
   eoi.setOwnerCountry("TR");
   CHECK(refused_field() == "eoi.ownerCountry");

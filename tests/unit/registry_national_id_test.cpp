@@ -49,7 +49,10 @@ struct Core {
   }
 
   Result<std::string> erase(const std::string& id) {
-    auto envelope = request<wire::OrgErase>("registry.org.erase", [&](auto e) { e.setId(id); });
+    auto envelope = request<wire::OrgErase>("registry.org.erase", [&](auto e) {
+      e.setId(id);
+      e.setReason("asked by the organisation");
+    });
     return core.erase_org({broker, envelope});
   }
 
@@ -100,12 +103,13 @@ TEST_CASE("erasure drops the kept replies that carry the organisation's data", "
   REQUIRE(reply.ok());
   CHECK(subjects == std::vector<std::string>{"PL-000001"});
   // As the api server keeps it: in the batch of the registration.
-  auto key = kept.stage(c.core.staged_batch(), "broker:alice", "m1", reply.value(), subjects);
+  auto key =
+      kept.stage(c.core.staged_batch(), "broker:alice", "m1", "request", reply.value(), subjects);
   c.commit();
   kept.settle({key});
-  REQUIRE(kept.find("broker:alice", "m1").has_value());
+  REQUIRE(kept.find("broker:alice", "m1", "request").has_value());
 
   REQUIRE(c.erase("PL-000001").ok());
   c.commit();
-  CHECK_FALSE(kept.find("broker:alice", "m1").has_value());
+  CHECK_FALSE(kept.find("broker:alice", "m1", "request").has_value());
 }

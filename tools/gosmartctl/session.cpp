@@ -35,7 +35,10 @@ Session::Session(const Options& options) : options_(options) {
   } catch (const std::runtime_error& e) {
     throw CtlError(1, e.what());
   }
-  transport_ = std::make_unique<transport::Transport>(keys_, transport::Allowlist{});
+  // Replies up to the node's own message limit: the node answers anything larger
+  // with too_large (api_server.cpp), so nothing it sends is dropped here unseen.
+  transport_ = std::make_unique<transport::Transport>(keys_, transport::Allowlist{},
+                                                      transport::limits_from_config(node_.limits));
 }
 
 std::string Session::endpoint_of(const std::string& service) const {
@@ -59,7 +62,8 @@ DecodedEnvelope Session::call(const std::string& service, const std::string& req
                           std::to_string(options_.timeout_ms / 1000.0).substr(0, 3) + " s");
   }
   const auto& bytes = replies.front();
-  auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()},
+                                 EnvelopeLimits{.max_bytes = node_.limits.max_message_bytes});
   if (!decoded) throw CtlError(1, "unreadable reply from " + service);
   auto envelope = std::move(decoded).value();
   if (envelope.header().type == wire_type(wire::ERROR_REPLY)) {

@@ -32,6 +32,8 @@ ServiceStatus probe(Session& session, const std::string& node, const std::string
   auto answer = session.health(endpoint, key);
   if (!answer.reply) {
     s.failure = answer.failure;
+    // The service answered the handshake by refusing the key: it is running.
+    s.refused = answer.failure == "not authorised";
     return s;
   }
   auto health = answer.reply->payload<wire::HealthReply>();
@@ -109,15 +111,25 @@ StatusReport gather_status(Session& session, bool federation) {
 int StatusReport::exit_code() const {
   bool any_degraded = false;
   for (const auto& s : services) {
-    if (s.own && !s.up) return 2;
+    // A refused key is a refusal (1), as for every command: the service is there.
+    if (s.own && !s.up && !s.refused) return 2;
     any_degraded = any_degraded || degraded(s);
   }
   return any_degraded ? 1 : 0;
 }
 
+bool StatusReport::refused() const {
+  for (const auto& s : services) {
+    if (s.own && s.refused) return true;
+  }
+  return false;
+}
+
 const char* StatusReport::verdict() const {
   static const char* words[] = {"healthy", "degraded", "down"};
-  return words[exit_code()];
+  auto code = exit_code();
+  if (code == 1 && refused()) return "not authorised";
+  return words[code];
 }
 
 nlohmann::json StatusReport::to_json() const {
@@ -139,6 +151,7 @@ nlohmann::json StatusReport::to_json() const {
                                {"own", s.own},
                                {"up", s.up},
                                {"failure", s.failure},
+                               {"refused", s.refused},
                                {"healthy", s.healthy},
                                {"version", s.version},
                                {"uptime_s", s.uptime_s},
@@ -162,7 +175,10 @@ void StatusReport::print(std::ostream& out, bool colour) const {
   Table table(
       {"NODE", "SERVICE", "STATE", "VERSION", "UPTIME", "LAST SEQ", "PEERS", "MAX LAG", "FIGURES"});
   for (const auto& s : services) {
-    std::string state = !s.up ? "down (" + s.failure + ")" : degraded(s) ? "degraded" : "up";
+    std::string state = s.refused     ? s.failure
+                        : !s.up       ? "down (" + s.failure + ")"
+                        : degraded(s) ? "degraded"
+                                      : "up";
     std::size_t alive = 0;
     uint64_t lag = 0;
     double lag_s = 0;

@@ -1,7 +1,9 @@
 #pragma once
 // `gosmartctl status`: the health of every service of this node (and with
 // --federation of every node the config lists), one row a service, and the exit
-// status scripts and monitoring checks read: 0 healthy, 1 degraded, 2 down.
+// status scripts and monitoring checks read: 0 healthy, 1 degraded, 2 down. A key
+// this node refuses is a refusal like for every other command (exit 1, health "not
+// authorised"): the refusing services are running, so that is not "down".
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -39,7 +41,8 @@ struct ServiceStatus {
   std::string endpoint;
   bool own = false;  // a service of the node whose config this is
   bool up = false;
-  std::string failure;  // why not up
+  std::string failure;   // why not up
+  bool refused = false;  // up, but refused this key in the handshake
   bool healthy = false;
   std::string version;
   uint64_t uptime_s = 0;
@@ -58,7 +61,8 @@ inline constexpr double kLagSecondsDegraded = 30;
 struct StatusReport {
   std::vector<ServiceStatus> services;
   int exit_code() const;
-  const char* verdict() const;  // "healthy", "degraded", "down"
+  const char* verdict() const;  // "healthy", "degraded", "not authorised", "down"
+  bool refused() const;         // a service of this node refused the key
   nlohmann::json to_json() const;
   void print(std::ostream& out, bool colour) const;
 };

@@ -19,6 +19,15 @@ Failure refused(const std::string& field, const std::string& what) {
 
 }  // namespace
 
+bool is_eoi_id_of(std::string_view id, std::string_view country) {
+  std::string prefix = std::string(country) + "-EOI-";
+  if (!id.starts_with(prefix)) return false;
+  auto digits = id.substr(prefix.size());
+  // Six digits, more once a node has sent a million (eoi_id() pads to six).
+  return digits.size() >= 6 && digits.size() <= 19 &&
+         digits.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 std::string_view organisation_country(std::string_view id) {
   return is_organisation_id(id) ? id.substr(0, 2) : std::string_view();
 }
@@ -26,10 +35,9 @@ std::string_view organisation_country(std::string_view id) {
 Status check_eoi_parties(wire::ExpressionOfInterest::Reader eoi, const EoiParties& parties) {
   std::string sender(parties.sender_country);
   std::string owner(parties.owner_country);
-  std::string_view id = view(eoi.getId());
-  if (id.rfind(sender + "-EOI-", 0) != 0) {
-    return refused("id",
-                   "an expression of interest of " + sender + " has an id " + sender + "-EOI-...");
+  if (!is_eoi_id_of(view(eoi.getId()), sender)) {
+    return refused("id", "an expression of interest of " + sender + " has an id " + sender +
+                             "-EOI-<6 digits>");
   }
   if (view(eoi.getSenderCountry()) != sender) {
     return refused("senderCountry", "the sender's country is " + sender);

@@ -17,11 +17,16 @@ struct EoiParties {
   std::string_view owner_country;
 };
 
-// Checks the id's country, senderCountry, senderOrgId, the nested sender block
-// (id, country, region: each where given), ownerCountry and the profile reference's country against
-// `parties`; the first field that disagrees as a not_authorised failure naming it
+// Checks the id (<sender>-EOI-<6 digits>, as eoi_id() writes it), senderCountry, senderOrgId, the
+// nested sender block (id, country, region: each where given), ownerCountry and the profile
+// reference's country against `parties`; the first field that disagrees as a not_authorised failure
+// naming it
 // ("eoi.sender.id"). References and ids are parsed, never sliced.
 Status check_eoi_parties(wire::ExpressionOfInterest::Reader eoi, const EoiParties& parties);
+
+// Whether `id` is an expression of interest id of `country`: "<CC>-EOI-" and six
+// or more digits, nothing else (an id no client can address is refused).
+bool is_eoi_id_of(std::string_view id, std::string_view country);
 
 // The country of an organisation id ("FI-000001" -> "FI"); empty if it is none.
 std::string_view organisation_country(std::string_view id);
