@@ -225,7 +225,10 @@ TEST_CASE("a restored registry takes its own public events back as its own", "[r
 
   std::string profile = publish_profile(home, kept);
   home.commit();
-  auto erase = home.request<wire::OrgErase>("registry.org.erase", [&](auto e) { e.setId(erased); });
+  auto erase = home.request<wire::OrgErase>("registry.org.erase", [&](auto e) {
+    e.setId(erased);
+    e.setReason("GDPR art. 17 request");
+  });
   REQUIRE(home.core.erase_org({broker, erase}).ok());
   home.commit();
   std::string later = register_org(home, "Later Foods");
