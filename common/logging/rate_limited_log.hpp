@@ -25,6 +25,20 @@ class RateLimitedLog {
   // one went out for it within the interval; then it is only counted.
   template <class... Args>
   void warn(const std::string& source, fmt::format_string<Args...> format, Args&&... args) {
+    log(spdlog::level::warn, source, format, std::forward<Args>(args)...);
+  }
+  // The same for errors: a peer's poison events are errors, and still at its will.
+  template <class... Args>
+  void error(const std::string& source, fmt::format_string<Args...> format, Args&&... args) {
+    log(spdlog::level::err, source, format, std::forward<Args>(args)...);
+  }
+
+  uint64_t held_back() const { return held_back_; }
+
+ private:
+  template <class... Args>
+  void log(spdlog::level::level_enum level, const std::string& source,
+           fmt::format_string<Args...> format, Args&&... args) {
     auto now = Clock::now();
     auto it = sources_.find(source);
     if (it != sources_.end() && now - it->second.last < interval_) {
@@ -41,13 +55,10 @@ class RateLimitedLog {
       line +=
           fmt::format(" (and {} more like it from {} not logged)", it->second.held_back, source);
     }
-    spdlog::warn("{}", line);
+    spdlog::log(level, "{}", line);
     it->second = Source{now, 0};
   }
 
-  uint64_t held_back() const { return held_back_; }
-
- private:
   struct Source {
     Clock::time_point last;
     uint64_t held_back = 0;

@@ -179,6 +179,17 @@ StagedEvent EventLog::relay_passed_over(rocksdb::WriteBatch& batch, const Decode
                std::string(wire_type(wire::PLATFORM_PASSED_OVER)), builder.encode());
 }
 
+StagedEvent EventLog::relay_unreadable(rocksdb::WriteBatch& batch, const std::string& origin,
+                                       uint64_t seq, const Failure& why) {
+  EnvelopeBuilder builder(origin, wire::Service::UNKNOWN, wire_type(wire::PLATFORM_PASSED_OVER),
+                          seq);
+  auto marker = builder.init_payload<wire::PassedOver>();
+  marker.setType("");
+  marker.setCode(error_code_name(why.code));
+  return stage(batch, origin, seq, std::string(wire_type(wire::PLATFORM_PASSED_OVER)),
+               builder.encode());
+}
+
 Result<std::size_t> EventLog::redact(
     rocksdb::WriteBatch& batch, const std::string& origin,
     const std::function<bool(const DecodedEnvelope&)>& concerns) const {

@@ -77,6 +77,9 @@ class EventLog {
   // refused: same origin and sequence, none of its content.
   StagedEvent relay_passed_over(rocksdb::WriteBatch& batch, const DecodedEnvelope& event,
                                 const Failure& refusal);
+  // The same for an event that could not even be read: its type is not known.
+  StagedEvent relay_unreadable(rocksdb::WriteBatch& batch, const std::string& origin, uint64_t seq,
+                               const Failure& why);
 
   // Replaces every committed event of `origin` that `concerns` picks with a
   // "platform.redacted" envelope of the same origin and sequence, in `batch`.

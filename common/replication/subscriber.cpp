@@ -240,11 +240,30 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
   }
   if (!applied) {
     ++stats_.rejected;
-    spdlog::error("replication: {} #{} ({}) rejected and passed over: {}", header.origin_country,
-                  header.origin_seq, header.type, describe(applied.error()));
+    rejected_log_.error(
+        header.origin_country, "replication: {} #{} ({}) rejected and passed over: {}",
+        header.origin_country, header.origin_seq, header.type, describe(applied.error()));
   }
   pending.cursors[header.origin_country] = header.origin_seq;
   ++pending.applied;
+}
+
+// Only the writer's own log can say what a number holds, and this writer served
+// bytes nobody can read at it: waiting would stall the country for good (issue 11,
+// D6), so the number is passed over like a rejected event, loudly. Returns false
+// when `seq` is not the next number (the page does not fit the cursor).
+bool Subscriber::pass_over_unreadable(PendingBatch& pending, const std::string& origin,
+                                      uint64_t seq, const Failure& why) {
+  uint64_t cursor = pending_cursor(pending, origin);
+  if (seq <= cursor) return true;  // read before: nothing to do
+  if (seq != cursor + 1) return false;
+  applier_.unreadable(origin, seq, why, pending.batch);
+  ++stats_.rejected;
+  rejected_log_.error(origin, "replication: {} #{} cannot be read and is passed over: {}", origin,
+                      seq, describe(why));
+  pending.cursors[origin] = seq;
+  ++pending.applied;
+  return true;
 }
 
 // Claims of another origin are what a hostile peer sends: each is counted, and
@@ -371,12 +390,20 @@ void Subscriber::on_sync_readable() {
         return fail(ErrorCode::INVALID_FIELD, "origin not accepted", "origin");
       }
       writer_last = page.getWriterLastSeq();
+      // A page holds consecutive numbers from afterSeq + 1, so an event that cannot
+      // be read still has a known number.
+      uint64_t seq = page.getAfterSeq();
       for (auto bytes : page.getEvents()) {
+        ++seq;
         auto event = decode_envelope({bytes.begin(), bytes.size()}, options_.limits);
-        if (!event || event.value().header().origin_country != origin) {
+        if (!event) {
           ++stats_.malformed;
-          if (event)
-            refuse_foreign("a catch-up page", event.value().header().origin_country, origin);
+          if (!pass_over_unreadable(pending, origin, seq, event.error())) break;
+          continue;
+        }
+        if (event.value().header().origin_country != origin) {
+          ++stats_.malformed;
+          refuse_foreign("a catch-up page", event.value().header().origin_country, origin);
           break;  // the rest of the page is not contiguous any more
         }
         take(pending, event.value(), lagging);

@@ -34,6 +34,12 @@ class Applier {
   // Adds the event's effect to `batch`. A Failure rejects the event: it is logged,
   // counted and passed over, since a poison event must not stall the stream.
   virtual Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) = 0;
+  // The event numbered `seq` of `origin` came in a catch-up page but cannot be read
+  // (bytes that are no envelope, or over this node's reader limits): it is counted,
+  // logged and passed over like a rejected one. A relaying applier puts a marker in
+  // its place so that its own readers see no hole.
+  virtual void unreadable(const std::string& /*origin*/, uint64_t /*seq*/, const Failure& /*why*/,
+                          rocksdb::WriteBatch& /*batch*/) {}
   // An event at or below the cursor, applied before. An applier that holds the
   // events (a relaying log) compares it with its copy: a writer restored from a
   // backup numbers again under a new epoch. Returns whether it staged anything into
@@ -78,7 +84,7 @@ struct SubscriberStats {
   uint64_t applied_catchup = 0;
   uint64_t duplicates = 0;
   uint64_t gaps = 0;
-  uint64_t rejected = 0;
+  uint64_t rejected = 0;     // refused by the applier, or unreadable in a page: passed over
   uint64_t passed_over = 0;  // placeholders: events refused by a relay, or redacted
   uint64_t ignored = 0;
   uint64_t malformed = 0;
@@ -154,6 +160,8 @@ class Subscriber {
   uint64_t pending_cursor(const PendingBatch& pending, const std::string& origin);
   void refuse_foreign(const std::string& where, const std::string& claimed,
                       const std::string& expected);
+  bool pass_over_unreadable(PendingBatch& pending, const std::string& origin, uint64_t seq,
+                            const Failure& why);
 
   store::Store& store_;
   zmq::socket_t& events_;
@@ -161,6 +169,8 @@ class Subscriber {
   Applier& applier_;
   SubscriberOptions options_;
   logging::RateLimitedLog foreign_log_;
+  // Poison events are at a peer's will too: one line per origin per 10 s.
+  logging::RateLimitedLog rejected_log_;
   rocksdb::ColumnFamilyHandle* cursor_cf_;
   std::map<std::string, OriginState> origins_;
   std::map<std::string, uint64_t> heard_heads_;

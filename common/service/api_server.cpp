@@ -89,7 +89,7 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
   // Replies are kept only where they can share the effect's batch (the pipeline).
   // (An all-zero message id is no id: nothing tells one such write from another.)
   std::string_view id_bytes(reinterpret_cast<const char*>(id.data()), id.size());
-  bool keep = route->second.write && idempotency_ && pipeline_ &&
+  bool keep = route->second.write && idempotency_ && (pipeline_ || staging_) &&
               id_bytes.find_first_not_of('\0') != std::string_view::npos;
   std::string digest;
   if (keep) {
@@ -115,8 +115,9 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
   // A refused write took no effect: its retry is handled afresh.
   if (!result) return encode_error_reply(info_.country, info_.service, &id, result.error());
   if (keep) {
-    kept.push_back(idempotency_->stage(pipeline_->staging_batch(), caller.user_id(), id_bytes,
-                                       digest, result.value(), subjects));
+    auto& batch = pipeline_ ? pipeline_->staging_batch() : staging_();
+    kept.push_back(
+        idempotency_->stage(batch, caller.user_id(), id_bytes, digest, result.value(), subjects));
   }
   return std::move(result).value();
 }
@@ -159,7 +160,9 @@ void ApiServer::on_readable() {
     pipeline_->flush();
     return;
   }
-  send_answers(answers, !commit_ || commit_());
+  bool stored = !commit_ || commit_();
+  if (idempotency_) idempotency_->settle(kept);
+  send_answers(answers, stored);
 }
 
 void ApiServer::send_answers(std::vector<Answer>& answers, bool stored) {

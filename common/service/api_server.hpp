@@ -58,7 +58,13 @@ class ApiServer {
   // Group commit: called once after each drain of requests, before any reply of
   // that drain is sent. When it returns false nothing of the drain was stored, and
   // every reply becomes an `unavailable` error.
-  void set_commit(std::function<bool()> commit) { commit_ = std::move(commit); }
+  // `staging` is the batch the handlers write their effects into: given, replies to
+  // writes are kept there too (idempotency), and a retry is answered from them.
+  void set_commit(std::function<bool()> commit,
+                  std::function<rocksdb::WriteBatch&()> staging = {}) {
+    commit_ = std::move(commit);
+    staging_ = std::move(staging);
+  }
   // Pipelined group commit instead: the replies of a drain are sent once what it
   // staged is durable, while the next drains are handled (commit_pipeline.hpp).
   void set_pipeline(CommitPipeline* pipeline) { pipeline_ = pipeline; }
@@ -100,6 +106,7 @@ class ApiServer {
   std::map<std::string, Route, std::less<>> routes_;
   HealthFiller health_;
   std::function<bool()> commit_;
+  std::function<rocksdb::WriteBatch&()> staging_;
   CommitPipeline* pipeline_ = nullptr;
   IdempotencyStore* idempotency_ = nullptr;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -173,19 +173,28 @@ void ServiceHost::fill_health(wire::HealthReply::Builder& health) {
   if (health_of_service_ && !health_of_service_(health)) healthy = false;
   health.setHealthy(healthy);
   // Refusals that would otherwise be seen only in a rate-limited log line.
-  uint64_t foreign_origin = 0;
-  uint64_t catchup_requests = 0;
+  replication::SubscriberStats streams;
   for (const auto& subscription : subscriptions_) {
-    foreign_origin += subscription->subscriber->stats().foreign_origin;
-    catchup_requests += subscription->subscriber->stats().requests;
+    const auto& stats = subscription->subscriber->stats();
+    streams.foreign_origin += stats.foreign_origin;
+    streams.requests += stats.requests;
+    streams.rejected += stats.rejected;
+    streams.malformed += stats.malformed;
+    streams.passed_over += stats.passed_over;
   }
   Metrics figures = {
       {"platform.requests_too_large", static_cast<double>(server_.too_large())},
       {"platform.handshakes_failed", static_cast<double>(handshakes_.failures())},
       {"platform.zap_refused", static_cast<double>(setup_.transport->zap().refused())},
-      {"platform.events_foreign_origin", static_cast<double>(foreign_origin)},
+      {"platform.events_foreign_origin", static_cast<double>(streams.foreign_origin)},
+      // Poison events passed over (refused by this service, or unreadable), frames
+      // that could not be read, and markers of events a relay refused or an erasure
+      // redacted (docs/platform.md, "Poison events").
+      {"platform.events_rejected", static_cast<double>(streams.rejected)},
+      {"platform.events_malformed", static_cast<double>(streams.malformed)},
+      {"platform.events_passed_over", static_cast<double>(streams.passed_over)},
       {"platform.epoch_conflicts", static_cast<double>(log_.conflicts_total())},
-      {"platform.catchup_requests", static_cast<double>(catchup_requests)}};
+      {"platform.catchup_requests", static_cast<double>(streams.requests)}};
   if (metrics_of_service_) {
     auto more = metrics_of_service_();
     figures.insert(figures.end(), more.begin(), more.end());

@@ -6,6 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -46,6 +52,35 @@ int ephemeral_range_start() {
   return low;
 }
 
+// A port handed out stays claimed for a while by a file named after it, so two
+// processes picking at once (parallel tests, a federation plan and its test) do
+// not hand out the same port before either service has bound it. A claim older
+// than kClaimLifetime is stale: by then the service bound the port or never will.
+bool claim_port(int port) {
+  namespace fs = std::filesystem;
+  constexpr auto kClaimLifetime = std::chrono::minutes(10);
+  std::error_code error;
+  fs::path directory = fs::temp_directory_path(error) / "gosmart-port-claims";
+  if (error) return true;  // no temporary directory: the bind probe alone decides
+  if (fs::create_directory(directory, error)) {
+    fs::permissions(directory, fs::perms::all | fs::perms::sticky_bit, error);
+  }
+  fs::path claim = directory / std::to_string(port);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int fd = ::open(claim.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      ::close(fd);
+      return true;
+    }
+    if (errno != EEXIST) return true;
+    auto written = fs::last_write_time(claim, error);
+    if (error) continue;
+    if (fs::file_time_type::clock::now() - written < kClaimLifetime) return false;
+    fs::remove(claim, error);
+  }
+  return false;
+}
+
 }  // namespace
 
 int free_loopback_port() {
@@ -58,7 +93,7 @@ int free_loopback_port() {
     for (int attempt = 0; attempt < 200; ++attempt) {
       int port =
           kFirst + static_cast<int>(randombytes_uniform(static_cast<uint32_t>(last - kFirst)));
-      if (try_loopback_port(port) != 0) return port;
+      if (try_loopback_port(port) != 0 && claim_port(port)) return port;
     }
   }
   int port = try_loopback_port(0);

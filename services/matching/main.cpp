@@ -39,17 +39,22 @@ int run(const std::string& config_file) {
   host.subscribe("registry", registry, registry_key, core, options);
 
   core.install(host.server());
-  host.server().set_commit([&] {
-    if (!core.api_pending()) return true;
-    auto committed = host.store().commit(core.api_batch());
-    if (!committed) {
-      spdlog::error("matching: commit failed: {}", describe(committed.error()));
-      core.api_aborted();
-      return false;
-    }
-    core.api_committed();
-    return true;
-  });
+  host.server().set_commit(
+      [&] {
+        if (!core.api_pending()) return true;
+        auto committed = host.store().commit(core.api_batch());
+        if (!committed) {
+          spdlog::error("matching: commit failed: {}", describe(committed.error()));
+          core.api_aborted();
+          return false;
+        }
+        core.api_committed();
+        return true;
+      },
+      [&]() -> rocksdb::WriteBatch& { return core.api_batch(); });
+  // Replies to decisions are kept in the decision's batch: a retry is answered with them.
+  host.server().set_idempotency(&host.idempotency());
+  core.set_idempotency(&host.idempotency());
   host.set_metrics([&]() -> service::ServiceHost::Metrics {
     return {{"matching.index_profiles", static_cast<double>(core.index().size())},
             {"matching.matches_announced", static_cast<double>(core.matches_announced())},

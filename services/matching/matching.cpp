@@ -178,6 +178,15 @@ Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& ba
       profiles.insert(id);
     }
     for (const auto& id : profiles) unindex_profile(id, "erased", batch);
+    forget_matches_of(profiles, batch);
+    if (idempotency_) {
+      // A kept reply to a decision holds the match, the erased profile's title with it.
+      auto forgotten = idempotency_->forget(batch, text_of(erased.getOrganisationId()));
+      if (!forgotten) {
+        spdlog::error("matching: erasure could not drop kept replies: {}",
+                      describe(forgotten.error()));
+      }
+    }
     forget_organisation(text_of(erased.getOrganisationId()), batch);
     erasures_ = true;
   } else if (type == wire_type(wire::REGISTRY_ORG_PUBLIC)) {
@@ -303,6 +312,40 @@ void MatchingCore::unindex_profile(const std::string& profile_id, const std::str
   index_.remove(profile_id);
   if (read(kProfilesCf, profile_id)) write(batch, kProfilesCf, profile_id, std::nullopt);
   retract_matches(profile_id, reason, batch);
+}
+
+void MatchingCore::forget_matches_of(const std::set<std::string>& profiles,
+                                     rocksdb::WriteBatch& batch) {
+  for (const auto& profile_id : profiles) {
+    auto it = matches_of_.find(profile_id);
+    if (it == matches_of_.end()) continue;
+    auto ids = std::move(it->second);
+    matches_of_.erase(it);
+    for (const auto& id : ids) {
+      if (auto stored = read(kMatchesCf, id)) {
+        if (auto match = store::StoredValue<wire::Match>::parse(*stored)) {
+          for (auto side : {match->get().getA(), match->get().getB()}) {
+            auto other = matches_of_.find(text_of(side.getProfileId()));
+            if (other != matches_of_.end()) other->second.erase(id);
+          }
+        }
+      }
+      write(batch, kMatchesCf, id, std::nullopt);
+    }
+  }
+  auto concerns = [&](const DecodedEnvelope& event) {
+    if (event.header().type != wire_type(wire::MATCHING_MATCH_FOUND)) return false;
+    auto match = event.payload<wire::MatchFoundEvent>().getMatch();
+    return profiles.count(text_of(match.getA().getProfileId())) > 0 ||
+           profiles.count(text_of(match.getB().getProfileId())) > 0;
+  };
+  auto redacted = log_.redact(batch, log_.origin(), concerns);
+  if (!redacted) {
+    spdlog::error("matching: erasure could not redact match events: {}",
+                  describe(redacted.error()));
+  } else if (redacted.value() > 0) {
+    spdlog::info("matching: erasure redacted {} match events", redacted.value());
+  }
 }
 
 void MatchingCore::retract_matches(const std::string& profile_id, const std::string& reason,
@@ -604,6 +647,8 @@ Result<std::string> MatchingCore::decide(const service::Request& request) {
   write(api_batch_, kMatchesCf, id, store::to_bytes(message));
   spdlog::info("matching: {} {} by {}", id, decision.getApprove() ? "approved" : "dismissed",
                request.caller.user_id());
+  request.reply_concerns(text_of(match.getA().getOwnerId()));
+  request.reply_concerns(text_of(match.getB().getOwnerId()));
   auto reply = service::make_reply(info_, request, wire_type(wire::MATCHING_MATCH_REPLY));
   reply.init_payload<wire::MatchReply>().setMatch(match.asReader());
   return reply.encode();
@@ -627,8 +672,8 @@ void MatchingCore::install(service::ApiServer& server) {
                 [this](const auto& r) { return search(r); });
   server.handle(wire_type(wire::MATCHING_QUEUE), {Role::broker, Role::monitor},
                 [this](const auto& r) { return queue(r); });
-  server.handle(wire_type(wire::MATCHING_DECIDE), {Role::broker},
-                [this](const auto& r) { return decide(r); });
+  server.handle_write(wire_type(wire::MATCHING_DECIDE), {Role::broker},
+                      [this](const auto& r) { return decide(r); });
   server.handle(wire_type(wire::MATCHING_MATCH_GET), kReaders,
                 [this](const auto& r) { return get_match(r); });
 }

@@ -15,6 +15,7 @@
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
 #include "common/service/api_server.hpp"
+#include "common/service/idempotency.hpp"
 #include "common/store/scrubber.hpp"
 #include "common/store/store.hpp"
 #include "schemas/matching.capnp.h"
@@ -65,6 +66,8 @@ class MatchingCore : public replication::Applier {
   // returns how many profiles.
   std::size_t load();
   void install(service::ApiServer& server);
+  // Where replies to decisions are kept: an erasure drops those about its profiles.
+  void set_idempotency(service::IdempotencyStore* store) { idempotency_ = store; }
 
   // replication::Applier: the registry's stream.
   Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override;
@@ -96,6 +99,10 @@ class MatchingCore : public replication::Applier {
   // Keeps (or drops) an organisation as a candidate of research requests.
   void remember_organisation(wire::PublicOrganisation::Reader org, rocksdb::WriteBatch& batch);
   void forget_organisation(const std::string& id, rocksdb::WriteBatch& batch);
+  // An erasure: the matches of these profiles are deleted, not kept retracted, and
+  // this service's own `matching.match.found` events about them are redacted: both
+  // held the erased profile's title and the terms it shared (issue 11, D19).
+  void forget_matches_of(const std::set<std::string>& profiles, rocksdb::WriteBatch& batch);
   void fill_organisations(wire::PartnersReply::Builder reply, const Doc& request);
   void record_match(Slot a, const Candidate& candidate, rocksdb::WriteBatch& batch);
   void retract_matches(const std::string& profile_id, const std::string& reason,
@@ -117,6 +124,7 @@ class MatchingCore : public replication::Applier {
 
   store::Store& store_;
   replication::EventLog& log_;
+  service::IdempotencyStore* idempotency_ = nullptr;
   replication::Publisher* publisher_;
   service::ServiceInfo info_;
   MatchingOptions options_;

@@ -887,6 +887,18 @@ Result<std::string> Registry::list_profiles(const service::Request& request) {
   return reply.encode();
 }
 
+namespace {
+
+// What a registry publishes about its own country's records for peers to keep.
+bool replicated_type(std::string_view type) {
+  return type == wire_type(wire::REGISTRY_ORG_PUBLIC) ||
+         type == wire_type(wire::REGISTRY_PROFILE_PUBLISHED) ||
+         type == wire_type(wire::REGISTRY_PROFILE_STATUS) ||
+         type == wire_type(wire::REGISTRY_ORG_ERASED);
+}
+
+}  // namespace
+
 Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
   const std::string& origin = event.header().origin_country;
   const std::string& type = event.header().type;
@@ -900,11 +912,26 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     auto parsed = parse_profile_reference(std::string_view(id.cStr(), id.size()));
     return parsed && parsed->country == origin;
   };
+  // Replicated content passes the rules a local write passes (issue 11, D5: an
+  // 850 KB description, TRL 77 and a far-future expiry were applied and matched).
+  ValidationContext replica_rules = context();
+  replica_rules.country = origin;
+  replica_rules.replica = true;
+  auto invalid_replica = [](const char* part, Status checked) -> Status {
+    if (checked) return checked;
+    Failure failure = checked.error();
+    failure.field = std::string(part) + "." + failure.field;
+    return failure;
+  };
   if (type == wire_type(wire::REGISTRY_ORG_PUBLIC)) {
     auto org = event.payload<wire::OrgPublicEvent>().getOrganisation();
     if (std::string_view(org.getCountry().cStr()) != origin || !org_of_origin(org.getId())) {
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "organisation.country");
+    }
+    if (auto s = invalid_replica("organisation", validate_public_organisation(org, replica_rules));
+        !s) {
+      return s;
     }
     ScratchMessage message;
     message.setRoot(org);
@@ -919,6 +946,10 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
         owner.getId() != profile.getOwnerId()) {
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "profile.id");
+    }
+    if (auto s = invalid_replica("profile", validate_profile(profile, replica_rules)); !s) return s;
+    if (auto s = invalid_replica("owner", validate_public_organisation(owner, replica_rules)); !s) {
+      return s;
     }
     ScratchMessage message;
     message.setRoot(profile);
@@ -997,7 +1028,12 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
       replica_overlay_[gone_id] = std::nullopt;
     }
   }
-  // Other types are not for replicas (they are for local services).
+  if (!replicated_type(type) && type != wire_type(wire::REGISTRY_EOI_CHANGED) &&
+      type != wire_type(wire::REGISTRY_EOI_RECEIVED)) {
+    // A type this version does not know is not relayed unread (issue 11, D17).
+    return fail(ErrorCode::INVALID_FIELD, "an event type this registry does not know", "type");
+  }
+  // EoI events concern the origin's own organisations: relayed, nothing to apply.
   return {};
 }
 

@@ -14,6 +14,11 @@ Status ReplicaApplier::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& 
   return {};
 }
 
+void ReplicaApplier::unreadable(const std::string& origin, uint64_t seq, const Failure& why,
+                                rocksdb::WriteBatch& batch) {
+  relayed_.push_back(log_.relay_unreadable(batch, origin, seq, why));
+}
+
 bool ReplicaApplier::duplicate(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
   const auto& header = event.header();
   auto held = log_.compare(event);

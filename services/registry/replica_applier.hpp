@@ -15,7 +15,12 @@ class ReplicaApplier : public replication::Applier {
   ReplicaApplier(Registry& registry, replication::EventLog& log, replication::Publisher& publisher)
       : registry_(registry), log_(log), publisher_(publisher) {}
 
+  // Only the event types a registry publishes for peers are applied and relayed; a
+  // type this version does not know is refused like any bad event (a marker goes in
+  // its place): its content is never relayed unread.
   Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override;
+  void unreadable(const std::string& origin, uint64_t seq, const Failure& why,
+                  rocksdb::WriteBatch& batch) override;
   // A seq of a peer's origin it holds already: other content (the peer was restored
   // from a backup and numbers again under a new epoch, or forges) is kept beside the
   // held copy, counted and logged (once per 10 s per origin); never relayed.

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "common/store/keys.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -36,6 +38,14 @@ void HostilePeer::commit(rocksdb::WriteBatch& batch, const replication::StagedEv
   if (!store_->commit(batch).ok()) throw std::runtime_error("hostile peer: commit failed");
   log_->committed();
   if (publish) publisher_->publish(staged);
+}
+
+void HostilePeer::spoil(uint64_t seq, const std::string& bytes) {
+  std::lock_guard lock(mutex_);
+  rocksdb::WriteBatch batch;
+  batch.Put(store_->cf(replication::kLogColumnFamily), store::keys::origin_seq(log_->origin(), seq),
+            bytes);
+  if (!store_->commit(batch).ok()) throw std::runtime_error("hostile peer: commit failed");
 }
 
 void HostilePeer::pump() {

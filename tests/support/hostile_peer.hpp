@@ -68,6 +68,10 @@ class HostilePeer {
     commit(batch, staged, false);
   }
 
+  // Replaces the bytes its log holds at its own `seq` (committed) with `bytes`:
+  // catch-up then serves what no reader can decode.
+  void spoil(uint64_t seq, const std::string& bytes);
+
  private:
   void commit(rocksdb::WriteBatch& batch, const replication::StagedEvent& staged, bool publish);
   void pump();

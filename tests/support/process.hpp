@@ -14,6 +14,15 @@ namespace gosmart::testing {
 int free_port();
 std::string tcp_endpoint(int port);
 
+// The UTC day `days_from_today` days from now, as YYYY-MM-DD: expiry dates in tests
+// are relative, as real ones are (a registry refuses one more than two years ahead).
+std::string iso_day(int days_from_today = 0);
+
+// Every file under `root` that holds `needle`, byte for byte (WAL, SST and logs
+// alike), named relative to `root`.
+std::vector<std::string> files_holding(const std::filesystem::path& root,
+                                       const std::string& needle);
+
 // Where the build put the project's binaries (GOSMART_BIN_DIR at compile time).
 std::filesystem::path binary(const std::string& name);
 

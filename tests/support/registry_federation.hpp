@@ -141,7 +141,7 @@ inline void fill_profile(wire::Profile::Builder p, const std::string& owner) {
   p.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
   p.setTitle("Anti-reflective coatings for thermal cameras");
   p.setSummary("A coating process that cuts reflection losses in the 8-14 um band.");
-  p.setExpiresOn("2099-12-31");
+  p.setExpiresOn(testing::iso_day(365));
   p.initNaceCodes(1).set(0, "26.70");
   p.initDomains(1).set(0, "photonics");
   p.initTargetCountries(2).set(0, "FI");

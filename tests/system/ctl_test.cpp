@@ -89,15 +89,17 @@ const char* kPlOrg =
         "headcount": 12, "turnoverEur": "1500000", "naceCodes": ["26.51"],
         "domains": ["photonics"], "languages": ["pl", "en"],
         "contacts": [{"name": "Jan Kowalski", "email": "jan@termo.example.pl"}]})";
-const char* kFiOffer =
+const std::string kFiOffer =
     R"({"kind": "technologyOffer", "title": "Anti-reflective coatings for thermal camera lenses",
         "summary": "A vacuum coating process that cuts reflection losses of infrared optics.",
-        "naceCodes": ["26.70"], "domains": ["photonics"], "expiresOn": "2099-12-31",
+        "naceCodes": ["26.70"], "domains": ["photonics"], "expiresOn": ")" +
+    iso_day(365) + R"(",
         "cooperationTypes": ["licence", "technicalCooperation"]})";
-const char* kPlRequest =
+const std::string kPlRequest =
     R"({"kind": "technologyRequest", "title": "Coating partner for thermal imaging optics",
         "summary": "We need anti-reflective coatings for the infrared lenses of our thermal cameras.",
-        "naceCodes": ["26.70"], "domains": ["photonics"], "expiresOn": "2099-12-31",
+        "naceCodes": ["26.70"], "domains": ["photonics"], "expiresOn": ")" +
+    iso_day(365) + R"(",
         "cooperationTypes": ["technicalCooperation"]})";
 
 std::string id_of(const Run& run, const char* what) {
@@ -154,7 +156,8 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   // A validation error names the field.
   auto bad = f.ctl("PL", {"profile", "submit", "--owner", pl_org, "--data",
                           R"({"kind": "technologyOffer", "title": "x", "summary": "y",
-                              "expiresOn": "2099-12-31", "naceCodes": ["26.999"]})"});
+                              "expiresOn": ")" +
+                              iso_day(365) + R"(", "naceCodes": ["26.999"]})"});
   CHECK(bad.exit == 1);
   CHECK(bad.output.find("naceCodes[0]") != std::string::npos);
 

@@ -30,7 +30,7 @@ auto fi_profile(const std::string& id, const std::string& title) {
     profile.setStatus(wire::ProfileStatus::PUBLISHED);
     profile.setTitle(title);
     profile.setSummary("Our camera system detects seam defects in steel frames.");
-    profile.setExpiresOn("2099-12-31");
+    profile.setExpiresOn(testing::iso_day(365));
     profile.initNaceCodes(1).set(0, "26.70");
     profile.initDomains(1).set(0, "photonics");
     fill_fi_owner(event.initOwner());

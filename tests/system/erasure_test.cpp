@@ -6,8 +6,6 @@
 #include <sodium.h>
 
 #include <catch2/catch.hpp>
-#include <fstream>
-#include <iterator>
 
 #include "tests/support/registry_federation.hpp"
 
@@ -34,34 +32,15 @@ std::string digit_marker() {
   return out;
 }
 
-// Every file under `root` that holds `needle`, byte for byte.
-std::vector<std::string> files_holding(const std::filesystem::path& root,
-                                       const std::string& needle) {
-  std::vector<std::string> found;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    std::ifstream in(it->path(), std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.find(needle) != std::string::npos) {
-      found.push_back(std::filesystem::relative(it->path(), root).string());
-    }
-  }
-  return found;
-}
-
 }  // namespace
 
 TEST_CASE("an erased organisation leaves no byte of its personal data in any file",
           "[system][erasure]") {
   REQUIRE(sodium_init() >= 0);
   Federation f({"PL", "FI", "DK"}, true);
-  std::map<std::string, std::string> markers = {{"legal name", marker()},
-                                                {"contact name", marker()},
-                                                {"e-mail", marker()},
-                                                {"phone", digit_marker()},
-                                                {"comment", marker()}};
+  std::map<std::string, std::string> markers = {
+      {"legal name", marker()},  {"contact name", marker()}, {"e-mail", marker()},
+      {"phone", digit_marker()}, {"comment", marker()},      {"title", marker()}};
   auto registered = f.call<wire::OrgWrite>("PL", f.portal, "registry.org.register", [&](auto w) {
     auto org = w.initOrganisation();
     fill_org(org);
@@ -76,6 +55,7 @@ TEST_CASE("an erased organisation leaves no byte of its personal data in any fil
   auto submitted =
       f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit", [&](auto w) {
         fill_profile(w.initProfile(), org_id);
+        w.getProfile().setTitle("Anti-reflective coatings " + markers["title"]);
         w.getProfile().setNamed(true);  // the legal name travels with the profile
       });
   REQUIRE(submitted.header().type == "registry.profile.reply");
@@ -91,6 +71,7 @@ TEST_CASE("an erased organisation leaves no byte of its personal data in any fil
   auto resubmit =
       f.call<wire::ProfileWrite>("PL", f.portal, "registry.profile.submit", [&](auto w) {
         fill_profile(w.initProfile(), org_id);
+        w.getProfile().setTitle("Anti-reflective coatings " + markers["title"]);
         w.getProfile().setId(profile_id);
         w.getProfile().setNamed(true);
       });
@@ -126,6 +107,28 @@ TEST_CASE("an erased organisation leaves no byte of its personal data in any fil
     org.setLegalName("Lumo Imaging Oy");
   });
   REQUIRE(sender.header().type == "registry.org.reply");
+  // Its request matches PL's offer: both matching services keep the match, with
+  // the offer's title (found from outside: erasure left it there, D19).
+  auto request = f.call<wire::ProfileWrite>("FI", f.portal, "registry.profile.submit", [&](auto w) {
+    fill_profile(w.initProfile(), sender.payload<wire::OrgReply>().getOrganisation().getId());
+    w.getProfile().setKind(wire::ProfileKind::TECHNOLOGY_REQUEST);
+    w.getProfile().setTitle("Wanted: anti-reflective coatings for thermal cameras");
+    w.getProfile().initTargetCountries(1).set(0, "PL");
+  });
+  REQUIRE(request.header().type == "registry.profile.reply");
+  auto request_published =
+      f.call<wire::ProfileTransition>("FI", f.broker, "registry.profile.transition", [&](auto t) {
+        t.setProfileId(request.payload<wire::ProfileReply>().getProfile().getId());
+        t.setAction(wire::ProfileTransition::Action::PUBLISH);
+      });
+  REQUIRE(request_published.header().type == "registry.profile.reply");
+  ApiClient matching_watcher(f.watcher.keys);
+  auto announced = [&](const char* country) {
+    auto h = matching_watcher.health(f.nodes.at(country).matching.api, f.key(country), 1s);
+    return h ? h->metric("matching.matches_announced") : -1.0;
+  };
+  REQUIRE(eventually([&] { return announced("PL") >= 1 && announced("FI") >= 1; }, 15s));
+  CHECK_FALSE(files_holding(f.nodes.at("FI").dir / "data" / "matching", markers["title"]).empty());
   auto sent = f.call<wire::EoiSend>("FI", f.portal, "registry.eoi.send", [&](auto e) {
     e.setProfileId(profile_id);
     e.setSenderOrgId(sender.payload<wire::OrgReply>().getOrganisation().getId());

@@ -116,7 +116,9 @@ TEST_CASE("a message id reused for another request is refused, not answered with
   auto first = client.exchange(api, f.key("PL"), {register_bytes}, 5s);
   REQUIRE(first.size() == 1);
   auto id = org_id(first[0]);
-  auto reused_id = decoded(register_bytes).root().getMessageId();
+  // The decoded envelope owns the bytes the id reader points at: keep it alive.
+  auto register_decoded = decoded(register_bytes);
+  auto reused_id = register_decoded.root().getMessageId();
 
   auto expect_conflict = [&](const std::string& reply) {
     auto refused = decoded(reply);

@@ -27,9 +27,11 @@ TEST_CASE("a JSON Lines import reports every line and stores only whole records"
     out << "\n";
     out << R"({"ref":"d","organisation":{"legalName":"Delta","colour":"blue"}})"
         << "\n";
-    out << R"({"ownerRef":"b","publish":true,"profile":{"kind":"technologyOffer","title":"Grippers","summary":"Soft grippers.","expiresOn":"2099-01-01"}})"
+    out << R"({"ownerRef":"b","publish":true,"profile":{"kind":"technologyOffer","title":"Grippers","summary":"Soft grippers.","expiresOn":")"
+        << testing::iso_day(365) << R"("}})"
         << "\n";
-    out << R"({"ownerRef":"zzz","profile":{"kind":"technologyOffer","title":"X","summary":"Y","expiresOn":"2099-01-01"}})"
+    out << R"({"ownerRef":"zzz","profile":{"kind":"technologyOffer","title":"X","summary":"Y","expiresOn":")"
+        << testing::iso_day(365) << R"("}})"
         << "\n";
   }
   testing::Process tool(

@@ -34,7 +34,7 @@ std::string publish(Federation& f, const std::string& country, const std::string
         p.setKind(kind);
         p.setTitle(title);
         p.setSummary(summary);
-        p.setExpiresOn("2099-12-31");
+        p.setExpiresOn(testing::iso_day(365));
         p.initNaceCodes(1).set(0, "26.70");
         p.initDomains(1).set(0, "advanced-manufacturing");
       });
@@ -189,12 +189,30 @@ TEST_CASE("with broker approval, matches wait in the queue until a broker decide
   REQUIRE(by_monitor.header().type == "error");
   CHECK(by_monitor.payload<wire::Error>().getCode() == wire::ErrorCode::NOT_AUTHORISED);
 
-  auto approved = f.call<wire::MatchDecision>("PL", f.broker, "matching.decide", [&](auto d) {
-    d.setMatchId(id);
-    d.setApprove(true);
-    d.setComment("good fit, both export already");
-  });
+  // The broker's decision, sent twice under one message id (a client retrying after
+  // a lost reply): the retry gets the first reply, not a conflict (issue 11, D9).
+  EnvelopeBuilder decision("PL", wire::Service::CTL, "matching.decide");
+  auto decide = decision.init_payload<wire::MatchDecision>();
+  decide.setMatchId(id);
+  decide.setApprove(true);
+  decide.setComment("good fit, both export already");
+  auto decision_bytes = decision.encode();
+  ApiClient broker_client(f.broker.keys);
+  std::vector<std::string> answers;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto replies =
+        broker_client.exchange(f.nodes.at("PL").matching.api, f.key("PL"), {decision_bytes}, 5s);
+    REQUIRE(replies.size() == 1);
+    answers.push_back(replies[0]);
+  }
+  auto decode = [](const std::string& bytes) {
+    auto d = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    REQUIRE(d.ok());
+    return std::move(d).value();
+  };
+  auto approved = decode(answers[0]);
   REQUIRE(approved.header().type == "matching.match.reply");
+  CHECK(answers[1] == answers[0]);
   auto match = approved.payload<wire::MatchReply>().getMatch();
   CHECK(match.getState() == wire::MatchState::ANNOUNCED);
   CHECK(std::string(match.getDecidedBy()) == "broker:broker");

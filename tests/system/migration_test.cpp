@@ -18,12 +18,7 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string today_iso() {
-  std::chrono::year_month_day date{
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())};
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-  return text;
+  return iso_day(0);
 }
 
 double indexed(Federation& f, const std::string& country) {
@@ -74,8 +69,8 @@ TEST_CASE("a migration keeps expired profiles expired and unmatched, with their 
            kText + R"(,"publishedOn":"2023-04-01","expiresOn":"2024-03-31"}})",
        std::string(
            R"({"ownerRef":"a","publish":true,"profile":{"kind":"researchPartnerRequest","title":"Consortium on weld inspection",)") +
-           kText +
-           R"(,"publishedOn":"2025-06-01","expiresOn":"2099-12-31","research":{"call":"Horizon Europe, open call","roleSought":"partner"}}})",
+           kText + R"(,"publishedOn":"2025-06-01","expiresOn":")" + iso_day(365) +
+           R"(","research":{"call":"Horizon Europe, open call","roleSought":"partner"}}})",
        std::string(
            R"({"ownerRef":"a","publish":true,"profile":{"kind":"technologyRequest","title":"Seam defects found by cameras",)") +
            kText + R"(,"expiresOn":")" + today + R"("}})"});
@@ -94,7 +89,7 @@ TEST_CASE("a migration keeps expired profiles expired and unmatched, with their 
       {R"({"ref":"b","organisation":{"legalName":"Beta","country":"FI","region":"FI1B","type":"sme","naceCodes":["26.70"],"languages":["fi","en"]}})",
        std::string(
            R"({"ownerRef":"b","publish":true,"profile":{"kind":"technologyOffer","title":"Camera inspection of welded seams",)") +
-           kText + R"(,"expiresOn":"2099-12-31"}})",
+           kText + R"(,"expiresOn":")" + iso_day(365) + R"("}})",
        R"({"ref":"c","organisation":{"legalName":"Gamma University","country":"FI","region":"FI1B","type":"university","naceCodes":["85.42"],"domains":["advanced-manufacturing"],"languages":["fi","en"]}})"});
   INFO(fi);
   auto offer = id_on_line(fi, 2);
@@ -113,8 +108,8 @@ TEST_CASE("a migration keeps expired profiles expired and unmatched, with their 
   };
   CHECK(get(expired) == std::make_tuple(wire::ProfileStatus::EXPIRED, std::string("2023-04-01"),
                                         std::string("2024-03-31")));
-  CHECK(get(research) == std::make_tuple(wire::ProfileStatus::PUBLISHED, std::string("2025-06-01"),
-                                         std::string("2099-12-31")));
+  CHECK(get(research) ==
+        std::make_tuple(wire::ProfileStatus::PUBLISHED, std::string("2025-06-01"), iso_day(365)));
   CHECK(get(last_day) == std::make_tuple(wire::ProfileStatus::PUBLISHED, today, today));
 
   // Matching never sees the expired one: FI indexes PL's two published and its own.

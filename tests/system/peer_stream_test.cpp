@@ -3,6 +3,8 @@
 // poll in a loop afterwards, and a message really lost on the way is still caught up.
 #include <catch2/catch.hpp>
 
+#include <functional>
+
 #include "tests/support/hostile_peer.hpp"
 #include "tests/support/registry_federation.hpp"
 
@@ -21,7 +23,10 @@ void fill_fi_owner(wire::PublicOrganisation::Builder org) {
   org.initDomains(1).set(0, "photonics");
 }
 
-uint64_t publish_fi_profile(HostilePeer& fi, uint32_t number, bool publish = true) {
+using ProfileTweak = std::function<void(wire::Profile::Builder)>;
+
+uint64_t publish_fi_profile(HostilePeer& fi, uint32_t number, bool publish = true,
+                            const ProfileTweak& tweak = {}) {
   return fi.write<wire::ProfilePublishedEvent>(
       "registry.profile.published",
       [&](auto event) {
@@ -33,10 +38,11 @@ uint64_t publish_fi_profile(HostilePeer& fi, uint32_t number, bool publish = tru
         profile.setStatus(wire::ProfileStatus::PUBLISHED);
         profile.setTitle("Optical weld inspection with machine vision");
         profile.setSummary("Our camera system detects seam defects in steel frames.");
-        profile.setExpiresOn("2099-12-31");
+        profile.setExpiresOn(testing::iso_day(365));
         profile.initNaceCodes(1).set(0, "26.70");
         profile.initDomains(1).set(0, "photonics");
         fill_fi_owner(event.initOwner());
+        if (tweak) tweak(profile);
       },
       publish);
 }
@@ -46,6 +52,20 @@ struct Downstream {
   uint64_t matching_fi = 0;
   uint64_t registry_fi = 0;
 };
+
+double registry_metric(Federation& f, const std::string& name) {
+  ApiClient client(f.watcher.keys);
+  auto health = client.health(f.nodes.at("PL").registry.api, f.key("PL"), 1s);
+  return health ? health->metric(name) : -1;
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++count;
+  }
+  return count;
+}
 
 Downstream downstream(Federation& f) {
   ApiClient client(f.watcher.keys);
@@ -112,4 +132,46 @@ TEST_CASE("an event lost on the way is still caught up: holes are not skipped", 
   publish_fi_profile(fi, 2);
   REQUIRE(eventually([&] { return downstream(f).matching_fi == 3; }, 10s));
   CHECK(downstream(f).index_profiles == 2);
+}
+
+TEST_CASE("a peer's poison events are checked, counted, logged once and never relayed unread",
+          "[system][peer]") {
+  Federation f({"PL", "FI"}, true, "", {"FI"});
+  HostilePeer fi(f.nodes.at("FI"), {&f.nodes.at("PL")});
+  fi.write<wire::OrgPublicEvent>("registry.org.public",
+                                 [](auto event) { fill_fi_owner(event.initOrganisation()); });
+  // Content a registry would refuse from its own clients (issue 11, D5, D19).
+  publish_fi_profile(fi, 1, true, [](auto p) { p.setTrl(77); });
+  publish_fi_profile(fi, 2, true, [](auto p) { p.setExpiresOn("2099-12-31"); });
+  publish_fi_profile(fi, 3, true, [](auto p) { p.setDescription(std::string(9000, 'x')); });
+  // A type no registry publishes, carrying a marker (D17).
+  const std::string marker = "UNKNOWN-TYPE-CONTENT-7f3a";
+  fi.write<wire::OrgPublicEvent>("registry.org.secret", [&](auto event) {
+    fill_fi_owner(event.initOrganisation());
+    event.getOrganisation().setLegalName(marker);
+  });
+  // Bytes nobody can read, served by catch-up only (D6).
+  auto spoiled = publish_fi_profile(fi, 4, false);
+  fi.spoil(spoiled, "not an envelope at all");
+  // A valid one after them all.
+  auto last = publish_fi_profile(fi, 5);
+  REQUIRE(last == 7);
+
+  // The country is not frozen: the valid profile reaches PL's matching, and both
+  // services applied every number.
+  REQUIRE(eventually(
+      [&] {
+        auto d = downstream(f);
+        return d.index_profiles == 1 && d.matching_fi == 7 && d.registry_fi == 7;
+      },
+      15s));
+  // Counted where an operator looks (D8): the five refused events of the peer.
+  CHECK(registry_metric(f, "platform.events_rejected") == 5);
+  CHECK(registry_metric(f, "platform.events_malformed") >= 1);
+  // Logged once for the origin, not once per event (D18): the five came within 10 s.
+  auto log = f.processes.at("PL")->log();
+  INFO(log);
+  CHECK(count_of(log, "passed over") == 1);
+  // The unknown type's content was never relayed into PL's log (nor kept anywhere).
+  CHECK(files_holding(f.nodes.at("PL").dir, marker).empty());
 }

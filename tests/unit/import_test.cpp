@@ -54,7 +54,29 @@ TEST_CASE("bad lines say what is wrong, down to the field", "[import]") {
   CHECK(field_of(R"({"organisation":{"legalName":"X","bogus":1}})") == "organisation.bogus");
   CHECK(field_of(R"({"organisation":{"contacts":[{"name":"A","mail":"x"}]}})") ==
         "organisation.contacts[0].mail");
-  CHECK(field_of(R"({"organisation":{"type":"giant"}})") == "organisation");
+  // A value of the wrong type names its field and says what is wanted (issue 11,
+  // D15: the whole record was named before).
+  auto fault_of = [](std::string_view line) {
+    auto r = import::parse_line(line, 1);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::INVALID_FIELD);
+    return r.error().field + ": " + r.error().message;
+  };
+  CHECK(fault_of(R"({"organisation":{"type":"giant"}})").rfind("organisation.type: one of ", 0) ==
+        0);
+  CHECK(fault_of(R"({"profile":{"trl":"high"}})") == "profile.trl: a whole number from 0 to 255");
+  CHECK(fault_of(R"({"profile":{"trl":300}})") == "profile.trl: a whole number from 0 to 255");
+  CHECK(fault_of(R"({"profile":{"title":5}})") == "profile.title: must be a string");
+  CHECK(fault_of(R"({"profile":{"keywords":"lasers"}})") == "profile.keywords: must be a list");
+  CHECK(fault_of(R"({"profile":{"keywords":["lasers",7]}})") ==
+        "profile.keywords[1]: must be a string");
+  CHECK(fault_of(R"({"organisation":{"contacts":[{"name":"A","consents":"yes"}]}})")
+            .rfind("organisation.contacts[0].consents: ", 0) == 0);
+  CHECK(fault_of(R"({"organisation":{"headcount":-3}})").rfind("organisation.headcount: ", 0) == 0);
+  // And a well-typed line still decodes.
+  CHECK(import::parse_line(
+            R"({"profile":{"trl":4,"keywords":["lasers"],"kind":"technologyOffer"}})", 1)
+            .ok());
   CHECK(field_of(R"({"organisation":{},"profile":{}})") == "profile");
   CHECK(field_of(R"({"comment":"x","organisation":{}})") == "comment");
   CHECK(field_of(R"({"organisation":{},"publish":true})") == "publish");

@@ -393,7 +393,7 @@ void replicate_fi_profile(Core& c) {
   profile.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
   profile.setTitle("Anti-reflective coatings for thermal cameras");
   profile.setSummary("A coating process that cuts reflection losses in the 8-14 um band.");
-  profile.setExpiresOn("2099-12-31");
+  profile.setExpiresOn("2027-11-30");
   profile.initNaceCodes(1).set(0, "26.70");
   profile.initDomains(1).set(0, "photonics");
   profile.setStatus(wire::ProfileStatus::PUBLISHED);
@@ -486,7 +486,7 @@ TEST_CASE("erasure takes the profiles of batches not yet durable too", "[registr
       p.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
       p.setTitle(title);
       p.setSummary("A coating process that cuts reflection losses in the 8-14 um band.");
-      p.setExpiresOn("2099-12-31");
+      p.setExpiresOn("2027-11-30");
       p.initNaceCodes(1).set(0, "26.70");
       p.initDomains(1).set(0, "photonics");
     });

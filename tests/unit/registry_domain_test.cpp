@@ -207,6 +207,32 @@ TEST_CASE("a valid profile passes and each fault names its field", "[registry]")
     migration.migration = true;
     CHECK(validate_profile(p.asReader(), migration).ok());
   }
+  SECTION("an expiry more than two years ahead") {
+    // Today is 2026-11-30 in the fixture.
+    p.setExpiresOn("2028-11-30");
+    CHECK(validate_profile(p.asReader(), f.context).ok());
+    p.setExpiresOn("2028-12-01");
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "expiresOn");
+    p.setExpiresOn("2099-12-31");
+    CHECK(field_of(validate_profile(p.asReader(), f.context)) == "expiresOn");
+    auto migration = f.context;
+    migration.migration = true;
+    CHECK(field_of(validate_profile(p.asReader(), migration)) == "expiresOn");
+    // A peer's calendar may be a day ahead; its expired profiles are still taken.
+    auto replica = f.context;
+    replica.replica = true;
+    p.setExpiresOn("2028-12-01");
+    CHECK(validate_profile(p.asReader(), replica).ok());
+    p.setExpiresOn("2028-12-02");
+    CHECK(field_of(validate_profile(p.asReader(), replica)) == "expiresOn");
+    p.setExpiresOn("2020-01-31");
+    CHECK(validate_profile(p.asReader(), replica).ok());
+  }
+  SECTION("the two-year horizon on the calendar") {
+    CHECK(latest_expiry("2026-11-30") == "2028-11-30");
+    CHECK(latest_expiry("2028-02-29") == "2030-03-01");  // no 29 February in 2030
+    CHECK(latest_expiry("2026-12-31", 1) == "2029-01-01");
+  }
   SECTION("a publication day in the future") {
     p.setPublishedOn("2026-12-01");
     CHECK(field_of(validate_profile(p.asReader(), f.context)) == "publishedOn");

@@ -625,6 +625,8 @@ Corpus generate(std::size_t profiles, std::size_t planted_pairs, uint64_t seed,
     } else if (expires < today_day) {
       expires = today_day + static_cast<int32_t>(w.pick(365));
     }
+    // Registries refuse an expiry more than two years ahead.
+    expires = std::min(expires, today_day + 700);
     p.published_on = iso_of(published);
     p.expires_on = iso_of(expires);
   };

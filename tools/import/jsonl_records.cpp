@@ -4,6 +4,8 @@
 #include <capnp/message.h>
 #include <capnp/schema.h>
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/envelope/envelope.hpp"
@@ -13,37 +15,98 @@
 namespace gosmart::import {
 namespace {
 
-// JsonCodec ignores unknown names; a migration must not lose data silently.
-std::optional<std::string> unknown_field(const nlohmann::json& value, capnp::StructSchema schema,
-                                         const std::string& path) {
-  if (!value.is_object()) return std::nullopt;
+// JsonCodec ignores unknown names and reports a value of the wrong type without
+// saying where; a migration must not lose data silently, and the operator must be
+// told which field of the line to fix ("profile.trl: a whole number from 0 to 255").
+std::optional<Failure> value_fault(const nlohmann::json& value, capnp::Type type,
+                                   const std::string& path);
+
+std::optional<Failure> struct_fault(const nlohmann::json& value, capnp::StructSchema schema,
+                                    const std::string& path) {
+  if (!value.is_object()) return Failure{ErrorCode::INVALID_FIELD, "must be an object", path};
   for (const auto& [key, item] : value.items()) {
     KJ_IF_MAYBE (field, schema.findFieldByName(key)) {
-      auto type = field->getType();
-      if (type.isStruct()) {
-        if (auto bad = unknown_field(item, type.asStruct(), path + "." + key)) return bad;
-      } else if (type.isList() && type.asList().getElementType().isStruct() && item.is_array()) {
-        for (std::size_t i = 0; i < item.size(); ++i) {
-          auto element = type.asList().getElementType().asStruct();
-          if (auto bad = unknown_field(item[i], element,
-                                       path + "." + key + "[" + std::to_string(i) + "]")) {
-            return bad;
-          }
-        }
-      }
+      if (auto bad = value_fault(item, field->getType(), path + "." + key)) return bad;
     } else {
-      return path + "." + key;
+      return Failure{ErrorCode::INVALID_FIELD, "unknown field", path + "." + key};
     }
   }
   return std::nullopt;
 }
 
+std::optional<Failure> whole_number_fault(const nlohmann::json& value, double low, double high,
+                                          const std::string& path) {
+  auto message = fmt::format("a whole number from {:.0f} to {:.0f}", low, high);
+  if (!value.is_number_integer()) return Failure{ErrorCode::INVALID_FIELD, message, path};
+  double number = value.get<double>();
+  if (number < low || number > high) return Failure{ErrorCode::INVALID_FIELD, message, path};
+  return std::nullopt;
+}
+
+std::optional<Failure> value_fault(const nlohmann::json& value, capnp::Type type,
+                                   const std::string& path) {
+  using Which = capnp::schema::Type::Which;
+  auto wrong = [&](const char* wanted) {
+    return Failure{ErrorCode::INVALID_FIELD, std::string("must be ") + wanted, path};
+  };
+  if (value.is_null()) return std::nullopt;  // JsonCodec leaves the field unset
+  switch (type.which()) {
+    case Which::TEXT:
+      if (!value.is_string()) return wrong("a string");
+      return std::nullopt;
+    case Which::BOOL:
+      if (!value.is_boolean()) return wrong("true or false");
+      return std::nullopt;
+    case Which::INT8:
+      return whole_number_fault(value, -128, 127, path);
+    case Which::INT16:
+      return whole_number_fault(value, -32768, 32767, path);
+    case Which::INT32:
+      return whole_number_fault(value, -2147483648.0, 2147483647.0, path);
+    case Which::UINT8:
+      return whole_number_fault(value, 0, 255, path);
+    case Which::UINT16:
+      return whole_number_fault(value, 0, 65535, path);
+    case Which::UINT32:
+      return whole_number_fault(value, 0, 4294967295.0, path);
+    case Which::INT64:
+    case Which::UINT64:
+      if (!value.is_number_integer() && !value.is_string()) return wrong("a whole number");
+      return std::nullopt;
+    case Which::FLOAT32:
+    case Which::FLOAT64:
+      if (!value.is_number()) return wrong("a number");
+      return std::nullopt;
+    case Which::ENUM: {
+      auto schema = type.asEnum();
+      std::string names;
+      for (auto enumerant : schema.getEnumerants()) {
+        std::string name = enumerant.getProto().getName();
+        if (value.is_string() && value.get<std::string>() == name) return std::nullopt;
+        names += (names.empty() ? "" : ", ") + name;
+      }
+      return Failure{ErrorCode::INVALID_FIELD, "one of " + names, path};
+    }
+    case Which::LIST: {
+      if (!value.is_array()) return wrong("a list");
+      auto element = type.asList().getElementType();
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (auto bad = value_fault(value[i], element, path + "[" + std::to_string(i) + "]")) {
+          return bad;
+        }
+      }
+      return std::nullopt;
+    }
+    case Which::STRUCT:
+      return struct_fault(value, type.asStruct(), path);
+    default:
+      return std::nullopt;  // data, interfaces, any: left to the codec
+  }
+}
+
 template <class T>
 Result<std::string> decode_struct(const nlohmann::json& value, const std::string& path) {
-  if (!value.is_object()) return fail(ErrorCode::INVALID_FIELD, "must be an object", path);
-  if (auto bad = unknown_field(value, capnp::Schema::from<T>(), path)) {
-    return fail(ErrorCode::INVALID_FIELD, "unknown field", *bad);
-  }
+  if (auto bad = struct_fault(value, capnp::Schema::from<T>(), path)) return *bad;
   capnp::MallocMessageBuilder message;
   auto builder = message.initRoot<T>();
   std::string text = value.dump();

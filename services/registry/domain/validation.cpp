@@ -1,6 +1,8 @@
 #include "services/registry/domain/validation.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <set>
 
 #include "common/reference/formats.hpp"
@@ -154,7 +156,54 @@ bool known_org_type(wire::OrgType type) {
   return type >= wire::OrgType::SME && type <= wire::OrgType::NGO;
 }
 
+// `today` plus `years` and `days`, as YYYY-MM-DD (29 February of a year without
+// one becomes 1 March).
+std::string shifted_day(const std::string& today, int years, int extra_days) {
+  namespace chrono = std::chrono;
+  int y = std::stoi(today.substr(0, 4)) + years;
+  auto m = static_cast<unsigned>(std::stoi(today.substr(5, 2)));
+  int d = std::stoi(today.substr(8, 2));
+  chrono::sys_days first{chrono::year{y} / chrono::month{m} / chrono::day{1}};
+  chrono::year_month_day out{first + chrono::days{d - 1 + extra_days}};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(out.year()),
+                static_cast<unsigned>(out.month()), static_cast<unsigned>(out.day()));
+  return text;
+}
+
+std::string latest_day(const std::string& today, int slack_days) {
+  return shifted_day(today, 0, slack_days);
+}
+
 }  // namespace
+
+std::string latest_expiry(const std::string& today, int slack_days) {
+  return shifted_day(today, kMaxExpiryYears, slack_days);
+}
+
+Status validate_public_organisation(wire::PublicOrganisation::Reader org,
+                                    const ValidationContext& context) {
+  std::string country = org.getCountry();
+  if (country != context.country) {
+    return invalid("country", "a registry speaks for its own country (" + context.country +
+                                  ") only, not '" + country + "'");
+  }
+  if (!is_nuts2_for(std::string_view(org.getRegion().cStr(), org.getRegion().size()), country)) {
+    return invalid("region", "a NUTS 2 code of " + country);
+  }
+  if (!known_org_type(org.getType())) return invalid("type", "unknown organisation type");
+  if (org.getSizeClass() > wire::SizeClass::LARGE)
+    return invalid("sizeClass", "unknown size class");
+  if (auto s = nace_list("naceCodes", org.getNaceCodes(), false); !s) return s;
+  if (auto s = word_list("domains", org.getDomains(), true); !s) return s;
+  auto languages = org.getLanguages();
+  if (languages.size() > 10) return invalid("languages", "at most ten working languages");
+  for (unsigned i = 0; i < languages.size(); ++i) {
+    if (auto s = language(FieldName("languages", i), languages[i], context); !s) return s;
+  }
+  if (auto s = text("legalName", org.getLegalName(), FieldLimits::name, false); !s) return s;
+  return {};
+}
 
 Status validate_organisation(wire::Organisation::Reader org, const ValidationContext& context) {
   if (auto s = text("legalName", org.getLegalName(), FieldLimits::name, true); !s) return s;
@@ -252,12 +301,18 @@ Status validate_profile(wire::Profile::Reader profile, const ValidationContext& 
   std::string expires = profile.getExpiresOn();
   if (!is_iso_date(expires)) return invalid("expiresOn", "a date, YYYY-MM-DD");
   // expiresOn is the last day a profile is shown: today is still a valid expiry.
-  if (expires < context.today && !context.migration) {
+  if (expires < context.today && !context.migration && !context.replica) {
     return invalid("expiresOn", "must be " + context.today + " or later");
   }
+  int slack_days = context.replica ? 1 : 0;
+  if (std::string latest = latest_expiry(context.today, slack_days); expires > latest) {
+    return invalid("expiresOn", "at most " + std::to_string(kMaxExpiryYears) + " years ahead (" +
+                                    latest + "); renew instead");
+  }
   std::string published = profile.getPublishedOn();
-  if (!published.empty() && (!is_iso_date(published) || published > context.today)) {
-    return invalid("publishedOn", "a date, YYYY-MM-DD, not after " + context.today);
+  std::string latest_published = context.replica ? latest_day(context.today, 1) : context.today;
+  if (!published.empty() && (!is_iso_date(published) || published > latest_published)) {
+    return invalid("publishedOn", "a date, YYYY-MM-DD, not after " + latest_published);
   }
   if (kind == wire::ProfileKind::RESEARCH_PARTNER_REQUEST) {
     auto research = profile.getResearch();

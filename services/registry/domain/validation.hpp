@@ -19,7 +19,18 @@ struct ValidationContext {
   std::string today;  // YYYY-MM-DD
   // A migration import: a profile may have expired already (it is kept expired).
   bool migration = false;
+  // Content a peer registry published (replicated): checked by the same rules as a
+  // local write, except that it may have expired meanwhile (a node catching up
+  // late) and the peer's day may be one ahead of ours.
+  bool replica = false;
 };
+
+// A profile is published for a year and renewed (DOMAIN.md, EEN practice); an
+// expiry more than two years ahead is a mistake or a way to stay shown for good.
+constexpr int kMaxExpiryYears = 2;
+// The last expiry date accepted on `today` (YYYY-MM-DD): two years ahead, plus
+// `slack_days`.
+std::string latest_expiry(const std::string& today, int slack_days = 0);
 
 struct FieldLimits {
   static constexpr std::size_t name = 200;
@@ -33,5 +44,9 @@ struct FieldLimits {
 
 Status validate_organisation(wire::Organisation::Reader org, const ValidationContext& context);
 Status validate_profile(wire::Profile::Reader profile, const ValidationContext& context);
+// The public classification of a peer's organisation, as replicated: its own
+// country, a NUTS 2 region of it, known type and size, codes and bounded lists.
+Status validate_public_organisation(wire::PublicOrganisation::Reader org,
+                                    const ValidationContext& context);
 
 }  // namespace gosmart::registry
