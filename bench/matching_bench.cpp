@@ -126,6 +126,9 @@ int main(int argc, char** argv) {
   app.add_option("--show", show, "print the top 3 of this many missed queries (to stderr)");
   bool baseline_too = true;
   app.add_option("--baseline", baseline_too, "also run the Xapian baseline (default true)");
+  std::string dictionaries = "/usr/share/dictd";
+  app.add_option("--dictionaries", dictionaries,
+                 "FreeDict directory for words across languages (\"\": none)");
   matching::MatchingOptions options;
   app.add_option("--threshold", options.threshold, "the node's threshold (default: the node's)");
   auto& w = options.weights;
@@ -144,6 +147,14 @@ int main(int argc, char** argv) {
   {
     auto store = store::Store::open(dir / "db", matching::matching_column_families());
     matching::Analyser analyser;
+    // Words across languages, as the service reads them (term_dictionary.hpp).
+    auto dictionary_started = Clock::now();
+    matching::TermDictionary dictionary;
+    if (!dictionaries.empty()) dictionary = matching::TermDictionary::load(dictionaries);
+    analyser.set_dictionary(&dictionary);
+    bench::report("matching.dictionary_load_s", seconds(dictionary_started), "s");
+    bench::report("matching.dictionary_entries", static_cast<double>(dictionary.entries()),
+                  "count");
     rocksdb::WriteBatch batch;
     for (std::size_t i = 0; i < corpus.profiles.size(); ++i) {
       const auto& p = corpus.profiles[i];

@@ -60,6 +60,7 @@ int run(const std::string& config_file) {
             {"matching.matches_announced", static_cast<double>(core.matches_announced())},
             {"matching.queue_length", static_cast<double>(core.queue_length())},
             {"matching.index_rebuild_s", rebuild_s},
+            {"matching.dictionary_entries", static_cast<double>(core.dictionary().entries())},
             {"matching.requests", static_cast<double>(host.server().requests())}};
   });
   host.run(fmt::format("matching {} up: api {}, reading registry {}, {} profiles indexed",

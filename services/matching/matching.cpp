@@ -77,7 +77,7 @@ void fill_indexed_profile(Analyser& analyser, wire::Profile::Reader profile,
   record.setProfile(profile);
   record.setOwner(owner);
   record.setOriginCountry(origin);
-  record.setAnalyser(kAnalyserVersion);
+  record.setAnalyser(analyser.version());
   std::map<std::string, uint16_t> counts;
   for (auto& term : analyser.terms(indexed_text(profile))) {
     auto& count = counts[term];
@@ -99,7 +99,19 @@ MatchingCore::MatchingCore(store::Store& store, replication::EventLog& log,
       publisher_(publisher),
       info_(std::move(info)),
       options_(std::move(options)),
-      scorer_(index_, options_.weights) {}
+      scorer_(index_, options_.weights) {
+  if (options_.dictionaries.empty()) return;
+  auto started = std::chrono::steady_clock::now();
+  dictionary_ = TermDictionary::load(options_.dictionaries);
+  analyser_.set_dictionary(&dictionary_);
+  std::string missing;
+  for (const auto& language : dictionary_.missing()) missing += " " + language;
+  spdlog::info(
+      "matching: {} dictionary entries from {} in {:.2f} s (words across languages); "
+      "none for{} lv et",
+      dictionary_.entries(), options_.dictionaries,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), missing);
+}
 
 std::size_t MatchingCore::load() {
   index_ = ProfileIndex();

@@ -21,6 +21,7 @@
 #include "schemas/matching.capnp.h"
 #include "services/matching/domain/matcher.hpp"
 #include "services/matching/domain/research_organisations.hpp"
+#include "services/matching/domain/term_dictionary.hpp"
 #include "services/matching/domain/text_analysis.hpp"
 
 namespace gosmart::matching {
@@ -40,6 +41,10 @@ struct MatchingOptions {
   double threshold = 0.3;
   std::size_t top_k = 10;
   Weights weights;
+  // Where the FreeDict dictionaries are (term_dictionary.hpp): a compiled file or a
+  // dictd directory; empty: words are not read across languages. The service's
+  // settings default to TermDictionary::default_location().
+  std::string dictionaries;
 };
 
 // "M-" and 24 hex digits of SHA-256 over the two profile ids in order: both nodes
@@ -88,6 +93,7 @@ class MatchingCore : public replication::Applier {
   Result<std::string> get_match(const service::Request& request);
 
   const ProfileIndex& index() const { return index_; }
+  const TermDictionary& dictionary() const { return dictionary_; }
   uint64_t matches_announced() const { return announced_; }
   uint64_t queue_length() const { return queue_length_; }
 
@@ -129,6 +135,7 @@ class MatchingCore : public replication::Applier {
   service::ServiceInfo info_;
   MatchingOptions options_;
   Analyser analyser_;
+  TermDictionary dictionary_;
   ProfileIndex index_;
   Scorer scorer_;
   // Writes of the batch being built, read back before it is durable.

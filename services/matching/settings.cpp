@@ -1,5 +1,7 @@
 #include "services/matching/settings.hpp"
 
+#include "services/matching/domain/term_dictionary.hpp"
+
 namespace gosmart::matching {
 
 MatchingOptions matching_options(const config::NodeConfig& node) {
@@ -11,6 +13,8 @@ MatchingOptions matching_options(const config::NodeConfig& node) {
   options.threshold = section.fraction("threshold").value_or(options.threshold);
   options.top_k = static_cast<std::size_t>(
       section.integer("top_k", 1, 100).value_or(static_cast<int64_t>(options.top_k)));
+  options.dictionaries =
+      section.string("dictionaries").value_or(TermDictionary::default_location().string());
   auto weights = section.table("weights");
   auto& w = options.weights;
   w.domains = weights.fraction("domains").value_or(w.domains);

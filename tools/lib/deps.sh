@@ -5,6 +5,11 @@ GOSMART_PACKAGES=(
   libzmq3-dev cppzmq-dev libcapnp-dev capnproto librocksdb-dev libspdlog-dev
   catch2 libsodium-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev iso-codes
   libxapian-dev libcpp-httplib-dev
+  # Words across languages in matching (services/matching/domain/term_dictionary.hpp):
+  # FreeDict's national-to-English dictionaries, and English-German for the English
+  # vocabulary. None is packaged for Latvian or Estonian.
+  dict-freedict-deu-eng dict-freedict-fin-eng dict-freedict-dan-eng dict-freedict-pol-eng
+  dict-freedict-lit-eng dict-freedict-eng-deu
 )
 GOSMART_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

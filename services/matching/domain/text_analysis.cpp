@@ -4,6 +4,8 @@
 #include <array>
 #include <set>
 
+#include "services/matching/domain/term_dictionary.hpp"
+
 namespace gosmart::matching {
 
 namespace {
@@ -329,7 +331,8 @@ std::string Analyser::stem(const std::string& language, const std::string& token
   return stemmed;
 }
 
-std::vector<std::string> Analyser::terms(std::string_view text, std::string language) {
+std::vector<std::string> Analyser::terms(std::string_view text, std::string language,
+                                         bool across_languages) {
   auto tokens = tokenize(text);
   if (language.empty()) language = guess_language(tokens);
   std::vector<std::string> out;
@@ -338,8 +341,31 @@ std::vector<std::string> Analyser::terms(std::string_view text, std::string lang
     // English stop words are dropped whatever the language: mixed text is common.
     if (is_stop_word(language, token) || is_stop_word("en", token)) continue;
     out.push_back(stem(language, token));
+    if (dictionary_ && across_languages) {
+      // The word's own term is not counted twice (German "System" is "system").
+      std::string own = out.back();
+      for (const auto& english : english_terms(token)) {
+        if (english != own) out.push_back(english);
+      }
+    }
   }
   return out;
+}
+
+void Analyser::set_dictionary(const TermDictionary* dictionary) {
+  dictionary_ = dictionary;
+  english_cache_.clear();
+}
+
+std::string Analyser::version() const {
+  return std::string(kAnalyserVersion) + (dictionary_ && !dictionary_->empty() ? "+freedict" : "");
+}
+
+const std::vector<std::string>& Analyser::english_terms(const std::string& token) {
+  if (auto it = english_cache_.find(token); it != english_cache_.end()) return it->second;
+  auto found = dictionary_->english_of(token, *this);
+  if (english_cache_.size() > 200'000) english_cache_.clear();  // bounded, like cache_
+  return english_cache_.emplace(token, std::move(found)).first->second;
 }
 
 std::string Analyser::term(std::string_view word, const std::string& language) {

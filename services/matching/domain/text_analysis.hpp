@@ -9,7 +9,10 @@
 //     German, Lithuanian); Polish, Latvian and Estonian have none there, so their
 //     words are cut to a six-letter prefix, the usual light stemmer for highly
 //     inflected languages,
-//  5. fold diacritics of the stem (ä -> a, ł -> l), so text typed without them matches.
+//  5. fold diacritics of the stem (ä -> a, ł -> l), so text typed without them matches,
+//  6. with a TermDictionary attached, follow a national-language word with the
+//     English terms it stands for (term_dictionary.hpp): whatever the text's
+//     language, since national terms turn up inside English text.
 #include <xapian.h>
 
 #include <cstdint>
@@ -25,7 +28,10 @@ namespace gosmart::matching {
 // that made its terms; nothing re-analyses stored terms yet: at start the index is
 // rebuilt from them as they are, and a profile takes the new analyser's terms when
 // it is published again (services/matching/README.md, Known limits).
+// With a dictionary attached, the version says so: "gosmart-analyser-1+freedict".
 inline constexpr const char* kAnalyserVersion = "gosmart-analyser-1";
+
+class TermDictionary;
 
 // Lower-cases the Latin letters of the network's languages; other bytes pass.
 std::string lower_utf8(std::string_view text);
@@ -44,16 +50,26 @@ class Analyser {
 
   // Index terms of one text, in order, repeats kept (term frequencies count them).
   // `language` empty: guessed from the text.
-  std::vector<std::string> terms(std::string_view text, std::string language = "");
+  // `across_languages` false: no dictionary lookups (the English side of an entry).
+  std::vector<std::string> terms(std::string_view text, std::string language = "",
+                                 bool across_languages = true);
   // The term of a single keyword or query word, analysed as English unless told.
   std::string term(std::string_view word, const std::string& language = "en");
 
+  // Not owned; null: no words across languages.
+  void set_dictionary(const TermDictionary* dictionary);
+  const TermDictionary* dictionary() const { return dictionary_; }
+  std::string version() const;
+
  private:
   std::string stem(const std::string& language, const std::string& token);
+  const std::vector<std::string>& english_terms(const std::string& token);
 
   std::map<std::string, Xapian::Stem> stemmers_;
   // Stemming costs about a microsecond; a profile corpus has a small vocabulary.
   std::unordered_map<std::string, std::string> cache_;
+  const TermDictionary* dictionary_ = nullptr;
+  std::unordered_map<std::string, std::vector<std::string>> english_cache_;
 };
 
 }  // namespace gosmart::matching
