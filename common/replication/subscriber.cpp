@@ -166,8 +166,37 @@ void Subscriber::request_catchup(const std::string& origin) {
   ++stats_.requests;
 }
 
+void Subscriber::reconnect_if_silent(transport::Clock::time_point now) {
+  auto afresh = [&](zmq::socket_t& socket, const std::string& endpoint,
+                    transport::Clock::time_point& heard, const char* which) {
+    if (endpoint.empty() || now - heard < options_.expired_after) return;
+    ++stats_.reconnects;
+    silence_log_.warn(endpoint,
+                      "replication: nothing on the {} socket from {} for {} s: connecting afresh "
+                      "({} fresh connections so far)",
+                      which, endpoint,
+                      std::chrono::duration_cast<std::chrono::seconds>(now - heard).count(),
+                      stats_.reconnects);
+    heard = now;  // the next attempt waits as long again
+    // Subscriptions and CURVE keys belong to the socket: a new connection keeps them.
+    try {
+      socket.disconnect(endpoint);
+    } catch (const zmq::error_t&) {
+      // ENOENT: libzmq dropped the connection itself; connecting again is all it takes.
+    }
+    socket.connect(endpoint);
+  };
+  afresh(events_, options_.events_endpoint, events_heard_, "events");
+  std::size_t before = stats_.reconnects;
+  afresh(sync_, options_.sync_endpoint, sync_heard_, "sync");
+  if (stats_.reconnects != before) {
+    for (auto& [origin, st] : origins_) st.in_flight = false;
+  }
+}
+
 void Subscriber::tick() {
   auto now = transport::Clock::now();
+  reconnect_if_silent(now);
   for (auto& [origin, st] : origins_) {
     bool timed_out = st.in_flight && now >= st.deadline;
     if (timed_out) {
@@ -259,8 +288,10 @@ bool Subscriber::pass_over_unreadable(PendingBatch& pending, const std::string& 
   if (seq != cursor + 1) return false;
   applier_.unreadable(origin, seq, why, pending.batch);
   ++stats_.rejected;
-  rejected_log_.error(origin, "replication: {} #{} cannot be read and is passed over: {}", origin,
-                      seq, describe(why));
+  rejected_log_.error(origin,
+                      "replication: {} #{} in a catch-up page is not a readable event of its "
+                      "place and is passed over: {}",
+                      origin, seq, describe(why));
   pending.cursors[origin] = seq;
   ++pending.applied;
   return true;
@@ -326,6 +357,7 @@ void Subscriber::on_events_readable() {
     zmq::message_t frame;
     if (!events_.recv(frame, zmq::recv_flags::dontwait)) break;
     writer_.heard(transport::Clock::now());
+    events_heard_ = transport::Clock::now();
     bool extra_frames = frame.more();
     while (frame.more()) (void)events_.recv(frame);  // not ours: drain and drop the message
     auto split = split_event_frame({frame.data<uint8_t>(), frame.size()});
@@ -369,6 +401,7 @@ void Subscriber::on_sync_readable() {
     zmq::message_t frame;
     if (!sync_.recv(frame, zmq::recv_flags::dontwait)) return;
     writer_.heard(transport::Clock::now());
+    sync_heard_ = transport::Clock::now();
     while (frame.more()) {
       (void)sync_.recv(frame);
       ++stats_.malformed;
@@ -401,10 +434,31 @@ void Subscriber::on_sync_readable() {
           if (!pass_over_unreadable(pending, origin, seq, event.error())) break;
           continue;
         }
-        if (event.value().header().origin_country != origin) {
+        // An event of another country, or numbered other than its place, is a bad
+        // event at a known number: passed over like one, not waited for (outside
+        // findings, wave 3: either stopped the country for good).
+        const auto& header = event.value().header();
+        if (header.origin_country != origin) {
           ++stats_.malformed;
-          refuse_foreign("a catch-up page", event.value().header().origin_country, origin);
-          break;  // the rest of the page is not contiguous any more
+          refuse_foreign("a catch-up page", header.origin_country, origin);
+          if (!pass_over_unreadable(
+                  pending, origin, seq,
+                  Failure{ErrorCode::NOT_AUTHORISED, "an event of another country in the page",
+                          "originCountry"})) {
+            break;
+          }
+          continue;
+        }
+        if (header.origin_seq != seq) {
+          ++stats_.malformed;
+          if (!pass_over_unreadable(pending, origin, seq,
+                                    Failure{ErrorCode::INVALID_FIELD,
+                                            "numbered " + std::to_string(header.origin_seq) +
+                                                " at place " + std::to_string(seq) + " of the page",
+                                            "originSeq"})) {
+            break;
+          }
+          continue;
         }
         take(pending, event.value(), lagging);
       }

@@ -76,6 +76,14 @@ struct SubscriberOptions {
   transport::Millis max_retry_gap{5000};
   transport::Millis evasive_after{3000};
   transport::Millis expired_after{10000};
+  // The writer's endpoints, for a fresh connection when nothing at all (not even a
+  // heartbeat) was heard for expired_after: libzmq drops a connection that delivered
+  // a frame over the size limit and, from a writer that keeps sending such frames or
+  // that broke the protocol once, does not come back by itself (outside findings,
+  // wave 3: a reader then heard nothing from a live peer until restarted). Empty: no
+  // reconnection by the subscriber (libzmq's own reconnect only).
+  std::string events_endpoint;
+  std::string sync_endpoint;
   EnvelopeLimits limits;
 };
 
@@ -97,6 +105,7 @@ struct SubscriberStats {
   uint64_t pages = 0;
   uint64_t requests = 0;
   uint64_t commits = 0;
+  uint64_t reconnects = 0;  // fresh connections to a writer that went silent
 };
 
 class Subscriber {
@@ -160,6 +169,7 @@ class Subscriber {
   uint64_t pending_cursor(const PendingBatch& pending, const std::string& origin);
   void refuse_foreign(const std::string& where, const std::string& claimed,
                       const std::string& expected);
+  void reconnect_if_silent(transport::Clock::time_point now);
   bool pass_over_unreadable(PendingBatch& pending, const std::string& origin, uint64_t seq,
                             const Failure& why);
 
@@ -175,6 +185,11 @@ class Subscriber {
   std::map<std::string, OriginState> origins_;
   std::map<std::string, uint64_t> heard_heads_;
   transport::PeerLiveness writer_;
+  // When each socket last delivered anything: heartbeats come every second on the
+  // events socket, and catch-up is asked at least every idle_poll on the sync one.
+  transport::Clock::time_point events_heard_ = transport::Clock::now();
+  transport::Clock::time_point sync_heard_ = transport::Clock::now();
+  logging::RateLimitedLog silence_log_{std::chrono::minutes(5)};
   SubscriberStats stats_;
 };
 

@@ -100,6 +100,8 @@ replication::Subscriber& ServiceHost::subscribe(const std::string& name,
   subscription->events =
       setup_.transport->connect(zmq::socket_type::sub, writer.events, writer_key);
   subscription->sync = setup_.transport->connect(zmq::socket_type::dealer, writer.sync, writer_key);
+  options.events_endpoint = writer.events;
+  options.sync_endpoint = writer.sync;
   subscription->subscriber = std::make_unique<replication::Subscriber>(
       *store_, subscription->events, subscription->sync, applier, std::move(options));
   auto* subscriber = subscription->subscriber.get();
@@ -181,6 +183,7 @@ void ServiceHost::fill_health(wire::HealthReply::Builder& health) {
     streams.rejected += stats.rejected;
     streams.malformed += stats.malformed;
     streams.passed_over += stats.passed_over;
+    streams.reconnects += stats.reconnects;
   }
   Metrics figures = {
       {"platform.requests_too_large", static_cast<double>(server_.too_large())},
@@ -193,6 +196,7 @@ void ServiceHost::fill_health(wire::HealthReply::Builder& health) {
       {"platform.events_rejected", static_cast<double>(streams.rejected)},
       {"platform.events_malformed", static_cast<double>(streams.malformed)},
       {"platform.events_passed_over", static_cast<double>(streams.passed_over)},
+      {"platform.stream_reconnects", static_cast<double>(streams.reconnects)},
       {"platform.epoch_conflicts", static_cast<double>(log_.conflicts_total())},
       {"platform.catchup_requests", static_cast<double>(streams.requests)}};
   if (metrics_of_service_) {

@@ -1006,6 +1006,11 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     auto redacted = redact_events_of(batch, origin, id);
     if (!redacted) return redacted.error();
     replica_erasures_ = true;
+    if (kept_replies_) {
+      // Replies kept here for retries may carry its contact (an accepted EoI).
+      auto forgotten = kept_replies_->forget(batch, id);
+      if (!forgotten) return forgotten.error();
+    }
     ScratchMessage tombstone;
     auto gone = tombstone.initRoot<wire::PublicOrganisation>();
     gone.setId(id);
@@ -1044,16 +1049,18 @@ Result<std::string> Registry::eoi_reply_concerns(const service::Request& request
   auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
   if (!decoded || decoded.value().header().type != wire_type(wire::REGISTRY_EOI_REPLY))
     return reply;
+  // Both parties, also a foreign one: the reply may carry its contact (once the EoI
+  // is accepted), and its home's erasure reaches this node as `registry.org.erased`
+  // (outside findings, wave 3: a peer's kept reply served an erased contact).
   auto eoi = decoded.value().payload<wire::EoiReply>().getEoi();
-  if (text_of(eoi.getSenderCountry()) == options_.country) {
-    request.reply_concerns(text_of(eoi.getSenderOrgId()));
-  }
-  if (text_of(eoi.getOwnerCountry()) == options_.country) {
-    auto stored = batch_.get(store_.cf(kProfiles), text_of(eoi.getProfileId()));
-    if (stored && stored.value()) {
-      if (auto profile = store::StoredValue<wire::Profile>::parse(*stored.value())) {
-        request.reply_concerns(text_of(profile->get().getOwnerId()));
-      }
+  request.reply_concerns(text_of(eoi.getSenderOrgId()));
+  bool own = text_of(eoi.getOwnerCountry()) == options_.country;
+  std::string profile_id = text_of(eoi.getProfileId());
+  auto stored = own ? batch_.get(store_.cf(kProfiles), profile_id)
+                    : store_.get(store_.cf(kReplicaProfiles), profile_id);
+  if (stored && stored.value()) {
+    if (auto profile = store::StoredValue<wire::Profile>::parse(*stored.value())) {
+      request.reply_concerns(text_of(profile->get().getOwnerId()));
     }
   }
   return reply;

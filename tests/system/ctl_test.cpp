@@ -173,6 +173,13 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
       20s));
   CHECK(matches[0]["b"]["profileId"] == fi_offer);
   CHECK(matches[0]["explanation"]["sharedDomains"][0] == "photonics");
+  // `--all` is passed on: the reply says it lists all candidates (outside findings,
+  // wave 3: the flag was dropped and the announced list shown).
+  auto all = f.ctl("PL", {"match", pl_request, "--all"});
+  REQUIRE(all.exit == 0);
+  CHECK(std::string(all.parsed()["shows"]).rfind("all candidates", 0) == 0);
+  CHECK(std::string(f.ctl("PL", {"match", pl_request}).parsed()["shows"])
+            .rfind("what would be announced", 0) == 0);
 
   // Expression of interest PL -> FI, accepted in FI; contacts only then.
   auto sent = f.ctl("PL", {"eoi", "send", "--profile", fi_offer, "--from", pl_org, "--message",

@@ -151,6 +151,21 @@ TEST_CASE("an erased organisation leaves no byte of its personal data in any fil
   REQUIRE(accepted.header().type == "registry.eoi.reply");
   REQUIRE(eventually([&] { return owner_email_at("FI").find(markers["e-mail"]) == 0; }, 10s));
   CHECK_FALSE(files_holding(f.nodes.at("FI").dir, markers["e-mail"]).empty());
+  // FI's portal takes the next step: FI keeps that reply, PL's contact in it, for
+  // a retry under the same message id (outside findings, wave 3: kept for a day
+  // after the erasure, and served).
+  EnvelopeBuilder advance("FI", wire::Service::CTL, "registry.eoi.advance");
+  auto step = advance.init_payload<wire::EoiAdvance>();
+  step.setEoiId(eoi_id);
+  step.setStatus(wire::EoiStatus::CONTACT_STARTED);
+  auto advance_bytes = advance.encode();
+  ApiClient fi_portal(f.portal.keys);
+  auto advance_reply = [&] {
+    auto replies =
+        fi_portal.exchange(f.nodes.at("FI").registry.api, f.key("FI"), {advance_bytes}, 5s);
+    return replies.size() == 1 ? replies[0] : std::string("(no reply)");
+  };
+  REQUIRE(advance_reply().find(markers["e-mail"]) != std::string::npos);
 
   auto erased = f.call<wire::OrgErase>("PL", f.broker, "registry.org.erase", [&](auto e) {
     e.setId(org_id);
@@ -183,4 +198,6 @@ TEST_CASE("an erased organisation leaves no byte of its personal data in any fil
     for (const auto& file : files) UNSCOPED_INFO(field << " still in " << file);
   }
   CHECK(clean);
+  // The retry is no longer answered with the kept reply.
+  CHECK(advance_reply().find(markers["e-mail"]) == std::string::npos);
 }

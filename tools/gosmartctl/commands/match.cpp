@@ -128,6 +128,7 @@ void add_match_commands(CLI::App& app, Dispatch& dispatch) {
                                                   [&](auto r) {
                                                     r.setProfileId(m.profile_id);
                                                     r.setLimit(m.limit);
+                                                    r.setAll(m.all);
                                                   });
     show<wire::PartnersReply>(s, reply, [](auto r) {
       print_header(r);
