@@ -38,11 +38,12 @@ TEST_CASE("every event is applied exactly once across SIGKILLs", "[fault][replic
   testing::write_config(fi, {&pl}, {operator_}, "[limits]\nhigh_water_mark = 500\n");
   auto probe = testing::binary("gosmart-replication-probe").string();
 
-  auto start_writer = [&](const testing::Environment& env = {}) {
+  auto start_writer = [&](const testing::Environment& env = {}, int interval_ms = 2) {
     return std::make_unique<testing::Process>(
         std::vector<std::string>{probe, "writer", "--config", pl.config_file.string(), "--events",
-                                 std::to_string(kEvents), "--batch", "100", "--interval-ms", "2",
-                                 "--summary", (dir.path() / "writer.json").string()},
+                                 std::to_string(kEvents), "--batch", "100", "--interval-ms",
+                                 std::to_string(interval_ms), "--summary",
+                                 (dir.path() / "writer.json").string()},
         dir.path() / "writer.log", env);
   };
   auto start_reader = [&](const testing::Environment& env = {}) {
@@ -79,10 +80,11 @@ TEST_CASE("every event is applied exactly once across SIGKILLs", "[fault][replic
   REQUIRE(testing::eventually([&] { return reader_cursor() >= 45000; }, 60s));
   writer->kill_hard();
   // Restarted, the writer is killed again between staging a batch and committing it,
-  // two seconds after it came up (crash point probe.writer.before_commit): its next
-  // run writes other bodies under those numbers. A writer that had published the
-  // batch before committing it leaves the reader with the old bodies: digests differ.
-  writer = start_writer({"GOSMART_CRASH_AT=probe.writer.before_commit"});
+  // two seconds after it came up (crash point probe.writer.before_commit; a batch
+  // every 50 ms, so that it has not written everything by then): its next run
+  // writes other bodies under those numbers. A writer that had published the batch
+  // before committing it leaves the reader with the old bodies: digests differ.
+  writer = start_writer({"GOSMART_CRASH_AT=probe.writer.before_commit"}, 50);
   REQUIRE(writer->wait(30s) == 128 + SIGKILL);
   CHECK(writer->log().find("crash point probe.writer.before_commit reached") != std::string::npos);
   writer = start_writer();  // continues from its durable head
