@@ -33,6 +33,11 @@ table=(
   "replication.skip_holes|gosmart-system-tests|gaps are caught up in pages and every event is applied once\, in order"
   "replication.stall_on_placeholder|gosmart-system-tests|a placeholder moves the cursor and applies nothing"
   "replication.no_backoff|gosmart-system-tests|a head announced again and again is still asked for at most 5 times a second"
+  "idempotency.forget_replies|gosmart-system-tests|a retry after a kill between the durable write and its reply gets the kept reply"
+  "registry.replica_drops_summary|gosmart-unit-tests|a replica that applied every event has the digest of the node it copies"
+  "registry.replica_drops_summary|gosmart-unit-tests|the state digest tells apart a replica that lost or altered any replicated field"
+  "registry.replica_drops_summary|gosmart-system-tests|a registry killed during 10\,000 changes converges when it returns"
+  "probe.publish_before_commit|gosmart-system-tests|every event is applied exactly once across SIGKILLs"
 )
 
 wanted() {

@@ -20,9 +20,13 @@ const std::string& armed_point() {
 
 }  // namespace
 
-void crash_point(std::string_view name) {
+bool crash_point_armed(std::string_view name) {
   const auto& armed = armed_point();
-  if (armed.empty() || armed != name) return;
+  return !armed.empty() && armed == name;
+}
+
+void crash_point(std::string_view name) {
+  if (!crash_point_armed(name)) return;
   // Written straight to stderr: a crash must not wait on a logger's buffers.
   std::string line = "crash point " + std::string(name) + " reached: SIGKILL\n";
   (void)::write(STDERR_FILENO, line.data(), line.size());

@@ -9,5 +9,8 @@
 namespace gosmart {
 
 void crash_point(std::string_view name);
+// Whether GOSMART_CRASH_AT names `name`: for a test-only break that must let what it
+// did leave the process before the crash (tools/replication-probe).
+bool crash_point_armed(std::string_view name);
 
 }  // namespace gosmart

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/core/break_point.hpp"
+#include "common/core/crash_point.hpp"
 
 namespace gosmart::service {
 
@@ -154,6 +155,9 @@ void ApiServer::on_readable() {
   if (pipeline_) {
     auto waiting = std::make_shared<std::vector<Answer>>(std::move(answers));
     pipeline_->after_durable([this, waiting, kept = std::move(kept)](bool stored) {
+      // A write's effect and its kept reply are durable, the reply not yet sent: a
+      // crash here must leave the caller's retry the kept reply (fault test).
+      if (stored && !kept.empty()) crash_point("api.after_durable_before_reply");
       if (idempotency_) idempotency_->settle(kept);
       send_answers(*waiting, stored);
     });

@@ -692,18 +692,46 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
 }
 
 Result<std::string> Registry::state_digest(const service::Request& request) {
-  // One canonical line per public record; lines sorted, then hashed. Only fields
-  // that every node holds alike take part (no timestamps, no actor, no name).
+  // One canonical record per public organisation and published profile: the record
+  // a peer holds (a PublicOrganisation; a Profile as its published event carries it)
+  // in Cap'n Proto's canonical bytes, with every field that legitimately differs from
+  // node to node cleared first. Records sorted, then hashed. Every other field takes
+  // part, so a replication that drops or alters any replicated field shows.
+  //   Cleared: an organisation's legalName (held by a replica only when a profile
+  //   names it, and by its home node always); a profile's revisionComment and
+  //   lastActor (never replicated) and createdUs/updatedUs (timestamps).
+  // An organisation's private fields (contacts, registry id, city, description...)
+  // are not held by peers and do not take part.
   std::vector<std::string> lines;
-  auto org_line = [](auto org) {
-    return "org|" + text_of(org.getId()) + "|" + std::to_string(static_cast<int>(org.getType())) +
-           "|" + std::to_string(static_cast<int>(org.getSizeClass())) + "|" +
-           text_of(org.getRegion());
+  auto canonical_line = [](char kind, auto reader) {
+    auto words = capnp::canonicalize(reader);
+    auto bytes = words.asBytes();
+    std::string line(1, kind);
+    line.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+    return line;
   };
-  auto profile_line = [](wire::Profile::Reader p) {
-    return "profile|" + text_of(p.getId()) + "|" + text_of(p.getOwnerId()) + "|" +
-           std::to_string(static_cast<int>(p.getKind())) + "|" + text_of(p.getTitle()) + "|" +
-           text_of(p.getExpiresOn());
+  auto org_line = [&](wire::PublicOrganisation::Reader org) {
+    ScratchMessage message;
+    message.setRoot(org);
+    auto copy = message.getRoot<wire::PublicOrganisation>();
+    copy.setLegalName("");
+    return canonical_line('o', copy.asReader());
+  };
+  auto home_org_line = [&](wire::Organisation::Reader org) {
+    ScratchMessage message;
+    auto copy = message.initRoot<wire::PublicOrganisation>();
+    fill_public(copy, org, false);
+    return org_line(copy.asReader());
+  };
+  auto profile_line = [&](wire::Profile::Reader p) {
+    ScratchMessage message;
+    message.setRoot(p);
+    auto copy = message.getRoot<wire::Profile>();
+    copy.setRevisionComment("");
+    copy.setLastActor("");
+    copy.setCreatedUs(0);
+    copy.setUpdatedUs(0);
+    return canonical_line('p', copy.asReader());
   };
   uint64_t orgs = 0;
   uint64_t profiles = 0;
@@ -713,7 +741,7 @@ Result<std::string> Registry::state_digest(const service::Request& request) {
   };
   scan(kOrgs, [&](std::string_view bytes) {
     auto org = store::StoredValue<wire::Organisation>::parse(bytes);
-    if (org && !org->get().getErased()) lines.push_back(org_line(org->get())), ++orgs;
+    if (org && !org->get().getErased()) lines.push_back(home_org_line(org->get())), ++orgs;
   });
   scan(kReplicaOrgs, [&](std::string_view bytes) {
     auto org = store::StoredValue<wire::PublicOrganisation>::parse(bytes);
@@ -732,8 +760,13 @@ Result<std::string> Registry::state_digest(const service::Request& request) {
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
   for (const auto& line : lines) {
+    // Length first: the records are binary, no separator is safe.
+    std::array<uint8_t, 8> length{};
+    for (std::size_t i = 0; i < length.size(); ++i) {
+      length[i] = static_cast<uint8_t>(line.size() >> (8 * i));
+    }
+    crypto_hash_sha256_update(&state, length.data(), length.size());
     crypto_hash_sha256_update(&state, reinterpret_cast<const uint8_t*>(line.data()), line.size());
-    crypto_hash_sha256_update(&state, reinterpret_cast<const uint8_t*>("\n"), 1);
   }
   std::array<uint8_t, 32> digest{};
   crypto_hash_sha256_final(&state, digest.data());
@@ -953,6 +986,9 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     }
     ScratchMessage message;
     message.setRoot(profile);
+    if (GOSMART_BREAK_POINT("registry.replica_drops_summary")) {
+      message.getRoot<wire::Profile>().setSummary("");  // test-only: a field lost on the way in
+    }
     std::string bytes = store::to_bytes(message);
     std::string id = profile.getId();
     replica_published_delta_ +=

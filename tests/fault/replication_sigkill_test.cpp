@@ -1,9 +1,10 @@
 // Two real processes over tcp+CURVE: a writer appends 100,000 events; the reader
 // is killed with SIGKILL twice mid-way, once more in the middle of a catch-up (and
-// the writer once) and restarted. At the end the reader holds every event exactly
-// once: same count, same chained digest. The writer's bodies are random per run
-// (tools/replication-probe), so a writer that published what it had not committed
-// would show as a digest mismatch.
+// the writer twice, once right before a commit) and restarted. At the end the
+// reader holds every event exactly once: same count, same chained digest. The
+// writer's bodies are random per run (tools/replication-probe), so a writer that
+// published what it had not committed would show as a digest mismatch (break
+// probe.publish_before_commit, tests/run_breaks.sh).
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -37,12 +38,13 @@ TEST_CASE("every event is applied exactly once across SIGKILLs", "[fault][replic
   testing::write_config(fi, {&pl}, {operator_}, "[limits]\nhigh_water_mark = 500\n");
   auto probe = testing::binary("gosmart-replication-probe").string();
 
-  auto start_writer = [&] {
+  auto start_writer = [&](const testing::Environment& env = {}, int interval_ms = 2) {
     return std::make_unique<testing::Process>(
         std::vector<std::string>{probe, "writer", "--config", pl.config_file.string(), "--events",
-                                 std::to_string(kEvents), "--batch", "100", "--interval-ms", "2",
-                                 "--summary", (dir.path() / "writer.json").string()},
-        dir.path() / "writer.log");
+                                 std::to_string(kEvents), "--batch", "100", "--interval-ms",
+                                 std::to_string(interval_ms), "--summary",
+                                 (dir.path() / "writer.json").string()},
+        dir.path() / "writer.log", env);
   };
   auto start_reader = [&](const testing::Environment& env = {}) {
     return std::make_unique<testing::Process>(
@@ -77,6 +79,14 @@ TEST_CASE("every event is applied exactly once across SIGKILLs", "[fault][replic
 
   REQUIRE(testing::eventually([&] { return reader_cursor() >= 45000; }, 60s));
   writer->kill_hard();
+  // Restarted, the writer is killed again between staging a batch and committing it,
+  // two seconds after it came up (crash point probe.writer.before_commit; a batch
+  // every 50 ms, so that it has not written everything by then): its next run
+  // writes other bodies under those numbers. A writer that had published the batch
+  // before committing it leaves the reader with the old bodies: digests differ.
+  writer = start_writer({"GOSMART_CRASH_AT=probe.writer.before_commit"}, 50);
+  REQUIRE(writer->wait(30s) == 128 + SIGKILL);
+  CHECK(writer->log().find("crash point probe.writer.before_commit reached") != std::string::npos);
   writer = start_writer();  // continues from its durable head
 
   REQUIRE(testing::eventually([&] { return reader_cursor() >= 60000; }, 60s));

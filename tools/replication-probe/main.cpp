@@ -7,9 +7,13 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
+#include "common/core/break_point.hpp"
+#include "common/core/crash_point.hpp"
 #include "common/core/key_files.hpp"
 #include "common/replication/event_log.hpp"
 #include "common/replication/publisher.hpp"
@@ -92,6 +96,7 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
   // another under that number after a restart, leaves a reader with a digest of its
   // own (the writer's chain is of what it committed).
   uint64_t run_salt = (static_cast<uint64_t>(randombytes_random()) << 32) | randombytes_random();
+  auto up_since = std::chrono::steady_clock::now();
   loop.every(std::chrono::milliseconds(args.interval_ms), [&] {
     uint64_t head = log.head(setup.node.country);
     if (head >= args.events) return;
@@ -110,6 +115,19 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
       state.stage(setup.node.country, seq, body);
     }
     state.write(batch);
+    // Test-only (tests/run_breaks.sh): a writer that publishes before it commits.
+    bool published_early = GOSMART_BREAK_POINT("probe.publish_before_commit");
+    if (published_early) publisher.publish(staged);
+    // A crash before the commit (fault test): passed once the writer has been up for
+    // two seconds, so that a reader has subscribed again and would hear an early publish.
+    constexpr auto kBeforeCommit = "probe.writer.before_commit";
+    if (std::chrono::steady_clock::now() - up_since >= std::chrono::seconds(2)) {
+      // The broken writer's events leave the PUB socket during the fsync it would do.
+      if (published_early && crash_point_armed(kBeforeCommit)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+      crash_point(kBeforeCommit);
+    }
     auto committed = store->commit(batch);
     if (!committed) {
       spdlog::error("writer: commit failed: {}", describe(committed.error()));
@@ -119,7 +137,7 @@ int run_writer(const std::string& config_file, const WriterArgs& args,
     }
     log.committed();
     state.committed();
-    publisher.publish(staged);
+    if (!published_early) publisher.publish(staged);
   });
   spdlog::info("writer {} up: {} events to write, {} already in the log", setup.node.country,
                args.events, log.head(setup.node.country));
