@@ -56,7 +56,8 @@ struct Federation {
       ApiClient client(broker.keys);
       ensure(eventually(
                  [&] { return client.health(nodes.at(c).matching.api, key(c), 500ms).has_value(); },
-                 15s),
+                 // It reads its dictionaries first: seconds under the sanitizers.
+                 60s),
              "matching " + c + " did not come up");
     }
   }

@@ -37,7 +37,8 @@ struct Run {
 class LocalFederation {
  public:
   LocalFederation() {
-    auto up = federation({"up", "--dir", dir.path().string(), "--countries", "PL,FI,DK"});
+    auto up =
+        federation({"up", "--dir", dir.path().string(), "--countries", "PL,FI,DK", "--wait", "90"});
     REQUIRE(up.exit == 0);
   }
   ~LocalFederation() { federation({"down", "--dir", dir.path().string()}); }
@@ -258,7 +259,7 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   REQUIRE(::kill(pid, SIGKILL) == 0);
   CHECK(eventually([&] { return f.ctl("PL", {"status", "--federation"}).exit == 1; }, 20s));
   CHECK(f.ctl("PL", {"status"}).exit == 0);  // this node itself is fine
-  REQUIRE(f.federation({"up", "--dir", f.dir.path().string()}).exit == 0);
+  REQUIRE(f.federation({"up", "--dir", f.dir.path().string(), "--wait", "90"}).exit == 0);
   CHECK(eventually([&] { return f.ctl("PL", {"status", "--federation"}).exit == 0; }, 20s));
   std::ifstream restarted_file(f.node_file("dk", "matching.pid"));
   int restarted = 0;
