@@ -52,10 +52,13 @@ void print(const federation::Layout& layout, const std::vector<federation::Proce
     auto config = config::load_config(layout.dir / s.log.parent_path().filename() / "node.toml");
     const auto& service = config.service(s.service);
     std::string key = s.country + "/" + s.service;
+    // Whether it answers; whether it is healthy is `gosmartctl status`'s to say
+    // (outside findings, wave 3: "healthy" was printed for a service that reported
+    // itself unhealthy).
     std::cout << "  " << s.country << "  " << s.service << (s.service.size() < 8 ? "\t" : "")
               << "\t" << (s.pid ? "pid " + std::to_string(s.pid) : std::string("stopped")) << "\t"
               << service.endpoints.api << "\t"
-              << (healthy.count(key) ? (healthy.at(key) ? "healthy" : "NOT ANSWERING") : "")
+              << (healthy.count(key) ? (healthy.at(key) ? "answers" : "NOT ANSWERING") : "")
               << "\n";
   }
   std::cout << "operator key: " << (layout.dir / "operator").string()
