@@ -38,6 +38,8 @@ table=(
   "registry.replica_drops_summary|gosmart-unit-tests|the state digest tells apart a replica that lost or altered any replicated field"
   "registry.replica_drops_summary|gosmart-system-tests|a registry killed during 10\,000 changes converges when it returns"
   "probe.publish_before_commit|gosmart-system-tests|every event is applied exactly once across SIGKILLs"
+  "registry.national_id_plain|gosmart-unit-tests|the national id index keys hold no registry id and follow a new node key"
+  "registry.national_id_plain|gosmart-system-tests|an erased organisation leaves no byte of its personal data in any file"
 )
 
 wanted() {

@@ -596,7 +596,17 @@ Result<std::string> MatchingCore::search(const service::Request& request) {
   match_query.reciprocal = false;
   match_query.transnational = false;
   match_query.limit = limit_of(asked.getLimit(), 10);
-  for (auto kind : asked.getKinds()) match_query.kinds.push_back(static_cast<uint8_t>(kind));
+  unsigned k = 0;
+  for (auto kind : asked.getKinds()) {
+    // An enum on the wire is any 16-bit number: only the five kinds index anything.
+    auto value = static_cast<uint16_t>(kind);
+    if (value < 1 || value > 5) {
+      return fail(ErrorCode::INVALID_FIELD, "not a profile kind: " + std::to_string(value),
+                  "kinds[" + std::to_string(k) + "]");
+    }
+    match_query.kinds.push_back(static_cast<uint8_t>(value));
+    ++k;
+  }
   if (match_query.kinds.empty()) match_query.kinds = {1, 2, 3, 4, 5};
   for (auto country : asked.getCountries()) {
     auto id = index_.countries().find(text_of(country));

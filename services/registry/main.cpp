@@ -21,10 +21,10 @@ int run(const std::string& config_file) {
       config_file, {"registry", wire::Service::REGISTRY, registry::registry_column_families()});
   const auto& node = host.node();
   auto languages = registry::LanguageCodes::from_iso_codes();
-  registry::Registry registry(
-      host.store(), host.log(), host.info(),
-      {node.country, node.members, &languages, nullptr, 500,
-       registry::registry_settings(node).max_open_eois_per_org, node.limits.max_message_bytes / 2});
+  registry::Registry registry(host.store(), host.log(), host.info(),
+                              {node.country, node.members, &languages, nullptr, 500,
+                               registry::registry_settings(node).max_open_eois_per_org,
+                               node.limits.max_message_bytes / 2, node.secret_key});
   registry.install(host.server());
   registry.set_idempotency(&host.idempotency());
   registry::ReplicaApplier replicas(registry, host.log(), host.publisher());

@@ -33,20 +33,6 @@ std::vector<std::string> registry_column_families() {
   return families;
 }
 
-std::string national_id_key(std::string_view country, std::string_view registry_id) {
-  std::string key;
-  for (char c : registry_id) {
-    if (c == ' ' || c == '.' || c == '-' || c == '\t') continue;
-    key.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
-  }
-  std::string prefix(country);
-  for (auto& c : prefix) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0) {
-    key.erase(0, prefix.size());
-  }
-  return key;
-}
-
 std::string today_utc() {
   // Asked on every request; the date only changes once a day.
   thread_local std::time_t cached_day = -1;
@@ -135,25 +121,39 @@ Registry::Registry(store::Store& store, replication::EventLog& log, service::Ser
       info_(std::move(info)),
       options_(std::move(options)),
       batch_(store),
-      outbox_(store, kOutbox) {
+      outbox_(store, kOutbox),
+      national_ids_(options_.country, options_.index_secret) {
   if (!options_.today) options_.today = today_utc;
   // Erasure tombstones keep their ids (never reused) but are not organisations.
-  // Stores from before the national id index get it here, once.
-  rocksdb::WriteBatch backfill;
+  // The national id index is built here when its hash key is new (a store from
+  // before it, a new node key) and completed when entries are missing.
+  auto check = store_.get(store_.cf(kNationalIds), std::string(NationalIdIndex::check_key()));
+  if (!check) throw std::runtime_error("national id index: " + describe(check.error()));
+  bool rebuild = !check.value() || *check.value() != national_ids_.check_value();
+  rocksdb::WriteBatch index;
+  if (rebuild) {
+    auto old = store_.iterate(store_.cf(kNationalIds));
+    for (old->SeekToFirst(); old->Valid(); old->Next()) {
+      index.Delete(store_.cf(kNationalIds), old->key());
+    }
+    index.Put(store_.cf(kNationalIds), std::string(NationalIdIndex::check_key()),
+              national_ids_.check_value());
+  }
   auto it = store_.iterate(store_.cf(kOrgs));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto org = store::StoredValue<wire::Organisation>::parse(it->value().ToString());
     if (!org || org->get().getErased()) continue;
     ++organisations_;
-    auto key = national_id_key(options_.country, text_of(org->get().getRegistryId()));
+    auto key = national_ids_.key(text_of(org->get().getRegistryId()));
     if (key.empty()) continue;
-    auto indexed = store_.get(store_.cf(kNationalIds), key);
-    if (indexed && !indexed.value()) {
-      backfill.Put(store_.cf(kNationalIds), key, it->key().ToString());
+    if (!rebuild) {
+      auto indexed = store_.get(store_.cf(kNationalIds), key);
+      if (!indexed || indexed.value()) continue;
     }
+    index.Put(store_.cf(kNationalIds), key, it->key().ToString());
   }
-  if (backfill.Count() > 0) {
-    if (auto indexed = store_.commit(backfill); !indexed) {
+  if (index.Count() > 0) {
+    if (auto indexed = store_.commit(index); !indexed) {
       throw std::runtime_error("national id index: " + describe(indexed.error()));
     }
   }
@@ -261,7 +261,7 @@ void Registry::emit_published(wire::Profile::Reader profile, wire::Organisation:
 
 Result<std::optional<std::string>> Registry::national_id_holder(wire::Organisation::Reader org,
                                                                 const std::string& id) {
-  auto key = national_id_key(options_.country, text_of(org.getRegistryId()));
+  auto key = national_ids_.key(text_of(org.getRegistryId()));
   if (key.empty()) return std::optional<std::string>{};
   auto holder = batch_.get(store_.cf(kNationalIds), key);
   if (!holder) return holder.error();
@@ -271,8 +271,8 @@ Result<std::optional<std::string>> Registry::national_id_holder(wire::Organisati
 
 void Registry::index_national_id(const std::string& old_registry_id,
                                  wire::Organisation::Reader org) {
-  auto old_key = national_id_key(options_.country, old_registry_id);
-  auto new_key = national_id_key(options_.country, text_of(org.getRegistryId()));
+  auto old_key = national_ids_.key(old_registry_id);
+  auto new_key = national_ids_.key(text_of(org.getRegistryId()));
   if (old_key == new_key && !org.getErased()) return;
   if (!old_key.empty()) batch_.del(store_.cf(kNationalIds), old_key);
   if (!new_key.empty() && !org.getErased()) {

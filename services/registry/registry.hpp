@@ -20,6 +20,7 @@
 #include "schemas/registry.capnp.h"
 #include "services/registry/domain/lifecycle.hpp"
 #include "services/registry/domain/validation.hpp"
+#include "services/registry/national_id_index.hpp"
 
 namespace gosmart::registry {
 
@@ -38,11 +39,6 @@ inline constexpr const char* kNationalIds = "national_ids";
 
 std::vector<std::string> registry_column_families();
 
-// The key of a national registry id in kNationalIds: upper case, without spaces,
-// dots and dashes, and without a leading code of the organisation's own country
-// ("PL 526-10-40-828" and "pl5261040828" are one id).
-std::string national_id_key(std::string_view country, std::string_view registry_id);
-
 struct RegistryOptions {
   std::string country;
   std::vector<std::string> members;
@@ -53,6 +49,8 @@ struct RegistryOptions {
   // A page of the action log is cut before its entries pass this many bytes (and
   // names where to go on): free text must not make a reply over the message limit.
   std::size_t max_page_bytes = 512 * 1024;
+  // Keys the national id index (national_id_index.hpp): the node's secret key.
+  std::string index_secret = {};
 };
 
 std::string today_utc();
@@ -244,6 +242,7 @@ class Registry {
   std::vector<PendingAction> staged_actions_;
   store::BatchView batch_;
   outbox::Queue outbox_;
+  NationalIdIndex national_ids_;
   Generation staging_;
   Generation in_flight_;
   std::map<std::string, uint64_t> counters_;  // staged values, reloaded on abort

@@ -39,8 +39,9 @@ TEST_CASE("an erased organisation leaves no byte of its personal data in any fil
   REQUIRE(sodium_init() >= 0);
   Federation f({"PL", "FI", "DK"}, true);
   std::map<std::string, std::string> markers = {
-      {"legal name", marker()},  {"contact name", marker()}, {"e-mail", marker()},
-      {"phone", digit_marker()}, {"comment", marker()},      {"title", marker()}};
+      {"legal name", marker()},       {"contact name", marker()}, {"e-mail", marker()},
+      {"phone", digit_marker()},      {"comment", marker()},      {"title", marker()},
+      {"registry id", digit_marker()}};
   auto registered = f.call<wire::OrgWrite>("PL", f.portal, "registry.org.register", [&](auto w) {
     auto org = w.initOrganisation();
     fill_org(org);
@@ -49,6 +50,9 @@ TEST_CASE("an erased organisation leaves no byte of its personal data in any fil
     contact.setName("Anna " + markers["contact name"]);
     contact.setEmail(markers["e-mail"] + "@optika.example.pl");
     contact.setPhone("+48 " + markers["phone"]);
+    // A sole trader's registry id is personal data too; as an index key it also
+    // reaches RocksDB's MANIFEST, which compaction does not rewrite (wave 3, M3).
+    org.setRegistryId(markers["registry id"]);
   });
   REQUIRE(registered.header().type == "registry.org.reply");
   std::string org_id = registered.payload<wire::OrgReply>().getOrganisation().getId();
@@ -94,6 +98,7 @@ TEST_CASE("an erased organisation leaves no byte of its personal data in any fil
   const auto root = f.dir.path();
   CHECK_FALSE(files_holding(f.nodes.at("PL").dir, markers["contact name"]).empty());
   CHECK_FALSE(files_holding(f.nodes.at("PL").dir, markers["comment"]).empty());
+  CHECK_FALSE(files_holding(f.nodes.at("PL").dir, markers["registry id"]).empty());
   CHECK_FALSE(files_holding(f.nodes.at("FI").dir, markers["legal name"]).empty());
   CHECK(files_holding(f.nodes.at("FI").dir, markers["contact name"]).empty());
 

@@ -147,6 +147,16 @@ TEST_CASE("a PL technology request matches the FI offer, not the PL one, until w
                                          [](auto s) { s.initNaceCodes(1).set(0, "26.777"); });
   REQUIRE(bad.header().type == "error");
   CHECK(std::string(bad.payload<wire::Error>().getField()) == "naceCodes[0]");
+  // An enum number no schema version names (found by the fuzzer: it indexed past the
+  // postings of the five kinds).
+  auto bad_kind = f.call<wire::SearchRequest>("PL", f.watcher, "matching.search", [](auto s) {
+    s.setText("weld seam inspection camera");
+    auto kinds = s.initKinds(2);
+    kinds.set(0, wire::ProfileKind::TECHNOLOGY_OFFER);
+    kinds.set(1, static_cast<wire::ProfileKind>(253));
+  });
+  REQUIRE(bad_kind.header().type == "error");
+  CHECK(std::string(bad_kind.payload<wire::Error>().getField()) == "kinds[1]");
 
   // Withdrawal retracts the match on both nodes.
   transition(f, "PL", pl_request, wire::ProfileTransition::Action::WITHDRAW);

@@ -11,16 +11,19 @@ using namespace gosmart;
 namespace {
 
 struct Core {
+  // A store of its own, or `at` (reopened with `node_secret`, the node's key).
+  explicit Core(const std::filesystem::path& at = {}, const std::string& node_secret = "")
+      : db(store::Store::open(at.empty() ? dir.path() / "db" : at,
+                              registry::registry_column_families())),
+        core(*db, log, {"registry", "test", "PL", wire::Service::REGISTRY},
+             {"PL", config::default_members(), &languages, [] { return std::string("2026-11-30"); },
+              500, 10, 512 * 1024, node_secret}) {}
+
   testing::TempDir dir;
-  std::unique_ptr<store::Store> db =
-      store::Store::open(dir.path() / "db", registry::registry_column_families());
+  std::unique_ptr<store::Store> db;
   replication::EventLog log{*db, "PL", wire::Service::REGISTRY};
   registry::LanguageCodes languages{std::set<std::string>{"en", "pl"}};
-  registry::Registry core{
-      *db,
-      log,
-      {"registry", "test", "PL", wire::Service::REGISTRY},
-      {"PL", config::default_members(), &languages, [] { return std::string("2026-11-30"); }, 500}};
+  registry::Registry core;
   transport::Identity broker{"alice", config::Role::broker};
 
   template <class Payload, class Fill>
@@ -112,4 +115,41 @@ TEST_CASE("erasure drops the kept replies that carry the organisation's data", "
   REQUIRE(c.erase("PL-000001").ok());
   c.commit();
   CHECK_FALSE(kept.find("broker:alice", "m1", "request").has_value());
+}
+
+TEST_CASE("the national id index keys hold no registry id and follow a new node key",
+          "[registry]") {
+  testing::TempDir dir;
+  const auto path = dir.path() / "db";
+  const std::string id = "PL5261040828";
+  auto index_holds_id = [](store::Store& db) {
+    auto it = db.iterate(db.cf(registry::kNationalIds));
+    std::size_t entries = 0;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++entries;
+      auto key = it->key().ToString();
+      if (key.find("5261040828") != std::string::npos) return std::string("id in a key");
+    }
+    return entries >= 2 ? std::string() : std::string("no entry");  // check + the id's
+  };
+  {
+    Core c(path, "node key one");
+    REQUIRE(c.write_org("", id).ok());
+    c.commit();
+    CHECK(index_holds_id(*c.db).empty());
+  }
+  {
+    // The same key: the entry is found again after a restart.
+    Core c(path, "node key one");
+    CHECK(c.write_org("", "526-104-08-28").error().code == ErrorCode::CONFLICT);
+  }
+  {
+    // A new node key: the index is rebuilt under it, the conflict still seen.
+    Core c(path, "node key two");
+    CHECK(index_holds_id(*c.db).empty());
+    CHECK(c.write_org("", "526-104-08-28").error().code == ErrorCode::CONFLICT);
+    REQUIRE(c.erase("PL-000001").ok());
+    c.commit();
+    CHECK(c.write_org("", id).ok());
+  }
 }

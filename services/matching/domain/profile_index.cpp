@@ -169,16 +169,19 @@ std::vector<std::string> ProfileIndex::profiles_of_owner(const std::string& owne
 }
 
 const std::vector<Posting>& ProfileIndex::postings(int kind, uint32_t term) const {
+  if (kind < 0 || kind >= kKinds) return kNoPostings;
   const auto& list = postings_[kind];
   return term < list.size() ? list[term] : kNoPostings;
 }
 
 const std::vector<Slot>& ProfileIndex::domain_postings(int kind, uint16_t domain) const {
+  if (kind < 0 || kind >= kKinds) return kNoSlots;
   const auto& list = domain_postings_[kind];
   return domain < list.size() ? list[domain] : kNoSlots;
 }
 
 const std::vector<Slot>& ProfileIndex::division_postings(int kind, uint8_t division) const {
+  if (kind < 0 || kind >= kKinds) return kNoSlots;
   return division < 100 ? division_postings_[kind][division] : kNoSlots;
 }
 
