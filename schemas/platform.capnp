@@ -32,6 +32,7 @@ struct HealthRequest {}
 struct Metric {
   name @0 :Text;               # e.g. "registry.organisations"
   value @1 :Float64;
+  counter @2 :Bool;            # a count that only grows (since the start); false: a gauge
 }
 
 struct OriginCursor {

@@ -82,8 +82,17 @@ std::string prometheus_text(wire::HealthReply::Reader health) {
     first = false;
   }
   for (auto metric : health.getMetrics()) {
-    gauge(metric_name(metric.getName().cStr()),
-          std::string("service figure ") + metric.getName().cStr(), "", metric.getValue());
+    auto name = metric_name(metric.getName().cStr());
+    if (!metric.getCounter()) {
+      gauge(name, std::string("service figure ") + metric.getName().cStr(), "", metric.getValue());
+      continue;
+    }
+    // A count since the start: Prometheus takes rates of counters, and resets (a
+    // restart) are what it expects of them, never of a gauge.
+    name += "_total";
+    out << "# HELP " << name << " count of " << metric.getName().cStr()
+        << " since the service started\n# TYPE " << name << " counter\n";
+    out << name << "{" << base << "} " << metric.getValue() << "\n";
   }
   return out.str();
 }

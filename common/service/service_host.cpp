@@ -185,28 +185,30 @@ void ServiceHost::fill_health(wire::HealthReply::Builder& health) {
     streams.passed_over += stats.passed_over;
     streams.reconnects += stats.reconnects;
   }
+  // Every platform figure is a count since the start.
   Metrics figures = {
-      {"platform.requests_too_large", static_cast<double>(server_.too_large())},
-      {"platform.handshakes_failed", static_cast<double>(handshakes_.failures())},
-      {"platform.zap_refused", static_cast<double>(setup_.transport->zap().refused())},
-      {"platform.events_foreign_origin", static_cast<double>(streams.foreign_origin)},
+      {"platform.requests_too_large", static_cast<double>(server_.too_large()), true},
+      {"platform.handshakes_failed", static_cast<double>(handshakes_.failures()), true},
+      {"platform.zap_refused", static_cast<double>(setup_.transport->zap().refused()), true},
+      {"platform.events_foreign_origin", static_cast<double>(streams.foreign_origin), true},
       // Poison events passed over (refused by this service, or unreadable), frames
       // that could not be read, and markers of events a relay refused or an erasure
       // redacted (docs/platform.md, "Poison events").
-      {"platform.events_rejected", static_cast<double>(streams.rejected)},
-      {"platform.events_malformed", static_cast<double>(streams.malformed)},
-      {"platform.events_passed_over", static_cast<double>(streams.passed_over)},
-      {"platform.stream_reconnects", static_cast<double>(streams.reconnects)},
-      {"platform.epoch_conflicts", static_cast<double>(log_.conflicts_total())},
-      {"platform.catchup_requests", static_cast<double>(streams.requests)}};
+      {"platform.events_rejected", static_cast<double>(streams.rejected), true},
+      {"platform.events_malformed", static_cast<double>(streams.malformed), true},
+      {"platform.events_passed_over", static_cast<double>(streams.passed_over), true},
+      {"platform.stream_reconnects", static_cast<double>(streams.reconnects), true},
+      {"platform.epoch_conflicts", static_cast<double>(log_.conflicts_total()), true},
+      {"platform.catchup_requests", static_cast<double>(streams.requests), true}};
   if (metrics_of_service_) {
     auto more = metrics_of_service_();
     figures.insert(figures.end(), more.begin(), more.end());
   }
   auto metrics = health.initMetrics(static_cast<unsigned>(figures.size()));
   for (unsigned i = 0; i < figures.size(); ++i) {
-    metrics[i].setName(figures[i].first);
-    metrics[i].setValue(figures[i].second);
+    metrics[i].setName(figures[i].name);
+    metrics[i].setValue(figures[i].value);
+    metrics[i].setCounter(figures[i].counter);
   }
 }
 

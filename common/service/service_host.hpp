@@ -41,7 +41,13 @@ struct ServiceSpec {
 class ServiceHost {
  public:
   // The service's own figures in its health reply, after the host's.
-  using Metrics = std::vector<std::pair<std::string, double>>;
+  // A counter only grows while the service runs (Prometheus: `_total`, TYPE counter).
+  struct Figure {
+    std::string name;
+    double value = 0;
+    bool counter = false;
+  };
+  using Metrics = std::vector<Figure>;
 
   // Throws config::ConfigError or std::runtime_error for the operator.
   ServiceHost(const std::string& config_file, ServiceSpec spec);

@@ -61,7 +61,7 @@ int run(const std::string& config_file) {
             {"matching.queue_length", static_cast<double>(core.queue_length())},
             {"matching.index_rebuild_s", rebuild_s},
             {"matching.dictionary_entries", static_cast<double>(core.dictionary().entries())},
-            {"matching.requests", static_cast<double>(host.server().requests())}};
+            {"matching.requests", static_cast<double>(host.server().requests()), true}};
   });
   host.run(fmt::format("matching {} up: api {}, reading registry {}, {} profiles indexed",
                        node.country, host.config().endpoints.api, registry.events,

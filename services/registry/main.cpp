@@ -59,8 +59,8 @@ int run(const std::string& config_file) {
   host.set_metrics([&]() -> service::ServiceHost::Metrics {
     return {{"registry.organisations", static_cast<double>(registry.organisations())},
             {"registry.profiles_published", static_cast<double>(registry.profiles_published())},
-            {"registry.requests", static_cast<double>(host.server().requests())},
-            {"registry.refused", static_cast<double>(host.server().refused())},
+            {"registry.requests", static_cast<double>(host.server().requests()), true},
+            {"registry.refused", static_cast<double>(host.server().refused()), true},
             {"registry.replica_profiles_published",
              static_cast<double>(registry.replica_profiles_published())}};
   });

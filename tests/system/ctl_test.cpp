@@ -232,6 +232,19 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
         std::string::npos);
   CHECK(metrics->body.find("gosmart_peer_up{service=\"registry\",country=\"PL\",peer=\"FI\"} 1") !=
         std::string::npos);
+  // Counts since the start are counters (rates and restarts are read right), and
+  // Prometheus's own linter accepts the whole exposition.
+  CHECK(metrics->body.find("# TYPE gosmart_registry_requests_total counter\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("# TYPE gosmart_platform_zap_refused_total counter\n") !=
+        std::string::npos);
+  auto exposition = f.dir.path() / "metrics.txt";
+  std::ofstream(exposition) << metrics->body;
+  Process promtool({"/bin/sh", "-c", "promtool check metrics < " + exposition.string()},
+                   f.dir.path() / "promtool.out");
+  auto promtool_exit = promtool.wait(60s);
+  INFO(promtool.log());
+  CHECK(promtool_exit == 0);
 
   // A reason is 1 to 2000 bytes, like a revision comment: the action log stays readable.
   for (const std::string& reason : {std::string(), std::string(2001, 'r')}) {

@@ -131,9 +131,12 @@ TEST_CASE("the Prometheus text carries every health figure with its labels", "[c
   peers[0].setLagEvents(3);
   peers[0].setLastSeenMsAgo(2500);
   peers[0].setLagMs(1500);
-  auto metrics = health.initMetrics(1);
+  auto metrics = health.initMetrics(2);
   metrics[0].setName("registry.organisations");
   metrics[0].setValue(12);
+  metrics[1].setName("platform.events_rejected");
+  metrics[1].setValue(4);
+  metrics[1].setCounter(true);
   auto text = service::prometheus_text(health.asReader());
   const std::string labels = "{service=\"registry\",country=\"PL\"";
   CHECK(text.find("gosmart_up" + labels + "} 1\n") != std::string::npos);
@@ -147,6 +150,11 @@ TEST_CASE("the Prometheus text carries every health figure with its labels", "[c
         std::string::npos);
   CHECK(text.find("gosmart_registry_organisations" + labels + "} 12\n") != std::string::npos);
   CHECK(text.find("# TYPE gosmart_registry_organisations gauge\n") != std::string::npos);
+  // A count since the start is a counter, named as Prometheus names them.
+  CHECK(text.find("# TYPE gosmart_platform_events_rejected_total counter\n") != std::string::npos);
+  CHECK(text.find("gosmart_platform_events_rejected_total" + labels + "} 4\n") !=
+        std::string::npos);
+  CHECK(text.find("gosmart_platform_events_rejected{") == std::string::npos);
   // One HELP/TYPE per family, however many peers.
   auto first = text.find("# TYPE gosmart_peer_up");
   CHECK(text.find("# TYPE gosmart_peer_up", first + 1) == std::string::npos);

@@ -12,7 +12,8 @@
 
 using namespace gosmart::reference;
 
-TEST_CASE("NACE Rev.2 codes are checked against the real divisions", "[reference]") {
+TEST_CASE("NACE Rev.2 codes are checked against the real divisions groups and classes",
+          "[reference]") {
   CHECK(is_nace_code("26.11"));
   CHECK(is_nace_code("62.0"));
   CHECK(is_nace_code("01"));
@@ -23,6 +24,17 @@ TEST_CASE("NACE Rev.2 codes are checked against the real divisions", "[reference
   CHECK_FALSE(is_nace_code("C26.11"));
   CHECK_FALSE(is_nace_code("26.111"));
   CHECK_FALSE(is_nace_code("2611"));
+  // Groups and classes must exist, not only their division (outside wave 3, L1).
+  CHECK(is_nace_code("01.64"));
+  CHECK(is_nace_code("28.9"));
+  CHECK(is_nace_code("99.00"));
+  CHECK(is_nace_code("12.00"));
+  CHECK_FALSE(is_nace_code("26.99"));  // 26.9 is no group
+  CHECK_FALSE(is_nace_code("26.9"));
+  CHECK_FALSE(is_nace_code("01.20"));  // 01.2 has 01.21 to 01.29
+  CHECK_FALSE(is_nace_code("62.04"));
+  CHECK_FALSE(is_nace_code("99.9"));
+  CHECK(nace_class_count() == 615);
   CHECK(nace_section(26) == 'C');
   CHECK(nace_section(62) == 'J');
   CHECK(nace_section(72) == 'M');

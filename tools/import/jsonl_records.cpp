@@ -1,5 +1,8 @@
 #include "tools/import/jsonl_records.hpp"
 
+#include <charconv>
+#include <cstdint>
+
 #include <capnp/compat/json.h>
 #include <capnp/message.h>
 #include <capnp/schema.h>
@@ -70,9 +73,28 @@ std::optional<Failure> value_fault(const nlohmann::json& value, capnp::Type type
     case Which::UINT32:
       return whole_number_fault(value, 0, 4294967295.0, path);
     case Which::INT64:
-    case Which::UINT64:
-      if (!value.is_number_integer() && !value.is_string()) return wrong("a whole number");
+    case Which::UINT64: {
+      // 64-bit numbers may come as strings (JSON loses precision above 2^53).
+      bool is_unsigned = type.which() == Which::UINT64;
+      const char* wanted = is_unsigned ? "a whole number from 0" : "a whole number";
+      if (value.is_number_integer()) {
+        if (is_unsigned && !value.is_number_unsigned()) return wrong(wanted);
+        return std::nullopt;
+      }
+      if (!value.is_string()) return wrong(wanted);
+      const auto& text = value.get_ref<const std::string&>();
+      const char* end = text.data() + text.size();
+      std::from_chars_result read{};
+      if (is_unsigned) {
+        uint64_t number = 0;
+        read = std::from_chars(text.data(), end, number);
+      } else {
+        int64_t number = 0;
+        read = std::from_chars(text.data(), end, number);
+      }
+      if (text.empty() || read.ec != std::errc() || read.ptr != end) return wrong(wanted);
       return std::nullopt;
+    }
     case Which::FLOAT32:
     case Which::FLOAT64:
       if (!value.is_number()) return wrong("a number");

@@ -5,6 +5,8 @@ GOSMART_PACKAGES=(
   libzmq3-dev cppzmq-dev libcapnp-dev capnproto librocksdb-dev libspdlog-dev
   catch2 libsodium-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev iso-codes
   libxapian-dev libcpp-httplib-dev
+  # promtool, which the tests run over the /metrics exposition
+  prometheus
   # Words across languages in matching (services/matching/domain/term_dictionary.hpp):
   # FreeDict's national-to-English dictionaries, and English-German for the English
   # vocabulary. None is packaged for Latvian or Estonian.
