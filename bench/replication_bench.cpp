@@ -25,10 +25,10 @@ namespace {
 class StoringApplier : public replication::Applier {
  public:
   explicit StoringApplier(store::Store& db) : cf_(db.cf("data")) {}
-  Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override {
+  Status apply(const DecodedEnvelope& event, store::StagingBatch& batch) override {
     auto body = event.payload<wire::ProbeEvent>().getBody();
-    batch.Put(cf_, store::keys::u64(event.header().origin_seq),
-              rocksdb::Slice(reinterpret_cast<const char*>(body.begin()), body.size()));
+    batch.put_unread(cf_, store::keys::u64(event.header().origin_seq),
+                     std::string_view(reinterpret_cast<const char*>(body.begin()), body.size()));
     return {};
   }
 

@@ -27,6 +27,7 @@ table=(
   "registry.publish_legal_name|gosmart-system-tests|no personal field crosses the border or lands on a peer's disk; a chosen name does"
   "transport.bind_without_zap|gosmart-system-tests|a transport whose ZAP handler stopped binds no server socket"
   "api.skip_role_check|gosmart-system-tests|each role may call only what it is allowed"
+  "api.handler_exception_escapes|gosmart-unit-tests|a handler that throws is answered with a typed error and the server goes on"
   "idempotency.forget_replies|gosmart-unit-tests|a kept reply is found by its caller and message id\, durably"
   "idempotency.forget_replies|gosmart-system-tests|the same registration sent three times makes one organisation\, answered alike"
   "replication.apply_twice|gosmart-system-tests|gaps are caught up in pages and every event is applied once\, in order"

@@ -317,10 +317,10 @@ void Subscriber::refuse_foreign(const std::string& where, const std::string& cla
 bool Subscriber::commit(PendingBatch& pending) {
   if (pending.cursors.empty() && !pending.staged_duplicates) return true;
   for (const auto& [origin, seq] : pending.cursors) {
-    pending.batch.Put(cursor_cf_, origin, store::keys::u64(seq));
+    pending.batch.put_unread(cursor_cf_, origin, store::keys::u64(seq));
   }
   applier_.prepare_commit(pending.batch);
-  auto status = store_.commit(pending.batch);
+  auto status = store_.commit(pending.batch.batch());
   if (!status) {
     spdlog::error("replication: commit failed, will catch up again: {}", describe(status.error()));
     applier_.aborted();
@@ -350,7 +350,7 @@ void Subscriber::note_heartbeat(const DecodedEnvelope& beat, std::set<std::strin
 }
 
 void Subscriber::on_events_readable() {
-  PendingBatch pending;
+  PendingBatch pending(store_);
   std::set<std::string> lagging;
   std::vector<std::span<const uint8_t>> pieces;
   for (std::size_t n = 0; n < options_.drain_max && pending.applied < options_.drain_max; ++n) {
@@ -411,7 +411,7 @@ void Subscriber::on_sync_readable() {
       ++stats_.malformed;
       continue;
     }
-    PendingBatch pending;
+    PendingBatch pending(store_);
     std::set<std::string> lagging;
     std::string origin;
     uint64_t writer_last = 0;

@@ -15,6 +15,7 @@
 
 #include "common/envelope/envelope.hpp"
 #include "common/logging/rate_limited_log.hpp"
+#include "common/store/staging_batch.hpp"
 #include "common/store/store.hpp"
 #include "common/transport/liveness.hpp"
 
@@ -31,25 +32,27 @@ inline Arrival classify(uint64_t cursor, uint64_t seq) {
 class Applier {
  public:
   virtual ~Applier() = default;
-  // Adds the event's effect to `batch`. A Failure rejects the event: it is logged,
-  // counted and passed over, since a poison event must not stall the stream.
-  virtual Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) = 0;
+  // Adds the event's effect to `batch`, which reads back the writes of the events
+  // before it in the same drain (store/staging_batch.hpp). A Failure rejects the
+  // event: it is logged, counted and passed over, since a poison event must not
+  // stall the stream.
+  virtual Status apply(const DecodedEnvelope& event, store::StagingBatch& batch) = 0;
   // The event numbered `seq` of `origin` came in a catch-up page but cannot be read
   // (bytes that are no envelope, or over this node's reader limits): it is counted,
   // logged and passed over like a rejected one. A relaying applier puts a marker in
   // its place so that its own readers see no hole.
   virtual void unreadable(const std::string& /*origin*/, uint64_t /*seq*/, const Failure& /*why*/,
-                          rocksdb::WriteBatch& /*batch*/) {}
+                          store::StagingBatch& /*batch*/) {}
   // An event at or below the cursor, applied before. An applier that holds the
   // events (a relaying log) compares it with its copy: a writer restored from a
   // backup numbers again under a new epoch. Returns whether it staged anything into
   // `batch` (committed with the subscriber's batch).
-  virtual bool duplicate(const DecodedEnvelope& /*event*/, rocksdb::WriteBatch& /*batch*/) {
+  virtual bool duplicate(const DecodedEnvelope& /*event*/, store::StagingBatch& /*batch*/) {
     return false;
   }
   // Called once before a batch is committed: room for per-batch state (counters,
   // digests) that would be wasteful to rewrite for every event.
-  virtual void prepare_commit(rocksdb::WriteBatch& /*batch*/) {}
+  virtual void prepare_commit(store::StagingBatch& /*batch*/) {}
   virtual void committed() {}  // the batch of the last apply() calls is durable
   virtual void aborted() {}    // it is not
 };
@@ -149,7 +152,8 @@ class Subscriber {
     bool regressed = false;
   };
   struct PendingBatch {
-    rocksdb::WriteBatch batch;
+    explicit PendingBatch(store::Store& store) : batch(store) {}
+    store::StagingBatch batch;
     std::map<std::string, uint64_t> cursors;  // advanced, not yet committed
     uint64_t applied = 0;
     bool staged_duplicates = false;  // the applier staged something for a duplicate

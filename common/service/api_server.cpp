@@ -60,6 +60,25 @@ void ApiServer::fill_health(wire::HealthReply::Builder& health) {
   if (health_) health_(health);
 }
 
+// Runs a handler so that nothing it throws leaves as anything but a typed error:
+// a hostile field read lazily is `malformed` (guarded()), anything else, a failed
+// store read say, is `internal`, logged here with what it said; the caller sees no
+// detail of it, and the service goes on answering.
+Result<std::string> ApiServer::answer(const std::string& type, const Handler& handler,
+                                      const Request& request) {
+  try {
+    return guarded([&]() -> Result<std::string> { return handler(request); });
+  } catch (const std::exception& e) {
+    if (GOSMART_BREAK_POINT("api.handler_exception_escapes")) throw;
+    spdlog::error("api: {} from {} failed: {}", type, request.caller.user_id(), e.what());
+  } catch (...) {
+    if (GOSMART_BREAK_POINT("api.handler_exception_escapes")) throw;
+    spdlog::error("api: {} from {} failed: an exception of unknown type", type,
+                  request.caller.user_id());
+  }
+  return fail(ErrorCode::INTERNAL, "internal error: the request was not handled");
+}
+
 std::string ApiServer::dispatch(const transport::Identity& caller, std::span<const uint8_t> frame,
                                 std::vector<std::string>& kept) {
   auto decoded = decode_envelope(frame, limits_);
@@ -90,7 +109,7 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
   // Replies are kept only where they can share the effect's batch (the pipeline).
   // (An all-zero message id is no id: nothing tells one such write from another.)
   std::string_view id_bytes(reinterpret_cast<const char*>(id.data()), id.size());
-  bool keep = route->second.write && idempotency_ && (pipeline_ || staging_) &&
+  bool keep = route->second.write && idempotency_ && pipeline_ &&
               id_bytes.find_first_not_of('\0') != std::string_view::npos;
   std::string digest;
   if (keep) {
@@ -112,13 +131,12 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
   }
   std::vector<std::string> subjects;
   Request request{caller, envelope, keep ? &subjects : nullptr};
-  auto result = guarded([&]() -> Result<std::string> { return route->second.handler(request); });
+  auto result = answer(envelope.header().type, route->second.handler, request);
   // A refused write took no effect: its retry is handled afresh.
   if (!result) return encode_error_reply(info_.country, info_.service, &id, result.error());
   if (keep) {
-    auto& batch = pipeline_ ? pipeline_->staging_batch() : staging_();
-    kept.push_back(
-        idempotency_->stage(batch, caller.user_id(), id_bytes, digest, result.value(), subjects));
+    kept.push_back(idempotency_->stage(pipeline_->staging_batch(), caller.user_id(), id_bytes,
+                                       digest, result.value(), subjects));
   }
   return std::move(result).value();
 }
@@ -164,9 +182,7 @@ void ApiServer::on_readable() {
     pipeline_->flush();
     return;
   }
-  bool stored = !commit_ || commit_();
-  if (idempotency_) idempotency_->settle(kept);
-  send_answers(answers, stored);
+  send_answers(answers, true);  // nothing was written: nothing to wait for
 }
 
 void ApiServer::send_answers(std::vector<Answer>& answers, bool stored) {

@@ -55,18 +55,11 @@ class ApiServer {
   void handle_write(std::string_view type, std::set<config::Role> roles, Handler handler);
   void set_idempotency(IdempotencyStore* store) { idempotency_ = store; }
   void set_health(HealthFiller filler) { health_ = std::move(filler); }
-  // Group commit: called once after each drain of requests, before any reply of
-  // that drain is sent. When it returns false nothing of the drain was stored, and
-  // every reply becomes an `unavailable` error.
-  // `staging` is the batch the handlers write their effects into: given, replies to
-  // writes are kept there too (idempotency), and a retry is answered from them.
-  void set_commit(std::function<bool()> commit,
-                  std::function<rocksdb::WriteBatch&()> staging = {}) {
-    commit_ = std::move(commit);
-    staging_ = std::move(staging);
-  }
-  // Pipelined group commit instead: the replies of a drain are sent once what it
-  // staged is durable, while the next drains are handled (commit_pipeline.hpp).
+  // The group commit of a service that writes, the one commit path there is: the
+  // replies of a drain are sent once what it staged is durable, while the next
+  // drains are handled (commit_pipeline.hpp); when the commit fails every reply of
+  // what it carried becomes an `unavailable` error. Without one (a service that
+  // only reads) replies go out at once.
   void set_pipeline(CommitPipeline* pipeline) { pipeline_ = pipeline; }
 
   // What a health request answers (the Prometheus endpoint renders the same).
@@ -86,6 +79,8 @@ class ApiServer {
   // `kept` collects the idempotency entries staged for this drain's writes.
   std::string dispatch(const transport::Identity& caller, std::span<const uint8_t> frame,
                        std::vector<std::string>& kept);
+  static Result<std::string> answer(const std::string& type, const Handler& handler,
+                                    const Request& request);
   std::string health_reply(const Request& request);
   struct Answer {
     zmq::message_t routing_id;
@@ -105,8 +100,6 @@ class ApiServer {
   EnvelopeLimits limits_;
   std::map<std::string, Route, std::less<>> routes_;
   HealthFiller health_;
-  std::function<bool()> commit_;
-  std::function<rocksdb::WriteBatch&()> staging_;
   CommitPipeline* pipeline_ = nullptr;
   IdempotencyStore* idempotency_ = nullptr;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

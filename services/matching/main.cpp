@@ -6,6 +6,7 @@
 
 #include "common/service/service_host.hpp"
 #include "services/matching/matching.hpp"
+#include "services/matching/matching_writes.hpp"
 #include "services/matching/settings.hpp"
 
 using namespace gosmart;
@@ -39,21 +40,14 @@ int run(const std::string& config_file) {
   host.subscribe("registry", registry, registry_key, core, options);
 
   core.install(host.server());
-  host.server().set_commit(
-      [&] {
-        if (!core.api_pending()) return true;
-        auto committed = host.store().commit(core.api_batch());
-        if (!committed) {
-          spdlog::error("matching: commit failed: {}", describe(committed.error()));
-          core.api_aborted();
-          return false;
-        }
-        core.api_committed();
-        return true;
-      },
-      [&]() -> rocksdb::WriteBatch& { return core.api_batch(); });
-  // Replies to decisions are kept in the decision's batch: a retry is answered with them.
-  host.server().set_idempotency(&host.idempotency());
+  // Decisions are committed as the registry's writes are: pipelined, replies sent
+  // once durable.
+  matching::MatchingWrites writes(core);
+  service::CommitPipeline commits(host.store(), writes);
+  host.use_pipeline(commits);
+  core.set_api_commits(&commits);
+  // Replies to decisions are kept in the decision's batch (use_pipeline): a retry is
+  // answered with them; an erasure drops those about its profiles.
   core.set_idempotency(&host.idempotency());
   host.set_metrics([&]() -> service::ServiceHost::Metrics {
     return {{"matching.index_profiles", static_cast<double>(core.index().size())},
@@ -66,6 +60,7 @@ int run(const std::string& config_file) {
   host.run(fmt::format("matching {} up: api {}, reading registry {}, {} profiles indexed",
                        node.country, host.config().endpoints.api, registry.events,
                        core.index().size()));
+  commits.finish();  // what was acknowledged is durable; what was staged is stored too
   spdlog::info("matching {} stopped", node.country);
   return 0;
 }

@@ -153,25 +153,26 @@ std::size_t MatchingCore::load() {
   return count;
 }
 
-std::optional<std::string> MatchingCore::read(const char* cf, const std::string& key) const {
-  auto staged = staged_writes_.find({cf, key});
-  if (staged != staged_writes_.end()) return staged->second;
-  auto stored = store_.get(store_.cf(cf), key);
+std::optional<std::string> MatchingCore::read(const store::StagingBatch& batch, const char* cf,
+                                              const std::string& key) const {
+  auto stored = batch.get(store_.cf(cf), key);
   if (!stored) throw std::runtime_error("matching: read failed: " + describe(stored.error()));
   return stored.value();
 }
 
-void MatchingCore::write(rocksdb::WriteBatch& batch, const char* cf, const std::string& key,
-                         std::optional<std::string> value) {
+void MatchingCore::write(store::StagingBatch& batch, const char* cf, const std::string& key,
+                         const std::optional<std::string>& value) {
   if (value) {
-    batch.Put(store_.cf(cf), key, *value);
+    batch.put(store_.cf(cf), key, *value);
   } else {
-    batch.Delete(store_.cf(cf), key);
+    batch.del(store_.cf(cf), key);
   }
-  staged_writes_[{cf, key}] = std::move(value);
 }
 
-Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
+Status MatchingCore::apply(const DecodedEnvelope& event, store::StagingBatch& batch) {
+  // A decision staged or in flight lands first (its replies go out): the stream's
+  // batch then reads, and overwrites, what the store holds.
+  if (api_commits_) api_commits_->finish();
   const auto& type = event.header().type;
   if (type == wire_type(wire::REGISTRY_PROFILE_PUBLISHED)) {
     index_profile(event, batch);
@@ -193,7 +194,7 @@ Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& ba
     forget_matches_of(profiles, batch);
     if (idempotency_) {
       // A kept reply to a decision holds the match, the erased profile's title with it.
-      auto forgotten = idempotency_->forget(batch, text_of(erased.getOrganisationId()));
+      auto forgotten = idempotency_->forget(batch.batch(), text_of(erased.getOrganisationId()));
       if (!forgotten) {
         spdlog::error("matching: erasure could not drop kept replies: {}",
                       describe(forgotten.error()));
@@ -209,7 +210,7 @@ Status MatchingCore::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& ba
   return {};  // other registry events do not concern matching
 }
 
-void MatchingCore::index_profile(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
+void MatchingCore::index_profile(const DecodedEnvelope& event, store::StagingBatch& batch) {
   auto published = event.payload<wire::ProfilePublishedEvent>();
   auto profile = published.getProfile();
   std::string id = text_of(profile.getId());
@@ -261,11 +262,11 @@ void MatchingCore::fill_match(wire::Match::Builder out, const Doc& a, const Doc&
   explain(scorer_, a, b, score, out.initExplanation());
 }
 
-void MatchingCore::record_match(Slot a, const Candidate& candidate, rocksdb::WriteBatch& batch) {
+void MatchingCore::record_match(Slot a, const Candidate& candidate, store::StagingBatch& batch) {
   const Doc& doc_a = index_.doc(a);
   const Doc& doc_b = index_.doc(candidate.slot);
   std::string id = match_id(doc_a.profile_id, doc_b.profile_id);
-  auto existing = read(kMatchesCf, id);
+  auto existing = read(batch, kMatchesCf, id);
   int64_t now = now_us();
 
   capnp::MallocMessageBuilder message;
@@ -311,8 +312,9 @@ void MatchingCore::record_match(Slot a, const Candidate& candidate, rocksdb::Wri
   write(batch, kMatchesCf, id, store::to_bytes(message));
 }
 
-void MatchingCore::emit_found(rocksdb::WriteBatch& batch, wire::Match::Reader match) {
-  staged_.push_back(log_.append<wire::MatchFoundEvent>(batch, wire_type(wire::MATCHING_MATCH_FOUND),
+void MatchingCore::emit_found(store::StagingBatch& batch, wire::Match::Reader match) {
+  staged_.push_back(log_.append<wire::MatchFoundEvent>(batch.batch(),
+                                                       wire_type(wire::MATCHING_MATCH_FOUND),
                                                        [&](auto event) { event.setMatch(match); }));
   spdlog::info("matching: {} {} <-> {} score {:.3f}", text_of(match.getId()),
                text_of(match.getA().getProfileId()), text_of(match.getB().getProfileId()),
@@ -320,21 +322,21 @@ void MatchingCore::emit_found(rocksdb::WriteBatch& batch, wire::Match::Reader ma
 }
 
 void MatchingCore::unindex_profile(const std::string& profile_id, const std::string& reason,
-                                   rocksdb::WriteBatch& batch) {
+                                   store::StagingBatch& batch) {
   index_.remove(profile_id);
-  if (read(kProfilesCf, profile_id)) write(batch, kProfilesCf, profile_id, std::nullopt);
+  if (read(batch, kProfilesCf, profile_id)) write(batch, kProfilesCf, profile_id, std::nullopt);
   retract_matches(profile_id, reason, batch);
 }
 
 void MatchingCore::forget_matches_of(const std::set<std::string>& profiles,
-                                     rocksdb::WriteBatch& batch) {
+                                     store::StagingBatch& batch) {
   for (const auto& profile_id : profiles) {
     auto it = matches_of_.find(profile_id);
     if (it == matches_of_.end()) continue;
     auto ids = std::move(it->second);
     matches_of_.erase(it);
     for (const auto& id : ids) {
-      if (auto stored = read(kMatchesCf, id)) {
+      if (auto stored = read(batch, kMatchesCf, id)) {
         if (auto match = store::StoredValue<wire::Match>::parse(*stored)) {
           for (auto side : {match->get().getA(), match->get().getB()}) {
             auto other = matches_of_.find(text_of(side.getProfileId()));
@@ -351,7 +353,7 @@ void MatchingCore::forget_matches_of(const std::set<std::string>& profiles,
     return profiles.count(text_of(match.getA().getProfileId())) > 0 ||
            profiles.count(text_of(match.getB().getProfileId())) > 0;
   };
-  auto redacted = log_.redact(batch, log_.origin(), concerns);
+  auto redacted = log_.redact(batch.batch(), log_.origin(), concerns);
   if (!redacted) {
     spdlog::error("matching: erasure could not redact match events: {}",
                   describe(redacted.error()));
@@ -361,11 +363,11 @@ void MatchingCore::forget_matches_of(const std::set<std::string>& profiles,
 }
 
 void MatchingCore::retract_matches(const std::string& profile_id, const std::string& reason,
-                                   rocksdb::WriteBatch& batch) {
+                                   store::StagingBatch& batch) {
   auto it = matches_of_.find(profile_id);
   if (it == matches_of_.end()) return;
   for (const auto& id : it->second) {
-    auto stored = read(kMatchesCf, id);
+    auto stored = read(batch, kMatchesCf, id);
     if (!stored) continue;
     auto old = store::StoredValue<wire::Match>::parse(*stored);
     if (!old) continue;
@@ -384,7 +386,7 @@ void MatchingCore::retract_matches(const std::string& profile_id, const std::str
     } else {
       --announced_;
       staged_.push_back(log_.append<wire::MatchRetractedEvent>(
-          batch, wire_type(wire::MATCHING_MATCH_RETRACTED), [&](auto event) {
+          batch.batch(), wire_type(wire::MATCHING_MATCH_RETRACTED), [&](auto event) {
             event.setMatchId(id);
             auto profiles = event.initProfileIds(2);
             profiles.set(0, match.getA().getProfileId());
@@ -398,9 +400,9 @@ void MatchingCore::retract_matches(const std::string& profile_id, const std::str
 }
 
 void MatchingCore::update_owner(wire::PublicOrganisation::Reader owner,
-                                rocksdb::WriteBatch& batch) {
+                                store::StagingBatch& batch) {
   for (const auto& id : index_.profiles_of_owner(text_of(owner.getId()))) {
-    auto stored = read(kProfilesCf, id);
+    auto stored = read(batch, kProfilesCf, id);
     if (!stored) continue;
     auto record = store::StoredValue<wire::IndexedProfile>::parse(*stored);
     if (!record) continue;
@@ -414,7 +416,7 @@ void MatchingCore::update_owner(wire::PublicOrganisation::Reader owner,
 }
 
 void MatchingCore::remember_organisation(wire::PublicOrganisation::Reader org,
-                                         rocksdb::WriteBatch& batch) {
+                                         store::StagingBatch& batch) {
   std::string id = text_of(org.getId());
   if (id.empty()) return;
   if (!able_to_research(org)) {
@@ -427,7 +429,7 @@ void MatchingCore::remember_organisation(wire::PublicOrganisation::Reader org,
   research_orgs_[id] = make_org_doc(index_, org);
 }
 
-void MatchingCore::forget_organisation(const std::string& id, rocksdb::WriteBatch& batch) {
+void MatchingCore::forget_organisation(const std::string& id, store::StagingBatch& batch) {
   if (research_orgs_.erase(id) > 0) write(batch, kOrganisationsCf, id, std::nullopt);
 }
 
@@ -453,7 +455,6 @@ void MatchingCore::fill_organisations(wire::PartnersReply::Builder reply, const 
 void MatchingCore::committed() {
   if (erasures_) scrubber_.request();
   erasures_ = false;
-  staged_writes_.clear();
   log_.committed(staged_);
   if (publisher_) publisher_->publish(staged_);
   staged_.clear();
@@ -461,19 +462,26 @@ void MatchingCore::committed() {
 
 void MatchingCore::aborted() {
   erasures_ = false;
-  staged_writes_.clear();
   staged_.clear();
   log_.aborted();
   load();  // the index and pair map ran ahead of the store: start again from it
 }
 
-void MatchingCore::api_committed() {
-  api_batch_.Clear();
-  committed();
+rocksdb::WriteBatch MatchingCore::seal_api() {
+  api_in_flight_ = std::exchange(staged_, {});
+  return api_batch_.seal();
 }
 
-void MatchingCore::api_aborted() {
-  api_batch_.Clear();
+void MatchingCore::api_landed() {
+  api_batch_.landed();
+  log_.committed(api_in_flight_);
+  if (publisher_) publisher_->publish(api_in_flight_);
+  api_in_flight_.clear();
+}
+
+void MatchingCore::api_lost() {
+  api_batch_.lost();
+  api_in_flight_.clear();
   aborted();
 }
 
@@ -503,8 +511,8 @@ std::string MatchingCore::partners_reply(const service::Request& request, const 
       matches[i].setWeaker(found[i].score.score < options_.threshold || i >= options_.top_k);
     }
     if (!query.profile_id.empty()) {
-      auto stored =
-          read(kMatchesCf, match_id(query.profile_id, index_.doc(found[i].slot).profile_id));
+      auto stored = read(api_batch_, kMatchesCf,
+                         match_id(query.profile_id, index_.doc(found[i].slot).profile_id));
       if (stored) {
         if (auto m = store::StoredValue<wire::Match>::parse(*stored)) {
           matches[i].setState(m->get().getState());
@@ -627,7 +635,7 @@ Result<std::string> MatchingCore::queue(const service::Request& request) {
   for (it->SeekToFirst(); it->Valid() && pending.size() < limit; it->Next()) {
     auto key = it->key().ToString();
     if (key.size() <= 8) continue;
-    auto stored = read(kMatchesCf, key.substr(8));
+    auto stored = read(api_batch_, kMatchesCf, key.substr(8));
     if (stored) pending.push_back(*stored);
   }
   auto reply = service::make_reply(info_, request, wire_type(wire::MATCHING_QUEUE_REPLY));
@@ -646,7 +654,7 @@ Result<std::string> MatchingCore::decide(const service::Request& request) {
   if (decision.getComment().size() > 2000) {
     return fail(ErrorCode::INVALID_FIELD, "at most 2000 bytes", "comment");
   }
-  auto stored = read(kMatchesCf, id);
+  auto stored = read(api_batch_, kMatchesCf, id);
   if (!stored) return not_found("match", id);
   auto old = store::StoredValue<wire::Match>::parse(*stored);
   if (!old) return fail(ErrorCode::INTERNAL, "stored match unreadable");
@@ -678,7 +686,7 @@ Result<std::string> MatchingCore::decide(const service::Request& request) {
 
 Result<std::string> MatchingCore::get_match(const service::Request& request) {
   std::string id = text_of(request.envelope.payload<wire::MatchGet>().getMatchId());
-  auto stored = read(kMatchesCf, id);
+  auto stored = read(api_batch_, kMatchesCf, id);
   if (!stored) return not_found("match", id);
   auto match = store::StoredValue<wire::Match>::parse(*stored);
   if (!match) return fail(ErrorCode::INTERNAL, "stored match unreadable");

@@ -15,8 +15,10 @@
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
 #include "common/service/api_server.hpp"
+#include "common/service/commit_pipeline.hpp"
 #include "common/service/idempotency.hpp"
 #include "common/store/scrubber.hpp"
+#include "common/store/staging_batch.hpp"
 #include "common/store/store.hpp"
 #include "schemas/matching.capnp.h"
 #include "services/matching/domain/matcher.hpp"
@@ -75,16 +77,23 @@ class MatchingCore : public replication::Applier {
   void set_idempotency(service::IdempotencyStore* store) { idempotency_ = store; }
 
   // replication::Applier: the registry's stream.
-  Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override;
+  Status apply(const DecodedEnvelope& event, store::StagingBatch& batch) override;
   void committed() override;
   void aborted() override;
 
-  // The api's own writes (broker decisions), committed by the api's group commit.
-  rocksdb::WriteBatch& api_batch() { return api_batch_; }
-  bool api_pending() const { return api_batch_.Count() > 0; }
+  // The api's own writes (broker decisions), committed by the service's commit
+  // pipeline (matching_writes.hpp): seal_api() puts what is staged in flight, and
+  // api_landed() or api_lost() ends it.
+  rocksdb::WriteBatch& api_batch() { return api_batch_.batch(); }
+  bool api_pending() const { return !api_batch_.empty(); }
   std::vector<replication::StagedEvent>& staged_events() { return staged_; }
-  void api_committed();
-  void api_aborted();
+  rocksdb::WriteBatch seal_api();
+  void api_landed();
+  void api_lost();
+  // The pipeline that commits the api's writes: the registry's stream is applied
+  // only once nothing of the api is staged or in flight, so that the two batches
+  // never carry writes of one key in an order other than they were made.
+  void set_api_commits(service::CommitPipeline* commits) { api_commits_ = commits; }
 
   Result<std::string> partners(const service::Request& request);
   Result<std::string> search(const service::Request& request);
@@ -98,27 +107,29 @@ class MatchingCore : public replication::Applier {
   uint64_t queue_length() const { return queue_length_; }
 
  private:
-  void index_profile(const DecodedEnvelope& event, rocksdb::WriteBatch& batch);
+  void index_profile(const DecodedEnvelope& event, store::StagingBatch& batch);
   void unindex_profile(const std::string& profile_id, const std::string& reason,
-                       rocksdb::WriteBatch& batch);
-  void update_owner(wire::PublicOrganisation::Reader owner, rocksdb::WriteBatch& batch);
+                       store::StagingBatch& batch);
+  void update_owner(wire::PublicOrganisation::Reader owner, store::StagingBatch& batch);
   // Keeps (or drops) an organisation as a candidate of research requests.
-  void remember_organisation(wire::PublicOrganisation::Reader org, rocksdb::WriteBatch& batch);
-  void forget_organisation(const std::string& id, rocksdb::WriteBatch& batch);
+  void remember_organisation(wire::PublicOrganisation::Reader org, store::StagingBatch& batch);
+  void forget_organisation(const std::string& id, store::StagingBatch& batch);
   // An erasure: the matches of these profiles are deleted, not kept retracted, and
   // this service's own `matching.match.found` events about them are redacted: both
   // held the erased profile's title and the terms it shared (issue 11, D19).
-  void forget_matches_of(const std::set<std::string>& profiles, rocksdb::WriteBatch& batch);
+  void forget_matches_of(const std::set<std::string>& profiles, store::StagingBatch& batch);
   void fill_organisations(wire::PartnersReply::Builder reply, const Doc& request);
-  void record_match(Slot a, const Candidate& candidate, rocksdb::WriteBatch& batch);
+  void record_match(Slot a, const Candidate& candidate, store::StagingBatch& batch);
   void retract_matches(const std::string& profile_id, const std::string& reason,
-                       rocksdb::WriteBatch& batch);
-  std::optional<std::string> read(const char* cf, const std::string& key) const;
-  void write(rocksdb::WriteBatch& batch, const char* cf, const std::string& key,
-             std::optional<std::string> value);
+                       store::StagingBatch& batch);
+  // Reads see the writes staged in `batch` before them (store/staging_batch.hpp).
+  std::optional<std::string> read(const store::StagingBatch& batch, const char* cf,
+                                  const std::string& key) const;
+  void write(store::StagingBatch& batch, const char* cf, const std::string& key,
+             const std::optional<std::string>& value);
   void fill_side(wire::MatchSide::Builder side, const Doc& doc) const;
   void fill_match(wire::Match::Builder out, const Doc& a, const Doc& b, const PairScore& score);
-  void emit_found(rocksdb::WriteBatch& batch, wire::Match::Reader match);
+  void emit_found(store::StagingBatch& batch, wire::Match::Reader match);
   // What a partners reply says besides its matches.
   struct ReplyNotes {
     std::string shows;
@@ -138,12 +149,13 @@ class MatchingCore : public replication::Applier {
   TermDictionary dictionary_;
   ProfileIndex index_;
   Scorer scorer_;
-  // Writes of the batch being built, read back before it is durable.
-  std::map<std::pair<std::string, std::string>, std::optional<std::string>> staged_writes_;
   std::vector<replication::StagedEvent> staged_;
   std::map<std::string, std::set<std::string>> matches_of_;  // profile id -> match ids
   std::map<std::string, OrgDoc> research_orgs_;              // able to do research
-  rocksdb::WriteBatch api_batch_;
+  // The api's own writes (decisions), read back until they are committed.
+  store::StagingBatch api_batch_{store_};
+  std::vector<replication::StagedEvent> api_in_flight_;  // events of the batch in flight
+  service::CommitPipeline* api_commits_ = nullptr;
   // An erasure's profile text and owner must leave every file once its batch is
   // durable (WAL and SST keep the old bytes until flush and compaction).
   bool erasures_ = false;

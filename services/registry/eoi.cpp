@@ -111,19 +111,7 @@ Status Registry::room_for_eoi(const std::string& sender_id, const std::string& p
   }
   // Stored and staged (a flood pipelined into one commit is counted as it comes).
   std::string sender_prefix = sender_id + "/";
-  std::set<std::string> keys;
-  for (const auto& key : batch_.pending_keys(store_.cf(kEoiOpen))) {
-    if (key.starts_with(sender_prefix)) keys.insert(key);
-  }
-  auto it = store_.iterate(store_.cf(kEoiOpen));
-  for (it->Seek(sender_prefix); it->Valid() && it->key().starts_with(sender_prefix); it->Next()) {
-    keys.insert(it->key().ToString());
-  }
-  uint32_t open_count = 0;
-  for (const auto& key : keys) {
-    auto still = batch_.get(store_.cf(kEoiOpen), key);
-    if (still && still.value()) ++open_count;
-  }
+  std::size_t open_count = batch_.keys(store_.cf(kEoiOpen), sender_prefix).size();
   if (open_count >= options_.max_open_eois) {
     return fail(ErrorCode::LIMIT_EXCEEDED,
                 "at most " + std::to_string(options_.max_open_eois) +

@@ -17,9 +17,7 @@ using reference::text_of;
 std::size_t Registry::forget_eoi_party(const std::string& country, const std::string& org_id,
                                        const std::set<std::string>& profile_ids,
                                        const EoiRewrite& put) {
-  std::set<std::string> ids = batch_.pending_keys(store_.cf(kEois));
-  auto it = store_.iterate(store_.cf(kEois));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) ids.insert(it->key().ToString());
+  auto ids = batch_.keys(store_.cf(kEois));
   std::size_t rewritten = 0;
   for (const auto& id : ids) {
     auto bytes = batch_.get(store_.cf(kEois), id);

@@ -225,11 +225,8 @@ void Registry::delete_profile(const std::string& id) {
   batch_.del(store_.cf(kProfiles), id);
 }
 
-bool Registry::replica_published(const std::string& id) const {
-  if (auto pending = replica_overlay_.find(id); pending != replica_overlay_.end()) {
-    return published(pending->second);
-  }
-  auto stored = store_.get(store_.cf(kReplicaProfiles), id);
+bool Registry::replica_published(const store::StagingBatch& batch, const std::string& id) const {
+  auto stored = batch.get(store_.cf(kReplicaProfiles), id);
   return stored && published(stored.value());
 }
 
@@ -626,9 +623,7 @@ Status Registry::erase_records(const std::string& id, wire::Organisation::Reader
   }
 
   // Every profile: stored, and submitted in a batch not yet durable.
-  auto candidates = batch_.pending_keys(store_.cf(kProfiles));
-  auto it = store_.iterate(store_.cf(kProfiles));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) candidates.insert(it->key().ToString());
+  auto candidates = batch_.keys(store_.cf(kProfiles));
   for (const auto& profile_id : candidates) {
     auto bytes = batch_.get(store_.cf(kProfiles), profile_id);
     if (!bytes || !bytes.value()) continue;
@@ -932,7 +927,7 @@ bool replicated_type(std::string_view type) {
 
 }  // namespace
 
-Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
+Status Registry::apply_peer_event(const DecodedEnvelope& event, store::StagingBatch& batch) {
   const std::string& origin = event.header().origin_country;
   const std::string& type = event.header().type;
   // Ids and references are parsed and their country compared: a substring test
@@ -969,7 +964,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     ScratchMessage message;
     message.setRoot(org);
     message.getRoot<wire::PublicOrganisation>().setLegalName("");
-    batch.Put(store_.cf(kReplicaOrgs), std::string(org.getId()), store::to_bytes(message));
+    batch.put(store_.cf(kReplicaOrgs), std::string(org.getId()), store::to_bytes(message));
   } else if (type == wire_type(wire::REGISTRY_PROFILE_PUBLISHED)) {
     auto published = event.payload<wire::ProfilePublishedEvent>();
     auto profile = published.getProfile();
@@ -993,12 +988,11 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     std::string id = profile.getId();
     replica_published_delta_ +=
         static_cast<int>(profile.getStatus() == wire::ProfileStatus::PUBLISHED) -
-        static_cast<int>(replica_published(id));
-    batch.Put(store_.cf(kReplicaProfiles), id, bytes);
-    replica_overlay_[id] = std::move(bytes);
+        static_cast<int>(replica_published(batch, id));
+    batch.put(store_.cf(kReplicaProfiles), id, bytes);
     ScratchMessage owner_message;
     owner_message.setRoot(owner);
-    batch.Put(store_.cf(kReplicaOrgs), std::string(owner.getId()), store::to_bytes(owner_message));
+    batch.put(store_.cf(kReplicaOrgs), std::string(owner.getId()), store::to_bytes(owner_message));
   } else if (type == wire_type(wire::REGISTRY_PROFILE_STATUS)) {
     auto status = event.payload<wire::ProfileStatusEvent>();
     if (!profile_of_origin(status.getProfileId()) ||
@@ -1007,15 +1001,10 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
                   "profileId");
     }
     std::string id = status.getProfileId();
-    std::optional<std::string> current;
-    bool was_published = replica_published(id);
-    if (auto pending = replica_overlay_.find(id); pending != replica_overlay_.end()) {
-      current = pending->second;
-    } else {
-      auto stored = store_.get(store_.cf(kReplicaProfiles), id);
-      if (!stored) return stored.error();
-      current = stored.value();
-    }
+    auto stored = batch.get(store_.cf(kReplicaProfiles), id);
+    if (!stored) return stored.error();
+    const std::optional<std::string>& current = stored.value();
+    bool was_published = published(current);
     // Only what was published is replicated; a withdrawal or expiry updates it.
     if (current && !is_open(status.getStatus())) {
       auto old = store::StoredValue<wire::Profile>::parse(*current);
@@ -1027,8 +1016,7 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
         replica_published_delta_ +=
             static_cast<int>(status.getStatus() == wire::ProfileStatus::PUBLISHED) -
             static_cast<int>(was_published);
-        batch.Put(store_.cf(kReplicaProfiles), id, bytes);
-        replica_overlay_[id] = std::move(bytes);
+        batch.put(store_.cf(kReplicaProfiles), id, bytes);
       }
     }
   }
@@ -1039,12 +1027,12 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "organisationId");
     }
-    auto redacted = redact_events_of(batch, origin, id);
+    auto redacted = redact_events_of(batch.batch(), origin, id);
     if (!redacted) return redacted.error();
     replica_erasures_ = true;
     if (kept_replies_) {
       // Replies kept here for retries may carry its contact (an accepted EoI).
-      auto forgotten = kept_replies_->forget(batch, id);
+      auto forgotten = kept_replies_->forget(batch.batch(), id);
       if (!forgotten) return forgotten.error();
     }
     ScratchMessage tombstone;
@@ -1052,21 +1040,20 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBa
     gone.setId(id);
     gone.setCountry(origin);
     gone.setErased(true);
-    batch.Put(store_.cf(kReplicaOrgs), id, store::to_bytes(tombstone));
+    batch.put(store_.cf(kReplicaOrgs), id, store::to_bytes(tombstone));
     std::set<std::string> erased_profiles;
     for (auto profile_id : erased.getProfileIds()) {
       if (profile_of_origin(profile_id)) erased_profiles.insert(text_of(profile_id));
     }
     forget_eoi_party(origin, id, erased_profiles,
                      [&](const std::string& eoi_id, std::string bytes) {
-                       batch.Put(store_.cf(kEois), eoi_id, bytes);
+                       batch.put(store_.cf(kEois), eoi_id, bytes);
                      });
     for (auto profile_id : erased.getProfileIds()) {
       if (!profile_of_origin(profile_id)) continue;
       std::string gone_id = text_of(profile_id);
-      replica_published_delta_ -= static_cast<int>(replica_published(gone_id));
-      batch.Delete(store_.cf(kReplicaProfiles), gone_id);
-      replica_overlay_[gone_id] = std::nullopt;
+      replica_published_delta_ -= static_cast<int>(replica_published(batch, gone_id));
+      batch.del(store_.cf(kReplicaProfiles), gone_id);
     }
   }
   if (!replicated_type(type) && type != wire_type(wire::REGISTRY_EOI_CHANGED) &&

@@ -2,7 +2,7 @@
 // The registry's logic over its store: organisations and cooperation profiles of
 // its own country, public replicas of its peers'. No sockets: requests come in as
 // decoded envelopes with the caller's identity, replies and events go out as bytes.
-// Writes go into one BatchView per group commit; the caller commits it, then
+// Writes go into one StagingBatch per group commit; the caller commits it, then
 // publishes the staged events and sends the replies (see main.cpp).
 #include <functional>
 #include <map>
@@ -13,9 +13,9 @@
 #include "common/outbox/queue.hpp"
 #include "common/replication/event_log.hpp"
 #include "common/service/api_server.hpp"
-#include "common/store/batch_view.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/scrubber.hpp"
+#include "common/store/staging_batch.hpp"
 #include "common/store/store.hpp"
 #include "schemas/registry.capnp.h"
 #include "services/registry/domain/lifecycle.hpp"
@@ -80,18 +80,16 @@ class Registry {
   void lost();    // it failed: forget it and everything staged since
 
   // Public replicas of peers' records, applied from their event streams. Several
-  // events of one batch may touch one record, so replica writes are read back from
-  // an overlay until the batch is committed (or aborted).
-  Status apply_peer_event(const DecodedEnvelope& event, rocksdb::WriteBatch& batch);
+  // events of one batch may touch one record: replica writes are read back from the
+  // subscriber's staging batch until it is committed (or aborted).
+  Status apply_peer_event(const DecodedEnvelope& event, store::StagingBatch& batch);
   void replicas_committed() {
-    replica_overlay_.clear();
     replica_published_ += replica_published_delta_;
     replica_published_delta_ = 0;
     if (replica_erasures_) scrubber_.request();
     replica_erasures_ = false;
   }
   void replicas_aborted() {
-    replica_overlay_.clear();
     replica_published_delta_ = 0;
     replica_erasures_ = false;
   }
@@ -225,7 +223,7 @@ class Registry {
   bool own_published(const std::string& id) const;
   void put_profile(const std::string& id, capnp::MallocMessageBuilder& message);
   void delete_profile(const std::string& id);
-  bool replica_published(const std::string& id) const;
+  bool replica_published(const store::StagingBatch& batch, const std::string& id) const;
   // The events of `origin` in this node's log that carry the organisation's data,
   // to redact on erasure (at home, and in the relayed copies of a peer's events).
   Status redact_action_details(const std::set<std::string>& targets);
@@ -240,15 +238,13 @@ class Registry {
     std::vector<std::string> targets;
   };
   std::vector<PendingAction> staged_actions_;
-  store::BatchView batch_;
+  store::StagingBatch batch_;
   outbox::Queue outbox_;
   NationalIdIndex national_ids_;
   Generation staging_;
   Generation in_flight_;
   std::map<std::string, uint64_t> counters_;  // staged values, reloaded on abort
   std::set<std::string> dirty_counters_;      // changed since the last commit
-  // replica profile id -> bytes (none: deleted), until the subscriber's batch lands
-  std::map<std::string, std::optional<std::string>> replica_overlay_;
   int64_t own_published_ = 0;
   int64_t replica_published_ = 0;
   int64_t replica_published_delta_ = 0;

@@ -2,28 +2,28 @@
 
 namespace gosmart::registry {
 
-Status ReplicaApplier::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
+Status ReplicaApplier::apply(const DecodedEnvelope& event, store::StagingBatch& batch) {
   auto applied = guarded([&]() -> Status { return registry_.apply_peer_event(event, batch); });
   if (!applied) {
     // Local readers of the merged stream must not wait for a number that will never
     // come: a marker takes the refused event's place (defect found in issue 11).
-    relayed_.push_back(log_.relay_passed_over(batch, event, applied.error()));
+    relayed_.push_back(log_.relay_passed_over(batch.batch(), event, applied.error()));
     return applied;
   }
-  relayed_.push_back(log_.relay(batch, event));
+  relayed_.push_back(log_.relay(batch.batch(), event));
   return {};
 }
 
 void ReplicaApplier::unreadable(const std::string& origin, uint64_t seq, const Failure& why,
-                                rocksdb::WriteBatch& batch) {
-  relayed_.push_back(log_.relay_unreadable(batch, origin, seq, why));
+                                store::StagingBatch& batch) {
+  relayed_.push_back(log_.relay_unreadable(batch.batch(), origin, seq, why));
 }
 
-bool ReplicaApplier::duplicate(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) {
+bool ReplicaApplier::duplicate(const DecodedEnvelope& event, store::StagingBatch& batch) {
   const auto& header = event.header();
   auto held = log_.compare(event);
   if (held && held.value() != replication::Held::other) return false;
-  auto kept = held ? log_.keep_conflict(batch, event) : Result<bool>(held.error());
+  auto kept = held ? log_.keep_conflict(batch.batch(), event) : Result<bool>(held.error());
   if (!kept) {
     conflict_log_.warn(header.origin_country,
                        "replication: {} #{} not compared with the copy held: {}",

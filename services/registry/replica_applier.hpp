@@ -18,13 +18,13 @@ class ReplicaApplier : public replication::Applier {
   // Only the event types a registry publishes for peers are applied and relayed; a
   // type this version does not know is refused like any bad event (a marker goes in
   // its place): its content is never relayed unread.
-  Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override;
+  Status apply(const DecodedEnvelope& event, store::StagingBatch& batch) override;
   void unreadable(const std::string& origin, uint64_t seq, const Failure& why,
-                  rocksdb::WriteBatch& batch) override;
+                  store::StagingBatch& batch) override;
   // A seq of a peer's origin it holds already: other content (the peer was restored
   // from a backup and numbers again under a new epoch, or forges) is kept beside the
   // held copy, counted and logged (once per 10 s per origin); never relayed.
-  bool duplicate(const DecodedEnvelope& event, rocksdb::WriteBatch& batch) override;
+  bool duplicate(const DecodedEnvelope& event, store::StagingBatch& batch) override;
   void committed() override;
   void aborted() override;
 

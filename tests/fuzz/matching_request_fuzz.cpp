@@ -47,22 +47,24 @@ struct Node {
 
   // As the subscriber does: a batch per drain of events, committed or failed.
   void apply(const DecodedEnvelope& event, bool commit) {
-    rocksdb::WriteBatch batch;
+    store::StagingBatch batch(*db);
     auto applied = guarded([&] { return core.apply(event, batch); });
-    if (applied.ok() && commit && db->commit(batch, store::Durability::no_sync).ok()) {
+    if (applied.ok() && commit && db->commit(batch.batch(), store::Durability::no_sync).ok()) {
       core.committed();
     } else {
       core.aborted();
     }
   }
 
-  // The api's group commit after each request (broker decisions write).
+  // The api's group commit after each request (broker decisions write), as the
+  // pipeline runs it: sealed, then landed or lost.
   void end_api_batch(bool commit) {
     if (!core.api_pending()) return;  // as services/matching/main.cpp
-    if (commit && db->commit(core.api_batch(), store::Durability::no_sync).ok()) {
-      core.api_committed();
+    auto batch = core.seal_api();
+    if (commit && db->commit(batch, store::Durability::no_sync).ok()) {
+      core.api_landed();
     } else {
-      core.api_aborted();
+      core.api_lost();
     }
   }
 };

@@ -34,9 +34,9 @@ struct Node {
 
   // A peer's event, as ReplicaApplier applies it (without relaying it on).
   void apply_peer_event(const DecodedEnvelope& event, bool commit) {
-    rocksdb::WriteBatch batch;
+    store::StagingBatch batch(*db);
     auto applied = guarded([&]() -> Status { return core.apply_peer_event(event, batch); });
-    if (applied.ok() && commit && db->commit(batch, store::Durability::no_sync).ok()) {
+    if (applied.ok() && commit && db->commit(batch.batch(), store::Durability::no_sync).ok()) {
       core.replicas_committed();
     } else {
       core.replicas_aborted();

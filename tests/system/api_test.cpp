@@ -5,9 +5,14 @@
 #include <atomic>
 #include <thread>
 
+#include <poll.h>
+
 #include "common/service/api_server.hpp"
+#include "common/store/test_env.hpp"
+#include "tests/support/fault_file_system.hpp"
 #include "tests/support/nodes.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/staged_writes.hpp"
 
 using namespace gosmart;
 using namespace std::chrono_literals;
@@ -162,11 +167,20 @@ TEST_CASE("an error reply for a failed commit answers the request it replaces", 
   caller.connect("inproc://api-failed-commit");
   service::ServiceInfo info{"test", "0", "PL", wire::Service::REGISTRY};
   service::ApiServer server(router, info, {});
+  // The disk fails under the service's commit pipeline (the one commit path).
+  testing::TempDir dir;
+  auto faults = std::make_shared<testing::FaultFileSystem>();
+  store::TestEnv seam(faults->env());
+  auto db = store::Store::open(dir.path() / "db", {"data"});
+  testing::StagedWrites staged(*db);
+  service::CommitPipeline pipeline(*db, staged);
+  server.set_pipeline(&pipeline);
+  faults->fail_syncs(true);
   server.handle("test.ping", service::all_roles(),
                 [&](const service::Request& request) -> Result<std::string> {
+                  staged.write("ping");
                   return service::make_reply(info, request, "test.pong").encode();
                 });
-  server.set_commit([] { return false; });
 
   std::string request = EnvelopeBuilder("PL", wire::Service::REGISTRY, "test.ping").encode();
   auto sent = decode_envelope({reinterpret_cast<const uint8_t*>(request.data()), request.size()});
@@ -176,6 +190,10 @@ TEST_CASE("an error reply for a failed commit answers the request it replaces", 
   zmq::poll(&item, 1, 3s);
   REQUIRE((item.revents & ZMQ_POLLIN));
   server.on_readable();
+  pollfd landed{pipeline.notify_fd(), POLLIN, 0};
+  REQUIRE(::poll(&landed, 1, 3000) == 1);
+  pipeline.on_landed();
+  CHECK(staged.lost_batches == 1);
   zmq::message_t reply;
   REQUIRE(caller.recv(reply));
   auto decoded = decode_envelope({reply.data<uint8_t>(), reply.size()});

@@ -48,7 +48,7 @@ TEST_CASE("the probe applier refuses what is not its event", "[probe]") {
   auto db = store::Store::open(dir.path() / "db", {probe::kProbeColumnFamily});
   probe::ProbeState state(*db);
   probe::ProbeApplier applier(state);
-  rocksdb::WriteBatch batch;
+  store::StagingBatch batch(*db);
   auto decode = [](std::string bytes) {
     return decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
   };

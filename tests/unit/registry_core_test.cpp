@@ -154,11 +154,11 @@ TEST_CASE("a peer's events may speak only for the peer's own country", "[registr
   org.setCountry("PL");
   auto bytes = forged.encode();
   auto event = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-  rocksdb::WriteBatch batch;
+  store::StagingBatch batch(*c.db);
   auto applied = c.core.apply_peer_event(event.value(), batch);
   REQUIRE_FALSE(applied.ok());
   CHECK(applied.error().code == ErrorCode::NOT_AUTHORISED);
-  CHECK(batch.Count() == 0);
+  CHECK(batch.batch().Count() == 0);
 }
 
 TEST_CASE("a peer's ownership is read from parsed ids, not from substrings", "[registry]") {
@@ -175,10 +175,10 @@ TEST_CASE("a peer's ownership is read from parsed ids, not from substrings", "[r
     auto bytes = builder.encode();
     auto event = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
     REQUIRE(event.ok());
-    rocksdb::WriteBatch batch;
+    store::StagingBatch batch(*c.db);
     auto applied = core.apply_peer_event(event.value(), batch);
     auto refusal = applied.ok() ? std::nullopt : std::optional(applied.error().code);
-    return std::pair{refusal, batch.Count()};
+    return std::pair{refusal, batch.batch().Count()};
   };
   SECTION("a status change of another country's profile") {
     EnvelopeBuilder forged("TR", wire::Service::REGISTRY, "registry.profile.status", 1);
@@ -404,9 +404,9 @@ void replicate_fi_profile(Core& c) {
   owner.setType(wire::OrgType::SME);
   auto bytes = published.encode();
   auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-  rocksdb::WriteBatch replica;
+  store::StagingBatch replica(*c.db);
   REQUIRE(c.core.apply_peer_event(decoded.value(), replica).ok());
-  REQUIRE(c.db->commit(replica).ok());
+  REQUIRE(c.db->commit(replica.batch()).ok());
   c.core.replicas_committed();
 }
 
@@ -463,13 +463,13 @@ TEST_CASE("an expression of interest the owner's registry refuses is closed as u
   auto status_bytes = withdrawn.encode();
   auto status =
       decode_envelope({reinterpret_cast<const uint8_t*>(status_bytes.data()), status_bytes.size()});
-  rocksdb::WriteBatch lost;
+  store::StagingBatch lost(*c.db);
   REQUIRE(c.core.apply_peer_event(status.value(), lost).ok());
   c.core.replicas_aborted();
   CHECK(c.core.replica_profiles_published() == 1);
-  rocksdb::WriteBatch kept;
+  store::StagingBatch kept(*c.db);
   REQUIRE(c.core.apply_peer_event(status.value(), kept).ok());
-  REQUIRE(c.db->commit(kept).ok());
+  REQUIRE(c.db->commit(kept.batch()).ok());
   c.core.replicas_committed();
   CHECK(c.core.replica_profiles_published() == 0);
 }

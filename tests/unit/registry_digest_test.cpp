@@ -54,13 +54,13 @@ struct Node {
 
   // Peer events applied as the replica applier does, in one batch.
   void apply(const std::vector<std::string>& events) {
-    rocksdb::WriteBatch batch;
+    store::StagingBatch batch(*db);
     for (const auto& bytes : events) {
       auto applied = core.apply_peer_event(decoded(bytes), batch);
       INFO((applied ? std::string("applied") : describe(applied.error())));
       REQUIRE(applied.ok());
     }
-    REQUIRE(db->commit(batch).ok());
+    REQUIRE(db->commit(batch.batch()).ok());
     core.replicas_committed();
   }
 

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <stdexcept>
+
+#include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
 
 using namespace gosmart;
@@ -31,4 +34,51 @@ TEST_CASE("SIGTERM ends the loop in order, through its signalfd", "[service]") {
   CHECK(loop.run() == SIGTERM);
   CHECK(loop.stopping());
   CHECK(ticks >= 3);
+}
+
+TEST_CASE("a handler that throws is answered with a typed error and the server goes on",
+          "[service]") {
+  // Matching's handlers throw std::runtime_error on a failed store read: the caller
+  // gets `internal`, as a registry handler's failure says, not a dead service.
+  zmq::context_t context;
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.bind("inproc://api-throws");
+  zmq::socket_t caller(context, zmq::socket_type::dealer);
+  caller.set(zmq::sockopt::rcvtimeo, 3000);
+  caller.connect("inproc://api-throws");
+  service::ServiceInfo info{"test", "0", "PL", wire::Service::MATCHING};
+  service::ApiServer server(router, info, {});
+  server.handle("test.runtime", service::all_roles(),
+                [](const service::Request&) -> Result<std::string> {
+                  throw std::runtime_error("matching: read failed: disk gone");
+                });
+  server.handle("test.odd", service::all_roles(),
+                [](const service::Request&) -> Result<std::string> { throw 42; });
+  server.handle("test.ping", service::all_roles(),
+                [&](const service::Request& request) -> Result<std::string> {
+                  return service::make_reply(info, request, "test.pong").encode();
+                });
+  auto call = [&](const std::string& type) {
+    caller.send(zmq::buffer(EnvelopeBuilder("PL", wire::Service::TOOL, type).encode()),
+                zmq::send_flags::none);
+    zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, 3s);
+    REQUIRE((item.revents & ZMQ_POLLIN));
+    server.on_readable();
+    zmq::message_t reply;
+    REQUIRE(caller.recv(reply));
+    auto decoded = decode_envelope({reply.data<uint8_t>(), reply.size()});
+    REQUIRE(decoded.ok());
+    return std::move(decoded).value();
+  };
+  for (const char* type : {"test.runtime", "test.odd"}) {
+    INFO(type);
+    auto failed = call(type);
+    REQUIRE(failed.header().type == "error");
+    auto error = failed.payload<wire::Error>();
+    CHECK(error.getCode() == wire::ErrorCode::INTERNAL);
+    // What the exception said stays in the log: it may name files or keys.
+    CHECK(std::string(error.getMessage()).find("disk gone") == std::string::npos);
+  }
+  CHECK(call("test.ping").header().type == "test.pong");
 }

@@ -10,6 +10,7 @@
 #include "common/store/test_env.hpp"
 #include "tests/support/fault_file_system.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/staged_writes.hpp"
 
 using namespace gosmart;
 
@@ -28,20 +29,7 @@ Status put(store::Store& db, const std::string& key, const std::string& value,
   return db.commit(batch, durability);
 }
 
-// A service's staged writes, reduced to one batch and two counters.
-struct Staged : service::StagedWrites {
-  store::Store& db;
-  rocksdb::WriteBatch batch;
-  int landed_batches = 0;
-  int lost_batches = 0;
-  explicit Staged(store::Store& store) : db(store) {}
-  void write(const std::string& key) { batch.Put(db.cf("data"), key, "v"); }
-  bool has_changes() const override { return batch.Count() > 0; }
-  rocksdb::WriteBatch seal() override { return std::exchange(batch, rocksdb::WriteBatch()); }
-  rocksdb::WriteBatch& staging_batch() override { return batch; }
-  void landed() override { ++landed_batches; }
-  void lost() override { ++lost_batches; }
-};
+using Staged = testing::StagedWrites;
 
 // Runs the pipeline until `waiter` was called; what it was told.
 std::optional<bool> settle(service::CommitPipeline& pipeline, const std::optional<bool>& told) {

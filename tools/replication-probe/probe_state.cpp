@@ -58,7 +58,7 @@ void ProbeState::write(rocksdb::WriteBatch& batch) const {
             rocksdb::Slice(reinterpret_cast<const char*>(staged_.digest.data()), 32));
 }
 
-Status ProbeApplier::apply(const DecodedEnvelope& event, rocksdb::WriteBatch& /*unused*/) {
+Status ProbeApplier::apply(const DecodedEnvelope& event, store::StagingBatch& /*unused*/) {
   if (event.header().type != wire_type(wire::PROBE_EVENT)) {
     return fail(ErrorCode::UNKNOWN_TYPE, "not a probe event: " + event.header().type, "type");
   }

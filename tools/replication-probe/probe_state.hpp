@@ -42,8 +42,8 @@ class ProbeState {
 class ProbeApplier : public replication::Applier {
  public:
   explicit ProbeApplier(ProbeState& state) : state_(state) {}
-  Status apply(const DecodedEnvelope& event, rocksdb::WriteBatch& unused) override;
-  void prepare_commit(rocksdb::WriteBatch& batch) override { state_.write(batch); }
+  Status apply(const DecodedEnvelope& event, store::StagingBatch& unused) override;
+  void prepare_commit(store::StagingBatch& batch) override { state_.write(batch.batch()); }
   void committed() override { state_.committed(); }
   void aborted() override { state_.aborted(); }
 
