@@ -61,7 +61,7 @@ struct Organisation {
   city @5 :Text;
   website @6 :Text;
   type @7 :OrgType;
-  helix @8 :Helix;
+  helix @8 :Helix;             # derived by the registry from `type`, never taken from the caller
   yearEstablished @9 :UInt16;
   headcount @10 :UInt32;
   turnoverEur @11 :UInt64;

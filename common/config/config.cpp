@@ -156,9 +156,10 @@ void parse_keys(const toml::table& root, const std::filesystem::path& base, Node
 void parse_limits(const toml::table& root, NodeConfig& cfg) {
   const toml::table* limits = table_at(root, "limits", "limits");
   if (!limits) return;
-  reject_unknown_keys(*limits, "limits",
-                      {"max_message_bytes", "high_water_mark", "heartbeat_ms", "peer_evasive_ms",
-                       "peer_expired_ms", "catchup_page_events", "idempotency_retention_s"});
+  reject_unknown_keys(
+      *limits, "limits",
+      {"max_message_bytes", "high_water_mark", "heartbeat_ms", "peer_evasive_ms", "peer_expired_ms",
+       "catchup_page_events", "idempotency_retention_s", "min_free_disk_mb"});
   auto& l = cfg.limits;
   l.max_message_bytes =
       int_at<std::size_t>(*limits, "max_message_bytes", "limits.max_message_bytes", 4096, 64 << 20)
@@ -180,6 +181,9 @@ void parse_limits(const toml::table& root, NodeConfig& cfg) {
   l.idempotency_retention_s = int_at<int>(*limits, "idempotency_retention_s",
                                           "limits.idempotency_retention_s", 1, 30 * 24 * 3600)
                                   .value_or(l.idempotency_retention_s);
+  l.min_free_disk_mb =
+      int_at<int>(*limits, "min_free_disk_mb", "limits.min_free_disk_mb", 0, 1'000'000)
+          .value_or(l.min_free_disk_mb);
   if (l.peer_expired_ms <= l.peer_evasive_ms) {
     bad("limits.peer_expired_ms", "must be larger than limits.peer_evasive_ms");
   }

@@ -68,6 +68,9 @@ struct Limits {
   // How long a write's reply is kept for a retry with the same message id: longer
   // than any client's retry policy (a day covers a retry after a night's outage).
   int idempotency_retention_s = 24 * 3600;
+  // Writes are refused (unavailable) while the data directory's disk has less free
+  // room than this, so RocksDB keeps room to flush and compact (docs/platform.md).
+  int min_free_disk_mb = 256;
 };
 
 struct NodeConfig {

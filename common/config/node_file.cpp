@@ -43,6 +43,7 @@ void write_limits(std::ostream& out, const Limits& limits) {
   line("peer_expired_ms", limits.peer_expired_ms, defaults.peer_expired_ms);
   line("catchup_page_events", limits.catchup_page_events, defaults.catchup_page_events);
   line("idempotency_retention_s", limits.idempotency_retention_s, defaults.idempotency_retention_s);
+  line("min_free_disk_mb", limits.min_free_disk_mb, defaults.min_free_disk_mb);
   if (!body.str().empty()) out << "[limits]\n" << body.str() << "\n";
 }
 

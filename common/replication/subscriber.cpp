@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/core/break_point.hpp"
 #include "common/core/crash_point.hpp"
 #include "common/reference/regions.hpp"
@@ -168,8 +170,9 @@ void Subscriber::request_catchup(const std::string& origin) {
 
 void Subscriber::reconnect_if_silent(transport::Clock::time_point now) {
   auto afresh = [&](zmq::socket_t& socket, const std::string& endpoint,
-                    transport::Clock::time_point& heard, const char* which) {
-    if (endpoint.empty() || now - heard < options_.expired_after) return;
+                    transport::Clock::time_point& heard, transport::Millis silence,
+                    const char* which) {
+    if (endpoint.empty() || now - heard < silence) return;
     ++stats_.reconnects;
     silence_log_.warn(endpoint,
                       "replication: nothing on the {} socket from {} for {} s: connecting afresh "
@@ -186,9 +189,14 @@ void Subscriber::reconnect_if_silent(transport::Clock::time_point now) {
     }
     socket.connect(endpoint);
   };
-  afresh(events_, options_.events_endpoint, events_heard_, "events");
+  afresh(events_, options_.events_endpoint, events_heard_, options_.expired_after, "events");
   std::size_t before = stats_.reconnects;
-  afresh(sync_, options_.sync_endpoint, sync_heard_, "sync");
+  // An idle sync socket hears an answer only every idle_poll: silence there means
+  // something only after several polls went unanswered, whatever expired_after is
+  // (outside findings, wave 4: with expired_after below idle_poll a healthy idle
+  // federation reconnected every poll).
+  afresh(sync_, options_.sync_endpoint, sync_heard_,
+         std::max(options_.expired_after, 3 * options_.idle_poll), "sync");
   if (stats_.reconnects != before) {
     for (auto& [origin, st] : origins_) st.in_flight = false;
   }

@@ -80,9 +80,10 @@ struct SubscriberOptions {
   transport::Millis evasive_after{3000};
   transport::Millis expired_after{10000};
   // The writer's endpoints, for a fresh connection when nothing at all (not even a
-  // heartbeat) was heard for expired_after: libzmq drops a connection that delivered
-  // a frame over the size limit and, from a writer that keeps sending such frames or
-  // that broke the protocol once, does not come back by itself (outside findings,
+  // heartbeat) was heard for expired_after (the sync socket: for the longer of
+  // expired_after and three idle_polls, since it answers only when asked): libzmq drops a
+  // connection that delivered a frame over the size limit and, from a writer that keeps sending
+  // such frames or that broke the protocol once, does not come back by itself (outside findings,
   // wave 3: a reader then heard nothing from a live peer until restarted). Empty: no
   // reconnection by the subscriber (libzmq's own reconnect only).
   std::string events_endpoint;

@@ -32,10 +32,17 @@ std::vector<std::string> with_idempotency(std::vector<std::string> families) {
 
 }  // namespace
 
+store::StoreOptions store_options(const config::Limits& limits) {
+  store::StoreOptions options;
+  options.min_free_bytes = static_cast<std::uint64_t>(limits.min_free_disk_mb) << 20;
+  return options;
+}
+
 ServiceHost::ServiceHost(const std::string& config_file, ServiceSpec spec)
     : spec_(std::move(spec)),
       setup_(set_up_node(config_file, spec_.name, spec_.name)),
-      store_(store::Store::open(setup_.service.data_dir, with_idempotency(spec_.column_families))),
+      store_(store::Store::open(setup_.service.data_dir, with_idempotency(spec_.column_families),
+                                store_options(setup_.node.limits))),
       log_(*store_, setup_.node.country, spec_.service),
       api_(setup_.transport->bind(zmq::socket_type::router, setup_.service.endpoints.api)),
       events_(setup_.transport->bind(zmq::socket_type::pub, setup_.service.endpoints.events)),
@@ -73,6 +80,18 @@ ServiceHost::ServiceHost(const std::string& config_file, ServiceSpec spec)
   });
   loop_.every(std::chrono::milliseconds(100), [this] {
     for (auto& subscription : subscriptions_) subscription->subscriber->tick();
+  });
+  // A write that failed with an I/O error leaves the store unusable (Store::failed):
+  // stop rather than answer every later write with an error, so the supervisor
+  // restarts the service on a store reopened from its WAL.
+  loop_.every(std::chrono::milliseconds(100), [this] {
+    if (!store_->failed() || exit_code_ != 0) return;
+    spdlog::critical(
+        "{}: the store failed a write (see the error above); stopping so it is "
+        "reopened from its write-ahead log",
+        spec_.name);
+    exit_code_ = kExitStorageFailed;
+    loop_.stop();
   });
 }
 

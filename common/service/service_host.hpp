@@ -27,6 +27,14 @@
 
 namespace gosmart::service {
 
+// The process's exit code when its store failed a write (Store::failed): the
+// service stops at once; a supervisor restarts it and the store's WAL replay
+// recovers what was acknowledged.
+inline constexpr int kExitStorageFailed = 3;
+
+// Store options from the node's [limits] (the free-room guard).
+store::StoreOptions store_options(const config::Limits& limits);
+
 // Subscriber options from the node's [limits]: the one place they are derived (the
 // host's subscriptions and the replication probe's reader).
 replication::SubscriberOptions subscriber_options(const NodeSetup& setup);
@@ -93,7 +101,10 @@ class ServiceHost {
 
   // Starts the subscriptions, logs `ready` and runs the loop until a termination
   // signal. What the service must finish after the loop (its commits) it does after.
+  // Stops the loop at once if the store fails a write (exit_code() then says so).
   void run(const std::string& ready);
+  // What main() returns: 0 after a signal, kExitStorageFailed after a store failure.
+  int exit_code() const { return exit_code_; }
 
  private:
   struct Subscription;
@@ -117,6 +128,7 @@ class ServiceHost {
   std::vector<std::unique_ptr<Subscription>> subscriptions_;
   std::function<Metrics()> metrics_of_service_;
   HealthFill health_of_service_;
+  int exit_code_ = 0;
 };
 
 }  // namespace gosmart::service

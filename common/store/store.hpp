@@ -5,6 +5,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -21,6 +23,10 @@ enum class Durability { sync, no_sync };
 struct StoreOptions {
   std::size_t block_cache_bytes = 32 << 20;
   std::size_t write_buffer_bytes = 16 << 20;
+  // Writes are refused (unavailable) while the store's file system has less room
+  // than this: a full disk must stop writes while RocksDB can still flush and
+  // compact, before a WAL write fails half-way (0: no guard).
+  std::uint64_t min_free_bytes = 0;
 };
 
 class Store {
@@ -39,7 +45,17 @@ class Store {
 
   // Applies the whole batch atomically; with Durability::sync one fsync covers it
   // (group commit: batch many events, pay one sync).
+  // Refused with `unavailable` (nothing written) once the store has failed or while
+  // the disk has less room than StoreOptions::min_free_bytes.
   Status commit(rocksdb::WriteBatch& batch, Durability durability = Durability::sync);
+
+  // True once a write failed with an I/O error or corruption. Such a store takes no
+  // more writes: RocksDB cannot tell which part of a failed WAL write reached the
+  // disk (Debian's build even asserts on the next write), so the process must stop
+  // and reopen the store, which replays the WAL up to its last whole record.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // Bytes free to this user on the store's file system (statvfs); 0 if unknown.
+  std::uint64_t free_bytes() const;
 
   Result<std::optional<std::string>> get(rocksdb::ColumnFamilyHandle* cf,
                                          std::string_view key) const;
@@ -52,6 +68,8 @@ class Store {
  private:
   Store() = default;
   std::filesystem::path dir_;
+  std::uint64_t min_free_bytes_ = 0;
+  std::atomic<bool> failed_{false};
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;

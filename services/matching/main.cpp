@@ -1,7 +1,8 @@
 // gosmart-matching: the matching core (matching.hpp) on the service host, reading
 // the local registry's merged stream.
 //   gosmart-matching --config node.toml
-// Exit codes: 0 clean stop, 1 bad usage or config, 2 runtime error.
+// Exit codes: 0 clean stop, 1 bad usage or config, 2 runtime error, 3 the store
+// failed a write (service::kExitStorageFailed: restart it; the WAL replays).
 #include <spdlog/spdlog.h>
 
 #include "common/service/service_host.hpp"
@@ -53,7 +54,7 @@ int run(const std::string& config_file) {
     return {{"matching.index_profiles", static_cast<double>(core.index().size())},
             {"matching.matches_announced", static_cast<double>(core.matches_announced())},
             {"matching.queue_length", static_cast<double>(core.queue_length())},
-            {"matching.index_rebuild_s", rebuild_s},
+            {"matching.index_rebuild_seconds", rebuild_s},
             {"matching.dictionary_entries", static_cast<double>(core.dictionary().entries())},
             {"matching.requests", static_cast<double>(host.server().requests()), true}};
   });
@@ -62,7 +63,7 @@ int run(const std::string& config_file) {
                        core.index().size()));
   commits.finish();  // what was acknowledged is durable; what was staged is stored too
   spdlog::info("matching {} stopped", node.country);
-  return 0;
+  return host.exit_code();
 }
 
 }  // namespace

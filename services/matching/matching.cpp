@@ -4,8 +4,10 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <tuple>
 
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
@@ -553,6 +555,29 @@ Result<std::string> MatchingCore::partners(const service::Request& request) {
   return partners_reply(request, index_.doc(*slot), found, notes);
 }
 
+// A search's list: at most 50 entries, none empty, each at most `max_bytes` long
+// (outside wave 4: a search of 100,000 keywords or of empty ones was taken).
+namespace {
+
+Status search_list_fault(capnp::List<capnp::Text>::Reader list, const char* name,
+                         std::size_t max_bytes) {
+  constexpr unsigned kMaxEntries = 50;
+  if (list.size() > kMaxEntries) {
+    return fail(ErrorCode::INVALID_FIELD, "at most " + std::to_string(kMaxEntries) + " entries",
+                name);
+  }
+  for (unsigned i = 0; i < list.size(); ++i) {
+    std::string at = std::string(name) + "[" + std::to_string(i) + "]";
+    if (list[i].size() == 0) return fail(ErrorCode::INVALID_FIELD, "must not be empty", at);
+    if (list[i].size() > max_bytes) {
+      return fail(ErrorCode::INVALID_FIELD, "at most " + std::to_string(max_bytes) + " bytes", at);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::string> MatchingCore::search(const service::Request& request) {
   auto asked = request.envelope.payload<wire::SearchRequest>();
   if (asked.getText().size() == 0 && asked.getKeywords().size() == 0 &&
@@ -561,6 +586,21 @@ Result<std::string> MatchingCore::search(const service::Request& request) {
   }
   if (asked.getText().size() > 4000) {
     return fail(ErrorCode::INVALID_FIELD, "at most 4000 bytes", "text");
+  }
+  for (auto [list, name, max_bytes] :
+       {std::tuple{asked.getKeywords(), "keywords", std::size_t{200}},
+        std::tuple{asked.getNaceCodes(), "naceCodes", std::size_t{16}},
+        std::tuple{asked.getDomains(), "domains", std::size_t{100}},
+        std::tuple{asked.getCountries(), "countries", std::size_t{2}}}) {
+    if (auto bad = search_list_fault(list, name, max_bytes); !bad) return bad.error();
+  }
+  for (unsigned c = 0; c < asked.getCountries().size(); ++c) {
+    auto country = text_of(asked.getCountries()[c]);
+    if (std::find(options_.members.begin(), options_.members.end(), country) ==
+        options_.members.end()) {
+      return fail(ErrorCode::INVALID_FIELD, "'" + country + "' is not a federation member",
+                  "countries[" + std::to_string(c) + "]");
+    }
   }
   Doc query;
   for (auto& term : analyser_.terms(text_of(asked.getText()))) {

@@ -38,6 +38,7 @@ std::vector<std::string> matching_column_families();
 
 struct MatchingOptions {
   std::string country;
+  std::vector<std::string> members;  // the federation's countries: a search names only these
   bool transnational = true;
   bool broker_approval = false;
   double threshold = 0.3;

@@ -7,6 +7,7 @@ namespace gosmart::matching {
 MatchingOptions matching_options(const config::NodeConfig& node) {
   MatchingOptions options;
   options.country = node.country;
+  options.members = node.members;
   auto section = node.section("matching");
   options.transnational = section.boolean("transnational").value_or(options.transnational);
   options.broker_approval = section.boolean("broker_approval").value_or(options.broker_approval);

@@ -154,6 +154,11 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
   if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) {
     return fail(ErrorCode::CONFLICT, "the profile is no longer published", "profileId");
   }
+  // Past its last day, though its owner's registry has not said so yet (down).
+  if (text_of(profile->get().getExpiresOn()) < options_.today()) {
+    return fail(ErrorCode::CONFLICT,
+                "the profile expired on " + text_of(profile->get().getExpiresOn()), "profileId");
+  }
   if (auto room = room_for_eoi(sender_id, profile_id, ""); !room) return room.error();
 
   ScratchMessage message;
@@ -251,9 +256,10 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
   auto* stored = &loaded.value();
   EoiStatus next = ask.getStatus();
   bool sender_side = text_of(stored->get().getSenderCountry()) == options_.country;
+  // Accepting and declining have their own request (eoi.answer), with its checks.
   bool allowed = eoi_step_allowed(stored->get().getStatus(), next) && next != EoiStatus::ACCEPTED &&
-                 next != EoiStatus::DECLINED && next != EoiStatus::FORWARDED &&
-                 (next != EoiStatus::WITHDRAWN || sender_side);
+                 next != EoiStatus::DECLINED &&
+                 eoi_step_is_for(sender_side ? EoiSide::sender : EoiSide::owner, next);
   if (!allowed) {
     return fail(ErrorCode::CONFLICT,
                 std::string("cannot go from ") + eoi_status_name(stored->get().getStatus()) +
@@ -312,12 +318,25 @@ Result<std::string> Registry::peer_deliver(const service::Request& request) {
                  describe(room.error()));
     return room.error();
   }
+  if (!incoming.getConsentToShare()) {
+    return fail(ErrorCode::INVALID_FIELD,
+                "the sender must consent to share its details with the owner on acceptance",
+                "eoi.consentToShare");
+  }
   ScratchMessage message;
   message.setRoot(incoming);
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setStatus(EoiStatus::FORWARDED);
   eoi.initSenderContact();  // nothing personal before acceptance, whatever was sent
   eoi.initOwnerContact();
+  // What only this registry may say is not taken from the peer (outside wave 4): the
+  // sender is anonymous until acceptance (a name in its block is dropped, a name the
+  // sender's registry would never send), a status reason is this side's own, and the
+  // time is no later than now.
+  eoi.getSender().setLegalName("");
+  eoi.setStatusReason("");
+  auto now = now_us();
+  if (eoi.getCreatedUs() <= 0 || eoi.getCreatedUs() > now) eoi.setCreatedUs(now);
   store_eoi(message, text_of(profile->get().getOwnerId()), wire_type(wire::REGISTRY_EOI_RECEIVED));
   return ack(EoiStatus::FORWARDED);
 }
@@ -365,6 +384,16 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
       eoi_accepted(next) &&
       (we_own ? known(incoming.getSenderContact()) && !known(stored->get().getSenderContact())
               : known(incoming.getOwnerContact()) && !known(stored->get().getOwnerContact()));
+  // A peer takes only its own side's steps: the sender's registry never accepts for
+  // the owner, the owner's never withdraws for the sender.
+  if (next != current && !eoi_step_is_for(we_own ? EoiSide::sender : EoiSide::owner, next)) {
+    spdlog::warn("registry: update of {} by {} refused: {} is not the {}'s step", id,
+                 request.caller.user_id(), eoi_status_name(next), we_own ? "sender" : "owner");
+    return fail(ErrorCode::NOT_AUTHORISED,
+                std::string(eoi_status_name(next)) + " is not a step the " +
+                    (we_own ? "sender" : "owner") + "'s side takes",
+                "eoi.status");
+  }
   if (next != current && !eoi_step_allowed(current, next)) {
     if (current == next || !eoi_open(current)) return ack(current);  // stale or repeated
     return fail(

@@ -1,7 +1,8 @@
 // gosmart-registry: the registry (registry.hpp) on the service host: its peers'
 // streams, the outbox to their registries, expiry, its health figures.
 //   gosmart-registry --config node.toml
-// Exit codes: 0 clean stop, 1 bad usage or config, 2 runtime error.
+// Exit codes: 0 clean stop, 1 bad usage or config, 2 runtime error, 3 the store
+// failed a write (service::kExitStorageFailed: restart it; the WAL replays).
 #include <spdlog/spdlog.h>
 
 #include "common/service/service_host.hpp"
@@ -76,7 +77,7 @@ int run(const std::string& config_file) {
                        host.log().head(node.country)));
   commits.finish();  // what was acknowledged is durable; what was staged is stored too
   spdlog::info("registry {} stopped", node.country);
-  return 0;
+  return host.exit_code();
 }
 
 }  // namespace

@@ -319,7 +319,9 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   }
   org.setUpdatedUs(now);
   org.setSizeClass(size_class(org.getHeadcount(), org.getTurnoverEur(), org.getBalanceSheetEur()));
-  if (org.getHelix() == wire::Helix::UNKNOWN) org.setHelix(helix_of(org.getType()));
+  // Derived from the type, like the size class: a caller's helix that disagreed with
+  // it (an SME calling itself government) was stored and published (outside wave 4).
+  org.setHelix(helix_of(org.getType()));
   org.setErased(false);
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
   index_national_id(old_registry_id, org.asReader());
@@ -570,6 +572,12 @@ Result<std::string> Registry::transition_profile(const service::Request& request
     std::string expiry = ask.getNewExpiry();
     if (!is_iso_date(expiry) || expiry < today) {  // expiresOn: the last day shown
       return fail(ErrorCode::INVALID_FIELD, "a date from " + today + " on", "newExpiry");
+    }
+    // The same bound a new profile has (outside wave 4: a renewal took any date).
+    if (std::string latest = latest_expiry(today); expiry > latest) {
+      return fail(ErrorCode::INVALID_FIELD,
+                  "at most " + std::to_string(kMaxExpiryYears) + " years ahead (" + latest + ")",
+                  "newExpiry");
     }
     profile.setExpiresOn(expiry);
   }
@@ -827,6 +835,7 @@ Result<std::string> Registry::get_profile(const service::Request& request) {
   auto own = batch_.get(store_.cf(kProfiles), id);
   if (!own) return own.error();
   auto bytes = own.value();
+  bool replica_copy = !bytes;
   if (!bytes) {
     auto replica = store_.get(store_.cf(kReplicaProfiles), id);
     if (!replica) return replica.error();
@@ -836,7 +845,14 @@ Result<std::string> Registry::get_profile(const service::Request& request) {
   auto profile = store::StoredValue<wire::Profile>::parse(*bytes);
   if (!profile) return fail(ErrorCode::INTERNAL, "stored profile unreadable");
   auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_PROFILE_REPLY));
-  reply.init_payload<wire::ProfileReply>().setProfile(profile->get());
+  auto out = reply.init_payload<wire::ProfileReply>();
+  out.setProfile(profile->get());
+  // A peer's profile past its last day is expired here, whether or not its owner's
+  // registry (down, perhaps) has said so yet.
+  if (replica_copy && profile->get().getStatus() == wire::ProfileStatus::PUBLISHED &&
+      text_of(profile->get().getExpiresOn()) < options_.today()) {
+    out.getProfile().setStatus(wire::ProfileStatus::EXPIRED);
+  }
   return reply.encode();
 }
 
@@ -877,8 +893,19 @@ Result<std::string> Registry::list_profiles(const service::Request& request) {
   std::vector<std::string> found;
   std::vector<bool> found_own;
   std::string last;
-  auto keep = [&](wire::Profile::Reader p) {
-    if (query.getStatus() != wire::ProfileStatus::UNKNOWN && p.getStatus() != query.getStatus()) {
+  std::string today = options_.today();
+  // A peer's profile past its last day is expired here too, though the peer's own
+  // expiry event has not come (its node down): it is not listed as published.
+  auto status_of = [&](wire::Profile::Reader p, bool own) {
+    if (!own && p.getStatus() == wire::ProfileStatus::PUBLISHED &&
+        text_of(p.getExpiresOn()) < today) {
+      return wire::ProfileStatus::EXPIRED;
+    }
+    return p.getStatus();
+  };
+  auto keep = [&](wire::Profile::Reader p, bool own) {
+    if (query.getStatus() != wire::ProfileStatus::UNKNOWN &&
+        status_of(p, own) != query.getStatus()) {
       return false;
     }
     if (query.getKind() != wire::ProfileKind::UNKNOWN && p.getKind() != query.getKind()) {
@@ -893,11 +920,18 @@ Result<std::string> Registry::list_profiles(const service::Request& request) {
     for (it->Seek(after); it->Valid() && found.size() < limit; it->Next()) {
       if (it->key().ToStringView() == after) continue;
       auto p = store::StoredValue<wire::Profile>::parse(it->value().ToStringView());
-      if (!p || !keep(p->get())) continue;
+      if (!p || !keep(p->get(), own)) continue;
       if (!country.empty() && !own && it->key().ToStringView().find(country) == std::string::npos) {
         continue;
       }
-      found.push_back(it->value().ToString());
+      if (auto status = status_of(p->get(), own); status != p->get().getStatus()) {
+        ScratchMessage shown;
+        shown.setRoot(p->get());
+        shown.getRoot<wire::Profile>().setStatus(status);
+        found.push_back(store::to_bytes(shown));
+      } else {
+        found.push_back(it->value().ToString());
+      }
       found_own.push_back(own);
       last = std::max(last, it->key().ToString());
     }

@@ -70,16 +70,30 @@ uint64_t RestoreRecovery::peers_head() const {
   return head;
 }
 
+uint64_t RestoreRecovery::majority_head() const {
+  if (peers_.empty()) return 0;
+  std::vector<uint64_t> heads;
+  for (const auto& peer : peers_) {
+    heads.push_back(peer->stream->heard_head(log_.origin()).value_or(0));
+  }
+  // The highest head that more than half of all peers hold at least.
+  auto k = heads.size() / 2;
+  std::nth_element(heads.begin(), heads.begin() + static_cast<std::ptrdiff_t>(k), heads.end(),
+                   std::greater<>());
+  return heads[k];
+}
+
 void RestoreRecovery::tick() {
   if (round_landing_) return;
   if (round_open_) {
     if (transport::Clock::now() >= round_deadline_) decide();
     return;
   }
-  // Heartbeats: a peer holds more of this registry's own events than it does. After
-  // a recovery that could not take everything back (no majority), only a higher head
+  // Heartbeats: more than half of all peers hold more of this registry's own events
+  // than it does (one peer alone, perhaps hostile, never pauses it). After a
+  // recovery that could not take everything back (no majority), only a higher head
   // starts another.
-  uint64_t heard = peers_head();
+  uint64_t heard = majority_head();
   if (heard > log_.head(log_.origin()) && heard > peers_head_seen_) {
     if (state_ != State::recovering) {
       head_before_ = log_.head(log_.origin());
@@ -173,7 +187,9 @@ void RestoreRecovery::decide() {
     auto best = std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) {
       return a.second.first < b.second.first;
     });
-    if (best == votes.end() || best->second.first * 2 <= reachable) break;
+    // More than half of ALL peers, not of those that answered: one peer alone (the
+    // others down, or a hostile one answering first) never writes this history.
+    if (best == votes.end() || best->second.first * 2 <= peers_.size()) break;
     std::size_t voters = 0;
     for (const auto& [key, vote] : votes) voters += vote.first;
     if (voters > best->second.first) {

@@ -5,8 +5,10 @@
 // this registry's own (or, at start, a probe whose pages bring events past it)
 // means it regressed. It then pauses its writes (answered `unavailable`), asks
 // every peer's sync socket for its own origin after its head, and takes back each
-// next event only when more than half of the peers that answered hold it byte for
-// byte (placeholders by what they stand for: each peer builds its own). Taken
+// next event only when more than half of all its peers hold it byte for
+// byte (placeholders by what they stand for: each peer builds its own). Both the
+// trigger and the vote count all configured peers, not those that answered, so one
+// peer alone never pauses a registry nor writes its history. Taken
 // events are staged as its own through the registry (restore.cpp) and committed;
 // then it asks again from the new head, until a round brings nothing more. Then
 // writes resume, numbered on from there. With no peer answering it keeps serving:
@@ -70,6 +72,7 @@ class RestoreRecovery {
   void round_landed(bool stored);
   void finish();
   uint64_t peers_head() const;
+  uint64_t majority_head() const;  // the highest head more than half of all peers hold
 
   Registry& registry_;
   replication::EventLog& log_;

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/core/key_files.hpp"
 #include "tests/support/hostile_peer.hpp"
@@ -212,4 +213,38 @@ TEST_CASE("a peer that serves forged events of the restored node's origin is out
         return !pl.empty() && pl == digest(f, "FI") && pl == digest(f, "DK");
       },
       15s));
+}
+
+// Outside wave 4, H1: with the other peers down, one peer (hostile here) that holds
+// "events of PL" PL never wrote must neither pause PL's writes through its
+// heartbeats nor have them taken as PL's history: a majority counts all peers.
+TEST_CASE("one peer alone neither pauses a node nor writes its history", "[fault][restore]") {
+  testing::Federation f({"PL", "FI", "DK", "DE"}, false, "", {"DE"});
+  testing::HostilePeer de(f.nodes.at("DE"),
+                          {&f.nodes.at("PL"), &f.nodes.at("FI"), &f.nodes.at("DK")});
+  stop(f, "FI");
+  stop(f, "DK");
+  stop(f, "PL");
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    de.plant<wire::OrgPublicEvent>("PL", seq, "registry.org.public", [&](auto event) {
+      auto org = event.initOrganisation();
+      org.setId("PL-00009" + std::to_string(seq));
+      org.setCountry("PL");
+      org.setRegion("PL63");
+    });
+  }
+  f.start("PL");
+  f.await("PL");
+  // The start probe has asked DE, and DE's heartbeats announce PL #3 every 200 ms.
+  std::this_thread::sleep_for(3s);
+  auto h = health(f, "PL");
+  REQUIRE(h);
+  INFO(f.processes.at("PL")->log());
+  CHECK(h->restore.state.empty());
+  CHECK(h->last_seq_written == 0);
+  // Writes are not paused, and number from PL's own head, not from the forgeries.
+  CHECK(register_pl(f, 1) == "PL-000001");
+  auto forged = f.call<wire::OrgGet>("PL", f.broker, "registry.org.get",
+                                     [](auto get) { get.setId("PL-000093"); });
+  CHECK(forged.header().type == "error");
 }

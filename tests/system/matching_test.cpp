@@ -3,6 +3,7 @@
 // explains them, retracts them on withdrawal, and (when the node wants it) holds
 // them for a broker's decision.
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include "services/matching/matching.hpp"
 #include "tests/support/registry_federation.hpp"
@@ -157,6 +158,24 @@ TEST_CASE("a PL technology request matches the FI offer, not the PL one, until w
   });
   REQUIRE(bad_kind.header().type == "error");
   CHECK(std::string(bad_kind.payload<wire::Error>().getField()) == "kinds[1]");
+  // Bounded lists of real values (outside wave 4): a country outside the federation,
+  // an empty keyword, more entries than a person would type.
+  auto field_of_error = [&](const std::function<void(wire::SearchRequest::Builder)>& fill) {
+    auto reply = f.call<wire::SearchRequest>("PL", f.watcher, "matching.search", fill);
+    return reply.header().type == "error" ? std::string(reply.payload<wire::Error>().getField())
+                                          : std::string("(accepted)");
+  };
+  CHECK(field_of_error([](auto s) {
+          s.setText("weld seam inspection camera");
+          auto countries = s.initCountries(2);
+          countries.set(0, "FI");
+          countries.set(1, "US");
+        }) == "countries[1]");
+  CHECK(field_of_error([](auto s) { s.initKeywords(1).set(0, ""); }) == "keywords[0]");
+  CHECK(field_of_error([](auto s) {
+          auto keywords = s.initKeywords(51);
+          for (unsigned i = 0; i < 51; ++i) keywords.set(i, "laser");
+        }) == "keywords");
 
   // Withdrawal retracts the match on both nodes.
   transition(f, "PL", pl_request, wire::ProfileTransition::Action::WITHDRAW);

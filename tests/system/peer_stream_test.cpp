@@ -208,3 +208,19 @@ TEST_CASE("a peer's frame over the size limit costs a fresh connection and not t
   CHECK(eventually([&] { return downstream(f).registry_fi == 3; }, 40s));
   CHECK(registry_metric(f, "platform.stream_reconnects") >= 1);
 }
+
+// Outside wave 4, M5: a federation with peer_expired_ms below the idle catch-up poll
+// (5 s) reconnected every sync socket every poll, healthy and idle as it was: the
+// sync socket answers only when asked, so its silence counts in polls.
+TEST_CASE("a healthy idle federation keeps its connections", "[system][peer]") {
+  Federation f({"PL", "FI"}, false, "peer_evasive_ms = 1000\npeer_expired_ms = 2000\n");
+  std::this_thread::sleep_for(12s);
+  for (const auto& country : {"PL", "FI"}) {
+    ApiClient client(f.watcher.keys);
+    auto health = client.health(f.nodes.at(country).registry.api, f.key(country), 2s);
+    REQUIRE(health);
+    INFO(country << "\n" << f.processes.at(country)->log());
+    CHECK(health->metric("platform.stream_reconnects") == 0);
+    CHECK(f.processes.at(country)->log().find("connecting afresh") == std::string::npos);
+  }
+}

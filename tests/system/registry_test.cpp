@@ -407,21 +407,27 @@ void fill_delivery(wire::ExpressionOfInterest::Builder eoi, const std::string& i
   eoi.setStatus(wire::EoiStatus::SUBMITTED);
 }
 
-}  // namespace
-
-TEST_CASE("a peer's expression of interest names only that peer and its organisations",
-          "[system][registry]") {
-  Federation f({"PL", "FI", "DK"});
-  auto parties = testing::publish_for_eoi(f);
-  // FI's own node key: the ZAP User-Id is peer:FI, whatever the frames say.
+// Sends `type` to PL as FI's registry would (FI's own node key: the ZAP User-Id is
+// peer:FI, whatever the frames say), the delivery for `parties` then `change`d.
+auto fi_peer_caller(Federation& f, const testing::EoiParties& parties) {
   testing::TestClient fi_node{"FI", config::Role::peer, f.nodes.at("FI").keys.keys};
-  auto peer_call = [&](const std::string& type, const std::string& id, const EoiChange& change) {
+  return [&f, parties, fi_node](const std::string& type, const std::string& id,
+                                const EoiChange& change) {
     return f.call<wire::EoiPeerMessage>("PL", fi_node, type, [&](auto m) {
       auto eoi = m.initEoi();
       fill_delivery(eoi, id, parties);
       change(eoi);
     });
   };
+}
+
+}  // namespace
+
+TEST_CASE("a peer's expression of interest names only that peer and its organisations",
+          "[system][registry]") {
+  Federation f({"PL", "FI", "DK"});
+  auto parties = testing::publish_for_eoi(f);
+  auto peer_call = fi_peer_caller(f, parties);
   std::string dk_profile = parties.profile_id;
   dk_profile.replace(dk_profile.find("PL"), 2, "DK");
 
@@ -492,6 +498,83 @@ TEST_CASE("a peer's expression of interest names only that peer and its organisa
   auto withdrawn = peer_call("registry.eoi.update", id, withdraw([](auto) {}));
   CHECK(withdrawn.header().type == "registry.eoi.ack");
   CHECK(eoi_status_of(f, "PL", id) == status_code(wire::EoiStatus::WITHDRAWN));
+}
+
+// Outside wave 4 (H2, L3): a sender's registry could accept its own expression on the
+// owner's behalf (then start contact, negotiate, agree), and a delivery kept a name
+// for the anonymous sender, a status reason, a refused consent and a date years
+// ahead. A peer takes only its side's steps; what only the owner's registry says is
+// its own.
+TEST_CASE("a peer takes only its own side's steps and says only what is its to say",
+          "[system][registry]") {
+  Federation f({"PL", "FI"});
+  auto parties = testing::publish_for_eoi(f);
+  auto peer_call = fi_peer_caller(f, parties);
+  auto no_consent = peer_call("registry.eoi.deliver", "FI-EOI-000700",
+                              [](auto eoi) { eoi.setConsentToShare(false); });
+  CHECK(error_field(no_consent) == "eoi.consentToShare");
+  CHECK(eoi_status_of(f, "PL", "FI-EOI-000700") == "none");
+
+  const int64_t far_ahead = 4'000'000'000'000'000;  // year 2096
+  auto taken = peer_call("registry.eoi.deliver", "FI-EOI-000701", [&](auto eoi) {
+    eoi.getSender().setLegalName("Forged Name Oy");
+    eoi.setStatusReason("pre-approved by the network");
+    eoi.setCreatedUs(far_ahead);
+  });
+  REQUIRE(taken.header().type == "registry.eoi.ack");
+  auto held = f.call<wire::EoiGet>("PL", f.broker, "registry.eoi.get",
+                                   [](auto g) { g.setId("FI-EOI-000701"); });
+  REQUIRE(held.header().type == "registry.eoi.reply");
+  auto eoi = held.payload<wire::EoiReply>().getEoi();
+  CHECK(std::string(eoi.getSender().getLegalName()).empty());
+  CHECK(std::string(eoi.getStatusReason()).empty());
+  CHECK(eoi.getCreatedUs() > 0);
+  CHECK(eoi.getCreatedUs() < far_ahead);
+
+  // The sender's registry cannot accept (or decline) for the owner.
+  auto forwarded = status_code(wire::EoiStatus::FORWARDED);
+  for (auto step : {wire::EoiStatus::ACCEPTED, wire::EoiStatus::DECLINED}) {
+    auto refused =
+        peer_call("registry.eoi.update", "FI-EOI-000701", [step](auto e) { e.setStatus(step); });
+    CHECK(error_code(refused) == wire::ErrorCode::NOT_AUTHORISED);
+    CHECK(error_field(refused) == "eoi.status");
+    CHECK(eoi_status_of(f, "PL", "FI-EOI-000701") == forwarded);
+  }
+  // Once the owner accepted, the steps after it are either side's.
+  auto accepted = f.call<wire::EoiAnswer>("PL", f.broker, "registry.eoi.answer", [](auto a) {
+    a.setEoiId("FI-EOI-000701");
+    a.setAccept(true);
+  });
+  REQUIRE(accepted.header().type == "registry.eoi.reply");
+  auto contact = peer_call("registry.eoi.update", "FI-EOI-000701",
+                           [](auto e) { e.setStatus(wire::EoiStatus::CONTACT_STARTED); });
+  CHECK(contact.header().type == "registry.eoi.ack");
+  CHECK(eoi_status_of(f, "PL", "FI-EOI-000701") == status_code(wire::EoiStatus::CONTACT_STARTED));
+
+  // And the owner's registry cannot withdraw for the sender (another FI organisation:
+  // the first one's interest in this profile is still open).
+  auto second = f.call<wire::OrgWrite>("FI", f.portal, "registry.org.register", [](auto w) {
+    auto org = w.initOrganisation();
+    fill_org(org);
+    org.setCountry("FI");
+    org.setRegion("FI1B");
+    org.setLegalName("Second Optics Oy");
+  });
+  REQUIRE(second.header().type == "registry.org.reply");
+  auto eoi_id = testing::send_eoi(
+      f, {parties.profile_id, second.payload<wire::OrgReply>().getOrganisation().getId()});
+  REQUIRE(testing::eventually([&] { return eoi_status_of(f, "FI", eoi_id) == forwarded; }, 10s));
+  testing::TestClient pl_node{"PL", config::Role::peer, f.nodes.at("PL").keys.keys};
+  auto from_pl =
+      f.call<wire::EoiGet>("FI", f.broker, "registry.eoi.get", [&](auto g) { g.setId(eoi_id); });
+  REQUIRE(from_pl.header().type == "registry.eoi.reply");
+  auto withdraw = f.call<wire::EoiPeerMessage>("FI", pl_node, "registry.eoi.update", [&](auto m) {
+    m.setEoi(from_pl.payload<wire::EoiReply>().getEoi());
+    m.getEoi().setStatus(wire::EoiStatus::WITHDRAWN);
+  });
+  CHECK(error_code(withdraw) == wire::ErrorCode::NOT_AUTHORISED);
+  CHECK(error_field(withdraw) == "eoi.status");
+  CHECK(eoi_status_of(f, "FI", eoi_id) == forwarded);
 }
 
 // Found from outside: the owner's registry took any number of open EoIs from one

@@ -83,6 +83,23 @@ TEST_CASE("bad lines say what is wrong, down to the field", "[import]") {
         "organisation.turnoverEur: must be a whole number from 0");
   CHECK(fault_of(R"({"organisation":{"turnoverEur":"99999999999999999999"}})") ==
         "organisation.turnoverEur: must be a whole number from 0");
+  CHECK(fault_of(R"({"organisation":{"turnoverEur":1e6}})") ==
+        "organisation.turnoverEur: must be a whole number from 0");
+  CHECK(fault_of(R"({"organisation":{"turnoverEur":"1e6"}})") ==
+        "organisation.turnoverEur: must be a whole number from 0");
+  CHECK(fault_of(R"({"organisation":{"balanceSheetEur":-1}})") ==
+        "organisation.balanceSheetEur: must be a whole number from 0");
+  // A null is refused wherever it stands (outside wave 4): it would become 0, "" or
+  // a default silently.
+  const std::string leave_out = "must be a value, not null (leave the field out instead)";
+  CHECK(fault_of(R"({"organisation":{"headcount":null}})") ==
+        "organisation.headcount: " + leave_out);
+  CHECK(fault_of(R"({"organisation":{"legalName":null}})") ==
+        "organisation.legalName: " + leave_out);
+  CHECK(fault_of(R"({"organisation":{"type":null}})") == "organisation.type: " + leave_out);
+  CHECK(fault_of(R"({"profile":{"keywords":["lasers",null]}})") ==
+        "profile.keywords[1]: " + leave_out);
+  CHECK(fault_of(R"({"organisation":{"contacts":null}})") == "organisation.contacts: " + leave_out);
   CHECK(import::parse_line(R"({"organisation":{"turnoverEur":"1200000"}})", 1).ok());
   CHECK(import::parse_line(R"({"organisation":{"turnoverEur":1200000}})", 1).ok());
   // And a well-typed line still decodes.

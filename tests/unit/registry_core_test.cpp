@@ -136,6 +136,17 @@ TEST_CASE("published profiles expire by themselves after their last day", "[regi
     t.setNewExpiry("2026-12-01");
   });
   CHECK(c.core.transition_profile({broker, stale}).error().field == "newExpiry");
+  // No further than a new profile may go (outside wave 4: a renewal took any date).
+  auto far = c.request<wire::ProfileTransition>("registry.profile.transition", [&](auto t) {
+    t.setProfileId(id);
+    t.setAction(wire::ProfileTransition::Action::RENEW);
+    t.setNewExpiry("2030-01-01");
+  });
+  auto refused = c.core.transition_profile({broker, far});
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().field == "newExpiry");
+  CHECK(refused.error().message.find("2 years ahead") != std::string::npos);
+  CHECK(c.core.profiles_published() == 0);
   auto renew = c.request<wire::ProfileTransition>("registry.profile.transition", [&](auto t) {
     t.setProfileId(id);
     t.setAction(wire::ProfileTransition::Action::RENEW);
@@ -410,6 +421,17 @@ void replicate_fi_profile(Core& c) {
   c.core.replicas_committed();
 }
 
+// PL-000001 expresses interest in FI's replicated profile.
+Result<std::string> send_fi_eoi(Core& c) {
+  auto ask = c.request<wire::EoiSend>("registry.eoi.send", [](auto s) {
+    s.setProfileId("TOFI20261130001");
+    s.setSenderOrgId("PL-000001");
+    s.setMessage("We would like to license the coating process.");
+    s.setConsentToShare(true);
+  });
+  return c.core.send_eoi({broker, ask});
+}
+
 }  // namespace
 
 TEST_CASE("an expression of interest the owner's registry refuses is closed as undeliverable",
@@ -422,15 +444,7 @@ TEST_CASE("an expression of interest the owner's registry refuses is closed as u
   auto reg = c.request<wire::OrgWrite>("registry.org.register",
                                        [](auto w) { fill_org(w.initOrganisation()); });
   REQUIRE(c.core.register_org({broker, reg}, false).ok());
-  auto send = [&] {
-    auto ask = c.request<wire::EoiSend>("registry.eoi.send", [](auto s) {
-      s.setProfileId("TOFI20261130001");
-      s.setSenderOrgId("PL-000001");
-      s.setMessage("We would like to license the coating process.");
-      s.setConsentToShare(true);
-    });
-    return c.core.send_eoi({broker, ask});
-  };
+  auto send = [&] { return send_fi_eoi(c); };
   auto sent = send();
   REQUIRE(sent.ok());
   std::string id = c.decode(sent.value()).payload<wire::EoiReply>().getEoi().getId();
@@ -607,4 +621,58 @@ TEST_CASE("an erasure's reason is 1 to 2000 bytes, and a page of the action log 
   // Cut to fit, it says where to go on: right after its last entry.
   auto last = page.getActions()[page.getActions().size() - 1].getSeq();
   CHECK(page.getNextBeforeSeq() == last);
+}
+
+TEST_CASE("the helix is derived from the organisation type whatever the caller says",
+          "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register", [](auto w) {
+    auto org = w.initOrganisation();
+    fill_org(org);  // an SME
+    org.setHelix(wire::Helix::GOVERNMENT);
+    w.setReceiptOnly(true);
+  });
+  auto reply = c.core.register_org({broker, reg}, false);
+  REQUIRE(reply.ok());
+  CHECK(c.decode(reply.value()).payload<wire::OrgReply>().getReceipt().getHelix() ==
+        wire::Helix::BUSINESS);
+}
+
+// Found from outside: a peer's profile past its last day stayed "published" here for
+// as long as its owner's registry was down (its expiry event is what changes it).
+TEST_CASE("a peer's profile past its last day is shown expired and takes no interest",
+          "[registry]") {
+  Core c;
+  replicate_fi_profile(c);  // expires on 2027-11-30
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  c.commit();
+  auto published_listed = [&] {
+    auto list = c.request<wire::ProfileQuery>("registry.profile.list", [](auto q) {
+      q.setStatus(wire::ProfileStatus::PUBLISHED);
+      q.setCountry("FI");
+    });
+    auto page = c.core.list_profiles({broker, list});
+    REQUIRE(page.ok());
+    return c.decode(page.value()).payload<wire::ProfilePage>().getProfiles().size();
+  };
+  auto shown_status = [&] {
+    auto get = c.request<wire::ProfileGet>("registry.profile.get",
+                                           [](auto g) { g.setId("TOFI20261130001"); });
+    auto reply = c.core.get_profile({broker, get});
+    REQUIRE(reply.ok());
+    return c.decode(reply.value()).payload<wire::ProfileReply>().getProfile().getStatus();
+  };
+  auto send = [&] { return send_fi_eoi(c); };
+  c.today = "2027-11-30";  // its last day: still shown
+  CHECK(published_listed() == 1);
+  CHECK(shown_status() == wire::ProfileStatus::PUBLISHED);
+  c.today = "2027-12-01";
+  CHECK(published_listed() == 0);
+  CHECK(shown_status() == wire::ProfileStatus::EXPIRED);
+  auto refused = send();
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::CONFLICT);
+  CHECK(refused.error().message.find("expired") != std::string::npos);
 }

@@ -52,7 +52,10 @@ std::optional<Failure> value_fault(const nlohmann::json& value, capnp::Type type
   auto wrong = [&](const char* wanted) {
     return Failure{ErrorCode::INVALID_FIELD, std::string("must be ") + wanted, path};
   };
-  if (value.is_null()) return std::nullopt;  // JsonCodec leaves the field unset
+  // JsonCodec would leave the field unset, or write its default into a list: a
+  // null that meant "unknown" or "none" must not become 0 or "" silently (outside
+  // wave 4). The operator leaves such a field out.
+  if (value.is_null()) return wrong("a value, not null (leave the field out instead)");
   switch (type.which()) {
     case Which::TEXT:
       if (!value.is_string()) return wrong("a string");

@@ -22,6 +22,23 @@ bool eoi_step_allowed(E from, E to) {
   }
 }
 
+bool eoi_step_is_for(EoiSide side, E to) {
+  switch (to) {
+    case E::ACCEPTED:
+    case E::DECLINED:
+      return side == EoiSide::owner;
+    case E::WITHDRAWN:
+      return side == EoiSide::sender;
+    case E::CONTACT_STARTED:
+    case E::NEGOTIATION:
+    case E::AGREEMENT:
+    case E::NO_AGREEMENT:
+      return true;
+    default:
+      return false;  // submitted, forwarded, undeliverable: set by registries, not asked
+  }
+}
+
 bool eoi_open(E status) {
   return status == E::SUBMITTED || status == E::FORWARDED || status == E::ACCEPTED ||
          status == E::CONTACT_STARTED || status == E::NEGOTIATION;
