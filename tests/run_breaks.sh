@@ -41,6 +41,10 @@ table=(
   "probe.publish_before_commit|gosmart-system-tests|every event is applied exactly once across SIGKILLs"
   "registry.national_id_plain|gosmart-unit-tests|the national id index keys hold no registry id and follow a new node key"
   "registry.national_id_plain|gosmart-system-tests|an erased organisation leaves no byte of its personal data in any file"
+  "store.ignore_free_space|gosmart-unit-tests|a store refuses writes while its disk has less room than it must keep"
+  "store.ignore_free_space|gosmart-system-tests|a registry whose disk fills refuses writes in time and takes them again given room"
+  "store.keep_writing_after_failure|gosmart-unit-tests|a store that failed a synced write says so and recovers when opened again"
+  "store.keep_writing_after_failure|gosmart-system-tests|a registry whose disk fails stops with exit code 3 and restarts with what it acknowledged"
 )
 
 wanted() {

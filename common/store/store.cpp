@@ -92,7 +92,7 @@ Status Store::commit(rocksdb::WriteBatch& batch, Durability durability) {
     return fail(ErrorCode::UNAVAILABLE,
                 "store failed an earlier write and takes no more until the service restarts");
   }
-  if (min_free_bytes_ > 0) {
+  if (min_free_bytes_ > 0 && !GOSMART_BREAK_POINT("store.ignore_free_space")) {
     // statvfs costs about a microsecond: cheap beside the fsync each commit pays.
     if (auto free = free_bytes(); free < min_free_bytes_) {
       return fail(ErrorCode::UNAVAILABLE, "disk nearly full: " + std::to_string(free >> 20) +
@@ -105,7 +105,10 @@ Status Store::commit(rocksdb::WriteBatch& batch, Durability durability) {
       durability == Durability::sync && !GOSMART_BREAK_POINT("store.commit_without_sync");
   auto status = db_->Write(options, &batch);
   if (!status.ok()) {
-    if (status.IsIOError() || status.IsCorruption()) failed_.store(true, std::memory_order_release);
+    if ((status.IsIOError() || status.IsCorruption()) &&
+        !GOSMART_BREAK_POINT("store.keep_writing_after_failure")) {
+      failed_.store(true, std::memory_order_release);
+    }
     return fail(ErrorCode::INTERNAL, "store write failed: " + status.ToString());
   }
   return {};
