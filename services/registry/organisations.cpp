@@ -1,0 +1,213 @@
+// Organisations of this registry's country: registration and update (derived
+// fields, the national id index), reads and scans.
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+
+#include "common/core/break_point.hpp"
+#include "common/reference/formats.hpp"
+#include "common/reference/text.hpp"
+#include "common/store/capnp_value.hpp"
+#include "common/store/keys.hpp"
+#include "services/registry/domain/classification.hpp"
+#include "services/registry/registry.hpp"
+#include "services/registry/registry_internal.hpp"
+
+namespace gosmart::registry {
+
+using namespace internal;
+
+Result<std::optional<std::string>> Registry::national_id_holder(wire::Organisation::Reader org,
+                                                                const std::string& id) {
+  auto key = national_ids_.key(text_of(org.getRegistryId()));
+  if (key.empty()) return std::optional<std::string>{};
+  auto holder = batch_.get(store_.cf(kNationalIds), key);
+  if (!holder) return holder.error();
+  if (!holder.value() || *holder.value() == id) return std::optional<std::string>{};
+  return holder.value();
+}
+
+void Registry::index_national_id(const std::string& old_registry_id,
+                                 wire::Organisation::Reader org) {
+  auto old_key = national_ids_.key(old_registry_id);
+  auto new_key = national_ids_.key(text_of(org.getRegistryId()));
+  if (old_key == new_key && !org.getErased()) return;
+  if (!old_key.empty()) batch_.del(store_.cf(kNationalIds), old_key);
+  if (!new_key.empty() && !org.getErased()) {
+    batch_.put(store_.cf(kNationalIds), new_key, text_of(org.getId()));
+  }
+}
+
+Result<std::string> Registry::register_org(const service::Request& request, bool update) {
+  auto input = request.envelope.payload<wire::OrgWrite>().getOrganisation();
+  ScratchMessage message;
+  message.setRoot(input);
+  auto org = message.getRoot<wire::Organisation>();
+  if (org.getCountry().size() == 0) org.setCountry(options_.country);
+  if (auto valid = validate_organisation(org.asReader(), context()); !valid) return valid.error();
+
+  int64_t now = now_us();
+  std::string id = text_of(org.getId());
+  // One organisation per national registry id: a second registration (a client's
+  // retry under a new message id, say) is told which one exists.
+  auto holder = national_id_holder(org.asReader(), id);
+  if (!holder) return holder.error();
+  if (holder.value()) {
+    return fail(ErrorCode::CONFLICT,
+                "national registry id " + text_of(org.getRegistryId()) +
+                    " is already registered as " + *holder.value(),
+                "registryId");
+  }
+  std::string old_registry_id;
+  if (update) {
+    auto existing = batch_.get(store_.cf(kOrgs), id);
+    if (!existing) return existing.error();
+    if (!existing.value()) return not_found("organisation", id);
+    auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
+    if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+    if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "organisation was erased", "id");
+    if (auto allowed = may_act_for(request.caller, old->get()); !allowed) return allowed.error();
+    org.setCreatedUs(old->get().getCreatedUs());
+    org.setManagedBy(old->get().getManagedBy());
+    old_registry_id = text_of(old->get().getRegistryId());
+  } else {
+    if (!id.empty()) return fail(ErrorCode::INVALID_FIELD, "is assigned by the registry", "id");
+    id = organisation_id(options_.country, next_counter("org_seq"));
+    org.setId(id);
+    org.setCreatedUs(now);
+    org.setManagedBy(request.caller.role == Role::integration ? request.caller.name : "");
+    ++staging_.new_organisations;
+  }
+  org.setUpdatedUs(now);
+  org.setSizeClass(size_class(org.getHeadcount(), org.getTurnoverEur(), org.getBalanceSheetEur()));
+  // Derived from the type, like the size class: a caller's helix that disagreed with
+  // it (an SME calling itself government) was stored and published (outside wave 4).
+  org.setHelix(helix_of(org.getType()));
+  org.setErased(false);
+  batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
+  index_national_id(old_registry_id, org.asReader());
+  emit_org_public(org.asReader());
+  record_action(request, update ? "org.update" : "org.register", id);
+  request.reply_concerns(id);                      // the reply carries its contacts
+  if (spdlog::should_log(spdlog::level::debug)) {  // the arguments cost on bulk imports
+    spdlog::debug("registry: {} {} {} by {}", update ? "updated" : "registered", id,
+                  text_of(org.getLegalName()), request.caller.user_id());
+  }
+
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_REPLY));
+  auto payload = reply.init_payload<wire::OrgReply>();
+  if (request.envelope.payload<wire::OrgWrite>().getReceiptOnly()) {
+    auto out = payload.initReceipt();
+    out.setId(org.getId());
+    out.setSizeClass(org.getSizeClass());
+    out.setHelix(org.getHelix());
+    out.setCreatedUs(org.getCreatedUs());
+    out.setUpdatedUs(org.getUpdatedUs());
+  } else {
+    payload.setOrganisation(org.asReader());
+  }
+  return reply.encode();
+}
+
+Result<store::StoredValue<wire::Organisation>> Registry::org_for(const service::Request& request,
+                                                                 const std::string& id,
+                                                                 const char* field) {
+  auto bytes = batch_.get(store_.cf(kOrgs), id);
+  if (!bytes) return bytes.error();
+  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no organisation " + id, field);
+  auto org = store::StoredValue<wire::Organisation>::parse(*bytes.value());
+  if (!org) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+  if (auto allowed = may_act_for(request.caller, org->get()); !allowed) return allowed.error();
+  return std::move(*org);
+}
+
+Result<std::string> Registry::get_org(const service::Request& request) {
+  std::string id = request.envelope.payload<wire::OrgGet>().getId();
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_REPLY));
+  auto own = batch_.get(store_.cf(kOrgs), id);
+  if (!own) return own.error();
+  if (!own.value()) return not_found("organisation", id);
+  auto org = store::StoredValue<wire::Organisation>::parse(*own.value());
+  if (!org) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
+  if (org->get().getErased()) return not_found("organisation", id);
+  auto out = reply.init_payload<wire::OrgReply>();
+  out.setOrganisation(org->get());
+  // Personal data is for those who act on the organisation, not for monitors.
+  if (!sees_contacts(request.caller, org->get())) out.getOrganisation().initContacts(0);
+  return reply.encode();
+}
+
+Result<std::string> Registry::list_orgs(const service::Request& request) {
+  auto query = request.envelope.payload<wire::OrgQuery>();
+  uint32_t limit = query.getLimit() == 0 ? 100 : std::min(query.getLimit(), options_.max_page);
+  std::string country = query.getCountry();
+  std::string nace = query.getNacePrefix();
+  std::string domain = query.getDomain();
+  std::string keyword = query.getKeyword();
+  // Read once: every read of a request field counts against its reader's traversal
+  // limit, which a scan over thousands of records would otherwise exhaust.
+  std::string after = query.getAfterId();
+  auto matches_lists = [&](auto naces, auto domains, auto keywords) {
+    auto has = [](auto list, const std::string& wanted, bool prefix) {
+      if (wanted.empty()) return true;
+      for (auto item : list) {
+        std::string_view text(item.cStr(), item.size());
+        if (prefix ? text.rfind(wanted, 0) == 0 : text == wanted) return true;
+      }
+      return false;
+    };
+    return has(naces, nace, true) && has(domains, domain, false) && has(keywords, keyword, false);
+  };
+
+  ScratchMessage scratch;
+  std::vector<std::string> own, replicas;
+  std::string last;
+  auto scan = [&](const char* cf, std::vector<std::string>& out, auto parse_check) {
+    auto it = store_.iterate(store_.cf(cf));
+    for (it->Seek(after); it->Valid() && out.size() < limit; it->Next()) {
+      if (it->key().ToStringView() == after) continue;
+      if (parse_check(it->value().ToStringView())) {
+        out.push_back(it->value().ToString());
+        last = std::max(last, it->key().ToString());
+      }
+    }
+  };
+  wire::OrgType type = query.getType();
+  if (country.empty() || country == options_.country) {
+    scan(kOrgs, own, [&](std::string_view bytes) {
+      auto org = store::StoredValue<wire::Organisation>::parse(bytes);
+      if (!org || org->get().getErased()) return false;
+      auto o = org->get();
+      return (type == wire::OrgType::UNKNOWN || o.getType() == type) &&
+             matches_lists(o.getNaceCodes(), o.getDomains(), o.getKeywords());
+    });
+  }
+  if (country != options_.country && keyword.empty()) {
+    scan(kReplicaOrgs, replicas, [&](std::string_view bytes) {
+      auto org = store::StoredValue<wire::PublicOrganisation>::parse(bytes);
+      if (!org || org->get().getErased()) return false;
+      auto o = org->get();
+      if (!country.empty() && std::string_view(o.getCountry().cStr()) != country) return false;
+      return (type == wire::OrgType::UNKNOWN || o.getType() == type) &&
+             matches_lists(o.getNaceCodes(), o.getDomains(), capnp::List<capnp::Text>::Reader());
+    });
+  }
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_PAGE));
+  auto page = reply.init_payload<wire::OrgPage>();
+  auto orgs = page.initOrganisations(static_cast<unsigned>(own.size()));
+  for (unsigned i = 0; i < own.size(); ++i) {
+    auto org = store::StoredValue<wire::Organisation>::parse(own[i]);
+    orgs.setWithCaveats(i, org->get());
+    if (!sees_contacts(request.caller, orgs[i].asReader())) orgs[i].initContacts(0);
+  }
+  auto reps = page.initReplicas(static_cast<unsigned>(replicas.size()));
+  for (unsigned i = 0; i < replicas.size(); ++i) {
+    reps.setWithCaveats(i, store::StoredValue<wire::PublicOrganisation>::parse(replicas[i])->get());
+  }
+  if (own.size() >= limit || replicas.size() >= limit) page.setNextAfterId(last);
+  return reply.encode();
+}
+
+}  // namespace gosmart::registry
