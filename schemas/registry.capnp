@@ -374,6 +374,12 @@ struct ExpressionOfInterest {
   createdUs @11 :Int64;
   updatedUs @12 :Int64;
   statusReason @13 :Text;      # why it is undeliverable, in the owner's registry's words
+  # Instead of a profile, an organisation of the owner's country that has none, found
+  # able to do the research of the sender's research request (matching's
+  # `organisations` list); profileId is then empty, and aboutProfileId names that
+  # request (a published RDR of the sender's organisation).
+  targetOrgId @14 :Text;
+  aboutProfileId @15 :Text;
 }
 
 # "registry.eoi.send" (broker, integration) -> "registry.eoi.reply"
@@ -382,6 +388,10 @@ struct EoiSend {
   senderOrgId @1 :Text;        # an organisation of this registry
   message @2 :Text;            # 1 to 2000 bytes
   consentToShare @3 :Bool;     # must be true: details go to the owner on acceptance
+  # Or, instead of profileId: an organisation of another country with no profile that
+  # matching found for the sender's research request `aboutProfileId`.
+  targetOrgId @4 :Text;
+  aboutProfileId @5 :Text;
 }
 
 # "registry.eoi.answer" (broker, integration; the owner's side) -> "registry.eoi.reply"

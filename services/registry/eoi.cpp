@@ -31,6 +31,12 @@ std::string eoi_ack(const service::ServiceInfo& info, const service::Request& re
   return reply.encode();
 }
 
+// What an expression of interest is in: a profile, or an organisation without one.
+std::string eoi_subject(wire::ExpressionOfInterest::Reader eoi) {
+  return eoi.getTargetOrgId().size() > 0 ? text_of(eoi.getTargetOrgId())
+                                         : text_of(eoi.getProfileId());
+}
+
 std::string eoi_id(const std::string& country, uint64_t sequence) {
   char digits[24];
   std::snprintf(digits, sizeof digits, "%06llu", static_cast<unsigned long long>(sequence));
@@ -68,7 +74,7 @@ void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string
   batch_.put(store_.cf(kEois), id, store::to_bytes(message));
   // Both sides keep the index: the sender's limits its own organisations, the
   // owner's limits what a peer delivers (sender ids start with their country).
-  std::string open_key = text_of(eoi.getSenderOrgId()) + "/" + text_of(eoi.getProfileId());
+  std::string open_key = text_of(eoi.getSenderOrgId()) + "/" + eoi_subject(eoi);
   if (eoi_open(eoi.getStatus())) {
     batch_.put(store_.cf(kEoiOpen), open_key, id);
   } else {
@@ -121,6 +127,60 @@ Status Registry::room_for_eoi(const std::string& sender_id, const std::string& p
   return {};
 }
 
+// A published profile of another country, not past its last day: its country.
+Result<std::string> Registry::profile_subject(const std::string& profile_id) {
+  auto profile_bytes = store_.get(store_.cf(kReplicaProfiles), profile_id);
+  if (!profile_bytes) return profile_bytes.error();
+  if (!profile_bytes.value()) {
+    return fail(ErrorCode::NOT_FOUND, "no published profile " + profile_id + " of another country",
+                "profileId");
+  }
+  auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
+  if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) {
+    return fail(ErrorCode::CONFLICT, "the profile is no longer published", "profileId");
+  }
+  // Past its last day, though its owner's registry has not said so yet (down).
+  if (text_of(profile->get().getExpiresOn()) < options_.today()) {
+    return fail(ErrorCode::CONFLICT,
+                "the profile expired on " + text_of(profile->get().getExpiresOn()), "profileId");
+  }
+  auto reference = parse_profile_reference(profile_id);
+  if (!reference) {
+    return fail(ErrorCode::INVALID_FIELD, "not a profile reference: " + profile_id, "profileId");
+  }
+  return std::string(reference->country);
+}
+
+// An organisation of another country (its public replica here, not erased) and the
+// sender's own published research request the interest is for: the target's country.
+Result<std::string> Registry::org_subject(wire::EoiSend::Reader ask, const std::string& sender_id) {
+  std::string target_id = text_of(ask.getTargetOrgId());
+  auto target_bytes = store_.get(store_.cf(kReplicaOrgs), target_id);
+  if (!target_bytes) return target_bytes.error();
+  std::optional<store::StoredValue<wire::PublicOrganisation>> target;
+  if (target_bytes.value()) {
+    target = store::StoredValue<wire::PublicOrganisation>::parse(*target_bytes.value());
+  }
+  if (!target || target->get().getErased()) {
+    return fail(ErrorCode::NOT_FOUND, "no organisation " + target_id + " of another country",
+                "targetOrgId");
+  }
+  std::string about_id = text_of(ask.getAboutProfileId());
+  auto about_bytes = batch_.get(store_.cf(kProfiles), about_id);
+  if (!about_bytes) return about_bytes.error();
+  std::optional<store::StoredValue<wire::Profile>> about;
+  if (about_bytes.value()) about = store::StoredValue<wire::Profile>::parse(*about_bytes.value());
+  if (!about || text_of(about->get().getOwnerId()) != sender_id ||
+      about->get().getKind() != wire::ProfileKind::RESEARCH_PARTNER_REQUEST ||
+      about->get().getStatus() != wire::ProfileStatus::PUBLISHED) {
+    return fail(
+        ErrorCode::INVALID_FIELD,
+        "a published research request of " + sender_id + " (an organisation is addressed for one)",
+        "aboutProfileId");
+  }
+  return text_of(target->get().getCountry());
+}
+
 Result<std::string> Registry::send_eoi(const service::Request& request) {
   auto ask = request.envelope.payload<wire::EoiSend>();
   std::string sender_id = text_of(ask.getSenderOrgId());
@@ -144,32 +204,28 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
     return fail(ErrorCode::CONFLICT, "organisation was erased", "senderOrgId");
   }
   if (auto allowed = may_act_for(request.caller, sender->get()); !allowed) return allowed.error();
-  auto profile_bytes = store_.get(store_.cf(kReplicaProfiles), profile_id);
-  if (!profile_bytes) return profile_bytes.error();
-  if (!profile_bytes.value()) {
-    return fail(ErrorCode::NOT_FOUND, "no published profile " + profile_id + " of another country",
+  std::string target_id = text_of(ask.getTargetOrgId());
+  if (target_id.empty() == profile_id.empty()) {
+    return fail(ErrorCode::INVALID_FIELD,
+                "give a profile, or an organisation found for a research request (targetOrgId), "
+                "not both",
                 "profileId");
   }
-  auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
-  if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) {
-    return fail(ErrorCode::CONFLICT, "the profile is no longer published", "profileId");
-  }
-  // Past its last day, though its owner's registry has not said so yet (down).
-  if (text_of(profile->get().getExpiresOn()) < options_.today()) {
-    return fail(ErrorCode::CONFLICT,
-                "the profile expired on " + text_of(profile->get().getExpiresOn()), "profileId");
-  }
-  if (auto room = room_for_eoi(sender_id, profile_id, ""); !room) return room.error();
+  auto owner_country =
+      target_id.empty() ? profile_subject(profile_id) : org_subject(ask, sender_id);
+  if (!owner_country) return owner_country.error();
+  std::string subject = target_id.empty() ? profile_id : target_id;
+  if (auto room = room_for_eoi(sender_id, subject, ""); !room) return room.error();
 
   ScratchMessage message;
   auto eoi = message.initRoot<wire::ExpressionOfInterest>();
   eoi.setId(eoi_id(options_.country, next_counter("eoi_seq")));
   eoi.setProfileId(profile_id);
-  auto reference = parse_profile_reference(profile_id);
-  if (!reference) {
-    return fail(ErrorCode::INVALID_FIELD, "not a profile reference: " + profile_id, "profileId");
+  if (!target_id.empty()) {
+    eoi.setTargetOrgId(target_id);
+    eoi.setAboutProfileId(ask.getAboutProfileId());
   }
-  eoi.setOwnerCountry(reference->country);
+  eoi.setOwnerCountry(owner_country.value());
   eoi.setSenderOrgId(sender_id);
   eoi.setSenderCountry(options_.country);
   fill_public(eoi.initSender(), sender->get(), false);
@@ -180,8 +236,8 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
   store_eoi(message, sender_id, wire_type(wire::REGISTRY_EOI_CHANGED));
   enqueue_peer(text_of(eoi.getOwnerCountry()), wire_type(wire::REGISTRY_EOI_DELIVER),
                eoi.asReader());
-  record_action(request, "eoi.send", text_of(eoi.getId()), profile_id);
-  spdlog::info("registry: {} expresses interest in {} ({}) by {}", sender_id, profile_id,
+  record_action(request, "eoi.send", text_of(eoi.getId()), subject);
+  spdlog::info("registry: {} expresses interest in {} ({}) by {}", sender_id, subject,
                text_of(eoi.getId()), request.caller.user_id());
   return eoi_reply(request, eoi.asReader());
 }
@@ -190,6 +246,7 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
 // sender's side, the profile's owner on the owner's side (empty when it is gone).
 std::string Registry::local_party(wire::ExpressionOfInterest::Reader eoi) {
   if (text_of(eoi.getSenderCountry()) == options_.country) return text_of(eoi.getSenderOrgId());
+  if (eoi.getTargetOrgId().size() > 0) return text_of(eoi.getTargetOrgId());
   auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(eoi.getProfileId()));
   if (!profile_bytes || !profile_bytes.value()) return {};
   auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
@@ -233,12 +290,7 @@ Result<std::string> Registry::answer_eoi(const service::Request& request) {
   message.setRoot(stored->get());
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setStatus(next);
-  auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(eoi.getProfileId()));
-  std::string owner_id;
-  if (profile_bytes && profile_bytes.value()) {
-    auto profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
-    if (profile) owner_id = text_of(profile->get().getOwnerId());
-  }
+  std::string owner_id = local_party(eoi.asReader());
   if (auto owner = org_for(request, owner_id, "eoiId"); !owner) return owner.error();
   if (next == EoiStatus::ACCEPTED) fill_contact(eoi.initOwnerContact(), owner_id);
   store_eoi(message, owner_id, wire_type(wire::REGISTRY_EOI_CHANGED));
@@ -279,6 +331,32 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
   return eoi_reply(request, eoi.asReader());
 }
 
+// What a peer's delivery is in, here: a published profile of ours, or one of our
+// organisations (not erased) addressed for a research request. Its owner's id.
+Result<std::string> Registry::delivery_subject(wire::ExpressionOfInterest::Reader incoming) {
+  if (incoming.getTargetOrgId().size() > 0) {
+    std::string target_id = text_of(incoming.getTargetOrgId());
+    auto bytes = batch_.get(store_.cf(kOrgs), target_id);
+    if (!bytes) return bytes.error();
+    std::optional<store::StoredValue<wire::Organisation>> org;
+    if (bytes.value()) org = store::StoredValue<wire::Organisation>::parse(*bytes.value());
+    if (!org || org->get().getErased()) {
+      return fail(ErrorCode::NOT_FOUND, "no organisation " + target_id, "eoi.targetOrgId");
+    }
+    return target_id;
+  }
+  auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(incoming.getProfileId()));
+  if (!profile_bytes) return profile_bytes.error();
+  std::optional<store::StoredValue<wire::Profile>> profile;
+  if (profile_bytes.value())
+    profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
+  if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) {
+    return fail(ErrorCode::NOT_FOUND, "no published profile " + text_of(incoming.getProfileId()),
+                "eoi.profileId");
+  }
+  return text_of(profile->get().getOwnerId());
+}
+
 Result<std::string> Registry::peer_deliver(const service::Request& request) {
   auto incoming = request.envelope.payload<wire::EoiPeerMessage>().getEoi();
   std::string id = text_of(incoming.getId());
@@ -296,23 +374,15 @@ Result<std::string> Registry::peer_deliver(const service::Request& request) {
     auto stored = store::StoredValue<wire::ExpressionOfInterest>::parse(*existing.value());
     return ack(stored ? stored->get().getStatus() : EoiStatus::FORWARDED);
   }
-  auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(incoming.getProfileId()));
-  if (!profile_bytes) return profile_bytes.error();
-  std::optional<store::StoredValue<wire::Profile>> profile;
-  if (profile_bytes.value())
-    profile = store::StoredValue<wire::Profile>::parse(*profile_bytes.value());
-  if (!profile || profile->get().getStatus() != wire::ProfileStatus::PUBLISHED) {
-    return fail(ErrorCode::NOT_FOUND, "no published profile " + text_of(incoming.getProfileId()),
-                "eoi.profileId");
-  }
+  auto local = delivery_subject(incoming);
+  if (!local) return local.error();
   std::string text = text_of(incoming.getMessage());
   if (text.empty() || text.size() > 2000) {
     return fail(ErrorCode::INVALID_FIELD, "a message of 1 to 2000 bytes", "eoi.message");
   }
   // The rules a sender's registry applies hold here too: a peer that does not keep
   // them cannot flood an owner (the refusal settles the delivery as undeliverable).
-  if (auto room = room_for_eoi(text_of(incoming.getSenderOrgId()), text_of(incoming.getProfileId()),
-                               "eoi.");
+  if (auto room = room_for_eoi(text_of(incoming.getSenderOrgId()), eoi_subject(incoming), "eoi.");
       !room) {
     spdlog::warn("registry: delivery of {} by {} refused: {}", id, request.caller.user_id(),
                  describe(room.error()));
@@ -337,7 +407,7 @@ Result<std::string> Registry::peer_deliver(const service::Request& request) {
   eoi.setStatusReason("");
   auto now = now_us();
   if (eoi.getCreatedUs() <= 0 || eoi.getCreatedUs() > now) eoi.setCreatedUs(now);
-  store_eoi(message, text_of(profile->get().getOwnerId()), wire_type(wire::REGISTRY_EOI_RECEIVED));
+  store_eoi(message, local.value(), wire_type(wire::REGISTRY_EOI_RECEIVED));
   return ack(EoiStatus::FORWARDED);
 }
 
@@ -366,6 +436,11 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
   if (parties && text_of(incoming.getProfileId()) != text_of(stored->get().getProfileId())) {
     parties = fail(ErrorCode::NOT_AUTHORISED,
                    "the profile is " + text_of(stored->get().getProfileId()), "eoi.profileId");
+  }
+  if (parties && text_of(incoming.getTargetOrgId()) != text_of(stored->get().getTargetOrgId())) {
+    parties = fail(ErrorCode::NOT_AUTHORISED,
+                   "the organisation addressed is " + text_of(stored->get().getTargetOrgId()),
+                   "eoi.targetOrgId");
   }
   if (!parties) {
     spdlog::warn("registry: update of {} by {} refused: {}", id, request.caller.user_id(),

@@ -28,7 +28,8 @@ std::size_t Registry::forget_eoi_party(const std::string& country, const std::st
     bool sender =
         text_of(eoi.getSenderCountry()) == country && text_of(eoi.getSenderOrgId()) == org_id;
     bool owner = text_of(eoi.getOwnerCountry()) == country &&
-                 profile_ids.count(text_of(eoi.getProfileId())) > 0;
+                 (profile_ids.count(text_of(eoi.getProfileId())) > 0 ||
+                  text_of(eoi.getTargetOrgId()) == org_id);
     if (!sender && !owner) continue;
     ScratchMessage message;
     message.setRoot(eoi);
@@ -40,7 +41,7 @@ std::size_t Registry::forget_eoi_party(const std::string& country, const std::st
     }
     if (owner) out.initOwnerContact();
     out.setStatusReason(sender ? "the sending organisation was erased"
-                               : "the profile's organisation was erased");
+                               : "the addressed organisation was erased");
     put(id, store::to_bytes(message));
     ++rewritten;
   }

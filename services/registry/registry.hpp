@@ -161,6 +161,9 @@ class Registry {
                  std::string_view event_type);
   void fill_contact(wire::EoiContact::Builder out, const std::string& org_id);
   std::string local_party(wire::ExpressionOfInterest::Reader eoi);
+  Result<std::string> profile_subject(const std::string& profile_id);
+  Result<std::string> org_subject(wire::EoiSend::Reader ask, const std::string& sender_id);
+  Result<std::string> delivery_subject(wire::ExpressionOfInterest::Reader incoming);
   // Removes an erased organisation's personal data from every EoI it is a party to
   // (as sender, or as owner of one of `profile_ids`); returns how many were rewritten.
   using EoiRewrite = std::function<void(const std::string& id, std::string bytes)>;

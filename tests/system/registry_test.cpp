@@ -674,3 +674,104 @@ TEST_CASE("a long scan with a filter and a cursor is answered page after page",
   REQUIRE(none.header().type == "registry.org.page");
   CHECK(none.payload<wire::OrgPage>().getOrganisations().size() == 0);
 }
+
+// Issue 12, item 2: a research request's partners include organisations without a
+// profile (matching's `organisations` list); the request's owner may address one of
+// them with an expression of interest, which then runs as one in a profile does.
+TEST_CASE("an expression of interest addresses an organisation found for a research request",
+          "[system][registry]") {
+  Federation f({"PL", "FI"});
+  // PL: a research institute with no profile.
+  auto institute = f.call<wire::OrgWrite>("PL", f.portal, "registry.org.register", [](auto w) {
+    auto org = w.initOrganisation();
+    fill_org(org);
+    org.setLegalName("Instytut Fotoniki");
+    org.setType(wire::OrgType::RESEARCH_INSTITUTE);
+  });
+  REQUIRE(institute.header().type == "registry.org.reply");
+  std::string institute_id = institute.payload<wire::OrgReply>().getOrganisation().getId();
+  // FI: an SME with a published research request, and an offer that is not one.
+  auto sme = f.call<wire::OrgWrite>("FI", f.portal, "registry.org.register", [](auto w) {
+    auto org = w.initOrganisation();
+    fill_org(org);
+    org.setCountry("FI");
+    org.setRegion("FI1B");
+    org.setLegalName("Lumo Imaging Oy");
+  });
+  REQUIRE(sme.header().type == "registry.org.reply");
+  std::string sme_id = sme.payload<wire::OrgReply>().getOrganisation().getId();
+  auto publish_fi = [&](bool research) {
+    auto submitted =
+        f.call<wire::ProfileWrite>("FI", f.portal, "registry.profile.submit", [&](auto w) {
+          auto p = w.initProfile();
+          fill_profile(p, sme_id);
+          p.initTargetCountries(1).set(0, "PL");
+          if (research) {
+            p.setKind(wire::ProfileKind::RESEARCH_PARTNER_REQUEST);
+            auto call = p.initResearch();
+            call.setCall("HORIZON-CL4-2027-01");
+            call.setRoleSought(wire::ResearchRole::PARTNER);
+          }
+        });
+    INFO((submitted.header().type == "error"
+              ? std::string(submitted.payload<wire::Error>().getMessage())
+              : std::string()));
+    REQUIRE(submitted.header().type == "registry.profile.reply");
+    std::string id = submitted.payload<wire::ProfileReply>().getProfile().getId();
+    auto published =
+        f.call<wire::ProfileTransition>("FI", f.broker, "registry.profile.transition", [&](auto t) {
+          t.setProfileId(id);
+          t.setAction(wire::ProfileTransition::Action::PUBLISH);
+        });
+    REQUIRE(published.header().type == "registry.profile.reply");
+    return id;
+  };
+  std::string request_id = publish_fi(true);
+  std::string offer_id = publish_fi(false);
+  REQUIRE(testing::eventually(
+      [&] {
+        auto page = f.call<wire::OrgQuery>("FI", f.broker, "registry.org.list",
+                                           [](auto q) { q.setCountry("PL"); });
+        return page.header().type == "registry.org.page" &&
+               page.payload<wire::OrgPage>().getReplicas().size() == 1;
+      },
+      10s));
+
+  auto send = [&](const std::string& profile, const std::string& target, const std::string& about) {
+    return f.call<wire::EoiSend>("FI", f.portal, "registry.eoi.send", [&](auto s) {
+      s.setProfileId(profile);
+      s.setTargetOrgId(target);
+      s.setAboutProfileId(about);
+      s.setSenderOrgId(sme_id);
+      s.setMessage("Your lab could run the optical tests of our research project.");
+      s.setConsentToShare(true);
+    });
+  };
+  CHECK(error_field(send(offer_id, institute_id, request_id)) == "profileId");  // both
+  CHECK(error_code(send("", "PL-000999", request_id)) == wire::ErrorCode::NOT_FOUND);
+  CHECK(error_field(send("", institute_id, offer_id)) == "aboutProfileId");  // not an RDR
+  auto sent = send("", institute_id, request_id);
+  REQUIRE(sent.header().type == "registry.eoi.reply");
+  auto eoi = sent.payload<wire::EoiReply>().getEoi();
+  std::string eoi_id = eoi.getId();
+  CHECK(std::string(eoi.getOwnerCountry()) == "PL");
+  CHECK(std::string(eoi.getProfileId()).empty());
+
+  auto forwarded = status_code(wire::EoiStatus::FORWARDED);
+  REQUIRE(testing::eventually([&] { return eoi_status_of(f, "PL", eoi_id) == forwarded; }, 10s));
+  // The institute's side answers it as an owner does; contacts cross on acceptance.
+  auto accepted = f.call<wire::EoiAnswer>("PL", f.portal, "registry.eoi.answer", [&](auto a) {
+    a.setEoiId(eoi_id);
+    a.setAccept(true);
+  });
+  REQUIRE(accepted.header().type == "registry.eoi.reply");
+  std::string fi_raw;
+  CHECK(testing::eventually(
+      [&] {
+        return eoi_status_of(f, "FI", eoi_id, &fi_raw) == status_code(wire::EoiStatus::ACCEPTED) &&
+               fi_raw.find("anna.nowak@optika.example.pl") != std::string::npos;
+      },
+      10s));
+  // One open expression per organisation and the organisation it addresses.
+  CHECK(error_code(send("", institute_id, request_id)) == wire::ErrorCode::CONFLICT);
+}

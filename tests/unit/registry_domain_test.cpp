@@ -334,4 +334,25 @@ TEST_CASE("an expression of interest names its parties, parsed, never sliced", "
   CHECK(refused_field() == "eoi.profileId");
   CHECK(organisation_country("PL-000042") == "PL");
   CHECK(organisation_country("PL000042").empty());
+  // Addressed to an organisation for a research request (issue 12, item 2): the
+  // organisation is the owner's country's, the request the sender's, no profile.
+  auto to_org = [&] {
+    reset();
+    eoi.setProfileId("");
+    eoi.setTargetOrgId("PL-000007");
+    eoi.setAboutProfileId("RDRFI20261130002");
+  };
+  to_org();
+  CHECK(refused_field() == "");
+  eoi.setTargetOrgId("DK-000007");
+  CHECK(refused_field() == "eoi.targetOrgId");
+  to_org();
+  eoi.setProfileId("TRPL20261130001");
+  CHECK(refused_field() == "eoi.profileId");
+  to_org();
+  eoi.setAboutProfileId("RDRPL20261130002");
+  CHECK(refused_field() == "eoi.aboutProfileId");
+  to_org();
+  eoi.setAboutProfileId("");
+  CHECK(refused_field() == "eoi.aboutProfileId");
 }

@@ -63,9 +63,25 @@ Status check_eoi_parties(wire::ExpressionOfInterest::Reader eoi, const EoiPartie
   if (view(eoi.getOwnerCountry()) != owner) {
     return refused("ownerCountry", "the profile's owner is in " + owner);
   }
-  auto reference = parse_profile_reference(view(eoi.getProfileId()));
-  if (!reference || reference->country != owner) {
-    return refused("profileId", "a profile reference of " + owner);
+  std::string_view target = view(eoi.getTargetOrgId());
+  if (target.empty()) {
+    auto reference = parse_profile_reference(view(eoi.getProfileId()));
+    if (!reference || reference->country != owner) {
+      return refused("profileId", "a profile reference of " + owner);
+    }
+    return {};
+  }
+  // Addressed to an organisation: that organisation is the owner's, the research
+  // request it is about the sender's, and no profile is named besides.
+  if (!view(eoi.getProfileId()).empty()) {
+    return refused("profileId", "an expression to an organisation names no profile");
+  }
+  if (organisation_country(target) != owner) {
+    return refused("targetOrgId", "an organisation of " + owner);
+  }
+  auto about = parse_profile_reference(view(eoi.getAboutProfileId()));
+  if (!about || about->country != sender) {
+    return refused("aboutProfileId", "a research request of " + sender);
   }
   return {};
 }

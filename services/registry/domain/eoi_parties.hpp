@@ -17,11 +17,13 @@ struct EoiParties {
   std::string_view owner_country;
 };
 
-// Checks the id (<sender>-EOI-<6 digits>, as eoi_id() writes it), senderCountry, senderOrgId, the
-// nested sender block (id, country, region: each where given), ownerCountry and the profile
-// reference's country against `parties`; the first field that disagrees as a not_authorised failure
-// naming it
-// ("eoi.sender.id"). References and ids are parsed, never sliced.
+// Checks the id (<sender>-EOI-<6 digits>, as eoi_id() writes it), senderCountry,
+// senderOrgId, the nested sender block (id, country, region: each where given),
+// ownerCountry, and the profile reference's country against `parties` — or, for an
+// expression addressed to an organisation, the target's country (the owner's), the
+// research request's (the sender's) and no profile besides; the first field that
+// disagrees as a not_authorised failure naming it ("eoi.sender.id"). References and
+// ids are parsed, never sliced.
 Status check_eoi_parties(wire::ExpressionOfInterest::Reader eoi, const EoiParties& parties);
 
 // Whether `id` is an expression of interest id of `country`: "<CC>-EOI-" and six

@@ -17,17 +17,21 @@ std::string contact_text(wire::EoiContact::Reader c) {
 }
 
 void print_eoi(wire::ExpressionOfInterest::Reader e) {
-  print_fields({{"id", e.getId().cStr()},
-                {"status", e.getStatusReason().size()
-                               ? enum_text(e.getStatus()) + " (" + e.getStatusReason().cStr() + ")"
-                               : enum_text(e.getStatus())},
-                {"profile", e.getProfileId().cStr()},
-                {"owner country", e.getOwnerCountry().cStr()},
-                {"sender",
-                 std::string(e.getSenderOrgId().cStr()) + " (" + e.getSenderCountry().cStr() + ")"},
-                {"message", e.getMessage().cStr()},
-                {"sender contact", contact_text(e.getSenderContact())},
-                {"owner contact", contact_text(e.getOwnerContact())}});
+  print_fields(
+      {{"id", e.getId().cStr()},
+       {"status", e.getStatusReason().size()
+                      ? enum_text(e.getStatus()) + " (" + e.getStatusReason().cStr() + ")"
+                      : enum_text(e.getStatus())},
+       {"profile", e.getTargetOrgId().size()
+                       ? std::string("(none: to organisation ") + e.getTargetOrgId().cStr() +
+                             " for research request " + e.getAboutProfileId().cStr() + ")"
+                       : std::string(e.getProfileId().cStr())},
+       {"owner country", e.getOwnerCountry().cStr()},
+       {"sender",
+        std::string(e.getSenderOrgId().cStr()) + " (" + e.getSenderCountry().cStr() + ")"},
+       {"message", e.getMessage().cStr()},
+       {"sender contact", contact_text(e.getSenderContact())},
+       {"owner contact", contact_text(e.getOwnerContact())}});
 }
 
 void show_eoi(Session& s, const DecodedEnvelope& reply) {
@@ -36,19 +40,35 @@ void show_eoi(Session& s, const DecodedEnvelope& reply) {
 
 void add_send(CLI::App* eoi, Dispatch& dispatch) {
   struct Args {
-    std::string profile_id, from, message;
+    std::string profile_id, org_id, about, from, message;
     bool consent = false;
   };
   auto& a = dispatch.hold<Args>();
-  auto* sub = eoi->add_subcommand("send", "express interest in a foreign profile");
-  sub->add_option("--profile", a.profile_id, "the published profile")->required();
+  auto* sub = eoi->add_subcommand(
+      "send",
+      "express interest in a foreign profile, or address an organisation found for a "
+      "research request");
+  auto* profile = sub->add_option("--profile", a.profile_id, "the published profile");
+  auto* org = sub->add_option("--org", a.org_id,
+                              "instead: an organisation without a profile that `match` listed "
+                              "for your research request (give --about)")
+                  ->excludes(profile);
+  sub->add_option("--about", a.about, "with --org: your published research request")->needs(org);
   sub->add_option("--from", a.from, "this node's organisation expressing interest")->required();
   sub->add_option("--message", a.message, "a short message")->required();
   sub->add_flag("--consent", a.consent, "the organisation consents to share its details");
   dispatch.online(sub, [&a](Session& s) {
+    if (a.profile_id.empty() == a.org_id.empty()) {
+      throw CtlError(1, "eoi send: give --profile, or --org with --about");
+    }
+    if (!a.org_id.empty() && a.about.empty()) {
+      throw CtlError(1, "eoi send: --org needs --about (your research request)");
+    }
     auto reply =
         s.request<wire::EoiSend>("registry", wire_type(wire::REGISTRY_EOI_SEND), [&](auto e) {
           e.setProfileId(a.profile_id);
+          e.setTargetOrgId(a.org_id);
+          e.setAboutProfileId(a.about);
           e.setSenderOrgId(a.from);
           e.setMessage(a.message);
           e.setConsentToShare(a.consent);
