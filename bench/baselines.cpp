@@ -62,8 +62,9 @@ double raw_zmq_push_pull(std::size_t message_bytes, uint64_t messages) {
 }
 
 double raw_rocksdb_batch_sync(const std::filesystem::path& dir, std::size_t value_bytes,
-                              std::size_t batch, uint64_t values) {
-  auto db = store::Store::open(dir, {"data"});
+                              std::size_t batch, uint64_t values,
+                              const store::StoreOptions& options) {
+  auto db = store::Store::open(dir, {"data"}, options);
   auto* cf = db->cf("data");
   std::string value(value_bytes, 'v');
   auto start = std::chrono::steady_clock::now();

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/store/store.hpp"
+
 namespace gosmart::bench {
 
 // Messages per second through a plain PUSH/PULL pair over tcp loopback
@@ -17,7 +19,8 @@ double raw_zmq_push_pull(std::size_t message_bytes, uint64_t messages);
 // Values per second written with WriteBatch of `batch` puts and one sync each
 // (WAL on, the same RocksDB options a service uses).
 double raw_rocksdb_batch_sync(const std::filesystem::path& dir, std::size_t value_bytes,
-                              std::size_t batch, uint64_t values);
+                              std::size_t batch, uint64_t values,
+                              const store::StoreOptions& options = {});
 
 // One figure line: "<name> <value> <unit>".
 void report(const std::string& name, double value, const std::string& unit);
