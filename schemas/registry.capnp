@@ -50,6 +50,8 @@ struct Contact {
   phone @3 :Text;
   preferredLanguage @4 :Text;  # ISO 639-1
   consents @5 :List(Consent);
+  alertRhythm @6 :Text;        # "immediate" (default when empty), "daily", "weekly"
+  alertChannel @7 :Text;       # "email" (default when empty), "none"
 }
 
 struct Organisation {
@@ -430,6 +432,18 @@ struct EoiAck {
   status @1 :EoiStatus;
 }
 
+# "registry.contact.preferences" (notifier; broker; the integration managing the
+# organisation) -> "registry.org.reply": one contact's alert preferences or consent.
+# Never an event: contacts stay home, and the registry's stream reaches the peers.
+struct ContactPreferences {
+  organisationId @0 :Text;
+  contactEmail @1 :Text;       # which contact, by address (case-insensitive)
+  rhythm @2 :Text;             # "" unchanged, "immediate", "daily", "weekly"
+  channel @3 :Text;            # "" unchanged, "email", "none"
+  language @4 :Text;           # "" unchanged, else ISO 639-1
+  withdrawConsent @5 :Text;    # "" none, else the purpose withdrawn ("notifications")
+}
+
 # "registry.eoi.received" / "registry.eoi.changed" on the stream: identifiers and
 # status only, for the local notifier and audit.
 struct EoiEvent {
@@ -501,5 +515,6 @@ const registryEoiUpdate :Text = "registry.eoi.update";
 const registryEoiAck :Text = "registry.eoi.ack";
 const registryEoiReceived :Text = "registry.eoi.received";
 const registryEoiChanged :Text = "registry.eoi.changed";
+const registryContactPreferences :Text = "registry.contact.preferences";
 const registryActionsList :Text = "registry.actions.list";
 const registryActionsPage :Text = "registry.actions.page";

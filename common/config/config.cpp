@@ -242,7 +242,7 @@ void parse_services(const toml::table& root, const std::filesystem::path& base, 
     if (auto role_text = string_at(table, "role", path + ".role")) {
       auto role = parse_role(*role_text);
       if (!role || *role == Role::peer) {
-        bad(path + ".role", "must be one of service, broker, integration, monitor");
+        bad(path + ".role", "must be one of service, notifier, broker, integration, monitor");
       }
       service.role = *role;
     }
@@ -333,7 +333,7 @@ void parse_clients(const toml::table& root, NodeConfig& cfg) {
     Client client;
     client.name = required_string(table, "name", path + ".name");
     auto role = parse_role(required_string(table, "role", path + ".role"));
-    if (!role || *role == Role::peer || *role == Role::service) {
+    if (!role || *role == Role::peer || *role == Role::service || *role == Role::notifier) {
       bad(path + ".role", "must be one of broker, integration, monitor");
     }
     client.role = *role;
@@ -358,6 +358,8 @@ const char* role_name(Role role) {
       return "monitor";
     case Role::service:
       return "service";
+    case Role::notifier:
+      return "notifier";
   }
   return "unknown";
 }
@@ -368,6 +370,7 @@ std::optional<Role> parse_role(std::string_view text) {
   if (text == "integration") return Role::integration;
   if (text == "monitor") return Role::monitor;
   if (text == "service") return Role::service;
+  if (text == "notifier") return Role::notifier;
   return std::nullopt;
 }
 

@@ -21,7 +21,9 @@ namespace gosmart::config {
 
 // What a caller's key may do; the ZAP handler tags each connection with it.
 // `service` is another service of the same node (it holds the node's own key).
-enum class Role { peer, broker, integration, monitor, service };
+// `notifier` is the node's notifier under its own key: it reads the contacts and
+// records its messages need and writes only a contact's preferences and consent.
+enum class Role { peer, broker, integration, monitor, service, notifier };
 const char* role_name(Role role);
 std::optional<Role> parse_role(std::string_view text);
 

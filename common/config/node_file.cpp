@@ -70,6 +70,11 @@ std::string node_toml(const NodeFile& file) {
     out << "[services." << service.name << "]\n";
     write_endpoints(out, service.endpoints);
     if (service.metrics_port != 0) out << "metrics_port = " << service.metrics_port << "\n";
+    if (!service.public_key.empty()) {
+      out << "public_key = " << quoted(service.public_key)
+          << "\nsecret_file = " << quoted(service.secret_file) << "\n";
+    }
+    if (service.role) out << "role = " << quoted(role_name(*service.role)) << "\n";
     out << "\n";
   }
   for (const auto& peer : file.peers) {

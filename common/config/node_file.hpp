@@ -2,6 +2,7 @@
 // The one writer of node.toml: the federation tool, the tests and the demo describe a
 // node with this struct and get the file the parser (config.hpp) reads back.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,9 +11,18 @@
 namespace gosmart::config {
 
 struct ServiceEntry {
+  ServiceEntry(std::string service_name, Endpoints service_endpoints, uint16_t metrics = 0)
+      : name(std::move(service_name)),
+        endpoints(std::move(service_endpoints)),
+        metrics_port(metrics) {}
   std::string name;
   Endpoints endpoints;
   uint16_t metrics_port = 0;  // 0: not written (the endpoint is off)
+  // A key of the service's own (empty: it uses the node's) and the role the node's
+  // other services admit it with.
+  std::string public_key;
+  std::string secret_file;
+  std::optional<Role> role;
 };
 
 struct NodeFile {

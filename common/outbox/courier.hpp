@@ -4,6 +4,7 @@
 // a webhook for the notifier. A courier sends and reads answers; what is stored,
 // in which order, when to resend and how an answer is settled is the sender's
 // (sender.hpp), the same for every courier.
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -23,6 +24,9 @@ struct Answer {
   };
   Verdict verdict = Verdict::delivered;
   std::string reason;
+  // With `retry`: when to send again (0: the sender's resend_after). A courier that
+  // backs off (exponentially, with jitter: an SMTP relay that is down) says so here.
+  std::chrono::milliseconds retry_after{0};
 };
 
 class Courier {

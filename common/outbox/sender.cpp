@@ -71,7 +71,8 @@ void Sender::answered(Link& link, const std::string& key, const Answer& answer) 
   if (link.state != Link::State::awaiting || !link.entry || link.entry->key != key) return;
   switch (answer.verdict) {
     case Answer::Verdict::retry:
-      link.deadline = options_.clock() + options_.resend_after;
+      link.deadline = options_.clock() +
+                      (answer.retry_after.count() > 0 ? answer.retry_after : options_.resend_after);
       return;
     case Answer::Verdict::refused: {
       std::string reason = answer.reason.empty() ? "refused" : answer.reason;

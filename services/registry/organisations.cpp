@@ -111,6 +111,67 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   return reply.encode();
 }
 
+Result<std::string> Registry::set_contact_preferences(const service::Request& request) {
+  auto input = request.envelope.payload<wire::ContactPreferences>();
+  std::string id = text_of(input.getOrganisationId());
+  auto stored = org_for(request, id, "organisationId");
+  if (!stored) return stored.error();
+  if (stored.value().get().getErased()) return not_found("organisation", id);
+  auto lower = [](std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+  };
+  std::string email = lower(text_of(input.getContactEmail()));
+  std::string rhythm = text_of(input.getRhythm());
+  std::string channel = text_of(input.getChannel());
+  std::string language = text_of(input.getLanguage());
+  std::string purpose = text_of(input.getWithdrawConsent());
+  if (!rhythm.empty() && rhythm != "immediate" && rhythm != "daily" && rhythm != "weekly") {
+    return fail(ErrorCode::INVALID_FIELD, "immediate, daily or weekly", "rhythm");
+  }
+  if (!channel.empty() && channel != "email" && channel != "none") {
+    return fail(ErrorCode::INVALID_FIELD, "email or none", "channel");
+  }
+  if (!language.empty() && !(options_.languages && options_.languages->contains(language))) {
+    return fail(ErrorCode::INVALID_FIELD, "'" + language + "' is not an ISO 639-1 code",
+                "language");
+  }
+  if (purpose.size() > 64)
+    return fail(ErrorCode::INVALID_FIELD, "at most 64 bytes", "withdrawConsent");
+
+  ScratchMessage message;
+  message.setRoot(stored.value().get());
+  auto org = message.getRoot<wire::Organisation>();
+  auto contacts = org.getContacts();
+  std::optional<unsigned> found;
+  for (unsigned i = 0; i < contacts.size(); ++i) {
+    if (lower(text_of(contacts[i].getEmail())) == email) found = i;
+  }
+  if (!found) return fail(ErrorCode::NOT_FOUND, "no such contact of " + id, "contactEmail");
+  auto contact = contacts[*found];
+  if (!rhythm.empty()) contact.setAlertRhythm(rhythm);
+  if (!channel.empty()) contact.setAlertChannel(channel);
+  if (!language.empty()) contact.setPreferredLanguage(language);
+  int64_t now = now_us();
+  if (!purpose.empty()) {
+    for (auto consent : contact.getConsents()) {
+      if (text_of(consent.getPurpose()) == purpose && consent.getWithdrawnAtUs() == 0) {
+        consent.setWithdrawnAtUs(now);
+      }
+    }
+  }
+  org.setUpdatedUs(now);
+  // No event: the public projection does not change, and contacts never travel.
+  batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
+  record_action(request, "contact.preferences", id,
+                purpose.empty() ? "" : "consent withdrawn: " + purpose);
+  request.reply_concerns(id);
+  auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_REPLY));
+  reply.init_payload<wire::OrgReply>().setOrganisation(org.asReader());
+  return reply.encode();
+}
+
 Result<store::StoredValue<wire::Organisation>> Registry::org_for(const service::Request& request,
                                                                  const std::string& id,
                                                                  const char* field) {

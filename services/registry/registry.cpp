@@ -48,6 +48,9 @@ std::string today_utc() {
 
 Status may_act_for(const transport::Identity& caller, wire::Organisation::Reader org) {
   if (caller.role == Role::broker) return {};
+  // The node's own notifier tells every organisation of this registry; what it may
+  // write at all is limited by the handlers' roles (preferences, a renewal).
+  if (caller.role == Role::notifier) return {};
   if (caller.role == Role::integration && text_of(org.getManagedBy()) == caller.name) return {};
   return fail(ErrorCode::NOT_AUTHORISED,
               caller.user_id() + " does not act for " + text_of(org.getId()));
@@ -218,13 +221,17 @@ void Registry::install(service::ApiServer& server) {
                [this](const service::Request& r) { return register_org(r, false); });
   handle_write(wire_type(wire::REGISTRY_ORG_UPDATE), kWriters,
                [this](const service::Request& r) { return register_org(r, true); });
+  handle_write(wire_type(wire::REGISTRY_CONTACT_PREFERENCES),
+               {Role::broker, Role::integration, Role::notifier},
+               [this](const service::Request& r) { return set_contact_preferences(r); });
   server.handle(wire_type(wire::REGISTRY_ORG_GET), kReaders,
                 [this](const service::Request& r) { return get_org(r); });
   server.handle(wire_type(wire::REGISTRY_ORG_LIST), kReaders,
                 [this](const service::Request& r) { return list_orgs(r); });
   handle_write(wire_type(wire::REGISTRY_PROFILE_SUBMIT), kWriters,
                [this](const service::Request& r) { return submit_profile(r); });
-  handle_write(wire_type(wire::REGISTRY_PROFILE_TRANSITION), kWriters,
+  handle_write(wire_type(wire::REGISTRY_PROFILE_TRANSITION),
+               {Role::broker, Role::integration, Role::notifier},
                [this](const service::Request& r) { return transition_profile(r); });
   server.handle(wire_type(wire::REGISTRY_ACTIONS_LIST), {Role::broker, Role::monitor},
                 [this](const service::Request& r) { return list_actions(r); });

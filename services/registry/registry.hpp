@@ -126,6 +126,7 @@ class Registry {
   // The request handlers, public so that the logic is testable without sockets.
   Result<std::string> register_org(const service::Request& request, bool update);
   Result<std::string> get_org(const service::Request& request);
+  Result<std::string> set_contact_preferences(const service::Request& request);
   Result<std::string> list_orgs(const service::Request& request);
   Result<std::string> submit_profile(const service::Request& request);
   Result<std::string> transition_profile(const service::Request& request);

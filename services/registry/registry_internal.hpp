@@ -24,7 +24,7 @@ using Stored = std::optional<std::string>;
 
 inline const std::set<config::Role> kWriters = {config::Role::broker, config::Role::integration};
 inline const std::set<config::Role> kReaders = {config::Role::broker, config::Role::integration,
-                                                config::Role::monitor};
+                                                config::Role::monitor, config::Role::notifier};
 // A broker's free text (revision comment, erasure reason), kept in the action log:
 // bounded so that a page of the log fits in a reply.
 inline constexpr std::size_t kMaxReasonBytes = 2000;

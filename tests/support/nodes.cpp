@@ -37,6 +37,11 @@ TestNode make_node(const std::filesystem::path& root, const std::string& country
   node.matching.api = tcp_endpoint(free_port());
   node.matching.events = tcp_endpoint(free_port());
   node.matching.sync = tcp_endpoint(free_port());
+  node.notifier.api = tcp_endpoint(free_port());
+  node.notifier.events = tcp_endpoint(free_port());
+  node.notifier.sync = tcp_endpoint(free_port());
+  node.notifier_keys = write_keypair(node.dir, "notifier");
+  node.notifier_link_port = free_port();
   node.config_file = node.dir / "node.toml";
   return node;
 }
@@ -49,6 +54,13 @@ void write_config(const TestNode& node, const std::vector<const TestNode*>& peer
   file.public_key = node.keys.keys.public_key;
   file.secret_file = node.keys.secret_file.filename().string();
   file.services = {{"registry", node.registry}, {"matching", node.matching}};
+  if (node.with_notifier) {
+    config::ServiceEntry notifier{"notifier", node.notifier};
+    notifier.public_key = node.notifier_keys.keys.public_key;
+    notifier.secret_file = node.notifier_keys.secret_file.filename().string();
+    notifier.role = config::Role::notifier;
+    file.services.push_back(notifier);
+  }
   for (const auto* peer : peers) {
     file.peers.push_back(
         {peer->country, peer->keys.keys.public_key, {{"registry", peer->registry}}});

@@ -37,6 +37,12 @@ struct TestNode {
   config::Endpoints registry;  // fresh free ports
   config::Endpoints matching;
   std::filesystem::path config_file;
+  // The notifier, written into node.toml only when with_notifier: its own key (role
+  // notifier) and the port of its link endpoint.
+  bool with_notifier = false;
+  config::Endpoints notifier;
+  KeyFiles notifier_keys;
+  uint16_t notifier_link_port = 0;
 };
 
 TestNode make_node(const std::filesystem::path& root, const std::string& country);

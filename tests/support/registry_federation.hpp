@@ -32,10 +32,18 @@ struct Federation {
   // `extra_toml` joins every node's config (a [matching] section, say). Countries in
   // `played_by_test` get keys, ports and configs but no processes: the test plays
   // them (a HostilePeer, say).
+  std::map<std::string, std::unique_ptr<Process>> notifiers;  // gosmart-notifier, if started
+  // `with_notifier`: each node's config names a notifier with its own key (started
+  // by the test with start_notifier, once it has added a [notifier] table).
   explicit Federation(const std::vector<std::string>& countries, bool with_matching = false,
                       const std::string& extra_toml = "",
-                      const std::set<std::string>& played_by_test = {}) {
-    for (const auto& c : countries) nodes.emplace(c, make_node(dir.path(), c));
+                      const std::set<std::string>& played_by_test = {},
+                      bool with_notifier = false) {
+    for (const auto& c : countries) {
+      auto node = make_node(dir.path(), c);
+      node.with_notifier = with_notifier;
+      nodes.emplace(c, std::move(node));
+    }
     for (auto& [country, node] : nodes) {
       std::vector<const TestNode*> peers;
       for (auto& [other, peer] : nodes) {
@@ -69,6 +77,33 @@ struct Federation {
         dir.path() / (country + "-matching.log"));
   }
 
+  // Starts the node's notifier on its config with `notifier_toml` (its [notifier]
+  // table) appended, and waits until it answers.
+  void start_notifier(const std::string& country, const std::string& notifier_toml) {
+    auto& node = nodes.at(country);
+    std::vector<const TestNode*> peers;
+    for (auto& [other, peer] : nodes) {
+      if (other != country) peers.push_back(&peer);
+    }
+    auto config = node.dir / "notifier.toml";
+    TestNode copy = node;
+    copy.config_file = config;
+    write_config(copy, peers, {broker, portal, watcher, other_portal},
+                 "[limits]\nheartbeat_ms = 200\n" + notifier_toml);
+    notifiers[country] = std::make_unique<Process>(
+        std::vector<std::string>{binary("gosmart-notifier").string(), "--config", config.string()},
+        dir.path() / (country + "-notifier.log"));
+    ApiClient client(broker.keys);
+    ensure(eventually(
+               [&] {
+                 return client.health(node.notifier.api, notifier_key(country), 500ms).has_value();
+               },
+               30s),
+           "notifier " + country + " did not come up");
+  }
+  const std::string& notifier_key(const std::string& country) {
+    return nodes.at(country).notifier_keys.keys.public_key;
+  }
   void start(const std::string& country, const Environment& extra_env = {}) {
     processes[country] = std::make_unique<Process>(
         std::vector<std::string>{binary("gosmart-registry").string(), "--config",
@@ -101,8 +136,12 @@ struct Federation {
     fill(request.init_payload<Payload>());
     ApiClient client(who.keys);
     const auto& node = nodes.at(country);
-    const auto& endpoint = type.rfind("matching.", 0) == 0 ? node.matching.api : node.registry.api;
-    auto reply = client.exchange(endpoint, key(country), {request.encode()}, 5s);
+    bool to_notifier = type.rfind("notifier.", 0) == 0;
+    const auto& endpoint = to_notifier                       ? node.notifier.api
+                           : type.rfind("matching.", 0) == 0 ? node.matching.api
+                                                             : node.registry.api;
+    auto reply = client.exchange(endpoint, to_notifier ? notifier_key(country) : key(country),
+                                 {request.encode()}, 5s);
     return reply.size() == 1 ? reply[0] : std::string();
   }
 

@@ -188,7 +188,9 @@ TEST_CASE("the node file writer writes what the parser reads back", "[config]") 
   file.members = {"PL", "FI", "SE"};
   file.public_key = f.keys.public_key;
   file.limits.heartbeat_ms = 250;
-  file.services = {{"registry", {"tcp://127.0.0.1:7001", "tcp://127.0.0.1:7002", ""}, 9100}};
+  config::ServiceEntry registry{"registry", {"tcp://127.0.0.1:7001", "tcp://127.0.0.1:7002", ""}};
+  registry.metrics_port = 9100;
+  file.services = {registry};
   file.peers = {{"SE", f.peer.public_key, {{"registry", {"tcp://[::1]:1", "", ""}}}}};
   file.clients = {{"al\"ice", config::Role::broker, f.peer.public_key}};
   file.service_settings = "[registry]\nmax_open_eois_per_org = 4\n";

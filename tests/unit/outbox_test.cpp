@@ -30,6 +30,11 @@ class RecordingCourier : public outbox::Courier {
     auto answered = answered_;
     answered(Answer{verdict, std::move(reason)});
   }
+  void answer_with(const Answer& answer) {
+    REQUIRE(answered_);
+    auto answered = answered_;
+    answered(answer);
+  }
 
  private:
   Answered answered_;
@@ -280,4 +285,21 @@ TEST_CASE("outbox entries keep their order per destination across a reopen", "[o
   REQUIRE(db->commit(batch).ok());
   CHECK(queue.oldest("A").value()->payload == "a-2");
   CHECK(queue.oldest("AB").value()->payload == "ab-2");
+}
+
+TEST_CASE("a courier that backs off says when to send again", "[outbox]") {
+  Bench b({"mail-0"});
+  b.enqueue("mail-0", "m-1");
+  b.sender.tick();
+  REQUIRE(b.sent("mail-0").size() == 1);
+  Answer later{Answer::Verdict::retry, "451", 500ms};
+  auto* courier = b.couriers.at("mail-0");
+  // The answer goes through the courier's callback, as a relay's would.
+  courier->answer_with(later);
+  b.now += 400ms;
+  b.sender.tick();
+  CHECK(b.sent("mail-0").size() == 1);  // not before its time
+  b.now += 200ms;
+  b.sender.tick();
+  CHECK(b.sent("mail-0").size() == 2);  // at 500 ms, not at the default 2 s
 }

@@ -55,7 +55,9 @@ void write_config(const fs::path& file, const NodePlan& node, const std::vector<
   out.public_key = node.keys.public_key;
   out.limits = options.limits;
   for (const auto& [name, endpoints] : node.services) {
-    out.services.push_back({name, endpoints, static_cast<uint16_t>(node.metrics_ports.at(name))});
+    config::ServiceEntry entry{name, endpoints};
+    entry.metrics_port = static_cast<uint16_t>(node.metrics_ports.at(name));
+    out.services.push_back(entry);
   }
   for (const auto& peer : all) {
     if (peer.country == node.country) continue;

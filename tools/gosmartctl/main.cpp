@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   add_eoi_commands(app, dispatch);
   add_actions_command(app, dispatch);
   add_keys_commands(app, dispatch);
+  add_notify_commands(app, dispatch);
 
   try {
     app.parse(argc, argv);

@@ -51,7 +51,9 @@ std::string Session::endpoint_of(const std::string& service) const {
 
 DecodedEnvelope Session::call(const std::string& service, const std::string& request) {
   std::string endpoint = endpoint_of(service);
-  service::ApiClient client(*transport_, endpoint, node_.public_key);
+  // A service with a key of its own (the notifier) answers under that key.
+  const auto& keys = node_.services.at(service).keys;
+  service::ApiClient client(*transport_, endpoint, keys ? keys->public_key : node_.public_key);
   auto replies = client.pipeline({request}, 1, std::chrono::milliseconds(options_.timeout_ms));
   if (client.refused()) {
     throw CtlError(1, "not authorised: " + service + " at " + endpoint + " does not accept key " +

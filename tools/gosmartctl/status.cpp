@@ -93,8 +93,9 @@ StatusReport gather_status(Session& session, bool federation) {
   const auto& node = session.node();
   for (const auto& [name, service] : node.services) {
     if (service.endpoints.api.empty()) continue;
-    report.services.push_back(
-        probe(session, node.country, name, service.endpoints.api, node.public_key, true));
+    report.services.push_back(probe(session, node.country, name, service.endpoints.api,
+                                    service.keys ? service.keys->public_key : node.public_key,
+                                    true));
   }
   if (federation) {
     for (const auto& peer : node.peers) {

@@ -12,6 +12,9 @@ GOSMART_PACKAGES=(
   # vocabulary. None is packaged for Latvian or Estonian.
   dict-freedict-deu-eng dict-freedict-fin-eng dict-freedict-dan-eng dict-freedict-pol-eng
   dict-freedict-lit-eng dict-freedict-eng-deu
+  # The notifier: templates (Mustache), plurals and dates per language (ICU), SMTP and
+  # webhooks (libcurl); its system tests run a real SMTP server (aiosmtpd)
+  libkainjow-mustache-dev libicu-dev libcurl4-openssl-dev python3-aiosmtpd
 )
 GOSMART_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 

@@ -35,6 +35,8 @@ bool role_may(config::Role role, ProfileAction action) {
     case config::Role::peer:
     case config::Role::service:
       return false;
+    case config::Role::notifier:
+      return action == ProfileAction::renew;  // the one-click renewal of an expiry alert
   }
   return false;
 }

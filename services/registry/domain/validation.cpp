@@ -140,6 +140,14 @@ Status contact(wire::Contact::Reader c, const FieldName& path, const ValidationC
       return s;
     }
   }
+  std::string_view rhythm(c.getAlertRhythm().cStr(), c.getAlertRhythm().size());
+  if (!rhythm.empty() && rhythm != "immediate" && rhythm != "daily" && rhythm != "weekly") {
+    return invalid({path, "alertRhythm"}, "immediate, daily or weekly");
+  }
+  std::string_view channel(c.getAlertChannel().cStr(), c.getAlertChannel().size());
+  if (!channel.empty() && channel != "email" && channel != "none") {
+    return invalid({path, "alertChannel"}, "email or none");
+  }
   auto consents = c.getConsents();
   FieldName list(path, "consents");
   if (consents.size() > 20) return invalid(list, "at most 20 consent records");

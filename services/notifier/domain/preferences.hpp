@@ -1,0 +1,36 @@
+#pragma once
+// A contact's choices about alerts, and the consent rule. Consent and preferences
+// live with the contact in the registry (the source of truth); these are the rules
+// the notifier applies to what the registry says.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gosmart::notifier {
+
+enum class Rhythm { immediate, daily, weekly };
+enum class Channel { email, none };
+
+std::optional<Rhythm> parse_rhythm(std::string_view text);    // "immediate", "daily", "weekly"
+std::optional<Channel> parse_channel(std::string_view text);  // "email", "none"
+const char* rhythm_name(Rhythm rhythm);
+const char* channel_name(Channel channel);
+
+struct ConsentRecord {
+  std::string purpose, channel;
+  int64_t granted_us = 0, withdrawn_us = 0;
+};
+
+// Alerts need a consent to "notifications" on that channel (or naming none), granted and not
+// withdrawn (GDPR Art. 7: consent proven by the record, withdrawable at any time).
+bool alerts_allowed(const std::vector<ConsentRecord>& consents, Channel channel);
+
+// Transactional messages are about the organisation's own actions and records (its
+// expressions of interest, its profiles' publication or return for revision): they
+// are sent without a consent to alerts. Everything else is an alert: a new or
+// retracted match, an expiry reminder, an expired profile.
+bool is_transactional(std::string_view kind);
+
+}  // namespace gosmart::notifier

@@ -1,0 +1,16 @@
+#include "services/notifier/domain/retry.hpp"
+
+#include <algorithm>
+
+namespace gosmart::notifier {
+
+int64_t next_delay_ms(const RetryPolicy& policy, int attempt, uint64_t random) {
+  int64_t delay = std::max<int64_t>(policy.base_ms, 1);
+  for (int i = 1; i < attempt && delay < policy.cap_ms; ++i) delay *= 2;
+  delay = std::min(delay, policy.cap_ms);
+  // A factor in [0.5, 1.0] from the random bits: 1024 steps are plenty.
+  double factor = 0.5 + 0.5 * static_cast<double>(random % 1025) / 1024.0;
+  return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(delay) * factor));
+}
+
+}  // namespace gosmart::notifier

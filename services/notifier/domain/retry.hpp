@@ -1,0 +1,24 @@
+#pragma once
+// When a failed send is tried again: exponential back-off with jitter, so that a
+// relay that comes back is not met by every message at the same instant.
+#include <cstdint>
+
+namespace gosmart::notifier {
+
+struct RetryPolicy {
+  int max_attempts = 8;        // sends in all before a message is a dead letter
+  int64_t base_ms = 2000;      // the wait after the first failure, before jitter
+  int64_t cap_ms = 3'600'000;  // no wait is longer (an hour)
+};
+
+// The wait after failed attempt number `attempt` (1 = the first send failed):
+// min(cap, base * 2^(attempt-1)) scaled by a factor in [0.5, 1.0] drawn from
+// `random` ("equal jitter": never less than half, so a relay is not hammered).
+int64_t next_delay_ms(const RetryPolicy& policy, int attempt, uint64_t random);
+
+// Whether `attempts` failed sends use up the policy.
+inline bool exhausted(const RetryPolicy& policy, int attempts) {
+  return attempts >= policy.max_attempts;
+}
+
+}  // namespace gosmart::notifier

@@ -1,0 +1,105 @@
+#include "services/notifier/link_endpoint.hpp"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include "common/reference/text.hpp"
+#include "schemas/registry.capnp.h"
+#include "services/notifier/recipients.hpp"
+
+namespace gosmart::notifier {
+
+using reference::text_of;
+
+namespace {
+
+std::string page(const std::string& title, const std::string& body) {
+  return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + title +
+         "</title></head><body><h1>" + title + "</h1>" + body + "</body></html>\n";
+}
+
+}  // namespace
+
+LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
+                           std::unique_ptr<ApiRegistryReader> registry)
+    : tokens_(tokens),
+      registry_(std::move(registry)),
+      server_(std::make_unique<httplib::Server>()) {
+  server_->Get(R"(/u/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
+                                                         httplib::Response& response) {
+    auto claim = tokens_.verify(request.matches[1].str(), now_us());
+    if (!claim || claim->action != "unsubscribe") {
+      response.status = 400;
+      response.set_content(page("This link is not valid", "<p>It may have expired.</p>"),
+                           "text/html; charset=utf-8");
+      return;
+    }
+    response.set_content(
+        page("Stop GoSmart alerts?",
+             "<p>You will no longer get alerts about new partners or expiring profiles. "
+             "Messages about your own expressions of interest still reach you.</p>"
+             "<form method=\"post\"><button type=\"submit\">Unsubscribe</button></form>"),
+        "text/html; charset=utf-8");
+  });
+  server_->Post(R"(/u/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
+                                                          httplib::Response& response) {
+    auto claim = tokens_.verify(request.matches[1].str(), now_us());
+    if (!claim || claim->action != "unsubscribe") {
+      response.status = 400;
+      response.set_content(page("This link is not valid", "<p>It may have expired.</p>"),
+                           "text/html; charset=utf-8");
+      return;
+    }
+    std::lock_guard lock(registry_mutex_);
+    auto org = registry_->organisation(claim->org_id);
+    if (!org) {
+      response.status = 503;
+      response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
+      return;
+    }
+    std::string email;
+    if (org->header().type != "error") {
+      for (auto contact : org->payload<wire::OrgReply>().getOrganisation().getContacts()) {
+        if (recipient_tag(text_of(contact.getEmail())) == claim->subject) {
+          email = text_of(contact.getEmail());
+        }
+      }
+    }
+    if (email.empty()) {  // erased, or the address is no longer a contact: nothing to stop
+      ++unsubscribed_;
+      response.set_content(page("You are unsubscribed", ""), "text/html; charset=utf-8");
+      return;
+    }
+    auto changed = registry_->withdraw_consent(claim->org_id, email, "notifications");
+    if (!changed || changed->header().type == "error") {
+      spdlog::error("notifier: an unsubscribe for {} was not recorded by the registry",
+                    claim->org_id);
+      response.status = 503;
+      response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
+      return;
+    }
+    ++unsubscribed_;
+    spdlog::info("notifier: a contact of {} unsubscribed from alerts", claim->org_id);
+    response.set_content(page("You are unsubscribed", "<p>You will get no more alerts.</p>"),
+                         "text/html; charset=utf-8");
+  });
+  if (port == 0) {
+    int bound = server_->bind_to_any_port(address);
+    if (bound <= 0) throw std::runtime_error("notifier: cannot listen on " + address);
+    port_ = static_cast<uint16_t>(bound);
+  } else {
+    if (!server_->bind_to_port(address, port)) {
+      throw std::runtime_error("notifier: cannot listen on " + address + ":" +
+                               std::to_string(port));
+    }
+    port_ = port;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+}
+
+LinkEndpoint::~LinkEndpoint() {
+  server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace gosmart::notifier

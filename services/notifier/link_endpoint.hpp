@@ -1,0 +1,46 @@
+#pragma once
+// The notifier's small HTTP endpoint for the links in its messages (loopback by
+// default; the institution's TLS proxy publishes it as [notifier] public_url).
+// A GET only shows a page, since mail scanners follow links; a POST acts (RFC 8058
+// one-click: the mail client POSTs "List-Unsubscribe=One-Click"). Acting is a
+// consent withdrawal written to the registry, the contact's source of truth, before
+// the reply: the next message resolved for that contact is not sent.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/transport/transport.hpp"
+#include "services/notifier/domain/link_tokens.hpp"
+#include "services/notifier/registry_reader.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace gosmart::notifier {
+
+class LinkEndpoint {
+ public:
+  // Listens on address:port (port 0: a free one, see port()). `registry` is used from
+  // the endpoint's threads only, one request at a time.
+  LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
+               std::unique_ptr<ApiRegistryReader> registry);
+  ~LinkEndpoint();
+  LinkEndpoint(const LinkEndpoint&) = delete;
+  LinkEndpoint& operator=(const LinkEndpoint&) = delete;
+
+  uint16_t port() const { return port_; }
+  uint64_t unsubscribed() const { return unsubscribed_; }
+
+ private:
+  const LinkTokens& tokens_;
+  std::unique_ptr<ApiRegistryReader> registry_;
+  std::mutex registry_mutex_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::atomic<uint64_t> unsubscribed_{0};
+};
+
+}  // namespace gosmart::notifier

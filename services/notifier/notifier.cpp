@@ -1,0 +1,378 @@
+#include "services/notifier/notifier.hpp"
+
+#include <capnp/message.h>
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/reference/text.hpp"
+#include "common/store/capnp_value.hpp"
+#include "services/notifier/recipients.hpp"
+
+namespace gosmart::notifier {
+
+using reference::text_of;
+
+using config::Role;
+
+std::vector<std::string> notifier_column_families() {
+  auto families = replication::event_log_column_families();
+  for (const char* name :
+       {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf, kMatchingCursorsCf}) {
+    families.push_back(name);
+  }
+  return families;
+}
+
+namespace {
+
+template <class T>
+std::optional<store::StoredValue<T>> parse_stored(const std::string& bytes) {
+  return store::StoredValue<T>::parse(bytes);
+}
+
+bool is_error(const DecodedEnvelope& reply) {
+  return reply.header().type == "error";
+}
+
+}  // namespace
+
+NotifierCore::NotifierCore(store::Store& store, replication::EventLog& log,
+                           replication::Publisher* publisher, const Templates& templates,
+                           const LinkTokens& tokens, NotifierOptions options)
+    : store_(store),
+      log_(log),
+      publisher_(publisher),
+      templates_(templates),
+      tokens_(tokens),
+      options_(std::move(options)),
+      queue_(store, kOutboxCf) {}
+
+Status NotifierCore::apply(const DecodedEnvelope& event, store::StagingBatch& batch) {
+  try {
+    if (event.header().type == wire_type(wire::REGISTRY_ORG_ERASED) &&
+        event.header().origin_country == options_.country) {
+      purge_organisation(text_of(event.payload<wire::OrgErasedEvent>().getOrganisationId()), batch);
+      return {};
+    }
+    for (const auto& trigger : triggers_of(event, options_.country)) {
+      if (auto staged = stage_trigger(trigger, batch); !staged) return staged;
+    }
+  } catch (const kj::Exception& e) {
+    return fail(ErrorCode::MALFORMED, "unreadable " + event.header().type + " event");
+  }
+  return {};
+}
+
+Status NotifierCore::stage_trigger(const Trigger& trigger, store::StagingBatch& batch) {
+  // Told once: a trigger resolved before (a match announced again, an event read
+  // again after a restore) is not told again.
+  auto done = batch.get(store_.cf(kKeysCf), trigger.key);
+  if (!done) return done.error();
+  if (done.value()) return {};
+  capnp::MallocMessageBuilder message;
+  auto out = message.initRoot<wire::NotificationTrigger>();
+  out.setKey(trigger.key);
+  out.setKind(trigger.kind);
+  out.setOrganisationId(trigger.organisation_id);
+  nlohmann::json model = trigger.model;
+  if (!trigger.profile_to_read.empty()) model["_readProfile"] = trigger.profile_to_read;
+  out.setModel(model.dump());
+  out.setAtUs(trigger.at_us);
+  batch.put(store_.cf(kTriggersCf), trigger.key, store::to_bytes(message));
+  return {};
+}
+
+void NotifierCore::purge_organisation(const std::string& org_id, store::StagingBatch& batch) {
+  // Erasure: nothing of the organisation's contacts waits here any longer.
+  std::size_t purged = 0;
+  for (const char* cf : {kTriggersCf, kOutboxCf, kDeadCf}) {
+    auto it = batch.iterate(store_.cf(cf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string bytes = it->value().ToString();
+      std::string org;
+      if (cf == std::string(kTriggersCf)) {
+        if (auto t = parse_stored<wire::NotificationTrigger>(bytes)) {
+          org = text_of(t->get().getOrganisationId());
+        }
+      } else if (auto n = parse_stored<wire::Notification>(bytes)) {
+        org = text_of(n->get().getOrganisationId());
+      }
+      if (org == org_id) {
+        batch.del(store_.cf(cf), it->key().ToString());
+        ++purged;
+      }
+    }
+  }
+  spdlog::info("notifier: {} erased: {} waiting message(s) and trigger(s) removed", org_id, purged);
+}
+
+std::string NotifierCore::unsubscribe_url(const std::string& org_id,
+                                          const std::string& email) const {
+  LinkClaim claim;
+  claim.action = "unsubscribe";
+  claim.org_id = org_id;
+  claim.subject = recipient_tag(email);
+  claim.expires_us = now_us() + options_.link_lifetime_us;
+  return options_.public_url + "/u/" + tokens_.sign(claim);
+}
+
+std::vector<std::string> NotifierCore::destinations() const {
+  std::vector<std::string> out;
+  for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
+    out.push_back("mail-" + std::to_string(i));
+  }
+  return out;
+}
+
+std::string NotifierCore::destination_of(const std::string& recipient) const {
+  auto tag = recipient_tag(recipient);
+  uint64_t hash = std::stoull(tag.substr(0, 12), nullptr, 16);
+  return "mail-" + std::to_string(hash % static_cast<uint64_t>(std::max(1, options_.concurrency)));
+}
+
+std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
+  std::vector<std::string> triggers;
+  {
+    auto it = store_.iterate(store_.cf(kTriggersCf));
+    for (it->SeekToFirst(); it->Valid() && triggers.size() < limit; it->Next()) {
+      triggers.push_back(it->value().ToString());
+    }
+  }
+  if (triggers.empty()) return 0;
+  rocksdb::WriteBatch batch;
+  std::size_t settled = 0;
+  for (const auto& bytes : triggers) {
+    auto stored = parse_stored<wire::NotificationTrigger>(bytes);
+    if (!stored) continue;  // cannot happen: written by this service
+    auto trigger = stored->get();
+    std::string key = text_of(trigger.getKey());
+    std::string kind = text_of(trigger.getKind());
+    std::string org_id = text_of(trigger.getOrganisationId());
+    auto org_reply = registry.organisation(org_id);
+    if (!org_reply) break;  // the registry does not answer: the trigger waits
+    nlohmann::json model = nlohmann::json::parse(text_of(trigger.getModel()), nullptr, false);
+    if (model.is_discarded()) model = nlohmann::json::object();
+    if (model.contains("_readProfile")) {
+      auto profile_reply = registry.profile(model["_readProfile"].get<std::string>());
+      if (!profile_reply) break;
+      if (!is_error(*profile_reply)) {
+        auto profile = profile_reply->payload<wire::ProfileReply>().getProfile();
+        model["profile"]["title"] = text_of(profile.getTitle());
+        model["profile"]["expiresOn"] = text_of(profile.getExpiresOn());
+        if (kind == "profile_returned") model["comment"] = text_of(profile.getRevisionComment());
+      }
+      model.erase("_readProfile");
+    }
+    ++settled;
+    batch.Delete(store_.cf(kTriggersCf), key);
+    batch.Put(store_.cf(kKeysCf), key, "resolved");
+    if (is_error(*org_reply)) {
+      // Gone (erased) or not this notifier's to read: nobody to tell.
+      spdlog::info("notifier: {} for {} dropped: the registry refused to name its contacts", kind,
+                   org_id);
+      continue;
+    }
+    auto org = org_reply->payload<wire::OrgReply>().getOrganisation();
+    model["org"]["name"] = text_of(org.getLegalName());
+    model["org"]["id"] = org_id;
+    for (const auto& recipient : recipients_of(org, kind)) {
+      std::string idempotency = key + "|" + recipient_tag(recipient.email) + "|email";
+      auto seen = store_.get(store_.cf(kKeysCf), idempotency);
+      if (seen && seen.value()) continue;
+      nlohmann::json personal = model;
+      std::string unsubscribe;
+      if (!recipient.transactional) {
+        unsubscribe = unsubscribe_url(org_id, recipient.email);
+        personal["links"]["unsubscribe"] = unsubscribe;
+      }
+      Rendered rendered;
+      try {
+        rendered = templates_.render(kind, recipient.language, personal, options_.time_zone);
+      } catch (const std::exception& e) {
+        spdlog::error("notifier: {} for {} cannot be rendered: {}", kind, org_id, e.what());
+        continue;
+      }
+      capnp::MallocMessageBuilder message;
+      auto n = message.initRoot<wire::Notification>();
+      n.setKey(idempotency);
+      n.setKind(kind);
+      n.setOrganisationId(org_id);
+      n.setChannel("email");
+      n.setRecipient(recipient.email);
+      n.setLanguage(rendered.language);
+      n.setSubject(rendered.subject);
+      n.setText(rendered.text);
+      n.setHtml(rendered.html);
+      n.setUnsubscribeUrl(unsubscribe);
+      n.setCreatedUs(now_us());
+      n.setTransactional(recipient.transactional);
+      batch.Put(store_.cf(kKeysCf), idempotency, "queued");
+      queue_.stage(batch, destination_of(recipient.email), store::to_bytes(message));
+    }
+  }
+  if (batch.Count() > 0) {
+    if (auto stored = commit_now(batch); !stored) {
+      spdlog::error("notifier: resolved messages not stored: {}", describe(stored.error()));
+      return 0;
+    }
+  }
+  return settled;
+}
+
+void NotifierCore::stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notification::Reader n,
+                                        const std::string& outcome, uint32_t attempts) {
+  staged_events_.push_back(log_.append<wire::DeliveryEvent>(
+      batch, wire_type(wire::NOTIFIER_DELIVERY), [&](wire::DeliveryEvent::Builder event) {
+        event.setKey(n.getKey());
+        event.setKind(n.getKind());
+        event.setOrganisationId(n.getOrganisationId());
+        event.setChannel(n.getChannel());
+        event.setOutcome(outcome);
+        event.setAttempts(attempts);
+        event.setAtUs(now_us());
+      }));
+}
+
+void NotifierCore::settle(const outbox::Entry& entry, const outbox::Settlement& settlement) {
+  auto stored = parse_stored<wire::Notification>(entry.payload);
+  if (!stored) return;
+  auto n = stored->get();
+  std::string key = text_of(n.getKey());
+  if (settlement.outcome == outbox::Settlement::Outcome::delivered) {
+    settle_batch_.Put(store_.cf(kKeysCf), key, "sent");
+    stage_delivery_event(settle_batch_, n, "sent", n.getAttempts() + 1);
+    ++sent_;
+    return;
+  }
+  // Refused for good or out of attempts: a dead letter an operator lists, retries or
+  // drops. The reason carries the relay's code, never its text (it echoes addresses).
+  capnp::MallocMessageBuilder message;
+  message.setRoot(n);
+  auto dead = message.getRoot<wire::Notification>();
+  dead.setLastError(settlement.reason);
+  settle_batch_.Put(store_.cf(kDeadCf), key, store::to_bytes(message));
+  settle_batch_.Put(store_.cf(kKeysCf), key, "dead");
+  stage_delivery_event(settle_batch_, n, "dead", n.getAttempts());
+  ++dead_total_;
+}
+
+Status NotifierCore::commit_now(rocksdb::WriteBatch& batch) {
+  auto stored = store_.commit(batch);
+  if (!stored) {
+    log_.aborted();
+    staged_events_.clear();
+    return stored;
+  }
+  log_.committed();
+  if (publisher_ && !staged_events_.empty()) publisher_->publish(staged_events_);
+  staged_events_.clear();
+  return {};
+}
+
+void NotifierCore::commit(std::function<void(bool stored)> done) {
+  auto stored = commit_now(settle_batch_);
+  if (!stored) spdlog::error("notifier: a delivery was not recorded: {}", describe(stored.error()));
+  settle_batch_.Clear();
+  done(stored.ok());
+}
+
+NotifierCore::Counts NotifierCore::counts() const {
+  Counts counts;
+  int64_t oldest = 0;
+  auto outbox = store_.iterate(store_.cf(kOutboxCf));
+  for (outbox->SeekToFirst(); outbox->Valid(); outbox->Next()) {
+    ++counts.pending;
+    if (auto n = parse_stored<wire::Notification>(outbox->value().ToString())) {
+      int64_t created = n->get().getCreatedUs();
+      if (oldest == 0 || created < oldest) oldest = created;
+    }
+  }
+  if (oldest) counts.oldest_pending_age_s = static_cast<double>(now_us() - oldest) / 1e6;
+  auto dead = store_.iterate(store_.cf(kDeadCf));
+  for (dead->SeekToFirst(); dead->Valid(); dead->Next()) ++counts.dead;
+  auto triggers = store_.iterate(store_.cf(kTriggersCf));
+  for (triggers->SeekToFirst(); triggers->Valid(); triggers->Next()) ++counts.triggers;
+  return counts;
+}
+
+void NotifierCore::install(service::ApiServer& server, const service::ServiceInfo& info) {
+  server.handle(wire_type(wire::NOTIFIER_OUTBOX_LIST), {Role::broker, Role::monitor},
+                [this, &info](const service::Request& r) { return list(r, info); });
+  server.handle(wire_type(wire::NOTIFIER_DEAD_RETRY), {Role::broker},
+                [this, &info](const service::Request& r) { return act_on_dead(r, info, true); });
+  server.handle(wire_type(wire::NOTIFIER_DEAD_DROP), {Role::broker},
+                [this, &info](const service::Request& r) { return act_on_dead(r, info, false); });
+}
+
+namespace {
+
+void fill_item(wire::OutboxItem::Builder item, wire::Notification::Reader n, bool personal) {
+  item.setKey(n.getKey());
+  item.setKind(n.getKind());
+  item.setOrganisationId(n.getOrganisationId());
+  item.setChannel(n.getChannel());
+  if (personal) item.setRecipient(n.getRecipient());
+  item.setAttempts(n.getAttempts());
+  item.setLastError(n.getLastError());
+  item.setCreatedUs(n.getCreatedUs());
+}
+
+}  // namespace
+
+Result<std::string> NotifierCore::list(const service::Request& request,
+                                       const service::ServiceInfo& info) {
+  auto query = request.envelope.payload<wire::OutboxQuery>();
+  std::size_t limit = query.getLimit() ? std::min<uint32_t>(query.getLimit(), 1000) : 100;
+  std::vector<std::string> values;
+  auto it = store_.iterate(store_.cf(query.getDead() ? kDeadCf : kOutboxCf));
+  for (it->SeekToFirst(); it->Valid() && values.size() < limit; it->Next()) {
+    values.push_back(it->value().ToString());
+  }
+  auto counts = this->counts();
+  auto reply = service::make_reply(info, request, wire_type(wire::NOTIFIER_OUTBOX_PAGE));
+  auto page = reply.init_payload<wire::OutboxPage>();
+  page.setPending(counts.pending);
+  page.setDead(counts.dead);
+  page.setTriggers(counts.triggers);
+  auto items = page.initItems(static_cast<unsigned>(values.size()));
+  bool personal = request.caller.role == Role::broker;
+  for (unsigned i = 0; i < values.size(); ++i) {
+    if (auto n = parse_stored<wire::Notification>(values[i]))
+      fill_item(items[i], n->get(), personal);
+  }
+  return reply.encode();
+}
+
+Result<std::string> NotifierCore::act_on_dead(const service::Request& request,
+                                              const service::ServiceInfo& info, bool retry) {
+  std::string key = text_of(request.envelope.payload<wire::DeadLetterAction>().getKey());
+  auto bytes = store_.get(store_.cf(kDeadCf), key);
+  if (!bytes) return bytes.error();
+  if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no dead letter " + key, "key");
+  auto stored = parse_stored<wire::Notification>(*bytes.value());
+  if (!stored) return fail(ErrorCode::INTERNAL, "stored dead letter unreadable");
+  auto n = stored->get();
+  rocksdb::WriteBatch batch;
+  batch.Delete(store_.cf(kDeadCf), key);
+  if (retry) {
+    capnp::MallocMessageBuilder message;
+    message.setRoot(n);
+    auto again = message.getRoot<wire::Notification>();
+    again.setAttempts(0);
+    again.setLastError("");
+    batch.Put(store_.cf(kKeysCf), key, "queued");
+    queue_.stage(batch, destination_of(text_of(n.getRecipient())), store::to_bytes(message));
+  }
+  stage_delivery_event(batch, n, retry ? "retried" : "dropped", n.getAttempts());
+  if (auto committed = commit_now(batch); !committed) return committed.error();
+  spdlog::info("notifier: dead letter {} {} by {}", key, retry ? "queued again" : "dropped",
+               request.caller.user_id());
+  auto reply = service::make_reply(info, request, wire_type(wire::NOTIFIER_OUTBOX_PAGE));
+  auto page = reply.init_payload<wire::OutboxPage>();
+  fill_item(page.initItems(1)[0], n, request.caller.role == Role::broker);
+  return reply.encode();
+}
+
+}  // namespace gosmart::notifier

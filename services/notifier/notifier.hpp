@@ -1,0 +1,130 @@
+#pragma once
+// The notifier's core: what its node's organisations are told, kept until told.
+//
+// Three stages, each durable before the next starts:
+//  1. apply(): an event of the node's registry or matching stream that concerns one
+//     of its organisations becomes a trigger, stored in the subscriber's batch with
+//     its cursor (a crash re-reads the event or finds the trigger, never neither).
+//  2. resolve(): the registry names the organisation's contacts, their consent and
+//     preferences (asked with the notifier's own key and role); each recipient's
+//     message is rendered and queued in the outbox under its idempotency key
+//     (trigger, recipient, channel), and the trigger removed, in one batch.
+//  3. the outbox sender (common/outbox) sends each message through the SMTP courier
+//     and settles it: the entry's removal, the key marked sent (or the message kept
+//     as a dead letter) and a delivery event on the notifier's stream, in one batch.
+// A crash between a send and its settle sends that message again, with the same
+// Message-ID: at most the send concurrency per crash.
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/envelope/envelope.hpp"
+#include "common/outbox/queue.hpp"
+#include "common/outbox/sender.hpp"
+#include "common/replication/event_log.hpp"
+#include "common/replication/publisher.hpp"
+#include "common/replication/subscriber.hpp"
+#include "common/service/api_server.hpp"
+#include "common/store/store.hpp"
+#include "schemas/notifier.capnp.h"
+#include "schemas/registry.capnp.h"
+#include "services/notifier/domain/link_tokens.hpp"
+#include "services/notifier/domain/templates.hpp"
+#include "services/notifier/triggers.hpp"
+
+namespace gosmart::notifier {
+
+inline constexpr const char* kTriggersCf = "triggers";
+inline constexpr const char* kOutboxCf = "outbox";
+inline constexpr const char* kKeysCf = "notification_keys";
+inline constexpr const char* kDeadCf = "dead_letters";
+inline constexpr const char* kRegistryCursorsCf = "registry_cursors";
+inline constexpr const char* kMatchingCursorsCf = "matching_cursors";
+
+std::vector<std::string> notifier_column_families();
+
+struct NotifierOptions {
+  std::string country;
+  std::string from;        // From: the node's notification address
+  std::string reply_to;    // Reply-To: the node's broker, so an answer reaches a person
+  std::string public_url;  // the link endpoint as the recipient reaches it
+  std::string time_zone = "Europe/Brussels";
+  std::string mail_domain = "gosmart.invalid";  // the right side of Message-IDs
+  int concurrency = 2;                          // messages sent at once
+  int64_t link_lifetime_us = 90LL * 24 * 3600 * 1'000'000;
+};
+
+// The registry's answers the resolution needs; null when the registry did not
+// answer (the trigger waits), an error envelope when it refused.
+class RegistryReader {
+ public:
+  virtual ~RegistryReader() = default;
+  virtual std::optional<DecodedEnvelope> organisation(const std::string& id) = 0;
+  virtual std::optional<DecodedEnvelope> profile(const std::string& id) = 0;
+};
+
+class NotifierCore : public replication::Applier, public outbox::Owner {
+ public:
+  NotifierCore(store::Store& store, replication::EventLog& log, replication::Publisher* publisher,
+               const Templates& templates, const LinkTokens& tokens, NotifierOptions options);
+
+  // replication::Applier: the streams' events become triggers.
+  Status apply(const DecodedEnvelope& event, store::StagingBatch& batch) override;
+  void committed() override {}
+
+  // Resolves up to `limit` stored triggers; returns how many were settled (queued,
+  // or dropped because the organisation is gone). Stops at the first the registry
+  // does not answer.
+  std::size_t resolve(RegistryReader& registry, std::size_t limit = 64);
+
+  // The outbox: its destinations ("mail-0".."mail-<concurrency-1>", one per
+  // recipient's hash, so one recipient's messages keep their order) and the owner's
+  // side of settling a send.
+  outbox::Queue& queue() { return queue_; }
+  std::vector<std::string> destinations() const;
+  std::string destination_of(const std::string& recipient) const;
+  rocksdb::WriteBatchBase& staging() override { return settle_batch_; }
+  void settle(const outbox::Entry& entry, const outbox::Settlement& settlement) override;
+  void commit(std::function<void(bool stored)> done) override;
+
+  // The operator api: notifier.outbox.list, notifier.dead.retry, notifier.dead.drop.
+  void install(service::ApiServer& server, const service::ServiceInfo& info);
+
+  struct Counts {
+    uint64_t pending = 0, dead = 0, triggers = 0;
+    double oldest_pending_age_s = 0;
+  };
+  Counts counts() const;
+  uint64_t sent() const { return sent_; }
+  uint64_t dead_total() const { return dead_total_; }
+  uint64_t suppressed() const { return suppressed_; }
+
+ private:
+  Status stage_trigger(const Trigger& trigger, store::StagingBatch& batch);
+  void purge_organisation(const std::string& org_id, store::StagingBatch& batch);
+  std::string unsubscribe_url(const std::string& org_id, const std::string& email) const;
+  void stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notification::Reader n,
+                            const std::string& outcome, uint32_t attempts);
+  Result<std::string> list(const service::Request& request, const service::ServiceInfo& info);
+  Result<std::string> act_on_dead(const service::Request& request, const service::ServiceInfo& info,
+                                  bool retry);
+  Status commit_now(rocksdb::WriteBatch& batch);
+
+  store::Store& store_;
+  replication::EventLog& log_;
+  replication::Publisher* publisher_;
+  const Templates& templates_;
+  const LinkTokens& tokens_;
+  NotifierOptions options_;
+  outbox::Queue queue_;
+  rocksdb::WriteBatch settle_batch_;
+  std::vector<replication::StagedEvent> staged_events_;
+  uint64_t sent_ = 0;
+  uint64_t dead_total_ = 0;
+  uint64_t suppressed_ = 0;
+};
+
+}  // namespace gosmart::notifier

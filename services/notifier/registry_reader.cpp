@@ -1,0 +1,60 @@
+#include "services/notifier/registry_reader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "schemas/registry.capnp.h"
+
+namespace gosmart::notifier {
+
+ApiRegistryReader::ApiRegistryReader(transport::Transport& transport, std::string endpoint,
+                                     std::string server_key, std::string country,
+                                     EnvelopeLimits limits, std::chrono::milliseconds timeout)
+    : transport_(transport),
+      endpoint_(std::move(endpoint)),
+      server_key_(std::move(server_key)),
+      country_(std::move(country)),
+      limits_(limits),
+      timeout_(timeout) {}
+
+std::optional<DecodedEnvelope> ApiRegistryReader::ask(const std::string& request) {
+  if (!client_) client_ = std::make_unique<service::ApiClient>(transport_, endpoint_, server_key_);
+  auto replies = client_->pipeline({request}, 1, timeout_);
+  if (replies.size() != 1) {
+    // A reply that comes late would answer the next request: start afresh.
+    client_.reset();
+    return std::nullopt;
+  }
+  auto decoded = decode_envelope(
+      {reinterpret_cast<const uint8_t*>(replies[0].data()), replies[0].size()}, limits_);
+  if (!decoded) {
+    spdlog::error("notifier: unreadable reply from the registry: {}", describe(decoded.error()));
+    return std::nullopt;
+  }
+  return std::move(decoded).value();
+}
+
+std::optional<DecodedEnvelope> ApiRegistryReader::organisation(const std::string& id) {
+  EnvelopeBuilder request(country_, wire::Service::NOTIFIER, wire_type(wire::REGISTRY_ORG_GET));
+  request.init_payload<wire::OrgGet>().setId(id);
+  return ask(request.encode());
+}
+
+std::optional<DecodedEnvelope> ApiRegistryReader::profile(const std::string& id) {
+  EnvelopeBuilder request(country_, wire::Service::NOTIFIER, wire_type(wire::REGISTRY_PROFILE_GET));
+  request.init_payload<wire::ProfileGet>().setId(id);
+  return ask(request.encode());
+}
+
+std::optional<DecodedEnvelope> ApiRegistryReader::withdraw_consent(const std::string& org_id,
+                                                                   const std::string& email,
+                                                                   const std::string& purpose) {
+  EnvelopeBuilder request(country_, wire::Service::NOTIFIER,
+                          wire_type(wire::REGISTRY_CONTACT_PREFERENCES));
+  auto change = request.init_payload<wire::ContactPreferences>();
+  change.setOrganisationId(org_id);
+  change.setContactEmail(email);
+  change.setWithdrawConsent(purpose);
+  return ask(request.encode());
+}
+
+}  // namespace gosmart::notifier

@@ -1,0 +1,37 @@
+#pragma once
+// The notifier's reads of its registry over the api socket, with its own key (role
+// notifier): an organisation with its contacts, a profile. One request at a time
+// from the service loop, each bounded by a short timeout: the registry is local.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/service/api_client.hpp"
+#include "services/notifier/notifier.hpp"
+
+namespace gosmart::notifier {
+
+class ApiRegistryReader : public RegistryReader {
+ public:
+  ApiRegistryReader(transport::Transport& transport, std::string endpoint, std::string server_key,
+                    std::string country, EnvelopeLimits limits,
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds(1500));
+  std::optional<DecodedEnvelope> organisation(const std::string& id) override;
+  std::optional<DecodedEnvelope> profile(const std::string& id) override;
+  // registry.contact.preferences: withdraws the contact's consent to `purpose`.
+  std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
+                                                  const std::string& email,
+                                                  const std::string& purpose);
+
+ private:
+  std::optional<DecodedEnvelope> ask(const std::string& request);
+  transport::Transport& transport_;
+  std::string endpoint_;
+  std::string server_key_;
+  std::string country_;
+  EnvelopeLimits limits_;
+  std::chrono::milliseconds timeout_;
+  std::unique_ptr<service::ApiClient> client_;
+};
+
+}  // namespace gosmart::notifier

@@ -1,0 +1,49 @@
+#pragma once
+// The notifier's own settings: [notifier] of the node's config, read as strictly as
+// the rest (an unknown key or a bad value is a ConfigError naming it).
+//
+//   [notifier]
+//   smtp_url = "smtp://relay.example.org:587"   # required; STARTTLS when offered
+//   smtp_username = "gosmart"                   # optional, with smtp_password_file
+//   smtp_password_file = "smtp.password"        # relative to the config's folder
+//   smtp_require_tls = false
+//   from = "gosmart@example.org"                # required
+//   reply_to = "broker@example.org"             # the node's broker; default: from
+//   public_url = "https://gosmart.example.org/notify"  # the link endpoint as users reach it
+//   link_address = "127.0.0.1"                  # where the link endpoint listens
+//   link_port = 8470                            # 0: no link endpoint (no unsubscribe links)
+//   templates = "/usr/share/gosmart/notifier/templates"
+//   time_zone = "Europe/Warsaw"                 # default: the node country's
+//   concurrency = 2                             # messages sent at once
+//   max_attempts = 8                            # sends before a message is a dead letter
+//   retry_base_ms = 2000
+//   retry_cap_ms = 3600000
+#include <filesystem>
+
+#include "common/config/config.hpp"
+#include "services/notifier/domain/retry.hpp"
+#include "services/notifier/notifier.hpp"
+#include "services/notifier/smtp_courier.hpp"
+
+namespace gosmart::notifier {
+
+struct NotifierSettings {
+  NotifierOptions options;
+  SmtpSettings smtp;
+  RetryPolicy retry;
+  std::filesystem::path templates;
+  std::string link_address = "127.0.0.1";
+  uint16_t link_port = 0;
+};
+
+// `config_dir` resolves relative paths (the password file).
+NotifierSettings notifier_settings(const config::NodeConfig& node,
+                                   const std::filesystem::path& config_dir);
+
+// The templates shipped beside the binary (build tree or /usr/share).
+std::filesystem::path default_templates();
+
+// The time zone a country's messages are dated in.
+std::string country_time_zone(const std::string& country);
+
+}  // namespace gosmart::notifier

@@ -1,0 +1,170 @@
+#include "services/notifier/smtp_courier.hpp"
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+#include "common/service/loop.hpp"
+
+namespace gosmart::notifier {
+
+namespace {
+
+struct Upload {
+  const std::string* data;
+  std::size_t offset = 0;
+};
+
+size_t read_upload(char* buffer, size_t size, size_t items, void* user) {
+  auto* upload = static_cast<Upload*>(user);
+  std::size_t room = size * items;
+  std::size_t left = upload->data->size() - upload->offset;
+  std::size_t n = std::min(room, left);
+  std::memcpy(buffer, upload->data->data() + upload->offset, n);
+  upload->offset += n;
+  return n;
+}
+
+}  // namespace
+
+SmtpCourier::SmtpCourier(SmtpSettings settings, RetryPolicy retry, SmtpRenderer render)
+    : settings_(std::move(settings)), retry_(retry), render_(std::move(render)) {
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) throw std::runtime_error("notifier: eventfd failed");
+  worker_ = std::thread([this] { work(); });
+}
+
+SmtpCourier::~SmtpCourier() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_all();
+  worker_.join();
+  close(wake_fd_);
+}
+
+outbox::Courier::Sent SmtpCourier::send(const outbox::Entry& entry, Answered answered) {
+  auto message = render_(entry);
+  if (!message) return Sent::unreadable;
+  {
+    std::lock_guard lock(mutex_);
+    if (job_) return Sent::not_now;  // the sender sends one at a time; a resend waits
+    job_ = Job{entry.key, std::move(*message)};
+  }
+  waiting_[entry.key] = std::move(answered);
+  ready_.notify_one();
+  return Sent::sent;
+}
+
+void SmtpCourier::attach(service::Loop& loop) {
+  loop.on_fd_readable(wake_fd_, [this] { drain(); });
+}
+
+void SmtpCourier::work() {
+  CURL* curl = curl_easy_init();
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [this] { return stopping_ || job_.has_value(); });
+      if (stopping_) break;
+      job = *job_;
+    }
+    Outcome outcome = curl ? deliver(curl, job) : Outcome{job.key, false, 0, "libcurl unavailable"};
+    {
+      std::lock_guard lock(mutex_);
+      job_.reset();
+      done_.push_back(std::move(outcome));
+    }
+    uint64_t one = 1;
+    if (write(wake_fd_, &one, sizeof one) < 0) {
+      spdlog::error("notifier: cannot wake the service loop: {}", std::strerror(errno));
+    }
+  }
+  if (curl) curl_easy_cleanup(curl);
+}
+
+SmtpCourier::Outcome SmtpCourier::deliver(void* handle, const Job& job) {
+  CURL* curl = static_cast<CURL*>(handle);
+  // The handle is kept between messages so that libcurl reuses the connection.
+  curl_easy_reset(curl);
+  Upload upload{&job.message.mime};
+  curl_slist* recipients = curl_slist_append(nullptr, ("<" + job.message.recipient + ">").c_str());
+  std::string from = "<" + settings_.from + ">";
+  curl_easy_setopt(curl, CURLOPT_URL, settings_.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_upload);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
+                   static_cast<curl_off_t>(job.message.mime.size()));
+  curl_easy_setopt(curl, CURLOPT_USE_SSL, settings_.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, settings_.timeout_s);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  if (!settings_.username.empty()) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, settings_.username.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, settings_.password.c_str());
+  }
+  CURLcode result = curl_easy_perform(curl);
+  long code = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  curl_slist_free_all(recipients);
+  Outcome outcome{job.key, result == CURLE_OK, code, ""};
+  if (result != CURLE_OK) outcome.error = curl_easy_strerror(result);
+  return outcome;
+}
+
+void SmtpCourier::drain() {
+  uint64_t count = 0;
+  if (read(wake_fd_, &count, sizeof count) < 0 && errno != EAGAIN) {
+    spdlog::error("notifier: eventfd read failed: {}", std::strerror(errno));
+  }
+  std::deque<Outcome> outcomes;
+  {
+    std::lock_guard lock(mutex_);
+    outcomes.swap(done_);
+  }
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  for (auto& outcome : outcomes) {
+    auto it = waiting_.find(outcome.key);
+    if (it == waiting_.end()) continue;
+    Answered answered = std::move(it->second);
+    waiting_.erase(it);
+    outbox::Answer answer;
+    if (outcome.ok) {
+      attempts_.erase(outcome.key);
+      answered(answer);
+      continue;
+    }
+    ++failures_;
+    int attempts = ++attempts_[outcome.key];
+    std::string reason = outcome.code
+                             ? "SMTP " + std::to_string(outcome.code) + ": " + outcome.error
+                             : outcome.error;
+    bool permanent = outcome.code >= 500 && outcome.code < 600;
+    if (permanent || exhausted(retry_, attempts)) {
+      attempts_.erase(outcome.key);
+      answer.verdict = outbox::Answer::Verdict::refused;
+      answer.reason = (permanent ? "refused for good after " : "gave up after ") +
+                      std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") + ": " +
+                      reason;
+    } else {
+      answer.verdict = outbox::Answer::Verdict::retry;
+      answer.reason = reason;
+      answer.retry_after = std::chrono::milliseconds(next_delay_ms(retry_, attempts, random()));
+      spdlog::warn("notifier: a send failed ({}); attempt {} of {}, again in {} ms", reason,
+                   attempts, retry_.max_attempts, answer.retry_after.count());
+    }
+    answered(answer);
+  }
+}
+
+}  // namespace gosmart::notifier

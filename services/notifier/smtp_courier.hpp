@@ -1,0 +1,84 @@
+#pragma once
+// The notifier's e-mail transport: libcurl's SMTP client in a worker thread (a send
+// waits on the relay for up to a timeout; the service loop must not), answers
+// handed back to the loop through an eventfd. STARTTLS is used when the relay
+// offers it, authentication when configured. A failure is retried with exponential
+// back-off and jitter (domain/retry.hpp) until the policy's attempts are used up;
+// then, or at once on a permanent refusal (5xx), the entry is refused for good and
+// becomes a dead letter. The relay's reply text is never logged nor kept: it echoes
+// addresses; only its numeric code and libcurl's own error are.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "common/outbox/courier.hpp"
+#include "services/notifier/domain/retry.hpp"
+
+namespace gosmart::notifier {
+
+struct SmtpSettings {
+  std::string url;  // smtp://host:port (STARTTLS when offered) or smtps://host:port
+  std::string username;
+  std::string password;
+  std::string from;  // the envelope sender (MAIL FROM)
+  long timeout_s = 30;
+  bool require_tls = false;  // refuse to send without STARTTLS
+};
+
+// One message as the courier sends it: the envelope recipient and the whole MIME text.
+struct SmtpMessage {
+  std::string recipient;
+  std::string mime;
+};
+
+// Turns an outbox entry's payload into what is sent; nullopt: unreadable.
+using SmtpRenderer = std::function<std::optional<SmtpMessage>(const outbox::Entry&)>;
+
+class SmtpCourier : public outbox::Courier {
+ public:
+  SmtpCourier(SmtpSettings settings, RetryPolicy retry, SmtpRenderer render);
+  ~SmtpCourier() override;
+  SmtpCourier(const SmtpCourier&) = delete;
+  SmtpCourier& operator=(const SmtpCourier&) = delete;
+
+  Sent send(const outbox::Entry& entry, Answered answered) override;
+  void attach(service::Loop& loop) override;
+
+  uint64_t failures() const { return failures_; }
+
+ private:
+  struct Job {
+    std::string key;
+    SmtpMessage message;
+  };
+  struct Outcome {
+    std::string key;
+    bool ok = false;
+    long code = 0;
+    std::string error;
+  };
+  void work();
+  Outcome deliver(void* curl, const Job& job);
+  void drain();
+
+  SmtpSettings settings_;
+  RetryPolicy retry_;
+  SmtpRenderer render_;
+  int wake_fd_ = -1;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::optional<Job> job_;
+  std::deque<Outcome> done_;
+  bool stopping_ = false;
+  std::map<std::string, Answered> waiting_;  // loop thread only
+  std::map<std::string, int> attempts_;      // per entry key, since the process started
+  uint64_t failures_ = 0;
+  std::thread worker_;
+};
+
+}  // namespace gosmart::notifier

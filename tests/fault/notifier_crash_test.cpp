@@ -1,0 +1,82 @@
+// The notifier killed twice while it delivers 2,000 messages: every message reaches
+// the SMTP server, and a message seen twice is the same message (same Message-ID,
+// made from its idempotency key), at most the send concurrency of them per kill.
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <map>
+
+#include "tests/support/mail.hpp"
+#include "tests/support/registry_federation.hpp"
+
+using namespace gosmart;
+using namespace gosmart::testing;
+
+TEST_CASE(
+    "a notifier killed twice during delivery sends every message and repeats at most its "
+    "concurrency per kill",
+    "[fault][notifier]") {
+  constexpr int kOrgs = 40;
+  constexpr int kProfilesEach = 50;  // 2,000 messages: one per publication
+  constexpr int kConcurrency = 2;
+  Federation f({"PL", "FI"}, false, "", {}, true);
+  SmtpServer smtp(f.dir.path() / "mail");
+
+  // Each organisation has one contact; a publication tells it (transactional).
+  std::vector<std::string> writes;
+  for (int o = 0; o < kOrgs; ++o) {
+    auto reply = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register", [&](auto w) {
+      auto org = w.initOrganisation();
+      fill_org(org);
+      org.setRegistryId("");
+      org.getContacts()[0].setEmail("contact" + std::to_string(o) + "@sme.example.pl");
+    });
+    REQUIRE(reply.header().type == "registry.org.reply");
+    std::string owner = reply.payload<wire::OrgReply>().getOrganisation().getId();
+    for (int p = 0; p < kProfilesEach; ++p) {
+      auto submitted =
+          f.call<wire::ProfileWrite>("PL", f.broker, "registry.profile.submit", [&](auto w) {
+            fill_profile(w.initProfile(), owner);
+            w.getProfile().setTitle("Coatings for thermal cameras, batch " + std::to_string(p));
+          });
+      REQUIRE(submitted.header().type == "registry.profile.reply");
+      std::string id = submitted.payload<wire::ProfileReply>().getProfile().getId();
+      auto published = f.call<wire::ProfileTransition>(
+          "PL", f.broker, "registry.profile.transition", [&](auto t) {
+            t.setProfileId(id);
+            t.setAction(wire::ProfileTransition::Action::PUBLISH);
+          });
+      REQUIRE(published.header().type == "registry.profile.reply");
+    }
+  }
+  const std::size_t total = kOrgs * kProfilesEach;
+  std::string toml =
+      "[notifier]\nsmtp_url = \"smtp://127.0.0.1:" + std::to_string(smtp.port()) +
+      "\"\nfrom = \"gosmart@pl.example\"\nconcurrency = " + std::to_string(kConcurrency) +
+      "\ntemplates = \"" + GOSMART_TEST_SUPPORT_DIR + "/../../services/notifier/templates\"\n";
+  f.start_notifier("PL", toml);
+
+  auto seen = [&] { return mails_to(smtp, "").size(); };
+  REQUIRE(eventually([&] { return seen() >= 200; }, 60s));
+  f.notifiers.at("PL")->kill_hard();
+  f.start_notifier("PL", toml);
+  REQUIRE(eventually([&] { return seen() >= 1000; }, 60s));
+  f.notifiers.at("PL")->kill_hard();
+  f.start_notifier("PL", toml);
+
+  std::map<std::string, int> by_id;
+  REQUIRE(eventually(
+      [&] {
+        by_id.clear();
+        for (const auto& mail : mails_to(smtp, "")) ++by_id[mail.header("Message-ID")];
+        return by_id.size() >= total;
+      },
+      120s));
+  std::size_t mails = 0;
+  for (const auto& [id, count] : by_id) {
+    CHECK_FALSE(id.empty());
+    mails += count;
+  }
+  CHECK(by_id.size() == total);
+  INFO("messages " << mails << " for " << total << " notifications");
+  CHECK(mails - total <= 2 * kConcurrency);
+}

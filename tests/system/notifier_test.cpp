@@ -1,0 +1,255 @@
+// The notifier against a real SMTP server the test starts (aiosmtpd): a match
+// between PL and FI mails each side's consenting contact in its own language, with
+// the headers an SME's mail client and a relay expect; one-click unsubscribe stops
+// the next alert; a relay that refuses, then is down, leads to retries and a dead
+// letter that an operator sends again once it is back.
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+#include <regex>
+
+#include "schemas/notifier.capnp.h"
+#include "tests/support/mail.hpp"
+#include "tests/support/registry_federation.hpp"
+
+using namespace gosmart;
+using namespace gosmart::testing;
+using Kind = wire::ProfileKind;
+
+namespace {
+
+struct ContactSpec {
+  std::string name, email, language;
+  bool consent = true;
+};
+
+std::string register_org(Federation& f, const std::string& country, const std::string& legal_name,
+                         const std::vector<ContactSpec>& contacts) {
+  auto reply = f.call<wire::OrgWrite>(country, f.broker, "registry.org.register", [&](auto w) {
+    auto org = w.initOrganisation();
+    fill_org(org);
+    org.setLegalName(legal_name);
+    org.setCountry(country);
+    org.setRegion(country == "PL" ? "PL63" : "FI1B");
+    org.setCity(country == "PL" ? "Gdańsk" : "Tampere");
+    org.initDomains(1).set(0, "advanced-manufacturing");
+    auto list = org.initContacts(static_cast<unsigned>(contacts.size()));
+    for (unsigned i = 0; i < contacts.size(); ++i) {
+      list[i].setName(contacts[i].name);
+      list[i].setEmail(contacts[i].email);
+      list[i].setPreferredLanguage(contacts[i].language);
+      if (contacts[i].consent) {
+        auto consent = list[i].initConsents(1)[0];
+        consent.setPurpose("notifications");
+        consent.setTextVersion("2026-01");
+        consent.setChannel("email");
+        consent.setGrantedAtUs(now_us() - 1'000'000);
+      }
+    }
+  });
+  REQUIRE(reply.header().type == "registry.org.reply");
+  return reply.payload<wire::OrgReply>().getOrganisation().getId();
+}
+
+std::string publish(Federation& f, const std::string& country, const std::string& owner, Kind kind,
+                    const std::string& title, const std::string& summary) {
+  auto submitted =
+      f.call<wire::ProfileWrite>(country, f.broker, "registry.profile.submit", [&](auto w) {
+        auto p = w.initProfile();
+        p.setOwnerId(owner);
+        p.setKind(kind);
+        p.setTitle(title);
+        p.setSummary(summary);
+        p.setExpiresOn(testing::iso_day(365));
+        p.initNaceCodes(1).set(0, "26.70");
+        p.initDomains(1).set(0, "advanced-manufacturing");
+      });
+  REQUIRE(submitted.header().type == "registry.profile.reply");
+  std::string id = submitted.payload<wire::ProfileReply>().getProfile().getId();
+  auto published = f.call<wire::ProfileTransition>(
+      country, f.broker, "registry.profile.transition", [&](auto t) {
+        t.setProfileId(id);
+        t.setAction(wire::ProfileTransition::Action::PUBLISH);
+      });
+  REQUIRE(published.header().type == "registry.profile.reply");
+  return id;
+}
+
+std::string notifier_toml(const Federation& f, const std::string& country, const SmtpServer& smtp,
+                          const std::string& extra = "") {
+  const auto& node = f.nodes.at(country);
+  std::string lower = country == "PL" ? "pl" : "fi";
+  return "[notifier]\nsmtp_url = \"smtp://127.0.0.1:" + std::to_string(smtp.port()) +
+         "\"\nfrom = \"gosmart@" + lower + ".example\"\nreply_to = \"broker@" + lower +
+         ".example\"\nlink_port = " + std::to_string(node.notifier_link_port) + "\ntemplates = \"" +
+         GOSMART_TEST_SUPPORT_DIR + "/../../services/notifier/templates\"\n" + extra;
+}
+
+const char* kRequestTitle = "Machine vision for weld inspection";
+const char* kRequestSummary =
+    "We need an automated optical inspection system that finds defects in welded seams of "
+    "steel frames on our production line.";
+const char* kOfferTitle = "Optical weld inspection with machine vision";
+const char* kOfferSummary =
+    "Our camera system detects seam defects automatically, for steel fabrication and "
+    "production lines.";
+const char* kSecondOfferTitle = "Weld seam inspection cameras for steel frames";
+
+wire::Contact::Reader contact_of(const DecodedEnvelope& org_reply, const std::string& email) {
+  for (auto c : org_reply.payload<wire::OrgReply>().getOrganisation().getContacts()) {
+    if (std::string(c.getEmail()) == email) return c;
+  }
+  throw std::runtime_error("no contact " + email);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a PL-FI match mails each side's consenting contact in its language and one click "
+    "stops the next",
+    "[system][notifier]") {
+  Federation f({"PL", "FI"}, true, "", {}, true);
+  SmtpServer smtp(f.dir.path() / "mail");
+  f.start_notifier("PL", notifier_toml(f, "PL", smtp));
+  f.start_notifier("FI", notifier_toml(f, "FI", smtp));
+
+  const std::string anna = "anna.nowak@optika.example.pl";
+  const std::string piotr = "piotr.zielinski@optika.example.pl";  // no consent recorded
+  const std::string mikko = "mikko.virtanen@konenako.example.fi";
+  auto pl_org =
+      register_org(f, "PL", "Optika Gdańsk sp. z o.o.",
+                   {{"Anna Nowak", anna, "pl", true}, {"Piotr Zieliński", piotr, "pl", false}});
+  auto fi_org =
+      register_org(f, "FI", "Konenäkö Tampere Oy", {{"Mikko Virtanen", mikko, "fi", true}});
+  publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
+  publish(f, "PL", pl_org, Kind::TECHNOLOGY_REQUEST, kRequestTitle, kRequestSummary);
+
+  // Each node's notifier tells its own side, once.
+  REQUIRE(eventually([&] { return mails_to(smtp, anna, "match_found").size() == 1; }, 30s));
+  REQUIRE(eventually([&] { return mails_to(smtp, mikko, "match_found").size() == 1; }, 30s));
+  auto to_anna = mails_to(smtp, anna, "match_found")[0];
+  auto to_mikko = mails_to(smtp, mikko, "match_found")[0];
+  CHECK(to_anna.header("Content-Language") == "pl");
+  CHECK(to_mikko.header("Content-Language") == "fi");
+  CHECK(to_anna.header("From").find("gosmart@pl.example") != std::string::npos);
+  CHECK(to_anna.header("Reply-To").find("broker@pl.example") != std::string::npos);
+  CHECK(to_mikko.header("Reply-To").find("broker@fi.example") != std::string::npos);
+  CHECK(std::regex_match(to_anna.header("Message-ID"), std::regex("<[0-9a-f]{32}@pl\\.example>")));
+  CHECK(to_anna.header("Message-ID") != to_mikko.header("Message-ID"));
+  CHECK(to_anna.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click");
+  CHECK(to_anna.header("Content-Type").find("multipart/alternative") != std::string::npos);
+  // The partner is described by its public profile: its title, never its name.
+  CHECK(to_anna.decoded().find(kOfferTitle) != std::string::npos);
+  CHECK(to_mikko.decoded().find(kRequestTitle) != std::string::npos);
+  CHECK(to_anna.raw.find("Konen") == std::string::npos);
+  CHECK(to_anna.decoded().find("Konenäkö") == std::string::npos);
+  CHECK(to_mikko.decoded().find("Optika") == std::string::npos);
+  // No consent to alerts, no alert; the transactional message of the organisation's
+  // own publication reaches every contact.
+  CHECK(mails_to(smtp, piotr, "match_found").empty());
+  CHECK(eventually([&] { return mails_to(smtp, piotr, "profile_published").size() == 1; }, 10s));
+
+  // The link in List-Unsubscribe: a GET only shows a page (mail scanners follow
+  // links), the one-click POST withdraws the consent in the registry.
+  std::smatch link;
+  std::string header = to_anna.header("List-Unsubscribe");
+  REQUIRE(
+      std::regex_search(header, link, std::regex("<http://127\\.0\\.0\\.1:([0-9]+)(/u/[^>]+)>")));
+  httplib::Client http("127.0.0.1", std::stoi(link[1].str()));
+  auto shown = http.Get(link[2].str());
+  REQUIRE(shown);
+  CHECK(shown->status == 200);
+  auto before =
+      f.call<wire::OrgGet>("PL", f.broker, "registry.org.get", [&](auto g) { g.setId(pl_org); });
+  CHECK(contact_of(before, anna).getConsents()[0].getWithdrawnAtUs() == 0);
+  auto forged = http.Post(link[2].str() + "x", "List-Unsubscribe=One-Click",
+                          "application/x-www-form-urlencoded");
+  REQUIRE(forged);
+  CHECK(forged->status == 400);
+  auto clicked =
+      http.Post(link[2].str(), "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  REQUIRE(clicked);
+  CHECK(clicked->status == 200);
+  auto after =
+      f.call<wire::OrgGet>("PL", f.broker, "registry.org.get", [&](auto g) { g.setId(pl_org); });
+  CHECK(contact_of(after, anna).getConsents()[0].getWithdrawnAtUs() > 0);
+
+  // A second FI offer: Mikko hears of it, Anna no longer does.
+  publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kSecondOfferTitle, kOfferSummary);
+  REQUIRE(eventually([&] { return mails_to(smtp, mikko, "match_found").size() == 2; }, 30s));
+  std::this_thread::sleep_for(2s);
+  CHECK(mails_to(smtp, anna, "match_found").size() == 1);
+  CHECK(mails_to(smtp, piotr, "match_found").empty());
+
+  // The notifier's outbox is empty and its figures say what it did.
+  ApiClient client(f.watcher.keys);
+  auto health = client.health(f.nodes.at("PL").notifier.api, f.notifier_key("PL"), 2s);
+  REQUIRE(health);
+  CHECK(health->metric("notifier.queue_length") == 0);
+  CHECK(health->metric("notifier.sent") >= 1);
+  CHECK(health->metric("notifier.unsubscribed") == 1);
+}
+
+TEST_CASE("a relay that refuses and then is down leaves a dead letter an operator sends again",
+          "[system][notifier]") {
+  Federation f({"PL", "FI"}, true, "", {}, true);
+  SmtpServer smtp(f.dir.path() / "mail");
+  smtp.refuse(true);
+  f.start_notifier(
+      "PL",
+      notifier_toml(f, "PL", smtp, "max_attempts = 3\nretry_base_ms = 100\nretry_cap_ms = 300\n"));
+  const std::string anna = "anna.nowak@optika.example.pl";
+  auto pl_org =
+      register_org(f, "PL", "Optika Gdańsk sp. z o.o.", {{"Anna Nowak", anna, "pl", true}});
+  auto fi_org = register_org(f, "FI", "Konenäkö Tampere Oy",
+                             {{"Mikko Virtanen", "mikko@konenako.example.fi", "fi", true}});
+  publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
+  publish(f, "PL", pl_org, Kind::TECHNOLOGY_REQUEST, kRequestTitle, kRequestSummary);
+
+  auto dead_letters = [&](const TestClient& who) {
+    return f.call<wire::OutboxQuery>("PL", who, "notifier.outbox.list",
+                                     [](auto q) { q.setDead(true); });
+  };
+  // Refused for now (451) three times: a dead letter, with the relay's code.
+  REQUIRE(eventually(
+      [&] { return dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 2; },
+      30s));
+  // Anna's two: the publication of her organisation's profile and the match.
+  auto page = dead_letters(f.broker);
+  auto items = page.payload<wire::OutboxPage>().getItems();
+  auto item = std::string(items[0].getKind()) == "match_found" ? items[0] : items[1];
+  std::string key = item.getKey();
+  CHECK(std::string(item.getRecipient()) == anna);
+  CHECK(std::string(item.getLastError()).find("451") != std::string::npos);
+  CHECK(std::string(item.getKind()) == "match_found");
+  // A monitor sees the letter without its address, and may not send it again.
+  auto seen = dead_letters(f.watcher).payload<wire::OutboxPage>().getItems();
+  REQUIRE(seen.size() == 2);
+  CHECK(std::string(seen[0].getRecipient()).empty());
+  auto refused = f.call<wire::DeadLetterAction>("PL", f.watcher, "notifier.dead.retry",
+                                                [&](auto a) { a.setKey(key); });
+  CHECK(refused.header().type == "error");
+  CHECK(mails_to(smtp, anna, "match_found").empty());
+
+  // The relay is down: a retry fails again and comes back as a dead letter.
+  smtp.stop();
+  smtp.refuse(false);
+  auto retried = f.call<wire::DeadLetterAction>("PL", f.broker, "notifier.dead.retry",
+                                                [&](auto a) { a.setKey(key); });
+  REQUIRE(retried.header().type == "notifier.outbox.page");
+  CHECK(dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 1);
+  REQUIRE(eventually(
+      [&] { return dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 2; },
+      30s));
+
+  // Back up: the operator's retry is delivered, with the same Message-ID as ever.
+  smtp.start();
+  retried = f.call<wire::DeadLetterAction>("PL", f.broker, "notifier.dead.retry",
+                                           [&](auto a) { a.setKey(key); });
+  REQUIRE(retried.header().type == "notifier.outbox.page");
+  REQUIRE(eventually([&] { return mails_to(smtp, anna, "match_found").size() == 1; }, 30s));
+  CHECK(dead_letters(f.broker).payload<wire::OutboxPage>().getDead() == 1);
+  auto unknown = f.call<wire::DeadLetterAction>("PL", f.broker, "notifier.dead.drop",
+                                                [&](auto a) { a.setKey("no-such-key"); });
+  CHECK(unknown.header().type == "error");
+}

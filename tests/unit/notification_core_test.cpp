@@ -1,0 +1,305 @@
+// The notifier's core without sockets: which events become triggers, who of an
+// organisation's contacts hears of them, and the store's part (a trigger resolved
+// once, rendered per recipient's language, erased with its organisation).
+#include <catch2/catch.hpp>
+
+#include "common/reference/text.hpp"
+#include "common/store/capnp_value.hpp"
+#include "schemas/matching.capnp.h"
+#include "schemas/notifier.capnp.h"
+#include "services/notifier/notifier.hpp"
+#include "services/notifier/recipients.hpp"
+#include "services/notifier/triggers.hpp"
+#include "tests/support/process.hpp"
+
+using namespace gosmart;
+using namespace gosmart::notifier;
+using gosmart::reference::text_of;
+
+namespace {
+
+template <class Payload, class Fill>
+DecodedEnvelope event(const std::string& origin, wire::Service service, const std::string& type,
+                      uint64_t seq, Fill&& fill) {
+  EnvelopeBuilder builder(origin, service, type, seq);
+  fill(builder.init_payload<Payload>());
+  auto bytes = builder.encode();
+  auto decoded =
+      decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, {});
+  REQUIRE(decoded.ok());
+  return std::move(decoded).value();
+}
+
+DecodedEnvelope match_found(const std::string& origin, uint64_t seq = 1) {
+  return event<wire::MatchFoundEvent>(
+      origin, wire::Service::MATCHING, "matching.match.found", seq, [](auto e) {
+        auto m = e.initMatch();
+        m.setId("M-0123456789ab");
+        m.setScore(0.734);
+        auto a = m.initA();
+        a.setProfileId("PL-PRF-000001");
+        a.setOwnerId("PL-000001");
+        a.setCountry("PL");
+        a.setKind(wire::ProfileKind::TECHNOLOGY_REQUEST);
+        a.setTitle("Machine vision for weld inspection");
+        auto b = m.initB();
+        b.setProfileId("FI-PRF-000007");
+        b.setOwnerId("FI-000003");
+        b.setCountry("FI");
+        b.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
+        b.setTitle("Optical weld inspection");
+        b.setOwnerType(wire::OrgType::SME);
+        m.initExplanation().initSharedDomains(1).set(0, "advanced-manufacturing");
+      });
+}
+
+void add_contact(wire::Contact::Builder c, const std::string& email, const std::string& language,
+                 bool consent, int64_t withdrawn = 0, const std::string& channel = "") {
+  c.setName("Someone");
+  c.setEmail(email);
+  c.setPreferredLanguage(language);
+  c.setAlertChannel(channel);
+  if (consent) {
+    auto k = c.initConsents(1)[0];
+    k.setPurpose("notifications");
+    k.setTextVersion("v1");
+    k.setChannel("email");
+    k.setGrantedAtUs(1);
+    k.setWithdrawnAtUs(withdrawn);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a match becomes a trigger for the node's own side only", "[notifier]") {
+  auto at_pl = triggers_of(match_found("PL"), "PL");
+  REQUIRE(at_pl.size() == 1);
+  CHECK(at_pl[0].kind == "match_found");
+  CHECK(at_pl[0].organisation_id == "PL-000001");
+  CHECK(at_pl[0].key == "match:M-0123456789ab:PL-PRF-000001");
+  CHECK(at_pl[0].model["partner"]["title"] == "Optical weld inspection");
+  CHECK(at_pl[0].model["partner"]["country"] == "FI");
+  CHECK(at_pl[0].model["partner"]["type"] == "sme");
+  CHECK(at_pl[0].model["match"]["score"] == 73);
+  CHECK(at_pl[0].model["explanation"][0] == "advanced-manufacturing");
+  // FI's own matching tells FI; a PL notifier never reads another origin's match.
+  CHECK(triggers_of(match_found("FI"), "PL").empty());
+  auto at_fi = triggers_of(match_found("FI"), "FI");
+  REQUIRE(at_fi.size() == 1);
+  CHECK(at_fi[0].organisation_id == "FI-000003");
+  CHECK(at_fi[0].model["partner"]["title"] == "Machine vision for weld inspection");
+}
+
+TEST_CASE("expressions of interest and profile steps become the right kinds", "[notifier]") {
+  auto eoi = [](const std::string& type, wire::EoiStatus status) {
+    return event<wire::EoiEvent>("PL", wire::Service::REGISTRY, type, 5, [&](auto e) {
+      e.setEoiId("PL-EOI-000009");
+      e.setProfileId("PL-PRF-000001");
+      e.setStatus(status);
+      e.setLocalOrgId("PL-000001");
+    });
+  };
+  auto received = triggers_of(eoi("registry.eoi.received", wire::EoiStatus::FORWARDED), "PL");
+  REQUIRE(received.size() == 1);
+  CHECK(received[0].kind == "eoi_received");
+  CHECK(received[0].profile_to_read == "PL-PRF-000001");
+  auto accepted = triggers_of(eoi("registry.eoi.changed", wire::EoiStatus::ACCEPTED), "PL");
+  REQUIRE(accepted.size() == 1);
+  CHECK(accepted[0].kind == "eoi_answered");
+  CHECK(accepted[0].key == "eoi:PL-EOI-000009:accepted");
+  CHECK(triggers_of(eoi("registry.eoi.changed", wire::EoiStatus::UNDELIVERABLE), "PL")[0].kind ==
+        "eoi_undeliverable");
+  CHECK(triggers_of(eoi("registry.eoi.changed", wire::EoiStatus::AGREEMENT), "PL")[0].kind ==
+        "eoi_advanced");
+  CHECK(triggers_of(eoi("registry.eoi.changed", wire::EoiStatus::FORWARDED), "PL").empty());
+
+  auto status = [](wire::ProfileStatus s, const std::string& owner) {
+    return event<wire::ProfileStatusEvent>("PL", wire::Service::REGISTRY, "registry.profile.status",
+                                           8, [&](auto e) {
+                                             e.setProfileId("PL-PRF-000001");
+                                             e.setOwnerId(owner);
+                                             e.setStatus(s);
+                                           });
+  };
+  auto returned = triggers_of(status(wire::ProfileStatus::REVISION_REQUESTED, "PL-000001"), "PL");
+  REQUIRE(returned.size() == 1);
+  CHECK(returned[0].kind == "profile_returned");
+  CHECK(returned[0].profile_to_read == "PL-PRF-000001");
+  CHECK(triggers_of(status(wire::ProfileStatus::EXPIRED, "PL-000001"), "PL")[0].kind ==
+        "profile_expired");
+  CHECK(triggers_of(status(wire::ProfileStatus::WITHDRAWN, "PL-000001"), "PL").empty());
+}
+
+TEST_CASE("alerts reach only contacts with consent and transactional messages reach all",
+          "[notifier]") {
+  capnp::MallocMessageBuilder message;
+  auto org = message.initRoot<wire::Organisation>();
+  org.initLanguages(1).set(0, "de");
+  auto contacts = org.initContacts(5);
+  add_contact(contacts[0], "consent@example.pl", "pl", true);
+  add_contact(contacts[1], "none@example.pl", "", false);
+  add_contact(contacts[2], "withdrawn@example.pl", "pl", true, 99);
+  add_contact(contacts[3], "quiet@example.pl", "pl", true, 0, "none");
+  add_contact(contacts[4], "nolang@example.pl", "", true);
+
+  auto alerts = recipients_of(org.asReader(), "match_found");
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[0].email == "consent@example.pl");
+  CHECK(alerts[0].language == "pl");
+  CHECK(alerts[0].rhythm == "immediate");
+  CHECK_FALSE(alerts[0].transactional);
+  CHECK(alerts[1].email == "nolang@example.pl");
+  CHECK(alerts[1].language == "de");  // the organisation's first working language
+
+  auto told = recipients_of(org.asReader(), "eoi_received");
+  std::set<std::string> emails;
+  for (const auto& r : told) emails.insert(r.email);
+  // Transactional: consent to alerts is not asked; the channel "none" still is.
+  CHECK(emails == std::set<std::string>{"consent@example.pl", "none@example.pl",
+                                        "withdrawn@example.pl", "nolang@example.pl"});
+  CHECK(recipient_tag("Consent@Example.PL") == recipient_tag("consent@example.pl"));
+  CHECK(recipient_tag("consent@example.pl").size() == 16);
+}
+
+namespace {
+
+// The registry's answers, from records the test writes.
+class FakeRegistry : public RegistryReader {
+ public:
+  std::map<std::string, std::string> orgs;  // id -> encoded registry.org.reply
+  bool down = false;
+  int asked = 0;
+  std::optional<DecodedEnvelope> organisation(const std::string& id) override {
+    ++asked;
+    if (down) return std::nullopt;
+    auto it = orgs.find(id);
+    std::string bytes;
+    if (it == orgs.end()) {
+      EnvelopeBuilder error("PL", wire::Service::REGISTRY, "error");
+      error.init_payload<wire::Error>().setCode(wire::ErrorCode::NOT_FOUND);
+      bytes = error.encode();
+    } else {
+      bytes = it->second;
+    }
+    return std::move(
+               decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, {}))
+        .value();
+  }
+  std::optional<DecodedEnvelope> profile(const std::string&) override { return std::nullopt; }
+
+  void add(const std::string& id, const std::vector<std::pair<std::string, std::string>>& who) {
+    EnvelopeBuilder reply("PL", wire::Service::REGISTRY, "registry.org.reply");
+    auto org = reply.init_payload<wire::OrgReply>().initOrganisation();
+    org.setId(id);
+    org.setLegalName("Optika Gdańsk sp. z o.o.");
+    auto contacts = org.initContacts(static_cast<unsigned>(who.size()));
+    for (unsigned i = 0; i < who.size(); ++i) {
+      add_contact(contacts[i], who[i].first, who[i].second, true);
+    }
+    orgs[id] = reply.encode();
+  }
+};
+
+struct Core {
+  testing::TempDir dir;
+  std::unique_ptr<store::Store> db =
+      store::Store::open(dir.path() / "db", notifier_column_families());
+  replication::EventLog log{*db, "PL", wire::Service::NOTIFIER};
+  Templates templates =
+      Templates::load(std::filesystem::path(GOSMART_SOURCE_DIR) / "services/notifier/templates");
+  LinkTokens tokens{LinkTokens::new_key()};
+  NotifierCore core{
+      *db,
+      log,
+      nullptr,
+      templates,
+      tokens,
+      NotifierOptions{"PL", "gosmart@pl.example", "broker@pl.example", "https://pl.example/n"}};
+  FakeRegistry registry;
+
+  void apply(const DecodedEnvelope& e) {
+    store::StagingBatch batch(*db);
+    REQUIRE(core.apply(e, batch).ok());
+    auto sealed = batch.seal();
+    REQUIRE(db->commit(sealed).ok());
+    batch.landed();
+  }
+  std::vector<std::pair<std::string, std::string>> queued() {  // (destination, recipient)
+    std::vector<std::pair<std::string, std::string>> out;
+    auto it = db->iterate(db->cf(kOutboxCf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto n = store::StoredValue<wire::Notification>::parse(it->value().ToString());
+      REQUIRE(n);
+      std::string key = it->key().ToString();
+      out.emplace_back(key.substr(0, key.find('\0')), text_of(n->get().getRecipient()));
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a trigger is resolved once into one message per recipient in its language",
+          "[notifier]") {
+  Core c;
+  c.registry.add("PL-000001", {{"anna@example.pl", "pl"}, {"john@example.pl", "en"}});
+  c.apply(match_found("PL"));
+  CHECK(c.core.counts().triggers == 1);
+  // The registry does not answer: the trigger waits.
+  c.registry.down = true;
+  CHECK(c.core.resolve(c.registry) == 0);
+  CHECK(c.core.counts().triggers == 1);
+  c.registry.down = false;
+  CHECK(c.core.resolve(c.registry) == 1);
+  CHECK(c.core.counts().triggers == 0);
+  auto queued = c.queued();
+  REQUIRE(queued.size() == 2);
+  // One recipient's messages share a destination, so they keep their order.
+  CHECK(c.core.destination_of("anna@example.pl") == c.core.destination_of("ANNA@example.pl"));
+
+  auto it = c.db->iterate(c.db->cf(kOutboxCf));
+  std::set<std::string> languages;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto n = store::StoredValue<wire::Notification>::parse(it->value().ToString());
+    languages.insert(text_of(n->get().getLanguage()));
+    CHECK(text_of(n->get().getUnsubscribeUrl()).rfind("https://pl.example/n/u/", 0) == 0);
+    CHECK(text_of(n->get().getText()).find("Optical weld inspection") != std::string::npos);
+    CHECK(text_of(n->get().getKey()).rfind("match:M-0123456789ab:PL-PRF-000001|", 0) == 0);
+  }
+  CHECK(languages == std::set<std::string>{"pl", "en"});
+
+  // The same match announced again (a restart, a score that rose again): told once.
+  c.apply(match_found("PL", 2));
+  CHECK(c.core.counts().triggers == 0);
+  CHECK(c.queued().size() == 2);
+}
+
+TEST_CASE("an erased organisation's waiting messages and triggers are removed", "[notifier]") {
+  Core c;
+  c.registry.add("PL-000001", {{"anna@example.pl", "pl"}});
+  c.apply(match_found("PL"));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  REQUIRE(c.queued().size() == 1);
+  c.apply(
+      event<wire::EoiEvent>("PL", wire::Service::REGISTRY, "registry.eoi.received", 9, [](auto e) {
+        e.setEoiId("PL-EOI-000001");
+        e.setLocalOrgId("PL-000001");
+        e.setStatus(wire::EoiStatus::FORWARDED);
+      }));
+  REQUIRE(c.core.counts().triggers == 1);
+  c.apply(event<wire::OrgErasedEvent>("PL", wire::Service::REGISTRY, "registry.org.erased", 10,
+                                      [](auto e) { e.setOrganisationId("PL-000001"); }));
+  CHECK(c.queued().empty());
+  CHECK(c.core.counts().triggers == 0);
+  // A trigger for an organisation the registry no longer knows is dropped, not kept.
+  c.apply(match_found("PL", 11));  // resolved before: told once
+  c.registry.orgs.clear();
+  c.apply(
+      event<wire::EoiEvent>("PL", wire::Service::REGISTRY, "registry.eoi.received", 12, [](auto e) {
+        e.setEoiId("PL-EOI-000002");
+        e.setLocalOrgId("PL-000001");
+        e.setStatus(wire::EoiStatus::FORWARDED);
+      }));
+  CHECK(c.core.resolve(c.registry) == 1);
+  CHECK(c.queued().empty());
+}

@@ -1,0 +1,128 @@
+// gosmartctl notify outbox | dead | retry KEY | drop KEY (the notifier's messages)
+//                   preferences ORG EMAIL [--rhythm R] [--channel C] [--language L]
+//                                         [--withdraw-consent PURPOSE]
+#include <ctime>
+#include <iostream>
+
+#include "schemas/notifier.capnp.h"
+#include "schemas/registry.capnp.h"
+#include "tools/gosmartctl/commands/commands.hpp"
+#include "tools/gosmartctl/output.hpp"
+#include "tools/gosmartctl/table.hpp"
+
+namespace gosmart::ctl {
+
+namespace {
+
+std::string age_text(int64_t created_us) {
+  int64_t seconds = (now_us() - created_us) / 1'000'000;
+  if (seconds < 120) return std::to_string(seconds) + " s";
+  if (seconds < 7200) return std::to_string(seconds / 60) + " min";
+  return std::to_string(seconds / 3600) + " h";
+}
+
+void print_page(wire::OutboxPage::Reader page, bool dead) {
+  Table table({"KEY", "KIND", "ORGANISATION", "RECIPIENT", "AGE", "TRIES", "LAST ERROR"});
+  for (auto item : page.getItems()) {
+    table.add({item.getKey().cStr(), item.getKind().cStr(), item.getOrganisationId().cStr(),
+               item.getRecipient().cStr(), age_text(item.getCreatedUs()),
+               std::to_string(item.getAttempts()), item.getLastError().cStr()});
+  }
+  table.print(std::cout, colour_out());
+  std::cout << page.getPending() << " pending, " << page.getDead() << " dead, "
+            << page.getTriggers() << " waiting for the registry"
+            << (dead ? " (dead letters listed)" : "") << "\n";
+}
+
+void add_list(CLI::App* notify, Dispatch& dispatch, const char* name, bool dead) {
+  auto* sub = notify->add_subcommand(
+      name, dead ? "messages given up on, for an operator to retry or drop"
+                 : "messages waiting to be sent, oldest first per recipient");
+  dispatch.online(sub, [dead](Session& s) {
+    auto reply = s.request<wire::OutboxQuery>("notifier", wire_type(wire::NOTIFIER_OUTBOX_LIST),
+                                              [dead](auto q) { q.setDead(dead); });
+    show<wire::OutboxPage>(s, reply, [dead](auto page) { print_page(page, dead); });
+    return 0;
+  });
+}
+
+void add_action(CLI::App* notify, Dispatch& dispatch, const char* name, bool retry) {
+  struct Args {
+    std::string key;
+  };
+  auto& a = dispatch.hold<Args>();
+  auto* sub = notify->add_subcommand(
+      name, retry ? "send a dead letter again (broker)" : "drop a dead letter for good (broker)");
+  sub->add_option("key", a.key, "the message's key, as `notify dead` lists it")->required();
+  dispatch.online(sub, [&a, retry](Session& s) {
+    auto reply = s.request<wire::DeadLetterAction>(
+        "notifier",
+        retry ? wire_type(wire::NOTIFIER_DEAD_RETRY) : wire_type(wire::NOTIFIER_DEAD_DROP),
+        [&](auto d) { d.setKey(a.key); });
+    show<wire::OutboxPage>(s, reply, [retry](auto page) {
+      for (auto item : page.getItems()) {
+        std::cout << item.getKey().cStr() << (retry ? " queued again" : " dropped") << "\n";
+      }
+    });
+    return 0;
+  });
+}
+
+void add_preferences(CLI::App* notify, Dispatch& dispatch) {
+  struct Args {
+    std::string org, email, rhythm, channel, language, withdraw;
+  };
+  auto& a = dispatch.hold<Args>();
+  auto* sub = notify->add_subcommand(
+      "preferences", "change a contact's alert rhythm, channel, language or consent");
+  sub->add_option("org", a.org, "the organisation, e.g. PL-000001")->required();
+  sub->add_option("email", a.email, "the contact's e-mail address")->required();
+  sub->add_option("--rhythm", a.rhythm, "immediate, daily or weekly");
+  sub->add_option("--channel", a.channel, "email or none");
+  sub->add_option("--language", a.language, "ISO 639-1, e.g. pl");
+  sub->add_option("--withdraw-consent", a.withdraw, "the purpose withdrawn, e.g. notifications");
+  dispatch.online(sub, [&a](Session& s) {
+    auto reply = s.request<wire::ContactPreferences>(
+        "registry", wire_type(wire::REGISTRY_CONTACT_PREFERENCES), [&](auto p) {
+          p.setOrganisationId(a.org);
+          p.setContactEmail(a.email);
+          p.setRhythm(a.rhythm);
+          p.setChannel(a.channel);
+          p.setLanguage(a.language);
+          p.setWithdrawConsent(a.withdraw);
+        });
+    show<wire::OrgReply>(s, reply, [&a](auto r) {
+      for (auto c : r.getOrganisation().getContacts()) {
+        if (std::string(c.getEmail().cStr()) != a.email) continue;
+        std::string consent = "none";
+        for (auto k : c.getConsents()) {
+          if (std::string(k.getPurpose().cStr()) == "notifications") {
+            consent = k.getWithdrawnAtUs() ? "withdrawn" : "given";
+          }
+        }
+        std::cout << c.getEmail().cStr() << ": rhythm "
+                  << (c.getAlertRhythm().size() ? c.getAlertRhythm().cStr() : "immediate")
+                  << ", channel "
+                  << (c.getAlertChannel().size() ? c.getAlertChannel().cStr() : "email")
+                  << ", language " << c.getPreferredLanguage().cStr() << ", consent to alerts "
+                  << consent << "\n";
+      }
+    });
+    return 0;
+  });
+}
+
+}  // namespace
+
+void add_notify_commands(CLI::App& app, Dispatch& dispatch) {
+  auto* notify =
+      app.add_subcommand("notify", "the notifier's outbox, dead letters and contacts' preferences")
+          ->require_subcommand(1);
+  add_list(notify, dispatch, "outbox", false);
+  add_list(notify, dispatch, "dead", true);
+  add_action(notify, dispatch, "retry", true);
+  add_action(notify, dispatch, "drop", false);
+  add_preferences(notify, dispatch);
+}
+
+}  // namespace gosmart::ctl
