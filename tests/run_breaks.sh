@@ -15,6 +15,7 @@ per_test_timeout="${GOSMART_BREAK_TIMEOUT:-300}"
 # break | binary | Catch2 test name (a test spec: commas need a backslash)
 # Each line is one test that must fail with the break armed; a break has one or more.
 table=(
+  "notifier.ignore_consent|gosmart-system-tests|a PL-FI match mails each side's consenting contact in its language and one click stops the next"
   "outbox.skip_settle|gosmart-unit-tests|settling removes the entry in one batch with the owner's status change"
   "envelope.accept_trailing_bytes|gosmart-unit-tests|hostile frames are typed errors\, never crashes"
   "store.skip_scrub|gosmart-unit-tests|a scrub leaves no byte of deleted data in any file"

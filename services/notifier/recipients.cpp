@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/core/break_point.hpp"
 #include "common/envelope/envelope.hpp"
 #include "common/reference/text.hpp"
 #include "services/notifier/domain/preferences.hpp"
@@ -33,7 +34,7 @@ std::vector<Recipient> recipients_of(wire::Organisation::Reader org, const std::
         parse_channel(contact.getAlertChannel().size() ? text_of(contact.getAlertChannel())
                                                        : std::string("email"));
     if (!channel || *channel == Channel::none) continue;
-    if (!transactional) {
+    if (!transactional && !GOSMART_BREAK_POINT("notifier.ignore_consent")) {
       std::vector<ConsentRecord> consents;
       for (auto consent : contact.getConsents()) {
         consents.push_back({text_of(consent.getPurpose()), text_of(consent.getChannel()),

@@ -22,32 +22,45 @@ TEST_CASE(
   SmtpServer smtp(f.dir.path() / "mail");
 
   // Each organisation has one contact; a publication tells it (transactional).
-  std::vector<std::string> writes;
+  std::vector<std::string> owners;
   for (int o = 0; o < kOrgs; ++o) {
     auto reply = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register", [&](auto w) {
       auto org = w.initOrganisation();
       fill_org(org);
-      org.setRegistryId("");
       org.getContacts()[0].setEmail("contact" + std::to_string(o) + "@sme.example.pl");
     });
     REQUIRE(reply.header().type == "registry.org.reply");
-    std::string owner = reply.payload<wire::OrgReply>().getOrganisation().getId();
+    owners.push_back(reply.payload<wire::OrgReply>().getOrganisation().getId());
+  }
+  // Submitted, then published, in two pipelines (a request each would take minutes).
+  ApiClient client(f.broker.keys);
+  const auto& pl = f.nodes.at("PL");
+  std::vector<std::string> submits;
+  for (const auto& owner : owners) {
     for (int p = 0; p < kProfilesEach; ++p) {
-      auto submitted =
-          f.call<wire::ProfileWrite>("PL", f.broker, "registry.profile.submit", [&](auto w) {
-            fill_profile(w.initProfile(), owner);
-            w.getProfile().setTitle("Coatings for thermal cameras, batch " + std::to_string(p));
-          });
-      REQUIRE(submitted.header().type == "registry.profile.reply");
-      std::string id = submitted.payload<wire::ProfileReply>().getProfile().getId();
-      auto published = f.call<wire::ProfileTransition>(
-          "PL", f.broker, "registry.profile.transition", [&](auto t) {
-            t.setProfileId(id);
-            t.setAction(wire::ProfileTransition::Action::PUBLISH);
-          });
-      REQUIRE(published.header().type == "registry.profile.reply");
+      EnvelopeBuilder request("PL", wire::Service::CTL, "registry.profile.submit");
+      auto w = request.init_payload<wire::ProfileWrite>();
+      fill_profile(w.initProfile(), owner);
+      w.getProfile().setTitle("Coatings for thermal cameras, batch " + std::to_string(p));
+      submits.push_back(request.encode());
     }
   }
+  auto submitted = client.pipeline(pl.registry.api, f.key("PL"), submits, 64, 60s);
+  REQUIRE(submitted.size() == submits.size());
+  std::vector<std::string> publishes;
+  for (const auto& bytes : submitted) {
+    auto reply =
+        decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, {});
+    REQUIRE(reply.ok());
+    REQUIRE(reply.value().header().type == "registry.profile.reply");
+    EnvelopeBuilder request("PL", wire::Service::CTL, "registry.profile.transition");
+    auto t = request.init_payload<wire::ProfileTransition>();
+    t.setProfileId(reply.value().payload<wire::ProfileReply>().getProfile().getId());
+    t.setAction(wire::ProfileTransition::Action::PUBLISH);
+    publishes.push_back(request.encode());
+  }
+  auto published = client.pipeline(pl.registry.api, f.key("PL"), publishes, 64, 60s);
+  REQUIRE(published.size() == publishes.size());
   const std::size_t total = kOrgs * kProfilesEach;
   std::string toml =
       "[notifier]\nsmtp_url = \"smtp://127.0.0.1:" + std::to_string(smtp.port()) +

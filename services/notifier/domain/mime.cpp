@@ -64,12 +64,12 @@ std::string crlf(std::string_view text) {
 
 std::string encoded_words(std::string_view value) {
   if (plain_ascii(value)) return std::string(value);
-  // "=?UTF-8?B?" + base64 + "?=" within 75: 12 characters of frame, 63 of base64,
-  // i.e. at most 45 bytes of text per word (45 * 4 / 3 = 60).
+  // Words of at most 39 bytes of text: 52 of base64 and 12 of frame, 64 in all, so
+  // that "Subject: " and the first word stay within 78 characters on one line.
   std::string out;
   std::size_t i = 0;
   while (i < value.size()) {
-    std::size_t end = std::min(value.size(), i + 45);
+    std::size_t end = std::min(value.size(), i + 39);
     // Back off to the start of a UTF-8 sequence.
     while (end < value.size() && end > i &&
            (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) {
