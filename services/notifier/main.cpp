@@ -57,12 +57,18 @@ int run(const std::string& config_file) {
   limits.max_bytes = node.limits.max_message_bytes;
   notifier::ApiRegistryReader registry(host.transport(), registry_service.endpoints.api,
                                        key_of(registry_service), node.country, limits);
-  host.loop().every(std::chrono::milliseconds(200), [&] { core.resolve(registry, 256); });
+  // Resolved as soon as the triggers are stored, and polled for those that waited on
+  // a registry that did not answer.
+  core.set_on_triggers([&] { core.resolve(registry, 256); });
+  host.loop().every(std::chrono::milliseconds(50), [&] { core.resolve(registry, 256); });
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   outbox::Sender::Options sender_options;
   // Longer than a send may take, so that a slow relay is not sent the same twice.
   sender_options.resend_after = std::chrono::seconds(settings.smtp.timeout_s + 15);
+  // An idle destination looks for new messages this often: the latency of an
+  // immediate message (a seek per destination; nothing when the outbox is empty).
+  sender_options.tick_every = std::chrono::milliseconds(20);
   outbox::Sender sender(core.queue(), core, sender_options);
   const auto& options = settings.options;
   auto render = [&options](const outbox::Entry& entry) -> std::optional<notifier::SmtpMessage> {
@@ -89,10 +95,12 @@ int run(const std::string& config_file) {
     }
   };
   for (const auto& destination : core.destinations()) {
-    sender.add(destination,
-               std::make_unique<notifier::SmtpCourier>(settings.smtp, settings.retry, render));
+    auto courier = std::make_unique<notifier::SmtpCourier>(settings.smtp, settings.retry, render);
+    courier->set_after_answers([&core] { core.flush_settles(); });
+    sender.add(destination, std::move(courier));
   }
   sender.attach(host.loop());
+  host.loop().every(std::chrono::milliseconds(2), [&] { core.flush_settles(); });
 
   std::unique_ptr<transport::Transport> link_transport;
   std::unique_ptr<notifier::LinkEndpoint> links;
@@ -125,6 +133,7 @@ int run(const std::string& config_file) {
   host.run(fmt::format("notifier {} up: api {}, relay {}, links {}", node.country,
                        host.config().endpoints.api, settings.smtp.url,
                        links ? options.public_url : std::string("off")));
+  core.flush_settles();  // what was sent is recorded before the process ends
   links.reset();
   spdlog::info("notifier {} stopped", node.country);
   return host.exit_code();

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
@@ -59,7 +60,7 @@ Status NotifierCore::apply(const DecodedEnvelope& event, store::StagingBatch& ba
     for (const auto& trigger : triggers_of(event, options_.country)) {
       if (auto staged = stage_trigger(trigger, batch); !staged) return staged;
     }
-  } catch (const kj::Exception& e) {
+  } catch (const kj::Exception&) {
     return fail(ErrorCode::MALFORMED, "unreadable " + event.header().type + " event");
   }
   return {};
@@ -81,7 +82,14 @@ Status NotifierCore::stage_trigger(const Trigger& trigger, store::StagingBatch& 
   out.setModel(model.dump());
   out.setAtUs(trigger.at_us);
   batch.put(store_.cf(kTriggersCf), trigger.key, store::to_bytes(message));
+  triggers_staged_ = true;
   return {};
+}
+
+void NotifierCore::committed() {
+  if (!triggers_staged_) return;
+  triggers_staged_ = false;
+  if (on_triggers_) on_triggers_();
 }
 
 void NotifierCore::purge_organisation(const std::string& org_id, store::StagingBatch& batch) {
@@ -143,6 +151,11 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
   if (triggers.empty()) return 0;
   rocksdb::WriteBatch batch;
   std::size_t settled = 0;
+  // One question per organisation per round: a burst (an import, a day's matches)
+  // often tells one organisation several things.
+  // Kept as a copy: a reader counts every read against its traversal limit, and one
+  // organisation's reply read for a thousand triggers would exceed it.
+  std::map<std::string, std::unique_ptr<capnp::MallocMessageBuilder>> organisations;
   for (const auto& bytes : triggers) {
     auto stored = parse_stored<wire::NotificationTrigger>(bytes);
     if (!stored) continue;  // cannot happen: written by this service
@@ -150,31 +163,50 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
     std::string key = text_of(trigger.getKey());
     std::string kind = text_of(trigger.getKind());
     std::string org_id = text_of(trigger.getOrganisationId());
-    auto org_reply = registry.organisation(org_id);
-    if (!org_reply) break;  // the registry does not answer: the trigger waits
+    auto cached = organisations.find(org_id);
+    if (cached == organisations.end()) {
+      auto answer = registry.organisation(org_id);
+      if (!answer) break;  // the registry does not answer: the trigger waits
+      std::unique_ptr<capnp::MallocMessageBuilder> copy;  // null: the registry refused
+      if (!is_error(*answer)) {
+        try {
+          copy = std::make_unique<capnp::MallocMessageBuilder>();
+          copy->setRoot(answer->payload<wire::OrgReply>().getOrganisation());
+        } catch (const kj::Exception&) {
+          spdlog::error("notifier: the registry's answer about {} is unreadable", org_id);
+          break;
+        }
+      }
+      cached = organisations.emplace(org_id, std::move(copy)).first;
+    }
     nlohmann::json model = nlohmann::json::parse(text_of(trigger.getModel()), nullptr, false);
     if (model.is_discarded()) model = nlohmann::json::object();
     if (model.contains("_readProfile")) {
       auto profile_reply = registry.profile(model["_readProfile"].get<std::string>());
       if (!profile_reply) break;
       if (!is_error(*profile_reply)) {
-        auto profile = profile_reply->payload<wire::ProfileReply>().getProfile();
-        model["profile"]["title"] = text_of(profile.getTitle());
-        model["profile"]["expiresOn"] = text_of(profile.getExpiresOn());
-        if (kind == "profile_returned") model["comment"] = text_of(profile.getRevisionComment());
+        try {
+          auto profile = profile_reply->payload<wire::ProfileReply>().getProfile();
+          model["profile"]["title"] = text_of(profile.getTitle());
+          model["profile"]["expiresOn"] = text_of(profile.getExpiresOn());
+          if (kind == "profile_returned") model["comment"] = text_of(profile.getRevisionComment());
+        } catch (const kj::Exception&) {
+          spdlog::error("notifier: the registry's answer about a profile of {} is unreadable",
+                        org_id);
+        }
       }
       model.erase("_readProfile");
     }
     ++settled;
     batch.Delete(store_.cf(kTriggersCf), key);
     batch.Put(store_.cf(kKeysCf), key, "resolved");
-    if (is_error(*org_reply)) {
+    if (!cached->second) {
       // Gone (erased) or not this notifier's to read: nobody to tell.
       spdlog::info("notifier: {} for {} dropped: the registry refused to name its contacts", kind,
                    org_id);
       continue;
     }
-    auto org = org_reply->payload<wire::OrgReply>().getOrganisation();
+    auto org = cached->second->getRoot<wire::Organisation>().asReader();
     model["org"]["name"] = text_of(org.getLegalName());
     model["org"]["id"] = org_id;
     for (const auto& recipient : recipients_of(org, kind)) {
@@ -272,10 +304,18 @@ Status NotifierCore::commit_now(rocksdb::WriteBatch& batch) {
 }
 
 void NotifierCore::commit(std::function<void(bool stored)> done) {
+  settles_waiting_.push_back(std::move(done));
+}
+
+void NotifierCore::flush_settles() {
+  if (settles_waiting_.empty()) return;
   auto stored = commit_now(settle_batch_);
-  if (!stored) spdlog::error("notifier: a delivery was not recorded: {}", describe(stored.error()));
+  if (!stored)
+    spdlog::error("notifier: deliveries were not recorded: {}", describe(stored.error()));
   settle_batch_.Clear();
-  done(stored.ok());
+  auto waiting = std::move(settles_waiting_);
+  settles_waiting_.clear();
+  for (auto& done : waiting) done(stored.ok());
 }
 
 NotifierCore::Counts NotifierCore::counts() const {

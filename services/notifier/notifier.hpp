@@ -73,7 +73,11 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
 
   // replication::Applier: the streams' events become triggers.
   Status apply(const DecodedEnvelope& event, store::StagingBatch& batch) override;
-  void committed() override {}
+  // A batch that stored triggers landed: `on_triggers` runs (the service resolves at
+  // once instead of at its next poll; an immediate message is not held 200 ms).
+  void committed() override;
+  void aborted() override { triggers_staged_ = false; }
+  void set_on_triggers(std::function<void()> on_triggers) { on_triggers_ = std::move(on_triggers); }
 
   // Resolves up to `limit` stored triggers; returns how many were settled (queued,
   // or dropped because the organisation is gone). Stops at the first the registry
@@ -88,7 +92,11 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   std::string destination_of(const std::string& recipient) const;
   rocksdb::WriteBatchBase& staging() override { return settle_batch_; }
   void settle(const outbox::Entry& entry, const outbox::Settlement& settlement) override;
+  // Settles are committed in groups (flush_settles(), from a short timer): one fsync
+  // for every send answered meanwhile. A crash loses at most the unsettled ones, at
+  // most one per destination, which are sent again with their Message-IDs.
   void commit(std::function<void(bool stored)> done) override;
+  void flush_settles();
 
   // The operator api: notifier.outbox.list, notifier.dead.retry, notifier.dead.drop.
   void install(service::ApiServer& server, const service::ServiceInfo& info);
@@ -121,7 +129,10 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   NotifierOptions options_;
   outbox::Queue queue_;
   rocksdb::WriteBatch settle_batch_;
+  std::vector<std::function<void(bool)>> settles_waiting_;
   std::vector<replication::StagedEvent> staged_events_;
+  bool triggers_staged_ = false;
+  std::function<void()> on_triggers_;
   uint64_t sent_ = 0;
   uint64_t dead_total_ = 0;
   uint64_t suppressed_ = 0;

@@ -165,6 +165,7 @@ void SmtpCourier::drain() {
     }
     answered(answer);
   }
+  if (after_answers_ && !outcomes.empty()) after_answers_();
 }
 
 }  // namespace gosmart::notifier

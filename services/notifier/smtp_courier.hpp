@@ -47,6 +47,8 @@ class SmtpCourier : public outbox::Courier {
   SmtpCourier& operator=(const SmtpCourier&) = delete;
 
   Sent send(const outbox::Entry& entry, Answered answered) override;
+  // Runs after each round of answers (the owner commits their settles as one group).
+  void set_after_answers(std::function<void()> after) { after_answers_ = std::move(after); }
   void attach(service::Loop& loop) override;
 
   uint64_t failures() const { return failures_; }
@@ -78,6 +80,7 @@ class SmtpCourier : public outbox::Courier {
   std::map<std::string, Answered> waiting_;  // loop thread only
   std::map<std::string, int> attempts_;      // per entry key, since the process started
   uint64_t failures_ = 0;
+  std::function<void()> after_answers_;
   std::thread worker_;
 };
 

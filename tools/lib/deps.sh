@@ -18,6 +18,16 @@ GOSMART_PACKAGES=(
 )
 GOSMART_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
+# The benchmarks' SMTP sink is postfix's smtp-sink: postfix is installed without a
+# mail configuration (it is not run as a mail server).
+gosmart_install_bench_packages() {
+  [[ -n "$(gosmart_missing_packages postfix)" ]] || return 0
+  local sudo=""
+  [[ "$(id -u)" != 0 ]] && sudo="sudo"
+  echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+  gosmart_install_packages postfix
+}
+
 gosmart_missing_packages() {
   local missing=() pkg
   for pkg in "$@"; do

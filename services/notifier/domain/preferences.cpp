@@ -1,5 +1,13 @@
 #include "services/notifier/domain/preferences.hpp"
 
+#include <unicode/gregocal.h>
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
 namespace gosmart::notifier {
 
 std::optional<Rhythm> parse_rhythm(std::string_view text) {
@@ -46,6 +54,45 @@ bool alerts_allowed(const std::vector<ConsentRecord>& consents, Channel channel)
 
 bool is_transactional(std::string_view kind) {
   return kind.rfind("eoi_", 0) == 0 || kind == "profile_published" || kind == "profile_returned";
+}
+
+bool known_time_zone(std::string_view time_zone) {
+  if (time_zone.empty()) return false;
+  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(
+      icu::StringPiece(time_zone.data(), static_cast<int32_t>(time_zone.size())))));
+  // ICU answers an unknown ID with "Etc/Unknown" (UCAL_UNKNOWN_ZONE_ID), not an error.
+  return zone && *zone != icu::TimeZone::getUnknown();
+}
+
+int64_t next_digest_due_us(Rhythm rhythm, int64_t now_us, std::string_view time_zone,
+                           int local_hour) {
+  if (rhythm == Rhythm::immediate) return now_us;
+  if (local_hour < 0 || local_hour > 23) throw std::invalid_argument("a digest hour is 0-23");
+  std::string zone_id = known_time_zone(time_zone) ? std::string(time_zone) : "UTC";
+  UErrorCode status = U_ZERO_ERROR;
+  icu::GregorianCalendar calendar(
+      icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(zone_id)), status);
+  if (U_FAILURE(status)) throw std::runtime_error("ICU cannot make a calendar");
+  // Milliseconds, floored: microseconds below a millisecond never move a due time.
+  int64_t now_ms = now_us >= 0 ? now_us / 1000 : -((-now_us + 999) / 1000);
+  calendar.setTime(static_cast<UDate>(now_ms), status);
+  // Walk day by day from today's date in the zone: at most 8 steps for weekly.
+  for (int day = 0; day < 9; ++day) {
+    icu::GregorianCalendar candidate(calendar);
+    candidate.add(UCAL_DATE, day, status);
+    candidate.set(UCAL_HOUR_OF_DAY, local_hour);
+    candidate.set(UCAL_MINUTE, 0);
+    candidate.set(UCAL_SECOND, 0);
+    candidate.set(UCAL_MILLISECOND, 0);
+    auto at_ms = static_cast<int64_t>(candidate.getTime(status));
+    if (U_FAILURE(status)) throw std::runtime_error("ICU cannot compute a digest time");
+    if (at_ms * 1000 <= now_us) continue;
+    if (rhythm == Rhythm::weekly && candidate.get(UCAL_DAY_OF_WEEK, status) != UCAL_MONDAY) {
+      continue;
+    }
+    return at_ms * 1000;
+  }
+  throw std::logic_error("no digest time within nine days");
 }
 
 }  // namespace gosmart::notifier

@@ -33,4 +33,18 @@ bool alerts_allowed(const std::vector<ConsentRecord>& consents, Channel channel)
 // retracted match, an expiry reminder, an expired profile.
 bool is_transactional(std::string_view kind);
 
+// Whether ICU knows `time_zone` as an IANA zone ("Europe/Helsinki"): for settings to
+// refuse a mistyped zone at start. The functions below treat an unknown zone as UTC.
+bool known_time_zone(std::string_view time_zone);
+
+// When a contact's waiting alerts are next sent, in UTC microseconds:
+//   immediate  now_us
+//   daily      the next `local_hour`:00 in `time_zone` strictly after now_us
+//   weekly     the next Monday `local_hour`:00 there, strictly after now_us
+// Computed with ICU's calendar in that zone, so the hour stays 08:00 local across
+// a daylight-saving change (the UTC gap between two digests is then 23 or 25 hours,
+// not 24). "Strictly after": a digest sent at its due time asks for the next one.
+int64_t next_digest_due_us(Rhythm rhythm, int64_t now_us, std::string_view time_zone,
+                           int local_hour = 8);
+
 }  // namespace gosmart::notifier

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <kainjow/mustache.hpp>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -106,9 +107,35 @@ std::string country_name(std::string_view country, std::string_view language) {
   return out.empty() ? std::string(country) : out;
 }
 
+namespace {
+
+using Forms = std::map<std::string, std::string>;  // ICU plural keyword -> word
+
+// `count` and the word in the form `language`'s plural rules (CLDR, through ICU's
+// PluralRules) select: Polish 1 dzień, 2 dni, 5 dni, 22 dni; Lithuanian 1 diena,
+// 2 dienos, 10 dienų, 21 diena. A language without a table is English.
+std::string plural_text(int64_t count, std::string_view language,
+                        const std::map<std::string, Forms>& tables) {
+  std::string lang(language);
+  auto table = tables.find(lang);
+  if (table == tables.end()) {
+    lang = "en";
+    table = tables.find(lang);
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::PluralRules> rules(
+      icu::PluralRules::forLocale(icu::Locale(lang.c_str()), status));
+  std::string keyword = "other";
+  if (U_SUCCESS(status) && rules) keyword = utf8(rules->select(static_cast<double>(count)));
+  auto form = table->second.find(keyword);
+  if (form == table->second.end()) form = table->second.find("other");
+  return std::to_string(count) + " " + form->second;
+}
+
+}  // namespace
+
 std::string days_text(int64_t days, std::string_view language) {
-  // The forms per ICU plural keyword (CLDR plural rules) of each language.
-  static const std::map<std::string, std::map<std::string, std::string>> forms = {
+  static const std::map<std::string, Forms> forms = {
       {"en", {{"one", "day"}, {"other", "days"}}},
       {"pl", {{"one", "dzień"}, {"few", "dni"}, {"many", "dni"}, {"other", "dnia"}}},
       {"fi", {{"one", "päivä"}, {"other", "päivää"}}},
@@ -117,20 +144,28 @@ std::string days_text(int64_t days, std::string_view language) {
       {"lv", {{"zero", "dienu"}, {"one", "diena"}, {"other", "dienas"}}},
       {"et", {{"one", "päev"}, {"other", "päeva"}}},
       {"lt", {{"one", "diena"}, {"few", "dienos"}, {"many", "dienos"}, {"other", "dienų"}}}};
-  std::string lang(language);
-  auto table = forms.find(lang);
-  if (table == forms.end()) {
-    lang = "en";
-    table = forms.find(lang);
-  }
-  UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::PluralRules> rules(
-      icu::PluralRules::forLocale(icu::Locale(lang.c_str()), status));
-  std::string keyword = "other";
-  if (U_SUCCESS(status) && rules) keyword = utf8(rules->select(static_cast<int32_t>(days)));
-  auto form = table->second.find(keyword);
-  if (form == table->second.end()) form = table->second.find("other");
-  return std::to_string(days) + " " + form->second;
+  return plural_text(days, language, forms);
+}
+
+std::string notifications_text(int64_t count, std::string_view language) {
+  static const std::map<std::string, Forms> forms = {
+      {"en", {{"one", "notification"}, {"other", "notifications"}}},
+      {"pl",
+       {{"one", "powiadomienie"},
+        {"few", "powiadomienia"},
+        {"many", "powiadomień"},
+        {"other", "powiadomienia"}}},
+      {"fi", {{"one", "ilmoitus"}, {"other", "ilmoitusta"}}},
+      {"da", {{"one", "besked"}, {"other", "beskeder"}}},
+      {"de", {{"one", "Benachrichtigung"}, {"other", "Benachrichtigungen"}}},
+      {"lv", {{"zero", "paziņojumu"}, {"one", "paziņojums"}, {"other", "paziņojumi"}}},
+      {"et", {{"one", "teade"}, {"other", "teadet"}}},
+      {"lt",
+       {{"one", "pranešimas"},
+        {"few", "pranešimai"},
+        {"many", "pranešimo"},
+        {"other", "pranešimų"}}}};
+  return plural_text(count, language, forms);
 }
 
 std::string date_text(std::string_view iso_day, std::string_view language) {
@@ -152,6 +187,41 @@ std::string date_text(std::string_view iso_day, std::string_view language) {
   icu::UnicodeString out;
   format->format(when, out);
   return utf8(out);
+}
+
+namespace {
+
+std::unique_ptr<icu::TimeZone> zone_or_utc(std::string_view time_zone) {
+  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(
+      icu::StringPiece(time_zone.data(), static_cast<int32_t>(time_zone.size())))));
+  if (!zone || *zone == icu::TimeZone::getUnknown()) {
+    zone.reset(icu::TimeZone::createTimeZone("UTC"));
+  }
+  return zone;
+}
+
+std::string format_at(int64_t at_us, std::string_view language, std::string_view time_zone,
+                      icu::DateFormat::EStyle date_style, icu::DateFormat::EStyle time_style) {
+  std::unique_ptr<icu::DateFormat> format(icu::DateFormat::createDateTimeInstance(
+      date_style, time_style, icu::Locale(std::string(language).c_str())));
+  if (!format) return std::to_string(at_us);
+  format->setTimeZone(*zone_or_utc(time_zone));
+  icu::UnicodeString out;
+  // UDate is milliseconds; floor so that an instant just before midnight stays there.
+  int64_t ms = at_us >= 0 ? at_us / 1000 : -((-at_us + 999) / 1000);
+  format->format(static_cast<UDate>(ms), out);
+  return utf8(out);
+}
+
+}  // namespace
+
+std::string date_text_at(int64_t at_us, std::string_view language, std::string_view time_zone) {
+  return format_at(at_us, language, time_zone, icu::DateFormat::kLong, icu::DateFormat::kNone);
+}
+
+std::string date_time_text_at(int64_t at_us, std::string_view language,
+                              std::string_view time_zone) {
+  return format_at(at_us, language, time_zone, icu::DateFormat::kMedium, icu::DateFormat::kShort);
 }
 
 Templates Templates::load(const std::filesystem::path& dir) {
@@ -202,8 +272,47 @@ bool Templates::has(std::string_view kind) const {
   return files_.count(std::string(kind) + ".en") > 0;
 }
 
+void localize(nlohmann::json& model, std::string_view language, std::string_view time_zone) {
+  if (!model.is_object()) return;
+  auto integer = [](const nlohmann::json& object, const char* key) -> std::optional<int64_t> {
+    if (!object.is_object()) return std::nullopt;
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+    return it->get<int64_t>();
+  };
+  if (auto partner = model.find("partner"); partner != model.end() && partner->is_object()) {
+    auto country = partner->find("country");
+    if (country != partner->end() && country->is_string() && !partner->contains("countryName")) {
+      (*partner)["countryName"] = country_name(country->get<std::string>(), language);
+    }
+  }
+  if (auto days = integer(model, "days")) model["daysText"] = days_text(*days, language);
+  if (auto count = integer(model, "count")) {
+    model["countText"] = notifications_text(*count, language);
+  }
+  // The expiry date: an instant (expiresAtUs, top level or in profile) is told as
+  // the day it is in the node's zone; a plain ISO day (profile.expiresOn) as itself.
+  auto expires_at = integer(model, "expiresAtUs");
+  if (auto profile = model.find("profile"); profile != model.end() && profile->is_object()) {
+    if (!expires_at) expires_at = integer(*profile, "expiresAtUs");
+    if (expires_at) {
+      (*profile)["expiresOnText"] = date_text_at(*expires_at, language, time_zone);
+    } else if (auto day = profile->find("expiresOn"); day != profile->end() && day->is_string()) {
+      (*profile)["expiresOnText"] = date_text(day->get<std::string>(), language);
+    }
+  }
+  if (expires_at) model["expiresOnText"] = date_text_at(*expires_at, language, time_zone);
+  if (auto items = model.find("items"); items != model.end() && items->is_array()) {
+    for (auto& item : *items) {
+      if (auto at = integer(item, "atUs")) {
+        item["atText"] = date_time_text_at(*at, language, time_zone);
+      }
+    }
+  }
+}
+
 Rendered Templates::render(std::string_view kind, std::string_view language,
-                           const nlohmann::json& model, std::string_view /*time_zone*/) const {
+                           const nlohmann::json& model, std::string_view time_zone) const {
   std::string lang(language);
   auto it = files_.find(std::string(kind) + "." + lang);
   if (it == files_.end()) {
@@ -212,17 +321,7 @@ Rendered Templates::render(std::string_view kind, std::string_view language,
   }
   if (it == files_.end()) throw std::out_of_range("no template for " + std::string(kind));
   nlohmann::json local = model;
-  if (local.contains("partner") && local["partner"].contains("country")) {
-    local["partner"]["countryName"] =
-        country_name(local["partner"]["country"].get<std::string>(), lang);
-  }
-  if (local.contains("days") && local["days"].is_number_integer()) {
-    local["daysText"] = days_text(local["days"].get<int64_t>(), lang);
-  }
-  if (local.contains("profile") && local["profile"].contains("expiresOn")) {
-    local["profile"]["expiresOnText"] =
-        date_text(local["profile"]["expiresOn"].get<std::string>(), lang);
-  }
+  localize(local, lang, time_zone);
   Rendered out;
   out.language = lang;
   out.subject = render_text(it->second.subject, local, false);

@@ -5,9 +5,16 @@
 // kind must have. The HTML alternative is the rendered text, escaped, in
 // paragraphs, with its links made clickable: one file per message to keep right.
 //
-// Before rendering, the model gets what differs by language, from ICU: the
-// partner's country name (`partner.countryName`), a plural count of days
-// (`daysText`: "1 dzień", "5 dni") and dates (`profile.expiresOnText`).
+// Templates hold no logic for plurals or dates, which differ by language in ways
+// Mustache cannot express: before rendering, `localize` adds them to the model from
+// ICU (CLDR data), in the language of the template actually used:
+//   partner.countryName   from partner.country, unless the model brings one
+//   daysText              from days: "1 dzień", "2 dni", "5 dni" (PluralRules)
+//   countText             from count: "1 powiadomienie", "5 powiadomień"
+//   profile.expiresOnText from expiresAtUs (top level or in profile), the day it is
+//   expiresOnText           in `time_zone`; else from profile.expiresOn ("2027-03-05")
+//   items[].atText        from items[].atUs, date and time in `time_zone` (digests)
+// The layout of the folder is in services/notifier/templates/README.md.
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -27,7 +34,10 @@ class Templates {
   // does not parse, and for a kind without English.
   static Templates load(const std::filesystem::path& dir);
 
-  // std::out_of_range for a kind nobody wrote.
+  // The kind in `language`, else in English (Rendered::language says which). Text
+  // parts are rendered without HTML escaping (they are plain text); the HTML part
+  // escapes everything the text holds. `time_zone` is an IANA zone for dates; an
+  // unknown zone is UTC. std::out_of_range for a kind nobody wrote.
   Rendered render(std::string_view kind, std::string_view language, const nlohmann::json& model,
                   std::string_view time_zone) const;
   bool has(std::string_view kind) const;
@@ -40,9 +50,18 @@ class Templates {
   std::map<std::string, File> files_;  // "<kind>.<language>"
 };
 
-// What the model gets per language (exposed for tests).
+// What the model gets per language (exposed for tests and for the service).
 std::string country_name(std::string_view country, std::string_view language);
 std::string days_text(int64_t days, std::string_view language);
+std::string notifications_text(int64_t count, std::string_view language);
+// A calendar day ("2027-03-05") in the language's long form: "5. März 2027".
 std::string date_text(std::string_view iso_day, std::string_view language);
+// The day an instant falls on in `time_zone`, long form: 2027-03-04T23:30Z is
+// "5 marca 2027" in Europe/Warsaw and "March 4, 2027" in UTC.
+std::string date_text_at(int64_t at_us, std::string_view language, std::string_view time_zone);
+// Date and time of an instant in `time_zone` (a digest's items).
+std::string date_time_text_at(int64_t at_us, std::string_view language, std::string_view time_zone);
+// Adds the fields above to `model` in place (what render does first).
+void localize(nlohmann::json& model, std::string_view language, std::string_view time_zone);
 
 }  // namespace gosmart::notifier

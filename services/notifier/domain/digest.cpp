@@ -1,0 +1,31 @@
+#include "services/notifier/domain/digest.hpp"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+namespace gosmart::notifier {
+
+nlohmann::json digest_model(std::vector<PendingAlert> alerts, std::size_t max_listed) {
+  // Newest first; among equal times, the order they came in (stable).
+  std::stable_sort(alerts.begin(), alerts.end(),
+                   [](const PendingAlert& a, const PendingAlert& b) { return a.at_us > b.at_us; });
+  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  nlohmann::json items = nlohmann::json::array();
+  std::size_t count = 0;
+  for (auto& alert : alerts) {
+    if (!seen.emplace(alert.kind, alert.subject, alert.text).second) continue;
+    ++count;
+    if (items.size() < max_listed) {
+      items.push_back({{"kind", std::move(alert.kind)},
+                       {"subject", std::move(alert.subject)},
+                       {"text", std::move(alert.text)},
+                       {"atUs", alert.at_us}});
+    }
+  }
+  nlohmann::json model = {{"count", count}, {"items", std::move(items)}};
+  if (count > max_listed) model["more"] = count - max_listed;
+  return model;
+}
+
+}  // namespace gosmart::notifier

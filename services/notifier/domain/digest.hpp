@@ -1,0 +1,32 @@
+#pragma once
+// A daily or weekly digest: the alerts that waited for a contact's rhythm
+// (preferences.hpp next_digest_due_us), told in one message. Only alerts wait;
+// transactional messages are never held back for a digest.
+//
+// This builds the language-neutral part of the `digest` template's model;
+// Templates::render adds the localized parts (countText, each item's atText).
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gosmart::notifier {
+
+// One alert as it was rendered for the contact when it fell due (in their
+// language), waiting for the digest.
+struct PendingAlert {
+  std::string kind, subject, text;
+  int64_t at_us = 0;
+};
+
+// {"count": N, "items": [{"kind", "subject", "text", "atUs"}], "more": M} — newest
+// first, at most `max_listed` items; "more" only when some were left out, so that
+// `{{#more}}` in a template is true exactly then (a number reaches Mustache as
+// text, and the text "0" would be true). An alert
+// repeated with the same kind, subject and text is listed once (the newest): a
+// digest does not say the same thing twice. `count` counts the distinct alerts.
+nlohmann::json digest_model(std::vector<PendingAlert> alerts, std::size_t max_listed = 50);
+
+}  // namespace gosmart::notifier
