@@ -303,3 +303,25 @@ TEST_CASE("an erased organisation's waiting messages and triggers are removed", 
   CHECK(c.core.resolve(c.registry) == 1);
   CHECK(c.queued().empty());
 }
+
+TEST_CASE("one organisation told of many things in one round is read once", "[notifier]") {
+  // A reader counts every read against its traversal limit: the registry's answer,
+  // read again for each of 300 triggers, once killed the process.
+  Core c;
+  c.registry.add("PL-000001", {{"anna@example.pl", "pl"}});
+  for (int i = 0; i < 300; ++i) {
+    c.apply(event<wire::ProfilePublishedEvent>("PL", wire::Service::REGISTRY,
+                                               "registry.profile.published",
+                                               static_cast<uint64_t>(i + 1), [&](auto e) {
+                                                 auto p = e.initProfile();
+                                                 p.setId("PL-PRF-" + std::to_string(i));
+                                                 p.setOwnerId("PL-000001");
+                                                 p.setTitle("Coatings");
+                                                 p.setUpdatedUs(i + 1);
+                                               }));
+  }
+  CHECK(c.core.counts().triggers == 300);
+  CHECK(c.core.resolve(c.registry, 512) == 300);
+  CHECK(c.registry.asked == 1);
+  CHECK(c.queued().size() == 300);
+}
