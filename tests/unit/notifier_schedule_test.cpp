@@ -165,6 +165,8 @@ TEST_CASE("a digest lists distinct alerts newest first up to its limit", "[notif
   auto small = digest_model({{"match_found", "A", "a", 1}, {"match_found", "B", "b", 2}});
   CHECK(small["count"] == 2);
   CHECK(small["items"][0]["subject"] == "B");
+  CHECK(small["items"][0]["text"] == "b");
+  CHECK_FALSE(digest_model({{"k", "s", "", 1}})["items"][0].contains("text"));
   CHECK_FALSE(small.contains("more"));
   auto empty = digest_model({});
   CHECK(empty["count"] == 0);

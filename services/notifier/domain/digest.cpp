@@ -17,10 +17,13 @@ nlohmann::json digest_model(std::vector<PendingAlert> alerts, std::size_t max_li
     if (!seen.emplace(alert.kind, alert.subject, alert.text).second) continue;
     ++count;
     if (items.size() < max_listed) {
-      items.push_back({{"kind", std::move(alert.kind)},
-                       {"subject", std::move(alert.subject)},
-                       {"text", std::move(alert.text)},
-                       {"atUs", alert.at_us}});
+      nlohmann::json item = {{"kind", std::move(alert.kind)},
+                             {"subject", std::move(alert.subject)},
+                             {"atUs", alert.at_us}};
+      // No "text" key for an empty text: Mustache takes "" as true, so `{{#text}}`
+      // would print an empty indented line.
+      if (!alert.text.empty()) item["text"] = std::move(alert.text);
+      items.push_back(std::move(item));
     }
   }
   nlohmann::json model = {{"count", count}, {"items", std::move(items)}};

@@ -26,7 +26,9 @@ struct PendingAlert {
 // `{{#more}}` in a template is true exactly then (a number reaches Mustache as
 // text, and the text "0" would be true). An alert
 // repeated with the same kind, subject and text is listed once (the newest): a
-// digest does not say the same thing twice. `count` counts the distinct alerts.
+// digest does not say the same thing twice. `count` counts the distinct alerts. An
+// item's "text" is absent when empty. `text` is best a line or two (the partner's
+// title, the profile's expiry), not a whole rendered alert with its greeting.
 nlohmann::json digest_model(std::vector<PendingAlert> alerts, std::size_t max_listed = 50);
 
 }  // namespace gosmart::notifier

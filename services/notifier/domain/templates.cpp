@@ -272,6 +272,104 @@ bool Templates::has(std::string_view kind) const {
   return files_.count(std::string(kind) + ".en") > 0;
 }
 
+std::string eoi_status_text(std::string_view status, std::string_view language) {
+  // The registry's EoiStatus enumerants (schemas/registry.capnp) as a reader says them.
+  using Table = std::map<std::string, std::string, std::less<>>;
+  static const std::map<std::string, Table, std::less<>> texts = {
+      {"en",
+       {{"submitted", "submitted"},
+        {"forwarded", "forwarded to the partner"},
+        {"accepted", "accepted"},
+        {"declined", "declined"},
+        {"withdrawn", "withdrawn"},
+        {"contactStarted", "first contact made"},
+        {"negotiation", "in negotiation"},
+        {"agreement", "agreement reached"},
+        {"noAgreement", "ended without an agreement"},
+        {"undeliverable", "could not be delivered"}}},
+      {"pl",
+       {{"submitted", "złożone"},
+        {"forwarded", "przekazane partnerowi"},
+        {"accepted", "przyjęte"},
+        {"declined", "odrzucone"},
+        {"withdrawn", "wycofane"},
+        {"contactStarted", "nawiązano kontakt"},
+        {"negotiation", "trwają negocjacje"},
+        {"agreement", "zawarto porozumienie"},
+        {"noAgreement", "zakończone bez porozumienia"},
+        {"undeliverable", "nie udało się doręczyć"}}},
+      {"fi",
+       {{"submitted", "lähetetty"},
+        {"forwarded", "välitetty kumppanille"},
+        {"accepted", "hyväksytty"},
+        {"declined", "hylätty"},
+        {"withdrawn", "peruttu"},
+        {"contactStarted", "yhteys otettu"},
+        {"negotiation", "neuvottelut käynnissä"},
+        {"agreement", "sopimus syntyi"},
+        {"noAgreement", "päättyi ilman sopimusta"},
+        {"undeliverable", "ei voitu toimittaa"}}},
+      {"da",
+       {{"submitted", "indsendt"},
+        {"forwarded", "videresendt til partneren"},
+        {"accepted", "accepteret"},
+        {"declined", "afvist"},
+        {"withdrawn", "trukket tilbage"},
+        {"contactStarted", "første kontakt er taget"},
+        {"negotiation", "forhandlinger i gang"},
+        {"agreement", "aftale indgået"},
+        {"noAgreement", "afsluttet uden aftale"},
+        {"undeliverable", "kunne ikke leveres"}}},
+      {"de",
+       {{"submitted", "eingereicht"},
+        {"forwarded", "an den Partner weitergeleitet"},
+        {"accepted", "angenommen"},
+        {"declined", "abgelehnt"},
+        {"withdrawn", "zurückgezogen"},
+        {"contactStarted", "Kontakt aufgenommen"},
+        {"negotiation", "in Verhandlung"},
+        {"agreement", "Vereinbarung geschlossen"},
+        {"noAgreement", "ohne Vereinbarung beendet"},
+        {"undeliverable", "nicht zustellbar"}}},
+      {"lv",
+       {{"submitted", "iesniegts"},
+        {"forwarded", "pārsūtīts partnerim"},
+        {"accepted", "pieņemts"},
+        {"declined", "noraidīts"},
+        {"withdrawn", "atsaukts"},
+        {"contactStarted", "kontakts nodibināts"},
+        {"negotiation", "notiek sarunas"},
+        {"agreement", "vienošanās panākta"},
+        {"noAgreement", "noslēdzies bez vienošanās"},
+        {"undeliverable", "neizdevās piegādāt"}}},
+      {"et",
+       {{"submitted", "esitatud"},
+        {"forwarded", "edastatud partnerile"},
+        {"accepted", "vastu võetud"},
+        {"declined", "tagasi lükatud"},
+        {"withdrawn", "tagasi võetud"},
+        {"contactStarted", "kontakt loodud"},
+        {"negotiation", "läbirääkimised käivad"},
+        {"agreement", "kokkulepe sõlmitud"},
+        {"noAgreement", "lõppes kokkuleppeta"},
+        {"undeliverable", "ei õnnestunud edastada"}}},
+      {"lt",
+       {{"submitted", "pateiktas"},
+        {"forwarded", "perduotas partneriui"},
+        {"accepted", "priimtas"},
+        {"declined", "atmestas"},
+        {"withdrawn", "atšauktas"},
+        {"contactStarted", "užmegztas ryšys"},
+        {"negotiation", "vyksta derybos"},
+        {"agreement", "pasiektas susitarimas"},
+        {"noAgreement", "baigėsi be susitarimo"},
+        {"undeliverable", "nepavyko pristatyti"}}}};
+  auto table = texts.find(language);
+  if (table == texts.end()) table = texts.find("en");
+  auto text = table->second.find(status);
+  return text == table->second.end() ? std::string(status) : text->second;
+}
+
 void localize(nlohmann::json& model, std::string_view language, std::string_view time_zone) {
   if (!model.is_object()) return;
   auto integer = [](const nlohmann::json& object, const char* key) -> std::optional<int64_t> {
@@ -284,6 +382,12 @@ void localize(nlohmann::json& model, std::string_view language, std::string_view
     auto country = partner->find("country");
     if (country != partner->end() && country->is_string() && !partner->contains("countryName")) {
       (*partner)["countryName"] = country_name(country->get<std::string>(), language);
+    }
+  }
+  if (auto eoi = model.find("eoi"); eoi != model.end() && eoi->is_object()) {
+    auto status = eoi->find("status");
+    if (status != eoi->end() && status->is_string()) {
+      (*eoi)["statusText"] = eoi_status_text(status->get<std::string>(), language);
     }
   }
   if (auto days = integer(model, "days")) model["daysText"] = days_text(*days, language);

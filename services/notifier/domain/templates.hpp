@@ -10,6 +10,7 @@
 // ICU (CLDR data), in the language of the template actually used:
 //   partner.countryName   from partner.country, unless the model brings one
 //   daysText              from days: "1 dzień", "2 dni", "5 dni" (PluralRules)
+//   eoi.statusText        from eoi.status ("agreement": "zawarto porozumienie")
 //   countText             from count: "1 powiadomienie", "5 powiadomień"
 //   profile.expiresOnText from expiresAtUs (top level or in profile), the day it is
 //   expiresOnText           in `time_zone`; else from profile.expiresOn ("2027-03-05")
@@ -54,6 +55,9 @@ class Templates {
 std::string country_name(std::string_view country, std::string_view language);
 std::string days_text(int64_t days, std::string_view language);
 std::string notifications_text(int64_t count, std::string_view language);
+// An expression of interest's status (an EoiStatus enumerant) in words; an unknown
+// one as it is.
+std::string eoi_status_text(std::string_view status, std::string_view language);
 // A calendar day ("2027-03-05") in the language's long form: "5. März 2027".
 std::string date_text(std::string_view iso_day, std::string_view language);
 // The day an instant falls on in `time_zone`, long form: 2027-03-04T23:30Z is
