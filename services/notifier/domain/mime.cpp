@@ -12,7 +12,7 @@ namespace gosmart::notifier {
 namespace {
 
 void check_header(std::string_view name, std::string_view value) {
-  if (value.find_first_of("\r\n") != std::string_view::npos) {
+  if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
     throw std::invalid_argument(std::string(name) + ": a header value may not hold a line break");
   }
 }
@@ -64,6 +64,43 @@ std::string crlf(std::string_view text) {
 
 std::string encoded_words(std::string_view value) {
   if (plain_ascii(value)) return std::string(value);
+  return b_words(value);
+}
+
+namespace {
+
+// A subject as it is when it is ASCII and fits its line; else as encoded words,
+// which fold (an ASCII subject of 200 characters would otherwise break the 78).
+std::string subject_header(std::string_view value) {
+  if (plain_ascii(value) && value.size() + 9 <= 78) return std::string(value);
+  return b_words(value);
+}
+
+// An address header: plain ASCII as it is; a display name in other letters as
+// encoded words before the ASCII <address> (RFC 2047 §5 allows them in a phrase).
+// An address itself outside ASCII needs SMTPUTF8, which a relay may not offer:
+// refused rather than sent broken.
+std::string address_header(std::string_view name, std::string_view value) {
+  if (plain_ascii(value)) return std::string(value);
+  auto open = value.rfind('<');
+  if (open == std::string_view::npos || value.back() != '>' || !plain_ascii(value.substr(open))) {
+    throw std::invalid_argument(std::string(name) + ": an address outside ASCII");
+  }
+  auto display = value.substr(0, open);
+  while (!display.empty() && display.back() == ' ') display.remove_suffix(1);
+  if (display.size() >= 2 && display.front() == '"' && display.back() == '"') {
+    display = display.substr(1, display.size() - 2);
+  }
+  std::string out = b_words(display);
+  auto last_line = out.size() - (out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+  // Fold before the address when it would not fit after the last word.
+  bool fits = name.size() + 2 + last_line + 1 + (value.size() - open) <= 78;
+  return out + (fits ? " " : "\r\n ") + std::string(value.substr(open));
+}
+
+}  // namespace
+
+std::string b_words(std::string_view value) {
   // Words of at most 39 bytes of text: 52 of base64 and 12 of frame, 64 in all, so
   // that "Subject: " and the first word stay within 78 characters on one line.
   std::string out;
@@ -75,6 +112,9 @@ std::string encoded_words(std::string_view value) {
            (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) {
       --end;
     }
+    // Not UTF-8 at all (39 continuation bytes): cut where the word is full rather
+    // than loop for ever; the bytes reach the reader as they came.
+    if (end == i) end = std::min(value.size(), i + 39);
     if (!out.empty()) out += "\r\n ";
     out += "=?UTF-8?B?" + base64(value.substr(i, end - i)) + "?=";
     i = end;
@@ -86,11 +126,13 @@ std::string quoted_printable(std::string_view text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   std::size_t line = 0;
-  auto put = [&](const std::string& piece) {
+  auto put = [&](std::string piece) {
     if (line + piece.size() > 75) {  // room for the soft break's "="
       out += "=\r\n";
       line = 0;
     }
+    // A "." opening a line, also one a soft break put there, is escaped (see below).
+    if (line == 0 && piece == ".") piece = "=2E";
     out += piece;
     line += piece.size();
   };
@@ -105,9 +147,8 @@ std::string quoted_printable(std::string_view text) {
     }
     bool at_line_end = i + 1 == body.size() || body[i + 1] == '\r';
     bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !at_line_end);
-    // A leading "." or "From " is safe in QP bodies only escaped (SMTP dot-stuffing
-    // and mbox): escape a dot at the start of a line.
-    if (c == '.' && line == 0) literal = false;
+    // A line opening with "." trips relays that forget SMTP dot-stuffing: put()
+    // escapes it wherever the line starts.
     if (literal) {
       put(std::string(1, static_cast<char>(c)));
     } else {
@@ -149,10 +190,10 @@ std::string build_mime(const MailMessage& m) {
                      m.message_id.size());
   std::string boundary = "=_gs_" + base64url(std::string_view(reinterpret_cast<char*>(digest), 12));
   std::string out;
-  out += "From: " + m.from + "\r\n";
-  out += "To: " + m.to + "\r\n";
-  if (!m.reply_to.empty()) out += "Reply-To: " + m.reply_to + "\r\n";
-  out += "Subject: " + encoded_words(m.subject) + "\r\n";
+  out += "From: " + address_header("From", m.from) + "\r\n";
+  out += "To: " + address_header("To", m.to) + "\r\n";
+  if (!m.reply_to.empty()) out += "Reply-To: " + address_header("Reply-To", m.reply_to) + "\r\n";
+  out += "Subject: " + subject_header(m.subject) + "\r\n";
   out += "Date: " + rfc5322_date(m.date_us) + "\r\n";
   if (!m.message_id.empty()) out += "Message-ID: " + m.message_id + "\r\n";
   out += "MIME-Version: 1.0\r\n";

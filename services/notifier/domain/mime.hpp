@@ -15,8 +15,10 @@ struct MailMessage {
   int64_t date_us = 0;
 };
 
-// std::invalid_argument when a header value holds CR or LF (header injection) or
-// an address is empty.
+// std::invalid_argument when a header value holds CR, LF or NUL (header
+// injection), From or To is empty, or an address (not its display name) is not
+// ASCII. A long or non-ASCII subject and non-ASCII display names become encoded
+// words.
 std::string build_mime(const MailMessage& message);
 
 // A stable Message-ID for an idempotency key: "<" + 32 hex digits of SHA-256(key)
@@ -30,5 +32,8 @@ std::string quoted_printable(std::string_view text);
 // A header value as RFC 2047 encoded words ("=?UTF-8?B?...?=", each at most 75
 // characters, never splitting a UTF-8 sequence) when it is not plain ASCII.
 std::string encoded_words(std::string_view value);
+// The same, always: words of at most 39 bytes (64 characters framed) joined by
+// CRLF and a space, so "Subject: " and a word fit in 78 characters.
+std::string b_words(std::string_view value);
 
 }  // namespace gosmart::notifier
