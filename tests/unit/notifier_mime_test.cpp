@@ -113,9 +113,9 @@ std::string qp_decode(const std::string& text) {
     std::string content = soft ? line.substr(0, line.size() - 1) : line;
     for (std::size_t i = 0; i < content.size(); ++i) {
       if (content[i] == '=') {
-        REQUIRE(i + 2 < content.size() + 0);
+        REQUIRE(i + 2 < content.size());
         std::string hex = content.substr(i + 1, 2);
-        REQUIRE(std::regex_match(hex, std::regex("[0-9A-F]{2}")));
+        REQUIRE(hex.find_first_not_of("0123456789ABCDEF") == std::string::npos);
         out += static_cast<char>(std::stoi(hex, nullptr, 16));
         i += 2;
       } else {
