@@ -100,7 +100,8 @@ int run(const std::string& config_file) {
     sender.add(destination, std::move(courier));
   }
   sender.attach(host.loop());
-  host.loop().every(std::chrono::milliseconds(2), [&] { core.flush_settles(); });
+  // A safety net only: settles are flushed after each round of answers.
+  host.loop().every(std::chrono::milliseconds(200), [&] { core.flush_settles(); });
 
   std::unique_ptr<transport::Transport> link_transport;
   std::unique_ptr<notifier::LinkEndpoint> links;

@@ -3,6 +3,8 @@
 #include <fstream>
 #include <map>
 
+#include "services/notifier/domain/preferences.hpp"
+
 namespace gosmart::notifier {
 
 std::filesystem::path default_templates() {
@@ -72,6 +74,10 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
   }
   settings.templates = section.string("templates").value_or(default_templates().string());
   options.time_zone = section.string("time_zone").value_or(country_time_zone(node.country));
+  if (!known_time_zone(options.time_zone)) {
+    throw config::ConfigError("config: " + section.path() + ".time_zone: '" + options.time_zone +
+                              "' is not an IANA time zone (e.g. Europe/Warsaw)");
+  }
   options.concurrency = static_cast<int>(section.integer("concurrency", 1, 16).value_or(2));
   settings.retry.max_attempts = static_cast<int>(
       section.integer("max_attempts", 1, 100).value_or(settings.retry.max_attempts));

@@ -77,10 +77,10 @@ TEST_CASE("a language or kind without its file falls back to English", "[notifie
   auto unknown = shipped().render("match_found", "sv", match_model(), "Europe/Warsaw");
   CHECK(unknown.language == "en");
   CHECK(unknown.subject.find("Finland") != std::string::npos);
-  // eoi_advanced is written in English and Polish only.
   nlohmann::json eoi = {{"eoi", {{"id", "PL-EOI-1"}, {"status", "agreement"}}},
                         {"profile", {{"title", "Coatings"}}}};
-  CHECK(shipped().render("eoi_advanced", "fi", eoi, "Europe/Helsinki").language == "en");
+  CHECK(shipped().render("eoi_advanced", "sv", eoi, "Europe/Stockholm").language == "en");
+  CHECK(shipped().render("eoi_advanced", "fi", eoi, "Europe/Helsinki").language == "fi");
   CHECK(shipped().render("eoi_advanced", "pl", eoi, "Europe/Warsaw").language == "pl");
   CHECK_THROWS_AS(shipped().render("no_such_kind", "en", eoi, "UTC"), std::out_of_range);
   CHECK(shipped().has("profile_expiring"));

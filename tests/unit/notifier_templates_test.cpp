@@ -30,9 +30,9 @@ const std::vector<std::string> kKinds = {"match_found",
                                          "profile_expired",
                                          "digest"};
 
-// Kind.language pairs that fall back to English on purpose: the older domain test
-// (notification_domain_test.cpp) checks the fallback on eoi_advanced in Finnish.
-const std::set<std::string> kEnglishOnPurpose = {"eoi_advanced.fi"};
+// Kind.language pairs that fall back to English on purpose: none today, every kind is
+// written in all eight languages (the fallback is checked with an unknown language).
+const std::set<std::string> kEnglishOnPurpose = {};
 
 const Templates& shipped() {
   static Templates templates =
