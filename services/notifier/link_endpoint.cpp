@@ -18,6 +18,19 @@ std::string page(const std::string& title, const std::string& body) {
          "</title></head><body><h1>" + title + "</h1>" + body + "</body></html>\n";
 }
 
+// The unsubscribe claim of the request's token; without one, the response says the
+// link is not valid (400).
+std::optional<LinkClaim> unsubscribe_claim(const LinkTokens& tokens,
+                                           const httplib::Request& request,
+                                           httplib::Response& response) {
+  auto claim = tokens.verify(request.matches[1].str(), now_us());
+  if (claim && claim->action == "unsubscribe") return claim;
+  response.status = 400;
+  response.set_content(page("This link is not valid", "<p>It may have expired.</p>"),
+                       "text/html; charset=utf-8");
+  return std::nullopt;
+}
+
 }  // namespace
 
 LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
@@ -27,13 +40,8 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
       server_(std::make_unique<httplib::Server>()) {
   server_->Get(R"(/u/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
                                                          httplib::Response& response) {
-    auto claim = tokens_.verify(request.matches[1].str(), now_us());
-    if (!claim || claim->action != "unsubscribe") {
-      response.status = 400;
-      response.set_content(page("This link is not valid", "<p>It may have expired.</p>"),
-                           "text/html; charset=utf-8");
-      return;
-    }
+    auto claim = unsubscribe_claim(tokens_, request, response);
+    if (!claim) return;
     response.set_content(
         page("Stop GoSmart alerts?",
              "<p>You will no longer get alerts about new partners or expiring profiles. "
@@ -43,13 +51,8 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
   });
   server_->Post(R"(/u/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
                                                           httplib::Response& response) {
-    auto claim = tokens_.verify(request.matches[1].str(), now_us());
-    if (!claim || claim->action != "unsubscribe") {
-      response.status = 400;
-      response.set_content(page("This link is not valid", "<p>It may have expired.</p>"),
-                           "text/html; charset=utf-8");
-      return;
-    }
+    auto claim = unsubscribe_claim(tokens_, request, response);
+    if (!claim) return;
     std::lock_guard lock(registry_mutex_);
     auto org = registry_->organisation(claim->org_id);
     if (!org) {

@@ -188,4 +188,31 @@ inline void fill_profile(wire::Profile::Builder p, const std::string& owner) {
   p.getTargetCountries().set(1, "DK");
 }
 
+// Submits and publishes a profile of `owner` in the domain advanced-manufacturing,
+// NACE 26.70, expiring in a year; its id.
+inline std::string publish(Federation& f, const std::string& country, const std::string& owner,
+                           wire::ProfileKind kind, const std::string& title,
+                           const std::string& summary) {
+  auto submitted =
+      f.call<wire::ProfileWrite>(country, f.broker, "registry.profile.submit", [&](auto w) {
+        auto p = w.initProfile();
+        p.setOwnerId(owner);
+        p.setKind(kind);
+        p.setTitle(title);
+        p.setSummary(summary);
+        p.setExpiresOn(testing::iso_day(365));
+        p.initNaceCodes(1).set(0, "26.70");
+        p.initDomains(1).set(0, "advanced-manufacturing");
+      });
+  ensure(submitted.header().type == "registry.profile.reply", "submission refused");
+  std::string id = submitted.payload<wire::ProfileReply>().getProfile().getId();
+  auto published = f.call<wire::ProfileTransition>(
+      country, f.broker, "registry.profile.transition", [&](auto t) {
+        t.setProfileId(id);
+        t.setAction(wire::ProfileTransition::Action::PUBLISH);
+      });
+  ensure(published.header().type == "registry.profile.reply", "publication refused");
+  return id;
+}
+
 }  // namespace gosmart::testing

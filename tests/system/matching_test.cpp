@@ -26,30 +26,6 @@ std::string register_org(Federation& f, const std::string& country, const std::s
   return reply.payload<wire::OrgReply>().getOrganisation().getId();
 }
 
-std::string publish(Federation& f, const std::string& country, const std::string& owner, Kind kind,
-                    const std::string& title, const std::string& summary) {
-  auto submitted =
-      f.call<wire::ProfileWrite>(country, f.broker, "registry.profile.submit", [&](auto w) {
-        auto p = w.initProfile();
-        p.setOwnerId(owner);
-        p.setKind(kind);
-        p.setTitle(title);
-        p.setSummary(summary);
-        p.setExpiresOn(testing::iso_day(365));
-        p.initNaceCodes(1).set(0, "26.70");
-        p.initDomains(1).set(0, "advanced-manufacturing");
-      });
-  REQUIRE(submitted.header().type == "registry.profile.reply");
-  std::string id = submitted.payload<wire::ProfileReply>().getProfile().getId();
-  auto published = f.call<wire::ProfileTransition>(
-      country, f.broker, "registry.profile.transition", [&](auto t) {
-        t.setProfileId(id);
-        t.setAction(wire::ProfileTransition::Action::PUBLISH);
-      });
-  REQUIRE(published.header().type == "registry.profile.reply");
-  return id;
-}
-
 void transition(Federation& f, const std::string& country, const std::string& id,
                 wire::ProfileTransition::Action action) {
   auto reply = f.call<wire::ProfileTransition>(country, f.broker, "registry.profile.transition",
