@@ -50,8 +50,8 @@ Status Registry::erase_records(const std::string& id, wire::Organisation::Reader
   // Its contact and words leave the expressions of interest it was a party to.
   std::set<std::string> profiles(withdrawn.begin(), withdrawn.end());
   forget_eoi_party(options_.country, id, profiles,
-                   [&](const std::string& eoi_id, std::string bytes) {
-                     batch_.put(store_.cf(kEois), eoi_id, std::move(bytes));
+                   [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key, std::string bytes) {
+                     batch_.put(cf, key, std::move(bytes));
                    });
   return {};
 }

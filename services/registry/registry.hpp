@@ -166,10 +166,12 @@ class Registry {
   Result<std::string> org_subject(wire::EoiSend::Reader ask, const std::string& sender_id);
   Result<std::string> delivery_subject(wire::ExpressionOfInterest::Reader incoming);
   // Removes an erased organisation's personal data from every EoI it is a party to
-  // (as sender, or as owner of one of `profile_ids`); returns how many were rewritten.
-  using EoiRewrite = std::function<void(const std::string& id, std::string bytes)>;
+  // (as sender, or as owner of one of `profile_ids`), stored or waiting in the
+  // outbox for a peer; returns how many records were rewritten.
+  using Rewrite = std::function<void(rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                                     std::string bytes)>;
   std::size_t forget_eoi_party(const std::string& country, const std::string& org_id,
-                               const std::set<std::string>& profile_ids, const EoiRewrite& put);
+                               const std::set<std::string>& profile_ids, const Rewrite& put);
   Result<store::StoredValue<wire::ExpressionOfInterest>> load_eoi(const std::string& id,
                                                                   const char* field);
   // Whether `sender_id` may have one more open EoI on `profile_id`: none open on

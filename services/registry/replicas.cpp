@@ -242,9 +242,8 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, store::StagingBa
       if (profile_of_origin(profile_id)) erased_profiles.insert(text_of(profile_id));
     }
     forget_eoi_party(origin, id, erased_profiles,
-                     [&](const std::string& eoi_id, std::string bytes) {
-                       batch.put(store_.cf(kEois), eoi_id, bytes);
-                     });
+                     [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                         std::string bytes) { batch.put(cf, key, bytes); });
     for (auto profile_id : erased.getProfileIds()) {
       if (!profile_of_origin(profile_id)) continue;
       std::string gone_id = text_of(profile_id);

@@ -676,3 +676,81 @@ TEST_CASE("a peer's profile past its last day is shown expired and takes no inte
   CHECK(refused.error().code == ErrorCode::CONFLICT);
   CHECK(refused.error().message.find("expired") != std::string::npos);
 }
+
+TEST_CASE("an erasure takes the erased party out of messages still waiting for a peer",
+          "[registry]") {
+  // Found by the erasure system test under load: FI's queued `registry.eoi.update`
+  // still carried PL's contact when FI scrubbed its files, and was left in an SST.
+  Core c;
+  replicate_fi_profile(c);
+  auto reg = c.request<wire::OrgWrite>("registry.org.register",
+                                       [](auto w) { fill_org(w.initOrganisation()); });
+  REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  auto sent = send_fi_eoi(c);
+  REQUIRE(sent.ok());
+  auto sent_reply = c.decode(sent.value());
+  ScratchMessage answer;
+  answer.setRoot(sent_reply.payload<wire::EoiReply>().getEoi());
+  std::string eoi_id = sent_reply.payload<wire::EoiReply>().getEoi().getId();
+  c.commit();
+  // FI accepts: its contact is now in PL's copy.
+  auto eoi = answer.getRoot<wire::ExpressionOfInterest>();
+  eoi.setStatus(wire::EoiStatus::ACCEPTED);
+  eoi.initOwnerContact().setEmail("owner@lumo.example.fi");
+  auto update = c.request<wire::EoiPeerMessage>("registry.eoi.update",
+                                                [&](auto m) { m.setEoi(eoi.asReader()); });
+  REQUIRE(c.core.peer_update({{"FI", config::Role::peer}, update}).ok());
+  c.commit();
+  // PL takes the next step; the update to FI waits in the outbox, FI's contact in it.
+  auto advance = c.request<wire::EoiAdvance>("registry.eoi.advance", [&](auto a) {
+    a.setEoiId(eoi_id);
+    a.setStatus(wire::EoiStatus::CONTACT_STARTED);
+  });
+  REQUIRE(c.core.advance_eoi({broker, advance}).ok());
+  c.commit();
+  auto waiting = [&] {
+    std::string all;
+    for (;;) {
+      auto oldest = c.core.outbox().oldest("FI");
+      REQUIRE(oldest.ok());
+      if (!oldest.value()) return all;
+      all += oldest.value()->payload;
+      rocksdb::WriteBatch removal;
+      c.core.outbox().stage_removal(removal, *oldest.value());
+      REQUIRE(c.db->commit(removal).ok());
+    }
+  };
+  auto holds = [](const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+  };
+
+  SECTION("the partner abroad is erased at home: its event rewrites the queued messages") {
+    EnvelopeBuilder erased("FI", wire::Service::REGISTRY, "registry.org.erased", 2);
+    auto event = erased.init_payload<wire::OrgErasedEvent>();
+    event.setOrganisationId("FI-000001");
+    event.initProfileIds(1).set(0, "TOFI20261130001");
+    auto bytes = erased.encode();
+    auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    store::StagingBatch replica(*c.db);
+    REQUIRE(c.core.apply_peer_event(decoded.value(), replica).ok());
+    REQUIRE(c.db->commit(replica.batch()).ok());
+    c.core.replicas_committed();
+    auto left = waiting();
+    CHECK_FALSE(left.empty());  // the peer still hears of the step
+    CHECK_FALSE(holds(left, "owner@lumo.example.fi"));
+    CHECK(holds(left, "the addressed organisation was erased"));
+  }
+  SECTION("the sender is erased here: its words leave the queued messages") {
+    auto erase = c.request<wire::OrgErase>("registry.org.erase", [](auto e) {
+      e.setId("PL-000001");
+      e.setReason("data-protection request");
+    });
+    REQUIRE(c.core.erase_org({broker, erase}).ok());
+    c.commit();
+    auto left = waiting();
+    CHECK_FALSE(left.empty());
+    CHECK_FALSE(holds(left, "We would like to license the coating process."));
+    CHECK_FALSE(holds(left, "Bałtyk Robotics"));
+    CHECK(holds(left, "the sending organisation was erased"));
+  }
+}
