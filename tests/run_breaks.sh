@@ -16,10 +16,13 @@ per_test_timeout="${GOSMART_BREAK_TIMEOUT:-300}"
 # Each line is one test that must fail with the break armed; a break has one or more.
 table=(
   "notifier.ignore_consent|gosmart-system-tests|a PL-FI match mails each side's consenting contact in its language and one click stops the next"
+  "notifier.skip_send_gate|gosmart-unit-tests|a message whose recipient withdrew consent after it was queued is settled unsent"
+  "notifier.skip_send_gate|gosmart-system-tests|a relay that refuses and then is down leaves a dead letter an operator sends again"
   "outbox.skip_settle|gosmart-unit-tests|settling removes the entry in one batch with the owner's status change"
   "envelope.accept_trailing_bytes|gosmart-unit-tests|hostile frames are typed errors\, never crashes"
   "store.skip_scrub|gosmart-unit-tests|a scrub leaves no byte of deleted data in any file"
   "store.skip_scrub|gosmart-system-tests|an erased organisation leaves no byte of its personal data in any file"
+  "store.skip_scrub|gosmart-system-tests|a relay that refuses and then is down leaves a dead letter an operator sends again"
   "zap.admit_strangers|gosmart-system-tests|a key not on the allowlist gets nothing"
   "zap.admit_strangers|gosmart-system-tests|a registry and a matching service give a stranger nothing on any socket"
   "replication.accept_any_origin|gosmart-system-tests|events of an origin the writer may not speak for are refused"

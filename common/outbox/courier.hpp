@@ -37,6 +37,8 @@ class Courier {
     sent,        // on its way; the answer comes through `answered`, or never
     not_now,     // the transport cannot take it yet (not connected): the next tick tries
     unreadable,  // the payload cannot be sent at all: the entry is given up
+    cancelled,   // the owner no longer wants it sent (a contact withdrew consent):
+                 // settled as such without being sent
   };
 
   virtual ~Courier() = default;

@@ -59,6 +59,9 @@ void Sender::send_next(Link& link) {
         link.entry.reset();
       }
       return;
+    case Courier::Sent::cancelled:
+      settle(link, {Settlement::Outcome::cancelled, "cancelled"});
+      return;
     case Courier::Sent::unreadable:
       spdlog::error("outbox: an unreadable entry for {} is given up", link.destination);
       settle(link, {Settlement::Outcome::unreadable, "unreadable"});
@@ -94,7 +97,10 @@ void Sender::settle(Link& link, const Settlement& settlement) {
   }
   owner_.settle(*link.entry, settlement);
   // Test-only: the destination answered, nothing of the settle is durable yet.
-  if (settlement.outcome != Settlement::Outcome::unreadable) crash_point("outbox.after_ack");
+  if (settlement.outcome != Settlement::Outcome::unreadable &&
+      settlement.outcome != Settlement::Outcome::cancelled) {
+    crash_point("outbox.after_ack");
+  }
   std::string key = link.entry->key;
   owner_.commit([this, &link, key](bool stored) { settled(link, key, stored); });
 }

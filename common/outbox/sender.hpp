@@ -26,6 +26,7 @@ struct Settlement {
     delivered,
     refused,     // for good, with the destination's reason
     unreadable,  // the courier could not send the payload at all (logged as an error)
+    cancelled,   // not sent: the owner no longer wanted it sent (Courier::Sent::cancelled)
   };
   Outcome outcome = Outcome::delivered;
   std::string reason;

@@ -94,9 +94,20 @@ int run(const std::string& config_file) {
       return std::nullopt;
     }
   };
+  std::unique_ptr<notifier::LinkEndpoint> links;
+  uint64_t unsubscribes_seen = 0;
+  auto gate = [&](const outbox::Entry& entry) {
+    // An unsubscribe taken here counts at once, whatever the registry said before.
+    if (links && links->unsubscribed() != unsubscribes_seen) {
+      unsubscribes_seen = links->unsubscribed();
+      core.forget_contacts();
+    }
+    return core.may_send(entry, registry);
+  };
   for (const auto& destination : core.destinations()) {
     auto courier = std::make_unique<notifier::SmtpCourier>(settings.smtp, settings.retry, render);
     courier->set_after_answers([&core] { core.flush_settles(); });
+    courier->set_gate(gate);
     sender.add(destination, std::move(courier));
   }
   sender.attach(host.loop());
@@ -104,7 +115,6 @@ int run(const std::string& config_file) {
   host.loop().every(std::chrono::milliseconds(200), [&] { core.flush_settles(); });
 
   std::unique_ptr<transport::Transport> link_transport;
-  std::unique_ptr<notifier::LinkEndpoint> links;
   if (settings.link_port != 0) {
     // The endpoint's threads talk to the registry on a transport of their own.
     link_transport = std::make_unique<transport::Transport>(
@@ -128,6 +138,7 @@ int run(const std::string& config_file) {
         {"notifier.triggers_waiting", static_cast<double>(counts.triggers)},
         {"notifier.sent", static_cast<double>(core.sent()), true},
         {"notifier.dead", static_cast<double>(core.dead_total()), true},
+        {"notifier.suppressed", static_cast<double>(core.suppressed()), true},
         {"notifier.sends", static_cast<double>(sender.sent()), true},
         {"notifier.unsubscribed", static_cast<double>(links ? links->unsubscribed() : 0), true}};
   });

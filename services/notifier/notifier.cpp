@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/core/break_point.hpp"
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "services/notifier/recipients.hpp"
@@ -87,6 +88,11 @@ Status NotifierCore::stage_trigger(const Trigger& trigger, store::StagingBatch& 
 }
 
 void NotifierCore::committed() {
+  // A purge is only a delete until compaction: the rendered messages (addresses,
+  // titles) stay in the WAL and older SSTs until the scrub rewrites them (outside
+  // findings, notifier wave: an erased contact's address found weeks later).
+  if (purge_staged_) scrubber_.request();
+  purge_staged_ = false;
   if (!triggers_staged_) return;
   triggers_staged_ = false;
   if (on_triggers_) on_triggers_();
@@ -113,6 +119,7 @@ void NotifierCore::purge_organisation(const std::string& org_id, store::StagingB
       }
     }
   }
+  purge_staged_ = true;
   spdlog::info("notifier: {} erased: {} waiting message(s) and trigger(s) removed", org_id, purged);
 }
 
@@ -267,11 +274,55 @@ void NotifierCore::stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notifi
       }));
 }
 
+SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& registry) {
+  if (GOSMART_BREAK_POINT("notifier.skip_send_gate")) return SendGate::send;
+  auto stored = parse_stored<wire::Notification>(entry.payload);
+  if (!stored) return SendGate::send;  // the renderer reports it unreadable
+  auto n = stored->get();
+  std::string org_id = text_of(n.getOrganisationId());
+  int64_t now = now_us();
+  auto known = contacts_.find(org_id);
+  if (known == contacts_.end() || now - known->second.read_at_us > options_.contacts_fresh_for_us) {
+    auto answer = registry.organisation(org_id);
+    if (!answer) return SendGate::later;  // the registry does not answer: the message waits
+    KnownContacts fresh;
+    fresh.read_at_us = now;
+    if (!is_error(*answer)) {
+      try {
+        fresh.org = std::make_unique<capnp::MallocMessageBuilder>();
+        fresh.org->setRoot(answer->payload<wire::OrgReply>().getOrganisation());
+      } catch (const kj::Exception&) {
+        spdlog::error("notifier: the registry's answer about {} is unreadable", org_id);
+        return SendGate::later;
+      }
+    }
+    if (contacts_.size() >= 4096) contacts_.clear();  // bounded; refilled on demand
+    known = contacts_.insert_or_assign(org_id, std::move(fresh)).first;
+  }
+  if (!known->second.org) return SendGate::cancel;  // erased, or no longer this notifier's
+  std::string to = recipient_tag(text_of(n.getRecipient()));  // addresses match case-blind
+  for (const auto& recipient : recipients_of(
+           known->second.org->getRoot<wire::Organisation>().asReader(), text_of(n.getKind()))) {
+    if (recipient_tag(recipient.email) == to) return SendGate::send;
+  }
+  return SendGate::cancel;
+}
+
 void NotifierCore::settle(const outbox::Entry& entry, const outbox::Settlement& settlement) {
   auto stored = parse_stored<wire::Notification>(entry.payload);
   if (!stored) return;
   auto n = stored->get();
   std::string key = text_of(n.getKey());
+  if (settlement.outcome == outbox::Settlement::Outcome::cancelled) {
+    // Its recipient would not be chosen now (consent withdrawn, channel none,
+    // contact or organisation gone): recorded, never sent, not a dead letter.
+    settle_batch_.Put(store_.cf(kKeysCf), key, "suppressed");
+    stage_delivery_event(settle_batch_, n, "suppressed", n.getAttempts());
+    ++suppressed_;
+    spdlog::info("notifier: {} for {} not sent: its recipient no longer takes it",
+                 text_of(n.getKind()), text_of(n.getOrganisationId()));
+    return;
+  }
   if (settlement.outcome == outbox::Settlement::Outcome::delivered) {
     settle_batch_.Put(store_.cf(kKeysCf), key, "sent");
     stage_delivery_event(settle_batch_, n, "sent", n.getAttempts() + 1);

@@ -16,6 +16,7 @@
 // Message-ID: at most the send concurrency per crash.
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,11 +29,13 @@
 #include "common/replication/publisher.hpp"
 #include "common/replication/subscriber.hpp"
 #include "common/service/api_server.hpp"
+#include "common/store/scrubber.hpp"
 #include "common/store/store.hpp"
 #include "schemas/notifier.capnp.h"
 #include "schemas/registry.capnp.h"
 #include "services/notifier/domain/link_tokens.hpp"
 #include "services/notifier/domain/templates.hpp"
+#include "services/notifier/send_gate.hpp"
 #include "services/notifier/triggers.hpp"
 
 namespace gosmart::notifier {
@@ -55,6 +58,7 @@ struct NotifierOptions {
   std::string mail_domain = "gosmart.invalid";  // the right side of Message-IDs
   int concurrency = 2;                          // messages sent at once
   int64_t link_lifetime_us = 90LL * 24 * 3600 * 1'000'000;
+  int64_t contacts_fresh_for_us = 500'000;  // see NotifierCore::may_send
 };
 
 // The registry's answers the resolution needs; null when the registry did not
@@ -76,7 +80,10 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // A batch that stored triggers landed: `on_triggers` runs (the service resolves at
   // once instead of at its next poll; an immediate message is not held 200 ms).
   void committed() override;
-  void aborted() override { triggers_staged_ = false; }
+  void aborted() override {
+    triggers_staged_ = false;
+    purge_staged_ = false;
+  }
   void set_on_triggers(std::function<void()> on_triggers) { on_triggers_ = std::move(on_triggers); }
 
   // Resolves up to `limit` stored triggers; returns how many were settled (queued,
@@ -98,6 +105,15 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   void commit(std::function<void(bool stored)> done) override;
   void flush_settles();
 
+  // Right before a message is sent (first time, retry, an operator's retry): whether
+  // its recipient would still be chosen for it, as the registry sees the contact
+  // now: consent, channel, the contact itself, the organisation itself. A message
+  // queued before an unsubscribe is then not sent (outside findings, notifier
+  // wave). The registry's answer is reused for `contacts_fresh_for` per
+  // organisation; forget_contacts() drops it at once (an unsubscribe seen here).
+  SendGate may_send(const outbox::Entry& entry, RegistryReader& registry);
+  void forget_contacts() { contacts_.clear(); }
+
   // The operator api: notifier.outbox.list, notifier.dead.retry, notifier.dead.drop.
   void install(service::ApiServer& server, const service::ServiceInfo& info);
 
@@ -109,6 +125,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   uint64_t sent() const { return sent_; }
   uint64_t dead_total() const { return dead_total_; }
   uint64_t suppressed() const { return suppressed_; }
+  // Erasures whose purge landed are scrubbed from every file by now (tests).
+  void wait_for_scrub() { scrubber_.wait_idle(); }
 
  private:
   Status stage_trigger(const Trigger& trigger, store::StagingBatch& batch);
@@ -131,11 +149,19 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   rocksdb::WriteBatch settle_batch_;
   std::vector<std::function<void(bool)>> settles_waiting_;
   std::vector<replication::StagedEvent> staged_events_;
+  struct KnownContacts {
+    int64_t read_at_us = 0;
+    std::unique_ptr<capnp::MallocMessageBuilder> org;  // null: the registry refused
+  };
+  std::map<std::string, KnownContacts> contacts_;  // by organisation id
   bool triggers_staged_ = false;
+  bool purge_staged_ = false;
   std::function<void()> on_triggers_;
   uint64_t sent_ = 0;
   uint64_t dead_total_ = 0;
   uint64_t suppressed_ = 0;
+  // Last member: its thread finishes a requested scrub before the store goes.
+  store::Scrubber scrubber_{store_};
 };
 
 }  // namespace gosmart::notifier

@@ -50,11 +50,25 @@ SmtpCourier::~SmtpCourier() {
 }
 
 outbox::Courier::Sent SmtpCourier::send(const outbox::Entry& entry, Answered answered) {
+  {
+    // Only this (the loop) thread sets a job: one seen idle stays idle until then.
+    std::lock_guard lock(mutex_);
+    if (job_) return Sent::not_now;  // the sender sends one at a time; a resend waits
+  }
+  if (gate_) {
+    switch (gate_(entry)) {
+      case SendGate::send:
+        break;
+      case SendGate::cancel:
+        return Sent::cancelled;
+      case SendGate::later:
+        return Sent::not_now;
+    }
+  }
   auto message = render_(entry);
   if (!message) return Sent::unreadable;
   {
     std::lock_guard lock(mutex_);
-    if (job_) return Sent::not_now;  // the sender sends one at a time; a resend waits
     job_ = Job{entry.key, std::move(*message)};
   }
   waiting_[entry.key] = std::move(answered);

@@ -18,6 +18,7 @@
 
 #include "common/outbox/courier.hpp"
 #include "services/notifier/domain/retry.hpp"
+#include "services/notifier/send_gate.hpp"
 
 namespace gosmart::notifier {
 
@@ -38,6 +39,9 @@ struct SmtpMessage {
 
 // Turns an outbox entry's payload into what is sent; nullopt: unreadable.
 using SmtpRenderer = std::function<std::optional<SmtpMessage>(const outbox::Entry&)>;
+// Asked in the loop thread right before each send (a retry and an operator's retry
+// too): whether the message may still go out, as consent and preferences are now.
+using SmtpGate = std::function<SendGate(const outbox::Entry&)>;
 
 class SmtpCourier : public outbox::Courier {
  public:
@@ -49,6 +53,7 @@ class SmtpCourier : public outbox::Courier {
   Sent send(const outbox::Entry& entry, Answered answered) override;
   // Runs after each round of answers (the owner commits their settles as one group).
   void set_after_answers(std::function<void()> after) { after_answers_ = std::move(after); }
+  void set_gate(SmtpGate gate) { gate_ = std::move(gate); }
   void attach(service::Loop& loop) override;
 
   uint64_t failures() const { return failures_; }
@@ -71,6 +76,7 @@ class SmtpCourier : public outbox::Courier {
   SmtpSettings settings_;
   RetryPolicy retry_;
   SmtpRenderer render_;
+  SmtpGate gate_;
   int wake_fd_ = -1;
   std::mutex mutex_;
   std::condition_variable ready_;

@@ -49,7 +49,8 @@ rocksdb::WriteBatchBase& PeerOutbox::staging() {
 
 void PeerOutbox::settle(const outbox::Entry& entry, const outbox::Settlement& settlement) {
   using Outcome = outbox::Settlement::Outcome;
-  if (settlement.outcome == Outcome::unreadable) return;  // no EoI to name: the sender logged it
+  // Unreadable: no EoI to name (the sender logged it); cancelled: not a courier of ours.
+  if (settlement.outcome == Outcome::unreadable || settlement.outcome == Outcome::cancelled) return;
   const auto* bytes = reinterpret_cast<const uint8_t*>(entry.payload.data());
   auto sent = decode_envelope({bytes, entry.payload.size()});
   if (!sent || sent.value().header().type != wire_type(wire::REGISTRY_EOI_DELIVER)) return;

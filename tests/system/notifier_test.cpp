@@ -228,4 +228,58 @@ TEST_CASE("a relay that refuses and then is down leaves a dead letter an operato
   auto unknown = f.call<wire::DeadLetterAction>("PL", f.broker, "notifier.dead.drop",
                                                 [&](auto a) { a.setKey("no-such-key"); });
   CHECK(unknown.header().type == "error");
+
+  // A second match waits as a dead letter; Anna then withdraws her consent: the
+  // operator's retry does not send it (outside findings: it did), nor does it come
+  // back as a dead letter.
+  smtp.refuse(true);
+  publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kSecondOfferTitle, kOfferSummary);
+  REQUIRE(eventually(
+      [&] { return dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 2; },
+      30s));
+  std::string second_key;
+  for (auto waiting : dead_letters(f.broker).payload<wire::OutboxPage>().getItems()) {
+    if (std::string(waiting.getKind()) == "match_found") second_key = waiting.getKey();
+  }
+  REQUIRE_FALSE(second_key.empty());
+  CHECK(second_key != key);
+  smtp.refuse(false);
+  auto withdrawn =
+      f.call<wire::ContactPreferences>("PL", f.broker, "registry.contact.preferences", [&](auto p) {
+        p.setOrganisationId(pl_org);
+        p.setContactEmail("Anna.Nowak@optika.example.pl");
+        p.setWithdrawConsent("notifications");
+      });
+  REQUIRE(withdrawn.header().type == "registry.org.reply");
+  std::this_thread::sleep_for(1s);  // longer than the notifier reuses what it read
+  retried = f.call<wire::DeadLetterAction>("PL", f.broker, "notifier.dead.retry",
+                                           [&](auto a) { a.setKey(second_key); });
+  REQUIRE(retried.header().type == "notifier.outbox.page");
+  ApiClient client(f.watcher.keys);
+  auto suppressed = [&] {
+    auto health = client.health(f.nodes.at("PL").notifier.api, f.notifier_key("PL"), 2s);
+    return health ? health->metric("notifier.suppressed") : -1.0;
+  };
+  REQUIRE(eventually([&] { return suppressed() == 1; }, 10s));
+  CHECK(mails_to(smtp, anna, "match_found").size() == 1);
+  CHECK(dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 1);
+
+  // Erasure: the dead letter left and the message sent leave every file of the node
+  // (outside findings: the notifier's WAL and SSTs kept the rendered messages).
+  REQUIRE_FALSE(files_holding(f.nodes.at("PL").dir / "data" / "notifier", anna).empty());
+  auto erased = f.call<wire::OrgErase>("PL", f.broker, "registry.org.erase", [&](auto e) {
+    e.setId(pl_org);
+    e.setReason("GDPR art. 17 request");
+  });
+  REQUIRE(erased.header().type == "registry.org.erased.reply");
+  std::vector<std::string> left;
+  bool clean = eventually(
+      [&] {
+        left = files_holding(f.nodes.at("PL").dir, anna);
+        return left.empty();
+      },
+      60s);
+  for (const auto& file : left) UNSCOPED_INFO("address still in " << file);
+  CHECK(clean);
+  CHECK(dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 0);
 }

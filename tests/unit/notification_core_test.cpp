@@ -325,3 +325,75 @@ TEST_CASE("one organisation told of many things in one round is read once", "[no
   CHECK(c.registry.asked == 1);
   CHECK(c.queued().size() == 300);
 }
+
+TEST_CASE("a message whose recipient withdrew consent after it was queued is settled unsent",
+          "[notifier]") {
+  // Outside findings: a message queued or dead-lettered before an unsubscribe was
+  // still sent, and a broker's retry sent it too. Asked right before each send.
+  Core c;
+  c.registry.add("PL-000001", {{"anna@example.pl", "pl"}, {"john@example.pl", "en"}});
+  c.apply(match_found("PL"));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  auto entry_for = [&](const std::string& email) {
+    auto it = c.db->iterate(c.db->cf(kOutboxCf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto n = store::StoredValue<wire::Notification>::parse(it->value().ToString());
+      REQUIRE(n);
+      if (text_of(n->get().getRecipient()) != email) continue;
+      std::string key = it->key().ToString();
+      return outbox::Entry{key, key.substr(0, key.find('\0')), it->value().ToString()};
+    }
+    FAIL("nothing queued for " << email);
+    return outbox::Entry{};
+  };
+  auto anna = entry_for("anna@example.pl");
+  auto john = entry_for("john@example.pl");
+  CHECK(c.core.may_send(anna, c.registry) == SendGate::send);
+  CHECK(c.core.may_send(john, c.registry) == SendGate::send);
+
+  // Anna withdraws her consent (and her address is now spelled in capitals); John
+  // sets his channel to none.
+  EnvelopeBuilder reply("PL", wire::Service::REGISTRY, "registry.org.reply");
+  auto org = reply.init_payload<wire::OrgReply>().initOrganisation();
+  org.setId("PL-000001");
+  auto contacts = org.initContacts(2);
+  add_contact(contacts[0], "ANNA@example.pl", "pl", true, /*withdrawn=*/5);
+  add_contact(contacts[1], "john@example.pl", "en", true, 0, "none");
+  c.registry.orgs["PL-000001"] = reply.encode();
+  // The answer read a moment ago is still used, until forgotten (an unsubscribe
+  // taken by this notifier) or older than contacts_fresh_for_us.
+  CHECK(c.core.may_send(anna, c.registry) == SendGate::send);
+  c.core.forget_contacts();
+  CHECK(c.core.may_send(anna, c.registry) == SendGate::cancel);
+  CHECK(c.core.may_send(john, c.registry) == SendGate::cancel);
+  // Consent again, same address in other case: sent.
+  contacts = org.initContacts(1);
+  add_contact(contacts[0], "ANNA@example.pl", "pl", true);
+  c.registry.orgs["PL-000001"] = reply.encode();
+  c.core.forget_contacts();
+  CHECK(c.core.may_send(anna, c.registry) == SendGate::send);
+  CHECK(c.core.may_send(john, c.registry) == SendGate::cancel);  // no longer a contact
+  // A registry that does not answer: the message waits; an erased one: not sent.
+  c.core.forget_contacts();
+  c.registry.down = true;
+  CHECK(c.core.may_send(anna, c.registry) == SendGate::later);
+  c.registry.down = false;
+  c.registry.orgs.clear();
+  CHECK(c.core.may_send(anna, c.registry) == SendGate::cancel);
+
+  // Settled unsent: recorded as suppressed, on the stream, never a dead letter.
+  c.core.queue().stage_removal(c.core.staging(), john);
+  c.core.settle(john, {outbox::Settlement::Outcome::cancelled, "cancelled"});
+  bool stored = false;
+  c.core.commit([&](bool ok) { stored = ok; });
+  c.core.flush_settles();
+  CHECK(stored);
+  CHECK(c.core.suppressed() == 1);
+  CHECK(c.core.counts().dead == 0);
+  auto n = store::StoredValue<wire::Notification>::parse(john.payload);
+  auto key = c.db->get(c.db->cf(kKeysCf), text_of(n->get().getKey()));
+  REQUIRE(key.ok());
+  REQUIRE(key.value());
+  CHECK(*key.value() == "suppressed");
+  CHECK(c.queued().size() == 1);
+}

@@ -19,6 +19,7 @@ class RecordingCourier : public outbox::Courier {
 
   Sent send(const outbox::Entry& entry, Answered answered) override {
     if (entry.payload.rfind("garbage", 0) == 0) return Sent::unreadable;
+    if (entry.payload.rfind("withdrawn", 0) == 0) return Sent::cancelled;
     if (!connected) return Sent::not_now;
     sent.push_back(entry.payload);
     answered_ = std::move(answered);
@@ -48,6 +49,8 @@ const char* outcome_name(Settlement::Outcome outcome) {
       return "refused";
     case Settlement::Outcome::unreadable:
       return "unreadable";
+    case Settlement::Outcome::cancelled:
+      return "cancelled";
   }
   return "?";
 }
@@ -302,4 +305,19 @@ TEST_CASE("a courier that backs off says when to send again", "[outbox]") {
   b.now += 200ms;
   b.sender.tick();
   CHECK(b.sent("mail-0").size() == 2);  // at 500 ms, not at the default 2 s
+}
+
+TEST_CASE("an entry its owner no longer wants sent is settled unsent; the next goes out",
+          "[outbox]") {
+  Bench b({"PL"});
+  b.enqueue("PL", "withdrawn-1");
+  b.enqueue("PL", "pl-2");
+  b.sender.tick();
+  CHECK(b.sent("PL").empty());
+  REQUIRE(b.owner.settled.size() == 1);
+  CHECK(b.owner.settled[0].second.outcome == Settlement::Outcome::cancelled);
+  CHECK(b.oldest("PL") == "withdrawn-1");  // removed only with the owner's batch
+  b.owner.land(true);
+  CHECK(b.status("withdrawn-1") == "cancelled cancelled");
+  CHECK(b.sent("PL") == Strings{"pl-2"});
 }
