@@ -184,6 +184,41 @@ TEST_CASE("a valid organisation passes and each fault names its field", "[regist
     org.getDomains().set(0, "Blue Economy");
     CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "domains[0]");
   }
+  SECTION("two contacts whose addresses differ only in case") {
+    // Outside findings: each got every message twice.
+    auto contacts = org.initContacts(3);
+    for (unsigned i = 0; i < 3; ++i) contacts[i].setName("Anna Nowak");
+    contacts[0].setEmail("anna.nowak@optika.example.pl");
+    contacts[1].setEmail("biuro@optika.example.pl");
+    contacts[2].setEmail("Anna.Nowak@Optika.example.PL");
+    auto status = validate_organisation(org.asReader(), f.context);
+    CHECK(field_of(status) == "contacts[2].email");
+    CHECK(status.error().message == "the same address as contacts[0]");
+  }
+  SECTION("consent records that prove nothing") {
+    // Outside findings: a grant in the future, "EMAIL", a withdrawal before the grant.
+    auto consent = org.getContacts()[0].initConsents(1)[0];
+    consent.setPurpose("notifications");
+    consent.setTextVersion("2026-01");
+    consent.setChannel("email");
+    const int64_t day = 86'400'000'000;
+    const int64_t today_us = 1'795'996'800'000'000;  // 2026-11-30 00:00 UTC
+    consent.setGrantedAtUs(today_us + day / 2);
+    CHECK(validate_organisation(org.asReader(), f.context).ok());  // later today: fine
+    consent.setGrantedAtUs(today_us + 3 * day);
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) ==
+          "contacts[0].consents[0].grantedAtUs");
+    consent.setGrantedAtUs(today_us - day);
+    consent.setChannel("EMAIL");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) ==
+          "contacts[0].consents[0].channel");
+    consent.setChannel("email");
+    consent.setWithdrawnAtUs(today_us - 2 * day);
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) ==
+          "contacts[0].consents[0].withdrawnAtUs");
+    consent.setWithdrawnAtUs(today_us);
+    CHECK(validate_organisation(org.asReader(), f.context).ok());
+  }
 }
 
 TEST_CASE("a valid profile passes and each fault names its field", "[registry]") {

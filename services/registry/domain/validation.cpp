@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "common/reference/formats.hpp"
@@ -122,6 +123,17 @@ Status member(const FieldName& field, capnp::Text::Reader code, const Validation
   return {};
 }
 
+std::string shifted_day(const std::string& today, int years, int extra_days);
+
+// Microseconds since the epoch at 00:00 UTC of a YYYY-MM-DD day.
+int64_t day_start_us(const std::string& day) {
+  namespace chrono = std::chrono;
+  chrono::sys_days start{chrono::year{std::stoi(day.substr(0, 4))} /
+                         chrono::month{static_cast<unsigned>(std::stoi(day.substr(5, 2)))} /
+                         chrono::day{static_cast<unsigned>(std::stoi(day.substr(8, 2)))}};
+  return chrono::duration_cast<chrono::microseconds>(start.time_since_epoch()).count();
+}
+
 Status contact(wire::Contact::Reader c, const FieldName& path, const ValidationContext& context) {
   if (auto s = text({path, "name"}, c.getName(), FieldLimits::short_text, true); !s) return s;
   if (auto s = text({path, "role"}, c.getRole(), FieldLimits::short_text, false); !s) return s;
@@ -155,7 +167,21 @@ Status contact(wire::Contact::Reader c, const FieldName& path, const ValidationC
     FieldName cp(list, i);
     if (auto s = text({cp, "purpose"}, consents[i].getPurpose(), 64, true); !s) return s;
     if (auto s = text({cp, "textVersion"}, consents[i].getTextVersion(), 64, true); !s) return s;
-    if (consents[i].getGrantedAtUs() <= 0) return invalid({cp, "grantedAtUs"}, "is required");
+    std::string_view given(consents[i].getChannel().cStr(), consents[i].getChannel().size());
+    if (!given.empty() && given != "email" && given != "webhook") {
+      return invalid({cp, "channel"}, "email or webhook (lower case)");
+    }
+    // A record of consent is evidence (GDPR Art. 7(1)): one dated after tomorrow, or
+    // withdrawn before it was given, proves nothing (outside findings, notifier wave).
+    int64_t granted = consents[i].getGrantedAtUs();
+    int64_t withdrawn = consents[i].getWithdrawnAtUs();
+    int64_t latest = day_start_us(shifted_day(context.today, 0, 2));
+    if (granted <= 0) return invalid({cp, "grantedAtUs"}, "is required");
+    if (granted >= latest) return invalid({cp, "grantedAtUs"}, "lies in the future");
+    if (withdrawn < 0 || (withdrawn != 0 && withdrawn < granted)) {
+      return invalid({cp, "withdrawnAtUs"}, "0, or not before grantedAtUs");
+    }
+    if (withdrawn >= latest) return invalid({cp, "withdrawnAtUs"}, "lies in the future");
   }
   return {};
 }
@@ -254,9 +280,20 @@ Status validate_organisation(wire::Organisation::Reader org, const ValidationCon
   }
   auto contacts = org.getContacts();
   if (contacts.size() > FieldLimits::contacts) return invalid("contacts", "at most 20 contacts");
+  std::map<std::string, unsigned> addresses;  // lower-cased -> first contact
   for (unsigned i = 0; i < contacts.size(); ++i) {
     if (auto s = contact(contacts[i], FieldName("contacts", i), context); !s) {
       return s;
+    }
+    // Mail systems treat addresses as one person whatever the case: two contacts
+    // so spelled would each get every message (outside findings, notifier wave).
+    std::string address = contacts[i].getEmail();
+    std::transform(address.begin(), address.end(), address.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    auto [first, inserted] = addresses.emplace(address, i);
+    if (!inserted) {
+      return invalid({FieldName("contacts", i), "email"},
+                     "the same address as contacts[" + std::to_string(first->second) + "]");
     }
   }
   return {};
