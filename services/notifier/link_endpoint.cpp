@@ -34,9 +34,10 @@ std::optional<LinkClaim> unsubscribe_claim(const LinkTokens& tokens,
 }  // namespace
 
 LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
-                           std::unique_ptr<ApiRegistryReader> registry)
+                           std::unique_ptr<ApiRegistryReader> registry, Keep keep)
     : tokens_(tokens),
       registry_(std::move(registry)),
+      keep_(std::move(keep)),
       server_(std::make_unique<httplib::Server>()) {
   server_->Get(R"(/u/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
                                                          httplib::Response& response) {
@@ -54,12 +55,28 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     auto claim = unsubscribe_claim(tokens_, request, response);
     if (!claim) return;
     std::lock_guard lock(registry_mutex_);
-    auto org = registry_->organisation(claim->org_id);
-    if (!org) {
+    auto done = [&] {
+      ++unsubscribed_;
+      response.set_content(page("You are unsubscribed", "<p>You will get no more alerts.</p>"),
+                           "text/html; charset=utf-8");
+    };
+    // The registry is away: kept here, passed on when it answers; alerts stop now.
+    auto keep_for_later = [&] {
+      auto kept = keep_ ? keep_(claim->org_id, claim->subject)
+                        : Status(fail(ErrorCode::UNAVAILABLE, "nowhere to keep it"));
+      if (kept) {
+        spdlog::warn("notifier: the registry did not answer; an unsubscribe for {} is kept",
+                     claim->org_id);
+        done();
+        return;
+      }
+      spdlog::error("notifier: an unsubscribe for {} was neither recorded nor kept: {}",
+                    claim->org_id, describe(kept.error()));
       response.status = 503;
       response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
-      return;
-    }
+    };
+    auto org = registry_->organisation(claim->org_id);
+    if (!org) return keep_for_later();
     std::string email;
     if (org->header().type != "error") {
       for (auto contact : org->payload<wire::OrgReply>().getOrganisation().getContacts()) {
@@ -74,17 +91,16 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
       return;
     }
     auto changed = registry_->withdraw_consent(claim->org_id, email, "notifications");
-    if (!changed || changed->header().type == "error") {
+    if (!changed) return keep_for_later();
+    if (changed->header().type == "error") {
       spdlog::error("notifier: an unsubscribe for {} was not recorded by the registry",
                     claim->org_id);
       response.status = 503;
       response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
       return;
     }
-    ++unsubscribed_;
     spdlog::info("notifier: a contact of {} unsubscribed from alerts", claim->org_id);
-    response.set_content(page("You are unsubscribed", "<p>You will get no more alerts.</p>"),
-                         "text/html; charset=utf-8");
+    done();
   });
   if (port == 0) {
     int bound = server_->bind_to_any_port(address);

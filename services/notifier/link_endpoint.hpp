@@ -4,7 +4,10 @@
 // A GET only shows a page, since mail scanners follow links; a POST acts (RFC 8058
 // one-click: the mail client POSTs "List-Unsubscribe=One-Click"). Acting is a
 // consent withdrawal written to the registry, the contact's source of truth, before
-// the reply: the next message resolved for that contact is not sent.
+// the reply: the next message resolved for that contact is not sent. If the
+// registry does not answer, the unsubscribe is kept by the notifier (`keep`) and
+// passed on later; it counts at once either way.
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,8 +27,10 @@ class LinkEndpoint {
  public:
   // Listens on address:port (port 0: a free one, see port()). `registry` is used from
   // the endpoint's threads only, one request at a time.
+  // `keep(org id, recipient tag)` stores an unsubscribe durably for later.
+  using Keep = std::function<Status(const std::string&, const std::string&)>;
   LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
-               std::unique_ptr<ApiRegistryReader> registry);
+               std::unique_ptr<ApiRegistryReader> registry, Keep keep);
   ~LinkEndpoint();
   LinkEndpoint(const LinkEndpoint&) = delete;
   LinkEndpoint& operator=(const LinkEndpoint&) = delete;
@@ -36,6 +41,7 @@ class LinkEndpoint {
  private:
   const LinkTokens& tokens_;
   std::unique_ptr<ApiRegistryReader> registry_;
+  Keep keep_;
   std::mutex registry_mutex_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

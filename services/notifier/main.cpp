@@ -61,6 +61,7 @@ int run(const std::string& config_file) {
   // a registry that did not answer.
   core.set_on_triggers([&] { core.resolve(registry, 256); });
   host.loop().every(std::chrono::milliseconds(50), [&] { core.resolve(registry, 256); });
+  host.loop().every(std::chrono::seconds(1), [&] { core.pass_on_unsubscribes(registry); });
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   outbox::Sender::Options sender_options;
@@ -125,7 +126,10 @@ int run(const std::string& config_file) {
         settings.link_address, settings.link_port, tokens,
         std::make_unique<notifier::ApiRegistryReader>(
             *link_transport, registry_service.endpoints.api, key_of(registry_service), node.country,
-            limits));
+            limits),
+        [&core](const std::string& org_id, const std::string& tag) {
+          return core.keep_unsubscribe(org_id, tag);
+        });
   }
 
   core.install(host.server(), host.info());

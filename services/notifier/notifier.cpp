@@ -20,8 +20,8 @@ using config::Role;
 
 std::vector<std::string> notifier_column_families() {
   auto families = replication::event_log_column_families();
-  for (const char* name :
-       {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf, kMatchingCursorsCf}) {
+  for (const char* name : {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf,
+                           kMatchingCursorsCf, kPendingUnsubscribesCf}) {
     families.push_back(name);
   }
   return families;
@@ -118,6 +118,12 @@ void NotifierCore::purge_organisation(const std::string& org_id, store::StagingB
         ++purged;
       }
     }
+  }
+  std::string prefix = org_id + "|";
+  auto kept = batch.iterate(store_.cf(kPendingUnsubscribesCf));
+  for (kept->Seek(prefix); kept->Valid() && kept->key().starts_with(prefix); kept->Next()) {
+    batch.del(store_.cf(kPendingUnsubscribesCf), kept->key().ToString());
+    ++purged;
   }
   purge_staged_ = true;
   spdlog::info("notifier: {} erased: {} waiting message(s) and trigger(s) removed", org_id, purged);
@@ -301,11 +307,73 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
   }
   if (!known->second.org) return SendGate::cancel;  // erased, or no longer this notifier's
   std::string to = recipient_tag(text_of(n.getRecipient()));  // addresses match case-blind
+  if (!n.getTransactional()) {
+    auto kept = store_.get(store_.cf(kPendingUnsubscribesCf), org_id + "|" + to);
+    if (!kept) return SendGate::later;
+    if (kept.value()) return SendGate::cancel;  // unsubscribed; the registry hears of it soon
+  }
   for (const auto& recipient : recipients_of(
            known->second.org->getRoot<wire::Organisation>().asReader(), text_of(n.getKind()))) {
     if (recipient_tag(recipient.email) == to) return SendGate::send;
   }
   return SendGate::cancel;
+}
+
+Status NotifierCore::keep_unsubscribe(const std::string& org_id, const std::string& tag) {
+  rocksdb::WriteBatch batch;
+  batch.Put(store_.cf(kPendingUnsubscribesCf), org_id + "|" + tag, "");
+  return store_.commit(batch);
+}
+
+std::size_t NotifierCore::pass_on_unsubscribes(RegistryReader& registry) {
+  std::vector<std::string> kept;
+  {
+    auto it = store_.iterate(store_.cf(kPendingUnsubscribesCf));
+    for (it->SeekToFirst(); it->Valid() && kept.size() < 64; it->Next()) {
+      kept.push_back(it->key().ToString());
+    }
+  }
+  std::size_t passed = 0;
+  for (const auto& key : kept) {
+    auto bar = key.find('|');
+    std::string org_id = key.substr(0, bar);
+    std::string tag = key.substr(bar + 1);
+    auto org = registry.organisation(org_id);
+    if (!org) break;  // still no answer: kept for the next round
+    std::string email;
+    if (!is_error(*org)) {
+      try {
+        for (auto contact : org->payload<wire::OrgReply>().getOrganisation().getContacts()) {
+          if (recipient_tag(text_of(contact.getEmail())) == tag)
+            email = text_of(contact.getEmail());
+        }
+      } catch (const kj::Exception&) {
+        spdlog::error("notifier: the registry's answer about {} is unreadable", org_id);
+        break;
+      }
+    }
+    if (!email.empty()) {
+      auto changed = registry.withdraw_consent(org_id, email, "notifications");
+      if (!changed) break;
+      if (is_error(*changed)) {
+        // Refused for good (the contact changed meanwhile): logged, not retried forever.
+        spdlog::error("notifier: the registry refused a kept unsubscribe for {}", org_id);
+      }
+    }
+    // Done, or nothing left to stop (organisation erased, address no longer a contact).
+    rocksdb::WriteBatch batch;
+    batch.Delete(store_.cf(kPendingUnsubscribesCf), key);
+    if (auto stored = store_.commit(batch); !stored) {
+      spdlog::error("notifier: a passed-on unsubscribe was not cleared: {}",
+                    describe(stored.error()));
+      break;
+    }
+    ++passed;
+    contacts_.erase(org_id);
+    spdlog::info("notifier: an unsubscribe for {} kept while the registry was away is passed on",
+                 org_id);
+  }
+  return passed;
 }
 
 void NotifierCore::settle(const outbox::Entry& entry, const outbox::Settlement& settlement) {

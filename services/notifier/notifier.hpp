@@ -46,6 +46,8 @@ inline constexpr const char* kKeysCf = "notification_keys";
 inline constexpr const char* kDeadCf = "dead_letters";
 inline constexpr const char* kRegistryCursorsCf = "registry_cursors";
 inline constexpr const char* kMatchingCursorsCf = "matching_cursors";
+// Unsubscribes taken while the registry did not answer: "<org id>|<recipient tag>".
+inline constexpr const char* kPendingUnsubscribesCf = "pending_unsubscribes";
 
 std::vector<std::string> notifier_column_families();
 
@@ -68,6 +70,10 @@ class RegistryReader {
   virtual ~RegistryReader() = default;
   virtual std::optional<DecodedEnvelope> organisation(const std::string& id) = 0;
   virtual std::optional<DecodedEnvelope> profile(const std::string& id) = 0;
+  // registry.contact.preferences: withdraws the contact's consent to `purpose`.
+  virtual std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
+                                                          const std::string& email,
+                                                          const std::string& purpose) = 0;
 };
 
 class NotifierCore : public replication::Applier, public outbox::Owner {
@@ -113,6 +119,15 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // organisation; forget_contacts() drops it at once (an unsubscribe seen here).
   SendGate may_send(const outbox::Entry& entry, RegistryReader& registry);
   void forget_contacts() { contacts_.clear(); }
+
+  // An unsubscribe the link endpoint took while the registry did not answer: kept
+  // durably (any thread may call this), honoured by may_send at once, and written
+  // to the registry by pass_on_unsubscribes() once it answers. An unsubscribe is
+  // never lost to a registry restart (outside findings: it answered 503 and
+  // forgot it).
+  Status keep_unsubscribe(const std::string& org_id, const std::string& recipient_tag);
+  // Loop thread: hands the kept unsubscribes to the registry; returns how many it took.
+  std::size_t pass_on_unsubscribes(RegistryReader& registry);
 
   // The operator api: notifier.outbox.list, notifier.dead.retry, notifier.dead.drop.
   void install(service::ApiServer& server, const service::ServiceInfo& info);

@@ -18,10 +18,9 @@ class ApiRegistryReader : public RegistryReader {
                     std::chrono::milliseconds timeout = std::chrono::milliseconds(1500));
   std::optional<DecodedEnvelope> organisation(const std::string& id) override;
   std::optional<DecodedEnvelope> profile(const std::string& id) override;
-  // registry.contact.preferences: withdraws the contact's consent to `purpose`.
   std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
                                                   const std::string& email,
-                                                  const std::string& purpose);
+                                                  const std::string& purpose) override;
 
  private:
   std::optional<DecodedEnvelope> ask(const std::string& request);

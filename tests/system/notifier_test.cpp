@@ -164,6 +164,28 @@ TEST_CASE(
   CHECK(health->metric("notifier.queue_length") == 0);
   CHECK(health->metric("notifier.sent") >= 1);
   CHECK(health->metric("notifier.unsubscribed") == 1);
+
+  // Mikko unsubscribes while FI's registry is down: kept by the notifier, answered
+  // as done, and passed on once the registry is back (outside findings: 503, lost).
+  header = to_mikko.header("List-Unsubscribe");
+  REQUIRE(
+      std::regex_search(header, link, std::regex("<http://127\\.0\\.0\\.1:([0-9]+)(/u/[^>]+)>")));
+  f.processes.at("FI")->kill_hard();
+  httplib::Client fi_http("127.0.0.1", std::stoi(link[1].str()));
+  fi_http.set_read_timeout(10, 0);
+  auto while_down = fi_http.Post(link[2].str(), "List-Unsubscribe=One-Click",
+                                 "application/x-www-form-urlencoded");
+  REQUIRE(while_down);
+  CHECK(while_down->status == 200);
+  f.start("FI");
+  f.await("FI");
+  auto mikko_withdrawn = [&] {
+    auto now =
+        f.call<wire::OrgGet>("FI", f.broker, "registry.org.get", [&](auto g) { g.setId(fi_org); });
+    return now.header().type == "registry.org.reply" &&
+           contact_of(now, mikko).getConsents()[0].getWithdrawnAtUs() > 0;
+  };
+  CHECK(eventually(mikko_withdrawn, 15s));
 }
 
 TEST_CASE("a relay that refuses and then is down leaves a dead letter an operator sends again",

@@ -186,6 +186,14 @@ class FakeRegistry : public RegistryReader {
         .value();
   }
   std::optional<DecodedEnvelope> profile(const std::string&) override { return std::nullopt; }
+  std::vector<std::pair<std::string, std::string>> withdrawn;  // (organisation, address)
+  std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
+                                                  const std::string& email,
+                                                  const std::string&) override {
+    if (down) return std::nullopt;
+    withdrawn.emplace_back(org_id, email);
+    return organisation(org_id);
+  }
 
   void add(const std::string& id, const std::vector<std::pair<std::string, std::string>>& who) {
     EnvelopeBuilder reply("PL", wire::Service::REGISTRY, "registry.org.reply");
@@ -396,4 +404,47 @@ TEST_CASE("a message whose recipient withdrew consent after it was queued is set
   REQUIRE(key.value());
   CHECK(*key.value() == "suppressed");
   CHECK(c.queued().size() == 1);
+}
+
+TEST_CASE("an unsubscribe kept while the registry is away stops alerts at once and is passed on",
+          "[notifier]") {
+  // Outside findings: the link answered 503 and the unsubscribe was lost.
+  Core c;
+  c.registry.add("PL-000001", {{"anna@example.pl", "pl"}});
+  c.apply(match_found("PL"));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  auto it = c.db->iterate(c.db->cf(kOutboxCf));
+  it->SeekToFirst();
+  REQUIRE(it->Valid());
+  std::string key = it->key().ToString();
+  outbox::Entry alert{key, key.substr(0, key.find('\0')), it->value().ToString()};
+  CHECK(c.core.may_send(alert, c.registry) == SendGate::send);
+
+  REQUIRE(c.core.keep_unsubscribe("PL-000001", recipient_tag("Anna@Example.pl")).ok());
+  CHECK(c.core.may_send(alert, c.registry) == SendGate::cancel);
+  // A transactional message still goes: the unsubscribe is from alerts.
+  capnp::MallocMessageBuilder copy;
+  copy.setRoot(store::StoredValue<wire::Notification>::parse(alert.payload)->get());
+  copy.getRoot<wire::Notification>().setTransactional(true);
+  outbox::Entry own{key, alert.destination, store::to_bytes(copy)};
+  CHECK(c.core.may_send(own, c.registry) == SendGate::send);
+
+  c.registry.down = true;
+  CHECK(c.core.pass_on_unsubscribes(c.registry) == 0);
+  CHECK(c.registry.withdrawn.empty());
+  c.registry.down = false;
+  CHECK(c.core.pass_on_unsubscribes(c.registry) == 1);
+  REQUIRE(c.registry.withdrawn.size() == 1);
+  CHECK(c.registry.withdrawn[0] ==
+        std::pair<std::string, std::string>{"PL-000001", "anna@example.pl"});
+  CHECK(c.core.pass_on_unsubscribes(c.registry) == 0);  // passed on once
+  // From now on the registry is the record (this fake still says "consent").
+  CHECK(c.core.may_send(alert, c.registry) == SendGate::send);
+
+  // Kept for an organisation erased meanwhile: purged with it.
+  REQUIRE(c.core.keep_unsubscribe("PL-000001", recipient_tag("anna@example.pl")).ok());
+  c.apply(event<wire::OrgErasedEvent>("PL", wire::Service::REGISTRY, "registry.org.erased", 10,
+                                      [](auto e) { e.setOrganisationId("PL-000001"); }));
+  CHECK(c.core.pass_on_unsubscribes(c.registry) == 0);
+  CHECK(c.registry.withdrawn.size() == 1);
 }
