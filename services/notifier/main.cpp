@@ -89,7 +89,8 @@ int run(const std::string& config_file) {
     mail.kind = n.getKind();
     mail.date_us = n.getCreatedUs();
     try {
-      return notifier::SmtpMessage{mail.to, notifier::build_mime(mail)};
+      return notifier::SmtpMessage{mail.to, notifier::build_mime(mail),
+                                   static_cast<int>(n.getAttempts())};
     } catch (const std::exception& e) {
       spdlog::error("notifier: message {} cannot be built: {}", n.getKey().cStr(), e.what());
       return std::nullopt;
@@ -109,6 +110,9 @@ int run(const std::string& config_file) {
     auto courier = std::make_unique<notifier::SmtpCourier>(settings.smtp, settings.retry, render);
     courier->set_after_answers([&core] { core.flush_settles(); });
     courier->set_gate(gate);
+    courier->set_on_retry([&core](const std::string& key, int attempts, const std::string& why) {
+      core.record_attempt(key, attempts, why);
+    });
     sender.add(destination, std::move(courier));
   }
   sender.attach(host.loop());

@@ -403,9 +403,10 @@ void NotifierCore::settle(const outbox::Entry& entry, const outbox::Settlement& 
   message.setRoot(n);
   auto dead = message.getRoot<wire::Notification>();
   dead.setLastError(settlement.reason);
+  dead.setAttempts(n.getAttempts() + 1);  // the attempt that made it dead counts
   settle_batch_.Put(store_.cf(kDeadCf), key, store::to_bytes(message));
   settle_batch_.Put(store_.cf(kKeysCf), key, "dead");
-  stage_delivery_event(settle_batch_, n, "dead", n.getAttempts());
+  stage_delivery_event(settle_batch_, n, "dead", n.getAttempts() + 1);
   ++dead_total_;
 }
 
@@ -426,7 +427,31 @@ void NotifierCore::commit(std::function<void(bool stored)> done) {
   settles_waiting_.push_back(std::move(done));
 }
 
+void NotifierCore::record_attempt(const std::string& entry_key, int attempts,
+                                  const std::string& reason) {
+  auto bytes = store_.get(store_.cf(kOutboxCf), entry_key);
+  if (!bytes || !bytes.value()) return;  // settled or purged meanwhile
+  auto stored = parse_stored<wire::Notification>(*bytes.value());
+  if (!stored) return;
+  capnp::MallocMessageBuilder message;
+  message.setRoot(stored->get());
+  auto n = message.getRoot<wire::Notification>();
+  n.setAttempts(static_cast<uint32_t>(attempts));
+  n.setLastError(reason);
+  settle_batch_.Put(store_.cf(kOutboxCf), entry_key, store::to_bytes(message));
+  attempts_staged_ = true;
+}
+
 void NotifierCore::flush_settles() {
+  if (attempts_staged_ && settles_waiting_.empty()) {
+    attempts_staged_ = false;
+    if (auto stored = commit_now(settle_batch_); !stored) {
+      spdlog::error("notifier: attempts were not recorded: {}", describe(stored.error()));
+    }
+    settle_batch_.Clear();
+    return;
+  }
+  attempts_staged_ = false;
   if (settles_waiting_.empty()) return;
   auto stored = commit_now(settle_batch_);
   if (!stored)

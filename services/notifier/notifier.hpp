@@ -110,6 +110,9 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // most one per destination, which are sent again with their Message-IDs.
   void commit(std::function<void(bool stored)> done) override;
   void flush_settles();
+  // A failed attempt to be tried again: the stored message's attempts and last error
+  // are updated in the next settle group.
+  void record_attempt(const std::string& entry_key, int attempts, const std::string& reason);
 
   // Right before a message is sent (first time, retry, an operator's retry): whether
   // its recipient would still be chosen for it, as the registry sees the contact
@@ -171,6 +174,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   std::map<std::string, KnownContacts> contacts_;  // by organisation id
   bool triggers_staged_ = false;
   bool purge_staged_ = false;
+  bool attempts_staged_ = false;
   std::function<void()> on_triggers_;
   uint64_t sent_ = 0;
   uint64_t dead_total_ = 0;

@@ -1,11 +1,39 @@
 #include "services/notifier/settings.hpp"
 
+#include <curl/curl.h>
+
 #include <fstream>
 #include <map>
 
+#include "common/reference/formats.hpp"
 #include "services/notifier/domain/preferences.hpp"
 
 namespace gosmart::notifier {
+
+std::optional<std::string> smtp_url_problem(const std::string& url) {
+  // libcurl's own URL parser: what it accepts here is what it will connect to.
+  CURLU* parsed = curl_url();
+  if (!parsed) return "cannot be parsed (out of memory)";
+  std::optional<std::string> problem;
+  if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    problem = "'" + url + "' is not a URL (smtp://host:port or smtps://host:port)";
+  } else {
+    char* scheme = nullptr;
+    char* host = nullptr;
+    curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0);
+    curl_url_get(parsed, CURLUPART_HOST, &host, 0);
+    std::string s = scheme ? scheme : "";
+    if (s != "smtp" && s != "smtps") {
+      problem = "must start with smtp:// or smtps://";
+    } else if (!host || std::string(host).empty()) {
+      problem = "'" + url + "' names no host";
+    }
+    curl_free(scheme);
+    curl_free(host);
+  }
+  curl_url_cleanup(parsed);
+  return problem;
+}
 
 std::filesystem::path default_templates() {
   std::error_code error;
@@ -41,9 +69,8 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
   auto& options = settings.options;
   options.country = node.country;
   settings.smtp.url = required("smtp_url");
-  if (settings.smtp.url.rfind("smtp://", 0) != 0 && settings.smtp.url.rfind("smtps://", 0) != 0) {
-    throw config::ConfigError("config: " + (section.path() + "." + "smtp_url") +
-                              ": must start with smtp:// or smtps://");
+  if (auto problem = smtp_url_problem(settings.smtp.url)) {
+    throw config::ConfigError("config: " + section.path() + ".smtp_url: " + *problem);
   }
   settings.smtp.username = section.string("smtp_username").value_or("");
   if (auto file = section.string("smtp_password_file")) {
@@ -55,15 +82,20 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
     std::getline(in, settings.smtp.password);
   }
   settings.smtp.require_tls = section.boolean("smtp_require_tls").value_or(false);
-  options.from = required("from");
+  // Bare addresses: the courier writes them into MAIL FROM and the headers itself,
+  // and a display name there made every send fail with 501 (outside findings).
+  auto address = [&](const std::string& key, const std::string& value) {
+    if (!reference::is_email(value)) {
+      throw config::ConfigError("config: " + section.path() + "." + key + ": '" + value +
+                                "' is not a bare e-mail address (name@example.org, no display "
+                                "name or angle brackets)");
+    }
+    return value;
+  };
+  options.from = address("from", required("from"));
   settings.smtp.from = options.from;
-  options.reply_to = section.string("reply_to").value_or(options.from);
-  auto at = options.from.find('@');
-  if (at == std::string::npos || at + 1 == options.from.size()) {
-    throw config::ConfigError("config: " + (section.path() + "." + "from") +
-                              ": not an e-mail address");
-  }
-  options.mail_domain = options.from.substr(at + 1);
+  options.reply_to = address("reply_to", section.string("reply_to").value_or(options.from));
+  options.mail_domain = options.from.substr(options.from.find('@') + 1);
   settings.link_address = section.string("link_address").value_or(settings.link_address);
   settings.link_port = static_cast<uint16_t>(section.integer("link_port", 0, 65535).value_or(0));
   options.public_url =
@@ -71,6 +103,10 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
           .value_or("http://" + settings.link_address + ":" + std::to_string(settings.link_port));
   while (!options.public_url.empty() && options.public_url.back() == '/') {
     options.public_url.pop_back();
+  }
+  if (!reference::is_web_url(options.public_url)) {
+    throw config::ConfigError("config: " + section.path() + ".public_url: '" + options.public_url +
+                              "' is not an http:// or https:// address");
   }
   settings.templates = section.string("templates").value_or(default_templates().string());
   options.time_zone = section.string("time_zone").value_or(country_time_zone(node.country));
@@ -85,6 +121,11 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
       section.integer("retry_base_ms", 10, 3'600'000).value_or(settings.retry.base_ms);
   settings.retry.cap_ms =
       section.integer("retry_cap_ms", 10, 86'400'000).value_or(settings.retry.cap_ms);
+  if (settings.retry.cap_ms < settings.retry.base_ms) {
+    throw config::ConfigError(
+        "config: " + section.path() + ".retry_cap_ms: " + std::to_string(settings.retry.cap_ms) +
+        " is below retry_base_ms (" + std::to_string(settings.retry.base_ms) + ")");
+  }
   section.finish();
   return settings;
 }

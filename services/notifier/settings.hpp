@@ -19,6 +19,7 @@
 //   retry_base_ms = 2000
 //   retry_cap_ms = 3600000
 #include <filesystem>
+#include <optional>
 
 #include "common/config/config.hpp"
 #include "services/notifier/domain/retry.hpp"
@@ -42,6 +43,10 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
 
 // The templates shipped beside the binary (build tree or /usr/share).
 std::filesystem::path default_templates();
+
+// Why libcurl would not send through `url` (not smtp:// or smtps://, no host, a bad
+// port), or nothing.
+std::optional<std::string> smtp_url_problem(const std::string& url);
 
 // The time zone a country's messages are dated in.
 std::string country_time_zone(const std::string& country);

@@ -67,6 +67,7 @@ outbox::Courier::Sent SmtpCourier::send(const outbox::Entry& entry, Answered ans
   }
   auto message = render_(entry);
   if (!message) return Sent::unreadable;
+  attempts_.try_emplace(entry.key, message->attempts_before);
   {
     std::lock_guard lock(mutex_);
     job_ = Job{entry.key, std::move(*message)};
@@ -176,6 +177,7 @@ void SmtpCourier::drain() {
       answer.retry_after = std::chrono::milliseconds(next_delay_ms(retry_, attempts, random()));
       spdlog::warn("notifier: a send failed ({}); attempt {} of {}, again in {} ms", reason,
                    attempts, retry_.max_attempts, answer.retry_after.count());
+      if (on_retry_) on_retry_(outcome.key, attempts, reason);
     }
     answered(answer);
   }

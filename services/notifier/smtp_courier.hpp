@@ -35,6 +35,7 @@ struct SmtpSettings {
 struct SmtpMessage {
   std::string recipient;
   std::string mime;
+  int attempts_before = 0;  // failed attempts already recorded (kept across restarts)
 };
 
 // Turns an outbox entry's payload into what is sent; nullopt: unreadable.
@@ -54,6 +55,10 @@ class SmtpCourier : public outbox::Courier {
   // Runs after each round of answers (the owner commits their settles as one group).
   void set_after_answers(std::function<void()> after) { after_answers_ = std::move(after); }
   void set_gate(SmtpGate gate) { gate_ = std::move(gate); }
+  // Told of each failed attempt that will be tried again (key, attempts so far,
+  // reason), so the owner can record it: `notify outbox` shows it, a restart keeps it.
+  using FailureRecorder = std::function<void(const std::string&, int, const std::string&)>;
+  void set_on_retry(FailureRecorder record) { on_retry_ = std::move(record); }
   void attach(service::Loop& loop) override;
 
   uint64_t failures() const { return failures_; }
@@ -77,6 +82,7 @@ class SmtpCourier : public outbox::Courier {
   RetryPolicy retry_;
   SmtpRenderer render_;
   SmtpGate gate_;
+  FailureRecorder on_retry_;
   int wake_fd_ = -1;
   std::mutex mutex_;
   std::condition_variable ready_;

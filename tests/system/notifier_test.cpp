@@ -220,6 +220,7 @@ TEST_CASE("a relay that refuses and then is down leaves a dead letter an operato
   CHECK(std::string(item.getRecipient()) == anna);
   CHECK(std::string(item.getLastError()).find("451") != std::string::npos);
   CHECK(std::string(item.getKind()) == "match_found");
+  CHECK(item.getAttempts() == 3);  // kept with the message (outside findings: shown as 0)
   // A monitor sees the letter without its address, and may not send it again.
   auto seen = dead_letters(f.watcher).payload<wire::OutboxPage>().getItems();
   REQUIRE(seen.size() == 2);

@@ -8,6 +8,7 @@
 #include "common/config/config.hpp"
 #include "common/core/curve.hpp"
 #include "services/matching/settings.hpp"
+#include "services/notifier/settings.hpp"
 #include "services/registry/settings.hpp"
 #include "tests/support/process.hpp"
 
@@ -85,4 +86,36 @@ TEST_CASE("the registry reads [registry]", "[registry]") {
   // The limit moved from [limits] to the registry's own table.
   CHECK_THROWS_WITH(node_with("[limits]\nmax_open_eois_per_org = 3\n"),
                     Contains("limits.max_open_eois_per_org: unknown key"));
+}
+
+TEST_CASE("notifier settings refuse what would make every send fail and name the key",
+          "[notifier]") {
+  // Outside findings: each of these was accepted, and every send then failed.
+  auto settings = [](const std::string& notifier) {
+    return notifier::notifier_settings(
+        node_with("[services.notifier]\napi = \"tcp://127.0.0.1:7003\"\n[notifier]\n" + notifier),
+        "/nonexistent");
+  };
+  const std::string good = "smtp_url = \"smtp://127.0.0.1:2525\"\nfrom = \"gosmart@pl.example\"\n";
+  auto ok = settings(good);
+  CHECK(ok.smtp.url == "smtp://127.0.0.1:2525");
+  CHECK(ok.options.mail_domain == "pl.example");
+  CHECK(ok.options.reply_to == "gosmart@pl.example");
+  auto refused = [&](const std::string& text, const std::string& key) {
+    CHECK_THROWS_WITH(settings(text), Contains("notifier." + key));
+  };
+  refused("smtp_url = \"smtp://\"\nfrom = \"gosmart@pl.example\"\n", "smtp_url");
+  refused("smtp_url = \"smtp://relay.example:99999\"\nfrom = \"gosmart@pl.example\"\n", "smtp_url");
+  refused("smtp_url = \"smtp://relay.example:port\"\nfrom = \"gosmart@pl.example\"\n", "smtp_url");
+  refused("smtp_url = \"http://relay.example\"\nfrom = \"gosmart@pl.example\"\n", "smtp_url");
+  refused("smtp_url = \"smtp://relay.example\"\nfrom = \"GoSmart <gosmart@pl.example>\"\n", "from");
+  refused(good + "reply_to = \"Broker <broker@pl.example>\"\n", "reply_to");
+  refused(good + "public_url = \"ftp://pl.example/n\"\n", "public_url");
+  refused(good + "public_url = \"javascript:alert(1)\"\n", "public_url");
+  refused(good + "retry_base_ms = 5000\nretry_cap_ms = 1000\n", "retry_cap_ms");
+  refused(good + "time_zone = \"Europe/Gdansk\"\n", "time_zone");
+  refused(good + "smtp_password_file = \"missing\"\n", "smtp_password_file");
+  refused(good + "colour = \"blue\"\n", "colour");
+  CHECK(settings(good + "public_url = \"https://gosmart.pl.example/n/\"\n").options.public_url ==
+        "https://gosmart.pl.example/n");
 }
