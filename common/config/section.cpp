@@ -48,6 +48,24 @@ std::optional<int64_t> Section::integer(const std::string& key, int64_t min, int
   return value;
 }
 
+std::optional<std::vector<int64_t>> Section::integers(const std::string& key, int64_t min,
+                                                      int64_t max, std::size_t max_count) {
+  asked_.insert(key);
+  const toml::node* node = find(table_, key);
+  if (!node) return std::nullopt;
+  const auto* array = node->as_array();
+  std::string wanted = "must be an array of at most " + std::to_string(max_count) +
+                       " integers between " + std::to_string(min) + " and " + std::to_string(max);
+  if (!array || array->size() > max_count) bad(key_path(key), wanted);
+  std::vector<int64_t> values;
+  for (const auto& element : *array) {
+    auto value = element.value<int64_t>();
+    if (!element.is_integer() || !value || *value < min || *value > max) bad(key_path(key), wanted);
+    values.push_back(*value);
+  }
+  return values;
+}
+
 std::optional<double> Section::fraction(const std::string& key) {
   asked_.insert(key);
   const toml::node* node = find(table_, key);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/config/config_error.hpp"
 
@@ -25,6 +26,9 @@ class Section {
   // there with a bad value; asking for a key is what makes it known to finish().
   std::optional<bool> boolean(const std::string& key);
   std::optional<int64_t> integer(const std::string& key, int64_t min, int64_t max);
+  // An array of integers, each within [min, max], at most `max_count` of them.
+  std::optional<std::vector<int64_t>> integers(const std::string& key, int64_t min, int64_t max,
+                                               std::size_t max_count);
   std::optional<double> fraction(const std::string& key);  // a number from 0 to 1
   std::optional<std::string> string(const std::string& key);
   Section table(const std::string& key);  // empty when absent

@@ -18,13 +18,12 @@ std::string page(const std::string& title, const std::string& body) {
          "</title></head><body><h1>" + title + "</h1>" + body + "</body></html>\n";
 }
 
-// The unsubscribe claim of the request's token; without one, the response says the
+// The claim of the request's token for `action`; without one, the response says the
 // link is not valid (400).
-std::optional<LinkClaim> unsubscribe_claim(const LinkTokens& tokens,
-                                           const httplib::Request& request,
-                                           httplib::Response& response) {
+std::optional<LinkClaim> claim_for(const std::string& action, const LinkTokens& tokens,
+                                   const httplib::Request& request, httplib::Response& response) {
   auto claim = tokens.verify(request.matches[1].str(), now_us());
-  if (claim && claim->action == "unsubscribe") return claim;
+  if (claim && claim->action == action) return claim;
   response.status = 400;
   response.set_content(page("This link is not valid", "<p>It may have expired.</p>"),
                        "text/html; charset=utf-8");
@@ -34,14 +33,16 @@ std::optional<LinkClaim> unsubscribe_claim(const LinkTokens& tokens,
 }  // namespace
 
 LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
-                           std::unique_ptr<ApiRegistryReader> registry, Keep keep)
+                           std::unique_ptr<ApiRegistryReader> registry, Keep keep,
+                           int renew_for_days)
     : tokens_(tokens),
       registry_(std::move(registry)),
       keep_(std::move(keep)),
+      renew_for_days_(renew_for_days),
       server_(std::make_unique<httplib::Server>()) {
   server_->Get(R"(/u/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
                                                          httplib::Response& response) {
-    auto claim = unsubscribe_claim(tokens_, request, response);
+    auto claim = claim_for("unsubscribe", tokens_, request, response);
     if (!claim) return;
     response.set_content(
         page("Stop GoSmart alerts?",
@@ -52,7 +53,7 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
   });
   server_->Post(R"(/u/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
                                                           httplib::Response& response) {
-    auto claim = unsubscribe_claim(tokens_, request, response);
+    auto claim = claim_for("unsubscribe", tokens_, request, response);
     if (!claim) return;
     std::lock_guard lock(registry_mutex_);
     auto done = [&] {
@@ -101,6 +102,49 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     }
     spdlog::info("notifier: a contact of {} unsubscribed from alerts", claim->org_id);
     done();
+  });
+  server_->Get(R"(/r/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
+                                                         httplib::Response& response) {
+    if (!claim_for("renew", tokens_, request, response)) return;
+    response.set_content(
+        page("Keep your GoSmart profile?",
+             "<p>Your profile stays visible to partners abroad for another " +
+                 std::to_string(renew_for_days_) +
+                 " days from today.</p>"
+                 "<form method=\"post\"><button type=\"submit\">Renew</button></form>"),
+        "text/html; charset=utf-8");
+  });
+  server_->Post(R"(/r/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
+                                                          httplib::Response& response) {
+    auto claim = claim_for("renew", tokens_, request, response);
+    if (!claim) return;
+    namespace chrono = std::chrono;
+    chrono::year_month_day until{chrono::floor<chrono::days>(chrono::system_clock::now()) +
+                                 chrono::days{renew_for_days_}};
+    char day[16];
+    std::snprintf(day, sizeof day, "%04d-%02u-%02u", static_cast<int>(until.year()),
+                  static_cast<unsigned>(until.month()), static_cast<unsigned>(until.day()));
+    std::lock_guard lock(registry_mutex_);
+    auto renewed = registry_->renew(claim->subject, day);
+    if (!renewed) {
+      response.status = 503;
+      response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
+      return;
+    }
+    if (renewed->header().type == "error") {
+      // Withdrawn, or in review: a broker's matter now, not a click's.
+      spdlog::warn("notifier: a renewal of {} was refused by the registry", claim->subject);
+      response.status = 409;
+      response.set_content(
+          page("This profile cannot be renewed here", "<p>Please contact your broker.</p>"),
+          "text/html; charset=utf-8");
+      return;
+    }
+    ++renewed_;
+    spdlog::info("notifier: {} renewed until {} from a reminder", claim->subject, day);
+    response.set_content(
+        page("Your profile is renewed", std::string("<p>It is shown until ") + day + ".</p>"),
+        "text/html; charset=utf-8");
   });
   if (port == 0) {
     int bound = server_->bind_to_any_port(address);

@@ -30,23 +30,26 @@ class LinkEndpoint {
   // `keep(org id, recipient tag)` stores an unsubscribe durably for later.
   using Keep = std::function<Status(const std::string&, const std::string&)>;
   LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
-               std::unique_ptr<ApiRegistryReader> registry, Keep keep);
+               std::unique_ptr<ApiRegistryReader> registry, Keep keep, int renew_for_days = 365);
   ~LinkEndpoint();
   LinkEndpoint(const LinkEndpoint&) = delete;
   LinkEndpoint& operator=(const LinkEndpoint&) = delete;
 
   uint16_t port() const { return port_; }
   uint64_t unsubscribed() const { return unsubscribed_; }
+  uint64_t renewed() const { return renewed_; }
 
  private:
   const LinkTokens& tokens_;
   std::unique_ptr<ApiRegistryReader> registry_;
   Keep keep_;
+  int renew_for_days_;
   std::mutex registry_mutex_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   uint16_t port_ = 0;
   std::atomic<uint64_t> unsubscribed_{0};
+  std::atomic<uint64_t> renewed_{0};
 };
 
 }  // namespace gosmart::notifier

@@ -62,6 +62,8 @@ int run(const std::string& config_file) {
   core.set_on_triggers([&] { core.resolve(registry, 256); });
   host.loop().every(std::chrono::milliseconds(50), [&] { core.resolve(registry, 256); });
   host.loop().every(std::chrono::seconds(1), [&] { core.pass_on_unsubscribes(registry); });
+  // Reminders are due at 08:00 local; a seek every few seconds finds the due ones.
+  host.loop().every(std::chrono::seconds(5), [&] { core.fire_due_reminders(now_us()); });
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   outbox::Sender::Options sender_options;
@@ -133,22 +135,23 @@ int run(const std::string& config_file) {
             limits),
         [&core](const std::string& org_id, const std::string& tag) {
           return core.keep_unsubscribe(org_id, tag);
-        });
+        },
+        options.renew_for_days);
   }
 
   core.install(host.server(), host.info());
   host.set_metrics([&]() -> service::ServiceHost::Metrics {
     auto counts = core.counts();
-    return {
-        {"notifier.queue_length", static_cast<double>(counts.pending)},
-        {"notifier.oldest_pending_age_seconds", counts.oldest_pending_age_s},
-        {"notifier.dead_letters", static_cast<double>(counts.dead)},
-        {"notifier.triggers_waiting", static_cast<double>(counts.triggers)},
-        {"notifier.sent", static_cast<double>(core.sent()), true},
-        {"notifier.dead", static_cast<double>(core.dead_total()), true},
-        {"notifier.suppressed", static_cast<double>(core.suppressed()), true},
-        {"notifier.sends", static_cast<double>(sender.sent()), true},
-        {"notifier.unsubscribed", static_cast<double>(links ? links->unsubscribed() : 0), true}};
+    return {{"notifier.queue_length", static_cast<double>(counts.pending)},
+            {"notifier.oldest_pending_age_seconds", counts.oldest_pending_age_s},
+            {"notifier.dead_letters", static_cast<double>(counts.dead)},
+            {"notifier.triggers_waiting", static_cast<double>(counts.triggers)},
+            {"notifier.sent", static_cast<double>(core.sent()), true},
+            {"notifier.dead", static_cast<double>(core.dead_total()), true},
+            {"notifier.suppressed", static_cast<double>(core.suppressed()), true},
+            {"notifier.sends", static_cast<double>(sender.sent()), true},
+            {"notifier.unsubscribed", static_cast<double>(links ? links->unsubscribed() : 0), true},
+            {"notifier.renewed", static_cast<double>(links ? links->renewed() : 0), true}};
   });
   host.run(fmt::format("notifier {} up: api {}, relay {}, links {}", node.country,
                        host.config().endpoints.api, settings.smtp.url,

@@ -10,6 +10,8 @@
 #include "common/core/break_point.hpp"
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
+#include "common/store/keys.hpp"
+#include "services/notifier/domain/preferences.hpp"
 #include "services/notifier/recipients.hpp"
 
 namespace gosmart::notifier {
@@ -21,7 +23,7 @@ using config::Role;
 std::vector<std::string> notifier_column_families() {
   auto families = replication::event_log_column_families();
   for (const char* name : {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf,
-                           kMatchingCursorsCf, kPendingUnsubscribesCf}) {
+                           kMatchingCursorsCf, kPendingUnsubscribesCf, kRemindersCf}) {
     families.push_back(name);
   }
   return families;
@@ -36,6 +38,16 @@ std::optional<store::StoredValue<T>> parse_stored(const std::string& bytes) {
 
 bool is_error(const DecodedEnvelope& reply) {
   return reply.header().type == "error";
+}
+
+void fill_trigger(wire::NotificationTrigger::Builder out, const Trigger& trigger) {
+  out.setKey(trigger.key);
+  out.setKind(trigger.kind);
+  out.setOrganisationId(trigger.organisation_id);
+  nlohmann::json model = trigger.model;
+  if (!trigger.profile_to_read.empty()) model["_readProfile"] = trigger.profile_to_read;
+  out.setModel(model.dump());
+  out.setAtUs(trigger.at_us);
 }
 
 }  // namespace
@@ -61,6 +73,15 @@ Status NotifierCore::apply(const DecodedEnvelope& event, store::StagingBatch& ba
     for (const auto& trigger : triggers_of(event, options_.country)) {
       if (auto staged = stage_trigger(trigger, batch); !staged) return staged;
     }
+    for (const auto& reminder :
+         reminders_of(event, options_.country, options_.reminder_days, options_.time_zone)) {
+      capnp::MallocMessageBuilder message;
+      fill_trigger(message.initRoot<wire::NotificationTrigger>(), reminder.trigger);
+      std::string key =
+          store::keys::u64(static_cast<uint64_t>(std::max<int64_t>(0, reminder.due_us)));
+      key += reminder.trigger.profile_to_read + "|" + std::to_string(reminder.days);
+      batch.put(store_.cf(kRemindersCf), key, store::to_bytes(message));
+    }
   } catch (const kj::Exception&) {
     return fail(ErrorCode::MALFORMED, "unreadable " + event.header().type + " event");
   }
@@ -74,14 +95,7 @@ Status NotifierCore::stage_trigger(const Trigger& trigger, store::StagingBatch& 
   if (!done) return done.error();
   if (done.value()) return {};
   capnp::MallocMessageBuilder message;
-  auto out = message.initRoot<wire::NotificationTrigger>();
-  out.setKey(trigger.key);
-  out.setKind(trigger.kind);
-  out.setOrganisationId(trigger.organisation_id);
-  nlohmann::json model = trigger.model;
-  if (!trigger.profile_to_read.empty()) model["_readProfile"] = trigger.profile_to_read;
-  out.setModel(model.dump());
-  out.setAtUs(trigger.at_us);
+  fill_trigger(message.initRoot<wire::NotificationTrigger>(), trigger);
   batch.put(store_.cf(kTriggersCf), trigger.key, store::to_bytes(message));
   triggers_staged_ = true;
   return {};
@@ -101,12 +115,12 @@ void NotifierCore::committed() {
 void NotifierCore::purge_organisation(const std::string& org_id, store::StagingBatch& batch) {
   // Erasure: nothing of the organisation's contacts waits here any longer.
   std::size_t purged = 0;
-  for (const char* cf : {kTriggersCf, kOutboxCf, kDeadCf}) {
+  for (const char* cf : {kTriggersCf, kRemindersCf, kOutboxCf, kDeadCf}) {
     auto it = batch.iterate(store_.cf(cf));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string bytes = it->value().ToString();
       std::string org;
-      if (cf == std::string(kTriggersCf)) {
+      if (cf == std::string(kTriggersCf) || cf == std::string(kRemindersCf)) {
         if (auto t = parse_stored<wire::NotificationTrigger>(bytes)) {
           org = text_of(t->get().getOrganisationId());
         }
@@ -137,6 +151,73 @@ std::string NotifierCore::unsubscribe_url(const std::string& org_id,
   claim.subject = recipient_tag(email);
   claim.expires_us = now_us() + options_.link_lifetime_us;
   return options_.public_url + "/u/" + tokens_.sign(claim);
+}
+
+std::string NotifierCore::renew_url(const std::string& org_id, const std::string& profile_id,
+                                    const std::string& email) const {
+  LinkClaim claim;
+  claim.action = "renew";
+  claim.org_id = org_id;
+  claim.subject = profile_id;
+  // Which contact clicks does not matter to a renewal; it keeps links per recipient.
+  claim.contact = static_cast<uint32_t>(std::stoul(recipient_tag(email).substr(0, 8), nullptr, 16));
+  claim.expires_us = now_us() + options_.link_lifetime_us;
+  return options_.public_url + "/r/" + tokens_.sign(claim);
+}
+
+std::size_t NotifierCore::fire_due_reminders(int64_t now) {
+  // The due ones; per profile the latest due is kept (the one nearest the expiry).
+  std::map<std::string, std::pair<std::string, std::string>> latest;  // profile -> key, value
+  std::vector<std::string> due;
+  {
+    auto it = store_.iterate(store_.cf(kRemindersCf));
+    for (it->SeekToFirst(); it->Valid() && due.size() < 1024; it->Next()) {
+      auto key = it->key().ToString();
+      if (key.size() < 10) continue;
+      auto due_us = store::keys::read_u64(std::string_view(key).substr(0, 8)).value_or(0);
+      if (static_cast<int64_t>(due_us) > now) break;
+      due.push_back(key);
+      std::string profile = key.substr(8, key.rfind('|') - 8);
+      latest[profile] = {key, it->value().ToString()};
+    }
+  }
+  if (due.empty()) return 0;
+  rocksdb::WriteBatch batch;
+  for (const auto& key : due) batch.Delete(store_.cf(kRemindersCf), key);
+  std::size_t made = 0;
+  for (const auto& [profile, entry] : latest) {
+    auto stored = parse_stored<wire::NotificationTrigger>(entry.second);
+    if (!stored) continue;
+    auto t = stored->get();
+    nlohmann::json model = nlohmann::json::parse(text_of(t.getModel()), nullptr, false);
+    if (model.is_discarded() || !model.contains("profile")) continue;
+    std::string last_day = model["profile"].value("expiresOn", "");
+    int64_t ends = 0;
+    try {
+      ends = local_day_us(last_day, 1, 0, options_.time_zone);
+    } catch (const std::invalid_argument&) {
+      continue;
+    }
+    if (ends <= now) continue;  // expired meanwhile: profile_expired tells that
+    // The days left now, the last day counted: 08:00 seven days before it is 7.
+    constexpr int64_t kDay = 86'400'000'000;
+    model["days"] = (ends - now - 1) / kDay;
+    std::string key = text_of(t.getKey());
+    auto told = store_.get(store_.cf(kKeysCf), key);
+    if (!told) return 0;
+    if (told.value()) continue;
+    capnp::MallocMessageBuilder message;
+    message.setRoot(t);
+    message.getRoot<wire::NotificationTrigger>().setModel(model.dump());
+    batch.Put(store_.cf(kTriggersCf), key, store::to_bytes(message));
+    ++made;
+  }
+  if (auto stored = store_.commit(batch); !stored) {
+    spdlog::error("notifier: due reminders not stored: {}", describe(stored.error()));
+    return 0;
+  }
+  if (made > 0 && on_triggers_) on_triggers_();
+  return made;
 }
 
 std::vector<std::string> NotifierCore::destinations() const {
@@ -194,12 +275,20 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
     }
     nlohmann::json model = nlohmann::json::parse(text_of(trigger.getModel()), nullptr, false);
     if (model.is_discarded()) model = nlohmann::json::object();
+    bool stale = false;
     if (model.contains("_readProfile")) {
       auto profile_reply = registry.profile(model["_readProfile"].get<std::string>());
       if (!profile_reply) break;
       if (!is_error(*profile_reply)) {
         try {
           auto profile = profile_reply->payload<wire::ProfileReply>().getProfile();
+          // A reminder of a date the profile no longer has (renewed, withdrawn,
+          // expired): nothing to remind of.
+          if (kind == "profile_expiring" &&
+              (profile.getStatus() != wire::ProfileStatus::PUBLISHED ||
+               text_of(profile.getExpiresOn()) != model["profile"].value("expiresOn", ""))) {
+            stale = true;
+          }
           model["profile"]["title"] = text_of(profile.getTitle());
           model["profile"]["expiresOn"] = text_of(profile.getExpiresOn());
           if (kind == "profile_returned") model["comment"] = text_of(profile.getRevisionComment());
@@ -213,6 +302,10 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
     ++settled;
     batch.Delete(store_.cf(kTriggersCf), key);
     batch.Put(store_.cf(kKeysCf), key, "resolved");
+    if (stale) {
+      spdlog::info("notifier: {} for {} dropped: the profile changed meanwhile", kind, org_id);
+      continue;
+    }
     if (!cached->second) {
       // Gone (erased) or not this notifier's to read: nobody to tell.
       spdlog::info("notifier: {} for {} dropped: the registry refused to name its contacts", kind,
@@ -231,6 +324,12 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
       if (!recipient.transactional) {
         unsubscribe = unsubscribe_url(org_id, recipient.email);
         personal["links"]["unsubscribe"] = unsubscribe;
+      }
+      if ((kind == "profile_expiring" || kind == "profile_expired") && model.contains("profile")) {
+        std::string profile_id = model["profile"].value("id", "");
+        if (!profile_id.empty()) {
+          personal["links"]["renew"] = renew_url(org_id, profile_id, recipient.email);
+        }
       }
       Rendered rendered;
       try {

@@ -48,6 +48,8 @@ inline constexpr const char* kRegistryCursorsCf = "registry_cursors";
 inline constexpr const char* kMatchingCursorsCf = "matching_cursors";
 // Unsubscribes taken while the registry did not answer: "<org id>|<recipient tag>".
 inline constexpr const char* kPendingUnsubscribesCf = "pending_unsubscribes";
+// Expiry reminders not yet due: big-endian due time, then "<profile id>|<days>".
+inline constexpr const char* kRemindersCf = "reminders";
 
 std::vector<std::string> notifier_column_families();
 
@@ -60,7 +62,10 @@ struct NotifierOptions {
   std::string mail_domain = "gosmart.invalid";  // the right side of Message-IDs
   int concurrency = 2;                          // messages sent at once
   int64_t link_lifetime_us = 90LL * 24 * 3600 * 1'000'000;
-  int64_t contacts_fresh_for_us = 500'000;  // see NotifierCore::may_send
+  int64_t contacts_fresh_for_us = 500'000;   // see NotifierCore::may_send
+  std::vector<int> reminder_days = {30, 7};  // expiry reminders, days before the last day
+  // A renewal from a reminder's link keeps the profile this much longer (from today).
+  int renew_for_days = 365;
 };
 
 // The registry's answers the resolution needs; null when the registry did not
@@ -132,6 +137,11 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // Loop thread: hands the kept unsubscribes to the registry; returns how many it took.
   std::size_t pass_on_unsubscribes(RegistryReader& registry);
 
+  // Expiry reminders due at `now_us` become triggers (one per profile: when several
+  // are due at once, the one nearest the expiry, telling the days left now); a
+  // reminder for a day already past is dropped. Returns the triggers made.
+  std::size_t fire_due_reminders(int64_t now_us);
+
   // The operator api: notifier.outbox.list, notifier.dead.retry, notifier.dead.drop.
   void install(service::ApiServer& server, const service::ServiceInfo& info);
 
@@ -150,6 +160,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   Status stage_trigger(const Trigger& trigger, store::StagingBatch& batch);
   void purge_organisation(const std::string& org_id, store::StagingBatch& batch);
   std::string unsubscribe_url(const std::string& org_id, const std::string& email) const;
+  std::string renew_url(const std::string& org_id, const std::string& profile_id,
+                        const std::string& email) const;
   void stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notification::Reader n,
                             const std::string& outcome, uint32_t attempts);
   Result<std::string> list(const service::Request& request, const service::ServiceInfo& info);

@@ -21,6 +21,9 @@ class ApiRegistryReader : public RegistryReader {
   std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
                                                   const std::string& email,
                                                   const std::string& purpose) override;
+  // registry.profile.transition RENEW to `new_expiry` (YYYY-MM-DD), as a reminder's link.
+  std::optional<DecodedEnvelope> renew(const std::string& profile_id,
+                                       const std::string& new_expiry);
 
  private:
   std::optional<DecodedEnvelope> ask(const std::string& request);

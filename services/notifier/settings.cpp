@@ -115,6 +115,9 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
                               "' is not an IANA time zone (e.g. Europe/Warsaw)");
   }
   options.concurrency = static_cast<int>(section.integer("concurrency", 1, 16).value_or(2));
+  if (auto days = section.integers("reminder_days", 1, 365, 5)) {
+    options.reminder_days.assign(days->begin(), days->end());
+  }
   settings.retry.max_attempts = static_cast<int>(
       section.integer("max_attempts", 1, 100).value_or(settings.retry.max_attempts));
   settings.retry.base_ms =

@@ -1,5 +1,7 @@
 #include "services/notifier/triggers.hpp"
 
+#include "services/notifier/domain/preferences.hpp"
+
 #include <capnp/schema.h>
 
 #include "common/reference/text.hpp"
@@ -140,6 +142,41 @@ std::vector<Trigger> triggers_of(const DecodedEnvelope& event, const std::string
     trigger.key = "profile:" + trigger.profile_to_read + ":" + trigger.kind + ":" +
                   std::to_string(event.header().origin_seq);
     out.push_back(std::move(trigger));
+  }
+  return out;
+}
+
+std::vector<Reminder> reminders_of(const DecodedEnvelope& event, const std::string& own_country,
+                                   const std::vector<int>& days_before,
+                                   const std::string& time_zone) {
+  std::vector<Reminder> out;
+  if (event.header().origin_country != own_country ||
+      event.header().type != wire_type(wire::REGISTRY_PROFILE_PUBLISHED)) {
+    return out;
+  }
+  auto profile = event.payload<wire::ProfilePublishedEvent>().getProfile();
+  std::string owner = text_of(profile.getOwnerId());
+  std::string last_day = text_of(profile.getExpiresOn());
+  if (country_of(owner) != own_country || last_day.empty()) return out;
+  for (int days : days_before) {
+    Reminder reminder;
+    reminder.days = days;
+    try {
+      reminder.due_us = local_day_us(last_day, -days, 8, time_zone);
+    } catch (const std::invalid_argument&) {
+      return {};  // the registry checks the date; nothing to remind of otherwise
+    }
+    auto& trigger = reminder.trigger;
+    std::string id = text_of(profile.getId());
+    trigger.key = "profile:" + id + ":expiring:" + std::to_string(days) + ":" + last_day;
+    trigger.kind = "profile_expiring";
+    trigger.organisation_id = owner;
+    trigger.at_us = reminder.due_us;
+    trigger.profile_to_read = id;
+    trigger.model = {
+        {"profile", {{"id", id}, {"title", text_of(profile.getTitle())}, {"expiresOn", last_day}}},
+        {"days", days}};
+    out.push_back(std::move(reminder));
   }
   return out;
 }

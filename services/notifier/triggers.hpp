@@ -25,6 +25,19 @@ struct Trigger {
 
 std::vector<Trigger> triggers_of(const DecodedEnvelope& event, const std::string& own_country);
 
+// A profile published (or renewed) is reminded of its expiry `days` before its last
+// day, at 08:00 in the node's zone: a `profile_expiring` trigger held until due.
+// Kept per (profile, days, last day), so a renewal's new date makes new reminders
+// and the old ones find the date changed and are dropped when due (resolve()).
+struct Reminder {
+  int64_t due_us = 0;
+  int days = 0;
+  Trigger trigger;
+};
+std::vector<Reminder> reminders_of(const DecodedEnvelope& event, const std::string& own_country,
+                                   const std::vector<int>& days_before,
+                                   const std::string& time_zone);
+
 // A capnp enumerant's schema name ("technologyOffer") for the templates' models.
 template <class Enum>
 std::string enumerant_name(Enum value);

@@ -192,7 +192,7 @@ inline void fill_profile(wire::Profile::Builder p, const std::string& owner) {
 // NACE 26.70, expiring in a year; its id.
 inline std::string publish(Federation& f, const std::string& country, const std::string& owner,
                            wire::ProfileKind kind, const std::string& title,
-                           const std::string& summary) {
+                           const std::string& summary, int days_shown = 365) {
   auto submitted =
       f.call<wire::ProfileWrite>(country, f.broker, "registry.profile.submit", [&](auto w) {
         auto p = w.initProfile();
@@ -200,7 +200,7 @@ inline std::string publish(Federation& f, const std::string& country, const std:
         p.setKind(kind);
         p.setTitle(title);
         p.setSummary(summary);
-        p.setExpiresOn(testing::iso_day(365));
+        p.setExpiresOn(testing::iso_day(days_shown));
         p.initNaceCodes(1).set(0, "26.70");
         p.initDomains(1).set(0, "advanced-manufacturing");
       });

@@ -306,3 +306,52 @@ TEST_CASE("a relay that refuses and then is down leaves a dead letter an operato
   CHECK(clean);
   CHECK(dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 0);
 }
+
+TEST_CASE("an expiry reminder reaches the consenting contact and its link renews for a year",
+          "[system][notifier]") {
+  Federation f({"PL"}, false, "", {}, true);
+  SmtpServer smtp(f.dir.path() / "mail");
+  f.start_notifier("PL", notifier_toml(f, "PL", smtp));
+  const std::string anna = "anna.nowak@optika.example.pl";
+  auto org = register_org(f, "PL", "Optika Gdańsk sp. z o.o.", {{"Anna Nowak", anna, "en", true}});
+  // Shown for 20 more days: the 30-day reminder is due at once and tells 20 days.
+  auto profile =
+      publish(f, "PL", org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary, /*days_shown=*/20);
+  REQUIRE(eventually([&] { return mails_to(smtp, anna, "profile_expiring").size() == 1; }, 30s));
+  auto mail = mails_to(smtp, anna, "profile_expiring")[0];
+  CHECK(mail.decoded().find("20 days") != std::string::npos);
+  CHECK(mail.decoded().find(testing::iso_day(20).substr(0, 4)) != std::string::npos);
+  std::smatch link;
+  std::string text = mail.decoded();
+  REQUIRE(std::regex_search(text, link,
+                            std::regex("http://127\\.0\\.0\\.1:([0-9]+)(/r/[A-Za-z0-9_.\\-]+)")));
+  httplib::Client http("127.0.0.1", std::stoi(link[1].str()));
+  auto shown = http.Get(link[2].str());
+  REQUIRE(shown);
+  CHECK(shown->status == 200);
+  auto expiry = [&] {
+    auto got = f.call<wire::ProfileGet>("PL", f.broker, "registry.profile.get",
+                                        [&](auto g) { g.setId(profile); });
+    REQUIRE(got.header().type == "registry.profile.reply");
+    return std::string(got.payload<wire::ProfileReply>().getProfile().getExpiresOn());
+  };
+  CHECK(expiry() == testing::iso_day(20));  // a GET changes nothing
+  auto forged = http.Post(link[2].str() + "x", "", "application/x-www-form-urlencoded");
+  REQUIRE(forged);
+  CHECK(forged->status == 400);
+  auto renewed = http.Post(link[2].str(), "", "application/x-www-form-urlencoded");
+  REQUIRE(renewed);
+  CHECK(renewed->status == 200);
+  CHECK(expiry() == testing::iso_day(365));
+  // The unsubscribe link of the same message does not renew, and vice versa.
+  std::string header = mail.header("List-Unsubscribe");
+  std::smatch unsubscribe;
+  REQUIRE(std::regex_search(header, unsubscribe, std::regex("(/u/[^>]+)>")));
+  auto crossed =
+      http.Post("/r/" + unsubscribe[1].str().substr(3), "", "application/x-www-form-urlencoded");
+  REQUIRE(crossed);
+  CHECK(crossed->status == 400);
+  // Renewed, the profile is published again with its new date: no reminder now.
+  std::this_thread::sleep_for(6s);
+  CHECK(mails_to(smtp, anna, "profile_expiring").size() == 1);
+}

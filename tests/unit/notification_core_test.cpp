@@ -7,6 +7,7 @@
 #include "common/store/capnp_value.hpp"
 #include "schemas/matching.capnp.h"
 #include "schemas/notifier.capnp.h"
+#include "services/notifier/domain/preferences.hpp"
 #include "services/notifier/notifier.hpp"
 #include "services/notifier/recipients.hpp"
 #include "services/notifier/triggers.hpp"
@@ -185,7 +186,33 @@ class FakeRegistry : public RegistryReader {
                decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, {}))
         .value();
   }
-  std::optional<DecodedEnvelope> profile(const std::string&) override { return std::nullopt; }
+  std::map<std::string, std::string> profiles;  // id -> encoded registry.profile.reply
+  std::optional<DecodedEnvelope> profile(const std::string& id) override {
+    if (down) return std::nullopt;
+    auto it = profiles.find(id);
+    std::string bytes;
+    if (it == profiles.end()) {
+      EnvelopeBuilder error("PL", wire::Service::REGISTRY, "error");
+      error.init_payload<wire::Error>().setCode(wire::ErrorCode::NOT_FOUND);
+      bytes = error.encode();
+    } else {
+      bytes = it->second;
+    }
+    return std::move(
+               decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, {}))
+        .value();
+  }
+  void add_profile(const std::string& id, const std::string& owner, const std::string& last_day,
+                   wire::ProfileStatus status = wire::ProfileStatus::PUBLISHED) {
+    EnvelopeBuilder reply("PL", wire::Service::REGISTRY, "registry.profile.reply");
+    auto p = reply.init_payload<wire::ProfileReply>().initProfile();
+    p.setId(id);
+    p.setOwnerId(owner);
+    p.setTitle("Coatings for thermal cameras");
+    p.setExpiresOn(last_day);
+    p.setStatus(status);
+    profiles[id] = reply.encode();
+  }
   std::vector<std::pair<std::string, std::string>> withdrawn;  // (organisation, address)
   std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
                                                   const std::string& email,
@@ -447,4 +474,70 @@ TEST_CASE("an unsubscribe kept while the registry is away stops alerts at once a
                                       [](auto e) { e.setOrganisationId("PL-000001"); }));
   CHECK(c.core.pass_on_unsubscribes(c.registry) == 0);
   CHECK(c.registry.withdrawn.size() == 1);
+}
+
+TEST_CASE("a profile is reminded of its expiry once per reminder and never of a date it lost",
+          "[notifier]") {
+  Core c;
+  c.registry.add("PL-000001", {{"john@example.pl", "en"}});
+  c.registry.add_profile("PL-PRF-1", "PL-000001", "2027-01-10");
+  auto published = [&](const std::string& id, const std::string& last_day, uint64_t seq) {
+    return event<wire::ProfilePublishedEvent>("PL", wire::Service::REGISTRY,
+                                              "registry.profile.published", seq, [&](auto e) {
+                                                auto p = e.initProfile();
+                                                p.setId(id);
+                                                p.setOwnerId("PL-000001");
+                                                p.setTitle("Coatings for thermal cameras");
+                                                p.setExpiresOn(last_day);
+                                                p.setUpdatedUs(static_cast<int64_t>(seq));
+                                              });
+  };
+  c.apply(published("PL-PRF-1", "2027-01-10", 1));
+  REQUIRE(c.core.resolve(c.registry) == 1);  // profile_published, to John
+  REQUIRE(c.queued().size() == 1);
+  const std::string zone = "Europe/Brussels";
+  auto thirty = local_day_us("2027-01-10", -30, 8, zone);
+  CHECK(c.core.fire_due_reminders(thirty - 1) == 0);
+  CHECK(c.core.fire_due_reminders(thirty) == 1);
+  CHECK(c.core.fire_due_reminders(thirty) == 0);  // fired once
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  auto expiring = [&] {
+    std::vector<std::string> texts;
+    auto it = c.db->iterate(c.db->cf(kOutboxCf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto n = store::StoredValue<wire::Notification>::parse(it->value().ToString());
+      if (text_of(n->get().getKind()) == "profile_expiring") {
+        texts.push_back(text_of(n->get().getText()));
+      }
+    }
+    return texts;
+  };
+  REQUIRE(expiring().size() == 1);
+  CHECK(expiring()[0].find("30 days") != std::string::npos);
+  CHECK(expiring()[0].find("https://pl.example/n/r/") != std::string::npos);  // renew link
+
+  // PL-PRF-1 is renewed (its 7-day reminder keeps the old date); PL-PRF-2 is
+  // published three days before its end: both its reminders are due at once, and
+  // it hears of the nearer one only, with the days left now.
+  c.registry.add_profile("PL-PRF-1", "PL-000001", "2028-01-10");
+  c.registry.add_profile("PL-PRF-2", "PL-000001", "2027-01-10");
+  c.apply(published("PL-PRF-2", "2027-01-10", 2));
+  REQUIRE(c.core.resolve(c.registry) == 1);  // its profile_published
+  auto three_before = local_day_us("2027-01-10", -3, 8, zone);
+  CHECK(c.core.fire_due_reminders(three_before) == 2);  // PRF-1's 7-day, PRF-2's nearer
+  CHECK(c.core.resolve(c.registry) == 2);
+  auto texts = expiring();
+  REQUIRE(texts.size() == 2);  // PRF-1's stale one dropped
+  CHECK((texts[0].find("3 days") != std::string::npos ||
+         texts[1].find("3 days") != std::string::npos));
+  // After its last day, a reminder still waiting is dropped: the expiry tells it.
+  c.apply(published("PL-PRF-3", "2027-02-01", 3));
+  c.registry.add_profile("PL-PRF-3", "PL-000001", "2027-02-01");
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  CHECK(c.core.fire_due_reminders(local_day_us("2027-02-02", 0, 9, zone)) == 0);
+  // An erased organisation's reminders go with it.
+  c.apply(published("PL-PRF-4", "2027-03-01", 4));
+  c.apply(event<wire::OrgErasedEvent>("PL", wire::Service::REGISTRY, "registry.org.erased", 5,
+                                      [](auto e) { e.setOrganisationId("PL-000001"); }));
+  CHECK(c.core.fire_due_reminders(local_day_us("2027-03-01", 0, 9, zone)) == 0);
 }

@@ -172,3 +172,18 @@ TEST_CASE("a digest lists distinct alerts newest first up to its limit", "[notif
   CHECK(empty["count"] == 0);
   CHECK(empty["items"].empty());
 }
+
+TEST_CASE("expiry reminders fall at 08:00 local the given days before the last day", "[notifier]") {
+  // 30 days before 2026-04-27 is 2026-03-28 (EET, UTC+2): 08:00 local = 06:00 UTC;
+  // 29 days before is 2026-03-29, the change's day (EEST, UTC+3): 05:00 UTC.
+  CHECK(local_day_us("2026-04-27", -30, 8, "Europe/Helsinki") == utc_us(2026, 3, 28, 6));
+  CHECK(local_day_us("2026-04-27", -29, 8, "Europe/Helsinki") == utc_us(2026, 3, 29, 5));
+  // Across a year and a month end; the end of a last day is the next day's 00:00.
+  CHECK(local_day_us("2027-01-05", -7, 8, "Europe/Warsaw") == utc_us(2026, 12, 29, 7));
+  CHECK(local_day_us("2026-12-31", 1, 0, "Europe/Warsaw") == utc_us(2026, 12, 31, 23));
+  // An unknown zone is UTC; a date that is not YYYY-MM-DD is refused.
+  CHECK(local_day_us("2026-06-01", 0, 8, "Mars/Olympus") == utc_us(2026, 6, 1, 8));
+  for (const char* bad : {"2026-6-01", "2026-13-01", "2026-06-32", "20260601", "", "2026-06-0x"}) {
+    CHECK_THROWS_AS(local_day_us(bad, 0, 8, "UTC"), std::invalid_argument);
+  }
+}

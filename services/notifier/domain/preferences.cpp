@@ -95,4 +95,34 @@ int64_t next_digest_due_us(Rhythm rhythm, int64_t now_us, std::string_view time_
   throw std::logic_error("no digest time within nine days");
 }
 
+int64_t local_day_us(std::string_view ymd, int days, int local_hour, std::string_view time_zone) {
+  auto digits = [&](std::size_t from, std::size_t count) {
+    int value = 0;
+    for (std::size_t i = from; i < from + count; ++i) {
+      if (ymd[i] < '0' || ymd[i] > '9') throw std::invalid_argument("not a YYYY-MM-DD date");
+      value = value * 10 + (ymd[i] - '0');
+    }
+    return value;
+  };
+  if (ymd.size() != 10 || ymd[4] != '-' || ymd[7] != '-') {
+    throw std::invalid_argument("not a YYYY-MM-DD date");
+  }
+  int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
+  if (month < 1 || month > 12 || day < 1 || day > 31) {
+    throw std::invalid_argument("not a YYYY-MM-DD date");
+  }
+  if (local_hour < 0 || local_hour > 23) throw std::invalid_argument("an hour is 0-23");
+  std::string zone_id = known_time_zone(time_zone) ? std::string(time_zone) : "UTC";
+  UErrorCode status = U_ZERO_ERROR;
+  icu::GregorianCalendar calendar(
+      icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(zone_id)), status);
+  if (U_FAILURE(status)) throw std::runtime_error("ICU cannot make a calendar");
+  calendar.clear();
+  calendar.set(year, month - 1, day, local_hour, 0, 0);
+  calendar.add(UCAL_DATE, days, status);
+  auto at_ms = static_cast<int64_t>(calendar.getTime(status));
+  if (U_FAILURE(status)) throw std::runtime_error("ICU cannot compute a local time");
+  return at_ms * 1000;
+}
+
 }  // namespace gosmart::notifier

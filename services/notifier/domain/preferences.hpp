@@ -47,4 +47,10 @@ bool known_time_zone(std::string_view time_zone);
 int64_t next_digest_due_us(Rhythm rhythm, int64_t now_us, std::string_view time_zone,
                            int local_hour = 8);
 
+// `local_hour`:00 in `time_zone` on the day `days` after the date `ymd` (YYYY-MM-DD;
+// `days` may be negative), in UTC microseconds: when an expiry reminder is due
+// (ymd = the last day shown, days = -30) or when that last day ends (days = 1,
+// hour 0). std::invalid_argument for a date that is not YYYY-MM-DD.
+int64_t local_day_us(std::string_view ymd, int days, int local_hour, std::string_view time_zone);
+
 }  // namespace gosmart::notifier
