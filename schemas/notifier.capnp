@@ -36,6 +36,7 @@ struct Notification {
   attempts @11 :UInt32;        # sends that failed so far (dead letters keep theirs)
   lastError @12 :Text;
   transactional @13 :Bool;     # about the contact's own action: no unsubscribe gate
+  webhookId @14 :Text;         # channel "webhook": the subscription whose secret signs it
 }
 
 # ---- events on the notifier's stream (for audit and status; no addresses) ----
@@ -83,7 +84,34 @@ struct DeadLetterAction {
   key @0 :Text;
 }
 
+# "notifier.webhook.add" (integration: for an organisation it manages; broker): a
+# partner portal's system is told of its organisations' notifications by a signed
+# JSON POST (Standard Webhooks). The URL must start with a prefix the operator
+# allows ([notifier] webhook_url_prefixes). Answered with "notifier.webhook.reply",
+# the secret included this once.
+struct WebhookAdd {
+  organisationId @0 :Text;
+  url @1 :Text;
+}
+
+# "notifier.webhook.remove" (the integration that added it; broker).
+struct WebhookRemove {
+  id @0 :Text;
+}
+
+struct Webhook {
+  id @0 :Text;                 # "wh_" + 24 hex
+  organisationId @1 :Text;
+  url @2 :Text;
+  secret @3 :Text;             # "whsec_..." in the reply to add only
+  addedBy @4 :Text;            # the caller's user id
+  createdUs @5 :Int64;
+}
+
 const notifierDelivery :Text = "notifier.delivery";
+const notifierWebhookAdd :Text = "notifier.webhook.add";
+const notifierWebhookRemove :Text = "notifier.webhook.remove";
+const notifierWebhookReply :Text = "notifier.webhook.reply";
 const notifierOutboxList :Text = "notifier.outbox.list";
 const notifierOutboxPage :Text = "notifier.outbox.page";
 const notifierDeadRetry :Text = "notifier.dead.retry";

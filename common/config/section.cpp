@@ -66,6 +66,23 @@ std::optional<std::vector<int64_t>> Section::integers(const std::string& key, in
   return values;
 }
 
+std::optional<std::vector<std::string>> Section::strings(const std::string& key,
+                                                         std::size_t max_count) {
+  asked_.insert(key);
+  const toml::node* node = find(table_, key);
+  if (!node) return std::nullopt;
+  const auto* array = node->as_array();
+  std::string wanted = "must be an array of at most " + std::to_string(max_count) + " strings";
+  if (!array || array->size() > max_count) bad(key_path(key), wanted);
+  std::vector<std::string> values;
+  for (const auto& element : *array) {
+    auto value = element.value<std::string>();
+    if (!element.is_string() || !value) bad(key_path(key), wanted);
+    values.push_back(*value);
+  }
+  return values;
+}
+
 std::optional<double> Section::fraction(const std::string& key) {
   asked_.insert(key);
   const toml::node* node = find(table_, key);

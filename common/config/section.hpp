@@ -27,6 +27,7 @@ class Section {
   std::optional<bool> boolean(const std::string& key);
   std::optional<int64_t> integer(const std::string& key, int64_t min, int64_t max);
   // An array of integers, each within [min, max], at most `max_count` of them.
+  std::optional<std::vector<std::string>> strings(const std::string& key, std::size_t max_count);
   std::optional<std::vector<int64_t>> integers(const std::string& key, int64_t min, int64_t max,
                                                std::size_t max_count);
   std::optional<double> fraction(const std::string& key);  // a number from 0 to 1

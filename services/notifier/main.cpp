@@ -16,6 +16,7 @@
 #include "services/notifier/notifier.hpp"
 #include "services/notifier/registry_reader.hpp"
 #include "services/notifier/settings.hpp"
+#include "services/notifier/webhook_request.hpp"
 
 using namespace gosmart;
 
@@ -74,10 +75,16 @@ int run(const std::string& config_file) {
   sender_options.tick_every = std::chrono::milliseconds(20);
   outbox::Sender sender(core.queue(), core, sender_options);
   const auto& options = settings.options;
-  auto render = [&options](const outbox::Entry& entry) -> std::optional<notifier::SmtpMessage> {
+  auto render = [&options,
+                 &core](const outbox::Entry& entry) -> std::optional<notifier::SmtpMessage> {
     auto stored = store::StoredValue<wire::Notification>::parse(entry.payload);
     if (!stored) return std::nullopt;
     auto n = stored->get();
+    if (std::string(n.getChannel().cStr()) == "webhook") {
+      auto secret = core.webhook_secret(n.getOrganisationId().cStr(), n.getWebhookId().cStr());
+      if (!secret) return std::nullopt;  // removed meanwhile (the gate cancels it first)
+      return notifier::webhook_request(n, *secret, now_us() / 1'000'000);
+    }
     notifier::MailMessage mail;
     mail.from = options.from;
     mail.reply_to = options.reply_to;
@@ -91,8 +98,11 @@ int run(const std::string& config_file) {
     mail.kind = n.getKind();
     mail.date_us = n.getCreatedUs();
     try {
-      return notifier::SmtpMessage{mail.to, notifier::build_mime(mail),
-                                   static_cast<int>(n.getAttempts())};
+      notifier::SmtpMessage out;
+      out.recipient = mail.to;
+      out.mime = notifier::build_mime(mail);
+      out.attempts_before = static_cast<int>(n.getAttempts());
+      return out;
     } catch (const std::exception& e) {
       spdlog::error("notifier: message {} cannot be built: {}", n.getKey().cStr(), e.what());
       return std::nullopt;
@@ -139,7 +149,7 @@ int run(const std::string& config_file) {
         options.renew_for_days);
   }
 
-  core.install(host.server(), host.info());
+  core.install(host.server(), host.info(), registry);
   host.set_metrics([&]() -> service::ServiceHost::Metrics {
     auto counts = core.counts();
     return {{"notifier.queue_length", static_cast<double>(counts.pending)},

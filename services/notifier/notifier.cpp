@@ -8,10 +8,12 @@
 #include <map>
 
 #include "common/core/break_point.hpp"
+#include "common/reference/formats.hpp"
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/notifier/domain/preferences.hpp"
+#include "services/notifier/domain/webhook.hpp"
 #include "services/notifier/recipients.hpp"
 
 namespace gosmart::notifier {
@@ -23,7 +25,7 @@ using config::Role;
 std::vector<std::string> notifier_column_families() {
   auto families = replication::event_log_column_families();
   for (const char* name : {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf,
-                           kMatchingCursorsCf, kPendingUnsubscribesCf, kRemindersCf}) {
+                           kMatchingCursorsCf, kPendingUnsubscribesCf, kRemindersCf, kWebhooksCf}) {
     families.push_back(name);
   }
   return families;
@@ -134,10 +136,12 @@ void NotifierCore::purge_organisation(const std::string& org_id, store::StagingB
     }
   }
   std::string prefix = org_id + "|";
-  auto kept = batch.iterate(store_.cf(kPendingUnsubscribesCf));
-  for (kept->Seek(prefix); kept->Valid() && kept->key().starts_with(prefix); kept->Next()) {
-    batch.del(store_.cf(kPendingUnsubscribesCf), kept->key().ToString());
-    ++purged;
+  for (const char* cf : {kPendingUnsubscribesCf, kWebhooksCf}) {
+    auto kept = batch.iterate(store_.cf(cf));
+    for (kept->Seek(prefix); kept->Valid() && kept->key().starts_with(prefix); kept->Next()) {
+      batch.del(store_.cf(cf), kept->key().ToString());
+      ++purged;
+    }
   }
   purge_staged_ = true;
   spdlog::info("notifier: {} erased: {} waiting message(s) and trigger(s) removed", org_id, purged);
@@ -151,6 +155,54 @@ std::string NotifierCore::unsubscribe_url(const std::string& org_id,
   claim.subject = recipient_tag(email);
   claim.expires_us = now_us() + options_.link_lifetime_us;
   return options_.public_url + "/u/" + tokens_.sign(claim);
+}
+
+void NotifierCore::stage_webhooks(rocksdb::WriteBatch& batch, const std::string& trigger_key,
+                                  const std::string& kind, const std::string& org_id,
+                                  const nlohmann::json& model) {
+  std::string prefix = org_id + "|";
+  auto it = store_.iterate(store_.cf(kWebhooksCf));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto hook = parse_stored<wire::Webhook>(it->value().ToString());
+    if (!hook) continue;
+    std::string id = text_of(hook->get().getId());
+    std::string idempotency = trigger_key + "|" + id + "|webhook";
+    auto seen = store_.get(store_.cf(kKeysCf), idempotency);
+    if (seen && seen.value()) continue;
+    // What the portal's system reads: the kind and the model the mail is made from
+    // (the node's own organisation and the partner's public profile; no contact).
+    nlohmann::json body = {
+        {"type", "gosmart." + kind},
+        {"timestamp", now_us() / 1'000'000},
+        {"data",
+         {{"key", trigger_key}, {"organisationId", org_id}, {"kind", kind}, {"details", model}}}};
+    capnp::MallocMessageBuilder message;
+    auto n = message.initRoot<wire::Notification>();
+    n.setKey(idempotency);
+    n.setKind(kind);
+    n.setOrganisationId(org_id);
+    n.setChannel("webhook");
+    n.setRecipient(hook->get().getUrl());
+    n.setWebhookId(id);
+    n.setText(body.dump());
+    n.setCreatedUs(now_us());
+    n.setTransactional(true);  // the portal's system asked for it: no contact's consent
+    batch.Put(store_.cf(kKeysCf), idempotency, "queued");
+    uint64_t hash = std::stoull(recipient_tag(id).substr(0, 12), nullptr, 16);
+    queue_.stage(
+        batch,
+        "hook-" + std::to_string(hash % static_cast<uint64_t>(std::max(1, options_.concurrency))),
+        store::to_bytes(message));
+  }
+}
+
+std::optional<std::string> NotifierCore::webhook_secret(const std::string& org_id,
+                                                        const std::string& webhook_id) const {
+  auto bytes = store_.get(store_.cf(kWebhooksCf), org_id + "|" + webhook_id);
+  if (!bytes || !bytes.value()) return std::nullopt;
+  auto hook = parse_stored<wire::Webhook>(*bytes.value());
+  if (!hook) return std::nullopt;
+  return text_of(hook->get().getSecret());
 }
 
 std::string NotifierCore::renew_url(const std::string& org_id, const std::string& profile_id,
@@ -224,6 +276,7 @@ std::vector<std::string> NotifierCore::destinations() const {
   std::vector<std::string> out;
   for (int i = 0; i < std::max(1, options_.concurrency); ++i) {
     out.push_back("mail-" + std::to_string(i));
+    out.push_back("hook-" + std::to_string(i));
   }
   return out;
 }
@@ -355,6 +408,7 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
       batch.Put(store_.cf(kKeysCf), idempotency, "queued");
       queue_.stage(batch, destination_of(recipient.email), store::to_bytes(message));
     }
+    stage_webhooks(batch, key, kind, org_id, model);
   }
   if (batch.Count() > 0) {
     if (auto stored = commit_now(batch); !stored) {
@@ -385,6 +439,12 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
   if (!stored) return SendGate::send;  // the renderer reports it unreadable
   auto n = stored->get();
   std::string org_id = text_of(n.getOrganisationId());
+  if (text_of(n.getChannel()) == "webhook") {
+    // Sent while the portal is subscribed; a removed webhook is not called again.
+    auto subscribed = store_.get(store_.cf(kWebhooksCf), org_id + "|" + text_of(n.getWebhookId()));
+    if (!subscribed) return SendGate::later;
+    return subscribed.value() ? SendGate::send : SendGate::cancel;
+  }
   int64_t now = now_us();
   auto known = contacts_.find(org_id);
   if (known == contacts_.end() || now - known->second.read_at_us > options_.contacts_fresh_for_us) {
@@ -580,7 +640,14 @@ NotifierCore::Counts NotifierCore::counts() const {
   return counts;
 }
 
-void NotifierCore::install(service::ApiServer& server, const service::ServiceInfo& info) {
+void NotifierCore::install(service::ApiServer& server, const service::ServiceInfo& info,
+                           RegistryReader& registry) {
+  server.handle(wire_type(wire::NOTIFIER_WEBHOOK_ADD), {Role::broker, Role::integration},
+                [this, &info, &registry](const service::Request& r) {
+                  return add_webhook(r, info, registry);
+                });
+  server.handle(wire_type(wire::NOTIFIER_WEBHOOK_REMOVE), {Role::broker, Role::integration},
+                [this, &info](const service::Request& r) { return remove_webhook(r, info); });
   server.handle(wire_type(wire::NOTIFIER_OUTBOX_LIST), {Role::broker, Role::monitor},
                 [this, &info](const service::Request& r) { return list(r, info); });
   server.handle(wire_type(wire::NOTIFIER_DEAD_RETRY), {Role::broker},
@@ -603,6 +670,103 @@ void fill_item(wire::OutboxItem::Builder item, wire::Notification::Reader n, boo
 }
 
 }  // namespace
+
+Result<std::string> NotifierCore::add_webhook(const service::Request& request,
+                                              const service::ServiceInfo& info,
+                                              RegistryReader& registry) {
+  auto ask = request.envelope.payload<wire::WebhookAdd>();
+  std::string org_id = text_of(ask.getOrganisationId());
+  std::string url = text_of(ask.getUrl());
+  if (url.size() > 2000 || !reference::is_web_url(url)) {
+    return fail(ErrorCode::INVALID_FIELD, "an http:// or https:// URL of at most 2000 bytes",
+                "url");
+  }
+  bool allowed = false;
+  for (const auto& prefix : options_.webhook_url_prefixes) {
+    allowed = allowed || url.rfind(prefix, 0) == 0;
+  }
+  if (!allowed) {
+    return fail(ErrorCode::NOT_AUTHORISED,
+                options_.webhook_url_prefixes.empty()
+                    ? "this node allows no webhooks ([notifier] webhook_url_prefixes)"
+                    : "the URL is not under a prefix this node's operator allows",
+                "url");
+  }
+  auto org = registry.organisation(org_id);
+  if (!org) return fail(ErrorCode::UNAVAILABLE, "the registry does not answer; try again");
+  if (is_error(*org))
+    return fail(ErrorCode::NOT_FOUND, "no organisation " + org_id, "organisationId");
+  std::string managed_by;
+  try {
+    managed_by = text_of(org->payload<wire::OrgReply>().getOrganisation().getManagedBy());
+  } catch (const kj::Exception&) {
+    return fail(ErrorCode::INTERNAL, "the registry's answer is unreadable");
+  }
+  // A portal subscribes for the organisations it manages; a broker for any.
+  if (request.caller.role == Role::integration && managed_by != request.caller.name) {
+    return fail(ErrorCode::NOT_AUTHORISED, "organisation " + org_id + " is not managed by you",
+                "organisationId");
+  }
+  std::string prefix = org_id + "|";
+  std::size_t existing = 0;
+  auto it = store_.iterate(store_.cf(kWebhooksCf));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++existing;
+  if (existing >= 5) {
+    return fail(ErrorCode::LIMIT_EXCEEDED, "at most 5 webhooks per organisation", "organisationId");
+  }
+  unsigned char random[12];
+  randombytes_buf(random, sizeof random);
+  std::string id = "wh_" + to_hex({random, sizeof random});
+  capnp::MallocMessageBuilder message;
+  auto hook = message.initRoot<wire::Webhook>();
+  hook.setId(id);
+  hook.setOrganisationId(org_id);
+  hook.setUrl(url);
+  hook.setSecret(new_webhook_secret());
+  hook.setAddedBy(request.caller.user_id());
+  hook.setCreatedUs(now_us());
+  rocksdb::WriteBatch batch;
+  batch.Put(store_.cf(kWebhooksCf), prefix + id, store::to_bytes(message));
+  if (auto stored = store_.commit(batch); !stored) return stored.error();
+  spdlog::info("notifier: webhook {} for {} added by {}", id, org_id, request.caller.user_id());
+  auto reply = service::make_reply(info, request, wire_type(wire::NOTIFIER_WEBHOOK_REPLY));
+  auto out = reply.init_payload<wire::Webhook>();
+  out.setId(id);
+  out.setOrganisationId(org_id);
+  out.setUrl(url);
+  out.setSecret(hook.getSecret());  // shown this once
+  out.setAddedBy(hook.getAddedBy());
+  out.setCreatedUs(hook.getCreatedUs());
+  return reply.encode();
+}
+
+Result<std::string> NotifierCore::remove_webhook(const service::Request& request,
+                                                 const service::ServiceInfo& info) {
+  std::string id = text_of(request.envelope.payload<wire::WebhookRemove>().getId());
+  auto it = store_.iterate(store_.cf(kWebhooksCf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto hook = parse_stored<wire::Webhook>(it->value().ToString());
+    if (!hook || text_of(hook->get().getId()) != id) continue;
+    if (request.caller.role == Role::integration &&
+        text_of(hook->get().getAddedBy()) != request.caller.user_id()) {
+      return fail(ErrorCode::NOT_AUTHORISED, "webhook " + id + " was added by another caller",
+                  "id");
+    }
+    rocksdb::WriteBatch batch;
+    batch.Delete(store_.cf(kWebhooksCf), it->key().ToString());
+    if (auto stored = store_.commit(batch); !stored) return stored.error();
+    spdlog::info("notifier: webhook {} removed by {}", id, request.caller.user_id());
+    auto reply = service::make_reply(info, request, wire_type(wire::NOTIFIER_WEBHOOK_REPLY));
+    auto out = reply.init_payload<wire::Webhook>();
+    out.setId(id);
+    out.setOrganisationId(hook->get().getOrganisationId());
+    out.setUrl(hook->get().getUrl());
+    out.setAddedBy(hook->get().getAddedBy());
+    out.setCreatedUs(hook->get().getCreatedUs());
+    return reply.encode();
+  }
+  return fail(ErrorCode::NOT_FOUND, "no webhook " + id, "id");
+}
 
 Result<std::string> NotifierCore::list(const service::Request& request,
                                        const service::ServiceInfo& info) {

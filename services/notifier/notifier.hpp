@@ -48,6 +48,8 @@ inline constexpr const char* kRegistryCursorsCf = "registry_cursors";
 inline constexpr const char* kMatchingCursorsCf = "matching_cursors";
 // Unsubscribes taken while the registry did not answer: "<org id>|<recipient tag>".
 inline constexpr const char* kPendingUnsubscribesCf = "pending_unsubscribes";
+// Partner portals' webhooks: "<org id>|<webhook id>" -> Webhook.
+inline constexpr const char* kWebhooksCf = "webhooks";
 // Expiry reminders not yet due: big-endian due time, then "<profile id>|<days>".
 inline constexpr const char* kRemindersCf = "reminders";
 
@@ -66,6 +68,8 @@ struct NotifierOptions {
   std::vector<int> reminder_days = {30, 7};  // expiry reminders, days before the last day
   // A renewal from a reminder's link keeps the profile this much longer (from today).
   int renew_for_days = 365;
+  // Webhook URLs must start with one of these (none: no webhooks may be added).
+  std::vector<std::string> webhook_url_prefixes = {};
 };
 
 // The registry's answers the resolution needs; null when the registry did not
@@ -142,8 +146,13 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // reminder for a day already past is dropped. Returns the triggers made.
   std::size_t fire_due_reminders(int64_t now_us);
 
-  // The operator api: notifier.outbox.list, notifier.dead.retry, notifier.dead.drop.
-  void install(service::ApiServer& server, const service::ServiceInfo& info);
+  // The operator api: notifier.outbox.list, notifier.dead.retry, notifier.dead.drop;
+  // the portals' notifier.webhook.add/remove (the registry says who manages what).
+  void install(service::ApiServer& server, const service::ServiceInfo& info,
+               RegistryReader& registry);
+  // A webhook's signing secret, if it is still subscribed.
+  std::optional<std::string> webhook_secret(const std::string& org_id,
+                                            const std::string& webhook_id) const;
 
   struct Counts {
     uint64_t pending = 0, dead = 0, triggers = 0;
@@ -160,11 +169,18 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   Status stage_trigger(const Trigger& trigger, store::StagingBatch& batch);
   void purge_organisation(const std::string& org_id, store::StagingBatch& batch);
   std::string unsubscribe_url(const std::string& org_id, const std::string& email) const;
+  void stage_webhooks(rocksdb::WriteBatch& batch, const std::string& trigger_key,
+                      const std::string& kind, const std::string& org_id,
+                      const nlohmann::json& model);
   std::string renew_url(const std::string& org_id, const std::string& profile_id,
                         const std::string& email) const;
   void stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notification::Reader n,
                             const std::string& outcome, uint32_t attempts);
   Result<std::string> list(const service::Request& request, const service::ServiceInfo& info);
+  Result<std::string> add_webhook(const service::Request& request, const service::ServiceInfo& info,
+                                  RegistryReader& registry);
+  Result<std::string> remove_webhook(const service::Request& request,
+                                     const service::ServiceInfo& info);
   Result<std::string> act_on_dead(const service::Request& request, const service::ServiceInfo& info,
                                   bool retry);
   Status commit_now(rocksdb::WriteBatch& batch);

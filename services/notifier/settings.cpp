@@ -115,6 +115,17 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
                               "' is not an IANA time zone (e.g. Europe/Warsaw)");
   }
   options.concurrency = static_cast<int>(section.integer("concurrency", 1, 16).value_or(2));
+  if (auto prefixes = section.strings("webhook_url_prefixes", 32)) {
+    for (const auto& prefix : *prefixes) {
+      // A prefix ends in "/" or ":" so that https://portal.example cannot admit
+      // https://portal.example.attacker.net.
+      if (!reference::is_web_url(prefix) || (prefix.back() != '/' && prefix.back() != ':')) {
+        throw config::ConfigError("config: " + section.path() + ".webhook_url_prefixes: '" +
+                                  prefix + "' is not an http(s) URL ending in / or :");
+      }
+    }
+    options.webhook_url_prefixes = *prefixes;
+  }
   if (auto days = section.integers("reminder_days", 1, 365, 5)) {
     options.reminder_days.assign(days->begin(), days->end());
   }

@@ -91,7 +91,8 @@ void SmtpCourier::work() {
       if (stopping_) break;
       job = *job_;
     }
-    Outcome outcome = curl ? deliver(curl, job) : Outcome{job.key, false, 0, "libcurl unavailable"};
+    Outcome outcome =
+        curl ? deliver(curl, job) : Outcome{job.key, false, 0, "libcurl unavailable", false};
     {
       std::lock_guard lock(mutex_);
       job_.reset();
@@ -105,7 +106,38 @@ void SmtpCourier::work() {
   if (curl) curl_easy_cleanup(curl);
 }
 
+SmtpCourier::Outcome SmtpCourier::post(void* handle, const Job& job) {
+  CURL* curl = static_cast<CURL*>(handle);
+  curl_easy_reset(curl);
+  curl_slist* headers = nullptr;
+  for (const auto& header : job.message.headers)
+    headers = curl_slist_append(headers, header.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, job.message.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, job.message.mime.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(job.message.mime.size()));
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect is the receiver's error
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, settings_.timeout_s);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  // The receiver's body is not read into memory nor logged.
+  curl_easy_setopt(
+      curl, CURLOPT_WRITEFUNCTION,
+      +[](char*, size_t size, size_t count, void*) { return size * count; });
+  CURLcode result = curl_easy_perform(curl);
+  long code = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+  curl_slist_free_all(headers);
+  Outcome outcome{job.key, result == CURLE_OK && code >= 200 && code < 300, code, "", true};
+  if (result != CURLE_OK) outcome.error = curl_easy_strerror(result);
+  if (result == CURLE_OK && !outcome.ok) outcome.error = "HTTP status";
+  return outcome;
+}
+
 SmtpCourier::Outcome SmtpCourier::deliver(void* handle, const Job& job) {
+  if (!job.message.url.empty()) return post(handle, job);
   CURL* curl = static_cast<CURL*>(handle);
   // The handle is kept between messages so that libcurl reuses the connection.
   curl_easy_reset(curl);
@@ -132,7 +164,7 @@ SmtpCourier::Outcome SmtpCourier::deliver(void* handle, const Job& job) {
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_slist_free_all(recipients);
-  Outcome outcome{job.key, result == CURLE_OK, code, ""};
+  Outcome outcome{job.key, result == CURLE_OK, code, "", false};
   if (result != CURLE_OK) outcome.error = curl_easy_strerror(result);
   return outcome;
 }
@@ -161,10 +193,14 @@ void SmtpCourier::drain() {
     }
     ++failures_;
     int attempts = ++attempts_[outcome.key];
-    std::string reason = outcome.code
-                             ? "SMTP " + std::to_string(outcome.code) + ": " + outcome.error
-                             : outcome.error;
-    bool permanent = outcome.code >= 500 && outcome.code < 600;
+    std::string reason = outcome.code ? std::string(outcome.http ? "HTTP " : "SMTP ") +
+                                            std::to_string(outcome.code) + ": " + outcome.error
+                                      : outcome.error;
+    // SMTP 5xx is a refusal for good; an HTTP receiver's 4xx is, except a timeout
+    // (408) or a "slow down" (429); its 5xx may pass.
+    bool permanent = outcome.http ? outcome.code >= 400 && outcome.code < 500 &&
+                                        outcome.code != 408 && outcome.code != 429
+                                  : outcome.code >= 500 && outcome.code < 600;
     if (permanent || exhausted(retry_, attempts)) {
       attempts_.erase(outcome.key);
       answer.verdict = outbox::Answer::Verdict::refused;

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/outbox/courier.hpp"
 #include "services/notifier/domain/retry.hpp"
@@ -31,11 +32,15 @@ struct SmtpSettings {
   bool require_tls = false;  // refuse to send without STARTTLS
 };
 
-// One message as the courier sends it: the envelope recipient and the whole MIME text.
+// One message as the courier sends it: the envelope recipient and the whole MIME
+// text; or, for a webhook, an HTTP POST of `mime` (the JSON body) to `url` with
+// `headers` (the same worker, back-off and dead letters).
 struct SmtpMessage {
   std::string recipient;
   std::string mime;
   int attempts_before = 0;  // failed attempts already recorded (kept across restarts)
+  std::string url;          // non-empty: a webhook POST instead of a mail
+  std::vector<std::string> headers;
 };
 
 // Turns an outbox entry's payload into what is sent; nullopt: unreadable.
@@ -73,9 +78,11 @@ class SmtpCourier : public outbox::Courier {
     bool ok = false;
     long code = 0;
     std::string error;
+    bool http = false;
   };
   void work();
   Outcome deliver(void* curl, const Job& job);
+  Outcome post(void* curl, const Job& job);
   void drain();
 
   SmtpSettings settings_;

@@ -4,11 +4,13 @@
 // the next alert; a relay that refuses, then is down, leads to retries and a dead
 // letter that an operator sends again once it is back.
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
 #include <regex>
 
 #include "schemas/notifier.capnp.h"
+#include "services/notifier/domain/webhook.hpp"
 #include "tests/support/mail.hpp"
 #include "tests/support/registry_federation.hpp"
 
@@ -24,29 +26,31 @@ struct ContactSpec {
 };
 
 std::string register_org(Federation& f, const std::string& country, const std::string& legal_name,
-                         const std::vector<ContactSpec>& contacts) {
-  auto reply = f.call<wire::OrgWrite>(country, f.broker, "registry.org.register", [&](auto w) {
-    auto org = w.initOrganisation();
-    fill_org(org);
-    org.setLegalName(legal_name);
-    org.setCountry(country);
-    org.setRegion(country == "PL" ? "PL63" : "FI1B");
-    org.setCity(country == "PL" ? "Gdańsk" : "Tampere");
-    org.initDomains(1).set(0, "advanced-manufacturing");
-    auto list = org.initContacts(static_cast<unsigned>(contacts.size()));
-    for (unsigned i = 0; i < contacts.size(); ++i) {
-      list[i].setName(contacts[i].name);
-      list[i].setEmail(contacts[i].email);
-      list[i].setPreferredLanguage(contacts[i].language);
-      if (contacts[i].consent) {
-        auto consent = list[i].initConsents(1)[0];
-        consent.setPurpose("notifications");
-        consent.setTextVersion("2026-01");
-        consent.setChannel("email");
-        consent.setGrantedAtUs(now_us() - 1'000'000);
-      }
-    }
-  });
+                         const std::vector<ContactSpec>& contacts,
+                         const TestClient* who = nullptr) {
+  auto reply =
+      f.call<wire::OrgWrite>(country, who ? *who : f.broker, "registry.org.register", [&](auto w) {
+        auto org = w.initOrganisation();
+        fill_org(org);
+        org.setLegalName(legal_name);
+        org.setCountry(country);
+        org.setRegion(country == "PL" ? "PL63" : "FI1B");
+        org.setCity(country == "PL" ? "Gdańsk" : "Tampere");
+        org.initDomains(1).set(0, "advanced-manufacturing");
+        auto list = org.initContacts(static_cast<unsigned>(contacts.size()));
+        for (unsigned i = 0; i < contacts.size(); ++i) {
+          list[i].setName(contacts[i].name);
+          list[i].setEmail(contacts[i].email);
+          list[i].setPreferredLanguage(contacts[i].language);
+          if (contacts[i].consent) {
+            auto consent = list[i].initConsents(1)[0];
+            consent.setPurpose("notifications");
+            consent.setTextVersion("2026-01");
+            consent.setChannel("email");
+            consent.setGrantedAtUs(now_us() - 1'000'000);
+          }
+        }
+      });
   REQUIRE(reply.header().type == "registry.org.reply");
   return reply.payload<wire::OrgReply>().getOrganisation().getId();
 }
@@ -354,4 +358,121 @@ TEST_CASE("an expiry reminder reaches the consenting contact and its link renews
   // Renewed, the profile is published again with its new date: no reminder now.
   std::this_thread::sleep_for(6s);
   CHECK(mails_to(smtp, anna, "profile_expiring").size() == 1);
+}
+
+namespace {
+
+// A partner portal's receiver on loopback: answers 503 to the first call, then 200,
+// and keeps what each call carried.
+struct HookReceiver {
+  struct Call {
+    std::string id, timestamp, signature, body;
+    int status = 0;
+  };
+  httplib::Server server;
+  std::thread thread;
+  std::mutex mutex;
+  std::vector<Call> calls;
+  int port = 0;
+  HookReceiver() {
+    server.Post("/hooks/gosmart",
+                [this](const httplib::Request& request, httplib::Response& response) {
+                  std::lock_guard lock(mutex);
+                  Call call{request.get_header_value("webhook-id"),
+                            request.get_header_value("webhook-timestamp"),
+                            request.get_header_value("webhook-signature"), request.body, 0};
+                  call.status = calls.empty() ? 503 : 200;
+                  response.status = call.status;
+                  calls.push_back(call);
+                });
+    port = server.bind_to_any_port("127.0.0.1");
+    thread = std::thread([this] { server.listen_after_bind(); });
+  }
+  ~HookReceiver() {
+    server.stop();
+    thread.join();
+  }
+  std::vector<Call> seen() {
+    std::lock_guard lock(mutex);
+    return calls;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a portal's webhook arrives signed and is sent again with the same id until taken",
+          "[system][notifier]") {
+  Federation f({"PL", "FI"}, true, "", {}, true);
+  SmtpServer smtp(f.dir.path() / "mail");
+  HookReceiver receiver;
+  f.start_notifier(
+      "PL",
+      notifier_toml(f, "PL", smtp,
+                    "webhook_url_prefixes = [\"http://127.0.0.1:" + std::to_string(receiver.port) +
+                        "/hooks/\"]\nretry_base_ms = 100\nretry_cap_ms = 300\n"));
+  auto pl_org =
+      register_org(f, "PL", "Optika Gdańsk sp. z o.o.",
+                   {{"Anna Nowak", "anna.nowak@optika.example.pl", "pl", true}}, &f.portal);
+  auto fi_org = register_org(f, "FI", "Konenäkö Tampere Oy",
+                             {{"Mikko Virtanen", "mikko@konenako.example.fi", "fi", true}});
+  std::string url = "http://127.0.0.1:" + std::to_string(receiver.port) + "/hooks/gosmart";
+  auto add = [&](const TestClient& who, const std::string& org, const std::string& where) {
+    return f.call<wire::WebhookAdd>("PL", who, "notifier.webhook.add", [&](auto w) {
+      w.setOrganisationId(org);
+      w.setUrl(where);
+    });
+  };
+  // Only under the operator's prefix, only by the portal managing the organisation.
+  CHECK(add(f.portal, pl_org, "http://127.0.0.1:1/elsewhere").header().type == "error");
+  CHECK(add(f.other_portal, pl_org, url).header().type == "error");
+  CHECK(add(f.watcher, pl_org, url).header().type == "error");
+  auto added = add(f.portal, pl_org, url);
+  REQUIRE(added.header().type == "notifier.webhook.reply");
+  std::string secret = added.payload<wire::Webhook>().getSecret();
+  std::string hook_id = added.payload<wire::Webhook>().getId();
+  REQUIRE(secret.rfind("whsec_", 0) == 0);
+
+  publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
+  publish(f, "PL", pl_org, Kind::TECHNOLOGY_REQUEST, kRequestTitle, kRequestSummary);
+  auto of_type = [&](const std::string& type) {
+    std::vector<HookReceiver::Call> out;
+    for (const auto& call : receiver.seen()) {
+      auto body = nlohmann::json::parse(call.body, nullptr, false);
+      if (!body.is_discarded() && body.value("type", "") == type) out.push_back(call);
+    }
+    return out;
+  };
+  REQUIRE(eventually([&] { return of_type("gosmart.match_found").size() >= 1; }, 30s));
+  // The first call was answered 503: the same message came again, with its id.
+  REQUIRE(eventually(
+      [&] {
+        auto calls = receiver.seen();
+        for (const auto& later : calls) {
+          if (later.status == 200 && later.id == calls[0].id) return true;
+        }
+        return false;
+      },
+      30s));
+  for (const auto& call : receiver.seen()) {
+    CHECK(notifier::webhook_verify(secret, call.id, std::stoll(call.timestamp), call.body,
+                                   call.signature, now_us() / 1'000'000));
+    CHECK_FALSE(notifier::webhook_verify(secret, call.id, std::stoll(call.timestamp),
+                                         call.body + " ", call.signature, now_us() / 1'000'000));
+    CHECK(call.body.find("anna.nowak") == std::string::npos);  // no contact in a webhook
+  }
+  auto match = nlohmann::json::parse(of_type("gosmart.match_found")[0].body);
+  CHECK(match["data"]["organisationId"] == pl_org);
+  CHECK(match["data"]["details"]["partner"]["title"] == kOfferTitle);
+
+  // Removed: the next match calls nobody.
+  auto removed = f.call<wire::WebhookRemove>("PL", f.portal, "notifier.webhook.remove",
+                                             [&](auto w) { w.setId(hook_id); });
+  REQUIRE(removed.header().type == "notifier.webhook.reply");
+  auto matches_before = of_type("gosmart.match_found").size();
+  publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kSecondOfferTitle, kOfferSummary);
+  REQUIRE(eventually(
+      [&] { return mails_to(smtp, "anna.nowak@optika.example.pl", "match_found").size() == 2; },
+      30s));
+  std::this_thread::sleep_for(1s);
+  CHECK(of_type("gosmart.match_found").size() == matches_before);
 }

@@ -8,9 +8,11 @@
 #include "schemas/matching.capnp.h"
 #include "schemas/notifier.capnp.h"
 #include "services/notifier/domain/preferences.hpp"
+#include "services/notifier/domain/webhook.hpp"
 #include "services/notifier/notifier.hpp"
 #include "services/notifier/recipients.hpp"
 #include "services/notifier/triggers.hpp"
+#include "services/notifier/webhook_request.hpp"
 #include "tests/support/process.hpp"
 
 using namespace gosmart;
@@ -540,4 +542,35 @@ TEST_CASE("a profile is reminded of its expiry once per reminder and never of a 
   c.apply(event<wire::OrgErasedEvent>("PL", wire::Service::REGISTRY, "registry.org.erased", 5,
                                       [](auto e) { e.setOrganisationId("PL-000001"); }));
   CHECK(c.core.fire_due_reminders(local_day_us("2027-03-01", 0, 9, zone)) == 0);
+}
+
+TEST_CASE("a webhook request is signed at send time under an id its retries keep", "[notifier]") {
+  capnp::MallocMessageBuilder message;
+  auto n = message.initRoot<wire::Notification>();
+  n.setKey("match:M-1:PL-PRF-1|wh_0123|webhook");
+  n.setChannel("webhook");
+  n.setRecipient("https://portal.example/hooks/gosmart");
+  n.setText(R"({"type":"gosmart.match_found"})");
+  n.setAttempts(2);
+  auto secret = new_webhook_secret();
+  auto first = webhook_request(n.asReader(), secret, 1'800'000'000);
+  auto again = webhook_request(n.asReader(), secret, 1'800'000'060);
+  CHECK(first.url == "https://portal.example/hooks/gosmart");
+  CHECK(first.mime == R"({"type":"gosmart.match_found"})");
+  CHECK(first.attempts_before == 2);
+  auto header = [](const SmtpMessage& m, const std::string& name) {
+    for (const auto& h : m.headers) {
+      if (h.rfind(name + ": ", 0) == 0) return h.substr(name.size() + 2);
+    }
+    return std::string();
+  };
+  CHECK(header(first, "webhook-id") == header(again, "webhook-id"));
+  CHECK(header(first, "webhook-id") == webhook_message_id("match:M-1:PL-PRF-1|wh_0123|webhook"));
+  CHECK(webhook_message_id("a") != webhook_message_id("b"));
+  CHECK(header(first, "webhook-timestamp") == "1800000000");
+  CHECK(header(first, "Content-Type") == "application/json");
+  CHECK(webhook_verify(secret, header(first, "webhook-id"), 1'800'000'000, first.mime,
+                       header(first, "webhook-signature"), 1'800'000'010));
+  CHECK_FALSE(webhook_verify(new_webhook_secret(), header(first, "webhook-id"), 1'800'000'000,
+                             first.mime, header(first, "webhook-signature"), 1'800'000'010));
 }

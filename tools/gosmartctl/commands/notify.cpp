@@ -68,6 +68,56 @@ void add_action(CLI::App* notify, Dispatch& dispatch, const char* name, bool ret
   });
 }
 
+bool same_address(std::string a, std::string b) {
+  auto lower = [](std::string& s) {
+    for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  };
+  lower(a);
+  lower(b);
+  return a == b;
+}
+
+void print_webhook(wire::Webhook::Reader hook, const char* what) {
+  std::cout << "webhook " << hook.getId().cStr() << " " << what << ": "
+            << hook.getOrganisationId().cStr() << " -> " << hook.getUrl().cStr() << "\n";
+  if (hook.getSecret().size() > 0) {
+    std::cout << "secret (shown once; verify webhook-signature with it): "
+              << hook.getSecret().cStr() << "\n";
+  }
+}
+
+void add_webhook(CLI::App* notify, Dispatch& dispatch) {
+  struct Args {
+    std::string org, url, id;
+  };
+  auto& a = dispatch.hold<Args>();
+  auto* hook = notify
+                   ->add_subcommand(
+                       "webhook", "a partner portal's signed HTTP callbacks for its organisations")
+                   ->require_subcommand(1);
+  auto* add = hook->add_subcommand(
+      "add", "subscribe a URL (under a prefix the operator allows); prints its secret once");
+  add->add_option("org", a.org, "the organisation, e.g. PL-000001")->required();
+  add->add_option("url", a.url, "the portal's receiving URL")->required();
+  dispatch.online(add, [&a](Session& s) {
+    auto reply =
+        s.request<wire::WebhookAdd>("notifier", wire_type(wire::NOTIFIER_WEBHOOK_ADD), [&](auto w) {
+          w.setOrganisationId(a.org);
+          w.setUrl(a.url);
+        });
+    show<wire::Webhook>(s, reply, [](auto h) { print_webhook(h, "added"); });
+    return 0;
+  });
+  auto* remove = hook->add_subcommand("remove", "stop calling a webhook");
+  remove->add_option("id", a.id, "the webhook's id (wh_...)")->required();
+  dispatch.online(remove, [&a](Session& s) {
+    auto reply = s.request<wire::WebhookRemove>(
+        "notifier", wire_type(wire::NOTIFIER_WEBHOOK_REMOVE), [&](auto w) { w.setId(a.id); });
+    show<wire::Webhook>(s, reply, [](auto h) { print_webhook(h, "removed"); });
+    return 0;
+  });
+}
+
 void add_preferences(CLI::App* notify, Dispatch& dispatch) {
   struct Args {
     std::string org, email, rhythm, channel, language, withdraw;
@@ -93,7 +143,8 @@ void add_preferences(CLI::App* notify, Dispatch& dispatch) {
         });
     show<wire::OrgReply>(s, reply, [&a](auto r) {
       for (auto c : r.getOrganisation().getContacts()) {
-        if (std::string(c.getEmail().cStr()) != a.email) continue;
+        // The registry matches addresses case-blind; so does this output.
+        if (!same_address(c.getEmail().cStr(), a.email)) continue;
         std::string consent = "none";
         for (auto k : c.getConsents()) {
           if (std::string(k.getPurpose().cStr()) == "notifications") {
@@ -123,6 +174,7 @@ void add_notify_commands(CLI::App& app, Dispatch& dispatch) {
   add_action(notify, dispatch, "retry", true);
   add_action(notify, dispatch, "drop", false);
   add_preferences(notify, dispatch);
+  add_webhook(notify, dispatch);
 }
 
 }  // namespace gosmart::ctl
