@@ -64,7 +64,10 @@ int run(const std::string& config_file) {
   host.loop().every(std::chrono::milliseconds(50), [&] { core.resolve(registry, 256); });
   host.loop().every(std::chrono::seconds(1), [&] { core.pass_on_unsubscribes(registry); });
   // Reminders are due at 08:00 local; a seek every few seconds finds the due ones.
-  host.loop().every(std::chrono::seconds(5), [&] { core.fire_due_reminders(now_us()); });
+  host.loop().every(std::chrono::seconds(5), [&] {
+    core.fire_due_reminders(now_us());
+    core.send_due_digests(now_us());
+  });
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   outbox::Sender::Options sender_options;

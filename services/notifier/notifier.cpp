@@ -12,6 +12,7 @@
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
+#include "services/notifier/domain/digest.hpp"
 #include "services/notifier/domain/preferences.hpp"
 #include "services/notifier/domain/webhook.hpp"
 #include "services/notifier/recipients.hpp"
@@ -24,8 +25,9 @@ using config::Role;
 
 std::vector<std::string> notifier_column_families() {
   auto families = replication::event_log_column_families();
-  for (const char* name : {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf,
-                           kMatchingCursorsCf, kPendingUnsubscribesCf, kRemindersCf, kWebhooksCf}) {
+  for (const char* name :
+       {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf, kMatchingCursorsCf,
+        kPendingUnsubscribesCf, kRemindersCf, kWebhooksCf, kDigestItemsCf, kDigestDueCf}) {
     families.push_back(name);
   }
   return families;
@@ -135,6 +137,18 @@ void NotifierCore::purge_organisation(const std::string& org_id, store::StagingB
       }
     }
   }
+  for (const char* cf : {kDigestItemsCf, kDigestDueCf}) {
+    auto held = batch.iterate(store_.cf(cf));
+    for (held->SeekToFirst(); held->Valid(); held->Next()) {
+      std::string key = held->key().ToString();
+      auto parts = key.find('|');
+      std::string owner = key.substr(parts + 1, key.find('|', parts + 1) - parts - 1);
+      if (parts != std::string::npos && owner == org_id) {
+        batch.del(store_.cf(cf), key);
+        ++purged;
+      }
+    }
+  }
   std::string prefix = org_id + "|";
   for (const char* cf : {kPendingUnsubscribesCf, kWebhooksCf}) {
     auto kept = batch.iterate(store_.cf(cf));
@@ -194,6 +208,93 @@ void NotifierCore::stage_webhooks(rocksdb::WriteBatch& batch, const std::string&
         "hook-" + std::to_string(hash % static_cast<uint64_t>(std::max(1, options_.concurrency))),
         store::to_bytes(message));
   }
+}
+
+void NotifierCore::hold_for_digest(rocksdb::WriteBatch& batch, const std::string& idempotency,
+                                   const std::string& kind, const std::string& org_id,
+                                   const Recipient& recipient, const Rendered& rendered,
+                                   const nlohmann::json& model) {
+  std::string holder = recipient_tag(recipient.email) + "|" + org_id;
+  // One line under the subject: what the alert is about, in the partner's or the
+  // profile's own words.
+  std::string line;
+  if (model.contains("partner")) line = model["partner"].value("title", "");
+  if (line.empty() && model.contains("profile")) line = model["profile"].value("title", "");
+  nlohmann::json item = {
+      {"kind", kind},     {"subject", rendered.subject}, {"text", line},
+      {"atUs", now_us()}, {"email", recipient.email},    {"language", recipient.language},
+      {"org", org_id}};
+  batch.Put(store_.cf(kDigestItemsCf), holder + "|" + idempotency, item.dump());
+  batch.Put(store_.cf(kKeysCf), idempotency, "held");
+  // The holder's next digest, unless one is already due (its rhythm at that time).
+  auto due = store_.get(store_.cf(kDigestDueCf), holder);
+  if (due && !due.value() && !digest_due_staged_.count(holder)) {
+    auto rhythm = recipient.rhythm == "weekly" ? Rhythm::weekly : Rhythm::daily;
+    int64_t at = next_digest_due_us(rhythm, now_us(), options_.time_zone);
+    batch.Put(store_.cf(kDigestDueCf), holder, store::keys::u64(static_cast<uint64_t>(at)));
+    digest_due_staged_.insert(holder);
+  }
+}
+
+std::size_t NotifierCore::send_due_digests(int64_t now) {
+  std::vector<std::string> holders;
+  {
+    auto it = store_.iterate(store_.cf(kDigestDueCf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto at = store::keys::read_u64(it->value().ToString()).value_or(0);
+      if (static_cast<int64_t>(at) <= now) holders.push_back(it->key().ToString());
+    }
+  }
+  std::size_t sent = 0;
+  for (const auto& holder : holders) {
+    rocksdb::WriteBatch batch;
+    batch.Delete(store_.cf(kDigestDueCf), holder);
+    std::vector<PendingAlert> alerts;
+    std::string email, language, org_id;
+    auto it = store_.iterate(store_.cf(kDigestItemsCf));
+    std::string prefix = holder + "|";
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      batch.Delete(store_.cf(kDigestItemsCf), it->key().ToString());
+      auto item = nlohmann::json::parse(it->value().ToString(), nullptr, false);
+      if (item.is_discarded()) continue;
+      alerts.push_back({item.value("kind", ""), item.value("subject", ""), item.value("text", ""),
+                        item.value("atUs", int64_t{0})});
+      email = item.value("email", "");
+      language = item.value("language", "en");
+      org_id = item.value("org", "");
+    }
+    if (!alerts.empty() && !email.empty()) {
+      nlohmann::json model = digest_model(alerts);
+      model["links"]["unsubscribe"] = unsubscribe_url(org_id, email);
+      std::string key = "digest:" + holder + ":" + std::to_string(now) + "|email";
+      try {
+        auto rendered = templates_.render("digest", language, model, options_.time_zone);
+        capnp::MallocMessageBuilder message;
+        auto n = message.initRoot<wire::Notification>();
+        n.setKey(key);
+        n.setKind("digest");
+        n.setOrganisationId(org_id);
+        n.setChannel("email");
+        n.setRecipient(email);
+        n.setLanguage(rendered.language);
+        n.setSubject(rendered.subject);
+        n.setText(rendered.text);
+        n.setHtml(rendered.html);
+        n.setUnsubscribeUrl(model["links"]["unsubscribe"].get<std::string>());
+        n.setCreatedUs(now_us());
+        batch.Put(store_.cf(kKeysCf), key, "queued");
+        queue_.stage(batch, destination_of(email), store::to_bytes(message));
+        ++sent;
+      } catch (const std::exception& e) {
+        spdlog::error("notifier: a digest for {} cannot be rendered: {}", org_id, e.what());
+      }
+    }
+    if (auto stored = store_.commit(batch); !stored) {
+      spdlog::error("notifier: a digest was not stored: {}", describe(stored.error()));
+      return sent;
+    }
+  }
+  return sent;
 }
 
 std::optional<std::string> NotifierCore::webhook_secret(const std::string& org_id,
@@ -391,6 +492,11 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
         spdlog::error("notifier: {} for {} cannot be rendered: {}", kind, org_id, e.what());
         continue;
       }
+      if (!recipient.transactional &&
+          (recipient.rhythm == "daily" || recipient.rhythm == "weekly")) {
+        hold_for_digest(batch, idempotency, kind, org_id, recipient, rendered, model);
+        continue;
+      }
       capnp::MallocMessageBuilder message;
       auto n = message.initRoot<wire::Notification>();
       n.setKey(idempotency);
@@ -410,6 +516,7 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
     }
     stage_webhooks(batch, key, kind, org_id, model);
   }
+  digest_due_staged_.clear();
   if (batch.Count() > 0) {
     if (auto stored = commit_now(batch); !stored) {
       spdlog::error("notifier: resolved messages not stored: {}", describe(stored.error()));

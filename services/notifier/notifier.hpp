@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@
 #include "schemas/registry.capnp.h"
 #include "services/notifier/domain/link_tokens.hpp"
 #include "services/notifier/domain/templates.hpp"
+#include "services/notifier/recipients.hpp"
 #include "services/notifier/send_gate.hpp"
 #include "services/notifier/triggers.hpp"
 
@@ -48,6 +50,10 @@ inline constexpr const char* kRegistryCursorsCf = "registry_cursors";
 inline constexpr const char* kMatchingCursorsCf = "matching_cursors";
 // Unsubscribes taken while the registry did not answer: "<org id>|<recipient tag>".
 inline constexpr const char* kPendingUnsubscribesCf = "pending_unsubscribes";
+// Alerts held for a daily or weekly digest: "<recipient tag>|<org id>|<key>" -> JSON;
+// and when each holder's digest is due: "<recipient tag>|<org id>" -> big-endian us.
+inline constexpr const char* kDigestItemsCf = "digest_items";
+inline constexpr const char* kDigestDueCf = "digest_due";
 // Partner portals' webhooks: "<org id>|<webhook id>" -> Webhook.
 inline constexpr const char* kWebhooksCf = "webhooks";
 // Expiry reminders not yet due: big-endian due time, then "<profile id>|<days>".
@@ -146,6 +152,10 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // reminder for a day already past is dropped. Returns the triggers made.
   std::size_t fire_due_reminders(int64_t now_us);
 
+  // Digests due at `now_us` are rendered (one per contact and organisation, the
+  // held alerts newest first) and queued; returns how many.
+  std::size_t send_due_digests(int64_t now_us);
+
   // The operator api: notifier.outbox.list, notifier.dead.retry, notifier.dead.drop;
   // the portals' notifier.webhook.add/remove (the registry says who manages what).
   void install(service::ApiServer& server, const service::ServiceInfo& info,
@@ -169,6 +179,10 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   Status stage_trigger(const Trigger& trigger, store::StagingBatch& batch);
   void purge_organisation(const std::string& org_id, store::StagingBatch& batch);
   std::string unsubscribe_url(const std::string& org_id, const std::string& email) const;
+  void hold_for_digest(rocksdb::WriteBatch& batch, const std::string& idempotency,
+                       const std::string& kind, const std::string& org_id,
+                       const Recipient& recipient, const Rendered& rendered,
+                       const nlohmann::json& model);
   void stage_webhooks(rocksdb::WriteBatch& batch, const std::string& trigger_key,
                       const std::string& kind, const std::string& org_id,
                       const nlohmann::json& model);
@@ -201,6 +215,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   };
   std::map<std::string, KnownContacts> contacts_;  // by organisation id
   bool triggers_staged_ = false;
+  std::set<std::string> digest_due_staged_;  // holders given a due time in this round
   bool purge_staged_ = false;
   bool attempts_staged_ = false;
   std::function<void()> on_triggers_;

@@ -574,3 +574,70 @@ TEST_CASE("a webhook request is signed at send time under an id its retries keep
   CHECK_FALSE(webhook_verify(new_webhook_secret(), header(first, "webhook-id"), 1'800'000'000,
                              first.mime, header(first, "webhook-signature"), 1'800'000'010));
 }
+
+TEST_CASE("a contact on a daily rhythm gets the day's alerts in one digest at 08:00",
+          "[notifier]") {
+  Core c;
+  EnvelopeBuilder reply("PL", wire::Service::REGISTRY, "registry.org.reply");
+  auto org = reply.init_payload<wire::OrgReply>().initOrganisation();
+  org.setId("PL-000001");
+  auto contacts = org.initContacts(2);
+  add_contact(contacts[0], "daily@example.pl", "en", true);
+  contacts[0].setAlertRhythm("daily");
+  add_contact(contacts[1], "now@example.pl", "en", true);
+  c.registry.orgs["PL-000001"] = reply.encode();
+  auto match = [](const std::string& id, const std::string& title, uint64_t seq) {
+    return event<wire::MatchFoundEvent>("PL", wire::Service::MATCHING, "matching.match.found", seq,
+                                        [&](auto e) {
+                                          auto m = e.initMatch();
+                                          m.setId(id);
+                                          m.setScore(0.7);
+                                          auto a = m.initA();
+                                          a.setProfileId("PL-PRF-000001");
+                                          a.setOwnerId("PL-000001");
+                                          a.setCountry("PL");
+                                          auto b = m.initB();
+                                          b.setProfileId("FI-PRF-" + id);
+                                          b.setOwnerId("FI-000003");
+                                          b.setCountry("FI");
+                                          b.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
+                                          b.setTitle(title);
+                                        });
+  };
+  c.apply(match("M-1", "Optical weld inspection", 1));
+  c.apply(match("M-2", "Laser seam tracking", 2));
+  REQUIRE(c.core.resolve(c.registry) == 2);
+  // The contact on "immediate" has both at once; the daily one none yet.
+  auto to = [&](const std::string& who) {
+    std::vector<std::string> texts;
+    auto it = c.db->iterate(c.db->cf(kOutboxCf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto n = store::StoredValue<wire::Notification>::parse(it->value().ToString());
+      if (text_of(n->get().getRecipient()) == who) {
+        texts.push_back(text_of(n->get().getKind()) + ":" + text_of(n->get().getText()));
+      }
+    }
+    return texts;
+  };
+  CHECK(to("now@example.pl").size() == 2);
+  CHECK(to("daily@example.pl").empty());
+  auto due = next_digest_due_us(Rhythm::daily, now_us(), "Europe/Brussels");
+  CHECK(c.core.send_due_digests(due - 1'000'000) == 0);
+  CHECK(c.core.send_due_digests(due) == 1);
+  auto digest = to("daily@example.pl");
+  REQUIRE(digest.size() == 1);
+  CHECK(digest[0].rfind("digest:", 0) == 0);
+  CHECK(digest[0].find("Optical weld inspection") != std::string::npos);
+  CHECK(digest[0].find("Laser seam tracking") != std::string::npos);
+  CHECK(digest[0].find("2 ") != std::string::npos);
+  CHECK(c.core.send_due_digests(due + 1) == 0);  // sent once; nothing held now
+  // The same match announced again is not held twice.
+  c.apply(match("M-1", "Optical weld inspection", 3));
+  CHECK(c.core.resolve(c.registry) == 0);
+  // An erasure takes held alerts with it.
+  c.apply(match("M-3", "Weld cameras", 4));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  c.apply(event<wire::OrgErasedEvent>("PL", wire::Service::REGISTRY, "registry.org.erased", 5,
+                                      [](auto e) { e.setOrganisationId("PL-000001"); }));
+  CHECK(c.core.send_due_digests(next_digest_due_us(Rhythm::daily, due, "Europe/Brussels")) == 0);
+}
