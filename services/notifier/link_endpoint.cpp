@@ -40,6 +40,16 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
       keep_(std::move(keep)),
       renew_for_days_(renew_for_days),
       server_(std::make_unique<httplib::Server>()) {
+  // A page that acts on a POST is not to be framed by another site (clickjacking),
+  // nor cached, nor to leak its token through a Referer (outside findings).
+  server_->set_default_headers(
+      {{"X-Frame-Options", "DENY"},
+       {"Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"},
+       {"Referrer-Policy", "no-referrer"},
+       {"Cache-Control", "no-store"},
+       {"X-Content-Type-Options", "nosniff"}});
   server_->Get(R"(/u/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
                                                          httplib::Response& response) {
     auto claim = claim_for("unsubscribe", tokens_, request, response);

@@ -139,6 +139,10 @@ TEST_CASE(
   auto shown = http.Get(link[2].str());
   REQUIRE(shown);
   CHECK(shown->status == 200);
+  CHECK(shown->get_header_value("X-Frame-Options") == "DENY");
+  CHECK(shown->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'") !=
+        std::string::npos);
+  CHECK(shown->get_header_value("Referrer-Policy") == "no-referrer");
   auto before =
       f.call<wire::OrgGet>("PL", f.broker, "registry.org.get", [&](auto g) { g.setId(pl_org); });
   CHECK(contact_of(before, anna).getConsents()[0].getWithdrawnAtUs() == 0);

@@ -184,6 +184,19 @@ TEST_CASE("a valid organisation passes and each fault names its field", "[regist
     org.getDomains().set(0, "Blue Economy");
     CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "domains[0]");
   }
+  SECTION("invisible formatting characters and bytes that are not UTF-8") {
+    // Outside findings: a right-to-left override, a line separator and a zero-width
+    // space in a title reached e-mail subjects as they were.
+    for (const char* bad :
+         {"Optika \u202Egnitaoc\u202C", "Optika\u2028Bcc: x", "Opti\u200Bka",
+          "Optika \u2066x\u2069", "\xEF\xBB\xBFOptika", "Optika \xC3", "Optika \xC2\x85"}) {
+      org.setLegalName(bad);
+      CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "legalName");
+    }
+    // Letters of the network's languages, and the joiners some scripts need, pass.
+    org.setLegalName("Łódź Ąę Šiaulių Ķekava Tõrva Ærø Größe \u200D");
+    CHECK(validate_organisation(org.asReader(), f.context).ok());
+  }
   SECTION("two contacts whose addresses differ only in case") {
     // Outside findings: each got every message twice.
     auto contacts = org.initContacts(3);

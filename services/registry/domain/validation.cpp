@@ -1,5 +1,7 @@
 #include "services/registry/domain/validation.hpp"
 
+#include <unicode/utf8.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -56,6 +58,28 @@ bool has_control_chars(std::string_view text) {
   });
 }
 
+// Characters that change how the text around them is shown without being seen:
+// bidirectional overrides and isolates (a title that reads backwards, "Trojan
+// Source"), line and paragraph separators (a subject line split in a mail client),
+// zero-width spaces and marks, the word joiner, a byte-order mark, C1 controls.
+// Found from outside in titles that reached e-mail subjects. The zero-width joiner
+// and non-joiner stay: some scripts and emoji need them.
+bool has_invisible_chars(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  int32_t length = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < length;) {
+    UChar32 c = 0;
+    U8_NEXT(bytes, i, length, c);
+    if (c < 0) return true;  // not UTF-8
+    if ((c >= 0x80 && c <= 0x9f) || c == 0x200b || c == 0x200e || c == 0x200f ||
+        (c >= 0x2028 && c <= 0x202e) || c == 0x2060 || (c >= 0x2066 && c <= 0x2069) ||
+        c == 0xfeff) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Required (or optional) text within a length, without control characters.
 Status text(const FieldName& field, capnp::Text::Reader value, std::size_t max, bool required) {
   std::string_view view(value.cStr(), value.size());
@@ -65,6 +89,11 @@ Status text(const FieldName& field, capnp::Text::Reader value, std::size_t max, 
                    "is " + std::to_string(view.size()) + " bytes; at most " + std::to_string(max));
   }
   if (has_control_chars(view)) return invalid(field, "contains control characters");
+  if (has_invisible_chars(view)) {
+    return invalid(field,
+                   "is not UTF-8, or contains invisible formatting characters (direction "
+                   "overrides, line separators, zero-width spaces)");
+  }
   return {};
 }
 
