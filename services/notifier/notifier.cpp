@@ -65,7 +65,16 @@ NotifierCore::NotifierCore(store::Store& store, replication::EventLog& log,
       templates_(templates),
       tokens_(tokens),
       options_(std::move(options)),
-      queue_(store, kOutboxCf) {}
+      queue_(store, kOutboxCf) {
+  if (options_.recipient_per_hour > 0) {
+    per_recipient_ = std::make_unique<RateLimiter>(options_.recipient_per_hour / 3600.0,
+                                                   std::max(1.0, options_.recipient_burst));
+  }
+  if (options_.server_per_second > 0) {
+    per_server_ = std::make_unique<RateLimiter>(options_.server_per_second,
+                                                std::max(1.0, options_.server_burst));
+  }
+}
 
 Status NotifierCore::apply(const DecodedEnvelope& event, store::StagingBatch& batch) {
   try {
@@ -546,13 +555,32 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
   if (!stored) return SendGate::send;  // the renderer reports it unreadable
   auto n = stored->get();
   std::string org_id = text_of(n.getOrganisationId());
+  // Rate limits first (cheap, and a message held back asks the registry nothing).
+  // Both are checked before either is taken, so a refusal costs no token.
+  std::string recipient = text_of(n.getRecipient());
+  std::string who = recipient_tag(recipient);
+  std::string server = "smtp";
+  if (text_of(n.getChannel()) == "webhook") {
+    auto scheme = recipient.find("://");
+    auto host_start = scheme == std::string::npos ? 0 : scheme + 3;
+    server = "http:" + recipient.substr(host_start, recipient.find('/', host_start) - host_start);
+  }
+  int64_t now = now_us();
+  if ((per_recipient_ && per_recipient_->wait_us(who, now) > 0) ||
+      (per_server_ && per_server_->wait_us(server, now) > 0)) {
+    return SendGate::later;
+  }
+  auto taken = [&] {
+    if (per_recipient_) per_recipient_->take(who, now);
+    if (per_server_) per_server_->take(server, now);
+    return SendGate::send;
+  };
   if (text_of(n.getChannel()) == "webhook") {
     // Sent while the portal is subscribed; a removed webhook is not called again.
     auto subscribed = store_.get(store_.cf(kWebhooksCf), org_id + "|" + text_of(n.getWebhookId()));
     if (!subscribed) return SendGate::later;
-    return subscribed.value() ? SendGate::send : SendGate::cancel;
+    return subscribed.value() ? taken() : SendGate::cancel;
   }
-  int64_t now = now_us();
   auto known = contacts_.find(org_id);
   if (known == contacts_.end() || now - known->second.read_at_us > options_.contacts_fresh_for_us) {
     auto answer = registry.organisation(org_id);
@@ -572,15 +600,15 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
     known = contacts_.insert_or_assign(org_id, std::move(fresh)).first;
   }
   if (!known->second.org) return SendGate::cancel;  // erased, or no longer this notifier's
-  std::string to = recipient_tag(text_of(n.getRecipient()));  // addresses match case-blind
+  const std::string& to = who;                      // tags: addresses match case-blind
   if (!n.getTransactional()) {
     auto kept = store_.get(store_.cf(kPendingUnsubscribesCf), org_id + "|" + to);
     if (!kept) return SendGate::later;
     if (kept.value()) return SendGate::cancel;  // unsubscribed; the registry hears of it soon
   }
-  for (const auto& recipient : recipients_of(
+  for (const auto& chosen : recipients_of(
            known->second.org->getRoot<wire::Organisation>().asReader(), text_of(n.getKind()))) {
-    if (recipient_tag(recipient.email) == to) return SendGate::send;
+    if (recipient_tag(chosen.email) == to) return taken();
   }
   return SendGate::cancel;
 }

@@ -35,6 +35,7 @@
 #include "schemas/notifier.capnp.h"
 #include "schemas/registry.capnp.h"
 #include "services/notifier/domain/link_tokens.hpp"
+#include "services/notifier/domain/rate_limit.hpp"
 #include "services/notifier/domain/templates.hpp"
 #include "services/notifier/recipients.hpp"
 #include "services/notifier/send_gate.hpp"
@@ -76,6 +77,12 @@ struct NotifierOptions {
   int renew_for_days = 365;
   // Webhook URLs must start with one of these (none: no webhooks may be added).
   std::vector<std::string> webhook_url_prefixes = {};
+  // Rate limits (0: none): messages per hour to one recipient (mail address or
+  // webhook), with a burst; messages per second to the relay and to one webhook host.
+  double recipient_per_hour = 0;
+  double recipient_burst = 10;
+  double server_per_second = 0;
+  double server_burst = 20;
 };
 
 // The registry's answers the resolution needs; null when the registry did not
@@ -214,6 +221,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
     std::unique_ptr<capnp::MallocMessageBuilder> org;  // null: the registry refused
   };
   std::map<std::string, KnownContacts> contacts_;  // by organisation id
+  std::unique_ptr<RateLimiter> per_recipient_;     // null: no limit
+  std::unique_ptr<RateLimiter> per_server_;
   bool triggers_staged_ = false;
   std::set<std::string> digest_due_staged_;  // holders given a due time in this round
   bool purge_staged_ = false;

@@ -126,6 +126,14 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
     }
     options.webhook_url_prefixes = *prefixes;
   }
+  options.recipient_per_hour =
+      static_cast<double>(section.integer("recipient_per_hour", 0, 100'000).value_or(0));
+  options.recipient_burst =
+      static_cast<double>(section.integer("recipient_burst", 1, 10'000).value_or(10));
+  options.server_per_second =
+      static_cast<double>(section.integer("server_per_second", 0, 100'000).value_or(0));
+  options.server_burst =
+      static_cast<double>(section.integer("server_burst", 1, 100'000).value_or(20));
   if (auto days = section.integers("reminder_days", 1, 365, 5)) {
     options.reminder_days.assign(days->begin(), days->end());
   }

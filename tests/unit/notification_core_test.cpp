@@ -641,3 +641,40 @@ TEST_CASE("a contact on a daily rhythm gets the day's alerts in one digest at 08
                                       [](auto e) { e.setOrganisationId("PL-000001"); }));
   CHECK(c.core.send_due_digests(next_digest_due_us(Rhythm::daily, due, "Europe/Brussels")) == 0);
 }
+
+TEST_CASE("rate limits hold a message back per recipient and per server", "[notifier]") {
+  Core c;
+  c.registry.add("PL-000001", {{"anna@example.pl", "pl"}, {"john@example.pl", "en"}});
+  c.apply(match_found("PL"));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  std::map<std::string, outbox::Entry> entries;
+  auto it = c.db->iterate(c.db->cf(kOutboxCf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto n = store::StoredValue<wire::Notification>::parse(it->value().ToString());
+    std::string key = it->key().ToString();
+    entries[text_of(n->get().getRecipient())] =
+        outbox::Entry{key, key.substr(0, key.find('\0')), it->value().ToString()};
+  }
+  REQUIRE(entries.size() == 2);
+  auto limited = [&](double per_hour, double per_second) {
+    NotifierOptions options{"PL", "gosmart@pl.example", "broker@pl.example",
+                            "https://pl.example/n"};
+    options.recipient_per_hour = per_hour;
+    options.recipient_burst = 1;
+    options.server_per_second = per_second;
+    options.server_burst = 1;
+    return std::make_unique<NotifierCore>(*c.db, c.log, nullptr, c.templates, c.tokens, options);
+  };
+  auto per_recipient = limited(1, 0);
+  CHECK(per_recipient->may_send(entries["anna@example.pl"], c.registry) == SendGate::send);
+  CHECK(per_recipient->may_send(entries["anna@example.pl"], c.registry) == SendGate::later);
+  CHECK(per_recipient->may_send(entries["john@example.pl"], c.registry) == SendGate::send);
+  // The relay's limit holds back another recipient's message too.
+  auto both = limited(1, 0.001);
+  CHECK(both->may_send(entries["anna@example.pl"], c.registry) == SendGate::send);
+  CHECK(both->may_send(entries["john@example.pl"], c.registry) == SendGate::later);
+  // No limits (the default): never held back.
+  for (int i = 0; i < 50; ++i) {
+    REQUIRE(c.core.may_send(entries["anna@example.pl"], c.registry) == SendGate::send);
+  }
+}
