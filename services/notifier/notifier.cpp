@@ -25,9 +25,9 @@ using config::Role;
 
 std::vector<std::string> notifier_column_families() {
   auto families = replication::event_log_column_families();
-  for (const char* name :
-       {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf, kMatchingCursorsCf,
-        kPendingUnsubscribesCf, kRemindersCf, kWebhooksCf, kDigestItemsCf, kDigestDueCf}) {
+  for (const char* name : {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf,
+                           kMatchingCursorsCf, kPendingUnsubscribesCf, kRemindersCf, kWebhooksCf,
+                           kDigestItemsCf, kDigestDueCf, kMatchSidesCf}) {
     families.push_back(name);
   }
   return families;
@@ -83,8 +83,20 @@ Status NotifierCore::apply(const DecodedEnvelope& event, store::StagingBatch& ba
       purge_organisation(text_of(event.payload<wire::OrgErasedEvent>().getOrganisationId()), batch);
       return {};
     }
+    if (event.header().type == wire_type(wire::MATCHING_MATCH_RETRACTED) &&
+        event.header().origin_country == options_.country) {
+      return apply_retraction(event, batch);
+    }
     for (const auto& trigger : triggers_of(event, options_.country)) {
       if (auto staged = stage_trigger(trigger, batch); !staged) return staged;
+      if (trigger.kind == "match_found") {
+        capnp::MallocMessageBuilder side;
+        fill_trigger(side.initRoot<wire::NotificationTrigger>(), trigger);
+        batch.put(
+            store_.cf(kMatchSidesCf),
+            trigger.model["match"].value("id", "") + "|" + trigger.model["profile"].value("id", ""),
+            store::to_bytes(side));
+      }
     }
     for (const auto& reminder :
          reminders_of(event, options_.country, options_.reminder_days, options_.time_zone)) {
@@ -114,6 +126,44 @@ Status NotifierCore::stage_trigger(const Trigger& trigger, store::StagingBatch& 
   return {};
 }
 
+Status NotifierCore::apply_retraction(const DecodedEnvelope& event, store::StagingBatch& batch) {
+  auto retracted = event.payload<wire::MatchRetractedEvent>();
+  std::string prefix = text_of(retracted.getMatchId()) + "|";
+  std::vector<std::pair<std::string, std::string>> sides;
+  {
+    auto it = batch.iterate(store_.cf(kMatchSidesCf));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      sides.emplace_back(it->key().ToString(), it->value().ToString());
+    }
+  }
+  for (const auto& [key, bytes] : sides) {
+    batch.del(store_.cf(kMatchSidesCf), key);
+    auto stored = parse_stored<wire::NotificationTrigger>(bytes);
+    if (!stored) continue;
+    std::string found_key = text_of(stored->get().getKey());
+    // Not told yet: then it is not told at all, and nothing needs taking back.
+    auto waiting = batch.get(store_.cf(kTriggersCf), found_key);
+    if (!waiting) return waiting.error();
+    if (waiting.value()) {
+      batch.del(store_.cf(kTriggersCf), found_key);
+      continue;
+    }
+    auto told = batch.get(store_.cf(kKeysCf), found_key);
+    if (!told) return told.error();
+    if (!told.value()) continue;
+    Trigger trigger;
+    trigger.key = "retracted:" + found_key.substr(found_key.find(':') + 1);
+    trigger.kind = "match_retracted";
+    trigger.organisation_id = text_of(stored->get().getOrganisationId());
+    trigger.at_us = event.header().timestamp_us;
+    trigger.model = nlohmann::json::parse(text_of(stored->get().getModel()), nullptr, false);
+    if (trigger.model.is_discarded()) continue;
+    trigger.model["reason"] = text_of(retracted.getReason());
+    if (auto staged = stage_trigger(trigger, batch); !staged) return staged;
+  }
+  return {};
+}
+
 void NotifierCore::committed() {
   // A purge is only a delete until compaction: the rendered messages (addresses,
   // titles) stay in the WAL and older SSTs until the scrub rewrites them (outside
@@ -128,12 +178,13 @@ void NotifierCore::committed() {
 void NotifierCore::purge_organisation(const std::string& org_id, store::StagingBatch& batch) {
   // Erasure: nothing of the organisation's contacts waits here any longer.
   std::size_t purged = 0;
-  for (const char* cf : {kTriggersCf, kRemindersCf, kOutboxCf, kDeadCf}) {
+  for (const char* cf : {kTriggersCf, kRemindersCf, kMatchSidesCf, kOutboxCf, kDeadCf}) {
     auto it = batch.iterate(store_.cf(cf));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       std::string bytes = it->value().ToString();
       std::string org;
-      if (cf == std::string(kTriggersCf) || cf == std::string(kRemindersCf)) {
+      if (cf == std::string(kTriggersCf) || cf == std::string(kRemindersCf) ||
+          cf == std::string(kMatchSidesCf)) {
         if (auto t = parse_stored<wire::NotificationTrigger>(bytes)) {
           org = text_of(t->get().getOrganisationId());
         }

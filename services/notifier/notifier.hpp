@@ -32,6 +32,7 @@
 #include "common/service/api_server.hpp"
 #include "common/store/scrubber.hpp"
 #include "common/store/store.hpp"
+#include "schemas/matching.capnp.h"
 #include "schemas/notifier.capnp.h"
 #include "schemas/registry.capnp.h"
 #include "services/notifier/domain/link_tokens.hpp"
@@ -55,6 +56,10 @@ inline constexpr const char* kPendingUnsubscribesCf = "pending_unsubscribes";
 // and when each holder's digest is due: "<recipient tag>|<org id>" -> big-endian us.
 inline constexpr const char* kDigestItemsCf = "digest_items";
 inline constexpr const char* kDigestDueCf = "digest_due";
+// The node's side of each match told or being told: "<match id>|<own profile id>" ->
+// the match_found trigger, so that a retraction (which names profiles, not owners)
+// can tell the same contacts in the same words.
+inline constexpr const char* kMatchSidesCf = "match_sides";
 // Partner portals' webhooks: "<org id>|<webhook id>" -> Webhook.
 inline constexpr const char* kWebhooksCf = "webhooks";
 // Expiry reminders not yet due: big-endian due time, then "<profile id>|<days>".
@@ -184,6 +189,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
 
  private:
   Status stage_trigger(const Trigger& trigger, store::StagingBatch& batch);
+  Status apply_retraction(const DecodedEnvelope& event, store::StagingBatch& batch);
   void purge_organisation(const std::string& org_id, store::StagingBatch& batch);
   std::string unsubscribe_url(const std::string& org_id, const std::string& email) const;
   void hold_for_digest(rocksdb::WriteBatch& batch, const std::string& idempotency,

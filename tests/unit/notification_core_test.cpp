@@ -678,3 +678,62 @@ TEST_CASE("rate limits hold a message back per recipient and per server", "[noti
     REQUIRE(c.core.may_send(entries["anna@example.pl"], c.registry) == SendGate::send);
   }
 }
+
+TEST_CASE("a retracted match is told to those told of it and to nobody else", "[notifier]") {
+  Core c;
+  c.registry.add("PL-000001", {{"john@example.pl", "en"}});
+  auto retracted = [](const std::string& id, uint64_t seq) {
+    return event<wire::MatchRetractedEvent>("PL", wire::Service::MATCHING,
+                                            "matching.match.retracted", seq, [&](auto e) {
+                                              e.setMatchId(id);
+                                              auto ids = e.initProfileIds(2);
+                                              ids.set(0, "PL-PRF-000001");
+                                              ids.set(1, "FI-PRF-000007");
+                                              e.setReason("withdrawn");
+                                            });
+  };
+  auto kinds = [&] {
+    std::multiset<std::string> out;
+    auto it = c.db->iterate(c.db->cf(kOutboxCf));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto n = store::StoredValue<wire::Notification>::parse(it->value().ToString());
+      out.insert(text_of(n->get().getKind()));
+      if (text_of(n->get().getKind()) == "match_retracted") {
+        CHECK(text_of(n->get().getText()).find("Optical weld inspection") != std::string::npos);
+      }
+    }
+    return out;
+  };
+  c.apply(match_found("PL", 1));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  c.apply(retracted("M-0123456789ab", 2));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  CHECK(kinds() == std::multiset<std::string>{"match_found", "match_retracted"});
+  // Retracted again (a replay): told once.
+  c.apply(retracted("M-0123456789ab", 3));
+  CHECK(c.core.resolve(c.registry) == 0);
+  // Found and retracted before anyone was told: nobody hears of either.
+  c.registry.down = true;
+  c.apply(event<wire::MatchFoundEvent>("PL", wire::Service::MATCHING, "matching.match.found", 4,
+                                       [](auto e) {
+                                         auto m = e.initMatch();
+                                         m.setId("M-2");
+                                         auto a = m.initA();
+                                         a.setProfileId("PL-PRF-000001");
+                                         a.setOwnerId("PL-000001");
+                                         a.setCountry("PL");
+                                         auto b = m.initB();
+                                         b.setProfileId("FI-PRF-000009");
+                                         b.setCountry("FI");
+                                         b.setTitle("Another offer");
+                                       }));
+  CHECK(c.core.counts().triggers == 1);
+  c.apply(retracted("M-2", 5));
+  CHECK(c.core.counts().triggers == 0);
+  c.registry.down = false;
+  CHECK(c.core.resolve(c.registry) == 0);
+  CHECK(kinds().size() == 2);
+  // A retraction of a match of another node's side names nothing of ours.
+  c.apply(retracted("M-unknown", 6));
+  CHECK(c.core.counts().triggers == 0);
+}
