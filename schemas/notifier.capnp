@@ -108,7 +108,15 @@ struct Webhook {
   createdUs @5 :Int64;
 }
 
+# "notifier.deliveries.list" (broker, monitor; an OutboxQuery, its limit only) ->
+# "notifier.deliveries.page": the latest delivery events, newest first.
+struct DeliveryPage {
+  events @0 :List(DeliveryEvent);
+}
+
 const notifierDelivery :Text = "notifier.delivery";
+const notifierDeliveriesList :Text = "notifier.deliveries.list";
+const notifierDeliveriesPage :Text = "notifier.deliveries.page";
 const notifierWebhookAdd :Text = "notifier.webhook.add";
 const notifierWebhookRemove :Text = "notifier.webhook.remove";
 const notifierWebhookReply :Text = "notifier.webhook.reply";

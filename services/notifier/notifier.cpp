@@ -828,6 +828,8 @@ NotifierCore::Counts NotifierCore::counts() const {
 
 void NotifierCore::install(service::ApiServer& server, const service::ServiceInfo& info,
                            RegistryReader& registry) {
+  server.handle(wire_type(wire::NOTIFIER_DELIVERIES_LIST), {Role::broker, Role::monitor},
+                [this, &info](const service::Request& r) { return deliveries(r, info); });
   server.handle(wire_type(wire::NOTIFIER_WEBHOOK_ADD), {Role::broker, Role::integration},
                 [this, &info, &registry](const service::Request& r) {
                   return add_webhook(r, info, registry);
@@ -856,6 +858,26 @@ void fill_item(wire::OutboxItem::Builder item, wire::Notification::Reader n, boo
 }
 
 }  // namespace
+
+Result<std::string> NotifierCore::deliveries(const service::Request& request,
+                                             const service::ServiceInfo& info) {
+  auto query = request.envelope.payload<wire::OutboxQuery>();
+  uint64_t limit = query.getLimit() ? std::min<uint32_t>(query.getLimit(), 500) : 50;
+  uint64_t head = log_.head(options_.country);
+  uint64_t after = head > limit ? head - limit : 0;
+  auto page = log_.read_after(options_.country, after, limit, 4 << 20);
+  if (!page) return page.error();
+  auto reply = service::make_reply(info, request, wire_type(wire::NOTIFIER_DELIVERIES_PAGE));
+  auto events = reply.init_payload<wire::DeliveryPage>().initEvents(
+      static_cast<unsigned>(page.value().events.size()));
+  unsigned filled = 0;
+  for (auto it = page.value().events.rbegin(); it != page.value().events.rend(); ++it) {
+    auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(it->data()), it->size()});
+    if (!decoded || decoded.value().header().type != wire_type(wire::NOTIFIER_DELIVERY)) continue;
+    events.setWithCaveats(filled++, decoded.value().payload<wire::DeliveryEvent>());
+  }
+  return reply.encode();
+}
 
 Result<std::string> NotifierCore::add_webhook(const service::Request& request,
                                               const service::ServiceInfo& info,

@@ -204,6 +204,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   void stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notification::Reader n,
                             const std::string& outcome, uint32_t attempts);
   Result<std::string> list(const service::Request& request, const service::ServiceInfo& info);
+  Result<std::string> deliveries(const service::Request& request, const service::ServiceInfo& info);
   Result<std::string> add_webhook(const service::Request& request, const service::ServiceInfo& info,
                                   RegistryReader& registry);
   Result<std::string> remove_webhook(const service::Request& request,

@@ -294,6 +294,21 @@ TEST_CASE("a relay that refuses and then is down leaves a dead letter an operato
   REQUIRE(eventually([&] { return suppressed() == 1; }, 10s));
   CHECK(mails_to(smtp, anna, "match_found").size() == 1);
   CHECK(dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 1);
+  // What happened, newest first, for a monitor too: outcomes, never an address.
+  auto history = f.call<wire::OutboxQuery>("PL", f.watcher, "notifier.deliveries.list",
+                                           [](auto q) { q.setLimit(100); });
+  REQUIRE(history.header().type == "notifier.deliveries.page");
+  std::vector<std::string> outcomes;
+  for (auto e : history.payload<wire::DeliveryPage>().getEvents()) {
+    outcomes.push_back(e.getOutcome());
+  }
+  REQUIRE_FALSE(outcomes.empty());
+  CHECK(outcomes.front() == "suppressed");  // the latest
+  for (const char* outcome : {"dead", "retried", "sent", "suppressed"}) {
+    CHECK(std::count(outcomes.begin(), outcomes.end(), outcome) >= 1);
+  }
+  auto raw = history.bytes();
+  CHECK(std::string(raw.begin(), raw.end()).find("anna") == std::string::npos);
 
   // Erasure: the dead letter left and the message sent leave every file of the node
   // (outside findings: the notifier's WAL and SSTs kept the rendered messages).

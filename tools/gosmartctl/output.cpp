@@ -1,5 +1,7 @@
 #include "tools/gosmartctl/output.hpp"
 
+#include <ctime>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,6 +29,15 @@ void print_fields(const std::vector<std::pair<std::string, std::string>>& fields
     if (value.empty()) continue;
     std::cout << name << std::string(width - name.size() + 2, ' ') << value << "\n";
   }
+}
+
+std::string utc_text(uint64_t at_us) {
+  std::time_t seconds = static_cast<std::time_t>(at_us / 1'000'000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &utc);
+  return when;
 }
 
 }  // namespace gosmart::ctl

@@ -71,6 +71,9 @@ std::string read_input(const std::string& file, const std::string& data);
 // Colour only when stdout is a terminal.
 bool colour_out();
 
+// "2026-12-04 06:50:00": a time in microseconds since the epoch, in UTC.
+std::string utc_text(uint64_t at_us);
+
 // "name   value" lines, names padded to the widest; empty values left out.
 void print_fields(const std::vector<std::pair<std::string, std::string>>& fields);
 

@@ -17,15 +17,6 @@ struct ActionsArgs {
   uint32_t limit = 0;
 };
 
-std::string utc_text(uint64_t at_us) {
-  std::time_t seconds = static_cast<std::time_t>(at_us / 1'000'000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char when[32];
-  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &utc);
-  return when;
-}
-
 void print_actions(wire::ActionPage::Reader page) {
   Table table({"#", "WHEN (UTC)", "WHO", "ACTION", "TARGET", "DETAIL"});
   for (auto a : page.getActions()) {

@@ -46,6 +46,29 @@ void add_list(CLI::App* notify, Dispatch& dispatch, const char* name, bool dead)
   });
 }
 
+void add_deliveries(CLI::App* notify, Dispatch& dispatch) {
+  struct Args {
+    uint32_t limit = 50;
+  };
+  auto& a = dispatch.hold<Args>();
+  auto* sub = notify->add_subcommand("deliveries", "the latest delivery outcomes, newest first");
+  sub->add_option("--limit", a.limit, "at most this many (500 at most)");
+  dispatch.online(sub, [&a](Session& s) {
+    auto reply = s.request<wire::OutboxQuery>("notifier", wire_type(wire::NOTIFIER_DELIVERIES_LIST),
+                                              [&](auto q) { q.setLimit(a.limit); });
+    show<wire::DeliveryPage>(s, reply, [](auto page) {
+      Table table({"WHEN (UTC)", "OUTCOME", "KIND", "ORGANISATION", "CHANNEL", "TRIES", "KEY"});
+      for (auto e : page.getEvents()) {
+        table.add({utc_text(static_cast<uint64_t>(e.getAtUs())), e.getOutcome().cStr(),
+                   e.getKind().cStr(), e.getOrganisationId().cStr(), e.getChannel().cStr(),
+                   std::to_string(e.getAttempts()), e.getKey().cStr()});
+      }
+      table.print(std::cout, colour_out());
+    });
+    return 0;
+  });
+}
+
 void add_action(CLI::App* notify, Dispatch& dispatch, const char* name, bool retry) {
   struct Args {
     std::string key;
@@ -171,6 +194,7 @@ void add_notify_commands(CLI::App& app, Dispatch& dispatch) {
           ->require_subcommand(1);
   add_list(notify, dispatch, "outbox", false);
   add_list(notify, dispatch, "dead", true);
+  add_deliveries(notify, dispatch);
   add_action(notify, dispatch, "retry", true);
   add_action(notify, dispatch, "drop", false);
   add_preferences(notify, dispatch);
