@@ -737,3 +737,25 @@ TEST_CASE("a retracted match is told to those told of it and to nobody else", "[
   c.apply(retracted("M-unknown", 6));
   CHECK(c.core.counts().triggers == 0);
 }
+
+TEST_CASE("an expired profile's message offers the one-click renewal", "[notifier]") {
+  Core c;
+  c.registry.add("PL-000001", {{"john@example.pl", "en"}, {"anna@example.pl", "pl"}});
+  c.registry.add_profile("PL-PRF-1", "PL-000001", "2026-11-29", wire::ProfileStatus::EXPIRED);
+  c.apply(event<wire::ProfileStatusEvent>("PL", wire::Service::REGISTRY, "registry.profile.status",
+                                          7, [](auto e) {
+                                            e.setProfileId("PL-PRF-1");
+                                            e.setOwnerId("PL-000001");
+                                            e.setStatus(wire::ProfileStatus::EXPIRED);
+                                          }));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  auto it = c.db->iterate(c.db->cf(kOutboxCf));
+  int seen = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto n = store::StoredValue<wire::Notification>::parse(it->value().ToString());
+    CHECK(text_of(n->get().getKind()) == "profile_expired");
+    CHECK(text_of(n->get().getText()).find("https://pl.example/n/r/") != std::string::npos);
+    ++seen;
+  }
+  CHECK(seen == 2);  // in English and in Polish, each with its link
+}
