@@ -269,7 +269,8 @@ TEST_CASE("a relay that refuses and then is down leaves a dead letter an operato
       [&] { return dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 2; },
       30s));
   std::string second_key;
-  for (auto waiting : dead_letters(f.broker).payload<wire::OutboxPage>().getItems()) {
+  auto letters = dead_letters(f.broker);  // alive while its items are read
+  for (auto waiting : letters.payload<wire::OutboxPage>().getItems()) {
     if (std::string(waiting.getKind()) == "match_found") second_key = waiting.getKey();
   }
   REQUIRE_FALSE(second_key.empty());
