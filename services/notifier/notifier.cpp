@@ -16,6 +16,7 @@
 #include "services/notifier/domain/preferences.hpp"
 #include "services/notifier/domain/webhook.hpp"
 #include "services/notifier/recipients.hpp"
+#include "services/notifier/webhook_request.hpp"
 
 namespace gosmart::notifier {
 
@@ -627,7 +628,10 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
     return SendGate::send;
   };
   if (text_of(n.getChannel()) == "webhook") {
-    // Sent while the portal is subscribed; a removed webhook is not called again.
+    // Sent while the portal is subscribed, and its URL still under a prefix the
+    // operator allows now (a prefix removed stops its hooks); a removed webhook is
+    // not called again.
+    if (!webhook_url_allowed(recipient, options_.webhook_url_prefixes)) return SendGate::cancel;
     auto subscribed = store_.get(store_.cf(kWebhooksCf), org_id + "|" + text_of(n.getWebhookId()));
     if (!subscribed) return SendGate::later;
     return subscribed.value() ? taken() : SendGate::cancel;
@@ -889,11 +893,10 @@ Result<std::string> NotifierCore::add_webhook(const service::Request& request,
     return fail(ErrorCode::INVALID_FIELD, "an http:// or https:// URL of at most 2000 bytes",
                 "url");
   }
-  bool allowed = false;
-  for (const auto& prefix : options_.webhook_url_prefixes) {
-    allowed = allowed || url.rfind(prefix, 0) == 0;
+  if (auto problem = webhook_url_problem(url)) {
+    return fail(ErrorCode::INVALID_FIELD, "the URL " + *problem, "url");
   }
-  if (!allowed) {
+  if (!webhook_url_allowed(url, options_.webhook_url_prefixes)) {
     return fail(ErrorCode::NOT_AUTHORISED,
                 options_.webhook_url_prefixes.empty()
                     ? "this node allows no webhooks ([notifier] webhook_url_prefixes)"

@@ -7,6 +7,7 @@
 
 #include "common/reference/formats.hpp"
 #include "services/notifier/domain/preferences.hpp"
+#include "services/notifier/webhook_request.hpp"
 
 namespace gosmart::notifier {
 
@@ -119,9 +120,14 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
     for (const auto& prefix : *prefixes) {
       // A prefix ends in "/" or ":" so that https://portal.example cannot admit
       // https://portal.example.attacker.net.
-      if (!reference::is_web_url(prefix) || (prefix.back() != '/' && prefix.back() != ':')) {
+      // A prefix ending in ":" admitted "http://127.0.0.1:@elsewhere/" (outside
+      // findings); it now ends in "/" after the host, and is written as sent.
+      if (webhook_url_problem(prefix) || prefix.back() != '/' ||
+          std::count(prefix.begin(), prefix.end(), '/') < 3) {
         throw config::ConfigError("config: " + section.path() + ".webhook_url_prefixes: '" +
-                                  prefix + "' is not an http(s) URL ending in / or :");
+                                  prefix +
+                                  "' is not an http(s) URL up to a / after its host, "
+                                  "as it would be sent (no user, no /../)");
       }
     }
     options.webhook_url_prefixes = *prefixes;

@@ -444,6 +444,13 @@ TEST_CASE("a portal's webhook arrives signed and is sent again with the same id 
   };
   // Only under the operator's prefix, only by the portal managing the organisation.
   CHECK(add(f.portal, pl_org, "http://127.0.0.1:1/elsewhere").header().type == "error");
+  std::string under = "http://127.0.0.1:" + std::to_string(receiver.port) + "/hooks/";
+  CHECK(add(f.portal, pl_org, under + "../admin").header().type == "error");
+  CHECK(add(f.portal, pl_org, under + "%2e%2e/admin").header().type == "error");
+  CHECK(add(f.portal, pl_org,
+            "http://127.0.0.1:" + std::to_string(receiver.port) + "@localhost/hooks/gosmart")
+            .header()
+            .type == "error");
   CHECK(add(f.other_portal, pl_org, url).header().type == "error");
   CHECK(add(f.watcher, pl_org, url).header().type == "error");
   auto added = add(f.portal, pl_org, url);

@@ -759,3 +759,24 @@ TEST_CASE("an expired profile's message offers the one-click renewal", "[notifie
   }
   CHECK(seen == 2);  // in English and in Polish, each with its link
 }
+
+TEST_CASE("a webhook URL passes its prefix only as it would be sent", "[notifier]") {
+  // Outside findings: "/hooks/../admin" and a user part passed a prefix on the text
+  // and were posted elsewhere.
+  const std::vector<std::string> prefixes = {"http://127.0.0.1:8080/hooks/"};
+  CHECK(webhook_url_allowed("http://127.0.0.1:8080/hooks/gosmart", prefixes));
+  CHECK(webhook_url_allowed("http://127.0.0.1:8080/hooks/a/b?x=1", prefixes));
+  for (const char* bad :
+       {"http://127.0.0.1:8080/hooks/../admin", "http://127.0.0.1:8080/hooks/x/../../admin",
+        "http://127.0.0.1:8080/hooks/%2e%2e/admin", "http://127.0.0.1:8080/hooks/%2E%2E/admin",
+        "http://127.0.0.1:8080/hooks/./x", "http://127.0.0.1:8080@evil.example/hooks/x",
+        "http://127.0.0.1:8080/hooks\\..\\admin", "http://127.0.0.1:8080/hooks/a b",
+        "ftp://127.0.0.1:8080/hooks/x", "http://127.0.0.1:8081/hooks/x",
+        "http://127.0.0.1:8080/hook/x", "http://user:pw@127.0.0.1:8080/hooks/x"}) {
+    CHECK_FALSE(webhook_url_allowed(bad, prefixes));
+  }
+  CHECK(webhook_url_problem("http://127.0.0.1:@example.com/"));
+  CHECK(webhook_url_problem("http://127.0.0.1:8080/hooks/../admin"));
+  CHECK_FALSE(webhook_url_problem("https://portal.example/hooks/gosmart"));
+  CHECK_FALSE(webhook_url_allowed("https://portal.example/hooks/gosmart", {}));  // none allowed
+}

@@ -119,3 +119,20 @@ TEST_CASE("notifier settings refuse what would make every send fail and name the
   CHECK(settings(good + "public_url = \"https://gosmart.pl.example/n/\"\n").options.public_url ==
         "https://gosmart.pl.example/n");
 }
+
+TEST_CASE("webhook prefixes end after a host and are written as sent", "[notifier]") {
+  auto settings = [](const std::string& prefixes) {
+    return notifier::notifier_settings(
+        node_with("[services.notifier]\napi = \"tcp://127.0.0.1:7003\"\n[notifier]\n"
+                  "smtp_url = \"smtp://127.0.0.1:2525\"\nfrom = \"gosmart@pl.example\"\n"
+                  "webhook_url_prefixes = [" +
+                  prefixes + "]\n"),
+        "/nonexistent");
+  };
+  CHECK(settings("\"https://portal.example/hooks/\"").options.webhook_url_prefixes.size() == 1);
+  for (const char* bad :
+       {"\"http://127.0.0.1:\"", "\"https://portal.example\"", "\"https://portal.example/a/../b/\"",
+        "\"https://u@portal.example/\"", "\"ftp://portal.example/\""}) {
+    CHECK_THROWS_WITH(settings(bad), Contains("notifier.webhook_url_prefixes"));
+  }
+}
