@@ -3,6 +3,7 @@
 // --json, else as fields or tables for people; enums by their schema names both ways.
 #include <capnp/compat/json.h>
 #include <capnp/schema.h>
+#include <nlohmann/json.hpp>
 
 #include <iostream>
 #include <string>
@@ -24,9 +25,20 @@ std::string json_of(Reader reader) {
 // Fills `builder` from JSON text; bad JSON is a refusal naming `what`.
 template <class Builder>
 void fill_from_json(const std::string& text, Builder builder, const std::string& what) {
+  // Read by nlohmann first and written back with its \u escapes decoded to UTF-8:
+  // Cap'n Proto 0.9's JSON reader decodes "\u00e9" as "I" (an escape with the hex
+  // letters a-f; found from outside: Python's json.dumps writes exactly those).
+  auto parsed = nlohmann::json::parse(text, nullptr, false);
+  if (parsed.is_discarded()) throw CtlError(1, "invalid " + what + ": not JSON");
+  std::string plain;
+  try {
+    plain = parsed.dump(-1, ' ', false);
+  } catch (const nlohmann::json::exception& e) {
+    throw CtlError(1, "invalid " + what + ": " + e.what());
+  }
   capnp::JsonCodec codec;
   try {
-    codec.decode(kj::ArrayPtr<const char>(text.data(), text.size()), builder);
+    codec.decode(kj::ArrayPtr<const char>(plain.data(), plain.size()), builder);
   } catch (const kj::Exception& e) {
     throw CtlError(1, "invalid " + what + ": " + e.getDescription().cStr());
   }
