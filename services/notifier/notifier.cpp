@@ -45,6 +45,26 @@ bool is_error(const DecodedEnvelope& reply) {
   return reply.header().type == "error";
 }
 
+// The registry's organisation, copied out of its reply: a reader counts every read
+// against its traversal limit, and one reply read for a thousand triggers would
+// exceed it. Nothing when the registry does not answer (or answers unreadably); a
+// null copy when it refused (erased, not this notifier's to read).
+std::optional<std::unique_ptr<capnp::MallocMessageBuilder>> read_organisation(
+    RegistryReader& registry, const std::string& org_id) {
+  auto answer = registry.organisation(org_id);
+  if (!answer) return std::nullopt;
+  std::unique_ptr<capnp::MallocMessageBuilder> copy;
+  if (is_error(*answer)) return copy;
+  try {
+    copy = std::make_unique<capnp::MallocMessageBuilder>();
+    copy->setRoot(answer->payload<wire::OrgReply>().getOrganisation());
+  } catch (const kj::Exception&) {
+    spdlog::error("notifier: the registry's answer about {} is unreadable", org_id);
+    return std::nullopt;
+  }
+  return copy;
+}
+
 void fill_trigger(wire::NotificationTrigger::Builder out, const Trigger& trigger) {
   out.setKey(trigger.key);
   out.setKind(trigger.kind);
@@ -271,6 +291,26 @@ void NotifierCore::stage_webhooks(rocksdb::WriteBatch& batch, const std::string&
   }
 }
 
+void NotifierCore::queue_mail(rocksdb::WriteBatch& batch, const MailHeader& mail,
+                              const Rendered& rendered) {
+  capnp::MallocMessageBuilder message;
+  auto n = message.initRoot<wire::Notification>();
+  n.setKey(mail.key);
+  n.setKind(mail.kind);
+  n.setOrganisationId(mail.org_id);
+  n.setChannel("email");
+  n.setRecipient(mail.email);
+  n.setLanguage(rendered.language);
+  n.setSubject(rendered.subject);
+  n.setText(rendered.text);
+  n.setHtml(rendered.html);
+  n.setUnsubscribeUrl(mail.unsubscribe);
+  n.setCreatedUs(now_us());
+  n.setTransactional(mail.transactional);
+  batch.Put(store_.cf(kKeysCf), mail.key, "queued");
+  queue_.stage(batch, destination_of(mail.email), store::to_bytes(message));
+}
+
 void NotifierCore::hold_for_digest(rocksdb::WriteBatch& batch, const std::string& idempotency,
                                    const std::string& kind, const std::string& org_id,
                                    const Recipient& recipient, const Rendered& rendered,
@@ -330,21 +370,10 @@ std::size_t NotifierCore::send_due_digests(int64_t now) {
       std::string key = "digest:" + holder + ":" + std::to_string(now) + "|email";
       try {
         auto rendered = templates_.render("digest", language, model, options_.time_zone);
-        capnp::MallocMessageBuilder message;
-        auto n = message.initRoot<wire::Notification>();
-        n.setKey(key);
-        n.setKind("digest");
-        n.setOrganisationId(org_id);
-        n.setChannel("email");
-        n.setRecipient(email);
-        n.setLanguage(rendered.language);
-        n.setSubject(rendered.subject);
-        n.setText(rendered.text);
-        n.setHtml(rendered.html);
-        n.setUnsubscribeUrl(model["links"]["unsubscribe"].get<std::string>());
-        n.setCreatedUs(now_us());
-        batch.Put(store_.cf(kKeysCf), key, "queued");
-        queue_.stage(batch, destination_of(email), store::to_bytes(message));
+        queue_mail(
+            batch,
+            {key, "digest", org_id, email, model["links"]["unsubscribe"].get<std::string>(), false},
+            rendered);
         ++sent;
       } catch (const std::exception& e) {
         spdlog::error("notifier: a digest for {} cannot be rendered: {}", org_id, e.what());
@@ -462,8 +491,6 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
   std::size_t settled = 0;
   // One question per organisation per round: a burst (an import, a day's matches)
   // often tells one organisation several things.
-  // Kept as a copy: a reader counts every read against its traversal limit, and one
-  // organisation's reply read for a thousand triggers would exceed it.
   std::map<std::string, std::unique_ptr<capnp::MallocMessageBuilder>> organisations;
   for (const auto& bytes : triggers) {
     auto stored = parse_stored<wire::NotificationTrigger>(bytes);
@@ -474,19 +501,9 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
     std::string org_id = text_of(trigger.getOrganisationId());
     auto cached = organisations.find(org_id);
     if (cached == organisations.end()) {
-      auto answer = registry.organisation(org_id);
-      if (!answer) break;  // the registry does not answer: the trigger waits
-      std::unique_ptr<capnp::MallocMessageBuilder> copy;  // null: the registry refused
-      if (!is_error(*answer)) {
-        try {
-          copy = std::make_unique<capnp::MallocMessageBuilder>();
-          copy->setRoot(answer->payload<wire::OrgReply>().getOrganisation());
-        } catch (const kj::Exception&) {
-          spdlog::error("notifier: the registry's answer about {} is unreadable", org_id);
-          break;
-        }
-      }
-      cached = organisations.emplace(org_id, std::move(copy)).first;
+      auto copy = read_organisation(registry, org_id);
+      if (!copy) break;  // the registry does not answer: the trigger waits
+      cached = organisations.emplace(org_id, std::move(*copy)).first;
     }
     nlohmann::json model = nlohmann::json::parse(text_of(trigger.getModel()), nullptr, false);
     if (model.is_discarded()) model = nlohmann::json::object();
@@ -558,22 +575,9 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
         hold_for_digest(batch, idempotency, kind, org_id, recipient, rendered, model);
         continue;
       }
-      capnp::MallocMessageBuilder message;
-      auto n = message.initRoot<wire::Notification>();
-      n.setKey(idempotency);
-      n.setKind(kind);
-      n.setOrganisationId(org_id);
-      n.setChannel("email");
-      n.setRecipient(recipient.email);
-      n.setLanguage(rendered.language);
-      n.setSubject(rendered.subject);
-      n.setText(rendered.text);
-      n.setHtml(rendered.html);
-      n.setUnsubscribeUrl(unsubscribe);
-      n.setCreatedUs(now_us());
-      n.setTransactional(recipient.transactional);
-      batch.Put(store_.cf(kKeysCf), idempotency, "queued");
-      queue_.stage(batch, destination_of(recipient.email), store::to_bytes(message));
+      queue_mail(batch,
+                 {idempotency, kind, org_id, recipient.email, unsubscribe, recipient.transactional},
+                 rendered);
     }
     stage_webhooks(batch, key, kind, org_id, model);
   }
@@ -638,19 +642,11 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
   }
   auto known = contacts_.find(org_id);
   if (known == contacts_.end() || now - known->second.read_at_us > options_.contacts_fresh_for_us) {
-    auto answer = registry.organisation(org_id);
-    if (!answer) return SendGate::later;  // the registry does not answer: the message waits
+    auto copy = read_organisation(registry, org_id);
+    if (!copy) return SendGate::later;  // the registry does not answer: the message waits
     KnownContacts fresh;
     fresh.read_at_us = now;
-    if (!is_error(*answer)) {
-      try {
-        fresh.org = std::make_unique<capnp::MallocMessageBuilder>();
-        fresh.org->setRoot(answer->payload<wire::OrgReply>().getOrganisation());
-      } catch (const kj::Exception&) {
-        spdlog::error("notifier: the registry's answer about {} is unreadable", org_id);
-        return SendGate::later;
-      }
-    }
+    fresh.org = std::move(*copy);
     if (contacts_.size() >= 4096) contacts_.clear();  // bounded; refilled on demand
     known = contacts_.insert_or_assign(org_id, std::move(fresh)).first;
   }

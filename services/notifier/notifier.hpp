@@ -192,6 +192,12 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   Status apply_retraction(const DecodedEnvelope& event, store::StagingBatch& batch);
   void purge_organisation(const std::string& org_id, store::StagingBatch& batch);
   std::string unsubscribe_url(const std::string& org_id, const std::string& email) const;
+  // A rendered e-mail queued under its idempotency key, in the caller's batch.
+  struct MailHeader {
+    std::string key, kind, org_id, email, unsubscribe;
+    bool transactional = false;
+  };
+  void queue_mail(rocksdb::WriteBatch& batch, const MailHeader& mail, const Rendered& rendered);
   void hold_for_digest(rocksdb::WriteBatch& batch, const std::string& idempotency,
                        const std::string& kind, const std::string& org_id,
                        const Recipient& recipient, const Rendered& rendered,

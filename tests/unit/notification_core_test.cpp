@@ -174,26 +174,19 @@ class FakeRegistry : public RegistryReader {
   int asked = 0;
   std::optional<DecodedEnvelope> organisation(const std::string& id) override {
     ++asked;
-    if (down) return std::nullopt;
-    auto it = orgs.find(id);
-    std::string bytes;
-    if (it == orgs.end()) {
-      EnvelopeBuilder error("PL", wire::Service::REGISTRY, "error");
-      error.init_payload<wire::Error>().setCode(wire::ErrorCode::NOT_FOUND);
-      bytes = error.encode();
-    } else {
-      bytes = it->second;
-    }
-    return std::move(
-               decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, {}))
-        .value();
+    return answer(orgs, id);
   }
   std::map<std::string, std::string> profiles;  // id -> encoded registry.profile.reply
   std::optional<DecodedEnvelope> profile(const std::string& id) override {
+    return answer(profiles, id);
+  }
+  // The stored reply for `id`, a NOT_FOUND error without one, nothing when down.
+  std::optional<DecodedEnvelope> answer(const std::map<std::string, std::string>& replies,
+                                        const std::string& id) const {
     if (down) return std::nullopt;
-    auto it = profiles.find(id);
+    auto it = replies.find(id);
     std::string bytes;
-    if (it == profiles.end()) {
+    if (it == replies.end()) {
       EnvelopeBuilder error("PL", wire::Service::REGISTRY, "error");
       error.init_payload<wire::Error>().setCode(wire::ErrorCode::NOT_FOUND);
       bytes = error.encode();
