@@ -36,6 +36,23 @@ std::optional<std::string> smtp_url_problem(const std::string& url) {
   return problem;
 }
 
+std::string url_for_log(const std::string& url) {
+  // A relay's password may sit in its URL (smtp://user:secret@host): never logged.
+  CURLU* parsed = curl_url();
+  if (!parsed) return "(url)";
+  std::string shown = "(unparsable url)";
+  if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    curl_url_set(parsed, CURLUPART_USER, nullptr, 0);
+    curl_url_set(parsed, CURLUPART_PASSWORD, nullptr, 0);
+    curl_url_set(parsed, CURLUPART_OPTIONS, nullptr, 0);
+    char* text = nullptr;
+    if (curl_url_get(parsed, CURLUPART_URL, &text, 0) == CURLUE_OK && text) shown = text;
+    curl_free(text);
+  }
+  curl_url_cleanup(parsed);
+  return shown;
+}
+
 std::filesystem::path default_templates() {
   std::error_code error;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", error);

@@ -48,6 +48,9 @@ std::filesystem::path default_templates();
 // port), or nothing.
 std::optional<std::string> smtp_url_problem(const std::string& url);
 
+// `url` without its user, password and options, for a log line.
+std::string url_for_log(const std::string& url);
+
 // The time zone a country's messages are dated in.
 std::string country_time_zone(const std::string& country);
 

@@ -136,3 +136,13 @@ TEST_CASE("webhook prefixes end after a host and are written as sent", "[notifie
     CHECK_THROWS_WITH(settings(bad), Contains("notifier.webhook_url_prefixes"));
   }
 }
+
+TEST_CASE("a relay URL is logged without its credentials", "[notifier]") {
+  // The start line names the relay: a password given in the URL must not reach the log.
+  CHECK(notifier::url_for_log("smtp://mailer:s3cret@relay.example:587") ==
+        "smtp://relay.example:587/");
+  CHECK(notifier::url_for_log("smtps://relay.example") == "smtps://relay.example/");
+  CHECK(notifier::url_for_log("smtp://mailer;AUTH=PLAIN:pw@relay.example:25").find("pw") ==
+        std::string::npos);
+  CHECK(notifier::url_for_log("not a url").find("not a url") == std::string::npos);
+}

@@ -1,0 +1,119 @@
+#include "services/notifier/delivery.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/service/loop.hpp"
+#include "common/store/capnp_value.hpp"
+#include "services/notifier/domain/mime.hpp"
+#include "services/notifier/link_endpoint.hpp"
+#include "services/notifier/registry_reader.hpp"
+#include "services/notifier/webhook_request.hpp"
+
+namespace gosmart::notifier {
+
+std::optional<SmtpMessage> outgoing_message(const outbox::Entry& entry,
+                                            const NotifierOptions& options, NotifierCore& core) {
+  auto stored = store::StoredValue<wire::Notification>::parse(entry.payload);
+  if (!stored) return std::nullopt;
+  auto n = stored->get();
+  if (std::string(n.getChannel().cStr()) == "webhook") {
+    auto secret = core.webhook_secret(n.getOrganisationId().cStr(), n.getWebhookId().cStr());
+    if (!secret) return std::nullopt;
+    // Signed now, not when queued: the signature's timestamp is the send's.
+    return webhook_request(n, *secret, now_us() / 1'000'000);
+  }
+  MailMessage mail;
+  mail.from = options.from;
+  mail.reply_to = options.reply_to;
+  mail.to = n.getRecipient();
+  mail.subject = n.getSubject();
+  mail.text = n.getText();
+  mail.html = n.getHtml();
+  mail.message_id = message_id(n.getKey().cStr(), options.mail_domain);
+  mail.list_unsubscribe_url = n.getUnsubscribeUrl();
+  mail.language = n.getLanguage();
+  mail.kind = n.getKind();
+  mail.date_us = n.getCreatedUs();
+  try {
+    SmtpMessage out;
+    out.recipient = mail.to;
+    out.mime = build_mime(mail);
+    out.attempts_before = static_cast<int>(n.getAttempts());
+    return out;
+  } catch (const std::exception& e) {
+    spdlog::error("notifier: message {} cannot be built: {}", n.getKey().cStr(), e.what());
+    return std::nullopt;
+  }
+}
+
+Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierSettings& settings,
+                   const LinkEndpoint* links)
+    : core_(core),
+      registry_(registry),
+      settings_(settings),
+      links_(links),
+      sender_(core.queue(), core, [&] {
+        outbox::Sender::Options o;
+        // Longer than a send may take, so that a slow relay is not sent the same twice.
+        o.resend_after = std::chrono::seconds(settings.smtp.timeout_s + 15);
+        // An idle destination looks for new messages this often: the latency of an
+        // immediate message (a seek per destination; nothing when the outbox is empty).
+        o.tick_every = std::chrono::milliseconds(20);
+        return o;
+      }()) {
+  for (const auto& destination : core_.destinations()) {
+    auto courier = std::make_unique<SmtpCourier>(
+        settings_.smtp, settings_.retry,
+        [this](const outbox::Entry& e) { return outgoing_message(e, settings_.options, core_); });
+    courier->set_after_answers([this] { core_.flush_settles(); });
+    courier->set_gate([this](const outbox::Entry& e) { return gate(e); });
+    courier->set_on_retry([this](const std::string& key, int attempts, const std::string& why) {
+      core_.record_attempt(key, attempts, why);
+    });
+    sender_.add(destination, std::move(courier));
+  }
+}
+
+SendGate Delivery::gate(const outbox::Entry& entry) {
+  if (links_ && links_->unsubscribed() != unsubscribes_seen_) {
+    unsubscribes_seen_ = links_->unsubscribed();
+    core_.forget_contacts();
+  }
+  return core_.may_send(entry, registry_);
+}
+
+void Delivery::attach(service::Loop& loop) {
+  sender_.attach(loop);
+  // A safety net only: settles are flushed after each round of answers.
+  loop.every(std::chrono::milliseconds(200), [this] { core_.flush_settles(); });
+}
+
+LinkService::~LinkService() {
+  endpoint.reset();  // its threads use the transport
+}
+
+std::unique_ptr<LinkService> start_link_service(const config::NodeConfig& node,
+                                                const config::ServiceConfig& own,
+                                                const NotifierSettings& settings,
+                                                const LinkTokens& tokens, NotifierCore& core) {
+  if (settings.link_port == 0) return nullptr;
+  const auto& registry = node.service("registry");
+  auto links = std::make_unique<LinkService>();
+  links->transport = std::make_unique<transport::Transport>(
+      own.keys ? *own.keys : curve::CurveKeyPair{node.public_key, node.secret_key},
+      transport::Allowlist::from_config(node), transport::limits_from_config(node.limits));
+  EnvelopeLimits limits;
+  limits.max_bytes = node.limits.max_message_bytes;
+  links->endpoint = std::make_unique<LinkEndpoint>(
+      settings.link_address, settings.link_port, tokens,
+      std::make_unique<ApiRegistryReader>(
+          *links->transport, registry.endpoints.api,
+          registry.keys ? registry.keys->public_key : node.public_key, node.country, limits),
+      [&core](const std::string& org_id, const std::string& tag) {
+        return core.keep_unsubscribe(org_id, tag);
+      },
+      settings.options.renew_for_days);
+  return links;
+}
+
+}  // namespace gosmart::notifier
