@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <regex>
 
 #include "schemas/notifier.capnp.h"
@@ -75,6 +76,43 @@ const char* kOfferSummary =
     "production lines.";
 const char* kSecondOfferTitle = "Weld seam inspection cameras for steel frames";
 
+// Submits and publishes a profile as an operator does, with gosmartctl (the broker's
+// key in files beside the node's config); its id.
+std::string publish_with_ctl(Federation& f, const std::string& country, const std::string& owner,
+                             const std::string& kind, const std::string& title,
+                             const std::string& summary) {
+  auto keys = f.dir.path() / "broker-key";
+  if (!std::filesystem::exists(keys.string() + ".secret")) {
+    std::ofstream(keys.string() + ".public") << f.broker.keys.public_key << "\n";
+    std::ofstream(keys.string() + ".secret") << f.broker.keys.secret_key << "\n";
+  }
+  nlohmann::json profile = {{"kind", kind},
+                            {"title", title},
+                            {"summary", summary},
+                            {"naceCodes", {"26.70"}},
+                            {"domains", {"advanced-manufacturing"}},
+                            {"expiresOn", iso_day(365)}};
+  auto ctl = [&](std::vector<std::string> args, const std::string& name) {
+    std::vector<std::string> argv = {binary("gosmartctl").string(), "--config",
+                                     f.nodes.at(country).config_file.string(),
+                                     "--key",  keys.string(), "--json"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto out = f.dir.path() / (name + ".out");
+    Process tool(argv, out);
+    int exit = tool.wait(30s);
+    auto text = tool.log();
+    INFO(text);
+    REQUIRE(exit == 0);
+    return nlohmann::json::parse(text);
+  };
+  auto submitted = ctl({"profile", "submit", "--owner", owner, "--data", profile.dump()},
+                       "submit-" + country + "-" + kind);
+  std::string id = submitted["profile"]["id"];
+  auto published = ctl({"profile", "publish", id}, "publish-" + id);
+  REQUIRE(published["profile"]["status"] == "published");
+  return id;
+}
+
 wire::Contact::Reader contact_of(const DecodedEnvelope& org_reply, const std::string& email) {
   for (auto c : org_reply.payload<wire::OrgReply>().getOrganisation().getContacts()) {
     if (std::string(c.getEmail()) == email) return c;
@@ -101,8 +139,9 @@ TEST_CASE(
                    {{"Anna Nowak", anna, "pl", true}, {"Piotr Zieliński", piotr, "pl", false}});
   auto fi_org =
       register_org(f, "FI", "Konenäkö Tampere Oy", {{"Mikko Virtanen", mikko, "fi", true}});
-  publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
-  publish(f, "PL", pl_org, Kind::TECHNOLOGY_REQUEST, kRequestTitle, kRequestSummary);
+  // Published by an operator with gosmartctl, as on a real node.
+  publish_with_ctl(f, "FI", fi_org, "technologyOffer", kOfferTitle, kOfferSummary);
+  publish_with_ctl(f, "PL", pl_org, "technologyRequest", kRequestTitle, kRequestSummary);
 
   // Each node's notifier tells its own side, once.
   REQUIRE(eventually([&] { return mails_to(smtp, anna, "match_found").size() == 1; }, 30s));
