@@ -5,6 +5,7 @@
 
 #include "common/reference/text.hpp"
 #include "schemas/registry.capnp.h"
+#include "services/notifier/domain/renewal.hpp"
 #include "services/notifier/recipients.hpp"
 
 namespace gosmart::notifier {
@@ -12,6 +13,16 @@ namespace gosmart::notifier {
 using reference::text_of;
 
 namespace {
+
+// A date from the registry, as the page shows it (it is one already; nothing else
+// may reach the HTML).
+std::string only_date_characters(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if ((c >= '0' && c <= '9') || c == '-') out += c;
+  }
+  return out;
+}
 
 std::string page(const std::string& title, const std::string& body) {
   return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + title +
@@ -134,24 +145,40 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     char day[16];
     std::snprintf(day, sizeof day, "%04d-%02u-%02u", static_cast<int>(until.year()),
                   static_cast<unsigned>(until.month()), static_cast<unsigned>(until.day()));
+    auto link = parse_renewal_subject(claim->subject);
     std::lock_guard lock(registry_mutex_);
-    auto renewed = registry_->renew(claim->subject, day);
-    if (!renewed) {
+    auto unavailable = [&] {
       response.status = 503;
       response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
-      return;
-    }
-    if (renewed->header().type == "error") {
+    };
+    auto refused = [&] {
       // Withdrawn, or in review: a broker's matter now, not a click's.
-      spdlog::warn("notifier: a renewal of {} was refused by the registry", claim->subject);
+      spdlog::warn("notifier: a renewal of {} was refused by the registry", link.profile_id);
       response.status = 409;
       response.set_content(
           page("This profile cannot be renewed here", "<p>Please contact your broker.</p>"),
           "text/html; charset=utf-8");
+    };
+    auto current = registry_->profile(link.profile_id);
+    if (!current) return unavailable();
+    if (current->header().type != wire_type(wire::REGISTRY_PROFILE_REPLY)) return refused();
+    auto profile = current->payload<wire::ProfileReply>().getProfile();
+    auto decision = decide_renewal(link, profile.getExpiresOn().cStr(), day);
+    if (decision.kind != RenewalDecision::Kind::renew) {
+      // A second click, or a date a broker set since the message: nothing changes.
+      response.set_content(
+          page(decision.kind == RenewalDecision::Kind::already ? "Your profile is already renewed"
+                                                               : "This link is out of date",
+               "<p>Your profile is shown until " + only_date_characters(decision.until) +
+                   ". Nothing was changed.</p>"),
+          "text/html; charset=utf-8");
       return;
     }
+    auto renewed = registry_->renew(link.profile_id, day);
+    if (!renewed) return unavailable();
+    if (renewed->header().type == "error") return refused();
     ++renewed_;
-    spdlog::info("notifier: {} renewed until {} from a reminder", claim->subject, day);
+    spdlog::info("notifier: {} renewed until {} from a reminder", link.profile_id, day);
     response.set_content(
         page("Your profile is renewed", std::string("<p>It is shown until ") + day + ".</p>"),
         "text/html; charset=utf-8");

@@ -12,6 +12,7 @@
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
+#include "services/notifier/domain/renewal.hpp"
 #include "services/notifier/domain/digest.hpp"
 #include "services/notifier/domain/preferences.hpp"
 #include "services/notifier/domain/webhook.hpp"
@@ -397,11 +398,14 @@ std::optional<std::string> NotifierCore::webhook_secret(const std::string& org_i
 }
 
 std::string NotifierCore::renew_url(const std::string& org_id, const std::string& profile_id,
+                                    const std::string& expires_on,
                                     const std::string& email) const {
   LinkClaim claim;
   claim.action = "renew";
   claim.org_id = org_id;
-  claim.subject = profile_id;
+  // The date the message was about: the link renews only a profile still ending
+  // then, so it is good once and never undoes a broker's later extension.
+  claim.subject = renewal_subject(profile_id, expires_on);
   // Which contact clicks does not matter to a renewal; it keeps links per recipient.
   claim.contact = static_cast<uint32_t>(std::stoul(recipient_tag(email).substr(0, 8), nullptr, 16));
   claim.expires_us = now_us() + options_.link_lifetime_us;
@@ -560,7 +564,8 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
       if ((kind == "profile_expiring" || kind == "profile_expired") && model.contains("profile")) {
         std::string profile_id = model["profile"].value("id", "");
         if (!profile_id.empty()) {
-          personal["links"]["renew"] = renew_url(org_id, profile_id, recipient.email);
+          personal["links"]["renew"] = renew_url(
+              org_id, profile_id, model["profile"].value("expiresOn", ""), recipient.email);
         }
       }
       Rendered rendered;

@@ -206,7 +206,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
                       const std::string& kind, const std::string& org_id,
                       const nlohmann::json& model);
   std::string renew_url(const std::string& org_id, const std::string& profile_id,
-                        const std::string& email) const;
+                        const std::string& expires_on, const std::string& email) const;
   void stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notification::Reader n,
                             const std::string& outcome, uint32_t attempts);
   Result<std::string> list(const service::Request& request, const service::ServiceInfo& info);

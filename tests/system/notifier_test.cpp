@@ -406,6 +406,26 @@ TEST_CASE("an expiry reminder reaches the consenting contact and its link renews
   REQUIRE(renewed);
   CHECK(renewed->status == 200);
   CHECK(expiry() == testing::iso_day(365));
+  // The link is good once: a second click changes nothing and republishes nothing.
+  REQUIRE(eventually([&] { return !mails_to(smtp, anna, "profile_published").empty(); }, 10s));
+  std::this_thread::sleep_for(2s);
+  auto published_mails = mails_to(smtp, anna, "profile_published").size();
+  auto again = http.Post(link[2].str(), "", "application/x-www-form-urlencoded");
+  REQUIRE(again);
+  CHECK(again->status == 200);
+  CHECK(again->body.find("already renewed") != std::string::npos);
+  // Nor does it undo a broker's longer extension.
+  auto extended = f.call<wire::ProfileTransition>(
+      "PL", f.broker, "registry.profile.transition", [&](auto t) {
+        t.setProfileId(profile);
+        t.setAction(wire::ProfileTransition::Action::RENEW);
+        t.setNewExpiry(testing::iso_day(600));
+      });
+  REQUIRE(extended.header().type == "registry.profile.reply");
+  auto late = http.Post(link[2].str(), "", "application/x-www-form-urlencoded");
+  REQUIRE(late);
+  CHECK(late->status == 200);
+  CHECK(expiry() == testing::iso_day(600));
   // The unsubscribe link of the same message does not renew, and vice versa.
   std::string header = mail.header("List-Unsubscribe");
   std::smatch unsubscribe;
@@ -417,6 +437,8 @@ TEST_CASE("an expiry reminder reaches the consenting contact and its link renews
   // Renewed, the profile is published again with its new date: no reminder now.
   std::this_thread::sleep_for(6s);
   CHECK(mails_to(smtp, anna, "profile_expiring").size() == 1);
+  // The broker's extension is a publication of its own; the repeated clicks added none.
+  CHECK(mails_to(smtp, anna, "profile_published").size() <= published_mails + 1);
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "services/notifier/domain/link_tokens.hpp"
+#include "services/notifier/domain/renewal.hpp"
 #include "services/notifier/domain/preferences.hpp"
 
 using namespace gosmart::notifier;
@@ -118,4 +119,29 @@ TEST_CASE("alerts follow the consent records and kinds are told apart", "[notifi
   CHECK_FALSE(parse_rhythm("Daily"));
   CHECK_FALSE(parse_rhythm(""));
   CHECK_FALSE(parse_channel("e-mail"));
+}
+
+TEST_CASE("a renewal link renews once and never shortens a profile", "[notifier]") {
+  using Kind = RenewalDecision::Kind;
+  auto link = parse_renewal_subject(renewal_subject("PL-TO-000007", "2027-01-10"));
+  CHECK(link.profile_id == "PL-TO-000007");
+  CHECK(link.expires_on == "2027-01-10");
+  // The profile still ends on the day the reminder was about: renewed.
+  auto first = decide_renewal(link, "2027-01-10", "2027-12-20");
+  CHECK(first.kind == Kind::renew);
+  CHECK(first.until == "2027-12-20");
+  // Clicked again (the profile now ends on the renewed day), or a day later: nothing.
+  CHECK(decide_renewal(link, "2027-12-20", "2027-12-20").kind == Kind::already);
+  CHECK(decide_renewal(link, "2027-12-20", "2027-12-21").kind == Kind::changed);
+  // A broker extended it further: a click does not take days away.
+  auto extended = decide_renewal(link, "2028-06-30", "2027-12-20");
+  CHECK(extended.kind == Kind::already);
+  CHECK(extended.until == "2028-06-30");
+  // A broker changed the date to a nearer one since the message: not the link's to undo.
+  CHECK(decide_renewal(link, "2027-02-01", "2027-12-20").kind == Kind::changed);
+  // Links made before the date was signed: still never shorten.
+  auto old = parse_renewal_subject("PL-TO-000007");
+  CHECK(old.expires_on.empty());
+  CHECK(decide_renewal(old, "2027-01-10", "2027-12-20").kind == Kind::renew);
+  CHECK(decide_renewal(old, "2028-01-10", "2027-12-20").kind == Kind::already);
 }
