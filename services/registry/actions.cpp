@@ -7,7 +7,7 @@
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
-#include "services/registry/registry.hpp"
+#include "services/registry/action_log.hpp"
 
 namespace gosmart::registry {
 
@@ -25,8 +25,8 @@ bool names_target(wire::BrokerAction::Reader entry, const std::string& target) {
 
 }  // namespace
 
-void Registry::record_action(const service::Request& request, const std::string& action,
-                             const std::string& target, const std::string& detail) {
+void ActionLog::record_action(const service::Request& request, const std::string& action,
+                              const std::string& target, const std::string& detail) {
   std::string actor = request.caller.user_id();
   if (!staged_actions_.empty() && detail.empty()) {
     auto& last = staged_actions_.back();
@@ -38,7 +38,7 @@ void Registry::record_action(const service::Request& request, const std::string&
   staged_actions_.push_back({now_us(), std::move(actor), action, detail, {target}});
 }
 
-void Registry::write_actions() {
+void ActionLog::write_actions() {
   // A bulk import is thousands of the same change by one caller: one entry per run
   // of them in a commit, not one each (an entry each cost a tenth of the ingest
   // rate). Runs never span another action, so the log keeps its order.
@@ -61,7 +61,7 @@ void Registry::write_actions() {
   staged_actions_.clear();
 }
 
-Status Registry::redact_action_details(const std::set<std::string>& targets) {
+Status ActionLog::redact_action_details(const std::set<std::string>& targets) {
   // Who did what and when stays (the broker's record); the free text about an
   // erased organisation's records (revision comments, reasons) goes with it.
   auto it = store_.iterate(store_.cf(kActions));
@@ -90,7 +90,7 @@ Status Registry::redact_action_details(const std::set<std::string>& targets) {
   return {};
 }
 
-Result<std::string> Registry::list_actions(const service::Request& request) {
+Result<std::string> ActionLog::list_actions(const service::Request& request) {
   auto query = request.envelope.payload<wire::ActionQuery>();
   uint32_t limit = query.getLimit() == 0 ? 100 : std::min(query.getLimit(), options_.max_page);
   std::string target = text_of(query.getTarget());

@@ -11,7 +11,7 @@
 #include "services/registry/domain/classification.hpp"
 #include "services/registry/domain/eoi_parties.hpp"
 #include "services/registry/domain/eoi_rules.hpp"
-#include "services/registry/registry.hpp"
+#include "services/registry/eois.hpp"
 
 namespace gosmart::registry {
 
@@ -45,7 +45,7 @@ std::string eoi_id(const std::string& country, uint64_t sequence) {
 
 }  // namespace
 
-void Registry::fill_contact(wire::EoiContact::Builder out, const std::string& org_id) {
+void Eois::fill_contact(wire::EoiContact::Builder out, const std::string& org_id) {
   auto bytes = batch_.get(store_.cf(kOrgs), org_id);
   if (!bytes || !bytes.value()) return;
   auto org = store::StoredValue<wire::Organisation>::parse(*bytes.value());
@@ -59,15 +59,15 @@ void Registry::fill_contact(wire::EoiContact::Builder out, const std::string& or
   }
 }
 
-void Registry::enqueue_peer(const std::string& country, std::string_view type,
-                            wire::ExpressionOfInterest::Reader eoi) {
+void Eois::enqueue_peer(const std::string& country, std::string_view type,
+                        wire::ExpressionOfInterest::Reader eoi) {
   EnvelopeBuilder request(options_.country, wire::Service::REGISTRY, type);
   request.init_payload<wire::EoiPeerMessage>().setEoi(eoi);
-  outbox_.stage(batch_.batch(), country, request.encode());
+  stage_.outbox.stage(batch_.batch(), country, request.encode());
 }
 
-void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
-                         std::string_view event_type) {
+void Eois::store_eoi(capnp::MallocMessageBuilder& message, const std::string& local_org,
+                     std::string_view event_type) {
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setUpdatedUs(now_us());
   std::string id = text_of(eoi.getId());
@@ -89,15 +89,15 @@ void Registry::store_eoi(capnp::MallocMessageBuilder& message, const std::string
       }));
 }
 
-Result<std::string> Registry::eoi_reply(const service::Request& request,
-                                        wire::ExpressionOfInterest::Reader eoi) {
+Result<std::string> Eois::eoi_reply(const service::Request& request,
+                                    wire::ExpressionOfInterest::Reader eoi) {
   auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_EOI_REPLY));
   reply.init_payload<wire::EoiReply>().setEoi(eoi);
   return reply.encode();
 }
 
-Result<store::StoredValue<wire::ExpressionOfInterest>> Registry::load_eoi(const std::string& id,
-                                                                          const char* field) {
+Result<store::StoredValue<wire::ExpressionOfInterest>> Eois::load_eoi(const std::string& id,
+                                                                      const char* field) {
   auto bytes = batch_.get(store_.cf(kEois), id);
   if (!bytes) return bytes.error();
   if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no expression of interest " + id, field);
@@ -106,8 +106,8 @@ Result<store::StoredValue<wire::ExpressionOfInterest>> Registry::load_eoi(const 
   return std::move(*stored);
 }
 
-Status Registry::room_for_eoi(const std::string& sender_id, const std::string& profile_id,
-                              const char* field_prefix) {
+Status Eois::room_for_eoi(const std::string& sender_id, const std::string& profile_id,
+                          const char* field_prefix) {
   std::string prefix = field_prefix;
   auto open = batch_.get(store_.cf(kEoiOpen), sender_id + "/" + profile_id);
   if (!open) return open.error();
@@ -128,7 +128,7 @@ Status Registry::room_for_eoi(const std::string& sender_id, const std::string& p
 }
 
 // A published profile of another country, not past its last day: its country.
-Result<std::string> Registry::profile_subject(const std::string& profile_id) {
+Result<std::string> Eois::profile_subject(const std::string& profile_id) {
   auto profile_bytes = store_.get(store_.cf(kReplicaProfiles), profile_id);
   if (!profile_bytes) return profile_bytes.error();
   if (!profile_bytes.value()) {
@@ -153,7 +153,7 @@ Result<std::string> Registry::profile_subject(const std::string& profile_id) {
 
 // An organisation of another country (its public replica here, not erased) and the
 // sender's own published research request the interest is for: the target's country.
-Result<std::string> Registry::org_subject(wire::EoiSend::Reader ask, const std::string& sender_id) {
+Result<std::string> Eois::org_subject(wire::EoiSend::Reader ask, const std::string& sender_id) {
   std::string target_id = text_of(ask.getTargetOrgId());
   auto target_bytes = store_.get(store_.cf(kReplicaOrgs), target_id);
   if (!target_bytes) return target_bytes.error();
@@ -181,7 +181,7 @@ Result<std::string> Registry::org_subject(wire::EoiSend::Reader ask, const std::
   return text_of(target->get().getCountry());
 }
 
-Result<std::string> Registry::send_eoi(const service::Request& request) {
+Result<std::string> Eois::send_eoi(const service::Request& request) {
   auto ask = request.envelope.payload<wire::EoiSend>();
   std::string sender_id = text_of(ask.getSenderOrgId());
   std::string profile_id = text_of(ask.getProfileId());
@@ -236,7 +236,7 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
   store_eoi(message, sender_id, wire_type(wire::REGISTRY_EOI_CHANGED));
   enqueue_peer(text_of(eoi.getOwnerCountry()), wire_type(wire::REGISTRY_EOI_DELIVER),
                eoi.asReader());
-  record_action(request, "eoi.send", text_of(eoi.getId()), subject);
+  actions_.record_action(request, "eoi.send", text_of(eoi.getId()), subject);
   spdlog::info("registry: {} expresses interest in {} ({}) by {}", sender_id, subject,
                text_of(eoi.getId()), request.caller.user_id());
   return eoi_reply(request, eoi.asReader());
@@ -244,7 +244,7 @@ Result<std::string> Registry::send_eoi(const service::Request& request) {
 
 // This node's party to an expression of interest: the sender's organisation on the
 // sender's side, the profile's owner on the owner's side (empty when it is gone).
-std::string Registry::local_party(wire::ExpressionOfInterest::Reader eoi) {
+std::string Eois::local_party(wire::ExpressionOfInterest::Reader eoi) {
   if (text_of(eoi.getSenderCountry()) == options_.country) return text_of(eoi.getSenderOrgId());
   if (eoi.getTargetOrgId().size() > 0) return text_of(eoi.getTargetOrgId());
   auto profile_bytes = batch_.get(store_.cf(kProfiles), text_of(eoi.getProfileId()));
@@ -253,14 +253,14 @@ std::string Registry::local_party(wire::ExpressionOfInterest::Reader eoi) {
   return profile ? text_of(profile->get().getOwnerId()) : std::string();
 }
 
-Result<std::string> Registry::get_eoi(const service::Request& request) {
+Result<std::string> Eois::get_eoi(const service::Request& request) {
   std::string id = text_of(request.envelope.payload<wire::EoiGet>().getId());
   auto loaded = load_eoi(id, "id");
   if (!loaded) return loaded.error();
   auto* eoi = &loaded.value();
   // Contacts are for those who act for this node's party: a broker, or the portal that
   // manages that organisation; monitors and other portals see the EoI without them.
-  if (org_for(request, local_party(eoi->get()), "id")) return eoi_reply(request, eoi->get());
+  if (orgs_.org_for(request, local_party(eoi->get()), "id")) return eoi_reply(request, eoi->get());
   ScratchMessage redacted;
   redacted.setRoot(eoi->get());
   redacted.getRoot<wire::ExpressionOfInterest>().initSenderContact();
@@ -270,7 +270,7 @@ Result<std::string> Registry::get_eoi(const service::Request& request) {
 
 // Loads an EoI for a change by this side; the change's new status must be a step of
 // the workflow that this side may take.
-Result<std::string> Registry::answer_eoi(const service::Request& request) {
+Result<std::string> Eois::answer_eoi(const service::Request& request) {
   auto ask = request.envelope.payload<wire::EoiAnswer>();
   std::string id = text_of(ask.getEoiId());
   auto loaded = load_eoi(id, "eoiId");
@@ -291,16 +291,16 @@ Result<std::string> Registry::answer_eoi(const service::Request& request) {
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
   eoi.setStatus(next);
   std::string owner_id = local_party(eoi.asReader());
-  if (auto owner = org_for(request, owner_id, "eoiId"); !owner) return owner.error();
+  if (auto owner = orgs_.org_for(request, owner_id, "eoiId"); !owner) return owner.error();
   if (next == EoiStatus::ACCEPTED) fill_contact(eoi.initOwnerContact(), owner_id);
   store_eoi(message, owner_id, wire_type(wire::REGISTRY_EOI_CHANGED));
   enqueue_peer(text_of(eoi.getSenderCountry()), wire_type(wire::REGISTRY_EOI_UPDATE),
                eoi.asReader());
-  record_action(request, "eoi.answer", id, eoi_status_name(next));
+  actions_.record_action(request, "eoi.answer", id, eoi_status_name(next));
   return eoi_reply(request, eoi.asReader());
 }
 
-Result<std::string> Registry::advance_eoi(const service::Request& request) {
+Result<std::string> Eois::advance_eoi(const service::Request& request) {
   auto ask = request.envelope.payload<wire::EoiAdvance>();
   std::string id = text_of(ask.getEoiId());
   auto loaded = load_eoi(id, "eoiId");
@@ -319,7 +319,7 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
                 "status");
   }
   std::string local = local_party(stored->get());
-  if (auto acting = org_for(request, local, "eoiId"); !acting) return acting.error();
+  if (auto acting = orgs_.org_for(request, local, "eoiId"); !acting) return acting.error();
   ScratchMessage message;
   message.setRoot(stored->get());
   auto eoi = message.getRoot<wire::ExpressionOfInterest>();
@@ -327,13 +327,13 @@ Result<std::string> Registry::advance_eoi(const service::Request& request) {
   store_eoi(message, local, wire_type(wire::REGISTRY_EOI_CHANGED));
   enqueue_peer(text_of(sender_side ? eoi.getOwnerCountry() : eoi.getSenderCountry()),
                wire_type(wire::REGISTRY_EOI_UPDATE), eoi.asReader());
-  record_action(request, "eoi.advance", id, eoi_status_name(next));
+  actions_.record_action(request, "eoi.advance", id, eoi_status_name(next));
   return eoi_reply(request, eoi.asReader());
 }
 
 // What a peer's delivery is in, here: a published profile of ours, or one of our
 // organisations (not erased) addressed for a research request. Its owner's id.
-Result<std::string> Registry::delivery_subject(wire::ExpressionOfInterest::Reader incoming) {
+Result<std::string> Eois::delivery_subject(wire::ExpressionOfInterest::Reader incoming) {
   if (incoming.getTargetOrgId().size() > 0) {
     std::string target_id = text_of(incoming.getTargetOrgId());
     auto bytes = batch_.get(store_.cf(kOrgs), target_id);
@@ -357,7 +357,7 @@ Result<std::string> Registry::delivery_subject(wire::ExpressionOfInterest::Reade
   return text_of(profile->get().getOwnerId());
 }
 
-Result<std::string> Registry::peer_deliver(const service::Request& request) {
+Result<std::string> Eois::peer_deliver(const service::Request& request) {
   auto incoming = request.envelope.payload<wire::EoiPeerMessage>().getEoi();
   std::string id = text_of(incoming.getId());
   // A registry delivers its own organisations' expressions, about profiles of ours.
@@ -411,7 +411,7 @@ Result<std::string> Registry::peer_deliver(const service::Request& request) {
   return ack(EoiStatus::FORWARDED);
 }
 
-Result<std::string> Registry::peer_update(const service::Request& request) {
+Result<std::string> Eois::peer_update(const service::Request& request) {
   auto incoming = request.envelope.payload<wire::EoiPeerMessage>().getEoi();
   std::string id = text_of(incoming.getId());
   auto loaded = load_eoi(id, "eoi.id");
@@ -501,8 +501,7 @@ Result<std::string> Registry::peer_update(const service::Request& request) {
   return ack(next);
 }
 
-void Registry::settle_delivery(const std::string& id, EoiStatus outcome,
-                               const std::string& reason) {
+void Eois::settle_delivery(const std::string& id, EoiStatus outcome, const std::string& reason) {
   // Only an EoI still waiting for its delivery: a repeated answer changes nothing.
   auto bytes = batch_.get(store_.cf(kEois), id);
   if (!bytes || !bytes.value()) return;
@@ -520,12 +519,36 @@ void Registry::settle_delivery(const std::string& id, EoiStatus outcome,
             wire_type(wire::REGISTRY_EOI_CHANGED));
 }
 
-void Registry::delivered(const std::string& id) {
+void Eois::delivered(const std::string& id) {
   settle_delivery(id, EoiStatus::FORWARDED, "");
 }
 
-void Registry::undeliverable(const std::string& id, const std::string& reason) {
+void Eois::undeliverable(const std::string& id, const std::string& reason) {
   settle_delivery(id, EoiStatus::UNDELIVERABLE, reason.empty() ? "refused" : reason);
+}
+
+Result<std::string> Eois::eoi_reply_concerns(const service::Request& request,
+                                             Result<std::string> reply) {
+  if (!reply || !request.reply_subjects) return reply;
+  const auto& bytes = reply.value();
+  auto decoded = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  if (!decoded || decoded.value().header().type != wire_type(wire::REGISTRY_EOI_REPLY))
+    return reply;
+  // Both parties, also a foreign one: the reply may carry its contact (once the EoI
+  // is accepted), and its home's erasure reaches this node as `registry.org.erased`
+  // (outside findings, wave 3: a peer's kept reply served an erased contact).
+  auto eoi = decoded.value().payload<wire::EoiReply>().getEoi();
+  request.reply_concerns(text_of(eoi.getSenderOrgId()));
+  bool own = text_of(eoi.getOwnerCountry()) == options_.country;
+  std::string profile_id = text_of(eoi.getProfileId());
+  auto stored = own ? batch_.get(store_.cf(kProfiles), profile_id)
+                    : store_.get(store_.cf(kReplicaProfiles), profile_id);
+  if (stored && stored.value()) {
+    if (auto profile = store::StoredValue<wire::Profile>::parse(*stored.value())) {
+      request.reply_concerns(text_of(profile->get().getOwnerId()));
+    }
+  }
+  return reply;
 }
 
 }  // namespace gosmart::registry

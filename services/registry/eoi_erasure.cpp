@@ -10,7 +10,7 @@
 #include "common/envelope/envelope.hpp"
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
-#include "services/registry/registry.hpp"
+#include "services/registry/eois.hpp"
 
 namespace gosmart::registry {
 
@@ -45,9 +45,8 @@ std::optional<std::string> without_party(wire::ExpressionOfInterest::Reader eoi,
 
 }  // namespace
 
-std::size_t Registry::forget_eoi_party(const std::string& country, const std::string& org_id,
-                                       const std::set<std::string>& profile_ids,
-                                       const Rewrite& put) {
+std::size_t Eois::forget_eoi_party(const std::string& country, const std::string& org_id,
+                                   const std::set<std::string>& profile_ids, const Rewrite& put) {
   std::size_t rewritten = 0;
   for (const auto& id : batch_.keys(store_.cf(kEois))) {
     auto bytes = batch_.get(store_.cf(kEois), id);

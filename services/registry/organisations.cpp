@@ -12,15 +12,88 @@
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/registry/domain/classification.hpp"
-#include "services/registry/registry.hpp"
+#include "services/registry/organisations.hpp"
 #include "services/registry/registry_internal.hpp"
 
 namespace gosmart::registry {
 
 using namespace internal;
 
-Result<std::optional<std::string>> Registry::national_id_holder(wire::Organisation::Reader org,
-                                                                const std::string& id) {
+Status may_act_for(const transport::Identity& caller, wire::Organisation::Reader org) {
+  if (caller.role == Role::broker) return {};
+  // The node's own notifier tells every organisation of this registry; what it may
+  // write at all is limited by the handlers' roles (preferences, a renewal).
+  if (caller.role == Role::notifier) return {};
+  if (caller.role == Role::integration && text_of(org.getManagedBy()) == caller.name) return {};
+  return fail(ErrorCode::NOT_AUTHORISED,
+              caller.user_id() + " does not act for " + text_of(org.getId()));
+}
+
+bool sees_contacts(const transport::Identity& caller, wire::Organisation::Reader org) {
+  return may_act_for(caller, org).ok();
+}
+
+void fill_public(wire::PublicOrganisation::Builder out, wire::Organisation::Reader org,
+                 bool named) {
+  out.setId(org.getId());
+  out.setCountry(org.getCountry());
+  out.setRegion(org.getRegion());
+  out.setType(org.getType());
+  out.setSizeClass(org.getSizeClass());
+  out.setNaceCodes(org.getNaceCodes());
+  out.setDomains(org.getDomains());
+  out.setLanguages(org.getLanguages());
+  if (named || GOSMART_BREAK_POINT("registry.publish_legal_name")) {
+    out.setLegalName(org.getLegalName());
+  }
+  out.setErased(org.getErased());
+}
+
+Organisations::Organisations(RegistryStage& stage, ActionLog& actions)
+    : StagedPart(stage), actions_(actions), national_ids_(options_.country, options_.index_secret) {
+  // Erasure tombstones keep their ids (never reused) but are not organisations.
+  // The national id index is built here when its hash key is new (a store from
+  // before it, a new node key) and completed when entries are missing.
+  auto check = store_.get(store_.cf(kNationalIds), std::string(NationalIdIndex::check_key()));
+  if (!check) throw std::runtime_error("national id index: " + describe(check.error()));
+  bool rebuild = !check.value() || *check.value() != national_ids_.check_value();
+  rocksdb::WriteBatch index;
+  if (rebuild) {
+    auto old = store_.iterate(store_.cf(kNationalIds));
+    for (old->SeekToFirst(); old->Valid(); old->Next()) {
+      index.Delete(store_.cf(kNationalIds), old->key());
+    }
+    index.Put(store_.cf(kNationalIds), std::string(NationalIdIndex::check_key()),
+              national_ids_.check_value());
+  }
+  auto it = store_.iterate(store_.cf(kOrgs));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto org = store::StoredValue<wire::Organisation>::parse(it->value().ToString());
+    if (!org || org->get().getErased()) continue;
+    ++stage_.organisations;
+    auto key = national_ids_.key(text_of(org->get().getRegistryId()));
+    if (key.empty()) continue;
+    if (!rebuild) {
+      auto indexed = store_.get(store_.cf(kNationalIds), key);
+      if (!indexed || indexed.value()) continue;
+    }
+    index.Put(store_.cf(kNationalIds), key, it->key().ToString());
+  }
+  if (index.Count() > 0) {
+    if (auto indexed = store_.commit(index); !indexed) {
+      throw std::runtime_error("national id index: " + describe(indexed.error()));
+    }
+  }
+}
+
+void Organisations::emit_org_public(wire::Organisation::Reader org) {
+  staging_.events.push_back(log_.append<wire::OrgPublicEvent>(
+      batch_.batch(), wire_type(wire::REGISTRY_ORG_PUBLIC),
+      [&](auto event) { fill_public(event.initOrganisation(), org, false); }));
+}
+
+Result<std::optional<std::string>> Organisations::national_id_holder(wire::Organisation::Reader org,
+                                                                     const std::string& id) {
   auto key = national_ids_.key(text_of(org.getRegistryId()));
   if (key.empty()) return std::optional<std::string>{};
   auto holder = batch_.get(store_.cf(kNationalIds), key);
@@ -29,8 +102,8 @@ Result<std::optional<std::string>> Registry::national_id_holder(wire::Organisati
   return holder.value();
 }
 
-void Registry::index_national_id(const std::string& old_registry_id,
-                                 wire::Organisation::Reader org) {
+void Organisations::index_national_id(const std::string& old_registry_id,
+                                      wire::Organisation::Reader org) {
   auto old_key = national_ids_.key(old_registry_id);
   auto new_key = national_ids_.key(text_of(org.getRegistryId()));
   if (old_key == new_key && !org.getErased()) return;
@@ -40,7 +113,7 @@ void Registry::index_national_id(const std::string& old_registry_id,
   }
 }
 
-Result<std::string> Registry::register_org(const service::Request& request, bool update) {
+Result<std::string> Organisations::register_org(const service::Request& request, bool update) {
   auto input = request.envelope.payload<wire::OrgWrite>().getOrganisation();
   ScratchMessage message;
   message.setRoot(input);
@@ -89,7 +162,7 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
   index_national_id(old_registry_id, org.asReader());
   emit_org_public(org.asReader());
-  record_action(request, update ? "org.update" : "org.register", id);
+  actions_.record_action(request, update ? "org.update" : "org.register", id);
   request.reply_concerns(id);                      // the reply carries its contacts
   if (spdlog::should_log(spdlog::level::debug)) {  // the arguments cost on bulk imports
     spdlog::debug("registry: {} {} {} by {}", update ? "updated" : "registered", id,
@@ -111,7 +184,7 @@ Result<std::string> Registry::register_org(const service::Request& request, bool
   return reply.encode();
 }
 
-Result<std::string> Registry::set_contact_preferences(const service::Request& request) {
+Result<std::string> Organisations::set_contact_preferences(const service::Request& request) {
   auto input = request.envelope.payload<wire::ContactPreferences>();
   std::string id = text_of(input.getOrganisationId());
   auto stored = org_for(request, id, "organisationId");
@@ -164,17 +237,16 @@ Result<std::string> Registry::set_contact_preferences(const service::Request& re
   org.setUpdatedUs(now);
   // No event: the public projection does not change, and contacts never travel.
   batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
-  record_action(request, "contact.preferences", id,
-                purpose.empty() ? "" : "consent withdrawn: " + purpose);
+  actions_.record_action(request, "contact.preferences", id,
+                         purpose.empty() ? "" : "consent withdrawn: " + purpose);
   request.reply_concerns(id);
   auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_REPLY));
   reply.init_payload<wire::OrgReply>().setOrganisation(org.asReader());
   return reply.encode();
 }
 
-Result<store::StoredValue<wire::Organisation>> Registry::org_for(const service::Request& request,
-                                                                 const std::string& id,
-                                                                 const char* field) {
+Result<store::StoredValue<wire::Organisation>> Organisations::org_for(
+    const service::Request& request, const std::string& id, const char* field) {
   auto bytes = batch_.get(store_.cf(kOrgs), id);
   if (!bytes) return bytes.error();
   if (!bytes.value()) return fail(ErrorCode::NOT_FOUND, "no organisation " + id, field);
@@ -184,7 +256,7 @@ Result<store::StoredValue<wire::Organisation>> Registry::org_for(const service::
   return std::move(*org);
 }
 
-Result<std::string> Registry::get_org(const service::Request& request) {
+Result<std::string> Organisations::get_org(const service::Request& request) {
   std::string id = request.envelope.payload<wire::OrgGet>().getId();
   auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_REPLY));
   auto own = batch_.get(store_.cf(kOrgs), id);
@@ -200,7 +272,7 @@ Result<std::string> Registry::get_org(const service::Request& request) {
   return reply.encode();
 }
 
-Result<std::string> Registry::list_orgs(const service::Request& request) {
+Result<std::string> Organisations::list_orgs(const service::Request& request) {
   auto query = request.envelope.payload<wire::OrgQuery>();
   uint32_t limit = query.getLimit() == 0 ? 100 : std::min(query.getLimit(), options_.max_page);
   std::string country = query.getCountry();

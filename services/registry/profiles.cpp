@@ -12,30 +12,31 @@
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/registry/domain/classification.hpp"
-#include "services/registry/registry.hpp"
+#include "services/registry/domain/lifecycle.hpp"
+#include "services/registry/profiles.hpp"
 #include "services/registry/registry_internal.hpp"
 
 namespace gosmart::registry {
 
 using namespace internal;
 
-bool Registry::own_published(const std::string& id) const {
+bool Profiles::own_published(const std::string& id) const {
   auto bytes = batch_.get(store_.cf(kProfiles), id);
   return bytes && published(bytes.value());
 }
 
-void Registry::put_profile(const std::string& id, capnp::MallocMessageBuilder& message) {
+void Profiles::put_profile(const std::string& id, capnp::MallocMessageBuilder& message) {
   bool now = message.getRoot<wire::Profile>().getStatus() == wire::ProfileStatus::PUBLISHED;
   staging_.published_delta += static_cast<int>(now) - static_cast<int>(own_published(id));
   batch_.put(store_.cf(kProfiles), id, store::to_bytes(message));
 }
 
-void Registry::delete_profile(const std::string& id) {
+void Profiles::delete_profile(const std::string& id) {
   staging_.published_delta -= static_cast<int>(own_published(id));
   batch_.del(store_.cf(kProfiles), id);
 }
 
-void Registry::emit_status(wire::Profile::Reader profile) {
+void Profiles::emit_status(wire::Profile::Reader profile) {
   staging_.events.push_back(log_.append<wire::ProfileStatusEvent>(
       batch_.batch(), wire_type(wire::REGISTRY_PROFILE_STATUS), [&](auto event) {
         event.setProfileId(profile.getId());
@@ -44,7 +45,7 @@ void Registry::emit_status(wire::Profile::Reader profile) {
       }));
 }
 
-void Registry::emit_published(wire::Profile::Reader profile, wire::Organisation::Reader owner) {
+void Profiles::emit_published(wire::Profile::Reader profile, wire::Organisation::Reader owner) {
   staging_.events.push_back(log_.append<wire::ProfilePublishedEvent>(
       batch_.batch(), wire_type(wire::REGISTRY_PROFILE_PUBLISHED), [&](auto event) {
         event.setProfile(profile);
@@ -55,7 +56,7 @@ void Registry::emit_published(wire::Profile::Reader profile, wire::Organisation:
       }));
 }
 
-Result<std::string> Registry::submit_profile(const service::Request& request) {
+Result<std::string> Profiles::submit_profile(const service::Request& request) {
   auto write = request.envelope.payload<wire::ProfileWrite>();
   auto input = write.getProfile();
   ScratchMessage message;
@@ -120,7 +121,7 @@ Result<std::string> Registry::submit_profile(const service::Request& request) {
   profile.setLastActor(request.caller.user_id());
   put_profile(id, message);
   emit_status(profile.asReader());
-  record_action(request, "profile.submit", id);
+  actions_.record_action(request, "profile.submit", id);
   request.reply_concerns(owner_id);  // its text may name people: it goes on erasure
 
   auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_PROFILE_REPLY));
@@ -128,7 +129,7 @@ Result<std::string> Registry::submit_profile(const service::Request& request) {
   return reply.encode();
 }
 
-Result<std::string> Registry::transition_profile(const service::Request& request) {
+Result<std::string> Profiles::transition_profile(const service::Request& request) {
   auto ask = request.envelope.payload<wire::ProfileTransition>();
   ProfileAction action;
   switch (ask.getAction()) {
@@ -159,7 +160,7 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   if (!existing.value()) return not_found("profile", id);
   auto old = store::StoredValue<wire::Profile>::parse(*existing.value());
   if (!old) return fail(ErrorCode::INTERNAL, "stored profile unreadable");
-  auto acting = org_for(request, text_of(old->get().getOwnerId()), "profileId");
+  auto acting = orgs_.org_for(request, text_of(old->get().getOwnerId()), "profileId");
   if (!acting) return acting.error();
   request.reply_concerns(text_of(old->get().getOwnerId()));  // the reply holds the profile
   auto next = next_status(old->get().getStatus(), action);
@@ -211,7 +212,7 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   } else {
     emit_status(profile.asReader());
   }
-  record_action(
+  actions_.record_action(
       request, std::string("profile.") + action_name(action), id,
       action == ProfileAction::renew ? text_of(profile.getExpiresOn()) : text_of(ask.getComment()));
   spdlog::info("registry: {} {} -> status {} by {}", action_name(action), id,
@@ -221,7 +222,7 @@ Result<std::string> Registry::transition_profile(const service::Request& request
   return reply.encode();
 }
 
-std::size_t Registry::expire_due() {
+std::size_t Profiles::expire_due() {
   std::string today = options_.today();
   std::size_t expired = 0;
   auto it = store_.iterate(store_.cf(kProfiles));
@@ -246,7 +247,7 @@ std::size_t Registry::expire_due() {
   return expired;
 }
 
-Result<std::string> Registry::get_profile(const service::Request& request) {
+Result<std::string> Profiles::get_profile(const service::Request& request) {
   std::string id = request.envelope.payload<wire::ProfileGet>().getId();
   auto own = batch_.get(store_.cf(kProfiles), id);
   if (!own) return own.error();
@@ -274,7 +275,7 @@ Result<std::string> Registry::get_profile(const service::Request& request) {
 
 // A profile's owner as its readers may see it: the public classification, named
 // only as the profile is. Left empty when the owner is not known (yet) here.
-void Registry::fill_owner(wire::PublicOrganisation::Builder out, wire::Profile::Reader profile,
+void Profiles::fill_owner(wire::PublicOrganisation::Builder out, wire::Profile::Reader profile,
                           bool own) {
   std::string owner_id = text_of(profile.getOwnerId());
   if (own) {
@@ -300,7 +301,7 @@ void Registry::fill_owner(wire::PublicOrganisation::Builder out, wire::Profile::
   out.setErased(org->get().getErased());
 }
 
-Result<std::string> Registry::list_profiles(const service::Request& request) {
+Result<std::string> Profiles::list_profiles(const service::Request& request) {
   auto query = request.envelope.payload<wire::ProfileQuery>();
   uint32_t limit = query.getLimit() == 0 ? 100 : std::min(query.getLimit(), options_.max_page);
   std::string country = query.getCountry();

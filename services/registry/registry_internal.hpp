@@ -1,6 +1,6 @@
 #pragma once
-// What the registry's own files (organisations.cpp, profiles.cpp, erasure.cpp,
-// replicas.cpp, eoi.cpp, registry.cpp) share and nothing else includes: the roles
+// What the registry's own parts (organisations, profiles, eois, actions, replicas,
+// erasure, restore, registry.cpp) share and nothing else includes: the roles
 // that read and write, bounds, and small helpers over stored records.
 #include <cstdint>
 #include <optional>

@@ -12,19 +12,24 @@
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/registry/domain/classification.hpp"
-#include "services/registry/registry.hpp"
+#include "services/registry/domain/lifecycle.hpp"
 #include "services/registry/registry_internal.hpp"
+#include "services/registry/replicas.hpp"
 
 namespace gosmart::registry {
 
 using namespace internal;
 
-bool Registry::replica_published(const store::StagingBatch& batch, const std::string& id) const {
+Replicas::Replicas(RegistryStage& stage, Eois& eois) : StagedPart(stage), eois_(eois) {
+  published_ = static_cast<int64_t>(count_published(store_, kReplicaProfiles));
+}
+
+bool Replicas::replica_published(const store::StagingBatch& batch, const std::string& id) const {
   auto stored = batch.get(store_.cf(kReplicaProfiles), id);
   return stored && published(stored.value());
 }
 
-Result<std::string> Registry::state_digest(const service::Request& request) {
+Result<std::string> Replicas::state_digest(const service::Request& request) {
   // One canonical record per public organisation and published profile: the record
   // a peer holds (a PublicOrganisation; a Profile as its published event carries it)
   // in Cap'n Proto's canonical bytes, with every field that legitimately differs from
@@ -123,7 +128,7 @@ bool replicated_type(std::string_view type) {
 
 }  // namespace
 
-Status Registry::apply_peer_event(const DecodedEnvelope& event, store::StagingBatch& batch) {
+Status Replicas::apply_peer_event(const DecodedEnvelope& event, store::StagingBatch& batch) {
   const std::string& origin = event.header().origin_country;
   const std::string& type = event.header().type;
   // Ids and references are parsed and their country compared: a substring test
@@ -182,9 +187,8 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, store::StagingBa
     }
     std::string bytes = store::to_bytes(message);
     std::string id = profile.getId();
-    replica_published_delta_ +=
-        static_cast<int>(profile.getStatus() == wire::ProfileStatus::PUBLISHED) -
-        static_cast<int>(replica_published(batch, id));
+    published_delta_ += static_cast<int>(profile.getStatus() == wire::ProfileStatus::PUBLISHED) -
+                        static_cast<int>(replica_published(batch, id));
     batch.put(store_.cf(kReplicaProfiles), id, bytes);
     ScratchMessage owner_message;
     owner_message.setRoot(owner);
@@ -209,9 +213,8 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, store::StagingBa
         message.setRoot(old->get());
         message.getRoot<wire::Profile>().setStatus(status.getStatus());
         std::string bytes = store::to_bytes(message);
-        replica_published_delta_ +=
-            static_cast<int>(status.getStatus() == wire::ProfileStatus::PUBLISHED) -
-            static_cast<int>(was_published);
+        published_delta_ += static_cast<int>(status.getStatus() == wire::ProfileStatus::PUBLISHED) -
+                            static_cast<int>(was_published);
         batch.put(store_.cf(kReplicaProfiles), id, bytes);
       }
     }
@@ -223,12 +226,12 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, store::StagingBa
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "organisationId");
     }
-    auto redacted = redact_events_of(batch.batch(), origin, id);
+    auto redacted = redact_events_of(log_, batch.batch(), origin, id);
     if (!redacted) return redacted.error();
-    replica_erasures_ = true;
-    if (kept_replies_) {
+    erasures_ = true;
+    if (stage_.kept_replies) {
       // Replies kept here for retries may carry its contact (an accepted EoI).
-      auto forgotten = kept_replies_->forget(batch.batch(), id);
+      auto forgotten = stage_.kept_replies->forget(batch.batch(), id);
       if (!forgotten) return forgotten.error();
     }
     ScratchMessage tombstone;
@@ -241,13 +244,13 @@ Status Registry::apply_peer_event(const DecodedEnvelope& event, store::StagingBa
     for (auto profile_id : erased.getProfileIds()) {
       if (profile_of_origin(profile_id)) erased_profiles.insert(text_of(profile_id));
     }
-    forget_eoi_party(origin, id, erased_profiles,
-                     [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key,
-                         std::string bytes) { batch.put(cf, key, bytes); });
+    eois_.forget_eoi_party(origin, id, erased_profiles,
+                           [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                               std::string bytes) { batch.put(cf, key, bytes); });
     for (auto profile_id : erased.getProfileIds()) {
       if (!profile_of_origin(profile_id)) continue;
       std::string gone_id = text_of(profile_id);
-      replica_published_delta_ -= static_cast<int>(replica_published(batch, gone_id));
+      published_delta_ -= static_cast<int>(replica_published(batch, gone_id));
       batch.del(store_.cf(kReplicaProfiles), gone_id);
     }
   }

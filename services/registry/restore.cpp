@@ -26,28 +26,12 @@ std::optional<uint64_t> number_after(std::string_view id, std::string_view prefi
 
 }  // namespace
 
-uint64_t Registry::counter_value(const std::string& key) {
-  auto it = counters_.find(key);
-  if (it != counters_.end()) return it->second;
-  auto stored = store_.get(store_.cf(kCounters), key);
-  uint64_t value = 0;
-  if (stored && stored.value()) value = store::keys::read_u64(*stored.value()).value_or(0);
-  counters_.emplace(key, value);
-  return value;
-}
-
-void Registry::counter_past(const std::string& key, uint64_t value) {
-  if (counter_value(key) >= value) return;
-  counters_[key] = value;
-  dirty_counters_.insert(key);
-}
-
 Status Registry::restore_own_event(const DecodedEnvelope& event) {
   const auto& header = event.header();
-  if (header.origin_country != options_.country) {
+  if (header.origin_country != stage_.options.country) {
     return fail(ErrorCode::INVALID_FIELD, "not an event of this registry", "originCountry");
   }
-  staging_.events.push_back(log_.restore(batch_.batch(), event));
+  stage_.staging.events.push_back(stage_.log.restore(stage_.batch.batch(), event));
   const std::string& type = header.type;
   if (type == wire_type(wire::REGISTRY_ORG_PUBLIC)) {
     return restore_org(event.payload<wire::OrgPublicEvent>().getOrganisation(),
@@ -69,19 +53,20 @@ Status Registry::restore_own_event(const DecodedEnvelope& event) {
     // The expression of interest itself (with contacts) was only here: lost. Its
     // number is not taken again.
     std::string id = text_of(event.payload<wire::EoiEvent>().getEoiId());
-    if (auto number = number_after(id, options_.country + "-EOI-"))
-      counter_past("eoi_seq", *number);
+    if (auto number = number_after(id, stage_.options.country + "-EOI-"))
+      stage_.counter_past("eoi_seq", *number);
   }
   return {};  // placeholders and other types change no record
 }
 
 Status Registry::restore_org(wire::PublicOrganisation::Reader org, int64_t at_us) {
   std::string id = text_of(org.getId());
-  if (text_of(org.getCountry()) != options_.country || !is_organisation_id(id)) {
+  if (text_of(org.getCountry()) != stage_.options.country || !is_organisation_id(id)) {
     return fail(ErrorCode::INVALID_FIELD, "not an organisation of this registry", "id");
   }
-  if (auto number = number_after(id, options_.country + "-")) counter_past("org_seq", *number);
-  auto existing = batch_.get(store_.cf(kOrgs), id);
+  if (auto number = number_after(id, stage_.options.country + "-"))
+    stage_.counter_past("org_seq", *number);
+  auto existing = stage_.batch.get(stage_.store.cf(kOrgs), id);
   if (!existing) return existing.error();
   ScratchMessage message;
   if (existing.value()) {
@@ -91,12 +76,12 @@ Status Registry::restore_org(wire::PublicOrganisation::Reader org, int64_t at_us
     message.setRoot(old->get());
   } else {
     message.initRoot<wire::Organisation>().setCreatedUs(at_us);
-    ++staging_.new_organisations;
+    ++stage_.staging.new_organisations;
     ++restored_public_only_;
   }
   auto out = message.getRoot<wire::Organisation>();
   out.setId(id);
-  out.setCountry(options_.country);
+  out.setCountry(stage_.options.country);
   out.setRegion(org.getRegion());
   out.setType(org.getType());
   out.setHelix(helix_of(org.getType()));
@@ -106,19 +91,19 @@ Status Registry::restore_org(wire::PublicOrganisation::Reader org, int64_t at_us
   out.setLanguages(org.getLanguages());
   if (org.hasLegalName() && org.getLegalName().size() > 0) out.setLegalName(org.getLegalName());
   out.setUpdatedUs(at_us);
-  batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
+  stage_.batch.put(stage_.store.cf(kOrgs), id, store::to_bytes(message));
   return {};
 }
 
 Status Registry::restore_profile(wire::Profile::Reader profile) {
   std::string id = text_of(profile.getId());
   auto reference = parse_profile_reference(id);
-  if (!reference || reference->country != options_.country) {
+  if (!reference || reference->country != stage_.options.country) {
     return fail(ErrorCode::INVALID_FIELD, "not a profile of this registry", "id");
   }
-  counter_past("ref/" + std::string(kind_code(reference->kind)) + reference->date,
-               reference->number);
-  auto owner = batch_.get(store_.cf(kOrgs), text_of(profile.getOwnerId()));
+  stage_.counter_past("ref/" + std::string(kind_code(reference->kind)) + reference->date,
+                      reference->number);
+  auto owner = stage_.batch.get(stage_.store.cf(kOrgs), text_of(profile.getOwnerId()));
   if (!owner) return owner.error();
   if (owner.value()) {
     auto org = store::StoredValue<wire::Organisation>::parse(*owner.value());
@@ -126,19 +111,19 @@ Status Registry::restore_profile(wire::Profile::Reader profile) {
   }
   ScratchMessage message;
   message.setRoot(profile);
-  put_profile(id, message);
+  profiles_.put_profile(id, message);
   return {};
 }
 
 Status Registry::restore_status(wire::ProfileStatusEvent::Reader status) {
   std::string id = text_of(status.getProfileId());
   auto reference = parse_profile_reference(id);
-  if (!reference || reference->country != options_.country) {
+  if (!reference || reference->country != stage_.options.country) {
     return fail(ErrorCode::INVALID_FIELD, "not a profile of this registry", "profileId");
   }
-  counter_past("ref/" + std::string(kind_code(reference->kind)) + reference->date,
-               reference->number);
-  auto stored = batch_.get(store_.cf(kProfiles), id);
+  stage_.counter_past("ref/" + std::string(kind_code(reference->kind)) + reference->date,
+                      reference->number);
+  auto stored = stage_.batch.get(stage_.store.cf(kProfiles), id);
   if (!stored) return stored.error();
   if (!stored.value()) return {};  // never published, so never sent: lost with the backup
   auto old = store::StoredValue<wire::Profile>::parse(*stored.value());
@@ -146,13 +131,14 @@ Status Registry::restore_status(wire::ProfileStatusEvent::Reader status) {
   ScratchMessage message;
   message.setRoot(old->get());
   message.getRoot<wire::Profile>().setStatus(status.getStatus());
-  put_profile(id, message);
+  profiles_.put_profile(id, message);
   return {};
 }
 
 Status Registry::restore_erasure(const std::string& id) {
-  if (auto number = number_after(id, options_.country + "-")) counter_past("org_seq", *number);
-  auto existing = batch_.get(store_.cf(kOrgs), id);
+  if (auto number = number_after(id, stage_.options.country + "-"))
+    stage_.counter_past("org_seq", *number);
+  auto existing = stage_.batch.get(stage_.store.cf(kOrgs), id);
   if (!existing) return existing.error();
   if (!existing.value()) return {};  // not in the backup: nothing came back
   auto old = store::StoredValue<wire::Organisation>::parse(*existing.value());
@@ -163,13 +149,13 @@ Status Registry::restore_erasure(const std::string& id) {
   std::vector<std::string> withdrawn;
   auto erased = erase_records(id, old->get(), withdrawn);
   if (!erased) return erased;
-  auto redacted = redact_events_of(batch_.batch(), options_.country, id);
+  auto redacted = redact_events_of(stage_.log, stage_.batch.batch(), stage_.options.country, id);
   if (!redacted) return redacted;
   std::set<std::string> targets(withdrawn.begin(), withdrawn.end());
   targets.insert(id);
-  auto actions_redacted = redact_action_details(targets);
+  auto actions_redacted = actions_.redact_action_details(targets);
   if (!actions_redacted) return actions_redacted;
-  staging_.erased.push_back(id);
+  stage_.staging.erased.push_back(id);
   return {};
 }
 
