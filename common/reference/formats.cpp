@@ -13,6 +13,10 @@ bool is_digit(char c) {
 
 }  // namespace
 
+// ASCII only, local part too: an address with UTF-8 in it (RFC 6531) needs a relay
+// that speaks SMTPUTF8 at every hop, which a node cannot know; one that could never
+// be delivered is refused when it is registered, not dead-lettered later. A domain
+// outside ASCII is given in its A-label form (xn--...).
 bool is_email(std::string_view text) {
   if (text.size() < 3 || text.size() > 254) return false;
   auto at = text.find('@');
@@ -24,7 +28,7 @@ bool is_email(std::string_view text) {
   auto bad_char = [](char c) {
     return static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '(' || c == ')' || c == ',' ||
            c == ':' || c == ';' || c == '<' || c == '>' || c == '[' || c == ']' || c == '\\' ||
-           c == 0x7f;
+           static_cast<unsigned char>(c) >= 0x7f;
   };
   if (local.size() > 64 || std::any_of(local.begin(), local.end(), bad_char)) return false;
   if (domain.find('.') == std::string_view::npos || domain.front() == '.' || domain.back() == '.' ||

@@ -12,9 +12,9 @@
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
-#include "services/notifier/domain/renewal.hpp"
 #include "services/notifier/domain/digest.hpp"
 #include "services/notifier/domain/preferences.hpp"
+#include "services/notifier/domain/renewal.hpp"
 #include "services/notifier/domain/webhook.hpp"
 #include "services/notifier/recipients.hpp"
 #include "services/notifier/webhook_request.hpp"
@@ -398,8 +398,7 @@ std::optional<std::string> NotifierCore::webhook_secret(const std::string& org_i
 }
 
 std::string NotifierCore::renew_url(const std::string& org_id, const std::string& profile_id,
-                                    const std::string& expires_on,
-                                    const std::string& email) const {
+                                    const std::string& expires_on, const std::string& email) const {
   LinkClaim claim;
   claim.action = "renew";
   claim.org_id = org_id;

@@ -93,9 +93,12 @@ std::string publish_with_ctl(Federation& f, const std::string& country, const st
                             {"domains", {"advanced-manufacturing"}},
                             {"expiresOn", iso_day(365)}};
   auto ctl = [&](std::vector<std::string> args, const std::string& name) {
-    std::vector<std::string> argv = {binary("gosmartctl").string(), "--config",
+    std::vector<std::string> argv = {binary("gosmartctl").string(),
+                                     "--config",
                                      f.nodes.at(country).config_file.string(),
-                                     "--key",  keys.string(), "--json"};
+                                     "--key",
+                                     keys.string(),
+                                     "--json"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto out = f.dir.path() / (name + ".out");
     Process tool(argv, out);
@@ -415,8 +418,8 @@ TEST_CASE("an expiry reminder reaches the consenting contact and its link renews
   CHECK(again->status == 200);
   CHECK(again->body.find("already renewed") != std::string::npos);
   // Nor does it undo a broker's longer extension.
-  auto extended = f.call<wire::ProfileTransition>(
-      "PL", f.broker, "registry.profile.transition", [&](auto t) {
+  auto extended =
+      f.call<wire::ProfileTransition>("PL", f.broker, "registry.profile.transition", [&](auto t) {
         t.setProfileId(profile);
         t.setAction(wire::ProfileTransition::Action::RENEW);
         t.setNewExpiry(testing::iso_day(600));

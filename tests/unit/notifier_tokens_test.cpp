@@ -6,8 +6,8 @@
 #include <string>
 
 #include "services/notifier/domain/link_tokens.hpp"
-#include "services/notifier/domain/renewal.hpp"
 #include "services/notifier/domain/preferences.hpp"
+#include "services/notifier/domain/renewal.hpp"
 
 using namespace gosmart::notifier;
 

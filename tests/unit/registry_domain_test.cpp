@@ -197,6 +197,35 @@ TEST_CASE("a valid organisation passes and each fault names its field", "[regist
     org.setLegalName("Łódź Ąę Šiaulių Ķekava Tõrva Ærø Größe \u200D");
     CHECK(validate_organisation(org.asReader(), f.context).ok());
   }
+  SECTION("more characters that show as nothing, in text and in keywords") {
+    // Outside findings (session 9): these passed the first filter.
+    for (const char* bad :
+         {"Opti\u00ADka", "Optika \u061Cx", "Optika \U000E0041", "Optika \uFFF9x\uFFFB",
+          "Optika \uFDD0", "Optika \uFFFF", "Optika \U0001FFFE", "Opti\u2062ka", "Optika\u3164"}) {
+      org.setLegalName(bad);
+      CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "legalName");
+    }
+    org.setLegalName("Optika");
+    auto keywords = org.initKeywords(2);
+    keywords.set(0, "optics");
+    keywords.set(1, "las\u200Bers");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "keywords[1]");
+    keywords.set(1, "\u202Esresal");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "keywords[1]");
+    keywords.set(1, "łódź");
+    CHECK(validate_organisation(org.asReader(), f.context).ok());
+  }
+  SECTION("an address the notifier could never send to") {
+    // Outside findings: UTF-8 or invisible characters in the local part were stored,
+    // then every message to it became a dead letter.
+    for (const char* bad : {"anna.nowak\u200B@optika.example.pl", "łucja@optika.example.pl",
+                            "anna\u202E@optika.example.pl", "anna\x7f@optika.example.pl"}) {
+      org.getContacts()[0].setEmail(bad);
+      CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "contacts[0].email");
+    }
+    org.getContacts()[0].setEmail("anna.nowak+gosmart@optika.example.pl");
+    CHECK(validate_organisation(org.asReader(), f.context).ok());
+  }
   SECTION("two contacts whose addresses differ only in case") {
     // Outside findings: each got every message twice.
     auto contacts = org.initContacts(3);

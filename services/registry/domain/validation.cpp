@@ -59,11 +59,22 @@ bool has_control_chars(std::string_view text) {
 }
 
 // Characters that change how the text around them is shown without being seen:
-// bidirectional overrides and isolates (a title that reads backwards, "Trojan
-// Source"), line and paragraph separators (a subject line split in a mail client),
-// zero-width spaces and marks, the word joiner, a byte-order mark, C1 controls.
-// Found from outside in titles that reached e-mail subjects. The zero-width joiner
-// and non-joiner stay: some scripts and emoji need them.
+// bidirectional overrides, isolates and marks (a title that reads backwards,
+// "Trojan Source"), line and paragraph separators (a subject line split in a mail
+// client), zero-width spaces, the word joiner and invisible operators, the soft
+// hyphen, fillers that render as nothing (Mongolian vowel separator, Hangul
+// fillers), interlinear annotation marks, tag characters, the byte-order mark, C1
+// controls, and noncharacters. Found from outside in titles that reached e-mail
+// subjects, and in keywords. The zero-width joiner and non-joiner stay: some
+// scripts and emoji need them.
+bool is_invisible(UChar32 c) {
+  return (c >= 0x80 && c <= 0x9f) || c == 0xad || c == 0x61c || c == 0x115f || c == 0x1160 ||
+         c == 0x180e || c == 0x200b || c == 0x200e || c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
+         (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206f) || c == 0x3164 ||
+         c == 0xfeff || c == 0xffa0 || (c >= 0xfff9 && c <= 0xfffb) ||
+         (c >= 0xe0000 && c <= 0xe007f) || (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe;
+}
+
 bool has_invisible_chars(std::string_view text) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
   int32_t length = static_cast<int32_t>(text.size());
@@ -71,11 +82,7 @@ bool has_invisible_chars(std::string_view text) {
     UChar32 c = 0;
     U8_NEXT(bytes, i, length, c);
     if (c < 0) return true;  // not UTF-8
-    if ((c >= 0x80 && c <= 0x9f) || c == 0x200b || c == 0x200e || c == 0x200f ||
-        (c >= 0x2028 && c <= 0x202e) || c == 0x2060 || (c >= 0x2066 && c <= 0x2069) ||
-        c == 0xfeff) {
-      return true;
-    }
+    if (is_invisible(c)) return true;
   }
   return false;
 }
@@ -127,8 +134,11 @@ Status word_list(const char* field, capnp::List<capnp::Text>::Reader words, bool
     if (slugs && !is_slug(word)) {
       return invalid(path, "'" + std::string(word) + "' is not a domain slug (a-z, 0-9, -)");
     }
-    if (!slugs && (word.empty() || word.size() > FieldLimits::keyword || has_control_chars(word))) {
-      return invalid(path, "a keyword is 1 to 64 printable characters");
+    if (!slugs && (word.empty() || word.size() > FieldLimits::keyword || has_control_chars(word) ||
+                   has_invisible_chars(word))) {
+      return invalid(path,
+                     "a keyword is 1 to 64 printable UTF-8 characters, without invisible "
+                     "formatting characters");
     }
   }
   return {};
