@@ -142,6 +142,8 @@ double bare_hop_per_s(uint64_t count) {
   double seconds = bench::seconds_since(start);
   stop = true;
   loop.join();
+  router.close();
+  db.reset();  // closed before its files go (a compaction may still be removing some)
   std::filesystem::remove_all(dir);
   if (failed.load() || ok_replies(replies) != count) {
     std::fprintf(stderr, "bare hop: %lu of %lu answered\n",
