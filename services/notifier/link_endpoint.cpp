@@ -53,6 +53,14 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
       server_(std::make_unique<httplib::Server>()) {
   // A page that acts on a POST is not to be framed by another site (clickjacking),
   // nor cached, nor to leak its token through a Referer (outside findings).
+  // Slow or idle clients must not hold the few workers: requests are small (a
+  // token in the path, an empty form), so reading one takes a moment or never ends.
+  server_->new_task_queue = [] { return new httplib::ThreadPool(kLinkWorkers); };
+  server_->set_read_timeout(std::chrono::seconds(2));
+  server_->set_write_timeout(std::chrono::seconds(2));
+  server_->set_keep_alive_timeout(2);
+  server_->set_keep_alive_max_count(10);
+  server_->set_payload_max_length(4096);
   server_->set_default_headers(
       {{"X-Frame-Options", "DENY"},
        {"Content-Security-Policy",
@@ -97,8 +105,14 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
       response.status = 503;
       response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
     };
+    // While the registry is known to be away, each click is kept at once: asking it
+    // again would hold every click for the reader's timeout, one after another.
+    if (std::chrono::steady_clock::now() < registry_away_until_) return keep_for_later();
     auto org = registry_->organisation(claim->org_id);
-    if (!org) return keep_for_later();
+    if (!org) {
+      registry_away_until_ = std::chrono::steady_clock::now() + kRegistryAwayFor;
+      return keep_for_later();
+    }
     std::string email;
     if (org->header().type != "error") {
       for (auto contact : org->payload<wire::OrgReply>().getOrganisation().getContacts()) {
@@ -113,7 +127,10 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
       return;
     }
     auto changed = registry_->withdraw_consent(claim->org_id, email, "notifications");
-    if (!changed) return keep_for_later();
+    if (!changed) {
+      registry_away_until_ = std::chrono::steady_clock::now() + kRegistryAwayFor;
+      return keep_for_later();
+    }
     if (changed->header().type == "error") {
       spdlog::error("notifier: an unsubscribe for {} was not recorded by the registry",
                     claim->org_id);

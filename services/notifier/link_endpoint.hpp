@@ -7,6 +7,8 @@
 // the reply: the next message resolved for that contact is not sent. If the
 // registry does not answer, the unsubscribe is kept by the notifier (`keep`) and
 // passed on later; it counts at once either way.
+#include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -45,6 +47,10 @@ class LinkEndpoint {
   Keep keep_;
   int renew_for_days_;
   std::mutex registry_mutex_;
+  // A registry that did not answer is not asked again for this long (registry_mutex_).
+  static constexpr std::chrono::seconds kRegistryAwayFor{5};
+  static constexpr std::size_t kLinkWorkers = 32;
+  std::chrono::steady_clock::time_point registry_away_until_{};
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   uint16_t port_ = 0;

@@ -6,7 +6,12 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
+
 #include <fstream>
 #include <regex>
 
@@ -185,6 +190,29 @@ TEST_CASE(
   CHECK(shown->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'") !=
         std::string::npos);
   CHECK(shown->get_header_value("Referrer-Policy") == "no-referrer");
+  {
+    // Clients that connect and say nothing (a slow or hostile one) do not take the
+    // page from others (outside findings: a few idle connections held every worker).
+    std::vector<int> idle;
+    for (int i = 0; i < 24; ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in to{};
+      to.sin_family = AF_INET;
+      to.sin_port = htons(static_cast<uint16_t>(std::stoi(link[1].str())));
+      to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+      idle.push_back(fd);
+    }
+    std::this_thread::sleep_for(200ms);
+    auto asked = std::chrono::steady_clock::now();
+    httplib::Client other("127.0.0.1", std::stoi(link[1].str()));
+    other.set_read_timeout(20, 0);
+    auto page = other.Get(link[2].str());
+    REQUIRE(page);
+    CHECK(page->status == 200);
+    CHECK(std::chrono::steady_clock::now() - asked < 1500ms);
+    for (int fd : idle) ::close(fd);
+  }
   auto before =
       f.call<wire::OrgGet>("PL", f.broker, "registry.org.get", [&](auto g) { g.setId(pl_org); });
   CHECK(contact_of(before, anna).getConsents()[0].getWithdrawnAtUs() == 0);
@@ -227,6 +255,16 @@ TEST_CASE(
                                  "application/x-www-form-urlencoded");
   REQUIRE(while_down);
   CHECK(while_down->status == 200);
+  // Further clicks while it is away are kept at once, not after a timeout each
+  // (outside findings: 1.5 s each, one after another).
+  auto clicks_started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 4; ++i) {
+    auto again = fi_http.Post(link[2].str(), "List-Unsubscribe=One-Click",
+                              "application/x-www-form-urlencoded");
+    REQUIRE(again);
+    CHECK(again->status == 200);
+  }
+  CHECK(std::chrono::steady_clock::now() - clicks_started < 2s);
   f.start("FI");
   f.await("FI");
   auto mikko_withdrawn = [&] {
