@@ -574,7 +574,7 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
         spdlog::error("notifier: {} for {} cannot be rendered: {}", kind, org_id, e.what());
         continue;
       }
-      if (!recipient.transactional &&
+      if (!recipient.transactional && !skips_digest(kind) &&
           (recipient.rhythm == "daily" || recipient.rhythm == "weekly")) {
         hold_for_digest(batch, idempotency, kind, org_id, recipient, rendered, model);
         continue;

@@ -773,3 +773,39 @@ TEST_CASE("a webhook URL passes its prefix only as it would be sent", "[notifier
   CHECK_FALSE(webhook_url_problem("https://portal.example/hooks/gosmart"));
   CHECK_FALSE(webhook_url_allowed("https://portal.example/hooks/gosmart", {}));  // none allowed
 }
+
+TEST_CASE("an expiry reminder is not held for a weekly digest", "[notifier]") {
+  // Outside findings: a reminder held for the Monday digest arrived after the
+  // profile had expired.
+  Core c;
+  EnvelopeBuilder reply("PL", wire::Service::REGISTRY, "registry.org.reply");
+  auto org = reply.init_payload<wire::OrgReply>().initOrganisation();
+  org.setId("PL-000001");
+  auto contact = org.initContacts(1)[0];
+  add_contact(contact, "weekly@example.pl", "en", true);
+  contact.setAlertRhythm("weekly");
+  c.registry.orgs["PL-000001"] = reply.encode();
+  c.registry.add_profile("PL-PRF-1", "PL-000001", "2027-01-10");
+  c.apply(event<wire::ProfilePublishedEvent>("PL", wire::Service::REGISTRY,
+                                             "registry.profile.published", 1, [&](auto e) {
+                                               auto p = e.initProfile();
+                                               p.setId("PL-PRF-1");
+                                               p.setOwnerId("PL-000001");
+                                               p.setTitle("Coatings for thermal cameras");
+                                               p.setExpiresOn("2027-01-10");
+                                             }));
+  REQUIRE(c.core.resolve(c.registry) == 1);  // profile_published: transactional
+  auto seven = local_day_us("2027-01-10", -7, 8, "Europe/Brussels");
+  REQUIRE(c.core.fire_due_reminders(seven) == 1);
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  std::vector<std::string> kinds;
+  auto it = c.db->iterate(c.db->cf(kOutboxCf));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto n = store::StoredValue<wire::Notification>::parse(it->value().ToString());
+    kinds.push_back(text_of(n->get().getKind()));
+  }
+  CHECK(std::count(kinds.begin(), kinds.end(), "profile_expiring") == 1);
+  CHECK(skips_digest("profile_expiring"));
+  CHECK(skips_digest("profile_expired"));
+  CHECK_FALSE(skips_digest("match_found"));
+}

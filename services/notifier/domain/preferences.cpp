@@ -56,6 +56,10 @@ bool is_transactional(std::string_view kind) {
   return kind.rfind("eoi_", 0) == 0 || kind == "profile_published" || kind == "profile_returned";
 }
 
+bool skips_digest(std::string_view kind) {
+  return kind == "profile_expiring" || kind == "profile_expired";
+}
+
 bool known_time_zone(std::string_view time_zone) {
   if (time_zone.empty()) return false;
   std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(

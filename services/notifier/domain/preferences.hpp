@@ -32,6 +32,10 @@ bool alerts_allowed(const std::vector<ConsentRecord>& consents, Channel channel)
 // are sent without a consent to alerts. Everything else is an alert: a new or
 // retracted match, an expiry reminder, an expired profile.
 bool is_transactional(std::string_view kind);
+// Alerts that cannot wait for a digest: an expiry reminder held for a weekly digest
+// could arrive after the profile has expired (outside findings). Sent at once
+// whatever the contact's rhythm; consent still applies.
+bool skips_digest(std::string_view kind);
 
 // Whether ICU knows `time_zone` as an IANA zone ("Europe/Helsinki"): for settings to
 // refuse a mistyped zone at start. The functions below treat an unknown zone as UTC.
