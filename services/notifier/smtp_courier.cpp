@@ -196,11 +196,7 @@ void SmtpCourier::drain() {
     std::string reason = outcome.code ? std::string(outcome.http ? "HTTP " : "SMTP ") +
                                             std::to_string(outcome.code) + ": " + outcome.error
                                       : outcome.error;
-    // SMTP 5xx is a refusal for good; an HTTP receiver's 4xx is, except a timeout
-    // (408) or a "slow down" (429); its 5xx may pass.
-    bool permanent = outcome.http ? outcome.code >= 400 && outcome.code < 500 &&
-                                        outcome.code != 408 && outcome.code != 429
-                                  : outcome.code >= 500 && outcome.code < 600;
+    bool permanent = refused_for_good(outcome.http, outcome.code);
     if (permanent || exhausted(retry_, attempts)) {
       attempts_.erase(outcome.key);
       answer.verdict = outbox::Answer::Verdict::refused;

@@ -271,3 +271,20 @@ TEST_CASE("alerts need a consent in force and transactional kinds are named", "[
   CHECK(parse_channel("none") == Channel::none);
   CHECK_FALSE(parse_channel("sms"));
 }
+
+TEST_CASE("which failed sends are final", "[notifier]") {
+  // SMTP: 5xx final, 4xx tried again.
+  CHECK(refused_for_good(false, 550));
+  CHECK_FALSE(refused_for_good(false, 451));
+  CHECK_FALSE(refused_for_good(false, 0));  // no answer at all
+  // A webhook: 4xx final but 408 and 429; a redirect is not followed, so final too
+  // (outside findings: a 307 was retried like a 5xx); 5xx tried again.
+  CHECK(refused_for_good(true, 404));
+  CHECK(refused_for_good(true, 410));
+  CHECK(refused_for_good(true, 307));
+  CHECK(refused_for_good(true, 301));
+  CHECK_FALSE(refused_for_good(true, 408));
+  CHECK_FALSE(refused_for_good(true, 429));
+  CHECK_FALSE(refused_for_good(true, 503));
+  CHECK_FALSE(refused_for_good(true, 0));
+}

@@ -13,4 +13,9 @@ int64_t next_delay_ms(const RetryPolicy& policy, int attempt, uint64_t random) {
   return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(delay) * factor));
 }
 
+bool refused_for_good(bool http, long code) {
+  if (!http) return code >= 500 && code < 600;
+  return (code >= 300 && code < 400) || (code >= 400 && code < 500 && code != 408 && code != 429);
+}
+
 }  // namespace gosmart::notifier

@@ -21,4 +21,10 @@ inline bool exhausted(const RetryPolicy& policy, int attempts) {
   return attempts >= policy.max_attempts;
 }
 
+// Whether a failed send's answer is final. SMTP: a 5xx reply. A webhook's HTTP
+// status: a 4xx, except a timeout (408) or a "slow down" (429); and a redirect
+// (3xx), which is not followed: the portal must register the URL it answers on, and
+// asking again would be redirected again. An HTTP 5xx, or no answer, may pass.
+bool refused_for_good(bool http, long code);
+
 }  // namespace gosmart::notifier
