@@ -123,6 +123,19 @@ Status Store::commit(rocksdb::WriteBatch& batch, Durability durability) {
   return {};
 }
 
+Status Store::sync_wal() {
+  if (failed()) {
+    return fail(ErrorCode::UNAVAILABLE,
+                "store failed an earlier write and takes no more until the service restarts");
+  }
+  auto status = db_->SyncWAL();
+  if (!status.ok()) {
+    if (status.IsIOError() || status.IsCorruption()) failed_.store(true, std::memory_order_release);
+    return fail(ErrorCode::INTERNAL, "store sync failed: " + status.ToString());
+  }
+  return {};
+}
+
 Result<std::optional<std::string>> Store::get(rocksdb::ColumnFamilyHandle* cf,
                                               std::string_view key) const {
   std::string value;

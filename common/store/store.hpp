@@ -48,6 +48,10 @@ class Store {
   // Refused with `unavailable` (nothing written) once the store has failed or while
   // the disk has less room than StoreOptions::min_free_bytes.
   Status commit(rocksdb::WriteBatch& batch, Durability durability = Durability::sync);
+  // Makes every commit so far durable (one fsync of the WAL): for a writer that
+  // commits with Durability::no_sync (kept through a process crash, not a machine
+  // crash) and publishes only what a later sync covered.
+  Status sync_wal();
 
   // True once a write failed with an I/O error or corruption. Such a store takes no
   // more writes: RocksDB cannot tell which part of a failed WAL write reached the

@@ -86,6 +86,8 @@ void Delivery::attach(service::Loop& loop) {
   sender_.attach(loop);
   // A safety net only: settles are flushed after each round of answers.
   loop.every(std::chrono::milliseconds(200), [this] { core_.flush_settles(); });
+  // One fsync for all the settles since the last, then their delivery events go out.
+  loop.every(std::chrono::milliseconds(20), [this] { core_.publish_durable(); });
 }
 
 LinkService::~LinkService() {

@@ -86,6 +86,7 @@ int run(const std::string& config_file) {
                        host.config().endpoints.api, notifier::url_for_log(settings.smtp.url),
                        links ? settings.options.public_url : std::string("off")));
   core.flush_settles();  // what was sent is recorded before the process ends
+  core.publish_durable();
   links.reset();
   spdlog::info("notifier {} stopped", node.country);
   return host.exit_code();

@@ -759,17 +759,35 @@ void NotifierCore::settle(const outbox::Entry& entry, const outbox::Settlement& 
   ++dead_total_;
 }
 
-Status NotifierCore::commit_now(rocksdb::WriteBatch& batch) {
-  auto stored = store_.commit(batch);
+Status NotifierCore::commit_now(rocksdb::WriteBatch& batch, store::Durability durability) {
+  auto stored = store_.commit(batch, durability);
   if (!stored) {
     log_.aborted();
     staged_events_.clear();
     return stored;
   }
   log_.committed();
-  if (publisher_ && !staged_events_.empty()) publisher_->publish(staged_events_);
+  for (auto& event : staged_events_) unpublished_.push_back(std::move(event));
   staged_events_.clear();
+  // A synced commit makes every earlier one durable too: what waited goes out now.
+  if (durability == store::Durability::sync) release_events();
   return {};
+}
+
+void NotifierCore::release_events() {
+  if (publisher_ && !unpublished_.empty()) publisher_->publish(unpublished_);
+  unpublished_.clear();
+}
+
+void NotifierCore::publish_durable() {
+  if (unpublished_.empty()) return;
+  // Events are published only once they cannot be lost: a number a subscriber has
+  // seen must never be taken again by another event after a machine crash.
+  if (auto synced = store_.sync_wal(); !synced) {
+    spdlog::error("notifier: delivery events wait: {}", describe(synced.error()));
+    return;
+  }
+  release_events();
 }
 
 void NotifierCore::commit(std::function<void(bool stored)> done) {
@@ -794,7 +812,7 @@ void NotifierCore::record_attempt(const std::string& entry_key, int attempts,
 void NotifierCore::flush_settles() {
   if (attempts_staged_ && settles_waiting_.empty()) {
     attempts_staged_ = false;
-    if (auto stored = commit_now(settle_batch_); !stored) {
+    if (auto stored = commit_now(settle_batch_, store::Durability::no_sync); !stored) {
       spdlog::error("notifier: attempts were not recorded: {}", describe(stored.error()));
     }
     settle_batch_.Clear();
@@ -802,7 +820,11 @@ void NotifierCore::flush_settles() {
   }
   attempts_staged_ = false;
   if (settles_waiting_.empty()) return;
-  auto stored = commit_now(settle_batch_);
+  // Written to the WAL without waiting for the disk: a process crash (kill -9) loses
+  // none of it, so a lane sends its next message at once; a machine crash may send
+  // the last ones again, each with its own Message-ID. The delivery events wait for
+  // the next sync (publish_durable), so none is published that could be lost.
+  auto stored = commit_now(settle_batch_, store::Durability::no_sync);
   if (!stored)
     spdlog::error("notifier: deliveries were not recorded: {}", describe(stored.error()));
   settle_batch_.Clear();

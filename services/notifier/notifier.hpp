@@ -132,11 +132,14 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   std::string destination_of(const std::string& recipient) const;
   rocksdb::WriteBatchBase& staging() override { return settle_batch_; }
   void settle(const outbox::Entry& entry, const outbox::Settlement& settlement) override;
-  // Settles are committed in groups (flush_settles(), from a short timer): one fsync
-  // for every send answered meanwhile. A crash loses at most the unsettled ones, at
-  // most one per destination, which are sent again with their Message-IDs.
+  // Settles are committed in groups (flush_settles(), after each round of answers),
+  // to the WAL without an fsync: a process crash loses at most the unsettled sends,
+  // one per destination, sent again with their Message-IDs; a machine crash may also
+  // repeat those settled since the last sync. Their delivery events are published
+  // only once a sync covers them (publish_durable(), from a short timer).
   void commit(std::function<void(bool stored)> done) override;
   void flush_settles();
+  void publish_durable();
   // A failed attempt to be tried again: the stored message's attempts and last error
   // are updated in the next settle group.
   void record_attempt(const std::string& entry_key, int attempts, const std::string& reason);
@@ -217,7 +220,9 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
                                      const service::ServiceInfo& info);
   Result<std::string> act_on_dead(const service::Request& request, const service::ServiceInfo& info,
                                   bool retry);
-  Status commit_now(rocksdb::WriteBatch& batch);
+  Status commit_now(rocksdb::WriteBatch& batch,
+                    store::Durability durability = store::Durability::sync);
+  void release_events();  // publishes what waited for a sync
 
   store::Store& store_;
   replication::EventLog& log_;
@@ -229,6 +234,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   rocksdb::WriteBatch settle_batch_;
   std::vector<std::function<void(bool)>> settles_waiting_;
   std::vector<replication::StagedEvent> staged_events_;
+  std::vector<replication::StagedEvent> unpublished_;  // committed, not yet synced
   struct KnownContacts {
     int64_t read_at_us = 0;
     std::unique_ptr<capnp::MallocMessageBuilder> org;  // null: the registry refused
