@@ -1,10 +1,13 @@
 #include "services/registry/replica_applier.hpp"
 
+#include "common/core/break_point.hpp"
+
 namespace gosmart::registry {
 
 Status ReplicaApplier::apply(const DecodedEnvelope& event, store::StagingBatch& batch) {
   auto applied = guarded([&]() -> Status { return registry_.apply_peer_event(event, batch); });
   if (!applied) {
+    if (GOSMART_BREAK_POINT("registry.refused_without_marker")) return applied;
     // Local readers of the merged stream must not wait for a number that will never
     // come: a marker takes the refused event's place (defect found in issue 11).
     relayed_.push_back(log_.relay_passed_over(batch.batch(), event, applied.error()));

@@ -244,9 +244,11 @@ Status Replicas::apply_peer_event(const DecodedEnvelope& event, store::StagingBa
     for (auto profile_id : erased.getProfileIds()) {
       if (profile_of_origin(profile_id)) erased_profiles.insert(text_of(profile_id));
     }
-    eois_.forget_eoi_party(origin, id, erased_profiles,
-                           [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key,
-                               std::string bytes) { batch.put(cf, key, bytes); });
+    if (!GOSMART_BREAK_POINT("registry.peer_keeps_eoi_party")) {
+      eois_.forget_eoi_party(origin, id, erased_profiles,
+                             [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                                 std::string bytes) { batch.put(cf, key, bytes); });
+    }
     for (auto profile_id : erased.getProfileIds()) {
       if (!profile_of_origin(profile_id)) continue;
       std::string gone_id = text_of(profile_id);

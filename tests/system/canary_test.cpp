@@ -8,6 +8,7 @@
 // name across, and the same scan finds it there. Then an expression of interest:
 // no contact crosses before the owner accepts; after, PL's contact is at FI (the
 // party) and the FI sender's at PL, and at no other peer, nor on the PUB stream.
+// Last, PL's owner is erased: its contact leaves FI's files too, within 60 s.
 #include <sodium.h>
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <iterator>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include "common/transport/transport.hpp"
 #include "schemas/platform.capnp.h"
@@ -280,5 +282,35 @@ TEST_CASE("no personal field crosses the border or lands on a peer's disk; a cho
     INFO(marker);
     CHECK(later.bytes().find(marker) == std::string::npos);
     CHECK(files_holding(f.nodes.at("DK").dir, marker).empty());
+  }
+
+  // The erasure of PL's owner reaches the peer that was given its contact through
+  // the accepted expression of interest: no byte of it stays in FI's files within
+  // the 60 s the erasure promises. (The named organisation kept the same contact
+  // markers at PL, so at PL the erased one's own legal name is looked for.)
+  auto erased = f.call<wire::OrgErase>("PL", f.broker, "registry.org.erase", [&](auto e) {
+    e.setId(hidden_org);
+    e.setReason("GDPR art. 17 request");
+  });
+  INFO(type_of(erased));
+  REQUIRE(erased.header().type == "registry.org.erased.reply");
+  std::vector<std::tuple<std::string, std::string, std::string>> erased_markers = {
+      {"FI", "contact name", contact_name},
+      {"FI", "e-mail", email},
+      {"FI", "phone", phone},
+      {"PL", "legal name", hidden_name}};
+  for (const auto& [node, field, marker] : erased_markers) {
+    INFO(field << " at " << node << ": " << marker);
+    const std::filesystem::path dir = f.nodes.at(node).dir;
+    const std::string wanted = marker;
+    std::vector<std::string> holding;
+    CHECK(testing::eventually(
+        [&] {
+          holding = files_holding(dir, wanted);
+          return holding.empty();
+        },
+        60s));
+    INFO("files: " << joined(holding));
+    CHECK(holding.empty());
   }
 }
