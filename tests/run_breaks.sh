@@ -49,6 +49,7 @@ table=(
   "store.ignore_free_space|gosmart-system-tests|a registry whose disk fills refuses writes in time and takes them again given room"
   "store.keep_writing_after_failure|gosmart-unit-tests|a store that failed a synced write says so and recovers when opened again"
   "store.keep_writing_after_failure|gosmart-system-tests|a registry whose disk fails stops with exit code 3 and restarts with what it acknowledged"
+  "matching.keep_index_on_abort|gosmart-system-tests|a matching service whose disk fills rebuilds its index from the store and catches up given room"
   "registry.refused_without_marker|gosmart-system-tests|an event the registry refuses does not stall the origin for local services"
   "registry.skip_redaction|gosmart-system-tests|an erased organisation leaves no byte of its personal data in any file"
   "registry.peer_keeps_eoi_party|gosmart-system-tests|no personal field crosses the border or lands on a peer's disk; a chosen name does"

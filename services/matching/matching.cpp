@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <tuple>
 
+#include "common/core/break_point.hpp"
 #include "common/reference/text.hpp"
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
@@ -466,6 +467,7 @@ void MatchingCore::aborted() {
   erasures_ = false;
   staged_.clear();
   log_.aborted();
+  if (GOSMART_BREAK_POINT("matching.keep_index_on_abort")) return;
   load();  // the index and pair map ran ahead of the store: start again from it
 }
 

@@ -11,35 +11,14 @@
 
 #include "common/service/service_host.hpp"
 #include "tests/support/registry_federation.hpp"
+#include "tests/support/small_disk.hpp"
 
 using namespace gosmart;
 using namespace std::chrono_literals;
 
+using testing::SmallDisk;
+
 namespace {
-
-// A tmpfs over `dir` for the life of this object.
-class SmallDisk {
- public:
-  SmallDisk(std::filesystem::path dir, int mib) : dir_(std::move(dir)) {
-    std::filesystem::create_directories(dir_);
-    mounted_ = run("mount -t tmpfs -o size=" + std::to_string(mib) + "m gosmart-test-disk '" +
-                   dir_.string() + "'");
-  }
-  ~SmallDisk() {
-    if (mounted_) run("umount -l '" + dir_.string() + "'");
-  }
-  SmallDisk(const SmallDisk&) = delete;
-  SmallDisk& operator=(const SmallDisk&) = delete;
-  bool mounted() const { return mounted_; }
-  bool grow(int mib) {
-    return run("mount -o remount,size=" + std::to_string(mib) + "m '" + dir_.string() + "'");
-  }
-
- private:
-  static bool run(const std::string& command) { return std::system(command.c_str()) == 0; }
-  std::filesystem::path dir_;
-  bool mounted_ = false;
-};
 
 std::string registration(int n, std::mt19937& random) {
   EnvelopeBuilder request("PL", wire::Service::CTL, "registry.org.register");
@@ -141,7 +120,7 @@ TEST_CASE("a registry whose disk fills refuses writes in time and takes them aga
                again);
   CHECK(again.unavailable == 1);
 
-  REQUIRE(disk.grow(512));
+  REQUIRE(disk.resize(512));
   Outcome after;
   bool accepted = testing::eventually(
       [&] {
@@ -210,7 +189,7 @@ TEST_CASE(
   CHECK(code == service::kExitStorageFailed);
   CHECK(pl->log().find("the store failed a write") != std::string::npos);
 
-  REQUIRE(disk.grow(512));
+  REQUIRE(disk.resize(512));
   f.start("PL");
   f.await("PL");
   const auto& ids = outcome.stored;
