@@ -21,6 +21,21 @@ class JsonMessageFlag : public spdlog::custom_flag_formatter {
   }
 };
 
+// A message may carry what a client or peer sent (an id, a type): a line break in it
+// would forge a log line of its own (outside finding N6 of issue 11). Control
+// characters are written escaped.
+class HumanMessageFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    auto escaped = escape_controls(std::string_view(msg.payload.data(), msg.payload.size()));
+    dest.append(escaped.data(), escaped.data() + escaped.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<HumanMessageFlag>();
+  }
+};
+
 std::unique_ptr<spdlog::formatter> make_formatter(Format format) {
   if (format == Format::json) {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
@@ -29,7 +44,7 @@ std::unique_ptr<spdlog::formatter> make_formatter(Format format) {
     return formatter;
   }
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  { formatter->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %n[%P] %v"); }
+  formatter->add_flag<HumanMessageFlag>('*').set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %n[%P] %*");
   return formatter;
 }
 
@@ -39,6 +54,26 @@ Format parse_format(const std::string& text) {
   if (text == "human") return Format::human;
   if (text == "json") return Format::json;
   throw std::invalid_argument("log format must be \"human\" or \"json\", got \"" + text + "\"");
+}
+
+std::string escape_controls(std::string_view text) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
 std::string json_escape(std::string_view text) {

@@ -19,5 +19,8 @@ void init_with_sink(const std::string& service, const std::string& level, Format
 
 // JSON string escaping for the json format; exposed for tests.
 std::string json_escape(std::string_view text);
+// Line breaks and other control characters written as \n, \r, \xNN: what a
+// message quotes from a client cannot start a line of its own.
+std::string escape_controls(std::string_view text);
 
 }  // namespace gosmart::logging

@@ -1,6 +1,7 @@
 #include "common/replication/event_log.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
@@ -41,15 +42,25 @@ uint32_t begin_epoch(store::Store& store) {
     if (!value) throw std::runtime_error("event log: unreadable writer epoch");
     last = *value;
   }
-  if (last >= UINT32_MAX) throw std::runtime_error("event log: writer epochs exhausted");
+  // One past the last, and never below the seconds since 2020 (fits a UInt32 until
+  // 2156): the counter lives in the data directory, so a node restored from a
+  // backup would count again from the backup's epoch and reissue the epoch of the
+  // run the restore threw away (outside finding N1 of issue 11). The clock moves
+  // it past every epoch begun before the restore; a counter alone could not.
+  const auto since_2020 = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count() -
+                          1577836800;
+  uint64_t next = std::max<uint64_t>(last + 1, since_2020 > 0 ? since_2020 : 0);
+  if (next >= UINT32_MAX) throw std::runtime_error("event log: writer epochs exhausted");
   rocksdb::WriteBatch batch;
-  batch.Put(meta, kEpochKey, store::keys::u64(last + 1));
+  batch.Put(meta, kEpochKey, store::keys::u64(next));
   auto committed = store.commit(batch);  // synced: no event under it before it is durable
   if (!committed) {
     throw std::runtime_error("event log: cannot store the writer epoch: " +
                              describe(committed.error()));
   }
-  return static_cast<uint32_t>(last + 1);
+  return static_cast<uint32_t>(next);
 }
 
 }  // namespace

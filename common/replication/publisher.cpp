@@ -61,6 +61,12 @@ std::string CatchupServer::answer(std::span<const uint8_t> frame) {
   auto decoded = decode_envelope(frame, limits_);
   if (!decoded) {
     ++refused_;
+    if (decoded.error().code == ErrorCode::TOO_LARGE) {
+      // Counted and logged as the api socket's are (outside finding N3 of issue 11).
+      ++too_large_;
+      too_large_log_.warn("sync", "sync: a request of {} bytes refused: over {}", frame.size(),
+                          limits_.max_bytes);
+    }
     return encode_error_reply(log_.origin(), service_, nullptr, decoded.error());
   }
   const auto& request = decoded.value();

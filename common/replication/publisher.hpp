@@ -4,6 +4,7 @@
 // from the durable log in pages.
 #include <zmq.hpp>
 
+#include "common/logging/rate_limited_log.hpp"
 #include "common/replication/event_log.hpp"
 #include "schemas/platform.capnp.h"
 
@@ -39,6 +40,7 @@ class CatchupServer {
   void on_readable();
   uint64_t pages_served() const { return pages_; }
   uint64_t refused() const { return refused_; }
+  uint64_t too_large() const { return too_large_; }
 
  private:
   std::string answer(std::span<const uint8_t> frame);
@@ -50,6 +52,8 @@ class CatchupServer {
   std::size_t max_page_events_;
   uint64_t pages_ = 0;
   uint64_t refused_ = 0;
+  uint64_t too_large_ = 0;
+  logging::RateLimitedLog too_large_log_;
 };
 
 }  // namespace gosmart::replication

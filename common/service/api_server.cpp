@@ -100,7 +100,8 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
   }
   if (!route->second.roles.count(caller.role) && !GOSMART_BREAK_POINT("api.skip_role_check")) {
     ++refused_;
-    spdlog::warn("api: {} may not call {}", caller.user_id(), envelope.header().type);
+    refusal_log_.warn(caller.user_id(), "api: {} may not call {}", caller.user_id(),
+                      envelope.header().type);
     return encode_error_reply(
         info_.country, info_.service, &id,
         fail(ErrorCode::NOT_AUTHORISED, std::string("role ") + config::role_name(caller.role) +
@@ -119,8 +120,8 @@ std::string ApiServer::dispatch(const transport::Identity& caller, std::span<con
     if (auto kept_reply = idempotency_->find(caller.user_id(), id_bytes, digest)) {
       if (!kept_reply->same_request) {
         // Replaying would tell the caller that a request was done which never ran.
-        spdlog::warn("api: {} reused a message id for another request ({})", caller.user_id(),
-                     envelope.header().type);
+        refusal_log_.warn(caller.user_id(), "api: {} reused a message id for another request ({})",
+                          caller.user_id(), envelope.header().type);
         return encode_error_reply(
             info_.country, info_.service, &id,
             fail(ErrorCode::CONFLICT, "message id reused for another request", "messageId"));

@@ -108,6 +108,9 @@ class ApiServer {
   uint64_t replayed_ = 0;
   uint64_t too_large_ = 0;
   logging::RateLimitedLog too_large_log_;
+  // Refusals an authenticated caller causes at will (a role's wrong call, a message
+  // id reused): one line per caller per interval (outside finding N7 of issue 11).
+  logging::RateLimitedLog refusal_log_;
 };
 
 const std::set<config::Role>& all_roles();

@@ -206,7 +206,8 @@ void ServiceHost::fill_health(wire::HealthReply::Builder& health) {
   }
   // Every platform figure is a count since the start.
   Metrics figures = {
-      {"platform.requests_too_large", static_cast<double>(server_.too_large()), true},
+      {"platform.requests_too_large",
+       static_cast<double>(server_.too_large() + (catchup_ ? catchup_->too_large() : 0)), true},
       {"platform.handshakes_failed", static_cast<double>(handshakes_.failures()), true},
       {"platform.zap_refused", static_cast<double>(setup_.transport->zap().refused()), true},
       {"platform.events_foreign_origin", static_cast<double>(streams.foreign_origin), true},

@@ -188,22 +188,26 @@ Status MatchingCore::apply(const DecodedEnvelope& event, store::StagingBatch& ba
     }
   } else if (type == wire_type(wire::REGISTRY_ORG_ERASED)) {
     auto erased = event.payload<wire::OrgErasedEvent>();
+    const std::string owner = text_of(erased.getOrganisationId());
     std::set<std::string> profiles;
-    for (auto id : erased.getProfileIds()) profiles.insert(text_of(id));
-    for (auto& id : index_.profiles_of_owner(text_of(erased.getOrganisationId()))) {
-      profiles.insert(id);
+    for (auto& id : index_.profiles_of_owner(owner)) profiles.insert(id);
+    // A listed profile indexed under another owner is not this erasure's to drop
+    // (the registry refuses such an event; this holds if one gets through).
+    for (auto listed : erased.getProfileIds()) {
+      auto slot = index_.find(text_of(listed));
+      if (!slot || index_.doc(*slot).owner_id == owner) profiles.insert(text_of(listed));
     }
     for (const auto& id : profiles) unindex_profile(id, "erased", batch);
     forget_matches_of(profiles, batch);
     if (idempotency_) {
       // A kept reply to a decision holds the match, the erased profile's title with it.
-      auto forgotten = idempotency_->forget(batch.batch(), text_of(erased.getOrganisationId()));
+      auto forgotten = idempotency_->forget(batch.batch(), owner);
       if (!forgotten) {
         spdlog::error("matching: erasure could not drop kept replies: {}",
                       describe(forgotten.error()));
       }
     }
-    forget_organisation(text_of(erased.getOrganisationId()), batch);
+    forget_organisation(owner, batch);
     erasures_ = true;
   } else if (type == wire_type(wire::REGISTRY_ORG_PUBLIC)) {
     auto org = event.payload<wire::OrgPublicEvent>().getOrganisation();

@@ -363,8 +363,8 @@ Result<std::string> Eois::peer_deliver(const service::Request& request) {
   // A registry delivers its own organisations' expressions, about profiles of ours.
   if (auto parties = check_eoi_parties(incoming, {request.caller.name, options_.country});
       !parties) {
-    spdlog::warn("registry: delivery of {} by {} refused: {}", id, request.caller.user_id(),
-                 describe(parties.error()));
+    refusal_log_.warn(request.caller.user_id(), "registry: delivery of {} by {} refused: {}", id,
+                      request.caller.user_id(), describe(parties.error()));
     return parties.error();
   }
   auto ack = [&](EoiStatus status) { return eoi_ack(info_, request, id, status); };
@@ -384,8 +384,8 @@ Result<std::string> Eois::peer_deliver(const service::Request& request) {
   // them cannot flood an owner (the refusal settles the delivery as undeliverable).
   if (auto room = room_for_eoi(text_of(incoming.getSenderOrgId()), eoi_subject(incoming), "eoi.");
       !room) {
-    spdlog::warn("registry: delivery of {} by {} refused: {}", id, request.caller.user_id(),
-                 describe(room.error()));
+    refusal_log_.warn(request.caller.user_id(), "registry: delivery of {} by {} refused: {}", id,
+                      request.caller.user_id(), describe(room.error()));
     return room.error();
   }
   if (!incoming.getConsentToShare()) {
@@ -443,8 +443,8 @@ Result<std::string> Eois::peer_update(const service::Request& request) {
                    "eoi.targetOrgId");
   }
   if (!parties) {
-    spdlog::warn("registry: update of {} by {} refused: {}", id, request.caller.user_id(),
-                 describe(parties.error()));
+    refusal_log_.warn(request.caller.user_id(), "registry: update of {} by {} refused: {}", id,
+                      request.caller.user_id(), describe(parties.error()));
     return parties.error();
   }
   auto ack = [&](EoiStatus status) { return eoi_ack(info_, request, id, status); };
@@ -462,8 +462,9 @@ Result<std::string> Eois::peer_update(const service::Request& request) {
   // A peer takes only its own side's steps: the sender's registry never accepts for
   // the owner, the owner's never withdraws for the sender.
   if (next != current && !eoi_step_is_for(we_own ? EoiSide::sender : EoiSide::owner, next)) {
-    spdlog::warn("registry: update of {} by {} refused: {} is not the {}'s step", id,
-                 request.caller.user_id(), eoi_status_name(next), we_own ? "sender" : "owner");
+    refusal_log_.warn(request.caller.user_id(),
+                      "registry: update of {} by {} refused: {} is not the {}'s step", id,
+                      request.caller.user_id(), eoi_status_name(next), we_own ? "sender" : "owner");
     return fail(ErrorCode::NOT_AUTHORISED,
                 std::string(eoi_status_name(next)) + " is not a step the " +
                     (we_own ? "sender" : "owner") + "'s side takes",

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "common/logging/rate_limited_log.hpp"
 #include "services/registry/action_log.hpp"
 #include "services/registry/organisations.hpp"
 #include "services/registry/registry_stage.hpp"
@@ -70,6 +71,9 @@ class Eois : StagedPart {
 
   Organisations& orgs_;
   ActionLog& actions_;
+  // A peer's refused deliveries and updates, one line per peer per interval: a peer
+  // can send them at its own rate (outside finding N7 of issue 11).
+  logging::RateLimitedLog refusal_log_;
 };
 
 }  // namespace gosmart::registry

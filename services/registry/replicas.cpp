@@ -12,6 +12,7 @@
 #include "common/store/capnp_value.hpp"
 #include "common/store/keys.hpp"
 #include "services/registry/domain/classification.hpp"
+#include "services/registry/domain/eoi_parties.hpp"
 #include "services/registry/domain/lifecycle.hpp"
 #include "services/registry/registry_internal.hpp"
 #include "services/registry/replicas.hpp"
@@ -27,6 +28,26 @@ Replicas::Replicas(RegistryStage& stage, Eois& eois) : StagedPart(stage), eois_(
 bool Replicas::replica_published(const store::StagingBatch& batch, const std::string& id) const {
   auto stored = batch.get(store_.cf(kReplicaProfiles), id);
   return stored && published(stored.value());
+}
+
+Result<std::optional<std::string>> Replicas::replica_owner(const store::StagingBatch& batch,
+                                                           const std::string& id) const {
+  auto stored = batch.get(store_.cf(kReplicaProfiles), id);
+  if (!stored) return stored.error();
+  if (!stored.value()) return std::optional<std::string>();
+  auto profile = store::StoredValue<wire::Profile>::parse(*stored.value());
+  if (!profile) return fail(ErrorCode::INTERNAL, "a replica profile held here is unreadable", id);
+  return std::optional<std::string>(text_of(profile->get().getOwnerId()));
+}
+
+std::set<std::string> Replicas::replica_profiles_of(const store::StagingBatch& batch,
+                                                    const std::string& owner) const {
+  std::set<std::string> found;
+  for (const auto& id : batch.keys(store_.cf(kReplicaProfiles))) {
+    auto held = replica_owner(batch, id);
+    if (held && held.value() && *held.value() == owner) found.insert(id);
+  }
+  return found;
 }
 
 Result<std::string> Replicas::state_digest(const service::Request& request) {
@@ -226,6 +247,24 @@ Status Replicas::apply_peer_event(const DecodedEnvelope& event, store::StagingBa
       return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
                   "organisationId");
     }
+    // The list names profiles too, and readers downstream (matching) unindex what it
+    // names: a profile of another country, or of another owner here, refuses the
+    // whole event (outside finding N2: one peer unindexed a DK profile everywhere).
+    std::set<std::string> erased_profiles = replica_profiles_of(batch, id);
+    auto listed = erased.getProfileIds();
+    for (unsigned i = 0; i < listed.size(); ++i) {
+      std::string field = "profileIds[" + std::to_string(i) + "]";
+      if (!profile_of_origin(listed[i])) {
+        return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only", field);
+      }
+      auto held = replica_owner(batch, text_of(listed[i]));
+      if (!held) return held.error();
+      if (held.value() && *held.value() != id) {
+        return fail(ErrorCode::NOT_AUTHORISED, "the profile belongs to another organisation",
+                    field);
+      }
+      erased_profiles.insert(text_of(listed[i]));
+    }
     auto redacted = redact_events_of(log_, batch.batch(), origin, id);
     if (!redacted) return redacted.error();
     erasures_ = true;
@@ -240,24 +279,42 @@ Status Replicas::apply_peer_event(const DecodedEnvelope& event, store::StagingBa
     gone.setCountry(origin);
     gone.setErased(true);
     batch.put(store_.cf(kReplicaOrgs), id, store::to_bytes(tombstone));
-    std::set<std::string> erased_profiles;
-    for (auto profile_id : erased.getProfileIds()) {
-      if (profile_of_origin(profile_id)) erased_profiles.insert(text_of(profile_id));
-    }
     if (!GOSMART_BREAK_POINT("registry.peer_keeps_eoi_party")) {
       eois_.forget_eoi_party(origin, id, erased_profiles,
                              [&](rocksdb::ColumnFamilyHandle* cf, const std::string& key,
                                  std::string bytes) { batch.put(cf, key, bytes); });
     }
-    for (auto profile_id : erased.getProfileIds()) {
-      if (!profile_of_origin(profile_id)) continue;
-      std::string gone_id = text_of(profile_id);
+    // Every replica of its profiles goes, listed or not (finding N9: an unlisted one
+    // stayed published under an erased owner).
+    for (const auto& gone_id : erased_profiles) {
       published_delta_ -= static_cast<int>(replica_published(batch, gone_id));
       batch.del(store_.cf(kReplicaProfiles), gone_id);
     }
   }
-  if (!replicated_type(type) && type != wire_type(wire::REGISTRY_EOI_CHANGED) &&
-      type != wire_type(wire::REGISTRY_EOI_RECEIVED)) {
+  if (type == wire_type(wire::REGISTRY_EOI_CHANGED) ||
+      type == wire_type(wire::REGISTRY_EOI_RECEIVED)) {
+    // Relayed to this node's own readers: what it names must be the origin's own
+    // (outside finding N4: an FI event naming a PL expression and PL organisation was
+    // relayed into PL's stream).
+    auto eoi = event.payload<wire::EoiEvent>();
+    std::string_view eoi_id(eoi.getEoiId().cStr(), eoi.getEoiId().size());
+    if (!is_eoi_id_of(eoi_id, eoi_id.substr(0, 2))) {
+      return fail(ErrorCode::INVALID_FIELD, "not an expression of interest id", "eoiId");
+    }
+    if (eoi.getProfileId().size() > 0 &&
+        !parse_profile_reference(
+            std::string_view(eoi.getProfileId().cStr(), eoi.getProfileId().size()))) {
+      return fail(ErrorCode::INVALID_FIELD, "not a profile reference", "profileId");
+    }
+    if (eoi.getLocalOrgId().size() > 0
+            ? !org_of_origin(eoi.getLocalOrgId())
+            : !is_eoi_id_of(eoi_id, origin) && !profile_of_origin(eoi.getProfileId())) {
+      return fail(ErrorCode::NOT_AUTHORISED, "a registry speaks for its own country only",
+                  "localOrgId");
+    }
+    return {};
+  }
+  if (!replicated_type(type)) {
     // A type this version does not know is not relayed unread (issue 11, D17).
     return fail(ErrorCode::INVALID_FIELD, "an event type this registry does not know", "type");
   }

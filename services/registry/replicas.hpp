@@ -2,6 +2,8 @@
 // Peers' public records kept here: applying their events under the same rules as
 // local writes, and the digest that tells two copies of the replicated state apart.
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 
 #include "services/registry/eois.hpp"
@@ -33,6 +35,12 @@ class Replicas : StagedPart {
 
  private:
   bool replica_published(const store::StagingBatch& batch, const std::string& id) const;
+  // The owner of a replica profile held here; none if it is not held.
+  Result<std::optional<std::string>> replica_owner(const store::StagingBatch& batch,
+                                                   const std::string& id) const;
+  // Every replica profile held here of that owner (a scan: erasures are rare).
+  std::set<std::string> replica_profiles_of(const store::StagingBatch& batch,
+                                            const std::string& owner) const;
 
   Eois& eois_;
   int64_t published_ = 0;

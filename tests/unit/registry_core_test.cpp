@@ -220,7 +220,48 @@ TEST_CASE("a peer's ownership is read from parsed ids, not from substrings", "[r
     CHECK(code == ErrorCode::NOT_AUTHORISED);
     CHECK(writes == 0);
   }
+  // Outside findings N2 and N4 (issue 11): an own organisation's erasure listing a
+  // DK profile unindexed it in every node's matching; an EoI event naming a PL
+  // expression and organisation was relayed into PL's stream.
+  SECTION("an erasure of an own organisation listing another country's profile") {
+    EnvelopeBuilder forged("TR", wire::Service::REGISTRY, "registry.org.erased", 1);
+    auto erased = forged.init_payload<wire::OrgErasedEvent>();
+    erased.setOrganisationId("TR-000001");
+    auto listed = erased.initProfileIds(2);
+    listed.set(0, "TOTR20261130001");
+    listed.set(1, "TOPL20261130001");
+    auto [code, writes] = apply(forged);
+    CHECK(code == ErrorCode::NOT_AUTHORISED);
+    CHECK(writes == 0);
+  }
+  SECTION("an EoI event naming another country's organisation as its own party") {
+    EnvelopeBuilder forged("TR", wire::Service::REGISTRY, "registry.eoi.received", 1);
+    auto eoi = forged.init_payload<wire::EoiEvent>();
+    eoi.setEoiId("PL-EOI-000001");
+    eoi.setProfileId("TOTR20261130001");
+    eoi.setStatus(wire::EoiStatus::DECLINED);
+    eoi.setLocalOrgId("PL-000001");
+    auto [code, writes] = apply(forged);
+    CHECK(code == ErrorCode::NOT_AUTHORISED);
+    CHECK(writes == 0);
+  }
+  SECTION("an EoI event of neither the origin's expression nor its profile") {
+    EnvelopeBuilder forged("TR", wire::Service::REGISTRY, "registry.eoi.changed", 1);
+    auto eoi = forged.init_payload<wire::EoiEvent>();
+    eoi.setEoiId("PL-EOI-000001");
+    eoi.setProfileId("TOFI20261130001");
+    eoi.setStatus(wire::EoiStatus::DECLINED);
+    auto [code, writes] = apply(forged);
+    CHECK(code == ErrorCode::NOT_AUTHORISED);
+    CHECK(writes == 0);
+  }
   SECTION("the peer's own records pass") {
+    EnvelopeBuilder eoi_event("TR", wire::Service::REGISTRY, "registry.eoi.received", 1);
+    auto eoi = eoi_event.init_payload<wire::EoiEvent>();
+    eoi.setEoiId("PL-EOI-000001");
+    eoi.setProfileId("TOTR20261130001");
+    eoi.setLocalOrgId("TR-000001");
+    CHECK_FALSE(apply(eoi_event).first.has_value());
     EnvelopeBuilder own("TR", wire::Service::REGISTRY, "registry.profile.status", 1);
     auto status = own.init_payload<wire::ProfileStatusEvent>();
     status.setProfileId("TOTR20261130001");
@@ -433,6 +474,38 @@ Result<std::string> send_fi_eoi(Core& c) {
 }
 
 }  // namespace
+
+// Outside findings N2 and N9 (issue 11): a peer's erasure names the profiles to drop;
+// one of another owner must not go, and one it leaves out must not stay published.
+TEST_CASE("a peer's erasure drops every replica of its organisation's profiles and no other",
+          "[registry]") {
+  Core c;
+  replicate_fi_profile(c);
+  REQUIRE(c.core.replica_profiles_published() == 1);
+  auto erase = [&](const std::string& org, const std::vector<std::string>& listed) {
+    EnvelopeBuilder builder("FI", wire::Service::REGISTRY, "registry.org.erased", 2);
+    auto erased = builder.init_payload<wire::OrgErasedEvent>();
+    erased.setOrganisationId(org);
+    auto ids = erased.initProfileIds(static_cast<unsigned>(listed.size()));
+    for (unsigned i = 0; i < listed.size(); ++i) ids.set(i, listed[i]);
+    auto bytes = builder.encode();
+    auto event = decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+    store::StagingBatch batch(*c.db);
+    auto applied = c.core.apply_peer_event(event.value(), batch);
+    if (applied.ok()) {
+      REQUIRE(c.db->commit(batch.batch()).ok());
+      c.core.replicas_committed();
+    }
+    return applied;
+  };
+  auto other_owner = erase("FI-000002", {"TOFI20261130001"});
+  REQUIRE_FALSE(other_owner.ok());
+  CHECK(other_owner.error().code == ErrorCode::NOT_AUTHORISED);
+  CHECK(other_owner.error().field == "profileIds[0]");
+  CHECK(c.core.replica_profiles_published() == 1);
+  REQUIRE(erase("FI-000001", {}).ok());  // its profile left out of the list
+  CHECK(c.core.replica_profiles_published() == 0);
+}
 
 TEST_CASE("an expression of interest the owner's registry refuses is closed as undeliverable",
           "[registry]") {
