@@ -275,6 +275,9 @@ struct ProfileTransition {
   action @1 :Action;
   comment @2 :Text;            # required with requestRevision
   newExpiry @3 :Text;          # with renew: YYYY-MM-DD
+  ifExpiresOn @4 :Text;        # with renew: only if the profile still ends that day,
+                               # else conflict (a reminder's one-click renewal racing
+                               # a broker's, checked in the same step as the write)
   enum Action {
     unknown @0;
     publish @1;

@@ -58,13 +58,15 @@ std::optional<DecodedEnvelope> ApiRegistryReader::withdraw_consent(const std::st
 }
 
 std::optional<DecodedEnvelope> ApiRegistryReader::renew(const std::string& profile_id,
-                                                        const std::string& new_expiry) {
+                                                        const std::string& new_expiry,
+                                                        const std::string& if_expires_on) {
   EnvelopeBuilder request(country_, wire::Service::NOTIFIER,
                           wire_type(wire::REGISTRY_PROFILE_TRANSITION));
   auto change = request.init_payload<wire::ProfileTransition>();
   change.setProfileId(profile_id);
   change.setAction(wire::ProfileTransition::Action::RENEW);
   change.setNewExpiry(new_expiry);
+  change.setIfExpiresOn(if_expires_on);
   return ask(request.encode());
 }
 

@@ -21,9 +21,11 @@ class ApiRegistryReader : public RegistryReader {
   std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
                                                   const std::string& email,
                                                   const std::string& purpose) override;
-  // registry.profile.transition RENEW to `new_expiry` (YYYY-MM-DD), as a reminder's link.
-  std::optional<DecodedEnvelope> renew(const std::string& profile_id,
-                                       const std::string& new_expiry);
+  // registry.profile.transition RENEW to `new_expiry` (YYYY-MM-DD), as a reminder's link:
+  // only if the profile still ends on `if_expires_on` (the registry checks it in the
+  // same step as the write, so a broker's renewal in between is never shortened).
+  std::optional<DecodedEnvelope> renew(const std::string& profile_id, const std::string& new_expiry,
+                                       const std::string& if_expires_on);
 
  private:
   std::optional<DecodedEnvelope> ask(const std::string& request);

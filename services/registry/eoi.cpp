@@ -186,9 +186,9 @@ Result<std::string> Eois::send_eoi(const service::Request& request) {
   std::string sender_id = text_of(ask.getSenderOrgId());
   std::string profile_id = text_of(ask.getProfileId());
   std::string text = text_of(ask.getMessage());
-  if (text.empty() || text.size() > 2000) {
-    return fail(ErrorCode::INVALID_FIELD, "a message of 1 to 2000 bytes", "message");
-  }
+  // Read by the owner's broker and mailed: the rules of any typed text (outside
+  // finding M6, issue 13: a right-to-left override passed here).
+  if (auto s = check_text("message", text, 2000, true, Lines::many); !s) return s.error();
   if (!ask.getConsentToShare()) {
     return fail(ErrorCode::INVALID_FIELD,
                 "the sender must consent to share its details with the owner on acceptance",
@@ -377,9 +377,7 @@ Result<std::string> Eois::peer_deliver(const service::Request& request) {
   auto local = delivery_subject(incoming);
   if (!local) return local.error();
   std::string text = text_of(incoming.getMessage());
-  if (text.empty() || text.size() > 2000) {
-    return fail(ErrorCode::INVALID_FIELD, "a message of 1 to 2000 bytes", "eoi.message");
-  }
+  if (auto s = check_text("eoi.message", text, 2000, true, Lines::many); !s) return s.error();
   // The rules a sender's registry applies hold here too: a peer that does not keep
   // them cannot flood an owner (the refusal settles the delivery as undeliverable).
   if (auto room = room_for_eoi(text_of(incoming.getSenderOrgId()), eoi_subject(incoming), "eoi.");

@@ -65,8 +65,9 @@ Result<std::string> Registry::erase_org(const service::Request& request) {
   if (!old) return fail(ErrorCode::INTERNAL, "stored organisation unreadable");
   if (old->get().getErased()) return fail(ErrorCode::CONFLICT, "already erased", "id");
   // Bounded like a revision comment: the action log's replies must stay readable.
-  if (auto reason = ask.getReason(); reason.size() == 0 || reason.size() > kMaxReasonBytes) {
-    return fail(ErrorCode::INVALID_FIELD, "a reason of 1 to 2000 bytes is required", "reason");
+  if (auto s = check_text("reason", text_of(ask.getReason()), kMaxReasonBytes, true, Lines::many);
+      !s) {
+    return s.error();
   }
 
   std::vector<std::string> withdrawn;

@@ -210,8 +210,10 @@ Result<std::string> Organisations::set_contact_preferences(const service::Reques
     return fail(ErrorCode::INVALID_FIELD, "'" + language + "' is not an ISO 639-1 code",
                 "language");
   }
-  if (purpose.size() > 64)
-    return fail(ErrorCode::INVALID_FIELD, "at most 64 bytes", "withdrawConsent");
+  if (!purpose.empty() && !is_purpose(purpose)) {
+    return fail(ErrorCode::INVALID_FIELD, "a purpose is 1-64 of a-z, 0-9, - and _",
+                "withdrawConsent");
+  }
 
   ScratchMessage message;
   message.setRoot(stored.value().get());
@@ -223,22 +225,45 @@ Result<std::string> Organisations::set_contact_preferences(const service::Reques
   }
   if (!found) return fail(ErrorCode::NOT_FOUND, "no such contact of " + id, "contactEmail");
   auto contact = contacts[*found];
-  if (!rhythm.empty()) contact.setAlertRhythm(rhythm);
-  if (!channel.empty()) contact.setAlertChannel(channel);
-  if (!language.empty()) contact.setPreferredLanguage(language);
+  bool changed = false;
+  auto set = [&](const std::string& wanted, capnp::Text::Reader held, auto setter) {
+    if (wanted.empty() || text_of(held) == wanted) return;
+    setter(wanted);
+    changed = true;
+  };
+  set(rhythm, contact.getAlertRhythm(), [&](const std::string& v) { contact.setAlertRhythm(v); });
+  set(channel, contact.getAlertChannel(),
+      [&](const std::string& v) { contact.setAlertChannel(v); });
+  set(language, contact.getPreferredLanguage(),
+      [&](const std::string& v) { contact.setPreferredLanguage(v); });
   int64_t now = now_us();
+  bool withdrawn_now = false;
   if (!purpose.empty()) {
+    // A purpose no record names withdraws nothing: said, not logged as a withdrawal
+    // (outside finding M5, issue 13: "--withdraw-consent notification" was).
+    bool on_record = false;
     for (auto consent : contact.getConsents()) {
-      if (text_of(consent.getPurpose()) == purpose && consent.getWithdrawnAtUs() == 0) {
+      if (text_of(consent.getPurpose()) != purpose) continue;
+      on_record = true;
+      if (consent.getWithdrawnAtUs() == 0) {
         consent.setWithdrawnAtUs(now);
+        withdrawn_now = true;
       }
     }
+    if (!on_record) {
+      return fail(ErrorCode::NOT_FOUND, "the contact gave no consent for purpose '" + purpose + "'",
+                  "withdrawConsent");
+    }
   }
-  org.setUpdatedUs(now);
-  // No event: the public projection does not change, and contacts never travel.
-  batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
-  actions_.record_action(request, "contact.preferences", id,
-                         purpose.empty() ? "" : "consent withdrawn: " + purpose);
+  // What changes nothing writes nothing: a used unsubscribe link posted again and
+  // again is no synced write and no action-log line each (outside finding M7).
+  if (changed || withdrawn_now) {
+    org.setUpdatedUs(now);
+    // No event: the public projection does not change, and contacts never travel.
+    batch_.put(store_.cf(kOrgs), id, store::to_bytes(message));
+    actions_.record_action(request, "contact.preferences", id,
+                           withdrawn_now ? "consent withdrawn: " + purpose : "");
+  }
   request.reply_concerns(id);
   auto reply = service::make_reply(info_, request, wire_type(wire::REGISTRY_ORG_REPLY));
   reply.init_payload<wire::OrgReply>().setOrganisation(org.asReader());

@@ -172,13 +172,20 @@ Result<std::string> Profiles::transition_profile(const service::Request& request
   std::string today = options_.today();
   if (action == ProfileAction::request_revision) {
     std::string comment = ask.getComment();
-    if (comment.empty() || comment.size() > kMaxReasonBytes) {
-      return fail(ErrorCode::INVALID_FIELD, "a comment of 1 to 2000 bytes is required", "comment");
+    // Mailed to the SME with the returned profile (outside finding M6, issue 13).
+    if (auto s = check_text("comment", comment, kMaxReasonBytes, true, Lines::many); !s) {
+      return s.error();
     }
     profile.setRevisionComment(comment);
   }
   if (action == ProfileAction::renew) {
     std::string expiry = ask.getNewExpiry();
+    if (std::string expected = ask.getIfExpiresOn();
+        !expected.empty() && expected != text_of(profile.getExpiresOn())) {
+      return fail(ErrorCode::CONFLICT,
+                  "the profile ends on " + text_of(profile.getExpiresOn()) + ", not " + expected,
+                  "ifExpiresOn");
+    }
     if (!is_iso_date(expiry) || expiry < today) {  // expiresOn: the last day shown
       return fail(ErrorCode::INVALID_FIELD, "a date from " + today + " on", "newExpiry");
     }

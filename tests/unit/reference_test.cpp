@@ -62,6 +62,17 @@ TEST_CASE("small formats: NUTS 2, e-mail, web address, date", "[reference]") {
   CHECK_FALSE(is_email("anna nowak@example.pl"));
   CHECK_FALSE(is_email("a@b@example.pl"));
   CHECK_FALSE(is_email("@example.pl"));
+  // What no relay takes, found from outside (issue 13, L1): dots out of place, labels
+  // over 63 characters or with edge hyphens, the percent hack.
+  CHECK(is_email("o'brien+offers@sub-domain.example.ie"));
+  CHECK_FALSE(is_email(".a@example.pl"));
+  CHECK_FALSE(is_email("a.@example.pl"));
+  CHECK_FALSE(is_email("a..b@example.pl"));
+  CHECK_FALSE(is_email("a@-pl.example"));
+  CHECK_FALSE(is_email("a@pl-.example"));
+  CHECK_FALSE(is_email("a@" + std::string(64, 'x') + ".pl"));
+  CHECK(is_email("a@" + std::string(63, 'x') + ".pl"));
+  CHECK_FALSE(is_email("a%evil.test@example.pl"));
   CHECK(is_web_url("https://example.fi/about"));
   CHECK_FALSE(is_web_url("ftp://example.fi"));
   CHECK_FALSE(is_web_url("https://"));

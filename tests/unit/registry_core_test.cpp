@@ -155,6 +155,23 @@ TEST_CASE("published profiles expire by themselves after their last day", "[regi
   REQUIRE(c.core.transition_profile({broker, renew}).ok());
   c.commit();
   CHECK(c.core.profiles_published() == 1);
+
+  // A reminder's one-click renewal names the day it read; a broker's renewal that
+  // landed in between wins (outside finding M1, issue 13: a click shortened it).
+  auto click = [&](const std::string& read) {
+    return c.request<wire::ProfileTransition>("registry.profile.transition", [&](auto t) {
+      t.setProfileId(id);
+      t.setAction(wire::ProfileTransition::Action::RENEW);
+      t.setNewExpiry("2027-12-02");
+      t.setIfExpiresOn(read);
+    });
+  };
+  auto stale_click = c.core.transition_profile({broker, click("2027-05-31")});
+  REQUIRE_FALSE(stale_click.ok());
+  CHECK(stale_click.error().code == ErrorCode::CONFLICT);
+  CHECK(stale_click.error().field == "ifExpiresOn");
+  REQUIRE(c.core.transition_profile({broker, click("2027-06-30")}).ok());
+  c.commit();
 }
 
 TEST_CASE("a peer's events may speak only for the peer's own country", "[registry]") {
@@ -826,4 +843,60 @@ TEST_CASE("an erasure takes the erased party out of messages still waiting for a
     CHECK_FALSE(holds(left, "Bałtyk Robotics"));
     CHECK(holds(left, "the sending organisation was erased"));
   }
+}
+
+// Outside findings M5 and M7 (issue 13, session 10): a mistyped purpose withdrew
+// nothing yet was logged "consent withdrawn"; a used unsubscribe link posted again
+// was a synced write and an action-log line each time.
+TEST_CASE("a withdrawal names a purpose on record, and one that changes nothing writes nothing",
+          "[registry]") {
+  Core c;
+  auto reg = c.request<wire::OrgWrite>("registry.org.register", [](auto w) {
+    auto org = w.initOrganisation();
+    fill_org(org);
+    auto contact = org.initContacts(1)[0];
+    contact.setName("Anna Nowak");
+    contact.setEmail("anna@baltyk.example.pl");
+    auto consent = contact.initConsents(1)[0];
+    consent.setPurpose("notifications");
+    consent.setTextVersion("2026-01");
+    consent.setChannel("email");
+    consent.setGrantedAtUs(1'795'910'400'000'000);  // 2026-11-29
+  });
+  REQUIRE(c.core.register_org({broker, reg}, false).ok());
+  c.commit();
+  auto withdraw = [&](const std::string& purpose) {
+    auto ask = c.request<wire::ContactPreferences>("registry.contact.preferences", [&](auto p) {
+      p.setOrganisationId("PL-000001");
+      p.setContactEmail("ANNA@baltyk.example.pl");
+      p.setWithdrawConsent(purpose);
+    });
+    auto reply = c.core.set_contact_preferences({broker, ask});
+    if (reply.ok()) c.commit();
+    return reply;
+  };
+  auto actions = [&] {
+    auto query = c.request<wire::ActionQuery>("registry.actions.list", [&](auto q) {
+      q.setLimit(50);
+      q.setTarget("PL-000001");
+    });
+    auto reply = c.core.list_actions({broker, query});
+    REQUIRE(reply.ok());
+    return c.decode(reply.value()).payload<wire::ActionPage>().getActions().size();
+  };
+  REQUIRE(actions() == 1);  // the registration
+
+  auto typo = withdraw("notification");
+  REQUIRE_FALSE(typo.ok());
+  CHECK(typo.error().code == ErrorCode::NOT_FOUND);
+  CHECK(typo.error().field == "withdrawConsent");
+  auto bidi = withdraw("notifications\u202E");
+  REQUIRE_FALSE(bidi.ok());
+  CHECK(bidi.error().code == ErrorCode::INVALID_FIELD);
+  CHECK(actions() == 1);
+
+  REQUIRE(withdraw("notifications").ok());
+  CHECK(actions() == 2);
+  for (int again = 0; again < 3; ++again) REQUIRE(withdraw("notifications").ok());
+  CHECK(actions() == 2);
 }

@@ -215,6 +215,51 @@ TEST_CASE("a valid organisation passes and each fault names its field", "[regist
     keywords.set(1, "łódź");
     CHECK(validate_organisation(org.asReader(), f.context).ok());
   }
+  SECTION("the characters found from outside in session 10, by property") {
+    // Outside findings (session 10): default-ignorable and format characters the
+    // hand-made list missed, and code points Unicode has not assigned.
+    for (const char* bad :
+         {"Opti\u034Fka", "Optika\U0001D173x", "Optika \uFE00", "Optika \U000E0100",
+          "Optika\U0001BCA0", "Optika\U00013430", "Optika \u17B4", "Optika \u2065", "Optika \uFFF0",
+          "Optika \u0600x", "Optika \U000E0FFF"}) {
+      INFO(bad);
+      org.setLegalName(bad);
+      CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "legalName");
+    }
+    // Emoji with their presentation selector and joiner pass.
+    org.setLegalName("Optika \u2764\uFE0F \U0001F468\u200D\U0001F52C");
+    CHECK(validate_organisation(org.asReader(), f.context).ok());
+  }
+  SECTION("one-line fields take no line break or tab; text needs something to read") {
+    // Outside findings M3 and L4 (session 10): a line feed in a title made every mail
+    // about it a dead letter and forged a row of `org list`; blank and stacked titles.
+    org.setLegalName("Optika\nPL-000001  Fake Org");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "legalName");
+    org.setLegalName("Optika\tsp. z o.o.");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "legalName");
+    for (const char* blank : {" ", "\u00A0", "\u3000", "\u2800", "- . -"}) {
+      INFO(blank);
+      org.setLegalName(blank);
+      CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "legalName");
+    }
+    org.setLegalName("Z\u0351\u0352\u0357\u035B\u0346ofia");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "legalName");
+    org.setLegalName("Optika");
+    org.getContacts()[0].setName("Anna\nNowak");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "contacts[0].name");
+    org.getContacts()[0].setName("Anna Nowak");
+    org.setCity("Łódź\n");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "city");
+    org.setCity("Łódź");
+    auto keywords = org.initKeywords(1);
+    keywords.set(0, "las\ners");
+    CHECK(field_of(validate_organisation(org.asReader(), f.context)) == "keywords[0]");
+    keywords.set(0, "lasers");
+    // Descriptions keep their paragraphs; Vietnamese keeps its stacked diacritics.
+    org.setDescription("First paragraph.\n\n\tSecond, indented.");
+    org.setLegalName("Công ty Ph\u01B0\u01A1\u0300ng");
+    CHECK(validate_organisation(org.asReader(), f.context).ok());
+  }
   SECTION("an address the notifier could never send to") {
     // Outside findings: UTF-8 or invisible characters in the local part were stored,
     // then every message to it became a dead letter.
@@ -260,6 +305,13 @@ TEST_CASE("a valid organisation passes and each fault names its field", "[regist
           "contacts[0].consents[0].withdrawnAtUs");
     consent.setWithdrawnAtUs(today_us);
     CHECK(validate_organisation(org.asReader(), f.context).ok());
+    // A purpose is a name a withdrawal can match (outside finding M5, session 10).
+    for (const char* bad : {"Notifications", "notifications\u202E", "", "news letters"}) {
+      INFO(bad);
+      consent.setPurpose(bad);
+      CHECK(field_of(validate_organisation(org.asReader(), f.context)) ==
+            "contacts[0].consents[0].purpose");
+    }
   }
 }
 

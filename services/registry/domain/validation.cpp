@@ -1,5 +1,6 @@
 #include "services/registry/domain/validation.hpp"
 
+#include <unicode/uchar.h>
 #include <unicode/utf8.h>
 
 #include <algorithm>
@@ -51,6 +52,10 @@ Failure invalid(const FieldName& field, std::string message) {
   return fail(ErrorCode::INVALID_FIELD, std::move(message), field.str());
 }
 
+Failure invalid_named(const std::string& field, std::string message) {
+  return fail(ErrorCode::INVALID_FIELD, std::move(message), field);
+}
+
 bool has_control_chars(std::string_view text) {
   return std::any_of(text.begin(), text.end(), [](char c) {
     auto u = static_cast<unsigned char>(c);
@@ -59,20 +64,24 @@ bool has_control_chars(std::string_view text) {
 }
 
 // Characters that change how the text around them is shown without being seen:
-// bidirectional overrides, isolates and marks (a title that reads backwards,
-// "Trojan Source"), line and paragraph separators (a subject line split in a mail
-// client), zero-width spaces, the word joiner and invisible operators, the soft
-// hyphen, fillers that render as nothing (Mongolian vowel separator, Hangul
-// fillers), interlinear annotation marks, tag characters, the byte-order mark, C1
-// controls, and noncharacters. Found from outside in titles that reached e-mail
-// subjects, and in keywords. The zero-width joiner and non-joiner stay: some
-// scripts and emoji need them.
+// Unicode's default-ignorable code points and format characters (bidirectional
+// overrides, isolates and marks — "Trojan Source" —, zero-width spaces, the soft
+// hyphen, fillers, variation selectors, tags, the combining grapheme joiner,
+// shorthand, musical and hieroglyph format controls), line and paragraph
+// separators (a subject line split in a mail client), C1 controls, noncharacters
+// and code points Unicode has not assigned. Found from outside, list by list, in
+// titles that reached e-mail subjects and in keywords; the properties come from
+// ICU, so the next such character is refused too. Kept: the zero-width joiner and
+// non-joiner and the emoji and text presentation selectors, which scripts and
+// emoji need.
 bool is_invisible(UChar32 c) {
-  return (c >= 0x80 && c <= 0x9f) || c == 0xad || c == 0x61c || c == 0x115f || c == 0x1160 ||
-         c == 0x180e || c == 0x200b || c == 0x200e || c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
-         (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x206f) || c == 0x3164 ||
-         c == 0xfeff || c == 0xffa0 || (c >= 0xfff9 && c <= 0xfffb) ||
-         (c >= 0xe0000 && c <= 0xe007f) || (c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe;
+  if (c == 0x200c || c == 0x200d || c == 0xfe0e || c == 0xfe0f) return false;
+  if (c >= 0x80 && c <= 0x9f) return true;
+  if (c == 0x2028 || c == 0x2029) return true;
+  if ((c >= 0xfdd0 && c <= 0xfdef) || (c & 0xfffe) == 0xfffe) return true;
+  if (u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) return true;
+  auto type = u_charType(c);
+  return type == U_FORMAT_CHAR || type == U_UNASSIGNED;
 }
 
 bool has_invisible_chars(std::string_view text) {
@@ -87,21 +96,59 @@ bool has_invisible_chars(std::string_view text) {
   return false;
 }
 
-// Required (or optional) text within a length, without control characters.
-Status text(const FieldName& field, capnp::Text::Reader value, std::size_t max, bool required) {
-  std::string_view view(value.cStr(), value.size());
-  if (required && view.empty()) return invalid(field, "is required");
+}  // namespace
+
+bool is_purpose(std::string_view text) {
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+Status check_text(const std::string& field, std::string_view view, std::size_t max, bool required,
+                  Lines lines) {
+  if (required && view.empty()) return invalid_named(field, "is required");
   if (view.size() > max) {
-    return invalid(field,
-                   "is " + std::to_string(view.size()) + " bytes; at most " + std::to_string(max));
+    return invalid_named(
+        field, "is " + std::to_string(view.size()) + " bytes; at most " + std::to_string(max));
   }
-  if (has_control_chars(view)) return invalid(field, "contains control characters");
+  if (has_control_chars(view)) return invalid_named(field, "contains control characters");
+  // A line break or tab in a name, title or keyword splits a mail's subject, a
+  // table row of gosmartctl, a CSV export (outside finding M3, issue 13).
+  if (lines == Lines::one && view.find_first_of("\n\t") != std::string_view::npos) {
+    return invalid_named(field, "is one line: no line breaks or tabs");
+  }
   if (has_invisible_chars(view)) {
-    return invalid(field,
-                   "is not UTF-8, or contains invisible formatting characters (direction "
-                   "overrides, line separators, zero-width spaces)");
+    return invalid_named(field,
+                         "is not UTF-8, or contains invisible formatting characters (direction "
+                         "overrides, line separators, zero-width spaces)");
   }
+  // Text a reader can see: a letter or digit somewhere (not only spaces, NBSP,
+  // ideographic or braille blanks), and no letter buried under a stack of more
+  // than four combining marks (outside finding L4, issue 13).
+  const auto* bytes = reinterpret_cast<const uint8_t*>(view.data());
+  int32_t length = static_cast<int32_t>(view.size());
+  bool seen = false;
+  int marks_in_a_row = 0;
+  for (int32_t i = 0; i < length;) {
+    UChar32 c = 0;
+    U8_NEXT(bytes, i, length, c);
+    if (u_isalnum(c)) seen = true;
+    auto type = u_charType(c);
+    marks_in_a_row =
+        (type == U_NON_SPACING_MARK || type == U_ENCLOSING_MARK) ? marks_in_a_row + 1 : 0;
+    if (marks_in_a_row > 4) return invalid_named(field, "stacks more than four combining marks");
+  }
+  if (!view.empty() && !seen) return invalid_named(field, "has no letter or digit");
   return {};
+}
+
+namespace {
+
+// Required (or optional) text within a length: one line unless `lines` says many.
+Status text(const FieldName& field, capnp::Text::Reader value, std::size_t max, bool required,
+            Lines lines = Lines::one) {
+  return check_text(field.str(), std::string_view(value.cStr(), value.size()), max, required,
+                    lines);
 }
 
 Status nace_list(const char* field, capnp::List<capnp::Text>::Reader codes, bool required) {
@@ -134,11 +181,10 @@ Status word_list(const char* field, capnp::List<capnp::Text>::Reader words, bool
     if (slugs && !is_slug(word)) {
       return invalid(path, "'" + std::string(word) + "' is not a domain slug (a-z, 0-9, -)");
     }
-    if (!slugs && (word.empty() || word.size() > FieldLimits::keyword || has_control_chars(word) ||
-                   has_invisible_chars(word))) {
-      return invalid(path,
-                     "a keyword is 1 to 64 printable UTF-8 characters, without invisible "
-                     "formatting characters");
+    if (!slugs) {
+      if (auto s = check_text(path.str(), word, FieldLimits::keyword, true, Lines::one); !s) {
+        return s;
+      }
     }
   }
   return {};
@@ -204,7 +250,10 @@ Status contact(wire::Contact::Reader c, const FieldName& path, const ValidationC
   if (consents.size() > 20) return invalid(list, "at most 20 consent records");
   for (unsigned i = 0; i < consents.size(); ++i) {
     FieldName cp(list, i);
-    if (auto s = text({cp, "purpose"}, consents[i].getPurpose(), 64, true); !s) return s;
+    if (!is_purpose(
+            std::string_view(consents[i].getPurpose().cStr(), consents[i].getPurpose().size()))) {
+      return invalid({cp, "purpose"}, "1-64 of a-z, 0-9, - and _ (e.g. notifications)");
+    }
     if (auto s = text({cp, "textVersion"}, consents[i].getTextVersion(), 64, true); !s) return s;
     std::string_view given(consents[i].getChannel().cStr(), consents[i].getChannel().size());
     if (!given.empty() && given != "email" && given != "webhook") {
@@ -314,7 +363,9 @@ Status validate_organisation(wire::Organisation::Reader org, const ValidationCon
       return s;
     }
   }
-  if (auto s = text("description", org.getDescription(), FieldLimits::description, false); !s) {
+  if (auto s =
+          text("description", org.getDescription(), FieldLimits::description, false, Lines::many);
+      !s) {
     return s;
   }
   auto contacts = org.getContacts();
@@ -345,11 +396,14 @@ Status validate_profile(wire::Profile::Reader profile, const ValidationContext& 
     return invalid("kind", "one of BO, BR, TO, TR, RDR is required");
   }
   if (auto s = text("title", profile.getTitle(), FieldLimits::name, true); !s) return s;
-  if (auto s = text("summary", profile.getSummary(), FieldLimits::summary, true); !s) return s;
-  if (auto s = text("description", profile.getDescription(), FieldLimits::description, false); !s) {
+  if (auto s = text("summary", profile.getSummary(), FieldLimits::summary, true, Lines::many); !s)
+    return s;
+  if (auto s = text("description", profile.getDescription(), FieldLimits::description, false,
+                    Lines::many);
+      !s) {
     return s;
   }
-  if (auto s = text("advantages", profile.getAdvantages(), 4000, false); !s) return s;
+  if (auto s = text("advantages", profile.getAdvantages(), 4000, false, Lines::many); !s) return s;
   if (profile.getTrl() > 9) return invalid("trl", "a technology readiness level from 1 to 9");
   if (auto s = text("iprStatus", profile.getIprStatus(), FieldLimits::short_text, false); !s) {
     return s;

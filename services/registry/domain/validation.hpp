@@ -42,6 +42,15 @@ struct FieldLimits {
   static constexpr std::size_t contacts = 20;
 };
 
+// Free text a person typed: within `max` bytes, UTF-8, no control or invisible
+// formatting characters, a letter or digit somewhere, no stacks of combining marks;
+// and one line unless `lines` is many (a description, a message).
+enum class Lines { one, many };
+Status check_text(const std::string& field, std::string_view text, std::size_t max, bool required,
+                  Lines lines);
+// A consent purpose: 1-64 of a-z, 0-9, - and _ ("notifications").
+bool is_purpose(std::string_view text);
+
 Status validate_organisation(wire::Organisation::Reader org, const ValidationContext& context);
 Status validate_profile(wire::Profile::Reader profile, const ValidationContext& context);
 // The public classification of a peer's organisation, as replicated: its own

@@ -52,7 +52,8 @@ void add_deliveries(CLI::App* notify, Dispatch& dispatch) {
   };
   auto& a = dispatch.hold<Args>();
   auto* sub = notify->add_subcommand("deliveries", "the latest delivery outcomes, newest first");
-  sub->add_option("--limit", a.limit, "at most this many (500 at most)");
+  // Over 500 is refused here rather than cut without a word (outside finding L3).
+  sub->add_option("--limit", a.limit, "how many, 1 to 500")->check(CLI::Range(1, 500));
   dispatch.online(sub, [&a](Session& s) {
     auto reply = s.request<wire::OutboxQuery>("notifier", wire_type(wire::NOTIFIER_DELIVERIES_LIST),
                                               [&](auto q) { q.setLimit(a.limit); });
