@@ -3,8 +3,6 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
-#include <cctype>
-
 #include "common/envelope/envelope.hpp"
 #include "services/notifier/domain/webhook.hpp"
 
@@ -21,9 +19,14 @@ std::optional<std::string> webhook_url_problem(const std::string& url) {
   for (unsigned char c : url) {
     if (c <= 0x20 || c == 0x7f || c == '\\') return "holds a space, control character or backslash";
   }
-  std::string lower = url;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower.find("%2e") != std::string::npos) return "holds an encoded dot (%2e)";
+  // No percent-encoding and no ';' at all: a portal's server may decode %2f, %5c,
+  // %252e or %00 into a separator or a dot segment after our prefix check, or read
+  // "..;" as a parent (outside findings of sessions 9 and 10). A hook's URL is the
+  // portal's own and can be written plainly.
+  if (url.find('%') != std::string::npos) {
+    return "holds a percent-encoded byte (%): write the URL plainly";
+  }
+  if (url.find(';') != std::string::npos) return "holds a ';' (a path parameter)";
   CURLU* parsed = curl_url();
   if (!parsed) return "cannot be parsed (out of memory)";
   std::optional<std::string> problem;

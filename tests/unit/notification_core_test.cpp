@@ -765,7 +765,11 @@ TEST_CASE("a webhook URL passes its prefix only as it would be sent", "[notifier
         "http://127.0.0.1:8080/hooks/./x", "http://127.0.0.1:8080@evil.example/hooks/x",
         "http://127.0.0.1:8080/hooks\\..\\admin", "http://127.0.0.1:8080/hooks/a b",
         "ftp://127.0.0.1:8080/hooks/x", "http://127.0.0.1:8081/hooks/x",
-        "http://127.0.0.1:8080/hook/x", "http://user:pw@127.0.0.1:8080/hooks/x"}) {
+        "http://127.0.0.1:8080/hook/x", "http://user:pw@127.0.0.1:8080/hooks/x",
+        // Session 10's outside findings: spellings a server may decode after the check.
+        "http://127.0.0.1:8080/hooks/..;/admin", "http://127.0.0.1:8080/hooks/%2f..%2fadmin",
+        "http://127.0.0.1:8080/hooks/%5c..%5cadmin", "http://127.0.0.1:8080/hooks/%252e%252e/x",
+        "http://127.0.0.1:8080/hooks/x%00.json", "http://127.0.0.1:8080/hooks/x%0d%0aHost:y"}) {
     CHECK_FALSE(webhook_url_allowed(bad, prefixes));
   }
   CHECK(webhook_url_problem("http://127.0.0.1:@example.com/"));
