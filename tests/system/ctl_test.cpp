@@ -4,6 +4,8 @@
 // refused keys and roles, the Prometheus endpoint agreeing with status --json.
 #include <httplib.h>
 #include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -37,8 +39,8 @@ struct Run {
 class LocalFederation {
  public:
   LocalFederation() {
-    auto up =
-        federation({"up", "--dir", dir.path().string(), "--countries", "PL,FI,DK", "--wait", "90"});
+    auto up = federation({"up", "--dir", dir.path().string(), "--countries", "PL,FI,DK", "--wait",
+                          "90", "--stop-with", std::to_string(::getpid())});
     REQUIRE(up.exit == 0);
   }
   ~LocalFederation() { federation({"down", "--dir", dir.path().string()}); }
@@ -272,7 +274,9 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   REQUIRE(::kill(pid, SIGKILL) == 0);
   CHECK(eventually([&] { return f.ctl("PL", {"status", "--federation"}).exit == 1; }, 20s));
   CHECK(f.ctl("PL", {"status"}).exit == 0);  // this node itself is fine
-  REQUIRE(f.federation({"up", "--dir", f.dir.path().string(), "--wait", "90"}).exit == 0);
+  REQUIRE(f.federation({"up", "--dir", f.dir.path().string(), "--wait", "90", "--stop-with",
+                        std::to_string(::getpid())})
+              .exit == 0);
   CHECK(eventually([&] { return f.ctl("PL", {"status", "--federation"}).exit == 0; }, 20s));
   std::ifstream restarted_file(f.node_file("dk", "matching.pid"));
   int restarted = 0;

@@ -55,3 +55,39 @@ TEST_CASE("a harness that dies without cleaning up leaves no service running",
   CHECK(eventually([&] { return gone(registry); }, 5s));
   if (!gone(registry)) ::kill(registry, SIGKILL);  // don't leak it from here either
 }
+
+// A federation brought up by `gosmart-federation up` runs detached (its services are
+// not the starter's children, so PR_SET_PDEATHSIG cannot reach them): `--stop-with`
+// leaves a watchdog that stops it when the starter ends, as ctl_test's does.
+TEST_CASE("a federation started with --stop-with stops when its starter dies without down",
+          "[system][harness]") {
+  TempDir dir;
+  const auto federation_dir = dir.path() / "federation";
+  pid_t starter = ::fork();
+  REQUIRE(starter >= 0);
+  if (starter == 0) {
+    std::string own = std::to_string(::getpid());
+    std::string tool = binary("gosmart-federation").string();
+    std::string where = federation_dir.string();
+    ::execl(tool.c_str(), tool.c_str(), "up", "--dir", where.c_str(), "--countries", "PL", "--wait",
+            "90", "--stop-with", own.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(starter, &status, 0) == starter);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);  // up, healthy, and gone without down
+  std::vector<pid_t> services;
+  for (const char* service : {"registry", "matching"}) {
+    std::ifstream file(federation_dir / "pl" / (std::string(service) + ".pid"));
+    pid_t pid = 0;
+    file >> pid;
+    INFO(service);
+    REQUIRE(pid > 0);
+    services.push_back(pid);
+  }
+  for (pid_t pid : services) {
+    CHECK(eventually([&] { return gone(pid); }, 20s));
+    if (!gone(pid)) ::kill(pid, SIGKILL);  // don't leak it from here either
+  }
+}

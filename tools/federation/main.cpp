@@ -1,5 +1,5 @@
 // gosmart-federation: the local federation behind deploy/local/federation.
-//   gosmart-federation up --dir DIR [--countries PL,FI,DK] [--bin DIR]
+//   gosmart-federation up --dir DIR [--countries PL,FI,DK] [--bin DIR] [--stop-with PID]
 //   gosmart-federation prepare --dir DIR [--countries ...] [--services registry,...]
 //                      [--heartbeat-ms N] [--peer-evasive-ms N] [--peer-expired-ms N]
 //   gosmart-federation status --dir DIR
@@ -7,8 +7,11 @@
 // `up` returns when every service answers health (exit 0) or names the ones that do
 // not (exit 1); `down` stops exactly what `up` started and keeps the data. `prepare`
 // only writes keys and configs (tools/run-demo runs its own processes on them).
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -86,6 +89,28 @@ std::map<std::string, bool> check_health(const federation::Layout& layout,
 
 }  // namespace
 
+// A detached watchdog that stops the federation once `owner` is gone: a test (or a
+// script) that dies without `down` leaves nothing running (issue 14: a killed test
+// left its federation's services behind, which PR_SET_PDEATHSIG cannot reach, since
+// they are not its children). It ends by itself when the directory is removed.
+void stop_with(const federation::Layout& layout, pid_t owner) {
+  pid_t watchdog = ::fork();
+  if (watchdog != 0) return;  // the parent goes on (or fork failed: no watchdog)
+  ::setsid();
+  for (int fd = 0; fd < 3; ++fd) ::close(fd);
+  while (::kill(owner, 0) == 0 || errno != ESRCH) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::error_code error;
+    if (!fs::exists(layout.dir, error)) ::_exit(0);
+  }
+  try {
+    federation::stop_all(layout, 5);
+  } catch (...) {
+    ::_exit(1);  // stderr is closed: nobody to tell
+  }
+  ::_exit(0);
+}
+
 int main(int argc, char** argv) {
   // Keys, configs, data directories and logs: for this user only (issue 11).
   ::umask(077);
@@ -93,6 +118,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string dir, countries_text, bin_dir, services_text;
   int wait_s = 30;
+  pid_t owner = 0;
   federation::Options options;
   auto* up = app.add_subcommand("up", "configure (first time) and start every node");
   auto* prepare = app.add_subcommand("prepare", "only write keys and configs (first time)");
@@ -110,6 +136,9 @@ int main(int argc, char** argv) {
                       "[limits] peer_expired_ms");
   up->add_option("--bin", bin_dir, "where the service binaries are (default: next to this one)");
   up->add_option("--wait", wait_s, "seconds to wait for health");
+  up->add_option("--stop-with", owner,
+                 "stop the federation when this process ends (tests, scripts)")
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -125,6 +154,7 @@ int main(int argc, char** argv) {
       }
       auto states =
           federation::start_all(layout, bin_dir.empty() ? own_bin_dir() : fs::path(bin_dir));
+      if (owner > 0) stop_with(layout, owner);
       auto healthy = check_health(layout, states, std::chrono::seconds(wait_s));
       print(layout, states, healthy);
       for (const auto& [name, ok] : healthy) {
