@@ -8,33 +8,24 @@
 namespace gosmart::logging {
 namespace {
 
-// %v is not escaped by spdlog; a message with a quote would break the JSON line.
-class JsonMessageFlag : public spdlog::custom_flag_formatter {
+// The message (%v), written through `Escape`: spdlog does not escape it. In JSON a
+// quote would break the line; in a human line a line break quoted from a client or
+// peer (an id, a type) would forge a log line of its own (outside finding N6 of
+// issue 11), so control characters are written escaped there.
+template <std::string (*Escape)(std::string_view)>
+class EscapedMessageFlag : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
-    auto escaped = json_escape(std::string_view(msg.payload.data(), msg.payload.size()));
+    auto escaped = Escape(std::string_view(msg.payload.data(), msg.payload.size()));
     dest.append(escaped.data(), escaped.data() + escaped.size());
   }
   std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<JsonMessageFlag>();
+    return std::make_unique<EscapedMessageFlag>();
   }
 };
-
-// A message may carry what a client or peer sent (an id, a type): a line break in it
-// would forge a log line of its own (outside finding N6 of issue 11). Control
-// characters are written escaped.
-class HumanMessageFlag : public spdlog::custom_flag_formatter {
- public:
-  void format(const spdlog::details::log_msg& msg, const std::tm&,
-              spdlog::memory_buf_t& dest) override {
-    auto escaped = escape_controls(std::string_view(msg.payload.data(), msg.payload.size()));
-    dest.append(escaped.data(), escaped.data() + escaped.size());
-  }
-  std::unique_ptr<custom_flag_formatter> clone() const override {
-    return std::make_unique<HumanMessageFlag>();
-  }
-};
+using JsonMessageFlag = EscapedMessageFlag<json_escape>;
+using HumanMessageFlag = EscapedMessageFlag<escape_controls>;
 
 std::unique_ptr<spdlog::formatter> make_formatter(Format format) {
   if (format == Format::json) {
