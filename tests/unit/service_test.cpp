@@ -1,9 +1,13 @@
 #include <signal.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 
 #include <catch2/catch.hpp>
 
+#include <sstream>
 #include <stdexcept>
 
+#include "common/logging/logging.hpp"
 #include "common/service/api_server.hpp"
 #include "common/service/loop.hpp"
 
@@ -81,4 +85,49 @@ TEST_CASE("a handler that throws is answered with a typed error and the server g
     CHECK(std::string(error.getMessage()).find("disk gone") == std::string::npos);
   }
   CHECK(call("test.ping").header().type == "test.pong");
+}
+
+// Outside finding N7 (issue 11): a monitor key or a peer wrote one log line per
+// refused request, at its own rate (100 lines for 100 requests).
+TEST_CASE("a caller's refusals are logged once per interval, not once per request", "[service]") {
+  std::ostringstream out;
+  logging::init_with_sink("test", "info", logging::Format::human,
+                          std::make_shared<spdlog::sinks::ostream_sink_mt>(out));
+  zmq::context_t context;
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.bind("inproc://api-refusals");
+  zmq::socket_t caller(context, zmq::socket_type::dealer);
+  caller.set(zmq::sockopt::rcvtimeo, 3000);
+  caller.connect("inproc://api-refusals");
+  service::ServiceInfo info{"test", "0", "PL", wire::Service::REGISTRY};
+  service::ApiServer server(router, info, {});
+  server.handle("test.erase", {config::Role::broker},
+                [&](const service::Request& request) -> Result<std::string> {
+                  return service::make_reply(info, request, "test.erased").encode();
+                });
+  int refused = 0;
+  for (int i = 0; i < 50; ++i) {
+    caller.send(zmq::buffer(EnvelopeBuilder("PL", wire::Service::TOOL, "test.erase").encode()),
+                zmq::send_flags::none);
+    zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, 3s);
+    REQUIRE((item.revents & ZMQ_POLLIN));
+    server.on_readable();
+    zmq::message_t reply;
+    REQUIRE(caller.recv(reply));
+    auto decoded = decode_envelope({reply.data<uint8_t>(), reply.size()});
+    REQUIRE(decoded.ok());
+    refused += decoded.value().header().type == "error";
+  }
+  spdlog::default_logger()->flush();
+  std::string text = out.str();
+  logging::init_with_sink("test", "info", logging::Format::human,
+                          std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  CHECK(refused == 50);  // every one refused
+  std::size_t lines = 0;
+  for (auto at = text.find("may not call"); at != std::string::npos;
+       at = text.find("may not call", at + 1)) {
+    ++lines;
+  }
+  CHECK(lines == 1);  // and said once
 }
