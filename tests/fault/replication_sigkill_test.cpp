@@ -38,10 +38,11 @@ TEST_CASE("every event is applied exactly once across SIGKILLs", "[fault][replic
   testing::write_config(fi, {&pl}, {operator_}, "[limits]\nhigh_water_mark = 500\n");
   auto probe = testing::binary("gosmart-replication-probe").string();
 
-  auto start_writer = [&](const testing::Environment& env = {}, int interval_ms = 2) {
+  auto start_writer = [&](const testing::Environment& env = {}, int interval_ms = 2,
+                          uint64_t events = kEvents) {
     return std::make_unique<testing::Process>(
         std::vector<std::string>{probe, "writer", "--config", pl.config_file.string(), "--events",
-                                 std::to_string(kEvents), "--batch", "100", "--interval-ms",
+                                 std::to_string(events), "--batch", "100", "--interval-ms",
                                  std::to_string(interval_ms), "--summary",
                                  (dir.path() / "writer.json").string()},
         dir.path() / "writer.log", env);
@@ -62,7 +63,9 @@ TEST_CASE("every event is applied exactly once across SIGKILLs", "[fault][replic
     return health ? health->last_seq_written : 0;
   };
 
-  auto writer = start_writer();
+  // The first writer stops at half the events, so that however fast it runs, the
+  // writer killed below still has batches to commit and reaches its crash point.
+  auto writer = start_writer({}, 2, kEvents / 2);
   auto reader = start_reader();
 
   REQUIRE(testing::eventually([&] { return reader_cursor() >= 15000; }, 60s));
