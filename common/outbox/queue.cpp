@@ -45,9 +45,24 @@ void Queue::stage_removal(rocksdb::WriteBatchBase& batch, const Entry& entry) co
 }
 
 Result<std::optional<Entry>> Queue::oldest(std::string_view destination) const {
+  return first_from(destination, prefix_of(destination));
+}
+
+Result<std::optional<Entry>> Queue::next_after(std::string_view destination,
+                                               std::string_view settled) const {
+  // A key of another destination is no place to start from.
+  if (!settled.starts_with(prefix_of(destination))) return oldest(destination);
+  // The smallest key above `settled`: the same bytes with a zero byte appended.
+  std::string from(settled);
+  from.push_back('\0');
+  return first_from(destination, from);
+}
+
+Result<std::optional<Entry>> Queue::first_from(std::string_view destination,
+                                               std::string_view from) const {
   const std::string prefix = prefix_of(destination);
   auto it = store_.iterate(cf_);
-  it->Seek(prefix);
+  it->Seek(rocksdb::Slice(from.data(), from.size()));
   if (!it->status().ok()) {
     return fail(ErrorCode::UNAVAILABLE, "outbox: cannot read: " + it->status().ToString());
   }

@@ -41,8 +41,19 @@ class Queue {
   // The oldest committed entry of a destination, if any (staged entries are not
   // seen until their batch is durable).
   Result<std::optional<Entry>> oldest(std::string_view destination) const;
+  // The first committed entry of a destination whose key is past `settled` (the key
+  // of one of its entries removed for good). Why: a removed entry stays a tombstone
+  // until compaction, and a seek from the destination's start steps over every one,
+  // so a lane sending thousands in a row would pay for all earlier sends on each
+  // send. It misses an entry numbered before `settled` whose batch landed late
+  // (sender.hpp looks from the start now and then for those).
+  Result<std::optional<Entry>> next_after(std::string_view destination,
+                                          std::string_view settled) const;
 
  private:
+  Result<std::optional<Entry>> first_from(std::string_view destination,
+                                          std::string_view from) const;
+
   store::Store& store_;
   rocksdb::ColumnFamilyHandle* cf_;
   uint64_t last_seq_ = 0;

@@ -36,7 +36,21 @@ void Sender::tick() {
 }
 
 void Sender::send_next(Link& link) {
-  auto oldest = queue_.oldest(link.destination);
+  // Past the last settled entry; from the start (stepping over every removed entry
+  // not yet compacted away) when nothing is past it, at most once a second, and
+  // every ten seconds however busy the lane is.
+  auto now = options_.clock();
+  auto since_start = now - link.looked_from_start;
+  Result<std::optional<Entry>> oldest = std::optional<Entry>{};
+  bool from_start = link.settled.empty() || since_start >= std::chrono::seconds(10);
+  if (!from_start) {
+    oldest = queue_.next_after(link.destination, link.settled);
+    from_start = oldest && !oldest.value() && since_start >= std::chrono::seconds(1);
+  }
+  if (from_start) {
+    link.looked_from_start = now;
+    oldest = queue_.oldest(link.destination);
+  }
   if (!oldest) {
     spdlog::error("outbox: cannot read the entries for {}: {}", link.destination,
                   describe(oldest.error()));
@@ -115,6 +129,7 @@ void Sender::settled(Link& link, const std::string& key, bool stored) {
     return;  // the next tick sends it again; the destination answers the repeat
   }
   ++settled_;
+  link.settled = key;
   send_next(link);
 }
 

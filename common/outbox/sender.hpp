@@ -9,6 +9,11 @@
 // neither is. Until that batch lands the destination waits; if it is lost, or the
 // process dies before it, the entry is still stored and is sent again, and the
 // destination (which treats a repeat as a repeat) answers it again.
+//
+// Oldest first, nearly: a lane looks for its next entry past the one it settled
+// last (Queue::next_after), and from its start once idle (at most once a second) or
+// every ten seconds, so that an entry whose batch landed after a later-numbered one
+// was settled waits until the lane is idle, ten seconds at most.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -74,8 +79,10 @@ class Sender {
     std::string destination;
     std::unique_ptr<Courier> courier;
     enum class State { idle, awaiting, settling } state = State::idle;
-    std::optional<Entry> entry;  // awaiting or settling
-    Clock::time_point deadline;  // awaiting: when to send again
+    std::optional<Entry> entry;           // awaiting or settling
+    Clock::time_point deadline;           // awaiting: when to send again
+    std::string settled;                  // the key of the last entry removed for good
+    Clock::time_point looked_from_start;  // when it last looked from the destination's start
   };
   void send_next(Link& link);
   void answered(Link& link, const std::string& key, const Answer& answer);

@@ -34,16 +34,11 @@ std::optional<SmtpMessage> outgoing_message(const outbox::Entry& entry,
   mail.language = n.getLanguage();
   mail.kind = n.getKind();
   mail.date_us = n.getCreatedUs();
-  try {
-    SmtpMessage out;
-    out.recipient = mail.to;
-    out.mime = build_mime(mail);
-    out.attempts_before = static_cast<int>(n.getAttempts());
-    return out;
-  } catch (const std::exception& e) {
-    spdlog::error("notifier: message {} cannot be built: {}", n.getKey().cStr(), e.what());
-    return std::nullopt;
-  }
+  SmtpMessage out;
+  out.recipient = mail.to;
+  out.build = [mail = std::move(mail)] { return build_mime(mail); };
+  out.attempts_before = static_cast<int>(n.getAttempts());
+  return out;
 }
 
 Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierSettings& settings,

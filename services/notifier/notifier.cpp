@@ -837,8 +837,15 @@ NotifierCore::Counts NotifierCore::counts() const {
   Counts counts;
   int64_t oldest = 0;
   auto outbox = store_.iterate(store_.cf(kOutboxCf));
+  // A lane's entries are in the order they were queued: only each lane's first is
+  // read for its age (a health question under a burst read thousands otherwise).
+  std::string lane;
   for (outbox->SeekToFirst(); outbox->Valid(); outbox->Next()) {
     ++counts.pending;
+    auto key = outbox->key().ToStringView();
+    auto this_lane = key.substr(0, key.find('\0'));
+    if (!lane.empty() && this_lane == lane) continue;
+    lane = this_lane;
     if (auto n = parse_stored<wire::Notification>(outbox->value().ToString())) {
       int64_t created = n->get().getCreatedUs();
       if (oldest == 0 || created < oldest) oldest = created;

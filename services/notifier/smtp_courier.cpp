@@ -91,8 +91,19 @@ void SmtpCourier::work() {
       if (stopping_) break;
       job = *job_;
     }
-    Outcome outcome =
-        curl ? deliver(curl, job) : Outcome{job.key, false, 0, "libcurl unavailable", false};
+    Outcome outcome{job.key, false, 0, "", false, false};
+    if (job.message.mime.empty() && job.message.build) {
+      try {
+        job.message.mime = job.message.build();
+      } catch (const std::exception& e) {
+        outcome.error = e.what();
+        outcome.unreadable = true;
+      }
+    }
+    if (!outcome.unreadable) {
+      outcome = curl ? deliver(curl, job)
+                     : Outcome{job.key, false, 0, "libcurl unavailable", false, false};
+    }
     {
       std::lock_guard lock(mutex_);
       job_.reset();
@@ -130,7 +141,7 @@ SmtpCourier::Outcome SmtpCourier::post(void* handle, const Job& job) {
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_slist_free_all(headers);
-  Outcome outcome{job.key, result == CURLE_OK && code >= 200 && code < 300, code, "", true};
+  Outcome outcome{job.key, result == CURLE_OK && code >= 200 && code < 300, code, "", true, false};
   if (result != CURLE_OK) outcome.error = curl_easy_strerror(result);
   if (result == CURLE_OK && !outcome.ok) outcome.error = "HTTP status";
   return outcome;
@@ -164,7 +175,7 @@ SmtpCourier::Outcome SmtpCourier::deliver(void* handle, const Job& job) {
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_slist_free_all(recipients);
-  Outcome outcome{job.key, result == CURLE_OK, code, "", false};
+  Outcome outcome{job.key, result == CURLE_OK, code, "", false, false};
   if (result != CURLE_OK) outcome.error = curl_easy_strerror(result);
   return outcome;
 }
@@ -192,6 +203,14 @@ void SmtpCourier::drain() {
       continue;
     }
     ++failures_;
+    if (outcome.unreadable) {
+      attempts_.erase(outcome.key);
+      spdlog::error("notifier: message {} cannot be built: {}", outcome.key, outcome.error);
+      answer.verdict = outbox::Answer::Verdict::refused;
+      answer.reason = "unreadable: " + outcome.error;
+      answered(answer);
+      continue;
+    }
     int attempts = ++attempts_[outcome.key];
     std::string reason = outcome.code ? std::string(outcome.http ? "HTTP " : "SMTP ") +
                                             std::to_string(outcome.code) + ": " + outcome.error

@@ -41,6 +41,10 @@ struct SmtpMessage {
   int attempts_before = 0;  // failed attempts already recorded (kept across restarts)
   std::string url;          // non-empty: a webhook POST instead of a mail
   std::vector<std::string> headers;
+  // When set (and `mime` empty), makes `mime` in the sending thread: MIME encoding
+  // is the costliest step of a send and needs nothing of the loop thread. May throw
+  // std::exception: the message is then refused for good as unreadable.
+  std::function<std::string()> build;
 };
 
 // Turns an outbox entry's payload into what is sent; nullopt: unreadable.
@@ -79,6 +83,7 @@ class SmtpCourier : public outbox::Courier {
     long code = 0;
     std::string error;
     bool http = false;
+    bool unreadable = false;  // `build` failed: never sent, refused for good
   };
   void work();
   Outcome deliver(void* curl, const Job& job);

@@ -321,3 +321,52 @@ TEST_CASE("an entry its owner no longer wants sent is settled unsent; the next g
   CHECK(b.status("withdrawn-1") == "cancelled cancelled");
   CHECK(b.sent("PL") == Strings{"pl-2"});
 }
+
+TEST_CASE("a lane looks past its last settled entry and from its start once a second", "[outbox]") {
+  Bench b({"FI"});
+  b.enqueue("FI", "fi-1");
+  // Staged before fi-2 but its batch lands only after fi-2 was settled.
+  rocksdb::WriteBatch late;
+  b.queue.stage(late, "FI", "fi-late");
+  b.enqueue("FI", "fi-2");
+  b.enqueue("FI", "fi-3");
+  b.sender.tick();
+  b.couriers.at("FI")->answer(Answer::Verdict::delivered);
+  b.owner.land(true);
+  REQUIRE(b.sent("FI") == Strings{"fi-1", "fi-2"});
+  b.couriers.at("FI")->answer(Answer::Verdict::delivered);
+  REQUIRE(b.db->commit(late).ok());
+  b.owner.land(true);
+  // Past fi-2's key: fi-3, not the earlier-numbered fi-late.
+  CHECK(b.sent("FI") == Strings{"fi-1", "fi-2", "fi-3"});
+  b.couriers.at("FI")->answer(Answer::Verdict::delivered);
+  b.owner.land(true);
+  CHECK(b.oldest("FI") == "fi-late");
+  b.sender.tick();
+  CHECK(b.sent("FI").size() == 3);  // nothing past fi-3, and no look from the start yet
+  b.now += 1100ms;
+  b.sender.tick();
+  CHECK(b.sent("FI") == Strings{"fi-1", "fi-2", "fi-3", "fi-late"});
+}
+
+TEST_CASE("an outbox queue finds the entry past a settled key among many removed", "[outbox]") {
+  Bench b({"FI"});
+  for (int i = 0; i < 5; ++i) b.enqueue("FI", "fi-" + std::to_string(i));
+  b.enqueue("PL", "pl-0");
+  auto first = b.queue.oldest("FI");
+  REQUIRE(first.ok());
+  REQUIRE(first.value());
+  auto next = b.queue.next_after("FI", first.value()->key);
+  REQUIRE(next.ok());
+  REQUIRE(next.value());
+  CHECK(next.value()->payload == "fi-1");
+  auto* batch = &b.owner.staging();
+  b.queue.stage_removal(*batch, *first.value());
+  b.owner.land(true);
+  // A settled key of another destination is no hint: the destination's oldest.
+  auto other = b.queue.next_after("PL", first.value()->key);
+  REQUIRE(other.ok());
+  REQUIRE(other.value());
+  CHECK(other.value()->payload == "pl-0");
+  CHECK(b.oldest("FI") == "fi-1");
+}

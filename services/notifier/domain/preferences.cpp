@@ -1,5 +1,7 @@
 #include "services/notifier/domain/preferences.hpp"
 
+#include "services/notifier/domain/icu_cache.hpp"
+
 #include <unicode/gregocal.h>
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
@@ -61,22 +63,16 @@ bool skips_digest(std::string_view kind) {
 }
 
 bool known_time_zone(std::string_view time_zone) {
-  if (time_zone.empty()) return false;
-  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(
-      icu::StringPiece(time_zone.data(), static_cast<int32_t>(time_zone.size())))));
-  // ICU answers an unknown ID with "Etc/Unknown" (UCAL_UNKNOWN_ZONE_ID), not an error.
-  return zone && *zone != icu::TimeZone::getUnknown();
+  return icu_cache::known_zone(time_zone);
 }
 
 int64_t next_digest_due_us(Rhythm rhythm, int64_t now_us, std::string_view time_zone,
                            int local_hour) {
   if (rhythm == Rhythm::immediate) return now_us;
   if (local_hour < 0 || local_hour > 23) throw std::invalid_argument("a digest hour is 0-23");
-  std::string zone_id = known_time_zone(time_zone) ? std::string(time_zone) : "UTC";
   UErrorCode status = U_ZERO_ERROR;
-  icu::GregorianCalendar calendar(
-      icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(zone_id)), status);
-  if (U_FAILURE(status)) throw std::runtime_error("ICU cannot make a calendar");
+  auto calendar_kept = icu_cache::calendar(time_zone);
+  auto& calendar = *calendar_kept;
   // Milliseconds, floored: microseconds below a millisecond never move a due time.
   int64_t now_ms = now_us >= 0 ? now_us / 1000 : -((-now_us + 999) / 1000);
   calendar.setTime(static_cast<UDate>(now_ms), status);
@@ -116,11 +112,9 @@ int64_t local_day_us(std::string_view ymd, int days, int local_hour, std::string
     throw std::invalid_argument("not a YYYY-MM-DD date");
   }
   if (local_hour < 0 || local_hour > 23) throw std::invalid_argument("an hour is 0-23");
-  std::string zone_id = known_time_zone(time_zone) ? std::string(time_zone) : "UTC";
   UErrorCode status = U_ZERO_ERROR;
-  icu::GregorianCalendar calendar(
-      icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(zone_id)), status);
-  if (U_FAILURE(status)) throw std::runtime_error("ICU cannot make a calendar");
+  auto calendar_kept = icu_cache::calendar(time_zone);
+  auto& calendar = *calendar_kept;
   calendar.clear();
   calendar.set(year, month - 1, day, local_hour, 0, 0);
   calendar.add(UCAL_DATE, days, status);

@@ -1,16 +1,19 @@
 #include "services/notifier/domain/templates.hpp"
 
+#include "services/notifier/domain/icu_cache.hpp"
+
 #include <unicode/datefmt.h>
 #include <unicode/locid.h>
 #include <unicode/plurrule.h>
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
 
+#include <cctype>
 #include <fstream>
 #include <kainjow/mustache.hpp>
+#include <map>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <set>
 #include <stdexcept>
 
@@ -43,11 +46,26 @@ mustache::data to_data(const nlohmann::json& value) {
   return mustache::data{value.dump()};
 }
 
+// Parsed once per thread and template text: parsing was a tenth of a message's
+// rendering. An edited template is another text, parsed anew; the kept ones are
+// bounded by the templates folder (cleared past a generous size all the same).
 std::string render_text(const std::string& source, const nlohmann::json& model, bool escape) {
-  mustache::mustache tmpl{source};
-  if (!escape) tmpl.set_custom_escape([](const std::string& s) { return s; });
-  auto out = tmpl.render(to_data(model));
-  if (!tmpl.is_valid()) throw std::runtime_error(tmpl.error_message());
+  thread_local std::map<std::string, std::unique_ptr<mustache::mustache>> parsed;
+  std::string key = (escape ? "e" : "r") + source;
+  auto it = parsed.find(key);
+  if (it == parsed.end()) {
+    if (parsed.size() >= 2048) parsed.clear();
+    auto tmpl = std::make_unique<mustache::mustache>(source);
+    if (!escape) tmpl->set_custom_escape([](const std::string& s) { return s; });
+    it = parsed.emplace(std::move(key), std::move(tmpl)).first;
+  }
+  auto& tmpl = *it->second;
+  auto out = tmpl.is_valid() ? tmpl.render(to_data(model)) : std::string();
+  if (!tmpl.is_valid()) {
+    std::string error = tmpl.error_message();
+    parsed.erase(it);
+    throw std::runtime_error(error);
+  }
   return out;
 }
 
@@ -74,12 +92,42 @@ std::string html_escape(const std::string& text) {
   return out;
 }
 
+// Every http(s) address in escaped text made a link; an address ends at white space,
+// '<', '>' or '"'.
+std::string linked(const std::string& escaped) {
+  std::string out;
+  std::size_t at = 0;
+  for (;;) {
+    auto http = escaped.find("http", at);
+    if (http == std::string::npos) break;
+    std::size_t scheme = escaped.compare(http, 8, "https://") == 0  ? 8
+                         : escaped.compare(http, 7, "http://") == 0 ? 7
+                                                                    : 0;
+    auto end = http + scheme;
+    while (scheme && end < escaped.size() &&
+           !std::isspace(static_cast<unsigned char>(escaped[end])) && escaped[end] != '<' &&
+           escaped[end] != '>' && escaped[end] != '"') {
+      ++end;
+    }
+    if (!scheme || end == http + scheme) {
+      out.append(escaped, at, http + 4 - at);
+      at = http + 4;
+      continue;
+    }
+    std::string url = escaped.substr(http, end - http);
+    out.append(escaped, at, http - at);
+    out += "<a href=\"" + url + "\">" + url + "</a>";
+    at = end;
+  }
+  out.append(escaped, at, std::string::npos);
+  return out;
+}
+
 // The text as HTML: escaped, blank-line paragraphs, links clickable.
 std::string to_html(const std::string& text, const std::string& language,
                     const std::string& subject) {
   std::string escaped = html_escape(text);
-  static const std::regex link(R"((https?://[^\s<>"]+))");
-  escaped = std::regex_replace(escaped, link, "<a href=\"$1\">$1</a>");
+  escaped = linked(escaped);
   std::string body;
   std::size_t start = 0;
   while (start <= escaped.size()) {
@@ -87,7 +135,9 @@ std::string to_html(const std::string& text, const std::string& language,
     std::string paragraph =
         escaped.substr(start, end == std::string::npos ? std::string::npos : end - start);
     if (!paragraph.empty()) {
-      body += "<p>" + std::regex_replace(paragraph, std::regex("\n"), "<br>\n") + "</p>\n";
+      std::string lines;
+      for (char c : paragraph) lines += c == '\n' ? std::string("<br>\n") : std::string(1, c);
+      body += "<p>" + lines + "</p>\n";
     }
     if (end == std::string::npos) break;
     start = end + 2;
@@ -168,44 +218,56 @@ std::string notifications_text(int64_t count, std::string_view language) {
   return plural_text(count, language, forms);
 }
 
+namespace {
+
+std::string format_day(std::string_view iso_day, std::string_view language);
+
+}  // namespace
+
+// Kept per thread: a burst tells of the same few dates in the same few languages.
 std::string date_text(std::string_view iso_day, std::string_view language) {
-  static const std::regex day(R"((\d{4})-(\d{2})-(\d{2}))");
+  thread_local std::map<std::string, std::string, std::less<>> kept;
+  std::string key = std::string(language) + '|' + std::string(iso_day);
+  if (auto it = kept.find(key); it != kept.end()) return it->second;
+  if (kept.size() >= 4096) kept.clear();
+  auto text = format_day(iso_day, language);
+  kept.emplace(std::move(key), text);
+  return text;
+}
+
+namespace {
+
+std::string format_day(std::string_view iso_day, std::string_view language) {
   std::string text(iso_day);
-  std::smatch m;
-  if (!std::regex_match(text, m, day)) return text;
+  auto digits = [&](std::size_t from, std::size_t count) {
+    int value = 0;
+    for (std::size_t i = from; i < from + count; ++i) {
+      if (text[i] < '0' || text[i] > '9') return -1;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return text;
+  int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
+  if (year < 0 || month < 0 || day < 0) return text;
   UErrorCode status = U_ZERO_ERROR;
-  std::unique_ptr<icu::TimeZone> utc(icu::TimeZone::createTimeZone("UTC"));
-  std::unique_ptr<icu::Calendar> calendar(icu::Calendar::createInstance(*utc, status));
-  if (U_FAILURE(status)) return text;
+  auto calendar = icu_cache::calendar("UTC");
   calendar->clear();
-  calendar->set(std::stoi(m[1].str()), std::stoi(m[2].str()) - 1, std::stoi(m[3].str()), 12, 0);
+  calendar->set(year, month - 1, day, 12, 0);
   UDate when = calendar->getTime(status);
-  std::unique_ptr<icu::DateFormat> format(icu::DateFormat::createDateInstance(
-      icu::DateFormat::kLong, icu::Locale(std::string(language).c_str())));
+  auto* format =
+      icu_cache::date_format(language, "UTC", icu::DateFormat::kLong, icu::DateFormat::kNone);
   if (U_FAILURE(status) || !format) return text;
-  format->setTimeZone(*utc);
   icu::UnicodeString out;
   format->format(when, out);
   return utf8(out);
 }
 
-namespace {
-
-std::unique_ptr<icu::TimeZone> zone_or_utc(std::string_view time_zone) {
-  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(
-      icu::StringPiece(time_zone.data(), static_cast<int32_t>(time_zone.size())))));
-  if (!zone || *zone == icu::TimeZone::getUnknown()) {
-    zone.reset(icu::TimeZone::createTimeZone("UTC"));
-  }
-  return zone;
-}
-
 std::string format_at(int64_t at_us, std::string_view language, std::string_view time_zone,
                       icu::DateFormat::EStyle date_style, icu::DateFormat::EStyle time_style) {
-  std::unique_ptr<icu::DateFormat> format(icu::DateFormat::createDateTimeInstance(
-      date_style, time_style, icu::Locale(std::string(language).c_str())));
+  auto* format = icu_cache::date_format(
+      language, icu_cache::known_zone(time_zone) ? time_zone : "UTC", date_style, time_style);
   if (!format) return std::to_string(at_us);
-  format->setTimeZone(*zone_or_utc(time_zone));
   icu::UnicodeString out;
   // UDate is milliseconds; floor so that an instant just before midnight stays there.
   int64_t ms = at_us >= 0 ? at_us / 1000 : -((-at_us + 999) / 1000);
