@@ -160,6 +160,13 @@ double sent(testing::Federation& f) {
   return health ? health->metric("notifier.sent") : -1;
 }
 
+// Sent or waiting in the outbox: the messages the notifier has made so far.
+double made(testing::Federation& f) {
+  testing::ApiClient client(f.watcher.keys);
+  auto health = client.health(f.nodes.at("PL").notifier.api, f.notifier_key("PL"), 2s);
+  return health ? health->metric("notifier.sent") + health->metric("notifier.queue_length") : -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -173,7 +180,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
-  double ours = 0, bare = 0;
+  double ours = 0, bare = 0, made_per_s = 0;
   {
     testing::Federation f({"PL"}, false, "", {}, true);
     Sink sink(f.dir.path(), false);
@@ -182,10 +189,21 @@ int main(int argc, char** argv) {
     f.start_notifier("PL", notifier_toml(sink.port(), concurrency));
     auto started = std::chrono::steady_clock::now();
     double before = sent(f);
-    testing::ensure(testing::eventually([&] { return sent(f) >= messages; }, 600s),
+    std::optional<std::chrono::steady_clock::time_point> all_made;
+    testing::ensure(testing::eventually(
+                        [&] {
+                          if (!all_made && made(f) >= messages) {
+                            all_made = std::chrono::steady_clock::now();
+                          }
+                          return sent(f) >= messages;
+                        },
+                        600s),
                     "the notifier did not send every message");
-    ours = (messages - before) /
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    auto seconds = [&](auto until) {
+      return std::chrono::duration<double>(until - started).count();
+    };
+    ours = (messages - before) / seconds(std::chrono::steady_clock::now());
+    made_per_s = messages / seconds(all_made.value_or(std::chrono::steady_clock::now()));
 
     // The baseline: the same kind of message, built as the notifier builds it.
     notifier::MailMessage mail{"gosmart@pl.example",
@@ -204,6 +222,7 @@ int main(int argc, char** argv) {
   bench::report("notifier.smtp_per_s", ours, "messages/s");
   bench::report("notifier.curl_per_s", bare, "messages/s");
   bench::report("notifier.smtp_ratio", ours / bare, "x");
+  bench::report("notifier.made_per_s", made_per_s, "messages/s");
 
   {
     // Every sample's request matches the one FI offer: its top_k must hold them all.

@@ -61,7 +61,11 @@ Result<std::optional<Entry>> Queue::next_after(std::string_view destination,
 Result<std::optional<Entry>> Queue::first_from(std::string_view destination,
                                                std::string_view from) const {
   const std::string prefix = prefix_of(destination);
-  auto it = store_.iterate(cf_);
+  // Past the destination's keys (its name and a one byte) the iterator stops: an idle
+  // destination does not step over the next one's removed entries.
+  std::string past = std::string(destination) + '\x01';
+  rocksdb::Slice upper(past);
+  auto it = store_.iterate_below(cf_, &upper);
   it->Seek(rocksdb::Slice(from.data(), from.size()));
   if (!it->status().ok()) {
     return fail(ErrorCode::UNAVAILABLE, "outbox: cannot read: " + it->status().ToString());

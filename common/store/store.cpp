@@ -150,4 +150,11 @@ std::unique_ptr<rocksdb::Iterator> Store::iterate(rocksdb::ColumnFamilyHandle* c
   return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(rocksdb::ReadOptions(), cf));
 }
 
+std::unique_ptr<rocksdb::Iterator> Store::iterate_below(rocksdb::ColumnFamilyHandle* cf,
+                                                        const rocksdb::Slice* upper) const {
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = upper;
+  return std::unique_ptr<rocksdb::Iterator>(db_->NewIterator(options, cf));
+}
+
 }  // namespace gosmart::store

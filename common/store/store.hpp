@@ -64,6 +64,10 @@ class Store {
   Result<std::optional<std::string>> get(rocksdb::ColumnFamilyHandle* cf,
                                          std::string_view key) const;
   std::unique_ptr<rocksdb::Iterator> iterate(rocksdb::ColumnFamilyHandle* cf) const;
+  // Keys below `upper` only: the iterator stops there instead of stepping on over
+  // whatever follows (removed keys included). `upper` must outlive the iterator.
+  std::unique_ptr<rocksdb::Iterator> iterate_below(rocksdb::ColumnFamilyHandle* cf,
+                                                   const rocksdb::Slice* upper) const;
 
   rocksdb::DB& db() { return *db_; }
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles() const { return handles_; }
