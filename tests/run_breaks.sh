@@ -95,6 +95,8 @@ for row in "${table[@]}"; do
   control=$(run_one "" "$binary" "$spec" "$log.control.log")
   if [[ "$control" != 0 ]]; then
     problems+=("$name: '$spec' fails without the break too (exit $control, $log.control.log)")
+    echo "FAILS UNARMED  $name  by  $spec: exit $control; the end of its output:"
+    grep -v '^\s*$' "$log.control.log" | tail -25 | sed 's/^/    /'
     continue
   fi
   status=$(run_one "$name" "$binary" "$spec" "$log.armed.log")

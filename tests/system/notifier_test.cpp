@@ -415,7 +415,10 @@ TEST_CASE("an expiry reminder reaches the consenting contact and its link renews
           "[system][notifier]") {
   Federation f({"PL"}, false, "", {}, true);
   SmtpServer smtp(f.dir.path() / "mail");
-  f.start_notifier("PL", notifier_toml(f, "PL", smtp));
+  // Days are counted in the notifier's zone (PL: Europe/Warsaw), and the test's
+  // "today" is UTC's: between 23:00 and 24:00 UTC Warsaw is a day ahead and tells
+  // 19 days. The notifier here counts in UTC, as the test does.
+  f.start_notifier("PL", notifier_toml(f, "PL", smtp, "time_zone = \"UTC\"\n"));
   const std::string anna = "anna.nowak@optika.example.pl";
   auto org = register_org(f, "PL", "Optika Gdańsk sp. z o.o.", {{"Anna Nowak", anna, "en", true}});
   // Shown for 20 more days: the 30-day reminder is due at once and tells 20 days.

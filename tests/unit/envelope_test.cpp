@@ -174,7 +174,7 @@ TEST_CASE("a deeply nested payload hits the reader limits", "[envelope]") {
   auto r = decode_envelope(view(bytes), limits);
   REQUIRE(r.ok());
   auto read = guarded([&]() -> Status {
-    uint64_t total = 0;
+    [[maybe_unused]] uint64_t total = 0;
     for (int pass = 0; pass < 8; ++pass) {
       for (auto e : r.value().payload<wire::CatchupPage>().getEvents()) total += e.size();
     }

@@ -104,4 +104,3 @@ inline const std::string kBakeryOffer =
 using namespace gosmart;
 using namespace gosmart::matching;
 using namespace gosmart::matching::test;
-using Kind = wire::ProfileKind;

@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "services/notifier/domain/iso_day.hpp"
 #include "services/notifier/domain/link_tokens.hpp"
 #include "services/notifier/domain/mime.hpp"
 #include "services/notifier/domain/preferences.hpp"
@@ -120,6 +121,23 @@ TEST_CASE("dates are written as each language writes them", "[notifier]") {
   CHECK(date_text("2027-03-05", "pl") == "5 marca 2027");
   CHECK(date_text("2027-03-05", "fi") == "5. maaliskuuta 2027");
   CHECK(date_text("not a date", "de") == "not a date");
+  // Text that is not a day is shown as it came, never as a day ICU rolled over to.
+  CHECK(date_text("2027-13-05", "en") == "2027-13-05");
+  CHECK(date_text("2027-03-00", "en") == "2027-03-00");
+}
+
+TEST_CASE("a day is read only as YYYY-MM-DD with a month 1-12 and a day 1-31", "[notifier]") {
+  auto day = parse_iso_day("2027-03-05");
+  REQUIRE(day);
+  CHECK(day->year == 2027);
+  CHECK(day->month == 3);
+  CHECK(day->day == 5);
+  for (const char* bad : {"", "2027-3-05", "2027/03/05", "2027-03-05T00", "2027-00-05",
+                          "2027-13-05", "2027-03-00", "2027-03-32", "2O27-03-05", "-027-03-05"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_iso_day(bad));
+  }
+  CHECK_THROWS_AS(local_day_us("2027-13-05", 0, 8, "UTC"), std::invalid_argument);
 }
 
 TEST_CASE("templates that do not parse or lack English are refused at load", "[notifier]") {

@@ -1,6 +1,7 @@
 #include "services/notifier/domain/preferences.hpp"
 
 #include "services/notifier/domain/icu_cache.hpp"
+#include "services/notifier/domain/iso_day.hpp"
 
 #include <unicode/gregocal.h>
 #include <unicode/timezone.h>
@@ -96,27 +97,14 @@ int64_t next_digest_due_us(Rhythm rhythm, int64_t now_us, std::string_view time_
 }
 
 int64_t local_day_us(std::string_view ymd, int days, int local_hour, std::string_view time_zone) {
-  auto digits = [&](std::size_t from, std::size_t count) {
-    int value = 0;
-    for (std::size_t i = from; i < from + count; ++i) {
-      if (ymd[i] < '0' || ymd[i] > '9') throw std::invalid_argument("not a YYYY-MM-DD date");
-      value = value * 10 + (ymd[i] - '0');
-    }
-    return value;
-  };
-  if (ymd.size() != 10 || ymd[4] != '-' || ymd[7] != '-') {
-    throw std::invalid_argument("not a YYYY-MM-DD date");
-  }
-  int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
-  if (month < 1 || month > 12 || day < 1 || day > 31) {
-    throw std::invalid_argument("not a YYYY-MM-DD date");
-  }
+  auto day = parse_iso_day(ymd);
+  if (!day) throw std::invalid_argument("not a YYYY-MM-DD date");
   if (local_hour < 0 || local_hour > 23) throw std::invalid_argument("an hour is 0-23");
   UErrorCode status = U_ZERO_ERROR;
   auto calendar_kept = icu_cache::calendar(time_zone);
   auto& calendar = *calendar_kept;
   calendar.clear();
-  calendar.set(year, month - 1, day, local_hour, 0, 0);
+  calendar.set(day->year, day->month - 1, day->day, local_hour, 0, 0);
   calendar.add(UCAL_DATE, days, status);
   auto at_ms = static_cast<int64_t>(calendar.getTime(status));
   if (U_FAILURE(status)) throw std::runtime_error("ICU cannot compute a local time");

@@ -1,6 +1,7 @@
 #include "services/notifier/domain/templates.hpp"
 
 #include "services/notifier/domain/icu_cache.hpp"
+#include "services/notifier/domain/iso_day.hpp"
 
 #include <unicode/datefmt.h>
 #include <unicode/locid.h>
@@ -238,26 +239,16 @@ std::string date_text(std::string_view iso_day, std::string_view language) {
 namespace {
 
 std::string format_day(std::string_view iso_day, std::string_view language) {
-  std::string text(iso_day);
-  auto digits = [&](std::size_t from, std::size_t count) {
-    int value = 0;
-    for (std::size_t i = from; i < from + count; ++i) {
-      if (text[i] < '0' || text[i] > '9') return -1;
-      value = value * 10 + (text[i] - '0');
-    }
-    return value;
-  };
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return text;
-  int year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
-  if (year < 0 || month < 0 || day < 0) return text;
+  auto day = parse_iso_day(iso_day);
+  if (!day) return std::string(iso_day);
   UErrorCode status = U_ZERO_ERROR;
   auto calendar = icu_cache::calendar("UTC");
   calendar->clear();
-  calendar->set(year, month - 1, day, 12, 0);
+  calendar->set(day->year, day->month - 1, day->day, 12, 0);
   UDate when = calendar->getTime(status);
   auto* format =
       icu_cache::date_format(language, "UTC", icu::DateFormat::kLong, icu::DateFormat::kNone);
-  if (U_FAILURE(status) || !format) return text;
+  if (U_FAILURE(status) || !format) return std::string(iso_day);
   icu::UnicodeString out;
   format->format(when, out);
   return utf8(out);
