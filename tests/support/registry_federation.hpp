@@ -60,14 +60,21 @@ struct Federation {
     for (const auto& c : started) await(c);
     if (!with_matching) return;
     for (const auto& c : started) start_matching(c);
-    for (const auto& c : started) {
-      ApiClient client(broker.keys);
-      ensure(eventually(
-                 [&] { return client.health(nodes.at(c).matching.api, key(c), 500ms).has_value(); },
-                 // It reads its dictionaries first: seconds under the sanitizers.
-                 60s),
-             "matching " + c + " did not come up");
-    }
+    for (const auto& c : started) await_matching(c);
+  }
+
+  // Waits until the node's matching service answers (a test that restarts one
+  // waits here too before it times what the service does).
+  void await_matching(const std::string& country) {
+    ApiClient client(broker.keys);
+    ensure(
+        eventually(
+            [&] {
+              return client.health(nodes.at(country).matching.api, key(country), 500ms).has_value();
+            },
+            // It reads its dictionaries first: 15 to 35 s under clang's sanitizers.
+            60s),
+        "matching " + country + " did not come up");
   }
 
   void start_matching(const std::string& country) {

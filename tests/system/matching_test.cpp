@@ -164,6 +164,7 @@ TEST_CASE("a PL technology request matches the FI offer, not the PL one, until w
   // A restarted matching service rebuilds its index from its store.
   f.matchers.at("PL")->kill_hard();
   f.start_matching("PL");
+  f.await_matching("PL");
   CHECK(eventually([&] { return indexed(f, "PL") == 2; }, 15s));
   CHECK(match_state(f, "PL", with_fi) == wire::MatchState::RETRACTED);
 }
