@@ -22,6 +22,8 @@ table=(
   "notifier.skip_send_gate|gosmart-unit-tests|a message whose recipient withdrew consent after it was queued is settled unsent"
   "notifier.skip_send_gate|gosmart-system-tests|a relay that refuses and then is down leaves a dead letter an operator sends again"
   "outbox.skip_settle|gosmart-unit-tests|settling removes the entry in one batch with the owner's status change"
+  "outbox.hold_lane|gosmart-unit-tests|one recipient's failure steps aside: the lane goes on and its later entries wait"
+  "outbox.hold_lane|gosmart-system-tests|a mailbox that keeps failing holds back no other recipient's mail"
   "envelope.accept_trailing_bytes|gosmart-unit-tests|hostile frames are typed errors\, never crashes"
   "store.skip_scrub|gosmart-unit-tests|a scrub leaves no byte of deleted data in any file"
   "store.skip_scrub|gosmart-system-tests|an erased organisation leaves no byte of its personal data in any file"

@@ -1,5 +1,7 @@
 #include "common/config/config.hpp"
 
+#include "common/config/private_file.hpp"
+
 #include "common/config/toml_table.hpp"
 #include "common/core/codes.hpp"
 #include "common/core/curve.hpp"
@@ -99,14 +101,9 @@ Endpoints parse_endpoints(const toml::table& table, const std::string& path,
 }
 
 std::string read_secret_key(const std::filesystem::path& file, const std::string& path) {
-  struct stat info {};
-  if (::stat(file.c_str(), &info) != 0) bad(path, "cannot read '" + file.string() + "'");
-  if (info.st_mode & (S_IRWXG | S_IRWXO)) {
-    bad(path, "'" + file.string() + "' is readable by others; chmod 600 it");
-  }
-  std::ifstream in(file);
+  std::istringstream line(read_private_file(file, path));
   std::string key;
-  in >> key;
+  line >> key;
   if (!curve::is_z85_key(key)) bad(path, "'" + file.string() + "' does not hold a Z85 CURVE key");
   return key;
 }
@@ -437,6 +434,19 @@ NodeConfig load_config(const std::filesystem::path& file) {
   std::stringstream text;
   text << in.rdbuf();
   return parse_config(text.str(), std::filesystem::absolute(file).parent_path());
+}
+
+std::string read_private_file(const std::filesystem::path& file, const std::string& key) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) bad(key, "cannot read '" + file.string() + "'");
+  if (info.st_mode & (S_IRWXG | S_IRWXO)) {
+    bad(key, "'" + file.string() + "' is readable by others; chmod 600 it");
+  }
+  std::ifstream in(file);
+  if (!in) bad(key, "cannot read '" + file.string() + "'");
+  std::string line;
+  std::getline(in, line);
+  return line;
 }
 
 }  // namespace gosmart::config

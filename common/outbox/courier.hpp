@@ -27,6 +27,12 @@ struct Answer {
   // With `retry`: when to send again (0: the sender's resend_after). A courier that
   // backs off (exponentially, with jitter: an SMTP relay that is down) says so here.
   std::chrono::milliseconds retry_after{0};
+  // With `retry`: the failure is this entry's group's alone (one mailbox, one
+  // webhook), not the destination's. The lane steps aside: this entry and every later
+  // entry of its group (Courier::group_of) wait out `retry_after` while the lane
+  // sends the other groups' entries. Otherwise (the relay itself is down) the lane
+  // waits with it, as no other entry could go either.
+  bool step_aside = false;
 };
 
 class Courier {
@@ -47,6 +53,10 @@ class Courier {
   virtual Sent send(const Entry& entry, Answered answered) = 0;
   // Puts the courier's sockets or descriptors in the service loop.
   virtual void attach(service::Loop& loop) = 0;
+  // The group an entry belongs to (its recipient), whose entries keep their order:
+  // while one of them waits after a failure (Answer::step_aside) the later ones wait
+  // too. Empty: the entry is a group of its own.
+  virtual std::string group_of(const Entry&) const { return std::string(); }
 };
 
 }  // namespace gosmart::outbox

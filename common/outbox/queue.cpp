@@ -58,6 +58,43 @@ Result<std::optional<Entry>> Queue::next_after(std::string_view destination,
   return first_from(destination, from);
 }
 
+Result<Queue::Found> Queue::first_eligible(std::string_view destination, std::string_view after,
+                                           const Eligible& eligible) const {
+  const std::string prefix = prefix_of(destination);
+  std::string from = prefix;
+  if (after.starts_with(prefix)) {
+    from = std::string(after);
+    from.push_back('\0');
+  }
+  std::string past = std::string(destination) + '\x01';
+  rocksdb::Slice upper(past);
+  auto it = store_.iterate_below(cf_, &upper);
+  Found found;
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid(); it->Next()) {
+    if (!it->key().starts_with(prefix)) break;
+    Entry entry{it->key().ToString(), std::string(destination), it->value().ToString()};
+    if (eligible(entry)) {
+      found.entry = std::move(entry);
+      break;
+    }
+    found.passed = std::move(entry.key);
+  }
+  if (!it->status().ok()) {
+    return fail(ErrorCode::UNAVAILABLE, "outbox: cannot read: " + it->status().ToString());
+  }
+  return found;
+}
+
+Result<std::optional<Entry>> Queue::at(std::string_view key) const {
+  auto zero = key.find('\0');
+  if (zero == std::string_view::npos) return std::optional<Entry>{};
+  auto value = store_.get(cf_, key);
+  if (!value) return value.error();
+  if (!value.value()) return std::optional<Entry>{};
+  return std::optional<Entry>{
+      Entry{std::string(key), std::string(key.substr(0, zero)), std::move(*value.value())}};
+}
+
 Result<std::optional<Entry>> Queue::first_from(std::string_view destination,
                                                std::string_view from) const {
   const std::string prefix = prefix_of(destination);

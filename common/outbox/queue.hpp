@@ -11,6 +11,7 @@
 #include <rocksdb/write_batch_base.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +50,19 @@ class Queue {
   // (sender.hpp looks from the start now and then for those).
   Result<std::optional<Entry>> next_after(std::string_view destination,
                                           std::string_view settled) const;
+
+  // The first committed entry of a destination past `after` (from its start when
+  // empty) that `eligible` accepts, in one pass; `passed` is the key of the last
+  // entry passed over on the way (empty if none), so a caller can go on from there.
+  using Eligible = std::function<bool(const Entry&)>;
+  struct Found {
+    std::optional<Entry> entry;
+    std::string passed;
+  };
+  Result<Found> first_eligible(std::string_view destination, std::string_view after,
+                               const Eligible& eligible) const;
+  // The committed entry stored under `key`, if it still is.
+  Result<std::optional<Entry>> at(std::string_view key) const;
 
  private:
   Result<std::optional<Entry>> first_from(std::string_view destination,

@@ -35,29 +35,81 @@ void Sender::tick() {
   }
 }
 
+std::size_t Sender::parked() const {
+  std::size_t count = 0;
+  for (const auto& [destination, link] : links_) count += link.parked.size();
+  return count;
+}
+
+bool Sender::parked(const Link& link, const Entry& entry) const {
+  if (link.parked.empty()) return false;
+  if (link.parked.contains(entry.key)) return true;
+  auto group = link.courier->group_of(entry);
+  return !group.empty() && link.parked.contains(group);
+}
+
+bool Sender::send_parked(Link& link) {
+  auto now = options_.clock();
+  for (auto it = link.parked.begin(); it != link.parked.end();) {
+    if (now < it->second.until) {
+      ++it;
+      continue;
+    }
+    auto key = it->second.key;
+    it = link.parked.erase(it);
+    auto entry = queue_.at(key);
+    if (!entry) {
+      spdlog::error("outbox: cannot read a parked entry for {}: {}", link.destination,
+                    describe(entry.error()));
+      link.cursor.clear();  // its group's entries are found from the start
+      continue;
+    }
+    if (!entry.value()) {
+      link.cursor.clear();  // removed meanwhile (an erasure): its group goes on
+      continue;
+    }
+    // From the start next time, so that a resend after no answer finds it again.
+    link.cursor.clear();
+    dispatch(link, std::move(*entry.value()));
+    return true;
+  }
+  return false;
+}
+
 void Sender::send_next(Link& link) {
-  // Past the last settled entry; from the start (stepping over every removed entry
-  // not yet compacted away) when nothing is past it, at most once a second, and
-  // every ten seconds however busy the lane is.
+  if (send_parked(link)) return;
+  // Past the lane's cursor; from the start (stepping over every removed entry not
+  // yet compacted away) when nothing is past it, at most once a second, and every
+  // ten seconds however busy the lane is.
   auto now = options_.clock();
   auto since_start = now - link.looked_from_start;
-  Result<std::optional<Entry>> oldest = std::optional<Entry>{};
-  bool from_start = link.settled.empty() || since_start >= std::chrono::seconds(10);
+  auto eligible = [this, &link](const Entry& entry) { return !parked(link, entry); };
+  Result<Queue::Found> found = Queue::Found{};
+  bool from_start = link.cursor.empty() || since_start >= std::chrono::seconds(10);
   if (!from_start) {
-    oldest = queue_.next_after(link.destination, link.settled);
-    from_start = oldest && !oldest.value() && since_start >= std::chrono::seconds(1);
+    found = queue_.first_eligible(link.destination, link.cursor, eligible);
+    from_start = found && !found.value().entry && since_start >= std::chrono::seconds(1);
   }
   if (from_start) {
     link.looked_from_start = now;
-    oldest = queue_.oldest(link.destination);
+    found = queue_.first_eligible(link.destination, "", eligible);
   }
-  if (!oldest) {
+  if (!found) {
     spdlog::error("outbox: cannot read the entries for {}: {}", link.destination,
-                  describe(oldest.error()));
+                  describe(found.error()));
     return;  // the next tick tries again
   }
-  if (!oldest.value()) return;
-  link.entry = std::move(*oldest.value());
+  if (!found.value().entry) {
+    // Only parked groups' entries past the cursor: the next look starts past them
+    // (settling a parked entry takes the cursor back to it).
+    if (!found.value().passed.empty()) link.cursor = found.value().passed;
+    return;
+  }
+  dispatch(link, std::move(*found.value().entry));
+}
+
+void Sender::dispatch(Link& link, Entry entry) {
+  link.entry = std::move(entry);
   link.state = Link::State::awaiting;
   link.deadline = options_.clock() + options_.resend_after;
   std::string key = link.entry->key;
@@ -87,10 +139,20 @@ void Sender::answered(Link& link, const std::string& key, const Answer& answer) 
   // A late answer to an entry settled meanwhile, or a repeat, changes nothing.
   if (link.state != Link::State::awaiting || !link.entry || link.entry->key != key) return;
   switch (answer.verdict) {
-    case Answer::Verdict::retry:
-      link.deadline = options_.clock() +
-                      (answer.retry_after.count() > 0 ? answer.retry_after : options_.resend_after);
+    case Answer::Verdict::retry: {
+      auto wait = answer.retry_after.count() > 0 ? answer.retry_after : options_.resend_after;
+      if (!answer.step_aside || GOSMART_BREAK_POINT("outbox.hold_lane")) {
+        link.deadline = options_.clock() + wait;
+        return;
+      }
+      auto group = link.courier->group_of(*link.entry);
+      link.parked[group.empty() ? key : group] = Link::Parked{key, options_.clock() + wait};
+      link.cursor = key;
+      link.state = Link::State::idle;
+      link.entry.reset();
+      send_next(link);
       return;
+    }
     case Answer::Verdict::refused: {
       std::string reason = answer.reason.empty() ? "refused" : answer.reason;
       spdlog::error("outbox: {} refused a request for good: {}", link.destination, reason);
@@ -129,7 +191,7 @@ void Sender::settled(Link& link, const std::string& key, bool stored) {
     return;  // the next tick sends it again; the destination answers the repeat
   }
   ++settled_;
-  link.settled = key;
+  link.cursor = key;
   send_next(link);
 }
 

@@ -14,6 +14,14 @@
 // last (Queue::next_after), and from its start once idle (at most once a second) or
 // every ten seconds, so that an entry whose batch landed after a later-numbered one
 // was settled waits until the lane is idle, ten seconds at most.
+//
+// One recipient's failure does not hold the others back: when a courier answers
+// that a failure is its entry's group's alone (Answer::step_aside: a mailbox that
+// stalls, a webhook that answers 500), the entry is parked until its retry time and
+// the lane goes on with the entries of other groups, passing over the parked
+// group's later ones so that a recipient's messages keep their order. A parked
+// entry goes first once its time comes; settling it takes the lane back to its key,
+// so the group's entries passed over are found again.
 #include <chrono>
 #include <functional>
 #include <map>
@@ -73,17 +81,27 @@ class Sender {
 
   uint64_t sent() const { return sent_; }        // sends, resends included
   uint64_t settled() const { return settled_; }  // entries removed for good
+  std::size_t parked() const;                    // entries waiting aside, all lanes
 
  private:
   struct Link {
     std::string destination;
     std::unique_ptr<Courier> courier;
     enum class State { idle, awaiting, settling } state = State::idle;
-    std::optional<Entry> entry;           // awaiting or settling
-    Clock::time_point deadline;           // awaiting: when to send again
-    std::string settled;                  // the key of the last entry removed for good
+    std::optional<Entry> entry;  // awaiting or settling
+    Clock::time_point deadline;  // awaiting: when to send again
+    // The key the lane goes on from: the last entry settled, parked or passed over.
+    std::string cursor;
     Clock::time_point looked_from_start;  // when it last looked from the destination's start
+    struct Parked {
+      std::string key;
+      Clock::time_point until;
+    };
+    std::map<std::string, Parked> parked;  // by group (an entry's key when it has none)
   };
+  bool parked(const Link& link, const Entry& entry) const;
+  bool send_parked(Link& link);
+  void dispatch(Link& link, Entry entry);
   void send_next(Link& link);
   void answered(Link& link, const std::string& key, const Answer& answer);
   void settle(Link& link, const Settlement& settlement);

@@ -71,12 +71,13 @@ std::string version() {
 }
 
 NodeSetup set_up_node(const std::string& config_file, const std::string& service_name,
-                      const std::string& log_name) {
+                      const std::string& log_name, const ConfigCheck& check) {
   block_termination_signals();
   NodeSetup setup;
   setup.node = config::load_config(config_file);
   setup.service = setup.node.service(service_name);
   logging::init(log_name, setup.service.log_level, logging::parse_format(setup.node.log_format));
+  if (check) check(setup.node);
   setup.limits.max_bytes = setup.node.limits.max_message_bytes;
   setup.transport = std::make_unique<transport::Transport>(
       setup.service.keys ? *setup.service.keys

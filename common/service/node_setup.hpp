@@ -21,9 +21,15 @@ struct NodeSetup {
   EnvelopeLimits limits;
 };
 
+// Reads a service's own settings from the node's config; throws config::ConfigError.
+using ConfigCheck = std::function<void(const config::NodeConfig&)>;
+
 // Throws config::ConfigError or std::runtime_error with a message for the operator.
+// `check` (if any) runs once the config is read, before any socket, store or thread
+// exists: a wrong setting is told as such, not as a port in use, and nothing has
+// to be wound down after it.
 NodeSetup set_up_node(const std::string& config_file, const std::string& service_name,
-                      const std::string& log_name);
+                      const std::string& log_name, const ConfigCheck& check = {});
 
 std::string version();
 

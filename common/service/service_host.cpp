@@ -40,7 +40,7 @@ store::StoreOptions store_options(const config::Limits& limits) {
 
 ServiceHost::ServiceHost(const std::string& config_file, ServiceSpec spec)
     : spec_(std::move(spec)),
-      setup_(set_up_node(config_file, spec_.name, spec_.name)),
+      setup_(set_up_node(config_file, spec_.name, spec_.name, spec_.check_config)),
       store_(store::Store::open(setup_.service.data_dir, with_idempotency(spec_.column_families),
                                 store_options(setup_.node.limits))),
       log_(*store_, setup_.node.country, spec_.service),

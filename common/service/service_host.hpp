@@ -44,6 +44,7 @@ struct ServiceSpec {
   wire::Service service = wire::Service::UNKNOWN;  // on the wire and in its event log
   std::vector<std::string> column_families;
   bool sync_required = true;  // false: catch-up is served only when sync is configured
+  ConfigCheck check_config;   // the service's own settings, read before anything is bound
 };
 
 class ServiceHost {

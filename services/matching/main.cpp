@@ -15,8 +15,9 @@ using namespace gosmart;
 namespace {
 
 int run(const std::string& config_file) {
-  service::ServiceHost host(config_file, {"matching", wire::Service::MATCHING,
-                                          matching::matching_column_families(), false});
+  service::ServiceHost host(
+      config_file,
+      {"matching", wire::Service::MATCHING, matching::matching_column_families(), false, {}});
   const auto& node = host.node();
   const auto& registry_service = node.service("registry");
   const auto& registry = registry_service.endpoints;

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/service/loop.hpp"
 #include "common/store/capnp_value.hpp"
 #include "services/notifier/domain/mime.hpp"
@@ -41,6 +44,16 @@ std::optional<SmtpMessage> outgoing_message(const outbox::Entry& entry,
   return out;
 }
 
+std::string recipient_group(const outbox::Entry& entry) {
+  auto stored = store::StoredValue<wire::Notification>::parse(entry.payload);
+  if (!stored) return std::string();
+  auto n = stored->get();
+  std::string recipient = n.getRecipient().cStr();
+  std::transform(recipient.begin(), recipient.end(), recipient.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::string(n.getChannel().cStr()) + ":" + recipient;
+}
+
 Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierSettings& settings,
                    const LinkEndpoint* links)
     : core_(core),
@@ -62,6 +75,7 @@ Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierS
         [this](const outbox::Entry& e) { return outgoing_message(e, settings_.options, core_); });
     courier->set_after_answers([this] { core_.flush_settles(); });
     courier->set_gate([this](const outbox::Entry& e) { return gate(e); });
+    courier->set_grouper(recipient_group);
     courier->set_on_retry([this](const std::string& key, int attempts, const std::string& why) {
       core_.record_attempt(key, attempts, why);
     });

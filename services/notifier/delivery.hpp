@@ -21,6 +21,10 @@ class LinkEndpoint;
 std::optional<SmtpMessage> outgoing_message(const outbox::Entry& entry,
                                             const NotifierOptions& options, NotifierCore& core);
 
+// The recipient whose messages keep their order and wait together after its own
+// failure: the channel and the address (case-blind) or the webhook's URL.
+std::string recipient_group(const outbox::Entry& entry);
+
 class Delivery {
  public:
   // `links` may be null (no link endpoint); an unsubscribe it takes is honoured by

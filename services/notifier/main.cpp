@@ -18,12 +18,18 @@ using namespace gosmart;
 namespace {
 
 int run(const std::string& config_file) {
+  // The notifier's settings and templates are read before the host binds anything.
+  std::optional<notifier::NotifierSettings> read;
+  std::optional<notifier::Templates> loaded;
+  auto check = [&](const config::NodeConfig& node) {
+    read = notifier::notifier_settings(node, std::filesystem::absolute(config_file).parent_path());
+    loaded = notifier::Templates::load(read->templates);
+  };
   service::ServiceHost host(config_file, {"notifier", wire::Service::NOTIFIER,
-                                          notifier::notifier_column_families(), false});
+                                          notifier::notifier_column_families(), false, check});
   const auto& node = host.node();
-  auto settings =
-      notifier::notifier_settings(node, std::filesystem::absolute(config_file).parent_path());
-  auto templates = notifier::Templates::load(settings.templates);
+  const auto& settings = *read;
+  auto& templates = *loaded;
   notifier::LinkTokens tokens(notifier::link_key(host.config().data_dir / "link.key"));
   notifier::NotifierCore core(host.store(), host.log(), &host.publisher(), templates, tokens,
                               settings.options);

@@ -322,10 +322,18 @@ void NotifierCore::hold_for_digest(rocksdb::WriteBatch& batch, const std::string
   std::string line;
   if (model.contains("partner")) line = model["partner"].value("title", "");
   if (line.empty() && model.contains("profile")) line = model["profile"].value("title", "");
-  nlohmann::json item = {
-      {"kind", kind},     {"subject", rendered.subject}, {"text", line},
-      {"atUs", now_us()}, {"email", recipient.email},    {"language", recipient.language},
-      {"org", org_id}};
+  // What it is about: its trigger (the idempotency key's first part), but one
+  // profile published again is the same news.
+  std::string about = idempotency.substr(0, idempotency.find('|'));
+  if (kind == "profile_published") about = about.substr(0, about.rfind(':'));
+  nlohmann::json item = {{"kind", kind},
+                         {"subject", rendered.subject},
+                         {"text", line},
+                         {"atUs", now_us()},
+                         {"email", recipient.email},
+                         {"language", recipient.language},
+                         {"org", org_id},
+                         {"about", about}};
   batch.Put(store_.cf(kDigestItemsCf), holder + "|" + idempotency, item.dump());
   batch.Put(store_.cf(kKeysCf), idempotency, "held");
   // The holder's next digest, unless one is already due (its rhythm at that time).
@@ -360,7 +368,7 @@ std::size_t NotifierCore::send_due_digests(int64_t now) {
       auto item = nlohmann::json::parse(it->value().ToString(), nullptr, false);
       if (item.is_discarded()) continue;
       alerts.push_back({item.value("kind", ""), item.value("subject", ""), item.value("text", ""),
-                        item.value("atUs", int64_t{0})});
+                        item.value("atUs", int64_t{0}), item.value("about", "")});
       email = item.value("email", "");
       language = item.value("language", "en");
       org_id = item.value("org", "");
@@ -950,7 +958,17 @@ Result<std::string> NotifierCore::add_webhook(const service::Request& request,
   std::string prefix = org_id + "|";
   std::size_t existing = 0;
   auto it = store_.iterate(store_.cf(kWebhooksCf));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) ++existing;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ++existing;
+    // One endpoint once: a second subscription would deliver every message twice.
+    auto stored = parse_stored<wire::Webhook>(it->value().ToString());
+    if (stored && text_of(stored->get().getUrl()) == url) {
+      return fail(ErrorCode::CONFLICT,
+                  "organisation " + org_id + " has this URL already (" +
+                      text_of(stored->get().getId()) + ")",
+                  "url");
+    }
+  }
   if (existing >= 5) {
     return fail(ErrorCode::LIMIT_EXCEEDED, "at most 5 webhooks per organisation", "organisationId");
   }

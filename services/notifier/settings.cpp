@@ -1,10 +1,13 @@
 #include "services/notifier/settings.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <curl/curl.h>
 
 #include <fstream>
 #include <map>
 
+#include "common/config/private_file.hpp"
 #include "common/reference/formats.hpp"
 #include "services/notifier/domain/preferences.hpp"
 #include "services/notifier/webhook_request.hpp"
@@ -92,14 +95,14 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
   }
   settings.smtp.username = section.string("smtp_username").value_or("");
   if (auto file = section.string("smtp_password_file")) {
-    std::ifstream in(config_dir / *file);
-    if (!in) {
-      throw config::ConfigError("config: " + (section.path() + "." + "smtp_password_file") +
-                                ": cannot read " + (config_dir / *file).string());
-    }
-    std::getline(in, settings.smtp.password);
+    // Held like a key file: a relay's password readable by others is refused.
+    settings.smtp.password =
+        config::read_private_file(config_dir / *file, section.path() + ".smtp_password_file");
   }
   settings.smtp.require_tls = section.boolean("smtp_require_tls").value_or(false);
+  // How long one send (mail or webhook) may take before it counts as failed: a
+  // recipient that stalls holds one lane that long, then steps aside.
+  settings.smtp.timeout_s = section.integer("send_timeout_s", 1, 600).value_or(30);
   // Bare addresses: the courier writes them into MAIL FROM and the headers itself,
   // and a display name there made every send fail with 501 (outside findings).
   auto address = [&](const std::string& key, const std::string& value) {
@@ -122,9 +125,18 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
   while (!options.public_url.empty() && options.public_url.back() == '/') {
     options.public_url.pop_back();
   }
-  if (!reference::is_web_url(options.public_url)) {
+  // Links are made by appending /u/<token> to it: a query or fragment would swallow it.
+  if (!reference::is_web_url(options.public_url) ||
+      options.public_url.find_first_of("?#") != std::string::npos) {
     throw config::ConfigError("config: " + section.path() + ".public_url: '" + options.public_url +
-                              "' is not an http:// or https:// address");
+                              "' is not an http:// or https:// address without ? or #");
+  }
+  if (settings.link_port != 0 && settings.link_address != "127.0.0.1" &&
+      settings.link_address != "::1" && settings.link_address != "localhost") {
+    spdlog::warn(
+        "config: {}.link_address {}: the link endpoint is plain HTTP; outside loopback it is "
+        "reached without the institution's TLS proxy",
+        section.path(), settings.link_address);
   }
   settings.templates = section.string("templates").value_or(default_templates().string());
   options.time_zone = section.string("time_zone").value_or(country_time_zone(node.country));

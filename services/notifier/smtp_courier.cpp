@@ -177,6 +177,11 @@ SmtpCourier::Outcome SmtpCourier::deliver(void* handle, const Job& job) {
   curl_slist_free_all(recipients);
   Outcome outcome{job.key, result == CURLE_OK, code, "", false, false};
   if (result != CURLE_OK) outcome.error = curl_easy_strerror(result);
+  // Not reached: every message would fail the same way (a wrong password included,
+  // which is the operator's to mend, not a reason to give messages up).
+  outcome.reached = result != CURLE_COULDNT_RESOLVE_HOST && result != CURLE_COULDNT_CONNECT &&
+                    result != CURLE_COULDNT_RESOLVE_PROXY && result != CURLE_LOGIN_DENIED &&
+                    result != CURLE_USE_SSL_FAILED && result != CURLE_SSL_CONNECT_ERROR;
   return outcome;
 }
 
@@ -212,10 +217,9 @@ void SmtpCourier::drain() {
       continue;
     }
     int attempts = ++attempts_[outcome.key];
-    std::string reason = outcome.code ? std::string(outcome.http ? "HTTP " : "SMTP ") +
-                                            std::to_string(outcome.code) + ": " + outcome.error
-                                      : outcome.error;
-    bool permanent = refused_for_good(outcome.http, outcome.code);
+    std::string reason = failure_reason(outcome.http, outcome.code, outcome.error);
+    bool everyone = fails_every_recipient(outcome.http, outcome.reached, outcome.code);
+    bool permanent = !everyone && refused_for_good(outcome.http, outcome.code);
     if (permanent || exhausted(retry_, attempts)) {
       attempts_.erase(outcome.key);
       answer.verdict = outbox::Answer::Verdict::refused;
@@ -225,6 +229,7 @@ void SmtpCourier::drain() {
     } else {
       answer.verdict = outbox::Answer::Verdict::retry;
       answer.reason = reason;
+      answer.step_aside = !everyone;
       answer.retry_after = std::chrono::milliseconds(next_delay_ms(retry_, attempts, random()));
       spdlog::warn("notifier: a send failed ({}); attempt {} of {}, again in {} ms", reason,
                    attempts, retry_.max_attempts, answer.retry_after.count());

@@ -49,6 +49,9 @@ struct SmtpMessage {
 
 // Turns an outbox entry's payload into what is sent; nullopt: unreadable.
 using SmtpRenderer = std::function<std::optional<SmtpMessage>(const outbox::Entry&)>;
+// The recipient an entry goes to (a mailbox, a webhook URL), whose messages keep
+// their order and wait together after a failure of that recipient alone.
+using SmtpGrouper = std::function<std::string(const outbox::Entry&)>;
 // Asked in the loop thread right before each send (a retry and an operator's retry
 // too): whether the message may still go out, as consent and preferences are now.
 using SmtpGate = std::function<SendGate(const outbox::Entry&)>;
@@ -64,6 +67,10 @@ class SmtpCourier : public outbox::Courier {
   // Runs after each round of answers (the owner commits their settles as one group).
   void set_after_answers(std::function<void()> after) { after_answers_ = std::move(after); }
   void set_gate(SmtpGate gate) { gate_ = std::move(gate); }
+  void set_grouper(SmtpGrouper grouper) { grouper_ = std::move(grouper); }
+  std::string group_of(const outbox::Entry& entry) const override {
+    return grouper_ ? grouper_(entry) : std::string();
+  }
   // Told of each failed attempt that will be tried again (key, attempts so far,
   // reason), so the owner can record it: `notify outbox` shows it, a restart keeps it.
   using FailureRecorder = std::function<void(const std::string&, int, const std::string&)>;
@@ -84,6 +91,7 @@ class SmtpCourier : public outbox::Courier {
     std::string error;
     bool http = false;
     bool unreadable = false;  // `build` failed: never sent, refused for good
+    bool reached = true;      // the relay was reached and took the session (domain/retry.hpp)
   };
   void work();
   Outcome deliver(void* curl, const Job& job);
@@ -94,6 +102,7 @@ class SmtpCourier : public outbox::Courier {
   RetryPolicy retry_;
   SmtpRenderer render_;
   SmtpGate gate_;
+  SmtpGrouper grouper_;
   FailureRecorder on_retry_;
   int wake_fd_ = -1;
   std::mutex mutex_;

@@ -27,6 +27,9 @@ std::optional<std::string> webhook_url_problem(const std::string& url) {
     return "holds a percent-encoded byte (%): write the URL plainly";
   }
   if (url.find(';') != std::string::npos) return "holds a ';' (a path parameter)";
+  // A fragment is never sent: "…/hook#a" and "…/hook#b" would be one endpoint
+  // subscribed twice, each message POSTed twice (outside findings).
+  if (url.find('#') != std::string::npos) return "holds a fragment (#), which is never sent";
   CURLU* parsed = curl_url();
   if (!parsed) return "cannot be parsed (out of memory)";
   std::optional<std::string> problem;

@@ -19,7 +19,8 @@ namespace {
 
 int run(const std::string& config_file) {
   service::ServiceHost host(
-      config_file, {"registry", wire::Service::REGISTRY, registry::registry_column_families()});
+      config_file,
+      {"registry", wire::Service::REGISTRY, registry::registry_column_families(), true, {}});
   const auto& node = host.node();
   auto languages = registry::LanguageCodes::from_iso_codes();
   registry::Registry registry(host.store(), host.log(), host.info(),

@@ -35,6 +35,14 @@ class SmtpServer {
       std::filesystem::remove(dir_ / "refuse");
     }
   }
+  // Only `address` (lower case) is answered 451 while on: one mailbox that fails.
+  void refuse_recipient(const std::string& address, bool on) {
+    if (on) {
+      std::ofstream(dir_ / ("refuse-" + address)) << "451\n";
+    } else {
+      std::filesystem::remove(dir_ / ("refuse-" + address));
+    }
+  }
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
 

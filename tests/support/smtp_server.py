@@ -2,7 +2,8 @@
 # A real SMTP server for the notifier's tests (Debian's python3-aiosmtpd; run with
 # /usr/bin/python3). Every message accepted is written whole to DIR/<n>.eml, with
 # the envelope recipients in DIR/<n>.rcpt. While the file DIR/refuse exists, every
-# recipient is answered "451 4.3.0 try again later" (a relay that refuses for now).
+# recipient is answered "451 4.3.0 try again later" (a relay that refuses for now);
+# while DIR/refuse-<address, lower case> exists, only that recipient is.
 #   smtp_server.py PORT DIR
 import asyncio
 import os
@@ -19,6 +20,8 @@ class Handler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if os.path.exists(os.path.join(self.directory, "refuse")):
             return "451 4.3.0 try again later"
+        if os.path.exists(os.path.join(self.directory, "refuse-" + address.lower())):
+            return "451 4.2.0 mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -1,7 +1,12 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <fstream>
 
+#include "tests/support/loopback.hpp"
 #include "tests/support/nodes.hpp"
 #include "tests/support/process.hpp"
 
@@ -31,4 +36,41 @@ TEST_CASE("each service refuses a bad key of its own table, naming it", "[system
     CHECK(process.wait(10s) == 1);
     CHECK(process.log().find(key) != std::string::npos);
   }
+}
+
+TEST_CASE("a notifier refuses a bad setting by name before it binds a port", "[system][config]") {
+  // Outside findings: `link_port = 70000` left a notifier that SIGTERM did not stop,
+  // and a bad setting beside a port in use was told as "Address already in use".
+  testing::TempDir dir;
+  auto node = testing::make_node(dir.path(), "PL");
+  node.with_notifier = true;
+  std::ofstream(node.dir / "relay.password") << "s3cret\n";
+  std::filesystem::permissions(node.dir / "relay.password", std::filesystem::perms(0644));
+  const std::string base = std::string("[notifier]\nsmtp_url = \"smtp://127.0.0.1:1\"\n") +
+                           "from = \"gosmart@pl.example\"\ntemplates = \"" +
+                           GOSMART_TEST_SUPPORT_DIR + "/../../services/notifier/templates\"\n";
+  // The notifier's api port is taken: a process that bound first would say so.
+  auto api_port = std::stoi(node.notifier.api.substr(node.notifier.api.rfind(':') + 1));
+  int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(taken >= 0);
+  auto at = testing::loopback(api_port);
+  REQUIRE(::bind(taken, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0);
+  REQUIRE(::listen(taken, 1) == 0);
+  int run = 0;
+  for (const auto& [setting, named] :
+       {std::pair{std::string("link_port = 70000\n"), std::string("notifier.link_port")},
+        {"smtp_password_file = \"relay.password\"\n", "chmod 600"},
+        {"public_url = \"https://links.pl.example/?x=\"\n", "notifier.public_url"}}) {
+    testing::write_config(node, {}, {}, base + setting);
+    auto log = dir.path() / ("notifier-" + std::to_string(++run) + ".log");
+    testing::Process notifier(
+        {testing::binary("gosmart-notifier").string(), "--config", node.config_file.string()}, log);
+    INFO(setting);
+    CHECK(notifier.wait(30s) == 1);
+    auto text = notifier.log();
+    INFO(text);
+    CHECK(text.find(named) != std::string::npos);
+    CHECK(text.find("Address already in use") == std::string::npos);
+  }
+  ::close(taken);
 }

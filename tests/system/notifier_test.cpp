@@ -17,8 +17,10 @@
 
 #include "schemas/notifier.capnp.h"
 #include "services/notifier/domain/webhook.hpp"
+#include "tests/support/loopback.hpp"
 #include "tests/support/mail.hpp"
 #include "tests/support/registry_federation.hpp"
+#include "tests/support/time_scale.hpp"
 
 using namespace gosmart;
 using namespace gosmart::testing;
@@ -121,6 +123,24 @@ std::string publish_with_ctl(Federation& f, const std::string& country, const st
   return id;
 }
 
+// The status line a POST without Content-Length (and without a body) is answered with.
+std::string bare_post(int port, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  auto to = loopback(port);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  std::string request =
+      "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  std::string reply;
+  char buffer[512];
+  timeval wait{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) reply.append(buffer, n);
+  ::close(fd);
+  return reply.substr(0, reply.find("\r\n"));
+}
+
 wire::Contact::Reader contact_of(const DecodedEnvelope& org_reply, const std::string& email) {
   for (auto c : org_reply.payload<wire::OrgReply>().getOrganisation().getContacts()) {
     if (std::string(c.getEmail()) == email) return c;
@@ -196,10 +216,7 @@ TEST_CASE(
     std::vector<int> idle;
     for (int i = 0; i < 24; ++i) {
       int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-      sockaddr_in to{};
-      to.sin_family = AF_INET;
-      to.sin_port = htons(static_cast<uint16_t>(std::stoi(link[1].str())));
-      to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      auto to = loopback(std::stoi(link[1].str()));
       REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
       idle.push_back(fd);
     }
@@ -227,6 +244,15 @@ TEST_CASE(
   auto after =
       f.call<wire::OrgGet>("PL", f.broker, "registry.org.get", [&](auto g) { g.setId(pl_org); });
   CHECK(contact_of(after, anna).getConsents()[0].getWithdrawnAtUs() > 0);
+  // Again (a second click, a mail scanner's repeat): said so, not counted again
+  // (outside findings: each repeat counted a new unsubscribe).
+  auto repeated =
+      http.Post(link[2].str(), "List-Unsubscribe=One-Click", "application/x-www-form-urlencoded");
+  REQUIRE(repeated);
+  CHECK(repeated->status == 200);
+  CHECK(repeated->body.find("already") != std::string::npos);
+  // A bare POST (no Content-Length, no body) is a click too (outside findings: 400).
+  CHECK(bare_post(std::stoi(link[1].str()), link[2].str()) == "HTTP/1.1 200 OK");
 
   // A second FI offer: Mikko hears of it, Anna no longer does.
   publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kSecondOfferTitle, kOfferSummary);
@@ -411,6 +437,48 @@ TEST_CASE("a relay that refuses and then is down leaves a dead letter an operato
   CHECK(dead_letters(f.broker).payload<wire::OutboxPage>().getItems().size() == 0);
 }
 
+TEST_CASE("a mailbox that keeps failing holds back no other recipient's mail",
+          "[system][notifier]") {
+  // Outside findings: one recipient that failed held every other message at 0 tries
+  // for its whole back-off. One lane (concurrency 1), so both recipients share it.
+  Federation f({"PL", "FI"}, true, "", {}, true);
+  SmtpServer smtp(f.dir.path() / "mail");
+  const std::string jan = "jan.kowalski@stal.example.pl";
+  const std::string anna = "anna.nowak@optika.example.pl";
+  smtp.refuse_recipient(jan, true);
+  f.start_notifier("PL", notifier_toml(f, "PL", smtp,
+                                       "concurrency = 1\nmax_attempts = 5\n"
+                                       "retry_base_ms = 20000\nretry_cap_ms = 40000\n"));
+  auto jan_org = register_org(f, "PL", "Stal Gdańsk S.A.", {{"Jan Kowalski", jan, "pl", true}});
+  publish(f, "PL", jan_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
+  auto jan_tries = [&] {
+    auto page = f.call<wire::OutboxQuery>("PL", f.broker, "notifier.outbox.list",
+                                          [](auto q) { q.setDead(false); });
+    uint32_t tries = 0;
+    for (auto item : page.payload<wire::OutboxPage>().getItems()) {
+      if (std::string(item.getRecipient()) == jan) tries = std::max(tries, item.getAttempts());
+    }
+    return tries;
+  };
+  REQUIRE(eventually([&] { return jan_tries() >= 1; }, scaled(30s)));
+
+  // Jan's message waits 10-20 s before its next try; Anna's goes now.
+  auto anna_org =
+      register_org(f, "PL", "Optika Gdańsk sp. z o.o.", {{"Anna Nowak", anna, "pl", true}});
+  publish(f, "PL", anna_org, Kind::TECHNOLOGY_REQUEST, kRequestTitle, kRequestSummary);
+  CHECK(eventually([&] { return mails_to(smtp, anna, "profile_published").size() == 1; },
+                   scaled(8s)));
+  CHECK(mails_to(smtp, jan).empty());
+  CHECK(jan_tries() == 1);
+
+  // Jan's mailbox takes mail again: his message goes at its next try, once.
+  smtp.refuse_recipient(jan, false);
+  REQUIRE(eventually([&] { return mails_to(smtp, jan, "profile_published").size() == 1; },
+                     scaled(60s)));
+  std::this_thread::sleep_for(1s);
+  CHECK(mails_to(smtp, jan).size() == 1);
+}
+
 TEST_CASE("an expiry reminder reaches the consenting contact and its link renews for a year",
           "[system][notifier]") {
   Federation f({"PL"}, false, "", {}, true);
@@ -563,6 +631,10 @@ TEST_CASE("a portal's webhook arrives signed and is sent again with the same id 
   std::string secret = added.payload<wire::Webhook>().getSecret();
   std::string hook_id = added.payload<wire::Webhook>().getId();
   REQUIRE(secret.rfind("whsec_", 0) == 0);
+  // Outside findings: the same endpoint again, or with a fragment (never sent), was
+  // a second subscription and every message came twice.
+  CHECK(add(f.portal, pl_org, url).header().type == "error");
+  CHECK(add(f.portal, pl_org, url + "#again").header().type == "error");
 
   publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
   publish(f, "PL", pl_org, Kind::TECHNOLOGY_REQUEST, kRequestTitle, kRequestSummary);

@@ -306,3 +306,25 @@ TEST_CASE("which failed sends are final", "[notifier]") {
   CHECK_FALSE(refused_for_good(true, 503));
   CHECK_FALSE(refused_for_good(true, 0));
 }
+
+TEST_CASE("a failure of one recipient steps aside; a relay's own holds its lane", "[notifier]") {
+  CHECK(fails_every_recipient(false, false, 0));         // no connection, no TLS, no login
+  CHECK(fails_every_recipient(false, true, 0));          // connected, no reply at all
+  CHECK(fails_every_recipient(false, true, 421));        // the relay is closing down
+  CHECK_FALSE(fails_every_recipient(false, true, 451));  // one mailbox: try later
+  CHECK_FALSE(fails_every_recipient(false, true, 250));  // stalled after a good reply
+  // Every webhook is its own server: its failure is that hook's alone.
+  CHECK_FALSE(fails_every_recipient(true, false, 0));
+  CHECK_FALSE(fails_every_recipient(true, true, 500));
+}
+
+TEST_CASE("a failure is named by the reply that failed and never by a good one", "[notifier]") {
+  // Outside findings: a stall after MAIL FROM's 250 read "SMTP 250: Timeout was reached".
+  CHECK(failure_reason(false, 250, "Timeout was reached") ==
+        "Timeout was reached (after SMTP 250)");
+  CHECK(failure_reason(false, 451, "Failed sending data to the peer") ==
+        "SMTP 451: Failed sending data to the peer");
+  CHECK(failure_reason(false, 0, "Couldn't connect to server") == "Couldn't connect to server");
+  CHECK(failure_reason(true, 500, "HTTP status") == "HTTP 500: HTTP status");
+  CHECK(failure_reason(true, 200, "Timeout was reached") == "Timeout was reached (after HTTP 200)");
+}

@@ -150,10 +150,10 @@ TEST_CASE("back-off stays within half and all of the doubled wait and its cap", 
 TEST_CASE("a digest lists distinct alerts newest first up to its limit", "[notifier]") {
   std::vector<PendingAlert> alerts;
   for (int i = 0; i < 60; ++i) {
-    alerts.push_back({"match_found", "Partner " + std::to_string(i), "text", 1000 + i});
+    alerts.push_back({"match_found", "Partner " + std::to_string(i), "text", 1000 + i, ""});
   }
-  alerts.push_back({"match_found", "Partner 7", "text", 5});  // the same alert, older
-  alerts.push_back({"profile_expiring", "Coatings", "in 7 days", 2000});
+  alerts.push_back({"match_found", "Partner 7", "text", 5, ""});  // the same alert, older
+  alerts.push_back({"profile_expiring", "Coatings", "in 7 days", 2000, ""});
   auto model = digest_model(alerts);
   CHECK(model["count"] == 61);
   REQUIRE(model["items"].size() == 50);
@@ -162,15 +162,27 @@ TEST_CASE("a digest lists distinct alerts newest first up to its limit", "[notif
   CHECK(model["items"][1]["subject"] == "Partner 59");
   CHECK(model["items"][49]["subject"] == "Partner 11");
   CHECK(model["more"] == 11);
-  auto small = digest_model({{"match_found", "A", "a", 1}, {"match_found", "B", "b", 2}});
+  auto small = digest_model({{"match_found", "A", "a", 1, ""}, {"match_found", "B", "b", 2, ""}});
   CHECK(small["count"] == 2);
   CHECK(small["items"][0]["subject"] == "B");
   CHECK(small["items"][0]["text"] == "b");
-  CHECK_FALSE(digest_model({{"k", "s", "", 1}})["items"][0].contains("text"));
+  CHECK_FALSE(digest_model({{"k", "s", "", 1, ""}})["items"][0].contains("text"));
   CHECK_FALSE(small.contains("more"));
   auto empty = digest_model({});
   CHECK(empty["count"] == 0);
   CHECK(empty["items"].empty());
+}
+
+TEST_CASE("a digest keeps two matches apart whose partners share a title", "[notifier]") {
+  // Outside findings: two matches with partner profiles of the same title were one
+  // line, "1 notification".
+  auto model = digest_model({{"match_found", "Partner found", "Weld inspection", 1, "match:m1:p"},
+                             {"match_found", "Partner found", "Weld inspection", 2, "match:m2:p"},
+                             {"match_found", "Partner found", "Weld inspection", 3, "match:m2:p"}});
+  CHECK(model["count"] == 2);
+  REQUIRE(model["items"].size() == 2);
+  CHECK(model["items"][0]["atUs"] == 3);  // the newest of m2
+  CHECK(model["items"][1]["atUs"] == 1);
 }
 
 TEST_CASE("expiry reminders fall at 08:00 local the given days before the last day", "[notifier]") {

@@ -45,8 +45,8 @@ constexpr int64_t kExpiresUs = 1'804'203'000'000'000;
 
 // Everything any kind reads, with values a test can find again.
 nlohmann::json full_model() {
-  auto digest = digest_model({{"match_found", "Partner-Subject-One", "Partner-Text-One", 10},
-                              {"profile_expiring", "Expiry-Subject-Two", "", 20}});
+  auto digest = digest_model({{"match_found", "Partner-Subject-One", "Partner-Text-One", 10, ""},
+                              {"profile_expiring", "Expiry-Subject-Two", "", 20, ""}});
   nlohmann::json model = {
       {"org", {{"name", "Org-Name"}}},
       {"partner",
@@ -312,7 +312,7 @@ TEST_CASE("HTML escapes what the text part keeps as it is", "[notifier]") {
 TEST_CASE("a digest lists its items and says how many more there are", "[notifier]") {
   std::vector<PendingAlert> alerts;
   for (int i = 0; i < 53; ++i) {
-    alerts.push_back({"match_found", "Item " + std::to_string(i), "", 1'000'000 * i});
+    alerts.push_back({"match_found", "Item " + std::to_string(i), "", 1'000'000 * i, ""});
   }
   auto model = digest_model(alerts);
   model["links"] = {{"preferences", "https://n.example/p/TOKEN-P"}};
@@ -327,7 +327,7 @@ TEST_CASE("a digest lists its items and says how many more there are", "[notifie
   CHECK(pl.subject == "GoSmart: 53 powiadomienia");
   CHECK(pl.text.find("…i jeszcze 3") != std::string::npos);
   // All listed: no "more" line in any language.
-  auto few = digest_model({{"match_found", "Only", "", 5}});
+  auto few = digest_model({{"match_found", "Only", "", 5, ""}});
   for (const auto& language : kLanguages) {
     auto out = shipped().render("digest", language, few, "UTC");
     INFO(language << "\n" << out.text);

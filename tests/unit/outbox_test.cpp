@@ -26,6 +26,11 @@ class RecordingCourier : public outbox::Courier {
     return Sent::sent;
   }
   void attach(service::Loop&) override {}
+  // "alice/2": the group (recipient) is what comes before the slash.
+  std::string group_of(const outbox::Entry& entry) const override {
+    auto slash = entry.payload.find('/');
+    return slash == std::string::npos ? std::string() : entry.payload.substr(0, slash);
+  }
   void answer(Answer::Verdict verdict, std::string reason = "") {
     REQUIRE(answered_);
     auto answered = answered_;
@@ -305,6 +310,64 @@ TEST_CASE("a courier that backs off says when to send again", "[outbox]") {
   b.now += 200ms;
   b.sender.tick();
   CHECK(b.sent("mail-0").size() == 2);  // at 500 ms, not at the default 2 s
+}
+
+TEST_CASE("one recipient's failure steps aside: the lane goes on and its later entries wait",
+          "[outbox]") {
+  Bench b({"mail-0"});
+  for (const char* payload : {"stuck/1", "bob/1", "stuck/2", "carol/1"})
+    b.enqueue("mail-0", payload);
+  auto* courier = b.couriers.at("mail-0");
+  b.sender.tick();
+  REQUIRE(b.sent("mail-0") == Strings{"stuck/1"});
+  Answer aside{Answer::Verdict::retry, "timeout", 5000ms};
+  aside.step_aside = true;
+  courier->answer_with(aside);
+  // At once, not after the stuck mailbox's back-off.
+  CHECK(b.sent("mail-0") == Strings{"stuck/1", "bob/1"});
+  CHECK(b.sender.parked() == 1);
+  courier->answer(Answer::Verdict::delivered);
+  b.owner.land(true);
+  // stuck/2 keeps its place behind stuck/1: carol's goes first.
+  CHECK(b.sent("mail-0") == Strings{"stuck/1", "bob/1", "carol/1"});
+  courier->answer(Answer::Verdict::delivered);
+  b.owner.land(true);
+  b.now += 2000ms;
+  b.sender.tick();
+  CHECK(b.sent("mail-0").size() == 3);
+
+  SECTION("the parked entry goes first when its time comes; then its group's next") {
+    b.now += 3000ms;
+    b.sender.tick();
+    CHECK(b.sent("mail-0").back() == "stuck/1");
+    CHECK(b.sender.parked() == 0);
+    courier->answer(Answer::Verdict::delivered);
+    b.owner.land(true);
+    CHECK(b.sent("mail-0").back() == "stuck/2");
+    CHECK(b.sent("mail-0").size() == 5);
+  }
+  SECTION("a failure of the relay itself holds the lane") {
+    b.enqueue("mail-0", "dave/1");
+    b.sender.tick();
+    REQUIRE(b.sent("mail-0").back() == "dave/1");
+    courier->answer_with(Answer{Answer::Verdict::retry, "cannot connect", 1000ms});
+    b.enqueue("mail-0", "erin/1");
+    b.now += 900ms;
+    b.sender.tick();
+    CHECK(b.sent("mail-0").back() == "dave/1");
+    CHECK(b.sent("mail-0").size() == 4);
+  }
+  SECTION("a parked entry removed meanwhile lets its group go on") {
+    auto stuck = b.queue.oldest("mail-0");
+    REQUIRE(stuck.ok());
+    REQUIRE(stuck.value());
+    REQUIRE(stuck.value()->payload == "stuck/1");
+    b.queue.stage_removal(b.owner.staging(), *stuck.value());
+    b.owner.land(true);
+    b.now += 3000ms;
+    b.sender.tick();
+    CHECK(b.sent("mail-0").back() == "stuck/2");
+  }
 }
 
 TEST_CASE("an entry its owner no longer wants sent is settled unsent; the next goes out",

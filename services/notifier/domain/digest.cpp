@@ -10,11 +10,14 @@ nlohmann::json digest_model(std::vector<PendingAlert> alerts, std::size_t max_li
   // Newest first; among equal times, the order they came in (stable).
   std::stable_sort(alerts.begin(), alerts.end(),
                    [](const PendingAlert& a, const PendingAlert& b) { return a.at_us > b.at_us; });
-  std::set<std::tuple<std::string, std::string, std::string>> seen;
+  std::set<std::tuple<std::string, std::string, std::string, std::string>> seen;
   nlohmann::json items = nlohmann::json::array();
   std::size_t count = 0;
   for (auto& alert : alerts) {
-    if (!seen.emplace(alert.kind, alert.subject, alert.text).second) continue;
+    bool fresh = alert.about.empty()
+                     ? seen.emplace(alert.kind, "", alert.subject, alert.text).second
+                     : seen.emplace(alert.kind, alert.about, "", "").second;
+    if (!fresh) continue;
     ++count;
     if (items.size() < max_listed) {
       nlohmann::json item = {{"kind", std::move(alert.kind)},

@@ -19,14 +19,18 @@ namespace gosmart::notifier {
 struct PendingAlert {
   std::string kind, subject, text;
   int64_t at_us = 0;
+  // What the alert is about (its trigger: a match, an expression of interest, a
+  // profile's publication); empty: its kind, subject and text say it.
+  std::string about;
 };
 
 // {"count": N, "items": [{"kind", "subject", "text", "atUs"}], "more": M} — newest
 // first, at most `max_listed` items; "more" only when some were left out, so that
 // `{{#more}}` in a template is true exactly then (a number reaches Mustache as
-// text, and the text "0" would be true). An alert
-// repeated with the same kind, subject and text is listed once (the newest): a
-// digest does not say the same thing twice. `count` counts the distinct alerts. An
+// text, and the text "0" would be true). Alerts about the same thing (`about`, of
+// the same kind) are listed once, the newest: a digest does not say the same thing
+// twice; two matches whose partners' profiles share a title are two things (outside
+// findings: they were merged into one line). `count` counts the distinct alerts. An
 // item's "text" is absent when empty. `text` is best a line or two (the partner's
 // title, the profile's expiry), not a whole rendered alert with its greeting.
 nlohmann::json digest_model(std::vector<PendingAlert> alerts, std::size_t max_listed = 50);

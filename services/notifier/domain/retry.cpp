@@ -18,4 +18,17 @@ bool refused_for_good(bool http, long code) {
   return (code >= 300 && code < 400) || (code >= 400 && code < 500 && code != 408 && code != 429);
 }
 
+bool fails_every_recipient(bool http, bool reached, long code) {
+  if (http) return false;
+  return !reached || code == 0 || code == 421;
+}
+
+std::string failure_reason(bool http, long code, const std::string& error) {
+  std::string protocol = http ? "HTTP " : "SMTP ";
+  if (code == 0) return error;
+  bool failure_reply = http ? code >= 300 : code >= 400;
+  if (failure_reply) return protocol + std::to_string(code) + ": " + error;
+  return error + " (after " + protocol + std::to_string(code) + ")";
+}
+
 }  // namespace gosmart::notifier

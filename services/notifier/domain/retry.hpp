@@ -2,6 +2,7 @@
 // When a failed send is tried again: exponential back-off with jitter, so that a
 // relay that comes back is not met by every message at the same instant.
 #include <cstdint>
+#include <string>
 
 namespace gosmart::notifier {
 
@@ -26,5 +27,19 @@ inline bool exhausted(const RetryPolicy& policy, int attempts) {
 // (3xx), which is not followed: the portal must register the URL it answers on, and
 // asking again would be redirected again. An HTTP 5xx, or no answer, may pass.
 bool refused_for_good(bool http, long code);
+
+// Whether a failed send's cause is the relay's, not the one recipient's, so every
+// message would fail the same way: the relay was not reached or refused the session
+// (`reached` false: no connection, no TLS, no login), gave no reply at all (`code`
+// 0), or is closing down (421). Then a lane waits with its message; otherwise the
+// message steps aside and the lane goes on with other recipients (a mailbox that
+// stalls or answers 4xx, a webhook that times out or answers 500 or 429, each
+// webhook being its own server). `code` is the last reply's.
+bool fails_every_recipient(bool http, bool reached, long code);
+
+// A failure in words, without the reply's text (it echoes addresses): "SMTP 451:
+// <error>" when the reply was the failure; else the error with the last reply, which
+// was a good one ("Timeout was reached (after SMTP 250)").
+std::string failure_reason(bool http, long code, const std::string& error);
 
 }  // namespace gosmart::notifier
