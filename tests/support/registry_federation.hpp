@@ -66,15 +66,17 @@ struct Federation {
   // Waits until the node's matching service answers (a test that restarts one
   // waits here too before it times what the service does).
   void await_matching(const std::string& country) {
+    // It reads its dictionaries first: 15 to 35 s under clang's sanitizers.
+    await_health(nodes.at(country).matching.api, key(country), 60s, "matching " + country);
+  }
+
+  // Waits until the service at `endpoint` (its server key) answers health requests.
+  void await_health(const std::string& endpoint, const std::string& server_key,
+                    std::chrono::milliseconds deadline, const std::string& what) {
     ApiClient client(broker.keys);
-    ensure(
-        eventually(
-            [&] {
-              return client.health(nodes.at(country).matching.api, key(country), 500ms).has_value();
-            },
-            // It reads its dictionaries first: 15 to 35 s under clang's sanitizers.
-            60s),
-        "matching " + country + " did not come up");
+    ensure(eventually([&] { return client.health(endpoint, server_key, 500ms).has_value(); },
+                      deadline),
+           what + " did not come up");
   }
 
   void start_matching(const std::string& country) {
@@ -100,13 +102,7 @@ struct Federation {
     notifiers[country] = std::make_unique<Process>(
         std::vector<std::string>{binary("gosmart-notifier").string(), "--config", config.string()},
         dir.path() / (country + "-notifier.log"));
-    ApiClient client(broker.keys);
-    ensure(eventually(
-               [&] {
-                 return client.health(node.notifier.api, notifier_key(country), 500ms).has_value();
-               },
-               30s),
-           "notifier " + country + " did not come up");
+    await_health(node.notifier.api, notifier_key(country), 30s, "notifier " + country);
   }
   const std::string& notifier_key(const std::string& country) {
     return nodes.at(country).notifier_keys.keys.public_key;
@@ -120,14 +116,7 @@ struct Federation {
 
   // Waits until the registry of `country` answers health requests.
   void await(const std::string& country) {
-    ApiClient client(broker.keys);
-    ensure(
-        eventually(
-            [&] {
-              return client.health(nodes.at(country).registry.api, key(country), 500ms).has_value();
-            },
-            15s),
-        "registry " + country + " did not come up");
+    await_health(nodes.at(country).registry.api, key(country), 15s, "registry " + country);
   }
 
   const std::string& key(const std::string& country) {

@@ -58,6 +58,23 @@ TEST_CASE("a JSON Lines import reports every line and stores only whole records"
     q.setStatus(wire::ProfileStatus::PUBLISHED);
   });
   CHECK(profiles.payload<wire::ProfilePage>().getProfiles().size() == 1);
+
+  // The same file again (an operator's second run): the same ids, nothing stored
+  // twice (outside findings: every organisation was registered a second time).
+  testing::Process again(
+      {testing::binary("gosmartctl").string(), "--config", f.nodes.at("PL").config_file.string(),
+       "--key", keys.string(), "org", "import", input.string()},
+      f.dir.path() / "import-again.out");
+  REQUIRE(again.wait(60s) == 1);
+  auto second = again.log();
+  INFO(second);
+  CHECK(second.find("line 1: ok PL-000001") != std::string::npos);
+  CHECK(second.find("line 2: ok PL-000002") != std::string::npos);
+  auto orgs_after = f.call<wire::OrgQuery>("PL", f.broker, "registry.org.list", [](auto) {});
+  CHECK(orgs_after.payload<wire::OrgPage>().getOrganisations().size() == 2);
+  auto profiles_after =
+      f.call<wire::ProfileQuery>("PL", f.broker, "registry.profile.list", [](auto) {});
+  CHECK(profiles_after.payload<wire::ProfilePage>().getProfiles().size() == 1);
 }
 
 // Found from outside: a line over twice the frame limit made the registry drop the

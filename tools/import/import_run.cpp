@@ -204,6 +204,7 @@ ImportReport run_import(
     if (profile_by_line[number]->publish) {
       EnvelopeBuilder request(country, wire::Service::TOOL,
                               wire_type(wire::REGISTRY_PROFILE_TRANSITION));
+      stable_message_id(request, "gosmart-import|publish|" + country + "|" + out.id);
       auto t = request.init_payload<wire::ProfileTransition>();
       t.setProfileId(out.id);
       t.setAction(wire::ProfileTransition::Action::PUBLISH);

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <sodium.h>
 #include <nlohmann/json.hpp>
 
 #include "common/envelope/envelope.hpp"
@@ -207,11 +208,19 @@ Result<Record> parse_line(std::string_view line, std::size_t number) {
   return record;
 }
 
+void stable_message_id(EnvelopeBuilder& request, std::string_view what) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(what.data()), what.size());
+  request.root().setMessageId(capnp::Data::Reader(digest, MessageId{}.size()));
+}
+
 std::string request_for(const Record& record, const std::string& country,
                         const std::string& owner_id) {
+  std::string what = "gosmart-import|" + country + "|" + owner_id + "|" + record.payload;
   if (record.kind == RecordKind::organisation) {
     auto org = store::StoredValue<wire::Organisation>::parse(record.payload);
     EnvelopeBuilder request(country, wire::Service::TOOL, wire_type(wire::REGISTRY_ORG_REGISTER));
+    stable_message_id(request, "organisation|" + what);
     auto write = request.init_payload<wire::OrgWrite>();
     write.setOrganisation(org->get());
     write.setReceiptOnly(true);  // the report needs the id; the rest is on the line
@@ -219,6 +228,7 @@ std::string request_for(const Record& record, const std::string& country,
   }
   auto profile = store::StoredValue<wire::Profile>::parse(record.payload);
   EnvelopeBuilder request(country, wire::Service::TOOL, wire_type(wire::REGISTRY_PROFILE_SUBMIT));
+  stable_message_id(request, "profile|" + what);
   auto out = request.init_payload<wire::ProfileWrite>();
   out.setProfile(profile->get());
   out.setMigration(true);  // imported as it was: expired kept, dates kept

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "common/core/result.hpp"
+#include "common/envelope/envelope.hpp"
 
 namespace gosmart::import {
 
@@ -32,7 +33,15 @@ struct Record {
 Result<Record> parse_line(std::string_view line, std::size_t number);
 
 // The request envelope for a record; `owner_id` replaces the profile's ownerId when set.
+// Its message id is made from what it asks (stable_message_id), so the same file
+// imported again is answered from the registry's kept replies (same ids, nothing
+// stored twice) for as long as it keeps them ([limits] idempotency_retention_s, a
+// day by default); after that only a registryId tells a repeat (outside findings:
+// a second import of one file registered every organisation again).
 std::string request_for(const Record& record, const std::string& country,
                         const std::string& owner_id = {});
+
+// Sets the request's message id to 16 bytes of SHA-256 of `what`.
+void stable_message_id(EnvelopeBuilder& request, std::string_view what);
 
 }  // namespace gosmart::import
