@@ -39,6 +39,40 @@ TEST_CASE("a JSON line becomes one registry request", "[import]") {
         "PL-000007");
 }
 
+TEST_CASE("a contact's consent and preferences come in on the line; times as numbers or text",
+          "[import]") {
+  // The example of tools/gosmartctl/README.md "Import lines".
+  for (const char* granted : {"1767225600000000", "\"1767225600000000\""}) {
+    auto line = std::string(R"({"ref":"k-1","organisation":{"legalName":"Kaunas Optics UAB",)") +
+                R"("type":"sme","contacts":[{"name":"Rūta","email":"ruta@optics.example.lt",)" +
+                R"("preferredLanguage":"lt","alertRhythm":"daily","consents":[{"purpose":)" +
+                R"("notifications","textVersion":"2026-01","channel":"email","grantedAtUs":)" +
+                granted + "}]}]}}";
+    auto org = import::parse_line(line, 1);
+    INFO(line);
+    REQUIRE(org.ok());
+    auto stored = store::StoredValue<wire::Organisation>::parse(org.value().payload);
+    REQUIRE(stored.has_value());
+    auto contact = stored->get().getContacts()[0];
+    CHECK(std::string(contact.getAlertRhythm()) == "daily");
+    CHECK(contact.getConsents()[0].getGrantedAtUs() == 1767225600000000);
+  }
+  // Two runs of one file ask the same: the registry answers the second from its
+  // kept replies (the message id is made from the line).
+  auto line = import::parse_line(R"({"organisation":{"legalName":"A","type":"sme"}})", 1);
+  REQUIRE(line.ok());
+  auto id_of = [](const std::string& request) {
+    auto decoded =
+        decode_envelope({reinterpret_cast<const uint8_t*>(request.data()), request.size()});
+    REQUIRE(decoded.ok());
+    return decoded.value().header().message_id;
+  };
+  CHECK(id_of(import::request_for(line.value(), "PL")) ==
+        id_of(import::request_for(line.value(), "PL")));
+  CHECK(id_of(import::request_for(line.value(), "PL")) !=
+        id_of(import::request_for(line.value(), "LT")));
+}
+
 TEST_CASE("bad lines say what is wrong, down to the field", "[import]") {
   auto field_of = [](std::string_view line) {
     auto r = import::parse_line(line, 1);
