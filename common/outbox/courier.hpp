@@ -45,6 +45,8 @@ class Courier {
     unreadable,  // the payload cannot be sent at all: the entry is given up
     cancelled,   // the owner no longer wants it sent (a contact withdrew consent):
                  // settled as such without being sent
+    aside,       // not now for this entry's group alone (its recipient is over its
+                 // rate): parked for aside_for(), the lane goes on with other groups
   };
 
   virtual ~Courier() = default;
@@ -57,6 +59,8 @@ class Courier {
   // while one of them waits after a failure (Answer::step_aside) the later ones wait
   // too. Empty: the entry is a group of its own.
   virtual std::string group_of(const Entry&) const { return std::string(); }
+  // After Sent::aside: how long the entry waits.
+  virtual std::chrono::milliseconds aside_for() const { return std::chrono::seconds(1); }
 };
 
 }  // namespace gosmart::outbox

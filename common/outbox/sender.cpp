@@ -48,7 +48,7 @@ bool Sender::parked(const Link& link, const Entry& entry) const {
   return !group.empty() && link.parked.contains(group);
 }
 
-bool Sender::send_parked(Link& link) {
+std::optional<Entry> Sender::due_parked(Link& link) {
   auto now = options_.clock();
   for (auto it = link.parked.begin(); it != link.parked.end();) {
     if (now < it->second.until) {
@@ -58,26 +58,38 @@ bool Sender::send_parked(Link& link) {
     auto key = it->second.key;
     it = link.parked.erase(it);
     auto entry = queue_.at(key);
+    // From the start next time: so that its group's passed-over entries, or (sent
+    // now) the entry itself after no answer, are found again.
+    link.cursor.clear();
     if (!entry) {
       spdlog::error("outbox: cannot read a parked entry for {}: {}", link.destination,
                     describe(entry.error()));
-      link.cursor.clear();  // its group's entries are found from the start
       continue;
     }
-    if (!entry.value()) {
-      link.cursor.clear();  // removed meanwhile (an erasure): its group goes on
-      continue;
-    }
-    // From the start next time, so that a resend after no answer finds it again.
-    link.cursor.clear();
-    dispatch(link, std::move(*entry.value()));
-    return true;
+    if (!entry.value()) continue;  // removed meanwhile (an erasure): its group goes on
+    return std::move(*entry.value());
   }
-  return false;
+  return std::nullopt;
+}
+
+void Sender::park(Link& link, const std::string& key, Clock::time_point until) {
+  auto group = link.courier->group_of(*link.entry);
+  link.parked[group.empty() ? key : group] = Link::Parked{key, until};
+  link.cursor = key;
+  link.state = Link::State::idle;
+  link.entry.reset();
 }
 
 void Sender::send_next(Link& link) {
-  if (send_parked(link)) return;
+  // An entry that steps aside at once (its recipient over its rate) lets the lane
+  // look again at once; a bounded number of times, the rest at the next tick.
+  for (int looks = 0; looks < 64 && link.state == Link::State::idle; ++looks) {
+    if (!send_one(link)) return;
+  }
+}
+
+bool Sender::send_one(Link& link) {
+  if (auto due = due_parked(link)) return dispatch(link, std::move(*due));
   // Past the lane's cursor; from the start (stepping over every removed entry not
   // yet compacted away) when nothing is past it, at most once a second, and every
   // ten seconds however busy the lane is.
@@ -97,18 +109,18 @@ void Sender::send_next(Link& link) {
   if (!found) {
     spdlog::error("outbox: cannot read the entries for {}: {}", link.destination,
                   describe(found.error()));
-    return;  // the next tick tries again
+    return false;  // the next tick tries again
   }
   if (!found.value().entry) {
     // Only parked groups' entries past the cursor: the next look starts past them
     // (settling a parked entry takes the cursor back to it).
     if (!found.value().passed.empty()) link.cursor = found.value().passed;
-    return;
+    return false;
   }
-  dispatch(link, std::move(*found.value().entry));
+  return dispatch(link, std::move(*found.value().entry));
 }
 
-void Sender::dispatch(Link& link, Entry entry) {
+bool Sender::dispatch(Link& link, Entry entry) {
   link.entry = std::move(entry);
   link.state = Link::State::awaiting;
   link.deadline = options_.clock() + options_.resend_after;
@@ -118,21 +130,25 @@ void Sender::dispatch(Link& link, Entry entry) {
   switch (sent) {
     case Courier::Sent::sent:
       ++sent_;
-      return;
+      return false;
     case Courier::Sent::not_now:
       if (link.state == Link::State::awaiting && link.entry && link.entry->key == key) {
         link.state = Link::State::idle;
         link.entry.reset();
       }
-      return;
+      return false;
+    case Courier::Sent::aside:
+      park(link, key, options_.clock() + link.courier->aside_for());
+      return true;
     case Courier::Sent::cancelled:
       settle(link, {Settlement::Outcome::cancelled, "cancelled"});
-      return;
+      return false;
     case Courier::Sent::unreadable:
       spdlog::error("outbox: an unreadable entry for {} is given up", link.destination);
       settle(link, {Settlement::Outcome::unreadable, "unreadable"});
-      return;
+      return false;
   }
+  return false;
 }
 
 void Sender::answered(Link& link, const std::string& key, const Answer& answer) {
@@ -145,11 +161,7 @@ void Sender::answered(Link& link, const std::string& key, const Answer& answer) 
         link.deadline = options_.clock() + wait;
         return;
       }
-      auto group = link.courier->group_of(*link.entry);
-      link.parked[group.empty() ? key : group] = Link::Parked{key, options_.clock() + wait};
-      link.cursor = key;
-      link.state = Link::State::idle;
-      link.entry.reset();
+      park(link, key, options_.clock() + wait);
       send_next(link);
       return;
     }

@@ -100,8 +100,13 @@ class Sender {
     std::map<std::string, Parked> parked;  // by group (an entry's key when it has none)
   };
   bool parked(const Link& link, const Entry& entry) const;
-  bool send_parked(Link& link);
-  void dispatch(Link& link, Entry entry);
+  // A parked entry whose time has come, if any (dropping those removed meanwhile).
+  std::optional<Entry> due_parked(Link& link);
+  // Parks the lane's entry (and its group) until `until`; the lane is idle again.
+  void park(Link& link, const std::string& key, Clock::time_point until);
+  // Sends one entry; true when it stepped aside at once, so the lane may look again.
+  bool send_one(Link& link);
+  bool dispatch(Link& link, Entry entry);
   void send_next(Link& link);
   void answered(Link& link, const std::string& key, const Answer& answer);
   void settle(Link& link, const Settlement& settlement);

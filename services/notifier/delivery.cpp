@@ -74,7 +74,8 @@ Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierS
         settings_.smtp, settings_.retry,
         [this](const outbox::Entry& e) { return outgoing_message(e, settings_.options, core_); });
     courier->set_after_answers([this] { core_.flush_settles(); });
-    courier->set_gate([this](const outbox::Entry& e) { return gate(e); });
+    courier->set_gate(
+        [this](const outbox::Entry& e, std::chrono::milliseconds& wait) { return gate(e, wait); });
     courier->set_grouper(recipient_group);
     courier->set_on_retry([this](const std::string& key, int attempts, const std::string& why) {
       core_.record_attempt(key, attempts, why);
@@ -83,12 +84,12 @@ Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierS
   }
 }
 
-SendGate Delivery::gate(const outbox::Entry& entry) {
+SendGate Delivery::gate(const outbox::Entry& entry, std::chrono::milliseconds& wait) {
   if (links_ && links_->unsubscribed() != unsubscribes_seen_) {
     unsubscribes_seen_ = links_->unsubscribed();
     core_.forget_contacts();
   }
-  return core_.may_send(entry, registry_);
+  return core_.may_send(entry, registry_, &wait);
 }
 
 void Delivery::attach(service::Loop& loop) {

@@ -35,7 +35,7 @@ class Delivery {
   uint64_t sends() const { return sender_.sent(); }
 
  private:
-  SendGate gate(const outbox::Entry& entry);
+  SendGate gate(const outbox::Entry& entry, std::chrono::milliseconds& wait);
 
   NotifierCore& core_;
   RegistryReader& registry_;

@@ -617,7 +617,8 @@ void NotifierCore::stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notifi
       }));
 }
 
-SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& registry) {
+SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& registry,
+                                std::chrono::milliseconds* wait) {
   if (GOSMART_BREAK_POINT("notifier.skip_send_gate")) return SendGate::send;
   auto stored = parse_stored<wire::Notification>(entry.payload);
   if (!stored) return SendGate::send;  // the renderer reports it unreadable
@@ -634,9 +635,16 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
     server = "http:" + recipient.substr(host_start, recipient.find('/', host_start) - host_start);
   }
   int64_t now = now_us();
-  if ((per_recipient_ && per_recipient_->wait_us(who, now) > 0) ||
-      (per_server_ && per_server_->wait_us(server, now) > 0)) {
-    return SendGate::later;
+  // The relay over its rate holds every message; a recipient over its rate, or a
+  // webhook's server (one of many a lane sends to), only its own.
+  int64_t recipient_wait = per_recipient_ ? per_recipient_->wait_us(who, now) : 0;
+  int64_t server_wait = per_server_ ? per_server_->wait_us(server, now) : 0;
+  if (server_wait > 0 && server == "smtp") return SendGate::later;
+  if (recipient_wait > 0 || server_wait > 0) {
+    if (wait) {
+      *wait = std::chrono::milliseconds(std::max(recipient_wait, server_wait) / 1000 + 1);
+    }
+    return SendGate::aside;
   }
   auto taken = [&] {
     if (per_recipient_) per_recipient_->take(who, now);

@@ -150,7 +150,9 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // queued before an unsubscribe is then not sent (outside findings, notifier
   // wave). The registry's answer is reused for `contacts_fresh_for` per
   // organisation; forget_contacts() drops it at once (an unsubscribe seen here).
-  SendGate may_send(const outbox::Entry& entry, RegistryReader& registry);
+  // `wait` (if given) is set with `aside`: how long until the recipient's token comes.
+  SendGate may_send(const outbox::Entry& entry, RegistryReader& registry,
+                    std::chrono::milliseconds* wait = nullptr);
   void forget_contacts() { contacts_.clear(); }
 
   // An unsubscribe the link endpoint took while the registry did not answer: kept

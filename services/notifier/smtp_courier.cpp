@@ -56,13 +56,17 @@ outbox::Courier::Sent SmtpCourier::send(const outbox::Entry& entry, Answered ans
     if (job_) return Sent::not_now;  // the sender sends one at a time; a resend waits
   }
   if (gate_) {
-    switch (gate_(entry)) {
+    std::chrono::milliseconds wait{1000};
+    switch (gate_(entry, wait)) {
       case SendGate::send:
         break;
       case SendGate::cancel:
         return Sent::cancelled;
       case SendGate::later:
         return Sent::not_now;
+      case SendGate::aside:
+        aside_for_ = wait;
+        return Sent::aside;
     }
   }
   auto message = render_(entry);

@@ -54,7 +54,8 @@ using SmtpRenderer = std::function<std::optional<SmtpMessage>(const outbox::Entr
 using SmtpGrouper = std::function<std::string(const outbox::Entry&)>;
 // Asked in the loop thread right before each send (a retry and an operator's retry
 // too): whether the message may still go out, as consent and preferences are now.
-using SmtpGate = std::function<SendGate(const outbox::Entry&)>;
+// With `aside` it sets the wait until the message may go.
+using SmtpGate = std::function<SendGate(const outbox::Entry&, std::chrono::milliseconds& wait)>;
 
 class SmtpCourier : public outbox::Courier {
  public:
@@ -71,6 +72,7 @@ class SmtpCourier : public outbox::Courier {
   std::string group_of(const outbox::Entry& entry) const override {
     return grouper_ ? grouper_(entry) : std::string();
   }
+  std::chrono::milliseconds aside_for() const override { return aside_for_; }
   // Told of each failed attempt that will be tried again (key, attempts so far,
   // reason), so the owner can record it: `notify outbox` shows it, a restart keeps it.
   using FailureRecorder = std::function<void(const std::string&, int, const std::string&)>;
@@ -103,6 +105,7 @@ class SmtpCourier : public outbox::Courier {
   SmtpRenderer render_;
   SmtpGate gate_;
   SmtpGrouper grouper_;
+  std::chrono::milliseconds aside_for_{1000};
   FailureRecorder on_retry_;
   int wake_fd_ = -1;
   std::mutex mutex_;

@@ -660,7 +660,11 @@ TEST_CASE("rate limits hold a message back per recipient and per server", "[noti
   };
   auto per_recipient = limited(1, 0);
   CHECK(per_recipient->may_send(entries["anna@example.pl"], c.registry) == SendGate::send);
-  CHECK(per_recipient->may_send(entries["anna@example.pl"], c.registry) == SendGate::later);
+  // Anna's next steps aside (her lane goes on) for about an hour, her rate.
+  std::chrono::milliseconds wait{0};
+  CHECK(per_recipient->may_send(entries["anna@example.pl"], c.registry, &wait) == SendGate::aside);
+  CHECK(wait > std::chrono::minutes(59));
+  CHECK(wait <= std::chrono::minutes(61));
   CHECK(per_recipient->may_send(entries["john@example.pl"], c.registry) == SendGate::send);
   // The relay's limit holds back another recipient's message too.
   auto both = limited(1, 0.001);

@@ -16,10 +16,13 @@ class RecordingCourier : public outbox::Courier {
  public:
   std::vector<std::string> sent;  // payloads, resends included
   bool connected = true;
+  bool limited = true;  // "limited/…" entries step aside (their recipient is over its rate)
+  std::chrono::milliseconds aside_for() const override { return std::chrono::seconds(3); }
 
   Sent send(const outbox::Entry& entry, Answered answered) override {
     if (entry.payload.rfind("garbage", 0) == 0) return Sent::unreadable;
     if (entry.payload.rfind("withdrawn", 0) == 0) return Sent::cancelled;
+    if (entry.payload.rfind("limited", 0) == 0 && limited) return Sent::aside;
     if (!connected) return Sent::not_now;
     sent.push_back(entry.payload);
     answered_ = std::move(answered);
@@ -368,6 +371,28 @@ TEST_CASE("one recipient's failure steps aside: the lane goes on and its later e
     b.sender.tick();
     CHECK(b.sent("mail-0").back() == "stuck/2");
   }
+}
+
+TEST_CASE("an entry whose recipient is over its rate steps aside before it is sent", "[outbox]") {
+  Bench b({"mail-0"});
+  for (const char* payload : {"limited/1", "limited/2", "bob/1"}) b.enqueue("mail-0", payload);
+  auto* courier = b.couriers.at("mail-0");
+  b.sender.tick();
+  // Neither of the limited recipient's went out; Bob's did, at once.
+  CHECK(b.sent("mail-0") == Strings{"bob/1"});
+  CHECK(b.sender.parked() == 1);
+  courier->answer(Answer::Verdict::delivered);
+  b.owner.land(true);
+  courier->limited = false;
+  b.now += 2000ms;
+  b.sender.tick();
+  CHECK(b.sent("mail-0") == Strings{"bob/1"});
+  b.now += 1000ms;  // its token has come: its messages go, in their order
+  b.sender.tick();
+  CHECK(b.sent("mail-0") == Strings{"bob/1", "limited/1"});
+  courier->answer(Answer::Verdict::delivered);
+  b.owner.land(true);
+  CHECK(b.sent("mail-0") == Strings{"bob/1", "limited/1", "limited/2"});
 }
 
 TEST_CASE("an entry its owner no longer wants sent is settled unsent; the next goes out",
