@@ -107,6 +107,13 @@ void SmtpCourier::work() {
     if (!outcome.unreadable) {
       outcome = curl ? deliver(curl, job)
                      : Outcome{job.key, false, 0, "libcurl unavailable", false, false};
+      // A failed send may leave its connection mid-conversation (a timeout in DATA):
+      // the next message must not go out on it (outside findings: it did, and failed
+      // with no reply). A fresh handle opens a fresh connection.
+      if (!outcome.ok && curl) {
+        curl_easy_cleanup(curl);
+        curl = curl_easy_init();
+      }
     }
     {
       std::lock_guard lock(mutex_);
@@ -169,6 +176,9 @@ SmtpCourier::Outcome SmtpCourier::deliver(void* handle, const Job& job) {
                    static_cast<curl_off_t>(job.message.mime.size()));
   curl_easy_setopt(curl, CURLOPT_USE_SSL, settings_.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, settings_.timeout_s);
+  // Also the wait for each reply, the QUIT of a connection closed after a failure
+  // included (else closing a stalled one waited on the relay far longer).
+  curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, settings_.timeout_s);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   if (!settings_.username.empty()) {

@@ -43,6 +43,14 @@ class SmtpServer {
       std::filesystem::remove(dir_ / ("refuse-" + address));
     }
   }
+  // A message to `address` gets no answer to its DATA (for 30 s) while on.
+  void stall_recipient(const std::string& address, bool on) {
+    if (on) {
+      std::ofstream(dir_ / ("stall-" + address)) << "30\n";
+    } else {
+      std::filesystem::remove(dir_ / ("stall-" + address));
+    }
+  }
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
 

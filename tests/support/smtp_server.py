@@ -3,7 +3,9 @@
 # /usr/bin/python3). Every message accepted is written whole to DIR/<n>.eml, with
 # the envelope recipients in DIR/<n>.rcpt. While the file DIR/refuse exists, every
 # recipient is answered "451 4.3.0 try again later" (a relay that refuses for now);
-# while DIR/refuse-<address, lower case> exists, only that recipient is.
+# while DIR/refuse-<address, lower case> exists, only that recipient is; while
+# DIR/stall-<address> exists, a message to it gets no answer to its DATA for 30 s,
+# then a 451 (it is not kept).
 #   smtp_server.py PORT DIR
 import asyncio
 import os
@@ -26,6 +28,10 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        for rcpt in envelope.rcpt_tos:
+            if os.path.exists(os.path.join(self.directory, "stall-" + rcpt.lower())):
+                await asyncio.sleep(30)
+                return "451 4.3.0 stalled"
         self.count += 1
         base = os.path.join(self.directory, "%06d" % self.count)
         with open(base + ".tmp", "wb") as out:
