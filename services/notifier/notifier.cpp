@@ -595,7 +595,8 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
   }
   digest_due_staged_.clear();
   if (batch.Count() > 0) {
-    if (auto stored = commit_now(batch); !stored) {
+    // No delivery event in it: stored alone, the settles' batch and its events wait.
+    if (auto stored = store_.commit(batch); !stored) {
       spdlog::error("notifier: resolved messages not stored: {}", describe(stored.error()));
       return 0;
     }
@@ -603,10 +604,10 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
   return settled;
 }
 
-void NotifierCore::stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notification::Reader n,
-                                        const std::string& outcome, uint32_t attempts) {
+void NotifierCore::stage_delivery_event(wire::Notification::Reader n, const std::string& outcome,
+                                        uint32_t attempts) {
   staged_events_.push_back(log_.append<wire::DeliveryEvent>(
-      batch, wire_type(wire::NOTIFIER_DELIVERY), [&](wire::DeliveryEvent::Builder event) {
+      settle_batch_, wire_type(wire::NOTIFIER_DELIVERY), [&](wire::DeliveryEvent::Builder event) {
         event.setKey(n.getKey());
         event.setKind(n.getKind());
         event.setOrganisationId(n.getOrganisationId());
@@ -750,16 +751,16 @@ void NotifierCore::settle(const outbox::Entry& entry, const outbox::Settlement& 
     // Its recipient would not be chosen now (consent withdrawn, channel none,
     // contact or organisation gone): recorded, never sent, not a dead letter.
     settle_batch_.Put(store_.cf(kKeysCf), key, "suppressed");
-    stage_delivery_event(settle_batch_, n, "suppressed", n.getAttempts());
-    ++suppressed_;
+    stage_delivery_event(n, "suppressed", n.getAttempts());
+    ++staged_.suppressed;
     spdlog::info("notifier: {} for {} not sent: its recipient no longer takes it",
                  text_of(n.getKind()), text_of(n.getOrganisationId()));
     return;
   }
   if (settlement.outcome == outbox::Settlement::Outcome::delivered) {
     settle_batch_.Put(store_.cf(kKeysCf), key, "sent");
-    stage_delivery_event(settle_batch_, n, "sent", n.getAttempts() + 1);
-    ++sent_;
+    stage_delivery_event(n, "sent", n.getAttempts() + 1);
+    ++staged_.sent;
     return;
   }
   // Refused for good or out of attempts: a dead letter an operator lists, retries or
@@ -771,18 +772,24 @@ void NotifierCore::settle(const outbox::Entry& entry, const outbox::Settlement& 
   dead.setAttempts(n.getAttempts() + 1);  // the attempt that made it dead counts
   settle_batch_.Put(store_.cf(kDeadCf), key, store::to_bytes(message));
   settle_batch_.Put(store_.cf(kKeysCf), key, "dead");
-  stage_delivery_event(settle_batch_, n, "dead", n.getAttempts() + 1);
-  ++dead_total_;
+  stage_delivery_event(n, "dead", n.getAttempts() + 1);
+  ++staged_.dead;
 }
 
-Status NotifierCore::commit_now(rocksdb::WriteBatch& batch, store::Durability durability) {
-  auto stored = store_.commit(batch, durability);
+Status NotifierCore::commit_settle_batch(store::Durability durability) {
+  auto stored = store_.commit(settle_batch_, durability);
+  settle_batch_.Clear();
   if (!stored) {
     log_.aborted();
     staged_events_.clear();
+    staged_ = {};
     return stored;
   }
   log_.committed();
+  committed_.sent += staged_.sent;
+  committed_.dead += staged_.dead;
+  committed_.suppressed += staged_.suppressed;
+  staged_ = {};
   for (auto& event : staged_events_) unpublished_.push_back(std::move(event));
   staged_events_.clear();
   // A synced commit makes every earlier one durable too: what waited goes out now.
@@ -822,31 +829,25 @@ void NotifierCore::record_attempt(const std::string& entry_key, int attempts,
   n.setAttempts(static_cast<uint32_t>(attempts));
   n.setLastError(reason);
   settle_batch_.Put(store_.cf(kOutboxCf), entry_key, store::to_bytes(message));
-  attempts_staged_ = true;
 }
 
 void NotifierCore::flush_settles() {
-  if (attempts_staged_ && settles_waiting_.empty()) {
-    attempts_staged_ = false;
-    if (auto stored = commit_now(settle_batch_, store::Durability::no_sync); !stored) {
-      spdlog::error("notifier: attempts were not recorded: {}", describe(stored.error()));
-    }
-    settle_batch_.Clear();
-    return;
-  }
-  attempts_staged_ = false;
-  if (settles_waiting_.empty()) return;
+  if (settle_batch_.Count() == 0 && settles_waiting_.empty()) return;
   // Written to the WAL without waiting for the disk: a process crash (kill -9) loses
   // none of it, so a lane sends its next message at once; a machine crash may send
   // the last ones again, each with its own Message-ID. The delivery events wait for
   // the next sync (publish_durable), so none is published that could be lost.
-  auto stored = commit_now(settle_batch_, store::Durability::no_sync);
-  if (!stored)
+  if (auto stored = commit_settles(store::Durability::no_sync); !stored)
     spdlog::error("notifier: deliveries were not recorded: {}", describe(stored.error()));
-  settle_batch_.Clear();
+}
+
+Status NotifierCore::commit_settles(store::Durability durability) {
+  auto stored = commit_settle_batch(durability);
+  // The lanes hear after the commit: what they settle next goes into the next batch.
   auto waiting = std::move(settles_waiting_);
   settles_waiting_.clear();
   for (auto& done : waiting) done(stored.ok());
+  return stored;
 }
 
 NotifierCore::Counts NotifierCore::counts() const {
@@ -1067,7 +1068,11 @@ Result<std::string> NotifierCore::act_on_dead(const service::Request& request,
   auto stored = parse_stored<wire::Notification>(*bytes.value());
   if (!stored) return fail(ErrorCode::INTERNAL, "stored dead letter unreadable");
   auto n = stored->get();
-  rocksdb::WriteBatch batch;
+  // Into the settles' batch, committed with them: a delivery event is numbered when it
+  // is staged, so events staged in two batches could be stored out of order, or one
+  // published before its batch was stored (outside CI: the operator's "retried"
+  // listed, a "suppressed" staged before it not yet).
+  auto& batch = settle_batch_;
   batch.Delete(store_.cf(kDeadCf), key);
   if (retry) {
     capnp::MallocMessageBuilder message;
@@ -1078,8 +1083,9 @@ Result<std::string> NotifierCore::act_on_dead(const service::Request& request,
     batch.Put(store_.cf(kKeysCf), key, "queued");
     queue_.stage(batch, destination_of(text_of(n.getRecipient())), store::to_bytes(message));
   }
-  stage_delivery_event(batch, n, retry ? "retried" : "dropped", n.getAttempts());
-  if (auto committed = commit_now(batch); !committed) return committed.error();
+  stage_delivery_event(n, retry ? "retried" : "dropped", n.getAttempts());
+  if (auto committed = commit_settles(store::Durability::sync); !committed)
+    return committed.error();
   spdlog::info("notifier: dead letter {} {} by {}", key, retry ? "queued again" : "dropped",
                request.caller.user_id());
   auto reply = service::make_reply(info, request, wire_type(wire::NOTIFIER_OUTBOX_PAGE));

@@ -186,9 +186,11 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
     double oldest_pending_age_s = 0;
   };
   Counts counts() const;
-  uint64_t sent() const { return sent_; }
-  uint64_t dead_total() const { return dead_total_; }
-  uint64_t suppressed() const { return suppressed_; }
+  // Outcomes once their batch is stored: a metric never runs ahead of the delivery
+  // list an operator reads next (outside CI: suppressed counted, list without it).
+  uint64_t sent() const { return committed_.sent; }
+  uint64_t dead_total() const { return committed_.dead; }
+  uint64_t suppressed() const { return committed_.suppressed; }
   // Erasures whose purge landed are scrubbed from every file by now (tests).
   void wait_for_scrub() { scrubber_.wait_idle(); }
 
@@ -212,8 +214,10 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
                       const nlohmann::json& model);
   std::string renew_url(const std::string& org_id, const std::string& profile_id,
                         const std::string& expires_on, const std::string& email) const;
-  void stage_delivery_event(rocksdb::WriteBatch& batch, wire::Notification::Reader n,
-                            const std::string& outcome, uint32_t attempts);
+  // Delivery events are staged only into settle_batch_: numbered when staged, they
+  // must be stored in that order, and published only once their batch is.
+  void stage_delivery_event(wire::Notification::Reader n, const std::string& outcome,
+                            uint32_t attempts);
   Result<std::string> list(const service::Request& request, const service::ServiceInfo& info);
   Result<std::string> deliveries(const service::Request& request, const service::ServiceInfo& info);
   Result<std::string> add_webhook(const service::Request& request, const service::ServiceInfo& info,
@@ -222,8 +226,9 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
                                      const service::ServiceInfo& info);
   Result<std::string> act_on_dead(const service::Request& request, const service::ServiceInfo& info,
                                   bool retry);
-  Status commit_now(rocksdb::WriteBatch& batch,
-                    store::Durability durability = store::Durability::sync);
+  Status commit_settle_batch(store::Durability durability);
+  // Commits settle_batch_ and then tells the lanes waiting on it.
+  Status commit_settles(store::Durability durability);
   void release_events();  // publishes what waited for a sync
 
   store::Store& store_;
@@ -247,11 +252,12 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   bool triggers_staged_ = false;
   std::set<std::string> digest_due_staged_;  // holders given a due time in this round
   bool purge_staged_ = false;
-  bool attempts_staged_ = false;
   std::function<void()> on_triggers_;
-  uint64_t sent_ = 0;
-  uint64_t dead_total_ = 0;
-  uint64_t suppressed_ = 0;
+  struct Tally {
+    uint64_t sent = 0, dead = 0, suppressed = 0;
+  };
+  Tally staged_;     // outcomes in settle_batch_, not yet stored
+  Tally committed_;  // outcomes stored
   // Last member: its thread finishes a requested scrub before the store goes.
   store::Scrubber scrubber_{store_};
 };
