@@ -158,6 +158,20 @@ SmtpCourier::Outcome SmtpCourier::post(void* handle, const Job& job) {
   return outcome;
 }
 
+namespace {
+
+int follow_smtp_step(CURL*, curl_infotype type, char* data, size_t size, void* step_ptr) {
+  auto* step = static_cast<SmtpStep*>(step_ptr);
+  if (type == CURLINFO_HEADER_OUT) {
+    *step = step_after_command({data, size}, *step);
+  } else if (type == CURLINFO_DATA_OUT && *step == SmtpStep::data) {
+    *step = SmtpStep::message;  // the body after DATA's 354
+  }
+  return 0;
+}
+
+}  // namespace
+
 SmtpCourier::Outcome SmtpCourier::deliver(void* handle, const Job& job) {
   if (!job.message.url.empty()) return post(handle, job);
   CURL* curl = static_cast<CURL*>(handle);
@@ -185,11 +199,18 @@ SmtpCourier::Outcome SmtpCourier::deliver(void* handle, const Job& job) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, settings_.username.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, settings_.password.c_str());
   }
+  // Which command the relay is answering: libcurl's debug callback sees each line it
+  // writes (nothing is printed; the lines, with addresses, are not kept).
+  SmtpStep step = SmtpStep::greeting;
+  curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, follow_smtp_step);
+  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &step);
+  curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
   CURLcode result = curl_easy_perform(curl);
   long code = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
   curl_slist_free_all(recipients);
   Outcome outcome{job.key, result == CURLE_OK, code, "", false, false};
+  outcome.step = step;
   if (result != CURLE_OK) outcome.error = curl_easy_strerror(result);
   // Not reached: every message would fail the same way (a wrong password included,
   // which is the operator's to mend, not a reason to give messages up).
@@ -231,8 +252,9 @@ void SmtpCourier::drain() {
       continue;
     }
     int attempts = ++attempts_[outcome.key];
-    std::string reason = failure_reason(outcome.http, outcome.code, outcome.error);
-    bool everyone = fails_every_recipient(outcome.http, outcome.reached, outcome.code);
+    std::string reason = failure_reason(outcome.http, outcome.code, outcome.error, outcome.step);
+    bool everyone =
+        fails_every_recipient(outcome.http, outcome.reached, outcome.code, outcome.step);
     bool permanent = !everyone && refused_for_good(outcome.http, outcome.code);
     if (permanent || exhausted(retry_, attempts)) {
       attempts_.erase(outcome.key);

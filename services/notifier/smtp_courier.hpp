@@ -94,6 +94,7 @@ class SmtpCourier : public outbox::Courier {
     bool http = false;
     bool unreadable = false;  // `build` failed: never sent, refused for good
     bool reached = true;      // the relay was reached and took the session (domain/retry.hpp)
+    SmtpStep step = SmtpStep::message;  // what the relay was answering (SMTP only)
   };
   void work();
   Outcome deliver(void* curl, const Job& job);

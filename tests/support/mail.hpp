@@ -51,6 +51,14 @@ class SmtpServer {
       std::filesystem::remove(dir_ / ("stall-" + address));
     }
   }
+  // Every MAIL FROM unanswered for 30 s (a relay stalling before any recipient).
+  void stall_mail_from(bool on) {
+    if (on) {
+      std::ofstream(dir_ / "stall-mail") << "30\n";
+    } else {
+      std::filesystem::remove(dir_ / "stall-mail");
+    }
+  }
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -5,7 +5,8 @@
 # recipient is answered "451 4.3.0 try again later" (a relay that refuses for now);
 # while DIR/refuse-<address, lower case> exists, only that recipient is; while
 # DIR/stall-<address> exists, a message to it gets no answer to its DATA for 30 s,
-# then a 451 (it is not kept).
+# then a 451 (it is not kept); while DIR/stall-mail exists, every MAIL FROM gets no
+# answer for 30 s, then a 451 (a relay stalling before any recipient is named).
 #   smtp_server.py PORT DIR
 import asyncio
 import os
@@ -18,6 +19,14 @@ class Handler:
     def __init__(self, directory):
         self.directory = directory
         self.count = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if os.path.exists(os.path.join(self.directory, "stall-mail")):
+            await asyncio.sleep(30)
+            return "451 4.3.0 stalled"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if os.path.exists(os.path.join(self.directory, "refuse")):

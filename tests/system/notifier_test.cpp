@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 
@@ -481,6 +482,59 @@ TEST_CASE("a mailbox that keeps failing holds back no other recipient's mail",
                      scaled(60s)));
   std::this_thread::sleep_for(1s);
   CHECK(mails_to(smtp, jan).size() == 1);
+}
+
+TEST_CASE("a relay that stalls before any recipient is named holds its lane",
+          "[system][notifier]") {
+  // Outside findings: a relay stalling in MAIL FROM was taken for one recipient's
+  // failure, so each waiting message was tried, parked and used up its attempts in
+  // turn. Its last reply is EHLO's 250, as a stall in RCPT TO follows MAIL's 250:
+  // only the command waited on tells them apart. One lane, two recipients.
+  Federation f({"PL"}, false, "", {}, true);
+  SmtpServer smtp(f.dir.path() / "mail");
+  smtp.stall_mail_from(true);
+  f.start_notifier("PL", notifier_toml(f, "PL", smtp,
+                                       "concurrency = 1\nmax_attempts = 8\nsend_timeout_s = 1\n"
+                                       "retry_base_ms = 1500\nretry_cap_ms = 1500\n"));
+  const std::string jan = "jan.kowalski@stal.example.pl";
+  const std::string anna = "anna.nowak@optika.example.pl";
+  auto jan_org = register_org(f, "PL", "Stal Gdańsk S.A.", {{"Jan Kowalski", jan, "pl", true}});
+  auto anna_org =
+      register_org(f, "PL", "Optika Gdańsk sp. z o.o.", {{"Anna Nowak", anna, "pl", true}});
+  publish(f, "PL", jan_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
+  publish(f, "PL", anna_org, Kind::TECHNOLOGY_REQUEST, kRequestTitle, kRequestSummary);
+  auto tries = [&] {
+    auto page = f.call<wire::OutboxQuery>("PL", f.broker, "notifier.outbox.list",
+                                          [](auto q) { q.setDead(false); });
+    std::vector<uint32_t> out;
+    for (auto item : page.payload<wire::OutboxPage>().getItems()) out.push_back(item.getAttempts());
+    std::sort(out.rbegin(), out.rend());
+    return out;
+  };
+  // The first message is tried again and again; the other waits untried behind it.
+  REQUIRE(eventually(
+      [&] {
+        auto t = tries();
+        return t.size() == 2 && t[0] >= 2;
+      },
+      scaled(30s)));
+  auto seen = tries();
+  CHECK(seen[1] == 0);
+  auto last = f.call<wire::OutboxQuery>("PL", f.broker, "notifier.outbox.list",
+                                        [](auto q) { q.setDead(false); });
+  for (auto item : last.payload<wire::OutboxPage>().getItems()) {
+    if (item.getAttempts() == 0) continue;
+    CHECK(std::string(item.getLastError()).find("waiting on MAIL FROM") != std::string::npos);
+  }
+  // The relay answers again: both go, once each.
+  smtp.stall_mail_from(false);
+  REQUIRE(eventually(
+      [&] {
+        return mails_to(smtp, jan, "profile_published").size() == 1 &&
+               mails_to(smtp, anna, "profile_published").size() == 1;
+      },
+      scaled(30s)));
+  CHECK(tries().empty());
 }
 
 TEST_CASE("an expiry reminder reaches the consenting contact and its link renews for a year",

@@ -308,23 +308,62 @@ TEST_CASE("which failed sends are final", "[notifier]") {
 }
 
 TEST_CASE("a failure of one recipient steps aside; a relay's own holds its lane", "[notifier]") {
-  CHECK(fails_every_recipient(false, false, 0));         // no connection, no TLS, no login
-  CHECK(fails_every_recipient(false, true, 0));          // connected, no reply at all
-  CHECK(fails_every_recipient(false, true, 421));        // the relay is closing down
-  CHECK_FALSE(fails_every_recipient(false, true, 451));  // one mailbox: try later
-  CHECK_FALSE(fails_every_recipient(false, true, 250));  // stalled after a good reply
+  using S = SmtpStep;
+  CHECK(fails_every_recipient(false, false, 0, S::greeting));          // no connection, TLS, login
+  CHECK(fails_every_recipient(false, true, 0, S::recipient));          // connected, no reply at all
+  CHECK(fails_every_recipient(false, true, 421, S::recipient));        // the relay is closing down
+  CHECK_FALSE(fails_every_recipient(false, true, 451, S::recipient));  // one mailbox: later
+  CHECK_FALSE(fails_every_recipient(false, true, 250, S::data));       // stalled in DATA
+  CHECK_FALSE(fails_every_recipient(false, true, 250, S::message));    // stalled after it
+  // Outside findings: a relay stalling in MAIL FROM (its last reply EHLO's 250) was
+  // taken for one recipient's failure, so every message stepped aside in turn.
+  CHECK(fails_every_recipient(false, true, 250, S::sender));
+  CHECK(fails_every_recipient(false, true, 250, S::hello));
+  CHECK(fails_every_recipient(false, true, 451, S::sender));  // the sender refused for now
+  CHECK(fails_every_recipient(false, true, 334, S::auth));
   // Every webhook is its own server: its failure is that hook's alone.
-  CHECK_FALSE(fails_every_recipient(true, false, 0));
-  CHECK_FALSE(fails_every_recipient(true, true, 500));
+  CHECK_FALSE(fails_every_recipient(true, false, 0, S::greeting));
+  CHECK_FALSE(fails_every_recipient(true, true, 500, S::message));
+}
+
+TEST_CASE("the SMTP step is followed from the command lines libcurl writes", "[notifier]") {
+  using S = SmtpStep;
+  S step = S::greeting;
+  for (auto [line, expected] : std::vector<std::pair<std::string, S>>{
+           {"EHLO host\r\n", S::hello},
+           {"STARTTLS\r\n", S::starttls},
+           {"ehlo host\r\n", S::hello},
+           {"AUTH PLAIN\r\n", S::auth},
+           {"dXNlcgB1c2VyAHBhc3M=\r\n", S::auth},  // an AUTH continuation
+           {"MAIL FROM:<n@pl.example> SIZE=512\r\n", S::sender},
+           {"RCPT TO:<anna@example.pl>\r\n", S::recipient},
+           {"DATA\r\n", S::data},
+           {"QUIT\r\n", S::data},  // closing names no step
+           {"RSET\r\n", S::data},
+           {"MAILBOX\r\n", S::data},  // not a verb of ours
+       }) {
+    step = step_after_command(line, step);
+    CHECK(step == expected);
+  }
+  CHECK(std::string(step_name(S::sender)) == "MAIL FROM");
 }
 
 TEST_CASE("a failure is named by the reply that failed and never by a good one", "[notifier]") {
-  // Outside findings: a stall after MAIL FROM's 250 read "SMTP 250: Timeout was reached".
-  CHECK(failure_reason(false, 250, "Timeout was reached") ==
-        "Timeout was reached (after SMTP 250)");
-  CHECK(failure_reason(false, 451, "Failed sending data to the peer") ==
-        "SMTP 451: Failed sending data to the peer");
-  CHECK(failure_reason(false, 0, "Couldn't connect to server") == "Couldn't connect to server");
-  CHECK(failure_reason(true, 500, "HTTP status") == "HTTP 500: HTTP status");
-  CHECK(failure_reason(true, 200, "Timeout was reached") == "Timeout was reached (after HTTP 200)");
+  using S = SmtpStep;
+  // Outside findings: a stall after MAIL FROM's 250 read "SMTP 250: Timeout was
+  // reached", and a refused recipient "SMTP 451: Failed sending data to the peer"
+  // (libcurl's words for any refusal), which read like a network fault.
+  CHECK(failure_reason(false, 250, "Timeout was reached", S::recipient) ==
+        "Timeout was reached (after SMTP 250, waiting on RCPT TO)");
+  CHECK(failure_reason(false, 451, "Failed sending data to the peer", S::recipient) ==
+        "SMTP 451 in reply to RCPT TO");
+  CHECK(failure_reason(false, 554, "Weird server reply", S::greeting) ==
+        "SMTP 554 in the greeting");
+  CHECK(failure_reason(false, 0, "Couldn't connect to server", S::greeting) ==
+        "Couldn't connect to server");
+  CHECK(failure_reason(false, 0, "Timeout was reached", S::hello) ==
+        "Timeout was reached (no reply to EHLO)");
+  CHECK(failure_reason(true, 500, "HTTP status", S::message) == "HTTP 500: HTTP status");
+  CHECK(failure_reason(true, 200, "Timeout was reached", S::message) ==
+        "Timeout was reached (after HTTP 200)");
 }

@@ -1,6 +1,7 @@
 #include "services/notifier/domain/retry.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 namespace gosmart::notifier {
 
@@ -18,17 +19,64 @@ bool refused_for_good(bool http, long code) {
   return (code >= 300 && code < 400) || (code >= 400 && code < 500 && code != 408 && code != 429);
 }
 
-bool fails_every_recipient(bool http, bool reached, long code) {
-  if (http) return false;
-  return !reached || code == 0 || code == 421;
+SmtpStep step_after_command(std::string_view line, SmtpStep current) {
+  auto verb = line.substr(0, line.find_first_of(" \r\n"));
+  auto is = [&](std::string_view name) {
+    return verb.size() == name.size() &&
+           std::equal(verb.begin(), verb.end(), name.begin(), [](char a, char b) {
+             return std::toupper(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  if (is("EHLO") || is("HELO")) return SmtpStep::hello;
+  if (is("STARTTLS")) return SmtpStep::starttls;
+  if (is("AUTH")) return SmtpStep::auth;
+  if (is("MAIL")) return SmtpStep::sender;
+  if (is("RCPT")) return SmtpStep::recipient;
+  if (is("DATA")) return SmtpStep::data;
+  return current;
 }
 
-std::string failure_reason(bool http, long code, const std::string& error) {
-  std::string protocol = http ? "HTTP " : "SMTP ";
-  if (code == 0) return error;
-  bool failure_reply = http ? code >= 300 : code >= 400;
-  if (failure_reply) return protocol + std::to_string(code) + ": " + error;
-  return error + " (after " + protocol + std::to_string(code) + ")";
+const char* step_name(SmtpStep step) {
+  switch (step) {
+    case SmtpStep::greeting:
+      return "the greeting";
+    case SmtpStep::hello:
+      return "EHLO";
+    case SmtpStep::starttls:
+      return "STARTTLS";
+    case SmtpStep::auth:
+      return "AUTH";
+    case SmtpStep::sender:
+      return "MAIL FROM";
+    case SmtpStep::recipient:
+      return "RCPT TO";
+    case SmtpStep::data:
+      return "DATA";
+    case SmtpStep::message:
+      return "the message";
+  }
+  return "?";
+}
+
+bool fails_every_recipient(bool http, bool reached, long code, SmtpStep step) {
+  if (http) return false;
+  return !reached || code == 0 || code == 421 || step < SmtpStep::recipient;
+}
+
+std::string failure_reason(bool http, long code, const std::string& error, SmtpStep step) {
+  if (http) {
+    if (code == 0) return error;
+    if (code >= 300) return "HTTP " + std::to_string(code) + ": " + error;
+    return error + " (after HTTP " + std::to_string(code) + ")";
+  }
+  if (code == 0) {
+    if (step == SmtpStep::greeting) return error;
+    return error + " (no reply to " + step_name(step) + ")";
+  }
+  if (code >= 400 && step == SmtpStep::greeting)
+    return "SMTP " + std::to_string(code) + " in the greeting";
+  if (code >= 400) return "SMTP " + std::to_string(code) + " in reply to " + step_name(step);
+  return error + " (after SMTP " + std::to_string(code) + ", waiting on " + step_name(step) + ")";
 }
 
 }  // namespace gosmart::notifier

@@ -3,6 +3,7 @@
 // relay that comes back is not met by every message at the same instant.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace gosmart::notifier {
 
@@ -28,18 +29,35 @@ inline bool exhausted(const RetryPolicy& policy, int attempts) {
 // asking again would be redirected again. An HTTP 5xx, or no answer, may pass.
 bool refused_for_good(bool http, long code);
 
+// The SMTP command a send was waiting on when it failed, followed from the lines
+// libcurl writes. A stalled send's last reply is a good one (250 to EHLO or to MAIL
+// FROM alike), so only the command tells a relay stalling before any recipient is
+// named from one mailbox stalling (outside findings: a relay stalling in MAIL FROM
+// was taken for each recipient's failure, and every message used up its attempts).
+enum class SmtpStep { greeting, hello, starttls, auth, sender, recipient, data, message };
+
+// The step once `line` (a command line as sent, with its CRLF) is out; `current` for
+// one that starts no step (QUIT, RSET, NOOP, an AUTH continuation).
+SmtpStep step_after_command(std::string_view line, SmtpStep current);
+// What the relay was answering: "EHLO", "MAIL FROM", "the message", ...
+const char* step_name(SmtpStep step);
+
 // Whether a failed send's cause is the relay's, not the one recipient's, so every
 // message would fail the same way: the relay was not reached or refused the session
 // (`reached` false: no connection, no TLS, no login), gave no reply at all (`code`
-// 0), or is closing down (421). Then a lane waits with its message; otherwise the
-// message steps aside and the lane goes on with other recipients (a mailbox that
-// stalls or answers 4xx, a webhook that times out or answers 500 or 429, each
-// webhook being its own server). `code` is the last reply's.
-bool fails_every_recipient(bool http, bool reached, long code);
+// 0), is closing down (421), or failed before a recipient was named (`step`: a
+// greeting, EHLO, STARTTLS, AUTH or MAIL FROM answered with a failure or not at
+// all). Then a lane waits with its message; otherwise the message steps aside and
+// the lane goes on with other recipients (a mailbox that stalls or answers 4xx, a
+// webhook that times out or answers 500 or 429, each webhook being its own server).
+// `code` is the last reply's.
+bool fails_every_recipient(bool http, bool reached, long code, SmtpStep step);
 
-// A failure in words, without the reply's text (it echoes addresses): "SMTP 451:
-// <error>" when the reply was the failure; else the error with the last reply, which
-// was a good one ("Timeout was reached (after SMTP 250)").
-std::string failure_reason(bool http, long code, const std::string& error);
+// A failure in words, without the reply's text (it echoes addresses) and without
+// libcurl's words for a refusal ("Failed sending data to the peer" read like a
+// network fault): "SMTP 451 in reply to RCPT TO" when the reply was the failure;
+// else the error with the last reply, a good one, and what it waited on ("Timeout
+// was reached (after SMTP 250, waiting on MAIL FROM)"). `step` counts for SMTP only.
+std::string failure_reason(bool http, long code, const std::string& error, SmtpStep step);
 
 }  // namespace gosmart::notifier
