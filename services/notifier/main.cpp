@@ -23,7 +23,14 @@ int run(const std::string& config_file) {
   std::optional<notifier::Templates> loaded;
   auto check = [&](const config::NodeConfig& node) {
     read = notifier::notifier_settings(node, std::filesystem::absolute(config_file).parent_path());
-    loaded = notifier::Templates::load(read->templates);
+    try {
+      loaded = notifier::Templates::load(read->templates, notifier::notification_kinds());
+    } catch (const std::runtime_error& e) {
+      // A settings error like any other: named by its key, exit 1 before binding.
+      std::string why = e.what();
+      if (why.rfind("notifier: ", 0) == 0) why.erase(0, 10);
+      throw config::ConfigError("config: notifier.templates: " + why);
+    }
   };
   service::ServiceHost host(config_file, {"notifier", wire::Service::NOTIFIER,
                                           notifier::notifier_column_families(), false, check});

@@ -138,7 +138,15 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
         "reached without the institution's TLS proxy",
         section.path(), settings.link_address);
   }
-  settings.templates = section.string("templates").value_or(default_templates().string());
+  // A relative folder is the config file's neighbour, as the password file is (the
+  // outside tester's was looked for in the working directory).
+  if (auto templates = section.string("templates")) {
+    settings.templates = std::filesystem::path(*templates).is_absolute()
+                             ? *templates
+                             : (config_dir / *templates).string();
+  } else {
+    settings.templates = default_templates().string();
+  }
   options.time_zone = section.string("time_zone").value_or(country_time_zone(node.country));
   if (!known_time_zone(options.time_zone)) {
     throw config::ConfigError("config: " + section.path() + ".time_zone: '" + options.time_zone +

@@ -46,9 +46,16 @@ TEST_CASE("a notifier refuses a bad setting by name before it binds a port", "[s
   node.with_notifier = true;
   std::ofstream(node.dir / "relay.password") << "s3cret\n";
   std::filesystem::permissions(node.dir / "relay.password", std::filesystem::perms(0644));
-  const std::string base = std::string("[notifier]\nsmtp_url = \"smtp://127.0.0.1:1\"\n") +
-                           "from = \"gosmart@pl.example\"\ntemplates = \"" +
-                           GOSMART_TEST_SUPPORT_DIR + "/../../services/notifier/templates\"\n";
+  const std::string base =
+      "[notifier]\nsmtp_url = \"smtp://127.0.0.1:1\"\n"
+      "from = \"gosmart@pl.example\"\n";
+  const std::string shipped = std::string("templates = \"") + GOSMART_TEST_SUPPORT_DIR +
+                              "/../../services/notifier/templates\"\n";
+  // Outside findings: a folder with one template started (the other kinds failed
+  // message by message), its error exited 2 without naming the key, and a relative
+  // folder was looked for in the working directory, not beside the config.
+  std::filesystem::create_directories(node.dir / "partial");
+  std::ofstream(node.dir / "partial" / "match_found.en.txt") << "A match\n\nHello {{name}}\n";
   // The notifier's api port is taken: a process that bound first would say so.
   auto api_port = std::stoi(node.notifier.api.substr(node.notifier.api.rfind(':') + 1));
   int taken = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -58,9 +65,11 @@ TEST_CASE("a notifier refuses a bad setting by name before it binds a port", "[s
   REQUIRE(::listen(taken, 1) == 0);
   int run = 0;
   for (const auto& [setting, named] :
-       {std::pair{std::string("link_port = 70000\n"), std::string("notifier.link_port")},
-        {"smtp_password_file = \"relay.password\"\n", "chmod 600"},
-        {"public_url = \"https://links.pl.example/?x=\"\n", "notifier.public_url"}}) {
+       {std::pair{shipped + "link_port = 70000\n", std::string("notifier.link_port")},
+        {shipped + "smtp_password_file = \"relay.password\"\n", "chmod 600"},
+        {shipped + "public_url = \"https://links.pl.example/?x=\"\n", "notifier.public_url"},
+        {"templates = \"partial\"\n", "notifier.templates: " + (node.dir / "partial").string() +
+                                          " has no English template for digest, eoi_advanced"}}) {
     testing::write_config(node, {}, {}, base + setting);
     auto log = dir.path() / ("notifier-" + std::to_string(++run) + ".log");
     testing::Process notifier(

@@ -277,7 +277,23 @@ std::string date_time_text_at(int64_t at_us, std::string_view language,
   return format_at(at_us, language, time_zone, icu::DateFormat::kMedium, icu::DateFormat::kShort);
 }
 
-Templates Templates::load(const std::filesystem::path& dir) {
+const std::vector<std::string>& notification_kinds() {
+  static const std::vector<std::string> kinds{"digest",
+                                              "eoi_advanced",
+                                              "eoi_answered",
+                                              "eoi_received",
+                                              "eoi_undeliverable",
+                                              "match_found",
+                                              "match_retracted",
+                                              "profile_expired",
+                                              "profile_expiring",
+                                              "profile_published",
+                                              "profile_returned"};
+  return kinds;
+}
+
+Templates Templates::load(const std::filesystem::path& dir,
+                          const std::vector<std::string>& required) {
   Templates templates;
   std::error_code error;
   if (!std::filesystem::is_directory(dir, error)) {
@@ -318,6 +334,14 @@ Templates Templates::load(const std::filesystem::path& dir) {
     }
   }
   if (kinds.empty()) throw std::runtime_error("notifier: no templates in " + dir.string());
+  std::string missing;
+  for (const auto& kind : required) {
+    if (!templates.files_.count(kind + ".en")) missing += (missing.empty() ? "" : ", ") + kind;
+  }
+  if (!missing.empty()) {
+    throw std::runtime_error("notifier: " + dir.string() + " has no English template for " +
+                             missing + " (<kind>.en.txt; other languages fall back to it)");
+  }
   return templates;
 }
 

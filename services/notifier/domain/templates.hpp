@@ -22,6 +22,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gosmart::notifier {
 
@@ -32,8 +33,11 @@ struct Rendered {
 class Templates {
  public:
   // Reads every `*.txt` of `dir`; std::runtime_error naming the file for one that
-  // does not parse, and for a kind without English.
-  static Templates load(const std::filesystem::path& dir);
+  // does not parse, for a kind without English, and for each of `required` without
+  // an English file (the service requires every kind it sends, so that a folder
+  // missing one is refused at start, not message by message).
+  static Templates load(const std::filesystem::path& dir,
+                        const std::vector<std::string>& required = {});
 
   // The kind in `language`, else in English (Rendered::language says which). Text
   // parts are rendered without HTML escaping (they are plain text); the HTML part
@@ -50,6 +54,9 @@ class Templates {
   };
   std::map<std::string, File> files_;  // "<kind>.<language>"
 };
+
+// Every kind of message the notifier sends: one template each, at least in English.
+const std::vector<std::string>& notification_kinds();
 
 // What the model gets per language (exposed for tests and for the service).
 std::string country_name(std::string_view country, std::string_view language);
