@@ -105,7 +105,14 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     // The registry is away: kept here, passed on when it answers; alerts stop now.
     auto keep_for_later = [&] {
       auto kept = keep_ ? keep_(claim->org_id, claim->subject)
-                        : Status(fail(ErrorCode::UNAVAILABLE, "nowhere to keep it"));
+                        : Result<bool>(fail(ErrorCode::UNAVAILABLE, "nowhere to keep it"));
+      if (kept && !kept.value()) {
+        // A repeat of a click kept already (outside findings: each was counted).
+        response.set_content(
+            page("You are unsubscribed already", "<p>You get no alerts. Nothing was changed.</p>"),
+            "text/html; charset=utf-8");
+        return;
+      }
       if (kept) {
         spdlog::warn("notifier: the registry did not answer; an unsubscribe for {} is kept",
                      claim->org_id);

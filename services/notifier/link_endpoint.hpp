@@ -30,7 +30,9 @@ class LinkEndpoint {
   // Listens on address:port (port 0: a free one, see port()). `registry` is used from
   // the endpoint's threads only, one request at a time.
   // `keep(org id, recipient tag)` stores an unsubscribe durably for later.
-  using Keep = std::function<Status(const std::string&, const std::string&)>;
+  // Keeps an unsubscribe for the registry: true if newly kept, false if it was kept
+  // already (a repeated click while the registry is away: not counted again).
+  using Keep = std::function<Result<bool>(const std::string&, const std::string&)>;
   LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
                std::unique_ptr<ApiRegistryReader> registry, Keep keep, int renew_for_days = 365);
   ~LinkEndpoint();

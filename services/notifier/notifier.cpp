@@ -685,10 +685,14 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
   return SendGate::cancel;
 }
 
-Status NotifierCore::keep_unsubscribe(const std::string& org_id, const std::string& tag) {
+Result<bool> NotifierCore::keep_unsubscribe(const std::string& org_id, const std::string& tag) {
+  auto kept = store_.get(store_.cf(kPendingUnsubscribesCf), org_id + "|" + tag);
+  if (!kept) return kept.error();
+  if (kept.value()) return false;
   rocksdb::WriteBatch batch;
   batch.Put(store_.cf(kPendingUnsubscribesCf), org_id + "|" + tag, "");
-  return store_.commit(batch);
+  if (auto stored = store_.commit(batch); !stored) return stored.error();
+  return true;
 }
 
 std::size_t NotifierCore::pass_on_unsubscribes(RegistryReader& registry) {

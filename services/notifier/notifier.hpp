@@ -160,7 +160,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // to the registry by pass_on_unsubscribes() once it answers. An unsubscribe is
   // never lost to a registry restart (outside findings: it answered 503 and
   // forgot it).
-  Status keep_unsubscribe(const std::string& org_id, const std::string& recipient_tag);
+  // True if newly kept; false if this unsubscribe waits for the registry already.
+  Result<bool> keep_unsubscribe(const std::string& org_id, const std::string& recipient_tag);
   // Loop thread: hands the kept unsubscribes to the registry; returns how many it took.
   std::size_t pass_on_unsubscribes(RegistryReader& registry);
 

@@ -39,6 +39,45 @@ std::optional<std::string> smtp_url_problem(const std::string& url) {
   return problem;
 }
 
+LinkBase link_base_url(const std::string& text) {
+  // libcurl's URL parser, as for the relay: a port past 65535 or a word for a port
+  // is refused; a one-word host, localhost or [::1] is a good host (outside
+  // findings: those were refused, while :99999 and user:password@ passed).
+  LinkBase base;
+  CURLU* parsed = curl_url();
+  if (!parsed) return {"", "cannot be parsed (out of memory)"};
+  auto part = [&](CURLUPart which) {
+    char* value = nullptr;
+    std::optional<std::string> out;
+    if (curl_url_get(parsed, which, &value, 0) == CURLUE_OK && value) out = value;
+    curl_free(value);
+    return out;
+  };
+  auto scheme_end = text.find("://");
+  if (scheme_end == std::string::npos ||
+      curl_url_set(parsed, CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+    base.problem = "is not an http:// or https:// address";
+  } else if (auto scheme = part(CURLUPART_SCHEME); scheme != "http" && scheme != "https") {
+    base.problem = "is not an http:// or https:// address";
+  } else if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD)) {
+    base.problem = "carries a user or password: links are read by anyone they are mailed to";
+  } else if (part(CURLUPART_QUERY) || part(CURLUPART_FRAGMENT) ||
+             text.find_first_of("?#") != std::string::npos) {
+    base.problem = "has a ? or #: links are made by appending /u/<token> to it";
+  } else if (auto url = part(CURLUPART_URL)) {
+    base.url = *url;  // the scheme in lower case, as libcurl writes it
+    while (!base.url.empty() && base.url.back() == '/') base.url.pop_back();
+  } else {
+    base.problem = "is not an http:// or https:// address";
+  }
+  curl_url_cleanup(parsed);
+  return base;
+}
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
 std::string url_for_log(const std::string& url) {
   // A relay's password may sit in its URL (smtp://user:secret@host): never logged.
   CURLU* parsed = curl_url();
@@ -119,20 +158,19 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
   options.mail_domain = options.from.substr(options.from.find('@') + 1);
   settings.link_address = section.string("link_address").value_or(settings.link_address);
   settings.link_port = static_cast<uint16_t>(section.integer("link_port", 0, 65535).value_or(0));
-  options.public_url =
-      section.string("public_url")
-          .value_or("http://" + settings.link_address + ":" + std::to_string(settings.link_port));
-  while (!options.public_url.empty() && options.public_url.back() == '/') {
-    options.public_url.pop_back();
+  // The links' base: the endpoint itself unless the operator names the TLS proxy's.
+  std::string host = settings.link_address.find(':') != std::string::npos
+                         ? "[" + settings.link_address + "]"  // IPv6
+                         : settings.link_address;
+  auto base =
+      link_base_url(section.string("public_url")
+                        .value_or("http://" + host + ":" + std::to_string(settings.link_port)));
+  if (!base.problem.empty()) {
+    throw config::ConfigError("config: " + section.path() + ".public_url: '" +
+                              section.string("public_url").value_or("") + "' " + base.problem);
   }
-  // Links are made by appending /u/<token> to it: a query or fragment would swallow it.
-  if (!reference::is_web_url(options.public_url) ||
-      options.public_url.find_first_of("?#") != std::string::npos) {
-    throw config::ConfigError("config: " + section.path() + ".public_url: '" + options.public_url +
-                              "' is not an http:// or https:// address without ? or #");
-  }
-  if (settings.link_port != 0 && settings.link_address != "127.0.0.1" &&
-      settings.link_address != "::1" && settings.link_address != "localhost") {
+  options.public_url = base.url;
+  if (settings.link_port != 0 && !is_loopback_host(settings.link_address)) {
     spdlog::warn(
         "config: {}.link_address {}: the link endpoint is plain HTTP; outside loopback it is "
         "reached without the institution's TLS proxy",

@@ -48,6 +48,17 @@ std::filesystem::path default_templates();
 // port), or nothing.
 std::optional<std::string> smtp_url_problem(const std::string& url);
 
+// The base of the notifier's links (`public_url`): an http(s) address without user,
+// password, query or fragment, with a port libcurl accepts. `url` is it as links
+// begin (scheme in lower case, no trailing '/'); else `problem` says why.
+struct LinkBase {
+  std::string url;
+  std::string problem;
+};
+LinkBase link_base_url(const std::string& text);
+// 127.0.0.0/8, ::1 or localhost: the link endpoint needs no warning there.
+bool is_loopback_host(const std::string& host);
+
 // `url` without its user, password and options, for a log line.
 std::string url_for_log(const std::string& url);
 

@@ -118,6 +118,28 @@ TEST_CASE("notifier settings refuse what would make every send fail and name the
   refused(good + "colour = \"blue\"\n", "colour");
   CHECK(settings(good + "public_url = \"https://gosmart.pl.example/n/\"\n").options.public_url ==
         "https://gosmart.pl.example/n");
+  // Outside findings: good bases were refused and bad ones passed.
+  for (const auto& [given, base] : std::vector<std::pair<std::string, std::string>>{
+           {"http://localhost:8080", "http://localhost:8080"},
+           {"http://links:8080/n/", "http://links:8080/n"},
+           {"http://[::1]:8080", "http://[::1]:8080"},
+           {"HTTPS://Links.PL.example/n", "https://Links.PL.example/n"}}) {
+    CHECK(settings(good + "public_url = \"" + given + "\"\n").options.public_url == base);
+  }
+  refused(good + "public_url = \"https://pl.example:99999/n\"\n", "public_url");
+  refused(good + "public_url = \"https://u:p@pl.example/n\"\n", "public_url");
+  refused(good + "public_url = \"https://pl.example/n?x=1\"\n", "public_url");
+  refused(good + "public_url = \"pl.example/n\"\n", "public_url");
+  // The default base follows link_address, IPv6 in brackets; no public_url error.
+  CHECK(settings(good + "link_address = \"::1\"\nlink_port = 8080\n").options.public_url ==
+        "http://[::1]:8080");
+  CHECK(settings(good + "link_address = \"localhost\"\nlink_port = 8080\n").options.public_url ==
+        "http://localhost:8080");
+  CHECK(settings(good).options.public_url == "http://127.0.0.1:0");  // endpoint off
+  CHECK(notifier::is_loopback_host("127.0.0.2"));
+  CHECK(notifier::is_loopback_host("::1"));
+  CHECK_FALSE(notifier::is_loopback_host("0.0.0.0"));
+  CHECK_FALSE(notifier::is_loopback_host("198.18.0.1"));
 }
 
 TEST_CASE("webhook prefixes end after a host and are written as sent", "[notifier]") {
