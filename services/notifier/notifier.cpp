@@ -492,12 +492,27 @@ std::string NotifierCore::destination_of(const std::string& recipient) const {
 std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
   std::vector<std::string> triggers;
   {
+    // From where the last round stopped, then from the start up to there: every
+    // round from the start stepped over all the triggers resolved (deleted, not yet
+    // compacted away) before the first waiting one, quadratic in a burst (a fifth of
+    // the service loop's time in the notifier benchmark).
     auto it = store_.iterate(store_.cf(kTriggersCf));
-    for (it->SeekToFirst(); it->Valid() && triggers.size() < limit; it->Next()) {
+    for (it->Seek(resolve_from_); it->Valid() && triggers.size() < limit; it->Next()) {
       triggers.push_back(it->value().ToString());
     }
+    if (triggers.size() < limit && !resolve_from_.empty()) {
+      for (it->SeekToFirst();
+           it->Valid() && triggers.size() < limit && it->key().ToString() < resolve_from_;
+           it->Next()) {
+        triggers.push_back(it->value().ToString());
+      }
+    }
   }
-  if (triggers.empty()) return 0;
+  if (triggers.empty()) {
+    resolve_from_.clear();
+    return 0;
+  }
+  std::string resume_at;  // the next round's first key
   rocksdb::WriteBatch batch;
   std::size_t settled = 0;
   // One question per organisation per round: a burst (an import, a day's matches)
@@ -510,6 +525,7 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
     std::string key = text_of(trigger.getKey());
     std::string kind = text_of(trigger.getKind());
     std::string org_id = text_of(trigger.getOrganisationId());
+    resume_at = key;  // still waiting if this one breaks the round
     auto cached = organisations.find(org_id);
     if (cached == organisations.end()) {
       auto copy = read_organisation(registry, org_id);
@@ -543,6 +559,7 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
       model.erase("_readProfile");
     }
     ++settled;
+    resume_at = key + '\0';  // the key right after this one
     batch.Delete(store_.cf(kTriggersCf), key);
     batch.Put(store_.cf(kKeysCf), key, "resolved");
     if (stale) {
@@ -601,6 +618,7 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
       return 0;
     }
   }
+  resolve_from_ = resume_at;
   return settled;
 }
 

@@ -251,6 +251,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   std::unique_ptr<RateLimiter> per_recipient_;     // null: no limit
   std::unique_ptr<RateLimiter> per_server_;
   bool triggers_staged_ = false;
+  std::string resolve_from_;                 // where the next resolve round starts (see resolve)
   std::set<std::string> digest_due_staged_;  // holders given a due time in this round
   bool purge_staged_ = false;
   std::function<void()> on_triggers_;

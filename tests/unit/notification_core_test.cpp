@@ -838,3 +838,30 @@ TEST_CASE("an expiry reminder is not held for a weekly digest", "[notifier]") {
   CHECK(skips_digest("profile_expired"));
   CHECK_FALSE(skips_digest("match_found"));
 }
+
+TEST_CASE("triggers are resolved round by round from where the last round stopped, none left",
+          "[notifier]") {
+  // Each round starts past the last one (not from the start, over every trigger
+  // resolved before); one waiting before that place is found when the rounds wrap.
+  Core c;
+  c.registry.add("PL-000001", {{"anna@example.pl", "pl"}});
+  c.apply(match_found("PL", 1, "M-000000000002"));
+  c.apply(match_found("PL", 2, "M-000000000003"));
+  c.apply(match_found("PL", 3, "M-000000000004"));
+  CHECK(c.core.resolve(c.registry, 1) == 1);
+  CHECK(c.core.resolve(c.registry, 1) == 1);
+  c.apply(match_found("PL", 4, "M-000000000001"));  // sorts before the place reached
+  CHECK(c.core.resolve(c.registry, 1) == 1);
+  CHECK(c.core.resolve(c.registry, 1) == 1);
+  CHECK(c.core.resolve(c.registry, 1) == 0);
+  CHECK(c.queued().size() == 4);
+  // A registry that does not answer stops a round where it is; nothing is skipped.
+  c.apply(match_found("PL", 5, "M-000000000005"));
+  c.apply(match_found("PL", 6, "M-000000000006"));
+  c.registry.down = true;
+  c.core.forget_contacts();
+  CHECK(c.core.resolve(c.registry, 8) == 0);
+  c.registry.down = false;
+  CHECK(c.core.resolve(c.registry, 8) == 2);
+  CHECK(c.queued().size() == 6);
+}
