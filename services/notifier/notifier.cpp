@@ -317,11 +317,7 @@ void NotifierCore::hold_for_digest(rocksdb::WriteBatch& batch, const std::string
                                    const Recipient& recipient, const Rendered& rendered,
                                    const nlohmann::json& model) {
   std::string holder = recipient_tag(recipient.email) + "|" + org_id;
-  // One line under the subject: what the alert is about, in the partner's or the
-  // profile's own words.
-  std::string line;
-  if (model.contains("partner")) line = model["partner"].value("title", "");
-  if (line.empty() && model.contains("profile")) line = model["profile"].value("title", "");
+  std::string line = digest_line(model);
   // What it is about: its trigger (the idempotency key's first part), but one
   // profile published again is the same news.
   std::string about = idempotency.substr(0, idempotency.find('|'));

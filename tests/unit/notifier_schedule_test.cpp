@@ -183,6 +183,16 @@ TEST_CASE("a digest keeps two matches apart whose partners share a title", "[not
   REQUIRE(model["items"].size() == 2);
   CHECK(model["items"][0]["atUs"] == 3);  // the newest of m2
   CHECK(model["items"][1]["atUs"] == 1);
+  // Their lines differ too: each names the partner's public profile.
+  nlohmann::json one = {{"partner", {{"title", "Weld inspection"}, {"profileId", "FI-PRF-000007"}}},
+                        {"profile", {{"title", "Our request"}}}};
+  nlohmann::json two = one;
+  two["partner"]["profileId"] = "DE-PRF-000031";
+  CHECK(digest_line(one) == "Weld inspection (FI-PRF-000007)");
+  CHECK(digest_line(one) != digest_line(two));
+  CHECK(digest_line({{"profile", {{"title", "Our offer"}}}}) == "Our offer");
+  CHECK(digest_line({{"partner", {{"title", 3}}}, {"profile", {{"title", "Ours"}}}}) == "Ours");
+  CHECK(digest_line(nlohmann::json::object()).empty());
 }
 
 TEST_CASE("expiry reminders fall at 08:00 local the given days before the last day", "[notifier]") {

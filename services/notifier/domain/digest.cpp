@@ -6,6 +6,23 @@
 
 namespace gosmart::notifier {
 
+std::string digest_line(const nlohmann::json& model) {
+  auto text = [](const nlohmann::json& part, const char* key) {
+    auto it = part.find(key);
+    return it != part.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (auto partner = model.find("partner"); partner != model.end() && partner->is_object()) {
+    std::string line = text(*partner, "title");
+    std::string id = text(*partner, "profileId");
+    if (!line.empty() && !id.empty()) line += " (" + id + ")";
+    if (!line.empty()) return line;
+  }
+  if (auto profile = model.find("profile"); profile != model.end() && profile->is_object()) {
+    return text(*profile, "title");
+  }
+  return "";
+}
+
 nlohmann::json digest_model(std::vector<PendingAlert> alerts, std::size_t max_listed) {
   // Newest first; among equal times, the order they came in (stable).
   std::stable_sort(alerts.begin(), alerts.end(),

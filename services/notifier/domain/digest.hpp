@@ -33,6 +33,12 @@ struct PendingAlert {
 // findings: they were merged into one line). `count` counts the distinct alerts. An
 // item's "text" is absent when empty. `text` is best a line or two (the partner's
 // title, the profile's expiry), not a whole rendered alert with its greeting.
+// The line under an alert's subject in a digest: what it is about, in the partner's
+// or the profile's own words. A partner's line carries its public profile id, so
+// two partners whose profiles share a title are told apart (outside findings: their
+// lines were identical) and a broker can look the profile up.
+std::string digest_line(const nlohmann::json& model);
+
 nlohmann::json digest_model(std::vector<PendingAlert> alerts, std::size_t max_listed = 50);
 
 }  // namespace gosmart::notifier
