@@ -51,7 +51,40 @@ void drop_body(const httplib::Request& request, const httplib::ContentReader& re
   }
 }
 
+std::string nothing_to_stop_page() {
+  return page("There is nothing to stop", "<p>This address gets no GoSmart alerts.</p>");
+}
+
+std::string unsubscribed_already_page() {
+  return page("You are unsubscribed already", "<p>You get no alerts. Nothing was changed.</p>");
+}
+
 }  // namespace
+
+LinkEndpoint::Contact LinkEndpoint::contact_of(const std::string& org_id,
+                                               const std::string& recipient_tag) {
+  Contact contact;
+  if (std::chrono::steady_clock::now() < registry_away_until_) return contact;
+  auto org = registry_->organisation(org_id);
+  if (!org) {
+    registry_away_until_ = std::chrono::steady_clock::now() + kRegistryAwayFor;
+    return contact;
+  }
+  contact.state = Contact::State::gone;
+  if (org->header().type == "error") return contact;
+  for (auto known : org->payload<wire::OrgReply>().getOrganisation().getContacts()) {
+    if (notifier::recipient_tag(text_of(known.getEmail())) != recipient_tag) continue;
+    contact.email = text_of(known.getEmail());
+    std::vector<ConsentRecord> consents;
+    for (auto consent : known.getConsents()) {
+      consents.push_back({text_of(consent.getPurpose()), text_of(consent.getChannel()),
+                          consent.getGrantedAtUs(), consent.getWithdrawnAtUs()});
+    }
+    contact.state = alerts_allowed(consents, Channel::email) ? Contact::State::consenting
+                                                             : Contact::State::unsubscribed;
+  }
+  return contact;
+}
 
 LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
                            std::unique_ptr<ApiRegistryReader> registry, Keep keep,
@@ -83,6 +116,20 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
                                                          httplib::Response& response) {
     auto claim = claim_for("unsubscribe", tokens_, request, response);
     if (!claim) return;
+    // The page says what a click would do now (outside findings: it offered to stop
+    // alerts that were stopped already). Only reads; a registry away shows the form.
+    {
+      std::lock_guard lock(registry_mutex_);
+      auto contact = contact_of(claim->org_id, claim->subject);
+      if (contact.state == Contact::State::gone) {
+        response.set_content(nothing_to_stop_page(), "text/html; charset=utf-8");
+        return;
+      }
+      if (contact.state == Contact::State::unsubscribed) {
+        response.set_content(unsubscribed_already_page(), "text/html; charset=utf-8");
+        return;
+      }
+    }
     response.set_content(
         page("Stop GoSmart alerts?",
              "<p>You will no longer get alerts about new partners or expiring profiles. "
@@ -108,9 +155,7 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
                         : Result<bool>(fail(ErrorCode::UNAVAILABLE, "nowhere to keep it"));
       if (kept && !kept.value()) {
         // A repeat of a click kept already (outside findings: each was counted).
-        response.set_content(
-            page("You are unsubscribed already", "<p>You get no alerts. Nothing was changed.</p>"),
-            "text/html; charset=utf-8");
+        response.set_content(unsubscribed_already_page(), "text/html; charset=utf-8");
         return;
       }
       if (kept) {
@@ -126,41 +171,20 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     };
     // While the registry is known to be away, each click is kept at once: asking it
     // again would hold every click for the reader's timeout, one after another.
-    if (std::chrono::steady_clock::now() < registry_away_until_) return keep_for_later();
-    auto org = registry_->organisation(claim->org_id);
-    if (!org) {
-      registry_away_until_ = std::chrono::steady_clock::now() + kRegistryAwayFor;
-      return keep_for_later();
-    }
-    std::string email;
-    bool consenting = false;
-    if (org->header().type != "error") {
-      for (auto contact : org->payload<wire::OrgReply>().getOrganisation().getContacts()) {
-        if (recipient_tag(text_of(contact.getEmail())) != claim->subject) continue;
-        email = text_of(contact.getEmail());
-        std::vector<ConsentRecord> consents;
-        for (auto consent : contact.getConsents()) {
-          consents.push_back({text_of(consent.getPurpose()), text_of(consent.getChannel()),
-                              consent.getGrantedAtUs(), consent.getWithdrawnAtUs()});
-        }
-        consenting = alerts_allowed(consents, Channel::email);
-      }
-    }
+    auto contact = contact_of(claim->org_id, claim->subject);
+    if (contact.state == Contact::State::away) return keep_for_later();
     // Nothing to stop: erased, no longer a contact, or unsubscribed already (a second
     // click, a mail scanner's repeat). Said so, and not counted again (outside
     // findings: each repeat counted and logged a new unsubscribe).
-    if (email.empty()) {
-      response.set_content(
-          page("There is nothing to stop", "<p>This address gets no GoSmart alerts.</p>"),
-          "text/html; charset=utf-8");
+    if (contact.state == Contact::State::gone) {
+      response.set_content(nothing_to_stop_page(), "text/html; charset=utf-8");
       return;
     }
-    if (!consenting) {
-      response.set_content(
-          page("You are unsubscribed already", "<p>You get no alerts. Nothing was changed.</p>"),
-          "text/html; charset=utf-8");
+    if (contact.state == Contact::State::unsubscribed) {
+      response.set_content(unsubscribed_already_page(), "text/html; charset=utf-8");
       return;
     }
+    const std::string& email = contact.email;
     auto changed = registry_->withdraw_consent(claim->org_id, email, "notifications");
     if (!changed) {
       registry_away_until_ = std::chrono::steady_clock::now() + kRegistryAwayFor;

@@ -44,6 +44,13 @@ class LinkEndpoint {
   uint64_t renewed() const { return renewed_; }
 
  private:
+  // What the registry says of an unsubscribe link's contact (registry_mutex_ held).
+  struct Contact {
+    enum class State { away, gone, consenting, unsubscribed } state = State::away;
+    std::string email;  // as the registry spells it
+  };
+  Contact contact_of(const std::string& org_id, const std::string& recipient_tag);
+
   const LinkTokens& tokens_;
   std::unique_ptr<ApiRegistryReader> registry_;
   Keep keep_;

@@ -211,6 +211,7 @@ TEST_CASE(
   CHECK(shown->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'") !=
         std::string::npos);
   CHECK(shown->get_header_value("Referrer-Policy") == "no-referrer");
+  CHECK(shown->body.find("<form method=\"post\">") != std::string::npos);
   {
     // Clients that connect and say nothing (a slow or hostile one) do not take the
     // page from others (outside findings: a few idle connections held every worker).
@@ -252,6 +253,13 @@ TEST_CASE(
   REQUIRE(repeated);
   CHECK(repeated->status == 200);
   CHECK(repeated->body.find("already") != std::string::npos);
+  // The page a GET shows says so too, without a form (outside findings: it offered
+  // to stop what was stopped).
+  auto shown_after = http.Get(link[2].str());
+  REQUIRE(shown_after);
+  CHECK(shown_after->status == 200);
+  CHECK(shown_after->body.find("already") != std::string::npos);
+  CHECK(shown_after->body.find("<form") == std::string::npos);
   // A bare POST (no Content-Length, no body) is a click too (outside findings: 400).
   CHECK(bare_post(std::stoi(link[1].str()), link[2].str()) == "HTTP/1.1 200 OK");
 
@@ -290,6 +298,8 @@ TEST_CASE(
                               "application/x-www-form-urlencoded");
     REQUIRE(again);
     CHECK(again->status == 200);
+    // Kept once, counted once (outside findings: each click counted).
+    CHECK(again->body.find("already") != std::string::npos);
   }
   CHECK(std::chrono::steady_clock::now() - clicks_started < 2s);
   f.start("FI");
