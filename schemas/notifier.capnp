@@ -99,6 +99,16 @@ struct WebhookRemove {
   id @0 :Text;
 }
 
+# "notifier.webhook.list" (broker: every one, or one organisation's; integration:
+# those it added) -> "notifier.webhook.page", oldest first, never a secret.
+struct WebhookList {
+  organisationId @0 :Text;     # empty: every one the caller may see
+}
+
+struct WebhookPage {
+  webhooks @0 :List(Webhook);
+}
+
 struct Webhook {
   id @0 :Text;                 # "wh_" + 24 hex
   organisationId @1 :Text;
@@ -120,6 +130,8 @@ const notifierDeliveriesPage :Text = "notifier.deliveries.page";
 const notifierWebhookAdd :Text = "notifier.webhook.add";
 const notifierWebhookRemove :Text = "notifier.webhook.remove";
 const notifierWebhookReply :Text = "notifier.webhook.reply";
+const notifierWebhookList :Text = "notifier.webhook.list";
+const notifierWebhookPage :Text = "notifier.webhook.page";
 const notifierOutboxList :Text = "notifier.outbox.list";
 const notifierOutboxPage :Text = "notifier.outbox.page";
 const notifierDeadRetry :Text = "notifier.dead.retry";

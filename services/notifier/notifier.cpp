@@ -902,6 +902,8 @@ void NotifierCore::install(service::ApiServer& server, const service::ServiceInf
                 [this, &info, &registry](const service::Request& r) {
                   return add_webhook(r, info, registry);
                 });
+  server.handle(wire_type(wire::NOTIFIER_WEBHOOK_LIST), {Role::broker, Role::integration},
+                [this, &info](const service::Request& r) { return list_webhooks(r, info); });
   server.handle(wire_type(wire::NOTIFIER_WEBHOOK_REMOVE), {Role::broker, Role::integration},
                 [this, &info](const service::Request& r) { return remove_webhook(r, info); });
   server.handle(wire_type(wire::NOTIFIER_OUTBOX_LIST), {Role::broker, Role::monitor},
@@ -1022,6 +1024,45 @@ Result<std::string> NotifierCore::add_webhook(const service::Request& request,
   out.setSecret(hook.getSecret());  // shown this once
   out.setAddedBy(hook.getAddedBy());
   out.setCreatedUs(hook.getCreatedUs());
+  return reply.encode();
+}
+
+Result<std::string> NotifierCore::list_webhooks(const service::Request& request,
+                                                const service::ServiceInfo& info) {
+  // A portal sees the subscriptions it made; a broker every one. Bounded by what
+  // one reply may carry: a node has a few per managed organisation.
+  std::string org_id = text_of(request.envelope.payload<wire::WebhookList>().getOrganisationId());
+  std::vector<std::string> kept;
+  auto it = store_.iterate(store_.cf(kWebhooksCf));
+  for (it->SeekToFirst(); it->Valid() && kept.size() < 2000; it->Next()) {
+    auto hook = parse_stored<wire::Webhook>(it->value().ToString());
+    if (!hook) continue;
+    if (!org_id.empty() && text_of(hook->get().getOrganisationId()) != org_id) continue;
+    if (request.caller.role == Role::integration &&
+        text_of(hook->get().getAddedBy()) != request.caller.user_id()) {
+      continue;
+    }
+    kept.push_back(it->value().ToString());
+  }
+  std::vector<std::unique_ptr<store::StoredValue<wire::Webhook>>> hooks;
+  for (const auto& bytes : kept) {
+    if (auto hook = parse_stored<wire::Webhook>(bytes))
+      hooks.push_back(std::make_unique<store::StoredValue<wire::Webhook>>(std::move(*hook)));
+  }
+  std::stable_sort(hooks.begin(), hooks.end(), [](const auto& a, const auto& b) {
+    return a->get().getCreatedUs() < b->get().getCreatedUs();
+  });
+  auto reply = service::make_reply(info, request, wire_type(wire::NOTIFIER_WEBHOOK_PAGE));
+  auto list =
+      reply.init_payload<wire::WebhookPage>().initWebhooks(static_cast<unsigned>(hooks.size()));
+  for (unsigned i = 0; i < hooks.size(); ++i) {
+    auto hook = hooks[i]->get();
+    list[i].setId(hook.getId());
+    list[i].setOrganisationId(hook.getOrganisationId());
+    list[i].setUrl(hook.getUrl());
+    list[i].setAddedBy(hook.getAddedBy());
+    list[i].setCreatedUs(hook.getCreatedUs());  // never the secret
+  }
   return reply.encode();
 }
 

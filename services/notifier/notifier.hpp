@@ -223,6 +223,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   Result<std::string> deliveries(const service::Request& request, const service::ServiceInfo& info);
   Result<std::string> add_webhook(const service::Request& request, const service::ServiceInfo& info,
                                   RegistryReader& registry);
+  Result<std::string> list_webhooks(const service::Request& request,
+                                    const service::ServiceInfo& info);
   Result<std::string> remove_webhook(const service::Request& request,
                                      const service::ServiceInfo& info);
   Result<std::string> act_on_dead(const service::Request& request, const service::ServiceInfo& info,

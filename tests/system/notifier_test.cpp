@@ -703,6 +703,25 @@ TEST_CASE("a portal's webhook arrives signed and is sent again with the same id 
   // a second subscription and every message came twice.
   CHECK(add(f.portal, pl_org, url).header().type == "error");
   CHECK(add(f.portal, pl_org, url + "#again").header().type == "error");
+  // Listed: the portal sees the one it added, the broker too, never with a secret;
+  // another portal sees none of it; a monitor may not ask (the URLs are the portals').
+  auto listed = [&](const TestClient& who) {
+    return f.call<wire::WebhookList>("PL", who, "notifier.webhook.list",
+                                     [&](auto w) { w.setOrganisationId(pl_org); });
+  };
+  for (const TestClient* who : {&f.portal, &f.broker}) {
+    auto page = listed(*who);
+    REQUIRE(page.header().type == "notifier.webhook.page");
+    auto hooks = page.payload<wire::WebhookPage>().getWebhooks();
+    REQUIRE(hooks.size() == 1);
+    CHECK(std::string(hooks[0].getId()) == hook_id);
+    CHECK(std::string(hooks[0].getUrl()) == url);
+    CHECK(hooks[0].getSecret().size() == 0);
+  }
+  auto other_page = listed(f.other_portal);
+  REQUIRE(other_page.header().type == "notifier.webhook.page");
+  CHECK(other_page.payload<wire::WebhookPage>().getWebhooks().size() == 0);
+  CHECK(listed(f.watcher).header().type == "error");
 
   publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
   publish(f, "PL", pl_org, Kind::TECHNOLOGY_REQUEST, kRequestTitle, kRequestSummary);

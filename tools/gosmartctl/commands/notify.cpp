@@ -132,6 +132,22 @@ void add_webhook(CLI::App* notify, Dispatch& dispatch) {
     show<wire::Webhook>(s, reply, [](auto h) { print_webhook(h, "added"); });
     return 0;
   });
+  auto* list = hook->add_subcommand(
+      "list", "the webhooks subscribed (a portal: those it added), oldest first; no secret");
+  list->add_option("--org", a.org, "only this organisation's, e.g. PL-000001");
+  dispatch.online(list, [&a](Session& s) {
+    auto reply = s.request<wire::WebhookList>("notifier", wire_type(wire::NOTIFIER_WEBHOOK_LIST),
+                                              [&](auto w) { w.setOrganisationId(a.org); });
+    show<wire::WebhookPage>(s, reply, [](auto page) {
+      Table table({"ID", "ORGANISATION", "URL", "ADDED BY", "ADDED (UTC)"});
+      for (auto h : page.getWebhooks()) {
+        table.add({h.getId().cStr(), h.getOrganisationId().cStr(), h.getUrl().cStr(),
+                   h.getAddedBy().cStr(), utc_text(static_cast<uint64_t>(h.getCreatedUs()))});
+      }
+      table.print(std::cout, colour_out());
+    });
+    return 0;
+  });
   auto* remove = hook->add_subcommand("remove", "stop calling a webhook");
   remove->add_option("id", a.id, "the webhook's id (wh_...)")->required();
   dispatch.online(remove, [&a](Session& s) {
