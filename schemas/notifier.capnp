@@ -69,6 +69,9 @@ struct OutboxItem {
   attempts @5 :UInt32;
   lastError @6 :Text;
   createdUs @7 :Int64;
+  nextTryUs @8 :Int64;         # when a failed one is tried again (parked after its
+                               # recipient's failure, or held with its lane); 0: it
+                               # waits only for its turn, or is on its way
 }
 
 struct OutboxPage {

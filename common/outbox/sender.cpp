@@ -41,6 +41,19 @@ std::size_t Sender::parked() const {
   return count;
 }
 
+std::optional<Sender::Clock::time_point> Sender::next_try(const std::string& key) const {
+  for (const auto& [destination, link] : links_) {
+    if (link.state == Link::State::awaiting && link.holding && link.entry &&
+        link.entry->key == key) {
+      return link.deadline;
+    }
+    for (const auto& [group, parked] : link.parked) {
+      if (parked.key == key) return parked.until;
+    }
+  }
+  return std::nullopt;
+}
+
 bool Sender::parked(const Link& link, const Entry& entry) const {
   if (link.parked.empty()) return false;
   if (link.parked.contains(entry.key)) return true;
@@ -123,6 +136,7 @@ bool Sender::send_one(Link& link) {
 bool Sender::dispatch(Link& link, Entry entry) {
   link.entry = std::move(entry);
   link.state = Link::State::awaiting;
+  link.holding = false;
   link.deadline = options_.clock() + options_.resend_after;
   std::string key = link.entry->key;
   auto sent = link.courier->send(
@@ -159,6 +173,7 @@ void Sender::answered(Link& link, const std::string& key, const Answer& answer) 
       auto wait = answer.retry_after.count() > 0 ? answer.retry_after : options_.resend_after;
       if (!answer.step_aside || GOSMART_BREAK_POINT("outbox.hold_lane")) {
         link.deadline = options_.clock() + wait;
+        link.holding = true;
         return;
       }
       park(link, key, options_.clock() + wait);

@@ -82,6 +82,10 @@ class Sender {
   uint64_t sent() const { return sent_; }        // sends, resends included
   uint64_t settled() const { return settled_; }  // entries removed for good
   std::size_t parked() const;                    // entries waiting aside, all lanes
+  // When the entry `key` is tried next, if it waits for a retry: parked after its
+  // recipient's failure, or held by its lane after the destination's. Nothing when
+  // it waits only for its turn, or is on its way.
+  std::optional<Clock::time_point> next_try(const std::string& key) const;
 
  private:
   struct Link {
@@ -90,6 +94,7 @@ class Sender {
     enum class State { idle, awaiting, settling } state = State::idle;
     std::optional<Entry> entry;  // awaiting or settling
     Clock::time_point deadline;  // awaiting: when to send again
+    bool holding = false;        // awaiting a retry of a failed send (not an answer)
     // The key the lane goes on from: the last entry settled, parked or passed over.
     std::string cursor;
     Clock::time_point looked_from_start;  // when it last looked from the destination's start

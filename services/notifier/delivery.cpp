@@ -94,6 +94,14 @@ SendGate Delivery::gate(const outbox::Entry& entry, std::chrono::milliseconds& w
 
 void Delivery::attach(service::Loop& loop) {
   sender_.attach(loop);
+  // The outbox list asks the sender (in the loop thread, like every request).
+  core_.set_next_try([this](const std::string& entry_key) -> int64_t {
+    auto at = sender_.next_try(entry_key);
+    if (!at) return 0;
+    auto from_now =
+        std::chrono::duration_cast<std::chrono::microseconds>(*at - outbox::Sender::Clock::now());
+    return now_us() + std::max<int64_t>(0, from_now.count());
+  });
   // A safety net only: settles are flushed after each round of answers.
   loop.every(std::chrono::milliseconds(200), [this] { core_.flush_settles(); });
   // One fsync for all the settles since the last, then their delivery events go out.

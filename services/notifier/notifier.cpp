@@ -1098,10 +1098,11 @@ Result<std::string> NotifierCore::list(const service::Request& request,
                                        const service::ServiceInfo& info) {
   auto query = request.envelope.payload<wire::OutboxQuery>();
   std::size_t limit = query.getLimit() ? std::min<uint32_t>(query.getLimit(), 1000) : 100;
-  std::vector<std::string> values;
+  std::vector<std::string> values, keys;
   auto it = store_.iterate(store_.cf(query.getDead() ? kDeadCf : kOutboxCf));
   for (it->SeekToFirst(); it->Valid() && values.size() < limit; it->Next()) {
     values.push_back(it->value().ToString());
+    keys.push_back(it->key().ToString());
   }
   auto counts = this->counts();
   auto reply = service::make_reply(info, request, wire_type(wire::NOTIFIER_OUTBOX_PAGE));
@@ -1114,6 +1115,7 @@ Result<std::string> NotifierCore::list(const service::Request& request,
   for (unsigned i = 0; i < values.size(); ++i) {
     if (auto n = parse_stored<wire::Notification>(values[i]))
       fill_item(items[i], n->get(), personal);
+    if (!query.getDead() && next_try_) items[i].setNextTryUs(next_try_(keys[i]));
   }
   return reply.encode();
 }

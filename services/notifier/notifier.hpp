@@ -118,6 +118,12 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
     purge_staged_ = false;
   }
   void set_on_triggers(std::function<void()> on_triggers) { on_triggers_ = std::move(on_triggers); }
+  // When a waiting entry (by its outbox key) is tried again, in microseconds since
+  // the epoch, 0 if it waits only for its turn: the sender knows (parking is in
+  // memory); the outbox list shows it.
+  void set_next_try(std::function<int64_t(const std::string&)> next_try) {
+    next_try_ = std::move(next_try);
+  }
 
   // Resolves up to `limit` stored triggers; returns how many were settled (queued,
   // or dropped because the organisation is gone). Stops at the first the registry
@@ -257,6 +263,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   std::set<std::string> digest_due_staged_;  // holders given a due time in this round
   bool purge_staged_ = false;
   std::function<void()> on_triggers_;
+  std::function<int64_t(const std::string&)> next_try_;
   struct Tally {
     uint64_t sent = 0, dead = 0, suppressed = 0;
   };

@@ -485,6 +485,17 @@ TEST_CASE("a mailbox that keeps failing holds back no other recipient's mail",
                    scaled(8s)));
   CHECK(mails_to(smtp, jan).empty());
   CHECK(jan_tries() == 1);
+  // The outbox says when Jan's is tried next (outside findings: not shown).
+  {
+    auto page = f.call<wire::OutboxQuery>("PL", f.broker, "notifier.outbox.list",
+                                          [](auto q) { q.setDead(false); });
+    int64_t next_try = 0;
+    for (auto item : page.payload<wire::OutboxPage>().getItems()) {
+      if (std::string(item.getRecipient()) == jan) next_try = item.getNextTryUs();
+    }
+    CHECK(next_try > now_us());
+    CHECK(next_try < now_us() + 25'000'000);
+  }
 
   // Jan's mailbox takes mail again: his message goes at its next try, once.
   smtp.stall_recipient(jan, false);

@@ -25,9 +25,11 @@ class RecordingCourier : public outbox::Courier {
     if (entry.payload.rfind("limited", 0) == 0 && limited) return Sent::aside;
     if (!connected) return Sent::not_now;
     sent.push_back(entry.payload);
+    last_key_ = entry.key;
     answered_ = std::move(answered);
     return Sent::sent;
   }
+  const std::string& last_key() const { return last_key_; }
   void attach(service::Loop&) override {}
   // "alice/2": the group (recipient) is what comes before the slash.
   std::string group_of(const outbox::Entry& entry) const override {
@@ -47,6 +49,7 @@ class RecordingCourier : public outbox::Courier {
 
  private:
   Answered answered_;
+  std::string last_key_;
 };
 
 const char* outcome_name(Settlement::Outcome outcome) {
@@ -323,12 +326,18 @@ TEST_CASE("one recipient's failure steps aside: the lane goes on and its later e
   auto* courier = b.couriers.at("mail-0");
   b.sender.tick();
   REQUIRE(b.sent("mail-0") == Strings{"stuck/1"});
+  auto stuck_key = b.queue.oldest("mail-0").value()->key;
+  CHECK_FALSE(b.sender.next_try(stuck_key));  // on its way: no retry time
   Answer aside{Answer::Verdict::retry, "timeout", 5000ms};
   aside.step_aside = true;
+  auto failed_at = b.now;
   courier->answer_with(aside);
   // At once, not after the stuck mailbox's back-off.
   CHECK(b.sent("mail-0") == Strings{"stuck/1", "bob/1"});
   CHECK(b.sender.parked() == 1);
+  // An operator is told when it is tried next (outside findings: not shown).
+  REQUIRE(b.sender.next_try(stuck_key));
+  CHECK(*b.sender.next_try(stuck_key) == failed_at + 5000ms);
   courier->answer(Answer::Verdict::delivered);
   b.owner.land(true);
   // stuck/2 keeps its place behind stuck/1: carol's goes first.
@@ -353,7 +362,11 @@ TEST_CASE("one recipient's failure steps aside: the lane goes on and its later e
     b.enqueue("mail-0", "dave/1");
     b.sender.tick();
     REQUIRE(b.sent("mail-0").back() == "dave/1");
+    auto held_at = b.now;
     courier->answer_with(Answer{Answer::Verdict::retry, "cannot connect", 1000ms});
+    auto held = b.sender.next_try(b.couriers.at("mail-0")->last_key());
+    REQUIRE(held);
+    CHECK(*held == held_at + 1000ms);
     b.enqueue("mail-0", "erin/1");
     b.now += 900ms;
     b.sender.tick();

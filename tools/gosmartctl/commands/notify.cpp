@@ -22,11 +22,17 @@ std::string age_text(int64_t created_us) {
 }
 
 void print_page(wire::OutboxPage::Reader page, bool dead) {
-  Table table({"KEY", "KIND", "ORGANISATION", "RECIPIENT", "AGE", "TRIES", "LAST ERROR"});
+  Table table(
+      {"KEY", "KIND", "ORGANISATION", "RECIPIENT", "AGE", "TRIES", "NEXT TRY", "LAST ERROR"});
   for (auto item : page.getItems()) {
+    std::string next;
+    if (item.getNextTryUs() > 0) {
+      int64_t in_s = std::max<int64_t>(0, (item.getNextTryUs() - now_us()) / 1'000'000);
+      next = "in " + std::to_string(in_s) + " s";
+    }
     table.add({item.getKey().cStr(), item.getKind().cStr(), item.getOrganisationId().cStr(),
                item.getRecipient().cStr(), age_text(item.getCreatedUs()),
-               std::to_string(item.getAttempts()), item.getLastError().cStr()});
+               std::to_string(item.getAttempts()), next, item.getLastError().cStr()});
   }
   table.print(std::cout, colour_out());
   std::cout << page.getPending() << " pending, " << page.getDead() << " dead, "
