@@ -332,12 +332,17 @@ void NotifierCore::hold_for_digest(rocksdb::WriteBatch& batch, const std::string
                          {"about", about}};
   batch.Put(store_.cf(kDigestItemsCf), holder + "|" + idempotency, item.dump());
   batch.Put(store_.cf(kKeysCf), idempotency, "held");
-  // The holder's next digest, unless one is already due (its rhythm at that time).
+  // The holder's next digest: at its rhythm's next time, or sooner if its rhythm
+  // changed to a shorter one since the first alert was held (outside findings: a
+  // weekly contact turned daily still waited for the week).
   auto due = store_.get(store_.cf(kDigestDueCf), holder);
-  if (due && !due.value() && !digest_due_staged_.count(holder)) {
+  if (due && !digest_due_staged_.count(holder)) {
     auto rhythm = recipient.rhythm == "weekly" ? Rhythm::weekly : Rhythm::daily;
     int64_t at = next_digest_due_us(rhythm, now_us(), options_.time_zone);
-    batch.Put(store_.cf(kDigestDueCf), holder, store::keys::u64(static_cast<uint64_t>(at)));
+    auto kept = due.value() ? store::keys::read_u64(*due.value()) : std::nullopt;
+    if (!kept || static_cast<int64_t>(*kept) > at) {
+      batch.Put(store_.cf(kDigestDueCf), holder, store::keys::u64(static_cast<uint64_t>(at)));
+    }
     digest_due_staged_.insert(holder);
   }
 }

@@ -865,3 +865,33 @@ TEST_CASE("triggers are resolved round by round from where the last round stoppe
   CHECK(c.core.resolve(c.registry, 8) == 2);
   CHECK(c.queued().size() == 6);
 }
+
+TEST_CASE("a weekly contact turned daily gets its digest at the daily time", "[notifier]") {
+  // Outside findings: the due time was fixed when the first alert was held.
+  Core c;
+  auto set_rhythm = [&](const std::string& rhythm) {
+    EnvelopeBuilder reply("PL", wire::Service::REGISTRY, "registry.org.reply");
+    auto org = reply.init_payload<wire::OrgReply>().initOrganisation();
+    org.setId("PL-000001");
+    auto contacts = org.initContacts(1);
+    add_contact(contacts[0], "anna@example.pl", "en", true);
+    contacts[0].setAlertRhythm(rhythm);
+    c.registry.orgs["PL-000001"] = reply.encode();
+    c.core.forget_contacts();
+  };
+  set_rhythm("weekly");
+  c.apply(match_found("PL", 1, "M-000000000001"));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  auto daily = next_digest_due_us(Rhythm::daily, now_us(), "Europe/Warsaw");
+  auto weekly = next_digest_due_us(Rhythm::weekly, now_us(), "Europe/Warsaw");
+  set_rhythm("daily");
+  c.apply(match_found("PL", 2, "M-000000000002"));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  CHECK(c.core.send_due_digests(daily) == 1);  // both, at the daily time
+  CHECK(c.queued().size() == 1);
+  // Back to weekly: a later alert does not push a nearer due time away.
+  set_rhythm("weekly");
+  c.apply(match_found("PL", 3, "M-000000000003"));
+  REQUIRE(c.core.resolve(c.registry) == 1);
+  CHECK(c.core.send_due_digests(weekly) == 1);
+}
