@@ -5,8 +5,10 @@
 
 #include "common/reference/text.hpp"
 #include "schemas/registry.capnp.h"
+#include "services/notifier/domain/link_pages.hpp"
 #include "services/notifier/domain/preferences.hpp"
 #include "services/notifier/domain/renewal.hpp"
+#include "services/notifier/domain/templates.hpp"
 #include "services/notifier/recipients.hpp"
 
 namespace gosmart::notifier {
@@ -25,9 +27,23 @@ std::string only_date_characters(const std::string& text) {
   return out;
 }
 
-std::string page(const std::string& title, const std::string& body) {
-  return "<!doctype html><html><head><meta charset=\"utf-8\"><title>" + title +
-         "</title></head><body><h1>" + title + "</h1>" + body + "</body></html>\n";
+std::string page(const std::string& language, const std::string& title, const std::string& body) {
+  return "<!doctype html><html lang=\"" + language + "\"><head><meta charset=\"utf-8\"><title>" +
+         title + "</title></head><body><h1>" + title + "</h1>" + body + "</body></html>\n";
+}
+
+// The page's language: the reader's browser's choice among the network's languages.
+std::string language_of(const httplib::Request& request) {
+  return page_language(request.get_header_value("Accept-Language"));
+}
+
+std::string para(PageText text, const std::string& language, std::string_view fill = {}) {
+  return "<p>" + page_text(text, language, fill) + "</p>";
+}
+
+std::string form(PageText button, const std::string& language) {
+  return "<form method=\"post\"><button type=\"submit\">" + page_text(button, language) +
+         "</button></form>";
 }
 
 // The claim of the request's token for `action`; without one, the response says the
@@ -37,7 +53,9 @@ std::optional<LinkClaim> claim_for(const std::string& action, const LinkTokens& 
   auto claim = tokens.verify(request.matches[1].str(), now_us());
   if (claim && claim->action == action) return claim;
   response.status = 400;
-  response.set_content(page("This link is not valid", "<p>It may have expired.</p>"),
+  auto language = language_of(request);
+  response.set_content(page(language, page_text(PageText::invalid_title, language),
+                            para(PageText::invalid_body, language)),
                        "text/html; charset=utf-8");
   return std::nullopt;
 }
@@ -51,12 +69,18 @@ void drop_body(const httplib::Request& request, const httplib::ContentReader& re
   }
 }
 
-std::string nothing_to_stop_page() {
-  return page("There is nothing to stop", "<p>This address gets no GoSmart alerts.</p>");
+std::string nothing_to_stop_page(const std::string& language) {
+  return page(language, page_text(PageText::nothing_title, language),
+              para(PageText::nothing_body, language));
 }
 
-std::string unsubscribed_already_page() {
-  return page("You are unsubscribed already", "<p>You get no alerts. Nothing was changed.</p>");
+std::string unsubscribed_already_page(const std::string& language) {
+  return page(language, page_text(PageText::already_title, language),
+              para(PageText::already_body, language));
+}
+
+std::string try_later_page(const std::string& language) {
+  return page(language, page_text(PageText::later_title, language), "");
 }
 
 }  // namespace
@@ -116,25 +140,24 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
                                                          httplib::Response& response) {
     auto claim = claim_for("unsubscribe", tokens_, request, response);
     if (!claim) return;
+    auto language = language_of(request);
     // The page says what a click would do now (outside findings: it offered to stop
     // alerts that were stopped already). Only reads; a registry away shows the form.
     {
       std::lock_guard lock(registry_mutex_);
       auto contact = contact_of(claim->org_id, claim->subject);
       if (contact.state == Contact::State::gone) {
-        response.set_content(nothing_to_stop_page(), "text/html; charset=utf-8");
+        response.set_content(nothing_to_stop_page(language), "text/html; charset=utf-8");
         return;
       }
       if (contact.state == Contact::State::unsubscribed) {
-        response.set_content(unsubscribed_already_page(), "text/html; charset=utf-8");
+        response.set_content(unsubscribed_already_page(language), "text/html; charset=utf-8");
         return;
       }
     }
     response.set_content(
-        page("Stop GoSmart alerts?",
-             "<p>You will no longer get alerts about new partners or expiring profiles. "
-             "Messages about your own expressions of interest still reach you.</p>"
-             "<form method=\"post\"><button type=\"submit\">Unsubscribe</button></form>"),
+        page(language, page_text(PageText::stop_title, language),
+             para(PageText::stop_body, language) + form(PageText::stop_button, language)),
         "text/html; charset=utf-8");
   });
   server_->Post(R"(/u/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
@@ -143,10 +166,12 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     drop_body(request, read);
     auto claim = claim_for("unsubscribe", tokens_, request, response);
     if (!claim) return;
+    auto language = language_of(request);
     std::lock_guard lock(registry_mutex_);
     auto done = [&] {
       ++unsubscribed_;
-      response.set_content(page("You are unsubscribed", "<p>You will get no more alerts.</p>"),
+      response.set_content(page(language, page_text(PageText::stopped_title, language),
+                                para(PageText::stopped_body, language)),
                            "text/html; charset=utf-8");
     };
     // The registry is away: kept here, passed on when it answers; alerts stop now.
@@ -155,7 +180,7 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
                         : Result<bool>(fail(ErrorCode::UNAVAILABLE, "nowhere to keep it"));
       if (kept && !kept.value()) {
         // A repeat of a click kept already (outside findings: each was counted).
-        response.set_content(unsubscribed_already_page(), "text/html; charset=utf-8");
+        response.set_content(unsubscribed_already_page(language), "text/html; charset=utf-8");
         return;
       }
       if (kept) {
@@ -167,7 +192,7 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
       spdlog::error("notifier: an unsubscribe for {} was neither recorded nor kept: {}",
                     claim->org_id, describe(kept.error()));
       response.status = 503;
-      response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
+      response.set_content(try_later_page(language), "text/html; charset=utf-8");
     };
     // While the registry is known to be away, each click is kept at once: asking it
     // again would hold every click for the reader's timeout, one after another.
@@ -177,11 +202,11 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     // click, a mail scanner's repeat). Said so, and not counted again (outside
     // findings: each repeat counted and logged a new unsubscribe).
     if (contact.state == Contact::State::gone) {
-      response.set_content(nothing_to_stop_page(), "text/html; charset=utf-8");
+      response.set_content(nothing_to_stop_page(language), "text/html; charset=utf-8");
       return;
     }
     if (contact.state == Contact::State::unsubscribed) {
-      response.set_content(unsubscribed_already_page(), "text/html; charset=utf-8");
+      response.set_content(unsubscribed_already_page(language), "text/html; charset=utf-8");
       return;
     }
     const std::string& email = contact.email;
@@ -194,7 +219,7 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
       spdlog::error("notifier: an unsubscribe for {} was not recorded by the registry",
                     claim->org_id);
       response.status = 503;
-      response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
+      response.set_content(try_later_page(language), "text/html; charset=utf-8");
       return;
     }
     spdlog::info("notifier: a contact of {} unsubscribed from alerts", claim->org_id);
@@ -203,12 +228,11 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
   server_->Get(R"(/r/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
                                                          httplib::Response& response) {
     if (!claim_for("renew", tokens_, request, response)) return;
+    auto language = language_of(request);
     response.set_content(
-        page("Keep your GoSmart profile?",
-             "<p>Your profile stays visible to partners abroad for another " +
-                 std::to_string(renew_for_days_) +
-                 " days from today.</p>"
-                 "<form method=\"post\"><button type=\"submit\">Renew</button></form>"),
+        page(language, page_text(PageText::keep_title, language),
+             para(PageText::keep_body, language, days_text(renew_for_days_, language)) +
+                 form(PageText::keep_button, language)),
         "text/html; charset=utf-8");
   });
   server_->Post(R"(/r/([A-Za-z0-9_.\-]{1,2048}))", [this](const httplib::Request& request,
@@ -217,6 +241,7 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     drop_body(request, read);
     auto claim = claim_for("renew", tokens_, request, response);
     if (!claim) return;
+    auto language = language_of(request);
     namespace chrono = std::chrono;
     chrono::year_month_day until{chrono::floor<chrono::days>(chrono::system_clock::now()) +
                                  chrono::days{renew_for_days_}};
@@ -227,15 +252,15 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     std::lock_guard lock(registry_mutex_);
     auto unavailable = [&] {
       response.status = 503;
-      response.set_content(page("Please try again later", ""), "text/html; charset=utf-8");
+      response.set_content(try_later_page(language), "text/html; charset=utf-8");
     };
     auto refused = [&] {
       // Withdrawn, or in review: a broker's matter now, not a click's.
       spdlog::warn("notifier: a renewal of {} was refused by the registry", link.profile_id);
       response.status = 409;
-      response.set_content(
-          page("This profile cannot be renewed here", "<p>Please contact your broker.</p>"),
-          "text/html; charset=utf-8");
+      response.set_content(page(language, page_text(PageText::cannot_title, language),
+                                para(PageText::cannot_body, language)),
+                           "text/html; charset=utf-8");
     };
     // While the registry is known to be away a click is answered at once, not after
     // the reader's timeout behind every click before it (outside finding M8).
@@ -250,12 +275,14 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     auto decision = decide_renewal(link, profile.getExpiresOn().cStr(), day);
     if (decision.kind != RenewalDecision::Kind::renew) {
       // A second click, or a date a broker set since the message: nothing changes.
-      response.set_content(
-          page(decision.kind == RenewalDecision::Kind::already ? "Your profile is already renewed"
-                                                               : "This link is out of date",
-               "<p>Your profile is shown until " + only_date_characters(decision.until) +
-                   ". Nothing was changed.</p>"),
-          "text/html; charset=utf-8");
+      response.set_content(page(language,
+                                page_text(decision.kind == RenewalDecision::Kind::already
+                                              ? PageText::renewed_already_title
+                                              : PageText::out_of_date_title,
+                                          language),
+                                para(PageText::shown_until_unchanged, language,
+                                     only_date_characters(decision.until))),
+                           "text/html; charset=utf-8");
       return;
     }
     // Renewed only if it still ends on the day just read: a broker's renewal landing
@@ -269,8 +296,8 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     }
     if (renewed->header().type == "error") {
       if (renewed->payload<wire::Error>().getCode() == wire::ErrorCode::CONFLICT) {
-        response.set_content(page("Your profile is already renewed",
-                                  "<p>Your broker changed it just now. Nothing was changed.</p>"),
+        response.set_content(page(language, page_text(PageText::renewed_already_title, language),
+                                  para(PageText::broker_changed, language)),
                              "text/html; charset=utf-8");
         return;
       }
@@ -278,9 +305,9 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     }
     ++renewed_;
     spdlog::info("notifier: {} renewed until {} from a reminder", link.profile_id, day);
-    response.set_content(
-        page("Your profile is renewed", std::string("<p>It is shown until ") + day + ".</p>"),
-        "text/html; charset=utf-8");
+    response.set_content(page(language, page_text(PageText::renewed_title, language),
+                              para(PageText::renewed_body, language, day)),
+                         "text/html; charset=utf-8");
   });
   if (port == 0) {
     int bound = server_->bind_to_any_port(address);

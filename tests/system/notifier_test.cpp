@@ -260,6 +260,11 @@ TEST_CASE(
   CHECK(shown_after->status == 200);
   CHECK(shown_after->body.find("already") != std::string::npos);
   CHECK(shown_after->body.find("<form") == std::string::npos);
+  // In the reader's language when the browser asks for one of the network's.
+  auto in_polish = http.Get(link[2].str(), {{"Accept-Language", "pl-PL,pl;q=0.9,en;q=0.5"}});
+  REQUIRE(in_polish);
+  CHECK(in_polish->body.find("<html lang=\"pl\">") != std::string::npos);
+  CHECK(in_polish->body.find("Rezygnacja została już zapisana") != std::string::npos);
   // A bare POST (no Content-Length, no body) is a click too (outside findings: 400).
   CHECK(bare_post(std::stoi(link[1].str()), link[2].str()) == "HTTP/1.1 200 OK");
 

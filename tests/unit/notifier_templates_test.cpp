@@ -11,6 +11,7 @@
 #include <string>
 
 #include "services/notifier/domain/digest.hpp"
+#include "services/notifier/domain/link_pages.hpp"
 #include "services/notifier/domain/templates.hpp"
 
 using namespace gosmart::notifier;
@@ -336,4 +337,30 @@ TEST_CASE("a digest lists its items and says how many more there are", "[notifie
     CHECK(out.text.find(" \n") == std::string::npos);  // no empty item line
     CHECK(out.text.find("\n\n\n") == std::string::npos);
   }
+}
+
+TEST_CASE("link pages speak the reader's language from Accept-Language, English otherwise",
+          "[notifier]") {
+  CHECK(page_language("") == "en");
+  CHECK(page_language("pl-PL,pl;q=0.9,en-US;q=0.8,en;q=0.7") == "pl");
+  CHECK(page_language("fr-FR, fr;q=0.9, de;q=0.5, fi;q=0.6") == "fi");  // highest q
+  CHECK(page_language("et, lv") == "et");                               // order on a tie
+  CHECK(page_language("LT") == "lt");
+  CHECK(page_language("da;q=0, sv") == "en");  // q=0 refuses; sv is not ours
+  CHECK(page_language("de;q=abc") == "en");
+  CHECK(page_language("*") == "en");
+  // Every language has every text, and a text's {} is filled.
+  for (const char* language : {"en", "pl", "fi", "da", "de", "lv", "et", "lt"}) {
+    for (int t = 0; t <= static_cast<int>(PageText::renewed_body); ++t) {
+      auto text = page_text(static_cast<PageText>(t), language, "2027-01-05");
+      CHECK_FALSE(text.empty());
+      CHECK(text.find("{}") == std::string::npos);
+    }
+    CHECK(page_text(PageText::renewed_body, language, "2027-01-05").find("2027-01-05") !=
+          std::string::npos);
+  }
+  CHECK(page_text(PageText::keep_body, "pl", days_text(365, "pl")) ==
+        "Państwa profil pozostanie widoczny dla partnerów za granicą przez kolejne 365 dni od "
+        "dziś.");
+  CHECK(page_text(PageText::stop_button, "xx") == "Unsubscribe");
 }
