@@ -58,6 +58,8 @@ struct DeliveryEvent {
 struct OutboxQuery {
   dead @0 :Bool;               # the dead letters instead of the pending messages
   limit @1 :UInt32;            # 0: 100
+  held @2 :Bool;               # the alerts held for daily or weekly digests instead:
+                               # channel "digest", nextTryUs the digest's due time
 }
 
 struct OutboxItem {

@@ -1103,6 +1103,7 @@ Result<std::string> NotifierCore::list(const service::Request& request,
                                        const service::ServiceInfo& info) {
   auto query = request.envelope.payload<wire::OutboxQuery>();
   std::size_t limit = query.getLimit() ? std::min<uint32_t>(query.getLimit(), 1000) : 100;
+  if (query.getHeld()) return list_held(request, info, limit);
   std::vector<std::string> values, keys;
   auto it = store_.iterate(store_.cf(query.getDead() ? kDeadCf : kOutboxCf));
   for (it->SeekToFirst(); it->Valid() && values.size() < limit; it->Next()) {
@@ -1121,6 +1122,47 @@ Result<std::string> NotifierCore::list(const service::Request& request,
     if (auto n = parse_stored<wire::Notification>(values[i]))
       fill_item(items[i], n->get(), personal);
     if (!query.getDead() && next_try_) items[i].setNextTryUs(next_try_(keys[i]));
+  }
+  return reply.encode();
+}
+
+Result<std::string> NotifierCore::list_held(const service::Request& request,
+                                            const service::ServiceInfo& info, std::size_t limit) {
+  // Alerts held for a digest (outside findings: an operator could not see them),
+  // by holder, with the holder's due time as the next try.
+  std::vector<nlohmann::json> held;
+  std::vector<std::string> holders;
+  auto it = store_.iterate(store_.cf(kDigestItemsCf));
+  for (it->SeekToFirst(); it->Valid() && held.size() < limit; it->Next()) {
+    auto item = nlohmann::json::parse(it->value().ToString(), nullptr, false);
+    if (item.is_discarded()) continue;
+    std::string key = it->key().ToString();
+    auto bar = key.find('|');
+    auto second = bar == std::string::npos ? bar : key.find('|', bar + 1);
+    item["_key"] = second == std::string::npos ? key : key.substr(second + 1);
+    holders.push_back(second == std::string::npos ? key : key.substr(0, second));
+    held.push_back(std::move(item));
+  }
+  auto counts = this->counts();
+  auto reply = service::make_reply(info, request, wire_type(wire::NOTIFIER_OUTBOX_PAGE));
+  auto page = reply.init_payload<wire::OutboxPage>();
+  page.setPending(counts.pending);
+  page.setDead(counts.dead);
+  page.setTriggers(counts.triggers);
+  auto items = page.initItems(static_cast<unsigned>(held.size()));
+  bool personal = request.caller.role == Role::broker;
+  for (unsigned i = 0; i < held.size(); ++i) {
+    const auto& item = held[i];
+    items[i].setKey(item.value("_key", ""));
+    items[i].setKind(item.value("kind", ""));
+    items[i].setOrganisationId(item.value("org", ""));
+    items[i].setChannel("digest");
+    if (personal) items[i].setRecipient(item.value("email", ""));
+    items[i].setCreatedUs(item.value("atUs", int64_t{0}));
+    auto due = store_.get(store_.cf(kDigestDueCf), holders[i]);
+    if (due && due.value()) {
+      items[i].setNextTryUs(static_cast<int64_t>(store::keys::read_u64(*due.value()).value_or(0)));
+    }
   }
   return reply.encode();
 }

@@ -229,6 +229,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   Result<std::string> deliveries(const service::Request& request, const service::ServiceInfo& info);
   Result<std::string> add_webhook(const service::Request& request, const service::ServiceInfo& info,
                                   RegistryReader& registry);
+  Result<std::string> list_held(const service::Request& request, const service::ServiceInfo& info,
+                                std::size_t limit);
   Result<std::string> list_webhooks(const service::Request& request,
                                     const service::ServiceInfo& info);
   Result<std::string> remove_webhook(const service::Request& request,

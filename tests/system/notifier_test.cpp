@@ -783,3 +783,44 @@ TEST_CASE("a portal's webhook arrives signed and is sent again with the same id 
   std::this_thread::sleep_for(1s);
   CHECK(of_type("gosmart.match_found").size() == matches_before);
 }
+
+TEST_CASE("alerts held for a weekly digest are listed with the digest's due time",
+          "[system][notifier]") {
+  // Outside findings: held alerts could not be seen by an operator.
+  Federation f({"PL", "FI"}, true, "", {}, true);
+  SmtpServer smtp(f.dir.path() / "mail");
+  f.start_notifier("PL", notifier_toml(f, "PL", smtp));
+  const std::string anna = "anna.nowak@optika.example.pl";
+  auto pl_org =
+      register_org(f, "PL", "Optika Gdańsk sp. z o.o.", {{"Anna Nowak", anna, "pl", true}});
+  auto fi_org = register_org(f, "FI", "Konenäkö Tampere Oy",
+                             {{"Mikko Virtanen", "mikko@konenako.example.fi", "fi", true}});
+  auto weekly =
+      f.call<wire::ContactPreferences>("PL", f.broker, "registry.contact.preferences", [&](auto p) {
+        p.setOrganisationId(pl_org);
+        p.setContactEmail(anna);
+        p.setRhythm("weekly");
+      });
+  REQUIRE(weekly.header().type == "registry.org.reply");
+  publish(f, "FI", fi_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
+  publish(f, "PL", pl_org, Kind::TECHNOLOGY_REQUEST, kRequestTitle, kRequestSummary);
+  auto held = [&](const TestClient& who) {
+    return f.call<wire::OutboxQuery>("PL", who, "notifier.outbox.list",
+                                     [](auto q) { q.setHeld(true); });
+  };
+  REQUIRE(eventually(
+      [&] { return held(f.broker).payload<wire::OutboxPage>().getItems().size() == 1; }, 30s));
+  auto page = held(f.broker);
+  auto item = page.payload<wire::OutboxPage>().getItems()[0];
+  CHECK(std::string(item.getKind()) == "match_found");
+  CHECK(std::string(item.getChannel()) == "digest");
+  CHECK(std::string(item.getRecipient()) == anna);
+  CHECK(std::string(item.getOrganisationId()) == pl_org);
+  CHECK(item.getNextTryUs() > now_us());                              // Monday 08:00
+  CHECK(item.getNextTryUs() < now_us() + 8 * 24 * 3600 * 1000000LL);  // within a week
+  CHECK(mails_to(smtp, anna, "match_found").empty());
+  // A monitor sees it without the address.
+  auto seen = held(f.watcher);
+  REQUIRE(seen.payload<wire::OutboxPage>().getItems().size() == 1);
+  CHECK(std::string(seen.payload<wire::OutboxPage>().getItems()[0].getRecipient()).empty());
+}

@@ -52,6 +52,26 @@ void add_list(CLI::App* notify, Dispatch& dispatch, const char* name, bool dead)
   });
 }
 
+void add_held(CLI::App* notify, Dispatch& dispatch) {
+  auto* sub = notify->add_subcommand(
+      "held", "alerts held for contacts' daily or weekly digests, with each digest's due time");
+  dispatch.online(sub, [](Session& s) {
+    auto reply = s.request<wire::OutboxQuery>("notifier", wire_type(wire::NOTIFIER_OUTBOX_LIST),
+                                              [](auto q) { q.setHeld(true); });
+    show<wire::OutboxPage>(s, reply, [](auto page) {
+      Table table({"KEY", "KIND", "ORGANISATION", "RECIPIENT", "HELD FOR", "DIGEST DUE (UTC)"});
+      for (auto item : page.getItems()) {
+        table.add({item.getKey().cStr(), item.getKind().cStr(), item.getOrganisationId().cStr(),
+                   item.getRecipient().cStr(), age_text(item.getCreatedUs()),
+                   item.getNextTryUs() > 0 ? utc_text(static_cast<uint64_t>(item.getNextTryUs()))
+                                           : std::string()});
+      }
+      table.print(std::cout, colour_out());
+    });
+    return 0;
+  });
+}
+
 void add_deliveries(CLI::App* notify, Dispatch& dispatch) {
   struct Args {
     uint32_t limit = 50;
@@ -217,6 +237,7 @@ void add_notify_commands(CLI::App& app, Dispatch& dispatch) {
           ->require_subcommand(1);
   add_list(notify, dispatch, "outbox", false);
   add_list(notify, dispatch, "dead", true);
+  add_held(notify, dispatch);
   add_deliveries(notify, dispatch);
   add_action(notify, dispatch, "retry", true);
   add_action(notify, dispatch, "drop", false);
