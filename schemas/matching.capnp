@@ -53,6 +53,9 @@ struct NaceLink {
 struct TermWeight {
   term @0 :Text;               # the analysed (normalised, stemmed) term
   weight @1 :Float64;          # its part of the score shown (of the text component's contribution)
+  word @2 :Text;               # a word of either title that gives the term, as written
+                               # (lower case), for readers: "fabrication", not "fabric";
+                               # empty when no title word does (the term is from a summary)
 }
 
 struct Explanation {

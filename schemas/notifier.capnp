@@ -37,6 +37,8 @@ struct Notification {
   lastError @12 :Text;
   transactional @13 :Bool;     # about the contact's own action: no unsubscribe gate
   webhookId @14 :Text;         # channel "webhook": the subscription whose secret signs it
+  firstFailedUs @15 :Int64;    # when the first counted attempt failed (0: none yet);
+                               # a message is given up no sooner than give_up_after_s later
 }
 
 # ---- events on the notifier's stream (for audit and status; no addresses) ----

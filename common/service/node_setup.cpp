@@ -53,7 +53,11 @@ int service_main(int argc, char** argv, const std::string& binary, const std::st
   CLI::App app{description};
   std::string config_file;
   app.add_option("--config", config_file, "node config (TOML)")->required();
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;  // a bad argument is a bad setting: exit 1
+  }
   try {
     return run(config_file);
   } catch (const config::ConfigError& e) {

@@ -266,7 +266,16 @@ void MatchingCore::fill_match(wire::Match::Builder out, const Doc& a, const Doc&
   out.setScore(score.score);
   out.setForward(score.forward.total);
   out.setBackward(score.backward.total);
-  explain(scorer_, a, b, score, out.initExplanation());
+  auto explanation = out.initExplanation();
+  explain(scorer_, a, b, score, explanation);
+  // Each shared term as a word of either title, where one gives it: a mail to an SME
+  // says "fabrication", not the stem "fabric" (outside findings).
+  for (auto shared : explanation.getSharedTerms()) {
+    std::string term = shared.getTerm().cStr();
+    std::string word = analyser_.word_for(term, a.title);
+    if (word.empty()) word = analyser_.word_for(term, b.title);
+    if (!word.empty() && word != term) shared.setWord(word);
+  }
 }
 
 void MatchingCore::record_match(Slot a, const Candidate& candidate, store::StagingBatch& batch) {

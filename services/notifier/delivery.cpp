@@ -41,6 +41,7 @@ std::optional<SmtpMessage> outgoing_message(const outbox::Entry& entry,
   out.recipient = mail.to;
   out.build = [mail = std::move(mail)] { return build_mime(mail); };
   out.attempts_before = static_cast<int>(n.getAttempts());
+  out.first_failed_us = n.getFirstFailedUs();
   return out;
 }
 
@@ -77,11 +78,24 @@ Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierS
     courier->set_gate(
         [this](const outbox::Entry& e, std::chrono::milliseconds& wait) { return gate(e, wait); });
     courier->set_grouper(recipient_group);
-    courier->set_on_retry([this](const std::string& key, int attempts, const std::string& why) {
-      core_.record_attempt(key, attempts, why);
+    courier->set_on_retry([this](const SmtpCourier::Failure& failure) {
+      core_.record_attempt(failure.key, failure.attempts, failure.first_failed_us, failure.reason);
     });
+    couriers_.push_back(courier.get());
     sender_.add(destination, std::move(courier));
   }
+}
+
+uint64_t Delivery::failures() const {
+  uint64_t total = 0;
+  for (const auto* courier : couriers_) total += courier->failures();
+  return total;
+}
+
+int Delivery::relay_failing() const {
+  int most = 0;
+  for (const auto* courier : couriers_) most = std::max(most, courier->relay_streak());
+  return most;
 }
 
 SendGate Delivery::gate(const outbox::Entry& entry, std::chrono::milliseconds& wait) {
@@ -129,9 +143,12 @@ std::unique_ptr<LinkService> start_link_service(const config::NodeConfig& node,
       std::make_unique<ApiRegistryReader>(
           *links->transport, registry.endpoints.api,
           registry.keys ? registry.keys->public_key : node.public_key, node.country, limits),
-      [&core](const std::string& org_id, const std::string& tag) {
-        return core.keep_unsubscribe(org_id, tag);
-      },
+      LinkEndpoint::Keep{[&core](const std::string& org_id, const std::string& tag) {
+                           return core.keep_unsubscribe(org_id, tag);
+                         },
+                         [&core](const std::string& org_id, const std::string& tag) {
+                           return core.unsubscribe_kept(org_id, tag);
+                         }},
       settings.options.renew_for_days);
   return links;
 }

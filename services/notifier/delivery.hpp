@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "common/outbox/sender.hpp"
 #include "services/notifier/notifier.hpp"
@@ -33,6 +34,10 @@ class Delivery {
            const LinkEndpoint* links);
   void attach(service::Loop& loop);
   uint64_t sends() const { return sender_.sent(); }
+  // Failed sends, counted against their message or not (the relay's).
+  uint64_t failures() const;
+  // The relay's failures in a row, the most of any lane: 0 while it answers.
+  int relay_failing() const;
 
  private:
   SendGate gate(const outbox::Entry& entry, std::chrono::milliseconds& wait);
@@ -43,6 +48,7 @@ class Delivery {
   const LinkEndpoint* links_;
   uint64_t unsubscribes_seen_ = 0;
   outbox::Sender sender_;
+  std::vector<const SmtpCourier*> couriers_;  // owned by sender_
 };
 
 // A link endpoint with its own transport to the registry (its threads must not

@@ -142,10 +142,16 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     if (!claim) return;
     auto language = language_of(request);
     // The page says what a click would do now (outside findings: it offered to stop
-    // alerts that were stopped already). Only reads; a registry away shows the form.
+    // alerts that were stopped already). Only reads; a registry away shows the form,
+    // unless this contact's click is kept for it.
     {
       std::lock_guard lock(registry_mutex_);
       auto contact = contact_of(claim->org_id, claim->subject);
+      bool kept = keep_.holds && keep_.holds(claim->org_id, claim->subject);
+      if (kept && contact.state != Contact::State::gone) {
+        response.set_content(unsubscribed_already_page(language), "text/html; charset=utf-8");
+        return;
+      }
       if (contact.state == Contact::State::gone) {
         response.set_content(nothing_to_stop_page(language), "text/html; charset=utf-8");
         return;
@@ -176,8 +182,8 @@ LinkEndpoint::LinkEndpoint(const std::string& address, uint16_t port, const Link
     };
     // The registry is away: kept here, passed on when it answers; alerts stop now.
     auto keep_for_later = [&] {
-      auto kept = keep_ ? keep_(claim->org_id, claim->subject)
-                        : Result<bool>(fail(ErrorCode::UNAVAILABLE, "nowhere to keep it"));
+      auto kept = keep_.store ? keep_.store(claim->org_id, claim->subject)
+                              : Result<bool>(fail(ErrorCode::UNAVAILABLE, "nowhere to keep it"));
       if (kept && !kept.value()) {
         // A repeat of a click kept already (outside findings: each was counted).
         response.set_content(unsubscribed_already_page(language), "text/html; charset=utf-8");

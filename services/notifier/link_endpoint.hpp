@@ -29,10 +29,15 @@ class LinkEndpoint {
  public:
   // Listens on address:port (port 0: a free one, see port()). `registry` is used from
   // the endpoint's threads only, one request at a time.
-  // `keep(org id, recipient tag)` stores an unsubscribe durably for later.
-  // Keeps an unsubscribe for the registry: true if newly kept, false if it was kept
-  // already (a repeated click while the registry is away: not counted again).
-  using Keep = std::function<Result<bool>(const std::string&, const std::string&)>;
+  // Unsubscribes taken while the registry did not answer, by (org id, recipient tag).
+  struct Keep {
+    // Stores one durably for the registry: true if newly kept, false if it was kept
+    // already (a repeated click while the registry is away: not counted again).
+    std::function<Result<bool>(const std::string&, const std::string&)> store;
+    // Whether one is kept, not yet passed on: its page says it is done (outside
+    // findings: with the registry away the page offered the form again).
+    std::function<bool(const std::string&, const std::string&)> holds;
+  };
   LinkEndpoint(const std::string& address, uint16_t port, const LinkTokens& tokens,
                std::unique_ptr<ApiRegistryReader> registry, Keep keep, int renew_for_days = 365);
   ~LinkEndpoint();

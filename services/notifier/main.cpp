@@ -92,6 +92,8 @@ int run(const std::string& config_file) {
             {"notifier.dead", count(core.dead_total()), true},
             {"notifier.suppressed", count(core.suppressed()), true},
             {"notifier.sends", count(delivery.sends()), true},
+            {"notifier.failed", count(delivery.failures()), true},
+            {"notifier.relay_failing", static_cast<double>(delivery.relay_failing())},
             {"notifier.unsubscribed", count(endpoint ? endpoint->unsubscribed() : 0), true},
             {"notifier.renewed", count(endpoint ? endpoint->renewed() : 0), true}};
   });

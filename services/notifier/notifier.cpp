@@ -714,6 +714,15 @@ Result<bool> NotifierCore::keep_unsubscribe(const std::string& org_id, const std
   return true;
 }
 
+bool NotifierCore::unsubscribe_kept(const std::string& org_id, const std::string& tag) {
+  auto kept = store_.get(store_.cf(kPendingUnsubscribesCf), org_id + "|" + tag);
+  if (!kept) {
+    spdlog::error("notifier: cannot read the unsubscribes kept: {}", describe(kept.error()));
+    return false;
+  }
+  return kept.value().has_value();
+}
+
 std::size_t NotifierCore::pass_on_unsubscribes(RegistryReader& registry) {
   std::vector<std::string> kept;
   {
@@ -841,7 +850,7 @@ void NotifierCore::commit(std::function<void(bool stored)> done) {
 }
 
 void NotifierCore::record_attempt(const std::string& entry_key, int attempts,
-                                  const std::string& reason) {
+                                  int64_t first_failed_us, const std::string& reason) {
   auto bytes = store_.get(store_.cf(kOutboxCf), entry_key);
   if (!bytes || !bytes.value()) return;  // settled or purged meanwhile
   auto stored = parse_stored<wire::Notification>(*bytes.value());
@@ -850,6 +859,7 @@ void NotifierCore::record_attempt(const std::string& entry_key, int attempts,
   message.setRoot(stored->get());
   auto n = message.getRoot<wire::Notification>();
   n.setAttempts(static_cast<uint32_t>(attempts));
+  n.setFirstFailedUs(first_failed_us);
   n.setLastError(reason);
   settle_batch_.Put(store_.cf(kOutboxCf), entry_key, store::to_bytes(message));
 }
@@ -1187,6 +1197,7 @@ Result<std::string> NotifierCore::act_on_dead(const service::Request& request,
     message.setRoot(n);
     auto again = message.getRoot<wire::Notification>();
     again.setAttempts(0);
+    again.setFirstFailedUs(0);
     again.setLastError("");
     batch.Put(store_.cf(kKeysCf), key, "queued");
     queue_.stage(batch, destination_of(text_of(n.getRecipient())), store::to_bytes(message));

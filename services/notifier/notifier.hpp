@@ -148,7 +148,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   void publish_durable();
   // A failed attempt to be tried again: the stored message's attempts and last error
   // are updated in the next settle group.
-  void record_attempt(const std::string& entry_key, int attempts, const std::string& reason);
+  void record_attempt(const std::string& entry_key, int attempts, int64_t first_failed_us,
+                      const std::string& reason);
 
   // Right before a message is sent (first time, retry, an operator's retry): whether
   // its recipient would still be chosen for it, as the registry sees the contact
@@ -168,6 +169,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // forgot it).
   // True if newly kept; false if this unsubscribe waits for the registry already.
   Result<bool> keep_unsubscribe(const std::string& org_id, const std::string& recipient_tag);
+  // Whether such an unsubscribe is kept, not yet passed on (a read that fails: no).
+  bool unsubscribe_kept(const std::string& org_id, const std::string& recipient_tag);
   // Loop thread: hands the kept unsubscribes to the registry; returns how many it took.
   std::size_t pass_on_unsubscribes(RegistryReader& registry);
 

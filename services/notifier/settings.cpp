@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 
 #include <fstream>
@@ -54,11 +55,22 @@ LinkBase link_base_url(const std::string& text) {
     return out;
   };
   auto scheme_end = text.find("://");
-  if (scheme_end == std::string::npos ||
-      curl_url_set(parsed, CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+  CURLUcode set = scheme_end == std::string::npos
+                      ? CURLUE_BAD_SCHEME
+                      : curl_url_set(parsed, CURLUPART_URL, text.c_str(), CURLU_NON_SUPPORT_SCHEME);
+  auto port = set == CURLUE_OK ? part(CURLUPART_PORT) : std::nullopt;
+  if (auto scheme = set == CURLUE_OK ? part(CURLUPART_SCHEME) : std::nullopt;
+      scheme_end == std::string::npos || (scheme && *scheme != "http" && *scheme != "https")) {
     base.problem = "is not an http:// or https:// address";
-  } else if (auto scheme = part(CURLUPART_SCHEME); scheme != "http" && scheme != "https") {
-    base.problem = "is not an http:// or https:// address";
+  } else if (set != CURLUE_OK) {
+    // libcurl's own words: a port past 65535, a space in the host (outside findings:
+    // every such address read "is not an http:// or https:// address").
+    base.problem = std::string("is not a usable address: ") + curl_url_strerror(set);
+  } else if (text.compare(scheme_end + 3, 1, "/") == 0) {
+    // libcurl reads "http:///n" as host n (outside findings: it was taken so).
+    base.problem = "names no host (a third / after the scheme)";
+  } else if (port && *port == "0") {
+    base.problem = "has port 0, which nothing can be reached on";
   } else if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD)) {
     base.problem = "carries a user or password: links are read by anyone they are mailed to";
   } else if (part(CURLUPART_QUERY) || part(CURLUPART_FRAGMENT) ||
@@ -72,6 +84,21 @@ LinkBase link_base_url(const std::string& text) {
   }
   curl_url_cleanup(parsed);
   return base;
+}
+
+std::optional<std::string> listen_address(const std::string& text) {
+  // An IPv6 address may come bracketed, as in a URL; the listener takes it bare.
+  in6_addr v6{};
+  in_addr v4{};
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']') {
+    std::string bare = text.substr(1, text.size() - 2);
+    if (inet_pton(AF_INET6, bare.c_str(), &v6) == 1) return bare;
+    return std::nullopt;
+  }
+  if (text == "localhost" || inet_pton(AF_INET, text.c_str(), &v4) == 1 ||
+      inet_pton(AF_INET6, text.c_str(), &v6) == 1)
+    return text;
+  return std::nullopt;
 }
 
 bool is_loopback_host(const std::string& host) {
@@ -156,15 +183,26 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
   settings.smtp.from = options.from;
   options.reply_to = address("reply_to", section.string("reply_to").value_or(options.from));
   options.mail_domain = options.from.substr(options.from.find('@') + 1);
-  settings.link_address = section.string("link_address").value_or(settings.link_address);
+  if (auto listen = section.string("link_address")) {
+    auto literal = listen_address(*listen);
+    if (!literal) {
+      throw config::ConfigError("config: " + section.path() + ".link_address: '" + *listen +
+                                "' is not an address to listen on (an IPv4 or IPv6 address, "
+                                "or localhost)");
+    }
+    settings.link_address = *literal;
+  }
   settings.link_port = static_cast<uint16_t>(section.integer("link_port", 0, 65535).value_or(0));
   // The links' base: the endpoint itself unless the operator names the TLS proxy's.
   std::string host = settings.link_address.find(':') != std::string::npos
                          ? "[" + settings.link_address + "]"  // IPv6
                          : settings.link_address;
-  auto base =
-      link_base_url(section.string("public_url")
-                        .value_or("http://" + host + ":" + std::to_string(settings.link_port)));
+  auto given = section.string("public_url");
+  // With the endpoint off (port 0) and no public_url there are no links to make.
+  auto base = !given && settings.link_port == 0
+                  ? LinkBase{"http://" + host + ":0", ""}
+                  : link_base_url(given.value_or("http://" + host + ":" +
+                                                 std::to_string(settings.link_port)));
   if (!base.problem.empty()) {
     throw config::ConfigError("config: " + section.path() + ".public_url: '" +
                               section.string("public_url").value_or("") + "' " + base.problem);
@@ -224,6 +262,9 @@ NotifierSettings notifier_settings(const config::NodeConfig& node,
       section.integer("retry_base_ms", 10, 3'600'000).value_or(settings.retry.base_ms);
   settings.retry.cap_ms =
       section.integer("retry_cap_ms", 10, 86'400'000).value_or(settings.retry.cap_ms);
+  settings.retry.give_up_after_ms = section.integer("give_up_after_s", 0, 30 * 86'400)
+                                        .value_or(settings.retry.give_up_after_ms / 1000) *
+                                    1000;
   if (settings.retry.cap_ms < settings.retry.base_ms) {
     throw config::ConfigError(
         "config: " + section.path() + ".retry_cap_ms: " + std::to_string(settings.retry.cap_ms) +

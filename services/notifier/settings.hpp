@@ -18,6 +18,7 @@
 //   max_attempts = 8                            # sends before a message is a dead letter
 //   retry_base_ms = 2000
 //   retry_cap_ms = 3600000
+//   give_up_after_s = 86400                     # and never sooner after the first failure
 #include <filesystem>
 #include <optional>
 
@@ -58,6 +59,10 @@ struct LinkBase {
 LinkBase link_base_url(const std::string& text);
 // 127.0.0.0/8, ::1 or localhost: the link endpoint needs no warning there.
 bool is_loopback_host(const std::string& host);
+// The address the link endpoint listens on, from `link_address`: an IPv4 or IPv6
+// address (bracketed or bare; returned bare) or localhost; nothing for anything else
+// (outside findings: "127.0.0.1.5" passed and failed later, "[::1]" was refused).
+std::optional<std::string> listen_address(const std::string& text);
 
 // `url` without its user, password and options, for a log line.
 std::string url_for_log(const std::string& url);

@@ -3,12 +3,14 @@
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <random>
 #include <stdexcept>
 
+#include "common/core/break_point.hpp"
 #include "common/service/loop.hpp"
 
 namespace gosmart::notifier {
@@ -28,6 +30,20 @@ size_t read_upload(char* buffer, size_t size, size_t items, void* user) {
   std::memcpy(buffer, upload->data->data() + upload->offset, n);
   upload->offset += n;
   return n;
+}
+
+// Cuts a connection kept after a failed send, so that closing the handle does not
+// say QUIT on it and wait for a reply the relay, stalled, never gives: libcurl keeps
+// the connection when the failure came in its "done" phase (no reply to the end of
+// the message), and closing it then waited another whole reply timeout (outside
+// findings: a stall after the message body held the lane twice send_timeout_s).
+// shutdown(), not close(): the descriptor stays libcurl's to close.
+void abandon_connection(CURL* curl) {
+  curl_socket_t socket = CURL_SOCKET_BAD;
+  if (curl_easy_getinfo(curl, CURLINFO_ACTIVESOCKET, &socket) == CURLE_OK &&
+      socket != CURL_SOCKET_BAD) {
+    ::shutdown(socket, SHUT_RDWR);
+  }
 }
 
 }  // namespace
@@ -71,7 +87,7 @@ outbox::Courier::Sent SmtpCourier::send(const outbox::Entry& entry, Answered ans
   }
   auto message = render_(entry);
   if (!message) return Sent::unreadable;
-  attempts_.try_emplace(entry.key, message->attempts_before);
+  tries_.try_emplace(entry.key, Tries{message->attempts_before, message->first_failed_us});
   {
     std::lock_guard lock(mutex_);
     job_ = Job{entry.key, std::move(*message)};
@@ -111,6 +127,7 @@ void SmtpCourier::work() {
       // the next message must not go out on it (outside findings: it did, and failed
       // with no reply). A fresh handle opens a fresh connection.
       if (!outcome.ok && curl) {
+        if (!GOSMART_BREAK_POINT("notifier.quit_after_failure")) abandon_connection(curl);
         curl_easy_cleanup(curl);
         curl = curl_easy_init();
       }
@@ -238,26 +255,51 @@ void SmtpCourier::drain() {
     waiting_.erase(it);
     outbox::Answer answer;
     if (outcome.ok) {
-      attempts_.erase(outcome.key);
+      tries_.erase(outcome.key);
+      relay_streak_ = 0;
       answered(answer);
       continue;
     }
     ++failures_;
     if (outcome.unreadable) {
-      attempts_.erase(outcome.key);
+      tries_.erase(outcome.key);
       spdlog::error("notifier: message {} cannot be built: {}", outcome.key, outcome.error);
       answer.verdict = outbox::Answer::Verdict::refused;
       answer.reason = "unreadable: " + outcome.error;
       answered(answer);
       continue;
     }
-    int attempts = ++attempts_[outcome.key];
     std::string reason = failure_reason(outcome.http, outcome.code, outcome.error, outcome.step);
     bool everyone =
         fails_every_recipient(outcome.http, outcome.reached, outcome.code, outcome.step);
-    bool permanent = !everyone && refused_for_good(outcome.http, outcome.code);
-    if (permanent || exhausted(retry_, attempts)) {
-      attempts_.erase(outcome.key);
+    auto& tries = tries_[outcome.key];
+    if (everyone && !GOSMART_BREAK_POINT("notifier.count_relay_failures")) {
+      // The relay's failure: the lane waits with this message, which keeps its count.
+      ++relay_streak_;
+      answer.verdict = outbox::Answer::Verdict::retry;
+      answer.reason = reason;
+      answer.retry_after =
+          std::chrono::milliseconds(relay_delay_ms(retry_, relay_streak_, random()));
+      spdlog::warn(
+          "notifier: the relay failed ({}), {} time{} in a row; not counted against "
+          "the message, again in {} ms",
+          reason, relay_streak_, relay_streak_ == 1 ? "" : "s", answer.retry_after.count());
+      if (on_retry_) {
+        on_retry_({outcome.key, tries.attempts, tries.first_failed_us,
+                   reason + " (the relay's failure: not counted)"});
+      }
+      answered(answer);
+      continue;
+    }
+    relay_streak_ = 0;  // the relay answered for this recipient
+    int attempts = ++tries.attempts;
+    int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    if (tries.first_failed_us == 0) tries.first_failed_us = now_us;
+    bool permanent = refused_for_good(outcome.http, outcome.code);
+    if (permanent || exhausted(retry_, attempts, (now_us - tries.first_failed_us) / 1000)) {
+      tries_.erase(outcome.key);
       answer.verdict = outbox::Answer::Verdict::refused;
       answer.reason = (permanent ? "refused for good after " : "gave up after ") +
                       std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") + ": " +
@@ -265,11 +307,11 @@ void SmtpCourier::drain() {
     } else {
       answer.verdict = outbox::Answer::Verdict::retry;
       answer.reason = reason;
-      answer.step_aside = !everyone;
+      answer.step_aside = true;
       answer.retry_after = std::chrono::milliseconds(next_delay_ms(retry_, attempts, random()));
-      spdlog::warn("notifier: a send failed ({}); attempt {} of {}, again in {} ms", reason,
-                   attempts, retry_.max_attempts, answer.retry_after.count());
-      if (on_retry_) on_retry_(outcome.key, attempts, reason);
+      spdlog::warn("notifier: a send failed ({}); attempt {} of at least {}, again in {} ms",
+                   reason, attempts, retry_.max_attempts, answer.retry_after.count());
+      if (on_retry_) on_retry_({outcome.key, attempts, tries.first_failed_us, reason});
     }
     answered(answer);
   }

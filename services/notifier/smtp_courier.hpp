@@ -38,8 +38,9 @@ struct SmtpSettings {
 struct SmtpMessage {
   std::string recipient;
   std::string mime;
-  int attempts_before = 0;  // failed attempts already recorded (kept across restarts)
-  std::string url;          // non-empty: a webhook POST instead of a mail
+  int attempts_before = 0;      // failed attempts already recorded (kept across restarts)
+  int64_t first_failed_us = 0;  // when the first of them failed (0: none)
+  std::string url;              // non-empty: a webhook POST instead of a mail
   std::vector<std::string> headers;
   // When set (and `mime` empty), makes `mime` in the sending thread: MIME encoding
   // is the costliest step of a send and needs nothing of the loop thread. May throw
@@ -73,13 +74,21 @@ class SmtpCourier : public outbox::Courier {
     return grouper_ ? grouper_(entry) : std::string();
   }
   std::chrono::milliseconds aside_for() const override { return aside_for_; }
-  // Told of each failed attempt that will be tried again (key, attempts so far,
-  // reason), so the owner can record it: `notify outbox` shows it, a restart keeps it.
-  using FailureRecorder = std::function<void(const std::string&, int, const std::string&)>;
+  // Told of each failed attempt that will be tried again, so the owner can record it:
+  // `notify outbox` shows it, a restart keeps it. A relay-wide failure leaves
+  // `attempts` as it was (not counted, domain/retry.hpp).
+  struct Failure {
+    std::string key;
+    int attempts = 0;             // counted failures so far
+    int64_t first_failed_us = 0;  // when the first counted one failed (0: none yet)
+    std::string reason;
+  };
+  using FailureRecorder = std::function<void(const Failure&)>;
   void set_on_retry(FailureRecorder record) { on_retry_ = std::move(record); }
   void attach(service::Loop& loop) override;
 
-  uint64_t failures() const { return failures_; }
+  uint64_t failures() const { return failures_; }  // loop thread
+  int relay_streak() const { return relay_streak_; }
 
  private:
   struct Job {
@@ -115,7 +124,12 @@ class SmtpCourier : public outbox::Courier {
   std::deque<Outcome> done_;
   bool stopping_ = false;
   std::map<std::string, Answered> waiting_;  // loop thread only
-  std::map<std::string, int> attempts_;      // per entry key, since the process started
+  struct Tries {
+    int attempts = 0;
+    int64_t first_failed_us = 0;
+  };
+  std::map<std::string, Tries> tries_;  // per entry key in flight (loop thread only)
+  int relay_streak_ = 0;                // the relay's failures in a row
   uint64_t failures_ = 0;
   std::function<void()> after_answers_;
   std::thread worker_;

@@ -34,7 +34,8 @@ nlohmann::json explanation_of(wire::Explanation::Reader explanation) {
   std::size_t terms = 0;
   for (auto term : explanation.getSharedTerms()) {
     if (terms++ == 5) break;
-    lines.push_back(text_of(term.getTerm()));
+    // The word as a title wrote it, where matching found one; else the term.
+    lines.push_back(term.getWord().size() > 0 ? text_of(term.getWord()) : text_of(term.getTerm()));
   }
   return lines;
 }

@@ -82,6 +82,7 @@ SmtpMessage webhook_request(wire::Notification::Reader n, const std::string& sec
   out.recipient = out.url;
   out.mime = n.getText();
   out.attempts_before = static_cast<int>(n.getAttempts());
+  out.first_failed_us = n.getFirstFailedUs();
   std::string id = webhook_message_id(n.getKey());
   out.headers = {"Content-Type: application/json", "webhook-id: " + id,
                  "webhook-timestamp: " + std::to_string(now_s),

@@ -59,6 +59,13 @@ class SmtpServer {
       std::filesystem::remove(dir_ / "stall-mail");
     }
   }
+  // When each stall of a recipient's DATA began (seconds since the epoch).
+  std::vector<double> stalls() const {
+    std::vector<double> out;
+    std::ifstream in(dir_ / "stalls");
+    for (double at = 0; in >> at;) out.push_back(at);
+    return out;
+  }
   int port() const { return port_; }
   const std::filesystem::path& dir() const { return dir_; }
 

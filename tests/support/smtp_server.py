@@ -5,12 +5,14 @@
 # recipient is answered "451 4.3.0 try again later" (a relay that refuses for now);
 # while DIR/refuse-<address, lower case> exists, only that recipient is; while
 # DIR/stall-<address> exists, a message to it gets no answer to its DATA for 30 s,
-# then a 451 (it is not kept); while DIR/stall-mail exists, every MAIL FROM gets no
+# then a 451 (it is not kept), and the time the stall began is appended to
+# DIR/stalls (seconds since the epoch, one line each); while DIR/stall-mail exists, every MAIL FROM gets no
 # answer for 30 s, then a 451 (a relay stalling before any recipient is named).
 #   smtp_server.py PORT DIR
 import asyncio
 import os
 import sys
+import time
 
 from aiosmtpd.controller import Controller
 
@@ -39,6 +41,8 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         for rcpt in envelope.rcpt_tos:
             if os.path.exists(os.path.join(self.directory, "stall-" + rcpt.lower())):
+                with open(os.path.join(self.directory, "stalls"), "a") as out:
+                    out.write("%.3f\n" % time.time())
                 await asyncio.sleep(30)
                 return "451 4.3.0 stalled"
         self.count += 1

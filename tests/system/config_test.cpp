@@ -68,6 +68,15 @@ TEST_CASE("a notifier refuses a bad setting by name before it binds a port", "[s
        {std::pair{shipped + "link_port = 70000\n", std::string("notifier.link_port")},
         {shipped + "smtp_password_file = \"relay.password\"\n", "chmod 600"},
         {shipped + "public_url = \"https://links.pl.example/?x=\"\n", "notifier.public_url"},
+        // Outside findings: "http:///n" was taken as http://n, port 0 passed, and a
+        // port past 65535 or a space was told as "not an http:// address".
+        {shipped + "public_url = \"http:///n\"\n",
+         "notifier.public_url: 'http:///n' names no host"},
+        {shipped + "public_url = \"https://links.pl.example:0/\"\n", "has port 0"},
+        {shipped + "public_url = \"https://links.pl.example:70000/\"\n", "is not a usable address"},
+        // Outside findings: this one exited 2, "cannot listen", not naming the key.
+        {shipped + "link_port = 8080\nlink_address = \"127.0.0.1.5\"\n",
+         "notifier.link_address: '127.0.0.1.5' is not an address to listen on"},
         {"templates = \"partial\"\n", "notifier.templates: " + (node.dir / "partial").string() +
                                           " has no English template for digest, eoi_advanced"}}) {
     testing::write_config(node, {}, {}, base + setting);

@@ -163,6 +163,11 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
                               iso_day(365) + R"(", "naceCodes": ["26.999"]})"});
   CHECK(bad.exit == 1);
   CHECK(bad.output.find("naceCodes[0]") != std::string::npos);
+  // An argument out of its range is bad input too: exit 1, not CLI11's own 105
+  // (outside findings).
+  auto out_of_range = f.ctl("PL", {"notify", "deliveries", "--limit", "501"});
+  CHECK(out_of_range.exit == 1);
+  CHECK(out_of_range.output.find("--limit") != std::string::npos);
 
   // The match, with its explanation, from PL's matching.
   json matches;

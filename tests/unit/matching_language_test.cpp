@@ -102,3 +102,21 @@ TEST_CASE("Debian's FreeDict dictionaries load and know the network's technical 
   // FreeDict has no Latvian or Estonian to English: such words stay as they are.
   CHECK(english("apkope").empty());
 }
+
+TEST_CASE("a shared term is shown as a word its title wrote", "[matching]") {
+  // Outside findings: a mail listed "fabric" (the stem of "fabrication") as what two
+  // metalworking profiles share.
+  Analyser analyser;
+  std::string fabric = analyser.term("fabrication");
+  REQUIRE(fabric == "fabric");
+  CHECK(analyser.word_for(fabric, "Steel Fabrication for offshore wind") == "fabrication");
+  CHECK(analyser.word_for(analyser.term("welding"), "Robotic Welding cells") == "welding");
+  // A stem from a Polish title's six-letter prefix is found in that title.
+  auto polish = analyser.terms("Spawanie robotyczne konstrukcji stalowych", "pl", false);
+  REQUIRE_FALSE(polish.empty());
+  CHECK(analyser.word_for(polish.front(), "Spawanie robotyczne konstrukcji stalowych") ==
+        "spawanie");
+  // Not in the title: nothing, and the term stands.
+  CHECK(analyser.word_for(fabric, "Machine vision for weld inspection").empty());
+  CHECK(analyser.word_for(fabric, "").empty());
+}

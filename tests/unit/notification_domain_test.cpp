@@ -27,7 +27,10 @@ const Templates& shipped() {
 nlohmann::json match_model() {
   return {{"org", {{"name", "Optika"}}},
           {"profile", {{"id", "PL-PRF-1"}, {"title", "Machine vision for weld inspection"}}},
-          {"partner", {{"country", "FI"}, {"title", "Optical weld inspection <fast>"}}},
+          {"partner",
+           {{"country", "FI"},
+            {"title", "Optical weld inspection <fast>"},
+            {"profileId", "FI-PRF-000042"}}},
           {"explanation", {"advanced-manufacturing", "weld"}},
           {"links", {{"unsubscribe", "https://pl.example/n/u/abc.def"}}}};
 }
@@ -62,6 +65,8 @@ TEST_CASE("every language renders a match with the partner's country in that lan
     CHECK(out.language == language);
     CHECK(out.subject.find(name) != std::string::npos);
     CHECK(out.text.find("Optical weld inspection <fast>") != std::string::npos);
+    // Two partners with one title read apart (outside findings: identical mails).
+    CHECK(out.text.find("FI-PRF-000042") != std::string::npos);
     CHECK(out.text.find("https://pl.example/n/u/abc.def") != std::string::npos);
     subjects.insert(out.subject);
   }
@@ -145,7 +150,7 @@ TEST_CASE("templates that do not parse or lack English are refused at load", "[n
       std::filesystem::temp_directory_path() / ("gosmart-templates-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "match_found.pl.txt") << "Temat\n\nTreść {{profile.title}}\n";
-  CHECK_THROWS_WITH(Templates::load(dir), Catch::Contains("match_found.en.txt is missing"));
+  CHECK_THROWS_WITH(Templates::load(dir), Catch::Contains("no English template for match_found"));
   std::ofstream(dir / "match_found.en.txt") << "Subject {{#open}}\n\nBody\n";
   CHECK_THROWS_WITH(Templates::load(dir), Catch::Contains("match_found.en.txt"));
   std::ofstream(dir / "match_found.en.txt") << "Subject\nno blank line\n";
@@ -250,7 +255,7 @@ TEST_CASE("link tokens verify only untouched unexpired tokens of their key", "[n
 }
 
 TEST_CASE("back-off doubles to its cap with jitter of at most half", "[notifier]") {
-  RetryPolicy policy{5, 1000, 10'000};
+  RetryPolicy policy{5, 1000, 10'000, 0};
   for (uint64_t random : {0ULL, 512ULL, 1024ULL, 0xFFFFFFFFULL}) {
     for (int attempt = 1; attempt <= 8; ++attempt) {
       int64_t full = std::min<int64_t>(10'000, 1000LL << (attempt - 1));
@@ -263,8 +268,8 @@ TEST_CASE("back-off doubles to its cap with jitter of at most half", "[notifier]
   CHECK(next_delay_ms(policy, 1, 1024) == 1000);
   CHECK(next_delay_ms(policy, 1, 0) == 500);
   CHECK(next_delay_ms(policy, 30, 1024) == 10'000);
-  CHECK_FALSE(exhausted(policy, 4));
-  CHECK(exhausted(policy, 5));
+  CHECK_FALSE(exhausted(policy, 4, 0));
+  CHECK(exhausted(policy, 5, 0));
 }
 
 TEST_CASE("alerts need a consent in force and transactional kinds are named", "[notifier]") {

@@ -143,8 +143,34 @@ TEST_CASE("back-off stays within half and all of the doubled wait and its cap", 
   }
   CHECK(next_delay_ms(policy, 3, 1024) == 8000);
   CHECK(next_delay_ms(policy, 0, 1024) == 2000);  // attempt below 1 reads as 1
-  CHECK_FALSE(exhausted(policy, 7));
-  CHECK(exhausted(policy, 8));
+  // Eight failures are not enough before a day has passed since the first: a relay
+  // that greylists, or a full mailbox, asks to come back later than a quick
+  // back-off's eight tries (outside findings: every message of a relay answering
+  // RCPT with 451 became a dead letter within minutes).
+  constexpr int64_t day_ms = 86'400'000;
+  CHECK_FALSE(exhausted(policy, 7, 2 * day_ms));
+  CHECK_FALSE(exhausted(policy, 8, 5 * 60'000));
+  CHECK_FALSE(exhausted(policy, 40, day_ms - 1));
+  CHECK(exhausted(policy, 8, day_ms));
+  RetryPolicy quick = policy;
+  quick.give_up_after_ms = 0;
+  CHECK_FALSE(exhausted(quick, 7, 0));
+  CHECK(exhausted(quick, 8, 0));
+}
+
+TEST_CASE("the relay's own failures back off to a minute at most", "[notifier]") {
+  RetryPolicy policy;  // 2 s doubling to an hour for one recipient's failures
+  for (uint64_t random : {0ULL, 1024ULL, 0xFFFFFFFFULL}) {
+    INFO(random);
+    CHECK(relay_delay_ms(policy, 1, random) <= 2000);
+    CHECK(relay_delay_ms(policy, 1, random) >= 1000);
+    CHECK(relay_delay_ms(policy, 5, random) >= 16'000);
+    CHECK(relay_delay_ms(policy, 100, random) <= kRelayRetryCapMs);
+    CHECK(relay_delay_ms(policy, 100, random) >= kRelayRetryCapMs / 2);
+  }
+  // A shorter cap of the node's own is kept.
+  RetryPolicy quick{3, 100, 300, 0};
+  CHECK(relay_delay_ms(quick, 10, 1024) == 300);
 }
 
 TEST_CASE("a digest lists distinct alerts newest first up to its limit", "[notifier]") {

@@ -265,7 +265,26 @@ TEST_CASE("a broken or incomplete template folder is refused naming the file", "
   {
     TempDir dir;
     dir.write("match_retracted.de.txt", "Betreff\n\nText\n");
-    CHECK_THROWS_WITH(Templates::load(dir.path), Catch::Contains("match_retracted.en.txt"));
+    CHECK_THROWS_WITH(Templates::load(dir.path),
+                      Catch::Contains("no English template for match_retracted"));
+  }
+  {
+    // Every kind without English is named at once, those sent and those added alike
+    // (outside findings: only the first was named).
+    TempDir dir;
+    dir.write("match_found.pl.txt", "Temat\n\nTekst\n");
+    dir.write("zzz_custom.de.txt", "Betreff\n\nText\n");
+    CHECK_THROWS_WITH(Templates::load(dir.path, {"digest", "match_found"}),
+                      Catch::Contains("no English template for digest, match_found, zzz_custom"));
+  }
+  {
+    // A subject and nothing after it would mail an empty body (outside findings: taken).
+    TempDir dir;
+    dir.write("digest.en.txt", "Subject only\n");
+    CHECK_THROWS_WITH(Templates::load(dir.path),
+                      Catch::Contains("digest.en.txt: has a subject but no body"));
+    dir.write("digest.en.txt", "Subject\n\n  \n\n");
+    CHECK_THROWS_WITH(Templates::load(dir.path), Catch::Contains("no body"));
   }
   {
     TempDir dir;

@@ -136,6 +136,20 @@ TEST_CASE("notifier settings refuse what would make every send fail and name the
   CHECK(settings(good + "link_address = \"localhost\"\nlink_port = 8080\n").options.public_url ==
         "http://localhost:8080");
   CHECK(settings(good).options.public_url == "http://127.0.0.1:0");  // endpoint off
+  // Outside findings: "[::1]" was refused naming public_url, "127.0.0.1.5" passed.
+  CHECK(settings(good + "link_address = \"[::1]\"\nlink_port = 8080\n").link_address == "::1");
+  CHECK(settings(good + "link_address = \"[::1]\"\nlink_port = 8080\n").options.public_url ==
+        "http://[::1]:8080");
+  for (const char* bad : {"127.0.0.1.5", "links.pl.example", "", "[127.0.0.1]", "::1]"}) {
+    INFO(bad);
+    refused(good + "link_address = \"" + bad + "\"\nlink_port = 8080\n", "link_address");
+  }
+  refused(good + "public_url = \"http:///n\"\n", "public_url");
+  refused(good + "public_url = \"http://pl.example:0/n\"\n", "public_url");
+  CHECK_THROWS_WITH(settings(good + "public_url = \"https://pl.example:99999/n\"\n"),
+                    Contains("Port number"));
+  CHECK_THROWS_WITH(settings(good + "public_url = \"https://pl example/n\"\n"),
+                    Contains("is not a usable address"));
   CHECK(notifier::is_loopback_host("127.0.0.2"));
   CHECK(notifier::is_loopback_host("::1"));
   CHECK_FALSE(notifier::is_loopback_host("0.0.0.0"));

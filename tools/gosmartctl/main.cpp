@@ -42,7 +42,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Help is 0; a bad argument is bad input, exit 1 like any refusal (CLI11's own
+    // codes, 105 for a value out of range, are in no document of ours: outside
+    // findings, `notify deliveries --limit 501` exited 105).
+    return app.exit(e) == 0 ? 0 : 1;
   }
   try {
     return dispatch.run(options);

@@ -70,7 +70,11 @@ DecodedEnvelope Session::call(const std::string& service, const std::string& req
   auto envelope = std::move(decoded).value();
   if (envelope.header().type == wire_type(wire::ERROR_REPLY)) {
     auto error = envelope.payload<wire::Error>();
-    std::string field = error.getField().cStr();
+    // "invalid field naceCodes[0]: ..." names what to mend; after any other code the
+    // field reads as noise (outside findings: "not found key: no dead letter ...").
+    std::string field = error.getCode() == wire::ErrorCode::INVALID_FIELD
+                            ? std::string(error.getField().cStr())
+                            : std::string();
     throw CtlError(1, error_code_words(error.getCode()) + (field.empty() ? "" : " " + field) +
                           ": " + error.getMessage().cStr());
   }

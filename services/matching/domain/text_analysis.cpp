@@ -352,6 +352,19 @@ std::vector<std::string> Analyser::terms(std::string_view text, std::string lang
   return out;
 }
 
+std::string Analyser::word_for(std::string_view term, std::string_view text) {
+  // The profile was analysed in the language of its whole text, which the title
+  // alone may not tell: each of the network's languages is tried.
+  static const char* const kLanguages[] = {"en", "pl", "fi", "da", "de", "lv", "et", "lt"};
+  for (const auto& token : tokenize(text)) {
+    if (is_stop_word("en", token)) continue;
+    for (const char* language : kLanguages) {
+      if (stem(language, token) == term) return token;
+    }
+  }
+  return std::string();
+}
+
 void Analyser::set_dictionary(const TermDictionary* dictionary) {
   dictionary_ = dictionary;
   english_cache_.clear();

@@ -56,6 +56,10 @@ class Analyser {
   // The term of a single keyword or query word, analysed as English unless told.
   std::string term(std::string_view word, const std::string& language = "en");
 
+  // A word of `text` (lower-cased, as written) whose term is `term`, for a reader:
+  // a stem such as "fabric" (from "fabrication") misleads. Empty when none is.
+  std::string word_for(std::string_view term, std::string_view text);
+
   // Not owned; null: no words across languages.
   void set_dictionary(const TermDictionary* dictionary);
   const TermDictionary* dictionary() const { return dictionary_; }

@@ -14,6 +14,12 @@ int64_t next_delay_ms(const RetryPolicy& policy, int attempt, uint64_t random) {
   return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(delay) * factor));
 }
 
+int64_t relay_delay_ms(const RetryPolicy& policy, int streak, uint64_t random) {
+  RetryPolicy relay = policy;
+  relay.cap_ms = std::max<int64_t>(1, std::min(policy.cap_ms, kRelayRetryCapMs));
+  return next_delay_ms(relay, streak, random);
+}
+
 bool refused_for_good(bool http, long code) {
   if (!http) return code >= 500 && code < 600;
   return (code >= 300 && code < 400) || (code >= 400 && code < 500 && code != 408 && code != 429);

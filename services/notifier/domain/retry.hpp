@@ -8,20 +8,37 @@
 namespace gosmart::notifier {
 
 struct RetryPolicy {
-  int max_attempts = 8;        // sends in all before a message is a dead letter
+  int max_attempts = 8;        // failed sends counted before a message is a dead letter
   int64_t base_ms = 2000;      // the wait after the first failure, before jitter
   int64_t cap_ms = 3'600'000;  // no wait is longer (an hour)
+  // And no message is given up sooner than this after its first counted failure: a
+  // greylisting relay or a full mailbox asks to come back in minutes or hours, which
+  // a quick back-off would use up in seconds (outside findings: a relay answering
+  // every RCPT with 451 made dead letters of all). RFC 5321 4.5.4.1 has MTAs try for
+  // 4-5 days; an alert is stale sooner, so a day.
+  int64_t give_up_after_ms = 86'400'000;
 };
+
+// A relay-wide failure (fails_every_recipient) is not counted against a message:
+// its lane waits, with this back-off by the relay's failures in a row, however long
+// the relay is down, so that an outage makes no dead letters (outside findings: a
+// relay answering MAIL FROM with 451 for 50 s made four). Capped at a minute, so
+// that mail flows again soon after the relay is back.
+inline constexpr int64_t kRelayRetryCapMs = 60'000;
 
 // The wait after failed attempt number `attempt` (1 = the first send failed):
 // min(cap, base * 2^(attempt-1)) scaled by a factor in [0.5, 1.0] drawn from
 // `random` ("equal jitter": never less than half, so a relay is not hammered).
 int64_t next_delay_ms(const RetryPolicy& policy, int attempt, uint64_t random);
 
-// Whether `attempts` failed sends use up the policy.
-inline bool exhausted(const RetryPolicy& policy, int attempts) {
-  return attempts >= policy.max_attempts;
+// Whether `attempts` counted failures, the first `failing_for_ms` ago, use up the
+// policy: both the attempts and the time are spent.
+inline bool exhausted(const RetryPolicy& policy, int attempts, int64_t failing_for_ms) {
+  return attempts >= policy.max_attempts && failing_for_ms >= policy.give_up_after_ms;
 }
+
+// The wait after the relay's `streak`-th failure in a row (1: the first).
+int64_t relay_delay_ms(const RetryPolicy& policy, int streak, uint64_t random);
 
 // Whether a failed send's answer is final. SMTP: a 5xx reply. A webhook's HTTP
 // status: a 4xx, except a timeout (408) or a "slow down" (429); and a redirect

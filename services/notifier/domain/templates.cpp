@@ -317,6 +317,11 @@ Templates Templates::load(const std::filesystem::path& dir,
                                ": the first line is the subject, then a blank line");
     }
     while (std::getline(in, line)) body += line + "\n";
+    if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+      // Outside findings: a file with only its subject line was taken, and mailed empty.
+      throw std::runtime_error("notifier: " + entry.path().string() +
+                               ": has a subject but no body after the blank line");
+    }
     for (const auto* part : {&subject, &body}) {
       mustache::mustache check{*part};
       if (!check.is_valid()) {
@@ -327,18 +332,20 @@ Templates Templates::load(const std::filesystem::path& dir,
     templates.files_[name] = {subject, body};
     kinds.insert(name.substr(0, dot));
   }
-  for (const auto& kind : kinds) {
-    if (!templates.files_.count(kind + ".en")) {
-      throw std::runtime_error("notifier: " + (dir / (kind + ".en.txt")).string() +
-                               " is missing: English is every kind's fallback");
-    }
-  }
   if (kinds.empty()) throw std::runtime_error("notifier: no templates in " + dir.string());
-  std::string missing;
-  for (const auto& kind : required) {
-    if (!templates.files_.count(kind + ".en")) missing += (missing.empty() ? "" : ", ") + kind;
+  // Every kind without its English file, named at once: those the notifier sends and
+  // those an operator added a language for (outside findings: only the first was
+  // named, so a folder was mended one restart at a time).
+  std::set<std::string> without_english;
+  for (const auto& kind : kinds) {
+    if (!templates.files_.count(kind + ".en")) without_english.insert(kind);
   }
-  if (!missing.empty()) {
+  for (const auto& kind : required) {
+    if (!templates.files_.count(kind + ".en")) without_english.insert(kind);
+  }
+  if (!without_english.empty()) {
+    std::string missing;
+    for (const auto& kind : without_english) missing += (missing.empty() ? "" : ", ") + kind;
     throw std::runtime_error("notifier: " + dir.string() + " has no English template for " +
                              missing + " (<kind>.en.txt; other languages fall back to it)");
   }
