@@ -194,3 +194,79 @@ TEST_CASE("checkpoints are written and read as tlog-checkpoint says", "[audit]")
         "cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\n"
         "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n");
 }
+
+TEST_CASE("a witness cosigns a checkpoint as tlog-cosignature says and the note opens", "[audit]") {
+  // Witness and log keys of transparency-dev/formats at 0b850f1 (Apache-2.0):
+  // witness/witness_test.go (Wit1) and log/note_test.go (Log).
+  auto witness =
+      parse_signer_key("PRIVATE+KEY+Wit1+55ee4561+AeadRiG7XM4XiieCHzD8lxysXMwcViy5nYsoXURWGrlE");
+  auto log =
+      parse_signer_key("PRIVATE+KEY+Log+2271c621+AdEIq9FLRQni54Wg68T96VJO+iayOaulswav2DUMKgvQ");
+  REQUIRE(witness);
+  REQUIRE(log);
+  CHECK(verifier_key_text(verifier_of(*witness)) ==
+        "Wit1+55ee4561+AVhZSmQj9+SoL+p/nN0Hh76xXmF7QcHfytUrI1XfSClk");
+  // A cosigner's verifier key (algorithm 0x04) from note/note_cosigv1_test.go.
+  auto remora =
+      parse_verifier_key("remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2");
+  REQUIRE(remora);
+  CHECK(remora->algorithm == Algorithm::cosignature_v1);
+  CHECK(verifier_key_text(*remora) ==
+        "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2");
+  // The same key with the other algorithm's byte does not match its key id.
+  CHECK_FALSE(
+      parse_verifier_key("remora.n621.de+da77ade7+AevN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2"));
+
+  Checkpoint checkpoint{"Log", 20852163, leaf_hash(std::string_view("root")), {}};
+  auto text = checkpoint_text(checkpoint);
+  auto note = sign_note(text, *log);
+  REQUIRE(note);
+  auto line = cosignature_line(text, *witness, 1679315147);
+  REQUIRE(line);
+  auto cosigned = *note + *line;
+  auto cosigner = cosigner_of(*witness);
+  CHECK(verifier_key_text(cosigner).rfind("Wit1+", 0) == 0);
+  CHECK(cosigner.id != verifier_of(*witness).id);  // the algorithm is in the key id
+  REQUIRE(parse_verifier_key(verifier_key_text(cosigner)));
+  auto opened = open_note(cosigned, {verifier_of(*log), cosigner});
+  REQUIRE(opened.error.empty());
+  CHECK(opened.verified_by == std::vector<std::string>{"Log", "Wit1"});
+  REQUIRE(opened.cosigned_by.size() == 1);
+  CHECK(opened.cosigned_by[0].name == "Wit1");
+  CHECK(opened.cosigned_by[0].timestamp == 1679315147);
+  // The line's layout is the spec's: key id, then the time as 8 bytes big-endian
+  // (tlog-cosignature.md's example line carries 1679315147 as 0x00000000641850cb).
+  std::string encoded = line->substr(line->rfind(' ') + 1);
+  encoded.pop_back();
+  std::vector<uint8_t> blob(80);
+  size_t written = 0;
+  REQUIRE(sodium_base642bin(blob.data(), blob.size(), encoded.data(), encoded.size(), nullptr,
+                            &written, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0);
+  REQUIRE(written == 76);
+  std::vector<uint8_t> example(80);
+  std::string spec =
+      "jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/"
+      "zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==";
+  REQUIRE(sodium_base642bin(example.data(), example.size(), spec.data(), spec.size(), nullptr,
+                            &written, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0);
+  REQUIRE(written == 76);
+  CHECK(std::equal(blob.begin() + 4, blob.begin() + 12, example.begin() + 4));
+  // A cosignature whose time was changed, or made for another checkpoint, does not
+  // hold.
+  blob[11] ^= 0x01;
+  std::string changed_time(sodium_base64_encoded_len(76, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(changed_time.data(), changed_time.size(), blob.data(), 76,
+                    sodium_base64_VARIANT_ORIGINAL);
+  changed_time.pop_back();
+  auto forged = line->substr(0, line->rfind(' ') + 1) + changed_time + "\n";
+  CHECK(open_note(*note + forged, {verifier_of(*log), cosigner}).error.find("does not hold") !=
+        std::string::npos);
+  auto elsewhere =
+      cosignature_line("Log\n1\n" + text.substr(text.find('\n', 4) + 1), *witness, 1679315147);
+  REQUIRE(elsewhere);
+  auto moved = open_note(*note + *elsewhere, {verifier_of(*log), cosigner});
+  CHECK(moved.error.find("cosignature of Wit1 does not hold") != std::string::npos);
+  // The witness's plain key does not pass for its cosigning key: the line is skipped
+  // as another key's, and the note has no signature by a known key.
+  CHECK(open_note(*note + *line, {verifier_of(*witness)}).error == "no signature by a known key");
+}

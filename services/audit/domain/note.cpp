@@ -9,6 +9,7 @@ namespace gosmart::audit {
 namespace {
 
 constexpr uint8_t kEd25519 = 0x01;
+constexpr uint8_t kCosignatureV1 = 0x04;
 constexpr std::string_view kDash = "\xE2\x80\x94 ";  // "— ": U+2014 and a space
 constexpr std::size_t kMaxSignatures = 100;
 
@@ -94,11 +95,12 @@ bool valid_key_name(std::string_view name) {
   return true;
 }
 
-uint32_t key_id(std::string_view name, const std::array<uint8_t, 32>& public_key) {
+uint32_t key_id(std::string_view name, const std::array<uint8_t, 32>& public_key,
+                Algorithm algorithm) {
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
   crypto_hash_sha256_update(&state, reinterpret_cast<const uint8_t*>(name.data()), name.size());
-  const uint8_t separator[2] = {'\n', kEd25519};
+  const uint8_t separator[2] = {'\n', static_cast<uint8_t>(algorithm)};
   crypto_hash_sha256_update(&state, separator, 2);
   crypto_hash_sha256_update(&state, public_key.data(), public_key.size());
   Hash digest;
@@ -112,13 +114,15 @@ std::optional<VerifierKey> parse_verifier_key(std::string_view text) {
   if (parts.size() != 3 || !valid_key_name(parts[0])) return std::nullopt;
   auto id = parse_hex_id(parts[1]);
   uint8_t decoded[33];
-  if (!id || !from_base64(parts[2], decoded, sizeof decoded) || decoded[0] != kEd25519)
+  if (!id || !from_base64(parts[2], decoded, sizeof decoded) ||
+      (decoded[0] != kEd25519 && decoded[0] != kCosignatureV1))
     return std::nullopt;
   VerifierKey key;
   key.name = parts[0];
   key.id = *id;
+  key.algorithm = static_cast<Algorithm>(decoded[0]);
   std::copy(decoded + 1, decoded + 33, key.public_key.begin());
-  if (key_id(key.name, key.public_key) != key.id) return std::nullopt;
+  if (key_id(key.name, key.public_key, key.algorithm) != key.id) return std::nullopt;
   return key;
 }
 
@@ -151,7 +155,7 @@ std::optional<SignerKey> parse_signer_key(std::string_view text) {
 
 std::string verifier_key_text(const VerifierKey& key) {
   uint8_t encoded[33];
-  encoded[0] = kEd25519;
+  encoded[0] = static_cast<uint8_t>(key.algorithm);
   std::copy(key.public_key.begin(), key.public_key.end(), encoded + 1);
   return key.name + "+" + hex_id(key.id) + "+" + to_base64(encoded, sizeof encoded);
 }
@@ -167,7 +171,25 @@ std::string signer_key_text(const SignerKey& key, const std::array<uint8_t, 32>&
 }
 
 VerifierKey verifier_of(const SignerKey& key) {
-  return {key.name, key.id, key.public_key};
+  return {key.name, key.id, key.public_key, Algorithm::ed25519};
+}
+
+VerifierKey cosigner_of(const SignerKey& key) {
+  return {key.name, key_id(key.name, key.public_key, Algorithm::cosignature_v1), key.public_key,
+          Algorithm::cosignature_v1};
+}
+
+std::optional<std::string> cosignature_line(std::string_view text, const SignerKey& witness,
+                                            uint64_t timestamp) {
+  if (!valid_note_text(text)) return std::nullopt;
+  uint32_t id = key_id(witness.name, witness.public_key, Algorithm::cosignature_v1);
+  uint8_t blob[4 + 8 + crypto_sign_BYTES];
+  for (int i = 0; i < 4; ++i) blob[i] = static_cast<uint8_t>(id >> (24 - 8 * i));
+  for (int i = 0; i < 8; ++i) blob[4 + i] = static_cast<uint8_t>(timestamp >> (56 - 8 * i));
+  auto message = cosignature_message(text, timestamp);
+  crypto_sign_detached(blob + 12, nullptr, reinterpret_cast<const uint8_t*>(message.data()),
+                       message.size(), witness.secret_key.data());
+  return std::string(kDash) + witness.name + " " + to_base64(blob, sizeof blob) + "\n";
 }
 
 bool valid_note_text(std::string_view text) {
@@ -198,6 +220,7 @@ OpenedNote open_note(std::string_view note, const std::vector<VerifierKey>& know
   auto refuse = [&](std::string why) {
     out.text.clear();
     out.verified_by.clear();
+    out.cosigned_by.clear();
     out.error = std::move(why);
     return out;
   };
@@ -238,6 +261,20 @@ OpenedNote open_note(std::string_view note, const std::vector<VerifierKey>& know
         uint32_t{blob[0]} << 24 | uint32_t{blob[1]} << 16 | uint32_t{blob[2]} << 8 | blob[3];
     for (const auto& key : known) {
       if (key.name != name || key.id != id) continue;
+      if (key.algorithm == Algorithm::cosignature_v1) {
+        // The time, then the signature of "cosignature/v1", that time and the text.
+        if (written != 4 + 8 + crypto_sign_BYTES) return refuse("a cosignature of a bad size");
+        uint64_t timestamp = 0;
+        for (int i = 0; i < 8; ++i) timestamp = timestamp << 8 | blob[4 + i];
+        auto message = cosignature_message(out.text, timestamp);
+        if (crypto_sign_verify_detached(blob + 12, reinterpret_cast<const uint8_t*>(message.data()),
+                                        message.size(), key.public_key.data()) != 0) {
+          return refuse("the cosignature of " + key.name + " does not hold");
+        }
+        out.verified_by.push_back(key.name);
+        out.cosigned_by.push_back({key.name, timestamp});
+        continue;
+      }
       if (written != 4 + crypto_sign_BYTES ||
           crypto_sign_verify_detached(blob + 4, reinterpret_cast<const uint8_t*>(out.text.data()),
                                       out.text.size(), key.public_key.data()) != 0) {

@@ -23,10 +23,16 @@
 
 namespace gosmart::audit {
 
+// The two kinds of Ed25519 signature in a note: a log's own (signed-note, the text
+// signed) and a witness's (tlog-cosignature, "cosignature/v1", a time and the text
+// signed, the time carried in the signature line).
+enum class Algorithm : uint8_t { ed25519 = 0x01, cosignature_v1 = 0x04 };
+
 struct VerifierKey {
   std::string name;
   uint32_t id = 0;
   std::array<uint8_t, 32> public_key{};
+  Algorithm algorithm = Algorithm::ed25519;
 };
 
 struct SignerKey {
@@ -38,7 +44,8 @@ struct SignerKey {
 
 // Whether `name` may name a key: not empty, no '+', no space or control character.
 bool valid_key_name(std::string_view name);
-uint32_t key_id(std::string_view name, const std::array<uint8_t, 32>& public_key);
+uint32_t key_id(std::string_view name, const std::array<uint8_t, 32>& public_key,
+                Algorithm algorithm = Algorithm::ed25519);
 
 // From the texts above; nothing for a malformed key, another algorithm, or a key id
 // that is not the key's.
@@ -50,6 +57,8 @@ std::optional<SignerKey> signer_from_seed(std::string_view name,
 std::string verifier_key_text(const VerifierKey& key);
 std::string signer_key_text(const SignerKey& key, const std::array<uint8_t, 32>& seed);
 VerifierKey verifier_of(const SignerKey& key);
+// The same key as a witness's: its key id counts the cosignature algorithm.
+VerifierKey cosigner_of(const SignerKey& key);
 
 // Whether `text` may be a note's text: UTF-8, no control character but '\n', ending
 // in '\n', no blank line at its end.
@@ -58,9 +67,19 @@ bool valid_note_text(std::string_view text);
 // valid.
 std::optional<std::string> sign_note(std::string_view text, const SignerKey& signer);
 
+// A witness's cosignature line for `text` (a checkpoint) at `timestamp`: to be
+// appended to the signed note. Nothing if the text is not valid.
+std::optional<std::string> cosignature_line(std::string_view text, const SignerKey& witness,
+                                            uint64_t timestamp);
+
+struct Cosignature {
+  std::string name;
+  uint64_t timestamp = 0;
+};
 struct OpenedNote {
   std::string text;
   std::vector<std::string> verified_by;  // names of the known keys whose signature holds
+  std::vector<Cosignature> cosigned_by;  // those of them that are witnesses, with the time
   std::string error;                     // non-empty: refused (malformed or a bad signature)
 };
 // Splits a note at its last blank line and checks every signature by a known key.
