@@ -274,7 +274,7 @@ void MatchingCore::fill_match(wire::Match::Builder out, const Doc& a, const Doc&
     std::string term = shared.getTerm().cStr();
     std::string word = analyser_.word_for(term, a.title);
     if (word.empty()) word = analyser_.word_for(term, b.title);
-    if (!word.empty() && word != term) shared.setWord(word);
+    if (!word.empty()) shared.setWord(word);
   }
 }
 

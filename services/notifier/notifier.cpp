@@ -695,7 +695,9 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
   if (!n.getTransactional()) {
     auto kept = store_.get(store_.cf(kPendingUnsubscribesCf), org_id + "|" + to);
     if (!kept) return SendGate::later;
-    if (kept.value()) return SendGate::cancel;  // unsubscribed; the registry hears of it soon
+    // Unsubscribed, the registry hears of it soon (once it has, the registry is the
+    // record: a "passed:" mark only keeps the link's page saying so).
+    if (kept.value() && kept.value()->rfind("passed:", 0) != 0) return SendGate::cancel;
   }
   for (const auto& chosen : recipients_of(
            known->second.org->getRoot<wire::Organisation>().asReader(), text_of(n.getKind()))) {
@@ -707,7 +709,7 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
 Result<bool> NotifierCore::keep_unsubscribe(const std::string& org_id, const std::string& tag) {
   auto kept = store_.get(store_.cf(kPendingUnsubscribesCf), org_id + "|" + tag);
   if (!kept) return kept.error();
-  if (kept.value()) return false;
+  if (kept.value() && kept.value()->rfind("passed:", 0) != 0) return false;
   rocksdb::WriteBatch batch;
   batch.Put(store_.cf(kPendingUnsubscribesCf), org_id + "|" + tag, "");
   if (auto stored = store_.commit(batch); !stored) return stored.error();
@@ -724,12 +726,27 @@ bool NotifierCore::unsubscribe_kept(const std::string& org_id, const std::string
 }
 
 std::size_t NotifierCore::pass_on_unsubscribes(RegistryReader& registry) {
+  // One passed on stays marked for a minute (value "passed:<time>"): its link's page
+  // goes on saying it is done while the link endpoint still takes the registry for
+  // away (outside findings: the form came back for seconds after the registry did).
+  constexpr int64_t kPassedKeptUs = 60'000'000;
   std::vector<std::string> kept;
+  rocksdb::WriteBatch expired;
   {
     auto it = store_.iterate(store_.cf(kPendingUnsubscribesCf));
     for (it->SeekToFirst(); it->Valid() && kept.size() < 64; it->Next()) {
+      auto value = it->value().ToString();
+      if (value.rfind("passed:", 0) == 0) {
+        if (now_us() - std::atoll(value.c_str() + 7) > kPassedKeptUs)
+          expired.Delete(store_.cf(kPendingUnsubscribesCf), it->key());
+        continue;
+      }
       kept.push_back(it->key().ToString());
     }
+  }
+  if (expired.Count() > 0) {
+    if (auto stored = store_.commit(expired, store::Durability::no_sync); !stored)
+      spdlog::error("notifier: passed-on unsubscribes not cleared: {}", describe(stored.error()));
   }
   std::size_t passed = 0;
   for (const auto& key : kept) {
@@ -760,7 +777,7 @@ std::size_t NotifierCore::pass_on_unsubscribes(RegistryReader& registry) {
     }
     // Done, or nothing left to stop (organisation erased, address no longer a contact).
     rocksdb::WriteBatch batch;
-    batch.Delete(store_.cf(kPendingUnsubscribesCf), key);
+    batch.Put(store_.cf(kPendingUnsubscribesCf), key, "passed:" + std::to_string(now_us()));
     if (auto stored = store_.commit(batch); !stored) {
       spdlog::error("notifier: a passed-on unsubscribe was not cleared: {}",
                     describe(stored.error()));

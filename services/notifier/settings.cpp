@@ -102,7 +102,9 @@ std::optional<std::string> listen_address(const std::string& text) {
 }
 
 bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  // 127.0.0.0/8 also as an IPv4-mapped IPv6 address (outside findings: warned about).
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0 ||
+         host.rfind("::ffff:127.", 0) == 0 || host.rfind("[::ffff:127.", 0) == 0;
 }
 
 std::string url_for_log(const std::string& url) {

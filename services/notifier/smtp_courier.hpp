@@ -7,6 +7,7 @@
 // then, or at once on a permanent refusal (5xx), the entry is refused for good and
 // becomes a dead letter. The relay's reply text is never logged nor kept: it echoes
 // addresses; only its numeric code and libcurl's own error are.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -108,6 +109,7 @@ class SmtpCourier : public outbox::Courier {
   void work();
   Outcome deliver(void* curl, const Job& job);
   Outcome post(void* curl, const Job& job);
+  void abort_on_stop(void* curl);
   void drain();
 
   SmtpSettings settings_;
@@ -123,6 +125,7 @@ class SmtpCourier : public outbox::Courier {
   std::optional<Job> job_;
   std::deque<Outcome> done_;
   bool stopping_ = false;
+  std::atomic<bool> abort_sends_{false};     // read by libcurl's progress callback
   std::map<std::string, Answered> waiting_;  // loop thread only
   struct Tries {
     int attempts = 0;

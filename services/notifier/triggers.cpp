@@ -31,11 +31,14 @@ nlohmann::json explanation_of(wire::Explanation::Reader explanation) {
   // two profiles, strongest first; scores stay with the broker's view.
   nlohmann::json lines = nlohmann::json::array();
   for (auto domain : explanation.getSharedDomains()) lines.push_back(text_of(domain));
+  // Only terms that a title writes as a word (TermWeight.word): a stem from the
+  // summaries ("cooper" of "cooperation", "fabric" of "fabrication") misleads a
+  // reader (outside findings); the broker's view keeps every term.
   std::size_t terms = 0;
   for (auto term : explanation.getSharedTerms()) {
+    if (term.getWord().size() == 0) continue;
     if (terms++ == 5) break;
-    // The word as a title wrote it, where matching found one; else the term.
-    lines.push_back(term.getWord().size() > 0 ? text_of(term.getWord()) : text_of(term.getTerm()));
+    lines.push_back(text_of(term.getWord()));
   }
   return lines;
 }

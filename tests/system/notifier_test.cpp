@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 #include <regex>
 
@@ -535,18 +536,45 @@ TEST_CASE("a mailbox that keeps failing holds back no other recipient's mail",
   CHECK(mails_to(smtp, jan).size() == 1);
 }
 
+TEST_CASE("a notifier asked to stop while a send stalls stops within seconds",
+          "[system][notifier]") {
+  // Outside findings: SIGTERM waited out the stalled send, send_timeout_s (30 s by
+  // default), so a restart during a relay's stall hung or was killed.
+  Federation f({"PL"}, false, "", {}, true);
+  SmtpServer smtp(f.dir.path() / "mail");
+  const std::string jan = "jan.kowalski@stal.example.pl";
+  smtp.stall_recipient(jan, true);
+  f.start_notifier("PL", notifier_toml(f, "PL", smtp, "send_timeout_s = 30\n"));
+  auto jan_org = register_org(f, "PL", "Stal Gdańsk S.A.", {{"Jan Kowalski", jan, "pl", true}});
+  publish(f, "PL", jan_org, Kind::TECHNOLOGY_OFFER, kOfferTitle, kOfferSummary);
+  REQUIRE(eventually([&] { return !smtp.stalls().empty(); }, scaled(30s)));
+  auto asked = std::chrono::steady_clock::now();
+  f.notifiers.at("PL")->signal(SIGTERM);
+  CHECK(f.notifiers.at("PL")->wait(scaled(10s)) == 0);
+  CHECK(std::chrono::steady_clock::now() - asked < scaled(5s));
+}
+
 TEST_CASE("a relay that stalls before any recipient is named holds its lane",
           "[system][notifier]") {
   // Outside findings: a relay stalling in MAIL FROM was taken for one recipient's
   // failure, so each waiting message was tried, parked and used up its attempts in
   // turn. Its last reply is EHLO's 250, as a stall in RCPT TO follows MAIL's 250:
   // only the command waited on tells them apart. One lane, two recipients.
-  Federation f({"PL"}, false, "", {}, true);
+  Federation f({"PL"}, true, "", {}, true);  // with matching: a healthy node
   SmtpServer smtp(f.dir.path() / "mail");
   smtp.stall_mail_from(true);
   f.start_notifier("PL", notifier_toml(f, "PL", smtp,
                                        "concurrency = 1\nmax_attempts = 8\nsend_timeout_s = 1\n"
                                        "retry_base_ms = 1500\nretry_cap_ms = 1500\n"));
+  {
+    ApiClient watcher(f.watcher.keys);
+    REQUIRE(eventually(
+        [&] {
+          auto health = watcher.health(f.nodes.at("PL").notifier.api, f.notifier_key("PL"), 2s);
+          return health && health->healthy;
+        },
+        scaled(20s)));  // healthy before the relay fails, so the check below means something
+  }
   const std::string jan = "jan.kowalski@stal.example.pl";
   const std::string anna = "anna.nowak@optika.example.pl";
   auto jan_org = register_org(f, "PL", "Stal Gdańsk S.A.", {{"Jan Kowalski", jan, "pl", true}});
@@ -568,6 +596,13 @@ TEST_CASE("a relay that stalls before any recipient is named holds its lane",
   // findings: a relay outage made dead letters of the messages in turn).
   REQUIRE(eventually([&] { return metric("notifier.failed") >= 3; }, scaled(40s)));
   CHECK(metric("notifier.relay_failing") >= 3);
+  // And the notifier says it is not healthy, which `gosmartctl status` reports
+  // (outside findings: "healthy" through a relay outage of any length).
+  {
+    auto health = monitor.health(f.nodes.at("PL").notifier.api, f.notifier_key("PL"), 2s);
+    REQUIRE(health);
+    CHECK_FALSE(health->healthy);
+  }
   auto last = pending();
   auto items = last.payload<wire::OutboxPage>().getItems();
   REQUIRE(items.size() == 2);
@@ -592,6 +627,7 @@ TEST_CASE("a relay that stalls before any recipient is named holds its lane",
       scaled(30s)));
   CHECK(pending().payload<wire::OutboxPage>().getItems().size() == 0);
   CHECK(metric("notifier.relay_failing") == 0);
+  CHECK(monitor.health(f.nodes.at("PL").notifier.api, f.notifier_key("PL"), 2s)->healthy);
 }
 
 TEST_CASE("an expiry reminder reaches the consenting contact and its link renews for a year",

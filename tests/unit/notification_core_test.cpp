@@ -53,7 +53,13 @@ DecodedEnvelope match_found(const std::string& origin, uint64_t seq = 1,
         b.setKind(wire::ProfileKind::TECHNOLOGY_OFFER);
         b.setTitle("Optical weld inspection");
         b.setOwnerType(wire::OrgType::SME);
-        m.initExplanation().initSharedDomains(1).set(0, "advanced-manufacturing");
+        auto explanation = m.initExplanation();
+        explanation.initSharedDomains(1).set(0, "advanced-manufacturing");
+        // One term a title writes ("inspection"), one a summary's stem ("cooper").
+        auto terms = explanation.initSharedTerms(2);
+        terms[0].setTerm("inspect");
+        terms[0].setWord("inspection");
+        terms[1].setTerm("cooper");
       });
 }
 
@@ -86,6 +92,10 @@ TEST_CASE("a match becomes a trigger for the node's own side only", "[notifier]"
   CHECK(at_pl[0].model["partner"]["type"] == "sme");
   CHECK(at_pl[0].model["match"]["score"] == 73);
   CHECK(at_pl[0].model["explanation"][0] == "advanced-manufacturing");
+  // A term is told as its title's word; a stem no title writes is not told at all
+  // (outside findings: "cooper", from "cooperation", read as a word).
+  CHECK(at_pl[0].model["explanation"] ==
+        nlohmann::json::array({"advanced-manufacturing", "inspection"}));
   // FI's own matching tells FI; a PL notifier never reads another origin's match.
   CHECK(triggers_of(match_found("FI"), "PL").empty());
   auto at_fi = triggers_of(match_found("FI"), "FI");
@@ -483,6 +493,9 @@ TEST_CASE("an unsubscribe kept while the registry is away stops alerts at once a
   CHECK(c.core.pass_on_unsubscribes(c.registry) == 0);  // passed on once
   // From now on the registry is the record (this fake still says "consent").
   CHECK(c.core.may_send(alert, c.registry) == SendGate::send);
+  // For a while the link's page still says it is done, whatever the link endpoint
+  // thinks of the registry (outside findings: the form came back for seconds).
+  CHECK(c.core.unsubscribe_kept("PL-000001", recipient_tag("anna@example.pl")));
 
   // Kept for an organisation erased meanwhile: purged with it.
   REQUIRE(c.core.keep_unsubscribe("PL-000001", recipient_tag("anna@example.pl")).ok());

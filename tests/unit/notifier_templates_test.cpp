@@ -273,9 +273,31 @@ TEST_CASE("a broken or incomplete template folder is refused naming the file", "
     // (outside findings: only the first was named).
     TempDir dir;
     dir.write("match_found.pl.txt", "Temat\n\nTekst\n");
-    dir.write("zzz_custom.de.txt", "Betreff\n\nText\n");
     CHECK_THROWS_WITH(Templates::load(dir.path, {"digest", "match_found"}),
-                      Catch::Contains("no English template for digest, match_found, zzz_custom"));
+                      Catch::Contains("no English template for digest, match_found"));
+    dir.write("zzz_custom.de.txt", "Betreff\n\nText\n");
+    CHECK_THROWS_WITH(Templates::load(dir.path),
+                      Catch::Contains("no English template for match_found, zzz_custom"));
+    // With the kinds known, one the notifier does not send is a misspelling.
+    CHECK_THROWS_WITH(Templates::load(dir.path, {"digest", "match_found"}),
+                      Catch::Contains("'zzz_custom' is not a kind the notifier sends"));
+  }
+  {
+    // A language code outside the network's eight, or in capitals, would never be
+    // used (outside findings: skipped in silence).
+    TempDir dir;
+    dir.write("digest.en.txt", "Subject\n\nBody\n");
+    dir.write("digest.PL.txt", "Temat\n\nTekst\n");
+    CHECK_THROWS_WITH(Templates::load(dir.path), Catch::Contains("'PL' is not one of"));
+  }
+  {
+    // CRLF line ends are read as lines; a subject of blanks is no subject.
+    TempDir dir;
+    dir.write("digest.en.txt", "Subject\r\n\r\nBody {{count}}\r\n");
+    auto loaded = Templates::load(dir.path);
+    CHECK(loaded.has("digest"));
+    dir.write("digest.en.txt", "   \n\nBody\n");
+    CHECK_THROWS_WITH(Templates::load(dir.path), Catch::Contains("the first line is the subject"));
   }
   {
     // A subject and nothing after it would mail an empty body (outside findings: taken).

@@ -152,6 +152,8 @@ TEST_CASE("notifier settings refuse what would make every send fail and name the
                     Contains("is not a usable address"));
   CHECK(notifier::is_loopback_host("127.0.0.2"));
   CHECK(notifier::is_loopback_host("::1"));
+  CHECK(notifier::is_loopback_host("::ffff:127.0.0.1"));
+  CHECK_FALSE(notifier::is_loopback_host("::ffff:198.18.0.1"));
   CHECK_FALSE(notifier::is_loopback_host("0.0.0.0"));
   CHECK_FALSE(notifier::is_loopback_host("198.18.0.1"));
 }

@@ -9,6 +9,7 @@
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <kainjow/mustache.hpp>
@@ -308,15 +309,38 @@ Templates Templates::load(const std::filesystem::path& dir,
       throw std::runtime_error("notifier: " + entry.path().string() +
                                ": name it <kind>.<language>.txt");
     }
+    // The network's eight languages only: a file for another, or a misspelt code
+    // ("PL", "xx"), would never be used and its readers would get English unawares
+    // (outside findings: such files were skipped in silence). Likewise a kind the
+    // notifier does not send, when the kinds are known.
+    static const std::set<std::string> kLanguages = {"en", "pl", "fi", "da",
+                                                     "de", "lv", "et", "lt"};
+    std::string language = name.substr(dot + 1);
+    if (!kLanguages.count(language)) {
+      throw std::runtime_error("notifier: " + entry.path().string() + ": '" + language +
+                               "' is not one of the network's languages (en, pl, fi, da, de, "
+                               "lv, et, lt, in lower case)");
+    }
+    if (!required.empty() &&
+        std::find(required.begin(), required.end(), name.substr(0, dot)) == required.end()) {
+      throw std::runtime_error("notifier: " + entry.path().string() + ": '" + name.substr(0, dot) +
+                               "' is not a kind the notifier sends");
+    }
     std::ifstream in(entry.path());
     std::string subject, line, body;
-    std::getline(in, subject);
-    std::getline(in, line);
-    if (subject.empty() || !line.empty()) {
+    // Lines may end in CRLF, as an editor on another system writes them.
+    auto next_line = [&in](std::string& out) {
+      bool got = static_cast<bool>(std::getline(in, out));
+      if (!out.empty() && out.back() == '\r') out.pop_back();
+      return got;
+    };
+    next_line(subject);
+    next_line(line);
+    if (subject.find_first_not_of(" \t") == std::string::npos || !line.empty()) {
       throw std::runtime_error("notifier: " + entry.path().string() +
                                ": the first line is the subject, then a blank line");
     }
-    while (std::getline(in, line)) body += line + "\n";
+    while (next_line(line)) body += line + "\n";
     if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
       // Outside findings: a file with only its subject line was taken, and mailed empty.
       throw std::runtime_error("notifier: " + entry.path().string() +
