@@ -4,6 +4,8 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <map>
 
@@ -36,6 +38,13 @@ std::vector<std::string> notifier_column_families() {
 }
 
 namespace {
+
+// A pending unsubscribe's value once the registry has it: "passed:<time>" (see
+// pass_on_unsubscribes); an empty value is one still to pass on.
+constexpr std::string_view kPassedMark = "passed:";
+bool passed_on(const std::string& value) {
+  return value.rfind(kPassedMark, 0) == 0;
+}
 
 template <class T>
 std::optional<store::StoredValue<T>> parse_stored(const std::string& bytes) {
@@ -697,7 +706,7 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
     if (!kept) return SendGate::later;
     // Unsubscribed, the registry hears of it soon (once it has, the registry is the
     // record: a "passed:" mark only keeps the link's page saying so).
-    if (kept.value() && kept.value()->rfind("passed:", 0) != 0) return SendGate::cancel;
+    if (kept.value() && !passed_on(*kept.value())) return SendGate::cancel;
   }
   for (const auto& chosen : recipients_of(
            known->second.org->getRoot<wire::Organisation>().asReader(), text_of(n.getKind()))) {
@@ -709,7 +718,7 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
 Result<bool> NotifierCore::keep_unsubscribe(const std::string& org_id, const std::string& tag) {
   auto kept = store_.get(store_.cf(kPendingUnsubscribesCf), org_id + "|" + tag);
   if (!kept) return kept.error();
-  if (kept.value() && kept.value()->rfind("passed:", 0) != 0) return false;
+  if (kept.value() && !passed_on(*kept.value())) return false;
   rocksdb::WriteBatch batch;
   batch.Put(store_.cf(kPendingUnsubscribesCf), org_id + "|" + tag, "");
   if (auto stored = store_.commit(batch); !stored) return stored.error();
@@ -736,8 +745,8 @@ std::size_t NotifierCore::pass_on_unsubscribes(RegistryReader& registry) {
     auto it = store_.iterate(store_.cf(kPendingUnsubscribesCf));
     for (it->SeekToFirst(); it->Valid() && kept.size() < 64; it->Next()) {
       auto value = it->value().ToString();
-      if (value.rfind("passed:", 0) == 0) {
-        if (now_us() - std::atoll(value.c_str() + 7) > kPassedKeptUs)
+      if (passed_on(value)) {
+        if (now_us() - std::atoll(value.c_str() + kPassedMark.size()) > kPassedKeptUs)
           expired.Delete(store_.cf(kPendingUnsubscribesCf), it->key());
         continue;
       }
@@ -777,7 +786,8 @@ std::size_t NotifierCore::pass_on_unsubscribes(RegistryReader& registry) {
     }
     // Done, or nothing left to stop (organisation erased, address no longer a contact).
     rocksdb::WriteBatch batch;
-    batch.Put(store_.cf(kPendingUnsubscribesCf), key, "passed:" + std::to_string(now_us()));
+    batch.Put(store_.cf(kPendingUnsubscribesCf), key,
+              std::string(kPassedMark) + std::to_string(now_us()));
     if (auto stored = store_.commit(batch); !stored) {
       spdlog::error("notifier: a passed-on unsubscribe was not cleared: {}",
                     describe(stored.error()));
