@@ -4,9 +4,8 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
-#include <cstdlib>
-
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "common/core/break_point.hpp"
