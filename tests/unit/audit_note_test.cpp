@@ -168,7 +168,11 @@ TEST_CASE("checkpoints are written and read as tlog-checkpoint says", "[audit]")
                           "o\n01\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n",
                           "o\n-1\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n",
                           "o\n18446744073709551616\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n",
-                          "o\n1\n", "o\n1\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n\n"}) {
+                          "o\n1\n", "o\n1\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n\n",
+                          // Bytes above 0x7f that libsodium decodes as digits (found by
+                          // the signed_note fuzzer), and a last digit with stray low bits.
+                          "1\n5\nTszzRgjTG8xce+z2AG32kAXYKBgQVtCSCE4\xda\xb7muwBb0=\n",
+                          "o\n1\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb1=\n"}) {
     INFO(bad);
     CHECK_FALSE(parse_checkpoint(bad));
   }

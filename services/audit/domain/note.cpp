@@ -28,7 +28,10 @@ bool from_base64(std::string_view text, uint8_t* out, std::size_t size) {
                         sodium_base64_VARIANT_ORIGINAL) != 0) {
     return false;
   }
-  return written == size && end == text.data() + text.size();
+  // Compared with our own spelling as well: libsodium maps some bytes above 0x7f to
+  // base64 digits (a root line holding "\xda\xb7" decoded), and a note must have one
+  // spelling only, or two texts would carry one signed value.
+  return written == size && end == text.data() + text.size() && to_base64(out, size) == text;
 }
 
 std::optional<uint32_t> parse_hex_id(std::string_view text) {
