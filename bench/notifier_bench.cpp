@@ -1,12 +1,16 @@
 // The notifier's delivery rate and latency against a local SMTP sink (postfix's
 // smtp-sink, fast enough not to be the limit), in one run:
-//   notifier.smtp_per_s       5,000 messages due (one per publication), from the
-//                             notifier's first answer until it has sent them all: catch-up,
-//                             the registry's answers, rendering, MIME, SMTP, settling
+//   notifier.smtp_per_s       5,000 messages due (one per publication): the delivery
+//                             rate, from the first message sent until all are sent (the
+//                             send gate, MIME, SMTP, marks, settling), as the baseline
+//                             is timed from its first send
 //   notifier.curl_per_s       bare libcurl sends of the same MIME message to the same
 //                             sink, one handle per thread, as many threads as the
 //                             notifier's send concurrency (the baseline)
 //   notifier.smtp_ratio       the first ÷ the second (target >= 0.7)
+//   notifier.burst_per_s      the same 5,000 from the notifier's first answer: its
+//                             catch-up of the streams, the registry's answers and the
+//                             rendering too (notifier.burst_ratio: ÷ the baseline)
 //   notifier.match_to_mail_p99_ms  from the publication of a PL request that matches a
 //                             FI offer (the registry's reply) to the PL contact's
 //                             match_found message accepted by the sink (smtp-sink -d:
@@ -18,6 +22,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <thread>
 
@@ -30,11 +35,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
+constexpr const char* kSinkBinary = "/usr/sbin/smtp-sink";
+
 class Sink {
  public:
   // smtp-sink on a free port; with `dump`, each message lands in its own file there.
   Sink(const std::filesystem::path& dir, bool dump) : port_(testing::free_port()) {
-    std::vector<std::string> argv = {"/usr/sbin/smtp-sink", "-u", "nobody"};
+    std::vector<std::string> argv = {kSinkBinary, "-u", "nobody"};
     if (dump) {
       std::filesystem::create_directories(dir / "dump");
       std::filesystem::permissions(dir / "dump", std::filesystem::perms::all);
@@ -154,17 +161,18 @@ void publish_many(testing::Federation& f, const std::vector<std::string>& owners
   testing::ensure(published.size() == publishes.size(), "publications unanswered");
 }
 
-double sent(testing::Federation& f) {
-  testing::ApiClient client(f.watcher.keys);
-  auto health = client.health(f.nodes.at("PL").notifier.api, f.notifier_key("PL"), 2s);
-  return health ? health->metric("notifier.sent") : -1;
-}
+struct Progress {
+  double sent = -1;  // settled as sent
+  double made = -1;  // sent or waiting in the outbox: the messages made so far
+};
 
-// Sent or waiting in the outbox: the messages the notifier has made so far.
-double made(testing::Federation& f) {
+// One health question a poll: each costs the notifier's loop a count of its outbox.
+Progress progress(testing::Federation& f) {
   testing::ApiClient client(f.watcher.keys);
   auto health = client.health(f.nodes.at("PL").notifier.api, f.notifier_key("PL"), 2s);
-  return health ? health->metric("notifier.sent") + health->metric("notifier.queue_length") : -1;
+  if (!health) return {};
+  double sent = health->metric("notifier.sent");
+  return {sent, sent + health->metric("notifier.queue_length")};
 }
 
 }  // namespace
@@ -178,9 +186,14 @@ int main(int argc, char** argv) {
   app.add_option("--samples", samples, "publications timed one by one for the latency");
   app.add_option("--concurrency", concurrency, "the notifier's send concurrency");
   CLI11_PARSE(app, argc, argv);
+  // Without it the notifier would retry a relay that is not there, for ever.
+  if (!std::filesystem::exists(kSinkBinary)) {
+    std::cerr << kSinkBinary << " is missing: install postfix (tools/run-bench does)\n";
+    return 1;
+  }
   curl_global_init(CURL_GLOBAL_DEFAULT);
 
-  double ours = 0, bare = 0, made_per_s = 0;
+  double ours = 0, bare = 0, made_per_s = 0, burst = 0;
   {
     testing::Federation f({"PL"}, false, "", {}, true);
     Sink sink(f.dir.path(), false);
@@ -188,22 +201,35 @@ int main(int argc, char** argv) {
     // From the moment it answers (its start-up is not delivery) until all are sent.
     f.start_notifier("PL", notifier_toml(sink.port(), concurrency));
     auto started = std::chrono::steady_clock::now();
-    double before = sent(f);
+    double before = progress(f).sent;
     std::optional<std::chrono::steady_clock::time_point> all_made;
+    // The first poll that sees sends: the delivery phase starts within a poll of it.
+    std::optional<std::pair<std::chrono::steady_clock::time_point, double>> first_sent;
     testing::ensure(testing::eventually(
                         [&] {
-                          if (!all_made && made(f) >= messages) {
+                          auto now = progress(f);
+                          if (!all_made && now.made >= messages) {
                             all_made = std::chrono::steady_clock::now();
                           }
-                          return sent(f) >= messages;
+                          double now_sent = now.sent;
+                          if (!first_sent && now_sent > before) {
+                            first_sent = {std::chrono::steady_clock::now(), now_sent};
+                          }
+                          return now_sent >= messages;
                         },
                         600s),
                     "the notifier did not send every message");
-    auto seconds = [&](auto until) {
-      return std::chrono::duration<double>(until - started).count();
+    auto finished = std::chrono::steady_clock::now();
+    auto seconds = [](auto from, auto until) {
+      return std::chrono::duration<double>(until - from).count();
     };
-    ours = (messages - before) / seconds(std::chrono::steady_clock::now());
-    made_per_s = messages / seconds(all_made.value_or(std::chrono::steady_clock::now()));
+    burst = (messages - before) / seconds(started, finished);
+    if (first_sent && first_sent->first < finished) {
+      ours = (messages - first_sent->second) / seconds(first_sent->first, finished);
+    } else {
+      ours = burst;  // all sent within one poll: no shorter window to time
+    }
+    made_per_s = messages / seconds(started, all_made.value_or(finished));
 
     // The baseline: the same kind of message, built as the notifier builds it.
     notifier::MailMessage mail{"gosmart@pl.example",
@@ -222,6 +248,8 @@ int main(int argc, char** argv) {
   bench::report("notifier.smtp_per_s", ours, "messages/s");
   bench::report("notifier.curl_per_s", bare, "messages/s");
   bench::report("notifier.smtp_ratio", ours / bare, "x");
+  bench::report("notifier.burst_per_s", burst, "messages/s");
+  bench::report("notifier.burst_ratio", burst / bare, "x");
   bench::report("notifier.made_per_s", made_per_s, "messages/s");
 
   {

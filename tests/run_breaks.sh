@@ -26,6 +26,8 @@ table=(
   "outbox.hold_lane|gosmart-system-tests|a mailbox that keeps failing holds back no other recipient's mail"
   "notifier.quit_after_failure|gosmart-system-tests|a mailbox that keeps failing holds back no other recipient's mail"
   "notifier.count_relay_failures|gosmart-system-tests|a relay that stalls before any recipient is named holds its lane"
+  "audit.forget_frontier|gosmart-system-tests|the audit proves every event of its node's stream against its checkpoint"
+  "notifier.claim_unwritten_mark|gosmart-system-tests|a notifier killed right after the relay took a message does not send it again"
   "notifier.count_relay_failures|gosmart-system-tests|a relay that refuses and then is down leaves a dead letter an operator sends again"
   "envelope.accept_trailing_bytes|gosmart-unit-tests|hostile frames are typed errors\, never crashes"
   "store.skip_scrub|gosmart-unit-tests|a scrub leaves no byte of deleted data in any file"

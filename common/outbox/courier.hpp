@@ -33,6 +33,11 @@ struct Answer {
   // sends the other groups' entries. Otherwise (the relay itself is down) the lane
   // waits with it, as no other entry could go either.
   bool step_aside = false;
+  // With `delivered`: the courier made the delivery durable itself before going on
+  // (a mark in the store, written in its own thread, that outlives a crash), so the
+  // lane need not wait for the settle to land. Only a courier with window() > 1
+  // says so; it has then started the next entry it took, if any.
+  bool durable = false;
 };
 
 class Courier {
@@ -40,13 +45,15 @@ class Courier {
   // Called in the loop thread with the destination's answer to the entry sent.
   using Answered = std::function<void(const Answer&)>;
   enum class Sent {
-    sent,        // on its way; the answer comes through `answered`, or never
-    not_now,     // the transport cannot take it yet (not connected): the next tick tries
-    unreadable,  // the payload cannot be sent at all: the entry is given up
-    cancelled,   // the owner no longer wants it sent (a contact withdrew consent):
-                 // settled as such without being sent
-    aside,       // not now for this entry's group alone (its recipient is over its
-                 // rate): parked for aside_for(), the lane goes on with other groups
+    sent,              // on its way; the answer comes through `answered`, or never
+    not_now,           // the transport cannot take it yet (not connected): the next tick tries
+    unreadable,        // the payload cannot be sent at all: the entry is given up
+    cancelled,         // the owner no longer wants it sent (a contact withdrew consent):
+                       // settled as such without being sent
+    aside,             // not now for this entry's group alone (its recipient is over its
+                       // rate): parked for aside_for(), the lane goes on with other groups
+    delivered_before,  // the courier's durable mark says it went out before a crash:
+                       // settled as delivered without being sent again
   };
 
   virtual ~Courier() = default;
@@ -61,6 +68,18 @@ class Courier {
   virtual std::string group_of(const Entry&) const { return std::string(); }
   // After Sent::aside: how long the entry waits.
   virtual std::chrono::milliseconds aside_for() const { return std::chrono::seconds(1); }
+
+  // How many entries the courier takes at once: the one it sends and those it holds
+  // ready behind it, sent in order, one at a time. 1: the sender waits for each
+  // settle to land before it sends the next. More: the courier must mark each
+  // delivery durable before it starts the next entry (Answer::durable), so a crash
+  // still repeats at most the one entry on the wire; and after any answer that is
+  // not a durable delivery it drops every entry it holds unstarted (their answers
+  // never come), so that nothing is sent past a failure out of its order.
+  virtual int window() const { return 1; }
+  // Drops the entries held and not yet started (their answers never come); returns
+  // how many, the last ones taken: the one on the wire, if any, keeps going.
+  virtual std::size_t recall() { return 0; }
 };
 
 }  // namespace gosmart::outbox

@@ -58,14 +58,44 @@ Result<std::optional<Entry>> Queue::next_after(std::string_view destination,
   return first_from(destination, from);
 }
 
+namespace {
+
+// Where a look past `after` starts: right above it when it is one of the
+// destination's keys, else at the destination's start.
+std::string start_past(const std::string& prefix, std::string_view after) {
+  if (!after.starts_with(prefix)) return prefix;
+  std::string from(after);
+  from.push_back('\0');
+  return from;
+}
+
+}  // namespace
+
+Result<std::vector<Entry>> Queue::eligible_after(std::string_view destination,
+                                                 std::string_view after, const Eligible& eligible,
+                                                 std::size_t limit) const {
+  const std::string prefix = prefix_of(destination);
+  std::string from = start_past(prefix, after);
+  std::string past = std::string(destination) + '\x01';
+  rocksdb::Slice upper(past);
+  auto it = store_.iterate_below(cf_, &upper);
+  std::vector<Entry> out;
+  for (it->Seek(rocksdb::Slice(from.data(), from.size())); it->Valid() && out.size() < limit;
+       it->Next()) {
+    if (!it->key().starts_with(prefix)) break;
+    Entry entry{it->key().ToString(), std::string(destination), it->value().ToString()};
+    if (eligible(entry)) out.push_back(std::move(entry));
+  }
+  if (!it->status().ok()) {
+    return fail(ErrorCode::UNAVAILABLE, "outbox: cannot read: " + it->status().ToString());
+  }
+  return out;
+}
+
 Result<Queue::Found> Queue::first_eligible(std::string_view destination, std::string_view after,
                                            const Eligible& eligible) const {
   const std::string prefix = prefix_of(destination);
-  std::string from = prefix;
-  if (after.starts_with(prefix)) {
-    from = std::string(after);
-    from.push_back('\0');
-  }
+  std::string from = start_past(prefix, after);
   std::string past = std::string(destination) + '\x01';
   rocksdb::Slice upper(past);
   auto it = store_.iterate_below(cf_, &upper);

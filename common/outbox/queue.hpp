@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/core/result.hpp"
 #include "common/store/store.hpp"
@@ -61,6 +62,10 @@ class Queue {
   };
   Result<Found> first_eligible(std::string_view destination, std::string_view after,
                                const Eligible& eligible) const;
+  // Up to `limit` committed entries of a destination past `after` that `eligible`
+  // accepts, in order, in one pass (a windowed courier's next run).
+  Result<std::vector<Entry>> eligible_after(std::string_view destination, std::string_view after,
+                                            const Eligible& eligible, std::size_t limit) const;
   // The committed entry stored under `key`, if it still is.
   Result<std::optional<Entry>> at(std::string_view key) const;
 

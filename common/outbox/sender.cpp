@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/core/break_point.hpp"
 #include "common/core/crash_point.hpp"
 #include "common/service/loop.hpp"
@@ -30,6 +32,8 @@ void Sender::tick() {
     if (link.state == Link::State::awaiting && now >= link.deadline) {
       link.state = Link::State::idle;  // no answer in time: send it again
       link.entry.reset();
+      link.courier->recall();  // the entry on the wire is the late one: none was started
+      link.ahead.clear();
     }
     if (link.state == Link::State::idle) send_next(link);
   }
@@ -108,7 +112,9 @@ bool Sender::send_one(Link& link) {
   // ten seconds however busy the lane is.
   auto now = options_.clock();
   auto since_start = now - link.looked_from_start;
-  auto eligible = [this, &link](const Entry& entry) { return !parked(link, entry); };
+  auto eligible = [this, &link](const Entry& entry) {
+    return !parked(link, entry) && !landing_.contains(entry.key);
+  };
   Result<Queue::Found> found = Queue::Found{};
   bool from_start = link.cursor.empty() || since_start >= std::chrono::seconds(10);
   if (!from_start) {
@@ -144,6 +150,10 @@ bool Sender::dispatch(Link& link, Entry entry) {
   switch (sent) {
     case Courier::Sent::sent:
       ++sent_;
+      top_up(link);
+      return false;
+    case Courier::Sent::delivered_before:
+      settle(link, {Settlement::Outcome::delivered, ""});
       return false;
     case Courier::Sent::not_now:
       if (link.state == Link::State::awaiting && link.entry && link.entry->key == key) {
@@ -165,9 +175,88 @@ bool Sender::dispatch(Link& link, Entry entry) {
   return false;
 }
 
+bool Sender::parked_due(const Link& link) const {
+  auto now = options_.clock();
+  for (const auto& [group, parked] : link.parked) {
+    if (now >= parked.until) return true;
+  }
+  return false;
+}
+
+void Sender::top_up(Link& link) {
+  auto window = static_cast<std::size_t>(std::max(1, link.courier->window()));
+  // A parked entry whose time has come goes first: the lane lets its run end.
+  if (window == 1 || link.state != Link::State::awaiting || link.holding || parked_due(link)) {
+    return;
+  }
+  // In runs: once half the window is free (or nothing is held), so that a lane at
+  // full speed costs one look at the queue per half window, not one per entry.
+  std::size_t room = window - 1 - link.ahead.size();
+  if (room == 0 || (!link.ahead.empty() && room < window / 2)) return;
+  auto eligible = [this, &link](const Entry& entry) {
+    return !parked(link, entry) && !landing_.contains(entry.key);
+  };
+  const std::string after = link.ahead.empty() ? link.entry->key : link.ahead.back().key;
+  auto found = queue_.eligible_after(link.destination, after, eligible, room);
+  if (!found) return;  // a read error: the lane's own look reports it
+  for (auto& next : found.value()) {
+    std::string key = next.key;
+    auto sent = link.courier->send(
+        next, [this, &link, key](const Answer& answer) { answered(link, key, answer); });
+    // Anything but a send (a cancel, a recipient over its rate, a mark found) is
+    // met by the lane in its turn, once the run before it has ended.
+    if (sent != Courier::Sent::sent) return;
+    ++sent_;
+    link.ahead.push_back(std::move(next));
+  }
+}
+
+void Sender::recall_ahead(Link& link) {
+  auto dropped = std::min(link.courier->recall(), link.ahead.size());
+  link.ahead.resize(link.ahead.size() - dropped);
+}
+
+void Sender::settle_durable(Link& link) {
+  if (!GOSMART_BREAK_POINT("outbox.skip_settle")) {
+    queue_.stage_removal(owner_.staging(), *link.entry);
+  }
+  owner_.settle(*link.entry, {Settlement::Outcome::delivered, ""});
+  crash_point("outbox.after_ack");
+  std::string key = link.entry->key;
+  landing_.insert(key);
+  owner_.commit([this, key, destination = link.destination](bool stored) {
+    landing_.erase(key);
+    if (stored) {
+      ++settled_;
+    } else {
+      // Its mark stays: found again, it is settled without being sent.
+      spdlog::warn("outbox: settling an entry for {} was not stored; it is settled again",
+                   destination);
+    }
+  });
+  link.cursor = key;
+  if (!link.ahead.empty() && parked_due(link)) recall_ahead(link);
+  if (link.ahead.empty()) {
+    link.state = Link::State::idle;
+    link.entry.reset();
+    send_next(link);
+    return;
+  }
+  link.entry = std::move(link.ahead.front());
+  link.ahead.pop_front();
+  link.holding = false;
+  link.deadline = options_.clock() + options_.resend_after;
+  top_up(link);
+}
+
 void Sender::answered(Link& link, const std::string& key, const Answer& answer) {
   // A late answer to an entry settled meanwhile, or a repeat, changes nothing.
   if (link.state != Link::State::awaiting || !link.entry || link.entry->key != key) return;
+  if (answer.verdict == Answer::Verdict::delivered && answer.durable) {
+    settle_durable(link);
+    return;
+  }
+  link.ahead.clear();  // the courier dropped them unstarted (Courier::window)
   switch (answer.verdict) {
     case Answer::Verdict::retry: {
       auto wait = answer.retry_after.count() > 0 ? answer.retry_after : options_.resend_after;

@@ -22,11 +22,23 @@
 // group's later ones so that a recipient's messages keep their order. A parked
 // entry goes first once its time comes; settling it takes the lane back to its key,
 // so the group's entries passed over are found again.
+//
+// A courier with a window (Courier::window() > 1: the notifier's SMTP lanes) is
+// given the entries after the one it sends too, in order, so its sending thread
+// goes from one to the next without waiting for this thread. It marks each delivery
+// durable before it starts the next (Answer::durable), and the settle then lands
+// later, grouped with others: the lane no longer waits for it. A crash still
+// repeats at most the entry on the wire; a marked entry found after a crash is
+// settled without being sent (Courier::Sent::delivered_before). Any other answer
+// ends the run of entries taken ahead (the courier drops them unstarted) and the
+// lane goes on as above; so does a parked entry whose time has come.
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "common/outbox/courier.hpp"
@@ -93,6 +105,7 @@ class Sender {
     std::unique_ptr<Courier> courier;
     enum class State { idle, awaiting, settling } state = State::idle;
     std::optional<Entry> entry;  // awaiting or settling
+    std::deque<Entry> ahead;     // awaiting: taken by the courier behind `entry`, in order
     Clock::time_point deadline;  // awaiting: when to send again
     bool holding = false;        // awaiting a retry of a failed send (not an answer)
     // The key the lane goes on from: the last entry settled, parked or passed over.
@@ -112,6 +125,14 @@ class Sender {
   // Sends one entry; true when it stepped aside at once, so the lane may look again.
   bool send_one(Link& link);
   bool dispatch(Link& link, Entry entry);
+  // Gives a windowed courier the entries after the last it took, up to its window.
+  void top_up(Link& link);
+  // Forgets the entries taken ahead that the courier dropped (all, after an answer
+  // that is not a durable delivery: the courier dropped them itself).
+  void recall_ahead(Link& link);
+  bool parked_due(const Link& link) const;
+  // A durable delivery: the removal is staged, the lane goes on before it lands.
+  void settle_durable(Link& link);
   void send_next(Link& link);
   void answered(Link& link, const std::string& key, const Answer& answer);
   void settle(Link& link, const Settlement& settlement);
@@ -121,6 +142,8 @@ class Sender {
   Owner& owner_;
   Options options_;
   std::map<std::string, Link> links_;  // node addresses stay put: callbacks hold them
+  // Entries whose durable delivery is staged and not yet landed: not sent again.
+  std::set<std::string> landing_;
   uint64_t sent_ = 0;
   uint64_t settled_ = 0;
 };

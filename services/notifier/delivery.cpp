@@ -55,6 +55,16 @@ std::string recipient_group(const outbox::Entry& entry) {
   return std::string(n.getChannel().cStr()) + ":" + recipient;
 }
 
+namespace {
+
+// Messages a lane takes at once (outbox::Courier::window): its thread goes from one
+// to the next while the loop settles, resolves and answers. Enough to ride out the
+// loop's longer rounds at a local relay's pace; each is gated again if it waited
+// long (SmtpCourier), so a slow relay costs a few re-gatings, not stale consent.
+constexpr int kLaneWindow = 64;
+
+}  // namespace
+
 Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierSettings& settings,
                    const LinkEndpoint* links)
     : core_(core),
@@ -78,6 +88,12 @@ Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierS
     courier->set_gate(
         [this](const outbox::Entry& e, std::chrono::milliseconds& wait) { return gate(e, wait); });
     courier->set_grouper(recipient_group);
+    courier->set_marks(SendMarks{[this](const std::string& key, const std::string& fingerprint) {
+                                   return core_.mark_sent(key, fingerprint);
+                                 },
+                                 [this](const std::string& key) { return core_.sent_mark(key); }},
+                       kLaneWindow,
+                       [this]() -> uint64_t { return links_ ? links_->unsubscribed() : 0; });
     courier->set_on_retry([this](const SmtpCourier::Failure& failure) {
       core_.record_attempt(failure.key, failure.attempts, failure.first_failed_us, failure.reason);
     });

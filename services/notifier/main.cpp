@@ -84,7 +84,7 @@ int run(const std::string& config_file) {
 
   core.install(host.server(), host.info(), registry);
   host.set_metrics([&]() -> service::ServiceHost::Metrics {
-    auto counts = core.counts();
+    auto counts = core.recent_counts();
     auto count = [](uint64_t n) { return static_cast<double>(n); };
     return {{"notifier.queue_length", count(counts.pending)},
             {"notifier.oldest_pending_age_seconds", counts.oldest_pending_age_s},

@@ -30,7 +30,7 @@ std::vector<std::string> notifier_column_families() {
   auto families = replication::event_log_column_families();
   for (const char* name : {kTriggersCf, kOutboxCf, kKeysCf, kDeadCf, kRegistryCursorsCf,
                            kMatchingCursorsCf, kPendingUnsubscribesCf, kRemindersCf, kWebhooksCf,
-                           kDigestItemsCf, kDigestDueCf, kMatchSidesCf}) {
+                           kDigestItemsCf, kDigestDueCf, kMatchSidesCf, kSendMarksCf}) {
     families.push_back(name);
   }
   return families;
@@ -800,7 +800,25 @@ std::size_t NotifierCore::pass_on_unsubscribes(RegistryReader& registry) {
   return passed;
 }
 
+bool NotifierCore::mark_sent(const std::string& entry_key, const std::string& fingerprint) {
+  rocksdb::WriteBatch batch;
+  batch.Put(store_.cf(kSendMarksCf), entry_key, fingerprint);
+  auto stored = store_.commit(batch, store::Durability::no_sync);
+  if (!stored) {
+    spdlog::warn("notifier: cannot mark a send ({}); its lane waits for the settle",
+                 stored.error().message);
+  }
+  return bool(stored);
+}
+
+std::optional<std::string> NotifierCore::sent_mark(const std::string& entry_key) const {
+  auto mark = store_.get(store_.cf(kSendMarksCf), entry_key);
+  if (!mark) return std::nullopt;
+  return mark.value();
+}
+
 void NotifierCore::settle(const outbox::Entry& entry, const outbox::Settlement& settlement) {
+  settle_batch_.Delete(store_.cf(kSendMarksCf), entry.key);
   auto stored = parse_stored<wire::Notification>(entry.payload);
   if (!stored) return;
   auto n = stored->get();
@@ -907,6 +925,16 @@ Status NotifierCore::commit_settles(store::Durability durability) {
   settles_waiting_.clear();
   for (auto& done : waiting) done(stored.ok());
   return stored;
+}
+
+NotifierCore::Counts NotifierCore::recent_counts() const {
+  // Counting reads every entry waiting (and the removed ones not yet compacted):
+  // under a burst of thousands, each health question held the loop a millisecond or
+  // more, and the pollers decided how often. Counted at most every kCountsFreshFor.
+  auto now = std::chrono::steady_clock::now();
+  if (counts_cache_ && now - counts_cache_->first < kCountsFreshFor) return counts_cache_->second;
+  counts_cache_.emplace(now, counts());
+  return counts_cache_->second;
 }
 
 NotifierCore::Counts NotifierCore::counts() const {

@@ -12,10 +12,13 @@
 //  3. the outbox sender (common/outbox) sends each message through the SMTP courier
 //     and settles it: the entry's removal, the key marked sent (or the message kept
 //     as a dead letter) and a delivery event on the notifier's stream, in one batch.
-// A crash between a send and its settle sends that message again, with the same
-// Message-ID: at most the send concurrency per crash.
+// Each lane marks a message the relay took before it starts its next (SmtpCourier,
+// kSendMarksCf), and the settles land later in groups: a crash sends again only the
+// message on the wire of each lane, with the same Message-ID: at most the send
+// concurrency per crash.
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -64,6 +67,9 @@ inline constexpr const char* kMatchSidesCf = "match_sides";
 inline constexpr const char* kWebhooksCf = "webhooks";
 // Expiry reminders not yet due: big-endian due time, then "<profile id>|<days>".
 inline constexpr const char* kRemindersCf = "reminders";
+// Sends the relay took whose settle has not landed yet: outbox key -> a hash of the
+// entry (SmtpCourier's marks; removed by the settle).
+inline constexpr const char* kSendMarksCf = "send_marks";
 
 std::vector<std::string> notifier_column_families();
 
@@ -146,6 +152,11 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   void commit(std::function<void(bool stored)> done) override;
   void flush_settles();
   void publish_durable();
+  // A lane's mark that the relay took an entry (any thread; to the WAL, no fsync:
+  // it outlives the process, as the settles do). False when it could not be written.
+  bool mark_sent(const std::string& entry_key, const std::string& fingerprint);
+  // The mark of an entry, if any (a read that fails: none, the entry is sent).
+  std::optional<std::string> sent_mark(const std::string& entry_key) const;
   // A failed attempt to be tried again: the stored message's attempts and last error
   // are updated in the next settle group.
   void record_attempt(const std::string& entry_key, int attempts, int64_t first_failed_us,
@@ -196,6 +207,9 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
     double oldest_pending_age_s = 0;
   };
   Counts counts() const;
+  // As of at most kCountsFreshFor ago: for health and /metrics, asked by pollers.
+  Counts recent_counts() const;
+  static constexpr std::chrono::milliseconds kCountsFreshFor{100};
   // Outcomes once their batch is stored: a metric never runs ahead of the delivery
   // list an operator reads next (outside CI: suppressed counted, list without it).
   uint64_t sent() const { return committed_.sent; }
@@ -274,6 +288,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   };
   Tally staged_;     // outcomes in settle_batch_, not yet stored
   Tally committed_;  // outcomes stored
+  mutable std::optional<std::pair<std::chrono::steady_clock::time_point, Counts>> counts_cache_;
   // Last member: its thread finishes a requested scrub before the store goes.
   store::Scrubber scrubber_{store_};
 };

@@ -1,16 +1,20 @@
 #include "services/notifier/smtp_courier.hpp"
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <random>
 #include <stdexcept>
 
 #include "common/core/break_point.hpp"
+#include "common/core/crash_point.hpp"
 #include "common/service/loop.hpp"
 
 namespace gosmart::notifier {
@@ -66,11 +70,43 @@ SmtpCourier::~SmtpCourier() {
   close(wake_fd_);
 }
 
+namespace {
+
+// A message gated longer ago than this goes back to be gated again rather than
+// out: a send before it stalled (the gate's registry answers are fresh for half a
+// second, NotifierOptions::contacts_fresh_for_us).
+constexpr auto kGateFreshFor = std::chrono::milliseconds(250);
+
+std::string fingerprint_of(std::string_view payload) {
+  std::array<unsigned char, 16> hash{};
+  crypto_generichash(hash.data(), hash.size(),
+                     reinterpret_cast<const unsigned char*>(payload.data()), payload.size(),
+                     nullptr, 0);
+  return std::string(hash.begin(), hash.end());
+}
+
+}  // namespace
+
+void SmtpCourier::set_marks(SendMarks marks, int window, std::function<uint64_t()> changes) {
+  marks_ = std::move(marks);
+  window_ = std::max(1, window);
+  changes_ = std::move(changes);
+}
+
 outbox::Courier::Sent SmtpCourier::send(const outbox::Entry& entry, Answered answered) {
   {
-    // Only this (the loop) thread sets a job: one seen idle stays idle until then.
+    // Only this (the loop) thread adds jobs; the sending thread only takes them.
     std::lock_guard lock(mutex_);
-    if (job_) return Sent::not_now;  // the sender sends one at a time; a resend waits
+    std::size_t taken = jobs_.size() + (in_flight_ ? 1 : 0);
+    // A resend of the message still on the wire waits for it.
+    if (blocked_ || taken >= static_cast<std::size_t>(window_) || in_flight_ == entry.key) {
+      return Sent::not_now;
+    }
+  }
+  std::string fingerprint;
+  if (marks_.find) {
+    fingerprint = fingerprint_of(entry.payload);
+    if (marks_.find(entry.key) == fingerprint) return Sent::delivered_before;
   }
   if (gate_) {
     std::chrono::milliseconds wait{1000};
@@ -91,7 +127,8 @@ outbox::Courier::Sent SmtpCourier::send(const outbox::Entry& entry, Answered ans
   tries_.try_emplace(entry.key, Tries{message->attempts_before, message->first_failed_us});
   {
     std::lock_guard lock(mutex_);
-    job_ = Job{entry.key, std::move(*message)};
+    jobs_.push_back(Job{entry.key, std::move(*message), std::move(fingerprint),
+                        std::chrono::steady_clock::now(), changes_ ? changes_() : 0});
   }
   waiting_[entry.key] = std::move(answered);
   ready_.notify_one();
@@ -108,12 +145,17 @@ void SmtpCourier::work() {
     Job job;
     {
       std::unique_lock lock(mutex_);
-      ready_.wait(lock, [this] { return stopping_ || job_.has_value(); });
+      ready_.wait(lock, [this] { return stopping_ || (!blocked_ && !jobs_.empty()); });
       if (stopping_) break;
-      job = *job_;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      in_flight_ = job.key;
     }
     Outcome outcome{job.key, false, 0, "", false, false};
-    if (job.message.mime.empty() && job.message.build) {
+    if (std::chrono::steady_clock::now() - job.gated_at > kGateFreshFor ||
+        (changes_ && changes_() != job.changes)) {
+      outcome.stale = true;
+    } else if (job.message.mime.empty() && job.message.build) {
       try {
         job.message.mime = job.message.build();
       } catch (const std::exception& e) {
@@ -121,7 +163,7 @@ void SmtpCourier::work() {
         outcome.unreadable = true;
       }
     }
-    if (!outcome.unreadable) {
+    if (!outcome.unreadable && !outcome.stale) {
       outcome = curl ? deliver(curl, job)
                      : Outcome{job.key, false, 0, "libcurl unavailable", false, false};
       // A failed send may leave its connection mid-conversation (a timeout in DATA):
@@ -133,9 +175,20 @@ void SmtpCourier::work() {
         curl = curl_easy_init();
       }
     }
+    // The mark before anything else is started: a crash from here on does not send
+    // this message again, so at most the one on the wire is repeated.
+    if (outcome.ok && marks_.mark) {
+      outcome.marked = GOSMART_BREAK_POINT("notifier.claim_unwritten_mark") ||
+                       marks_.mark(job.key, job.fingerprint);
+      // Test-only: the relay took it and its mark is written; the loop knows nothing.
+      if (outcome.marked) crash_point("notifier.after_send_mark");
+    }
     {
       std::lock_guard lock(mutex_);
-      job_.reset();
+      in_flight_.reset();
+      // Nothing further starts until the loop has taken this answer: after a failure
+      // the held messages may be the same recipient's, to be kept in order.
+      if (!outcome.marked) blocked_ = true;
       done_.push_back(std::move(outcome));
     }
     uint64_t one = 1;
@@ -257,6 +310,35 @@ SmtpCourier::Outcome SmtpCourier::deliver(void* handle, const Job& job) {
   return outcome;
 }
 
+std::size_t SmtpCourier::drop_waiting_jobs() {
+  std::deque<Job> dropped;
+  {
+    std::lock_guard lock(mutex_);
+    dropped.swap(jobs_);
+    blocked_ = false;
+  }
+  for (const auto& job : dropped) {
+    waiting_.erase(job.key);
+    tries_.erase(job.key);
+  }
+  if (!dropped.empty()) ready_.notify_one();
+  return dropped.size();
+}
+
+std::size_t SmtpCourier::recall() {
+  // Only unstarted jobs; blocked_ stays as it is (an answer not yet drained).
+  std::deque<Job> taken;
+  {
+    std::lock_guard lock(mutex_);
+    taken.swap(jobs_);
+  }
+  for (const auto& job : taken) {
+    waiting_.erase(job.key);
+    tries_.erase(job.key);
+  }
+  return taken.size();
+}
+
 void SmtpCourier::drain() {
   uint64_t count = 0;
   if (read(wake_fd_, &count, sizeof count) < 0 && errno != EAGAIN) {
@@ -269,6 +351,10 @@ void SmtpCourier::drain() {
   }
   static thread_local std::mt19937_64 random{std::random_device{}()};
   for (auto& outcome : outcomes) {
+    // Anything but a marked delivery ends the run of messages taken ahead: they are
+    // dropped unstarted (the sender knows, outbox::Courier::window) and the thread
+    // may start again; so too after a late answer nobody waits for.
+    if (!outcome.marked) drop_waiting_jobs();
     auto it = waiting_.find(outcome.key);
     if (it == waiting_.end()) continue;
     Answered answered = std::move(it->second);
@@ -277,6 +363,15 @@ void SmtpCourier::drain() {
     if (outcome.ok) {
       tries_.erase(outcome.key);
       relay_streak_ = 0;
+      answer.durable = outcome.marked;
+      answered(answer);
+      continue;
+    }
+    if (outcome.stale) {
+      // Not sent, not a failure: gated again at once, then sent.
+      tries_.erase(outcome.key);
+      answer.verdict = outbox::Answer::Verdict::retry;
+      answer.retry_after = std::chrono::milliseconds(1);
       answered(answer);
       continue;
     }

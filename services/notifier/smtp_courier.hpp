@@ -8,9 +8,11 @@
 // becomes a dead letter. The relay's reply text is never logged nor kept: it echoes
 // addresses; only its numeric code and libcurl's own error are.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -59,6 +61,15 @@ using SmtpGrouper = std::function<std::string(const outbox::Entry&)>;
 // With `aside` it sets the wait until the message may go.
 using SmtpGate = std::function<SendGate(const outbox::Entry&, std::chrono::milliseconds& wait)>;
 
+// Durable marks of sends the relay took (outbox::Courier::window): written by the
+// sending thread before it starts the next message, read in the loop thread before
+// a send. `fingerprint` names the message's content, so that a mark left behind is
+// never taken for a later message stored under a reused key.
+struct SendMarks {
+  std::function<bool(const std::string& key, const std::string& fingerprint)> mark;
+  std::function<std::optional<std::string>(const std::string& key)> find;
+};
+
 class SmtpCourier : public outbox::Courier {
  public:
   SmtpCourier(SmtpSettings settings, RetryPolicy retry, SmtpRenderer render);
@@ -71,6 +82,13 @@ class SmtpCourier : public outbox::Courier {
   void set_after_answers(std::function<void()> after) { after_answers_ = std::move(after); }
   void set_gate(SmtpGate gate) { gate_ = std::move(gate); }
   void set_grouper(SmtpGrouper grouper) { grouper_ = std::move(grouper); }
+  // With marks, the courier takes up to `window` messages at once and its thread
+  // goes from one to the next on its own (outbox/sender.hpp). `changes` counts what
+  // the gate cannot see coming (unsubscribes taken by the link endpoint; any
+  // thread): a message gated before it changed goes back to be gated again.
+  void set_marks(SendMarks marks, int window, std::function<uint64_t()> changes);
+  int window() const override { return window_; }
+  std::size_t recall() override;
   std::string group_of(const outbox::Entry& entry) const override {
     return grouper_ ? grouper_(entry) : std::string();
   }
@@ -95,6 +113,9 @@ class SmtpCourier : public outbox::Courier {
   struct Job {
     std::string key;
     SmtpMessage message;
+    std::string fingerprint;
+    std::chrono::steady_clock::time_point gated_at;
+    uint64_t changes = 0;  // `changes_` when it was gated
   };
   struct Outcome {
     std::string key;
@@ -104,6 +125,8 @@ class SmtpCourier : public outbox::Courier {
     bool http = false;
     bool unreadable = false;  // `build` failed: never sent, refused for good
     bool reached = true;      // the relay was reached and took the session (domain/retry.hpp)
+    bool marked = false;      // ok, and its durable mark is written
+    bool stale = false;       // not sent: gated too long ago, or before a change
     SmtpStep step = SmtpStep::message;  // what the relay was answering (SMTP only)
   };
   void work();
@@ -111,6 +134,8 @@ class SmtpCourier : public outbox::Courier {
   Outcome post(void* curl, const Job& job);
   void abort_on_stop(void* curl);
   void drain();
+  // Drops the jobs not started, and lets the thread start jobs again (loop thread).
+  std::size_t drop_waiting_jobs();
 
   SmtpSettings settings_;
   RetryPolicy retry_;
@@ -122,7 +147,12 @@ class SmtpCourier : public outbox::Courier {
   int wake_fd_ = -1;
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::optional<Job> job_;
+  std::deque<Job> jobs_;                  // taken, not started
+  std::optional<std::string> in_flight_;  // the key on the wire
+  bool blocked_ = false;  // after an answer that was not a marked delivery: until drained
+  SendMarks marks_;
+  int window_ = 1;
+  std::function<uint64_t()> changes_;
   std::deque<Outcome> done_;
   bool stopping_ = false;
   std::atomic<bool> abort_sends_{false};     // read by libcurl's progress callback

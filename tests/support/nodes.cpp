@@ -42,6 +42,9 @@ TestNode make_node(const std::filesystem::path& root, const std::string& country
   node.notifier.sync = tcp_endpoint(free_port());
   node.notifier_keys = write_keypair(node.dir, "notifier");
   node.notifier_link_port = free_port();
+  node.audit.api = tcp_endpoint(free_port());
+  node.audit.events = tcp_endpoint(free_port());
+  node.audit.sync = tcp_endpoint(free_port());
   node.config_file = node.dir / "node.toml";
   return node;
 }
@@ -61,6 +64,7 @@ void write_config(const TestNode& node, const std::vector<const TestNode*>& peer
     notifier.role = config::Role::notifier;
     file.services.push_back(notifier);
   }
+  if (node.with_audit) file.services.push_back({"audit", node.audit});
   for (const auto* peer : peers) {
     file.peers.push_back(
         {peer->country, peer->keys.keys.public_key, {{"registry", peer->registry}}});

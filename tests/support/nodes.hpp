@@ -43,6 +43,9 @@ struct TestNode {
   config::Endpoints notifier;
   KeyFiles notifier_keys;
   uint16_t notifier_link_port = 0;
+  // The audit, written into the config only when with_audit (the node's key).
+  bool with_audit = false;
+  config::Endpoints audit;
 };
 
 TestNode make_node(const std::filesystem::path& root, const std::string& country);

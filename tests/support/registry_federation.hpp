@@ -87,8 +87,10 @@ struct Federation {
   }
 
   // Starts the node's notifier on its config with `notifier_toml` (its [notifier]
-  // table) appended, and waits until it answers.
-  void start_notifier(const std::string& country, const std::string& notifier_toml) {
+  // table) appended, and waits until it answers (unless `await` is false: one armed
+  // with a crash point may be gone before it would).
+  void start_notifier(const std::string& country, const std::string& notifier_toml,
+                      const Environment& extra_env = {}, bool await = true) {
     auto& node = nodes.at(country);
     std::vector<const TestNode*> peers;
     for (auto& [other, peer] : nodes) {
@@ -101,9 +103,31 @@ struct Federation {
                  "[limits]\nheartbeat_ms = 200\n" + notifier_toml);
     notifiers[country] = std::make_unique<Process>(
         std::vector<std::string>{binary("gosmart-notifier").string(), "--config", config.string()},
-        dir.path() / (country + "-notifier.log"));
+        dir.path() / (country + "-notifier.log"), extra_env);
+    if (!await) return;
     await_health(node.notifier.api, notifier_key(country), 30s, "notifier " + country);
   }
+  // Starts the node's audit on a copy of its config that names it (and the
+  // notifier, if the node has one), and waits until it answers.
+  void start_audit(const std::string& country, const Environment& extra_env = {}) {
+    auto& node = nodes.at(country);
+    std::vector<const TestNode*> peers;
+    for (auto& [other, peer] : nodes) {
+      if (other != country) peers.push_back(&peer);
+    }
+    TestNode copy = node;
+    copy.config_file = node.dir / "audit.toml";
+    copy.with_audit = true;
+    write_config(copy, peers, {broker, portal, watcher, other_portal},
+                 "[limits]\nheartbeat_ms = 200\n");
+    audits[country] =
+        std::make_unique<Process>(std::vector<std::string>{binary("gosmart-audit").string(),
+                                                           "--config", copy.config_file.string()},
+                                  dir.path() / (country + "-audit.log"), extra_env);
+    await_health(node.audit.api, key(country), 30s, "audit " + country);
+  }
+  std::map<std::string, std::unique_ptr<Process>> audits;  // gosmart-audit, if started
+
   const std::string& notifier_key(const std::string& country) {
     return nodes.at(country).notifier_keys.keys.public_key;
   }
@@ -124,7 +148,8 @@ struct Federation {
   }
 
   // Sends one request; returns the raw reply bytes (empty on timeout).
-  // Requests of type "matching.*" go to the node's matching service.
+  // Requests of type "matching.*" go to the node's matching service, "notifier.*" to
+  // its notifier, "audit.*" to its audit.
   template <class Payload, class Fill>
   std::string call_raw(const std::string& country, const TestClient& who, const std::string& type,
                        Fill&& fill) {
@@ -135,6 +160,7 @@ struct Federation {
     bool to_notifier = type.rfind("notifier.", 0) == 0;
     const auto& endpoint = to_notifier                       ? node.notifier.api
                            : type.rfind("matching.", 0) == 0 ? node.matching.api
+                           : type.rfind("audit.", 0) == 0    ? node.audit.api
                                                              : node.registry.api;
     auto reply = client.exchange(endpoint, to_notifier ? notifier_key(country) : key(country),
                                  {request.encode()}, 5s);

@@ -3,12 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include "common/outbox/sender.hpp"
+#include "tests/support/outbox_owner.hpp"
 #include "tests/support/process.hpp"
 
 using namespace gosmart;
 using namespace std::chrono_literals;
 using outbox::Answer;
 using outbox::Settlement;
+using testing::StagingOwner;
 
 namespace {
 
@@ -50,55 +52,6 @@ class RecordingCourier : public outbox::Courier {
  private:
   Answered answered_;
   std::string last_key_;
-};
-
-const char* outcome_name(Settlement::Outcome outcome) {
-  switch (outcome) {
-    case Settlement::Outcome::delivered:
-      return "delivered";
-    case Settlement::Outcome::refused:
-      return "refused";
-    case Settlement::Outcome::unreadable:
-      return "unreadable";
-    case Settlement::Outcome::cancelled:
-      return "cancelled";
-  }
-  return "?";
-}
-
-// Its status change for an answered entry: "status"[payload] = outcome (reason).
-class StagingOwner : public outbox::Owner {
- public:
-  explicit StagingOwner(store::Store& store) : store_(store) {}
-  std::vector<std::pair<std::string, Settlement>> settled;
-
-  rocksdb::WriteBatchBase& staging() override { return batch_; }
-  void settle(const outbox::Entry& entry, const Settlement& settlement) override {
-    settled.emplace_back(entry.payload, settlement);
-    REQUIRE(batch_
-                .Put(store_.cf("status"), entry.payload,
-                     std::string(outcome_name(settlement.outcome)) + " " + settlement.reason)
-                .ok());
-  }
-  void commit(std::function<void(bool stored)> done) override { waiting_.push_back(done); }
-
-  bool committing() const { return !waiting_.empty(); }
-  // Commits what is staged as one batch (or loses it), as the commit pipeline does;
-  // returns how many writes the batch held.
-  uint32_t land(bool stored) {
-    rocksdb::WriteBatch sealed = batch_;
-    batch_.Clear();
-    if (stored) REQUIRE(store_.commit(sealed).ok());
-    auto waiting = std::move(waiting_);
-    waiting_.clear();
-    for (auto& done : waiting) done(stored);
-    return sealed.Count();
-  }
-
- private:
-  store::Store& store_;
-  rocksdb::WriteBatch batch_;
-  std::vector<std::function<void(bool)>> waiting_;
 };
 
 struct Bench {
