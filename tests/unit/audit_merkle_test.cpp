@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -277,4 +278,48 @@ TEST_CASE("every proof of trees up to 40 leaves verifies and a changed one does 
   CHECK(inclusion_proof(leaves, 5, 5).empty());
   CHECK(consistency_proof(leaves, 5, 41).empty());
   CHECK_FALSE(verify_inclusion(leaves[0], 0, 0, {}, empty_root()));
+}
+
+TEST_CASE("proofs from stored perfect subtrees equal the proofs from the leaves", "[audit]") {
+  // The nodes a growing tree stores as it goes (Frontier::append_nodes), and the
+  // proofs read back from them alone, for every size, index and pair up to 70.
+  std::map<std::pair<uint8_t, uint64_t>, Hash> stored;
+  NodeReader nodes = [&](const NodeId& id) -> std::optional<Hash> {
+    auto it = stored.find({id.level, id.index});
+    if (it == stored.end()) return std::nullopt;
+    return it->second;
+  };
+  std::vector<Hash> leaves;
+  Frontier frontier;
+  for (int i = 0; i < 70; ++i) {
+    leaves.push_back(leaf_hash(std::to_string(i)));
+    for (const auto& [id, hash] : frontier.append_nodes(leaves.back())) {
+      REQUIRE(stored.emplace(std::pair{id.level, id.index}, hash).second);  // each once
+    }
+    REQUIRE(frontier.root() == root_of(leaves));
+    REQUIRE(range_root(nodes, 0, leaves.size()) == root_of(leaves));
+  }
+  CHECK(stored.size() == 70 + 35 + 17 + 8 + 4 + 2 + 1);  // every perfect subtree, no more
+  for (uint64_t size = 1; size <= leaves.size(); ++size) {
+    for (uint64_t index = 0; index < size; ++index) {
+      INFO("inclusion " << index << " of " << size);
+      REQUIRE(inclusion_proof(nodes, index, size) == inclusion_proof(leaves, index, size));
+    }
+    for (uint64_t old_size = 0; old_size <= size; ++old_size) {
+      INFO("consistency " << old_size << " to " << size);
+      REQUIRE(consistency_proof(nodes, old_size, size) ==
+              consistency_proof(leaves, old_size, size));
+    }
+  }
+  CHECK_FALSE(inclusion_proof(nodes, 5, 5));
+  CHECK_FALSE(consistency_proof(nodes, 6, 5));
+  // A node the proof needs is gone: no proof, rather than a wrong one. Leaves
+  // 32-63's root is leaf 0's sibling at level 5; the first 64's root is stored whole,
+  // so the tree's root and leaf 69's path do not need it.
+  stored.erase({5, 1});
+  CHECK_FALSE(inclusion_proof(nodes, 0, 70));
+  CHECK_FALSE(range_root(nodes, 32, 64));
+  CHECK_FALSE(consistency_proof(nodes, 32, 70));
+  CHECK(range_root(nodes, 0, 70) == root_of(leaves));
+  CHECK(inclusion_proof(nodes, 69, 70) == inclusion_proof(leaves, 69, 70));
 }

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   add_actions_command(app, dispatch);
   add_keys_commands(app, dispatch);
   add_notify_commands(app, dispatch);
+  add_audit_commands(app, dispatch);
 
   try {
     app.parse(argc, argv);

@@ -43,6 +43,49 @@ void subproof(std::span<const Hash> leaves, uint64_t m, bool whole, std::vector<
   }
 }
 
+// The stored-node versions of path() and subproof(): the same recursion over the
+// leaf range [begin, end), each sibling's root read from perfect subtrees.
+bool stored_path(const NodeReader& nodes, uint64_t begin, uint64_t end, uint64_t index,
+                 std::vector<Hash>& out) {
+  if (end - begin <= 1) return true;
+  uint64_t k = split_point(end - begin);
+  std::optional<Hash> sibling;
+  if (index < k) {
+    if (!stored_path(nodes, begin, begin + k, index, out)) return false;
+    sibling = range_root(nodes, begin + k, end);
+  } else {
+    if (!stored_path(nodes, begin + k, end, index - k, out)) return false;
+    sibling = range_root(nodes, begin, begin + k);
+  }
+  if (!sibling) return false;
+  out.push_back(*sibling);
+  return true;
+}
+
+bool stored_subproof(const NodeReader& nodes, uint64_t begin, uint64_t end, uint64_t m, bool whole,
+                     std::vector<Hash>& out) {
+  uint64_t n = end - begin;
+  if (m == n) {
+    if (whole) return true;
+    auto root = range_root(nodes, begin, end);
+    if (!root) return false;
+    out.push_back(*root);
+    return true;
+  }
+  uint64_t k = split_point(n);
+  std::optional<Hash> other;
+  if (m <= k) {
+    if (!stored_subproof(nodes, begin, begin + k, m, whole, out)) return false;
+    other = range_root(nodes, begin + k, end);
+  } else {
+    if (!stored_subproof(nodes, begin + k, end, m - k, false, out)) return false;
+    other = range_root(nodes, begin, begin + k);
+  }
+  if (!other) return false;
+  out.push_back(*other);
+  return true;
+}
+
 // Shifts both right until the lowest bit of `first` is set or it is 0.
 void drop_zero_bits(uint64_t& first, uint64_t& second) {
   while (first != 0 && (first & 1) == 0) {
@@ -158,16 +201,58 @@ bool verify_consistency(uint64_t old_size, uint64_t new_size, std::span<const Ha
   return sn == 0 && fr == old_root && sr == new_root;
 }
 
-void Frontier::append(const Hash& leaf) {
+std::optional<Hash> range_root(const NodeReader& nodes, uint64_t begin, uint64_t end) {
+  if (end <= begin) return begin == end ? std::optional<Hash>(empty_root()) : std::nullopt;
+  uint64_t n = end - begin;
+  // A perfect subtree aligned on its own size is stored as one node.
+  if (std::has_single_bit(n) && begin % n == 0) {
+    return nodes(NodeId{static_cast<uint8_t>(std::countr_zero(n)), begin / n});
+  }
+  uint64_t k = split_point(n);
+  auto left = range_root(nodes, begin, begin + k);
+  auto right = left ? range_root(nodes, begin + k, end) : std::nullopt;
+  if (!right) return std::nullopt;
+  return node_hash(*left, *right);
+}
+
+std::optional<std::vector<Hash>> inclusion_proof(const NodeReader& nodes, uint64_t index,
+                                                 uint64_t size) {
+  if (index >= size) return std::nullopt;
+  std::vector<Hash> out;
+  if (!stored_path(nodes, 0, size, index, out)) return std::nullopt;
+  return out;
+}
+
+std::optional<std::vector<Hash>> consistency_proof(const NodeReader& nodes, uint64_t old_size,
+                                                   uint64_t new_size) {
+  if (old_size > new_size) return std::nullopt;
+  std::vector<Hash> out;
+  if (old_size == 0 || old_size == new_size) return out;
+  if (!stored_subproof(nodes, 0, new_size, old_size, true, out)) return std::nullopt;
+  return out;
+}
+
+std::vector<std::pair<NodeId, Hash>> Frontier::append_nodes(const Hash& leaf) {
+  std::vector<std::pair<NodeId, Hash>> out;
+  NodeId id{0, size_};
+  out.push_back({id, leaf});
   edge_.push_back(leaf);
   ++size_;
   // Each trailing 1 bit of the old size is a perfect subtree of the new leaf's size
-  // that now has a sibling: merged into one of twice the size.
+  // that now has a sibling: merged into one of twice the size, one level up.
   for (uint64_t carry = size_ - 1; (carry & 1) == 1; carry >>= 1) {
     Hash right = edge_.back();
     edge_.pop_back();
     edge_.back() = node_hash(edge_.back(), right);
+    ++id.level;
+    id.index >>= 1;
+    out.push_back({id, edge_.back()});
   }
+  return out;
+}
+
+void Frontier::append(const Hash& leaf) {
+  append_nodes(leaf);
 }
 
 Hash Frontier::root() const {

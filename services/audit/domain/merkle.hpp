@@ -15,8 +15,11 @@
 // PROOF. Checked against published vectors (tests/unit/audit_merkle_test.cpp).
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gosmart::audit {
@@ -51,12 +54,35 @@ bool verify_inclusion(const Hash& leaf, uint64_t index, uint64_t size, std::span
 bool verify_consistency(uint64_t old_size, uint64_t new_size, std::span<const Hash> proof,
                         const Hash& old_root, const Hash& new_root);
 
+// A tree kept in a store: every perfect subtree by its level (0: a leaf) and its
+// index at that level, i.e. the root of leaves [index·2^level, (index+1)·2^level).
+// About two hashes a leaf; any proof then reads O(log² n) of them, never the whole
+// history (the layout of Go's sumdb/tlog stored hashes).
+struct NodeId {
+  uint8_t level = 0;
+  uint64_t index = 0;
+  bool operator==(const NodeId&) const = default;
+};
+// Reads a stored node; nullopt when it is not there (a proof then fails).
+using NodeReader = std::function<std::optional<Hash>(const NodeId&)>;
+// The root of leaves [begin, end) from stored nodes (end <= the tree's size).
+std::optional<Hash> range_root(const NodeReader& nodes, uint64_t begin, uint64_t end);
+// As the span versions above, from stored nodes of a tree of at least `size` (or
+// `new_size`) leaves; nullopt when a node needed is missing or the sizes are wrong.
+std::optional<std::vector<Hash>> inclusion_proof(const NodeReader& nodes, uint64_t index,
+                                                 uint64_t size);
+std::optional<std::vector<Hash>> consistency_proof(const NodeReader& nodes, uint64_t old_size,
+                                                   uint64_t new_size);
+
 // The right edge of a growing tree: one perfect subtree per bit of its size, the
 // largest first. Appending is amortised O(1) hashing, the root O(log n): the audit
 // keeps this with its log so that a checkpoint never reads the whole history.
 class Frontier {
  public:
   void append(const Hash& leaf);
+  // Appends and returns the nodes the leaf completes, to be stored: the leaf itself
+  // (level 0) and each perfect subtree its arrival closes, lowest first.
+  std::vector<std::pair<NodeId, Hash>> append_nodes(const Hash& leaf);
   uint64_t size() const { return size_; }
   Hash root() const;
   // The subtrees' roots, largest first, and back: the frontier is stored with the

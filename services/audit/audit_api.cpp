@@ -1,0 +1,88 @@
+#include "services/audit/audit_api.hpp"
+
+#include <algorithm>
+
+#include "common/envelope/wire_type.hpp"
+#include "common/reference/regions.hpp"
+#include "schemas/audit.capnp.h"
+
+namespace gosmart::audit {
+
+namespace {
+
+using config::Role;
+
+capnp::Data::Reader data_of(const Hash& hash) {
+  return capnp::Data::Reader(hash.data(), hash.size());
+}
+
+template <class List>
+void set_path(List list, const std::vector<Hash>& path) {
+  for (unsigned i = 0; i < path.size(); ++i) list.set(i, data_of(path[i]));
+}
+
+}  // namespace
+
+void install_audit_api(service::ApiServer& server, const service::ServiceInfo& info,
+                       const AuditLog& log, std::vector<std::string> streams) {
+  const std::set<Role> readers = {Role::broker, Role::monitor};
+
+  server.handle(wire_type(wire::AUDIT_CHECKPOINT), readers,
+                [&info, &log](const service::Request& request) -> Result<std::string> {
+                  auto reply =
+                      service::make_reply(info, request, wire_type(wire::AUDIT_CHECKPOINT_REPLY));
+                  auto c = reply.init_payload<wire::AuditCheckpoint>();
+                  c.setOrigin(log.origin());
+                  c.setSize(log.size());
+                  auto root = log.root();
+                  c.setRootHash(data_of(root));
+                  c.setText(log.checkpoint_text());
+                  return reply.encode();
+                });
+
+  server.handle(
+      wire_type(wire::AUDIT_PROOF_INCLUSION), readers,
+      [&info, &log, streams](const service::Request& request) -> Result<std::string> {
+        auto q = request.envelope.payload<wire::AuditInclusionRequest>();
+        std::string service = q.getService();
+        std::string origin = q.getOrigin();
+        if (std::find(streams.begin(), streams.end(), service) == streams.end()) {
+          return fail(ErrorCode::INVALID_FIELD, "the audit reads no stream named '" + service + "'",
+                      "service");
+        }
+        if (!reference::is_country_code(origin)) {
+          return fail(ErrorCode::INVALID_FIELD, "not a country code: '" + origin + "'", "origin");
+        }
+        auto answer = log.inclusion(service, origin, q.getSeq(), q.getTreeSize());
+        if (!answer) return answer.error();
+        const auto& a = answer.value();
+        auto reply =
+            service::make_reply(info, request, wire_type(wire::AUDIT_PROOF_INCLUSION_REPLY));
+        auto p = reply.init_payload<wire::AuditInclusionProof>();
+        p.setIndex(a.index);
+        p.setTreeSize(a.tree_size);
+        p.setLeaf(a.entry);
+        set_path(p.initPath(static_cast<unsigned>(a.path.size())), a.path);
+        p.setRootHash(data_of(a.root));
+        return reply.encode();
+      });
+
+  server.handle(wire_type(wire::AUDIT_PROOF_CONSISTENCY), readers,
+                [&info, &log](const service::Request& request) -> Result<std::string> {
+                  auto q = request.envelope.payload<wire::AuditConsistencyRequest>();
+                  auto answer = log.consistency(q.getOldSize(), q.getNewSize());
+                  if (!answer) return answer.error();
+                  const auto& a = answer.value();
+                  auto reply = service::make_reply(info, request,
+                                                   wire_type(wire::AUDIT_PROOF_CONSISTENCY_REPLY));
+                  auto p = reply.init_payload<wire::AuditConsistencyProof>();
+                  p.setOldSize(a.old_size);
+                  p.setNewSize(a.new_size);
+                  set_path(p.initPath(static_cast<unsigned>(a.path.size())), a.path);
+                  p.setOldRootHash(data_of(a.old_root));
+                  p.setNewRootHash(data_of(a.new_root));
+                  return reply.encode();
+                });
+}
+
+}  // namespace gosmart::audit

@@ -1,0 +1,16 @@
+#pragma once
+// The audit's api: its checkpoint and the proofs an outsider checks against it
+// (schemas/audit.capnp), for brokers and monitors. Reads only.
+#include <string>
+#include <vector>
+
+#include "common/service/api_server.hpp"
+#include "services/audit/audit_log.hpp"
+
+namespace gosmart::audit {
+
+// `streams`: the local streams the audit reads; a proof asked of another is refused.
+void install_audit_api(service::ApiServer& server, const service::ServiceInfo& info,
+                       const AuditLog& log, std::vector<std::string> streams);
+
+}  // namespace gosmart::audit

@@ -1,0 +1,66 @@
+// gosmart-audit: keeps a tamper-evident record of every event of its node's local
+// streams (audit_log.hpp) and answers proofs against its checkpoints (audit_api.hpp),
+// on the service host.
+//   gosmart-audit --config node.toml
+// Exit codes: 0 clean stop, 1 bad usage or config, 2 runtime error, 3 the store
+// failed a write (service::kExitStorageFailed: restart it; the WAL replays).
+#include <spdlog/spdlog.h>
+
+#include "common/service/service_host.hpp"
+#include "services/audit/audit_api.hpp"
+#include "services/audit/audit_log.hpp"
+
+using namespace gosmart;
+
+namespace {
+
+// The local streams an audit reads, those configured with events and sync.
+const std::vector<std::string> kStreams = {"registry", "matching", "notifier"};
+
+int run(const std::string& config_file) {
+  std::vector<std::string> streams;
+  auto check = [&](const config::NodeConfig& node) {
+    for (const auto& name : kStreams) {
+      if (!node.services.contains(name)) continue;
+      const auto& service = node.service(name);
+      if (!service.endpoints.events.empty() && !service.endpoints.sync.empty()) {
+        streams.push_back(name);
+      }
+    }
+    if (streams.empty()) {
+      throw config::ConfigError(
+          "config: services: the audit reads the registry, matching or notifier stream, and "
+          "none has events and sync endpoints");
+    }
+  };
+  service::ServiceHost host(config_file, {"audit", wire::Service::AUDIT,
+                                          audit::audit_column_families(kStreams), false, check});
+  const auto& node = host.node();
+  audit::AuditLog log(host.store(), "gosmart-audit/" + node.country);
+
+  std::vector<std::unique_ptr<replication::Applier>> appliers;
+  for (const auto& name : streams) {
+    const auto& service = node.service(name);
+    auto options = host.subscriber_options();
+    options.cursor_column_family = audit::cursors_cf(name);
+    appliers.push_back(log.applier_for(name));
+    host.subscribe(name, service.endpoints,
+                   service.keys ? service.keys->public_key : node.public_key, *appliers.back(),
+                   options);
+  }
+  audit::install_audit_api(host.server(), host.info(), log, streams);
+  host.set_metrics([&]() -> service::ServiceHost::Metrics {
+    return {{"audit.tree_size", static_cast<double>(log.size())}};
+  });
+  host.run(fmt::format("audit {} up: api {}, reading {}, tree of {} leaves", node.country,
+                       host.config().endpoints.api, fmt::join(streams, ", "), log.size()));
+  spdlog::info("audit {} stopped at {} leaves", node.country, log.size());
+  return host.exit_code();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return service::service_main(argc, argv, "gosmart-audit",
+                               "GoSmart audit: a tamper-evident record of the node's events", run);
+}

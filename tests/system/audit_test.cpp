@@ -1,0 +1,228 @@
+// The audit as a client sees it: a PL node's registry writes, its audit reads the
+// stream, and every event is proved against the audit's checkpoint with the RFC
+// 9162 verifiers alone (the client trusts nothing but the proof and the root); a
+// later checkpoint is proved to extend the earlier; a killed audit comes back to
+// the same tree; bad questions get typed errors.
+#include <sys/stat.h>
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <fstream>
+
+#include "schemas/audit.capnp.h"
+#include "services/audit/domain/merkle.hpp"
+#include "services/audit/domain/note.hpp"
+#include "tests/support/registry_federation.hpp"
+
+using namespace gosmart;
+using namespace gosmart::testing;
+using audit::Hash;
+
+namespace {
+
+Hash hash_of(capnp::Data::Reader data) {
+  Hash out{};
+  REQUIRE(data.size() == out.size());
+  std::copy(data.begin(), data.end(), out.begin());
+  return out;
+}
+
+std::vector<Hash> path_of(capnp::List<capnp::Data>::Reader list) {
+  std::vector<Hash> out;
+  for (auto h : list) out.push_back(hash_of(h));
+  return out;
+}
+
+struct Tree {
+  uint64_t size = 0;
+  Hash root{};
+};
+
+Tree checkpoint(Federation& f) {
+  auto reply =
+      f.call<wire::AuditCheckpointRequest>("PL", f.watcher, "audit.checkpoint", [](auto) {});
+  REQUIRE(reply.header().type == "audit.checkpoint.reply");
+  auto c = reply.payload<wire::AuditCheckpoint>();
+  // The text is a C2SP tlog-checkpoint of the same tree.
+  auto parsed = audit::parse_checkpoint(std::string(c.getText().cStr()));
+  REQUIRE(parsed);
+  CHECK(parsed->origin == "gosmart-audit/PL");
+  CHECK(parsed->size == c.getSize());
+  CHECK(parsed->root == hash_of(c.getRootHash()));
+  return {c.getSize(), hash_of(c.getRootHash())};
+}
+
+void register_orgs(Federation& f, int count) {
+  for (int i = 0; i < count; ++i) {
+    auto reply = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
+                                        [](auto w) { fill_org(w.initOrganisation()); });
+    REQUIRE(reply.header().type == "registry.org.reply");
+  }
+}
+
+// Proves the registry's PL event `seq` in the tree `tree`, as an outsider would.
+void prove_event(Federation& f, uint64_t seq, const Tree& tree) {
+  auto reply =
+      f.call<wire::AuditInclusionRequest>("PL", f.watcher, "audit.proof.inclusion", [&](auto q) {
+        q.setService("registry");
+        q.setOrigin("PL");
+        q.setSeq(seq);
+        q.setTreeSize(tree.size);
+      });
+  INFO("event " << seq);
+  REQUIRE(reply.header().type == "audit.proof.inclusion.reply");
+  auto p = reply.payload<wire::AuditInclusionProof>();
+  std::string leaf = p.getLeaf();
+  CHECK(leaf.rfind("gosmart-audit/v1 registry PL " + std::to_string(seq) + " registry.", 0) == 0);
+  CHECK(p.getTreeSize() == tree.size);
+  CHECK(hash_of(p.getRootHash()) == tree.root);
+  CHECK(audit::verify_inclusion(audit::leaf_hash(leaf), p.getIndex(), tree.size,
+                                path_of(p.getPath()), tree.root));
+  // The same proof does not hold for another leaf.
+  CHECK_FALSE(audit::verify_inclusion(audit::leaf_hash(leaf + " "), p.getIndex(), tree.size,
+                                      path_of(p.getPath()), tree.root));
+}
+
+void prove_extends(Federation& f, const Tree& old_tree, const Tree& new_tree) {
+  auto reply = f.call<wire::AuditConsistencyRequest>("PL", f.watcher, "audit.proof.consistency",
+                                                     [&](auto q) {
+                                                       q.setOldSize(old_tree.size);
+                                                       q.setNewSize(new_tree.size);
+                                                     });
+  REQUIRE(reply.header().type == "audit.proof.consistency.reply");
+  auto p = reply.payload<wire::AuditConsistencyProof>();
+  CHECK(hash_of(p.getOldRootHash()) == old_tree.root);
+  CHECK(hash_of(p.getNewRootHash()) == new_tree.root);
+  CHECK(audit::verify_consistency(old_tree.size, new_tree.size, path_of(p.getPath()), old_tree.root,
+                                  new_tree.root));
+}
+
+struct CtlRun {
+  int exit = -1;
+  std::string output;
+};
+
+// gosmartctl --config PL/audit.toml --key <the watcher's> ARGS…, as an operator runs it.
+CtlRun ctl(Federation& f, std::vector<std::string> args) {
+  auto prefix = f.dir.path() / "watcher";
+  {
+    std::ofstream(prefix.string() + ".public") << f.watcher.keys.public_key << "\n";
+    std::ofstream(prefix.string() + ".secret") << f.watcher.keys.secret_key << "\n";
+  }
+  ::chmod((prefix.string() + ".secret").c_str(), 0600);
+  std::vector<std::string> argv = {binary("gosmartctl").string(), "--config",
+                                   (f.nodes.at("PL").dir / "audit.toml").string(), "--key",
+                                   prefix.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  static int runs = 0;
+  Process process(argv, f.dir.path() / ("ctl-" + std::to_string(++runs) + ".out"));
+  CtlRun run;
+  run.exit = process.wait(60s);
+  run.output = process.log();
+  return run;
+}
+
+std::string error_code(const DecodedEnvelope& reply) {
+  if (reply.header().type != "error") return "not an error: " + reply.header().type;
+  return std::to_string(static_cast<int>(reply.payload<wire::Error>().getCode()));
+}
+
+}  // namespace
+
+TEST_CASE("the audit proves every event of its node's stream against its checkpoint",
+          "[system][audit]") {
+  Federation f({"PL"});
+  register_orgs(f, 5);
+  f.start_audit("PL");
+
+  auto registry_head = [&] {
+    ApiClient client(f.broker.keys);
+    auto health = client.health(f.nodes.at("PL").registry.api, f.key("PL"), 2s);
+    REQUIRE(health);
+    return health->last_seq_written;
+  };
+  uint64_t head = registry_head();
+  REQUIRE(head >= 5);
+  REQUIRE(eventually([&] { return checkpoint(f).size >= head; }, 30s));
+  Tree first = checkpoint(f);
+  CHECK(first.size == head);  // each event once: the registry's stream is all it read
+  for (uint64_t seq = 1; seq <= head; ++seq) prove_event(f, seq, first);
+
+  // More events: a larger tree that extends the first; old events prove in both.
+  register_orgs(f, 4);
+  uint64_t later_head = registry_head();
+  REQUIRE(eventually([&] { return checkpoint(f).size >= later_head; }, 30s));
+  Tree second = checkpoint(f);
+  CHECK(second.size == later_head);
+  prove_extends(f, first, second);
+  prove_event(f, 1, second);
+  prove_event(f, later_head, second);
+
+  SECTION("a killed audit comes back to the same tree and goes on from it") {
+    f.audits.at("PL")->kill_hard();
+    register_orgs(f, 2);  // written while it is down: caught up on its return
+    f.start_audit("PL");
+    uint64_t final_head = registry_head();
+    REQUIRE(eventually([&] { return checkpoint(f).size >= final_head; }, 30s));
+    Tree third = checkpoint(f);
+    CHECK(third.size == final_head);
+    prove_extends(f, second, third);
+    prove_extends(f, first, third);
+    for (uint64_t seq = 1; seq <= final_head; ++seq) prove_event(f, seq, third);
+  }
+
+  SECTION("gosmartctl proves an event and a tree's extension, and checks them itself") {
+    auto proved = ctl(f, {"audit", "prove", "--origin", "PL", "--seq", "2"});
+    INFO(proved.output);
+    CHECK(proved.exit == 0);
+    CHECK(proved.output.find("gosmart-audit/v1 registry PL 2 ") != std::string::npos);
+    auto older = ctl(f, {"audit", "prove", "--origin", "PL", "--seq", "1", "--size",
+                         std::to_string(first.size)});
+    INFO(older.output);
+    CHECK(older.exit == 0);
+    auto extended = ctl(f, {"audit", "consistency", std::to_string(first.size)});
+    INFO(extended.output);
+    CHECK(extended.exit == 0);
+    CHECK(extended.output.find("extends the old") != std::string::npos);
+    auto checkpoint_text = ctl(f, {"audit", "checkpoint"});
+    CHECK(checkpoint_text.exit == 0);
+    CHECK(checkpoint_text.output.rfind("gosmart-audit/PL\n" + std::to_string(second.size) + "\n",
+                                       0) == 0);
+    auto missing = ctl(f, {"audit", "prove", "--origin", "PL", "--seq", "9999"});
+    CHECK(missing.exit == 1);
+    auto refused =
+        ctl(f, {"audit", "prove", "--service", "billing", "--origin", "PL", "--seq", "1"});
+    CHECK(refused.exit == 1);
+  }
+
+  SECTION("bad questions get typed errors") {
+    auto ask = [&](const TestClient& who, const std::string& service, const std::string& origin,
+                   uint64_t seq, uint64_t tree_size) {
+      return f.call<wire::AuditInclusionRequest>("PL", who, "audit.proof.inclusion", [&](auto q) {
+        q.setService(service);
+        q.setOrigin(origin);
+        q.setSeq(seq);
+        q.setTreeSize(tree_size);
+      });
+    };
+    auto invalid = std::to_string(static_cast<int>(wire::ErrorCode::INVALID_FIELD));
+    auto not_found = std::to_string(static_cast<int>(wire::ErrorCode::NOT_FOUND));
+    auto refused = std::to_string(static_cast<int>(wire::ErrorCode::NOT_AUTHORISED));
+    CHECK(error_code(ask(f.watcher, "billing", "PL", 1, 0)) == invalid);
+    CHECK(error_code(ask(f.watcher, "registry", "pl", 1, 0)) == invalid);
+    CHECK(error_code(ask(f.watcher, "registry", "PL", later_head + 100, 0)) == not_found);
+    CHECK(error_code(ask(f.watcher, "registry", "PL", later_head, first.size)) == not_found);
+    CHECK(error_code(ask(f.watcher, "registry", "PL", 1, second.size + 1)) == invalid);
+    CHECK(error_code(ask(f.portal, "registry", "PL", 1, 0)) == refused);
+    auto backwards = f.call<wire::AuditConsistencyRequest>("PL", f.watcher,
+                                                           "audit.proof.consistency", [&](auto q) {
+                                                             q.setOldSize(second.size);
+                                                             q.setNewSize(first.size);
+                                                           });
+    CHECK(error_code(backwards) == invalid);
+    // Nothing changed: the tree is as it was.
+    Tree after = checkpoint(f);
+    CHECK(after.size == second.size);
+    CHECK(after.root == second.root);
+  }
+}
