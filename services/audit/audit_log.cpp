@@ -103,6 +103,10 @@ class AuditLog::StreamApplier : public replication::Applier {
   Status apply(const DecodedEnvelope& event, store::StagingBatch& batch) override {
     return log_.append(service_, event, batch);
   }
+  void unreadable(const std::string& origin, uint64_t seq, const Failure&,
+                  store::StagingBatch& batch) override {
+    log_.append_entry(service_, origin, seq, unreadable_entry(service_, origin, seq), batch);
+  }
   void prepare_commit(store::StagingBatch& batch) override { log_.prepare_commit(batch); }
   void committed() override {
     if (log_.staged_) log_.committed();
@@ -121,20 +125,28 @@ std::unique_ptr<replication::Applier> AuditLog::applier_for(const std::string& s
   return std::make_unique<StreamApplier>(*this, service);
 }
 
+std::string unreadable_entry(const std::string& service, const std::string& origin, uint64_t seq) {
+  return "gosmart-audit/v1 " + service + " " + origin + " " + std::to_string(seq) + " unreadable -";
+}
+
 Status AuditLog::append(const std::string& service, const DecodedEnvelope& event,
                         store::StagingBatch& batch) {
-  if (!staged_) staged_ = committed_;
   const auto& h = event.header();
-  std::string entry = leaf_entry(service, event);
+  append_entry(service, h.origin_country, h.origin_seq, leaf_entry(service, event), batch);
+  return {};
+}
+
+void AuditLog::append_entry(const std::string& service, const std::string& origin, uint64_t seq,
+                            const std::string& entry, store::StagingBatch& batch) {
+  if (!staged_) staged_ = committed_;
   uint64_t index = staged_->size();
   batch.put_unread(store_.cf(kLeavesCf), store::keys::u64(index), entry);
-  batch.put_unread(store_.cf(kLeafOfEventCf), event_key(service, h.origin_country, h.origin_seq),
+  batch.put_unread(store_.cf(kLeafOfEventCf), event_key(service, origin, seq),
                    store::keys::u64(index));
   for (const auto& [id, hash] : staged_->append_nodes(leaf_hash(entry))) {
     batch.put_unread(store_.cf(kNodesCf), node_key(id),
                      std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
   }
-  return {};
 }
 
 void AuditLog::prepare_commit(store::StagingBatch& batch) {

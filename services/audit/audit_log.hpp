@@ -38,6 +38,10 @@ std::vector<std::string> audit_column_families(const std::vector<std::string>& s
 
 // The leaf entry of an event read from `service`'s stream.
 std::string leaf_entry(const std::string& service, const DecodedEnvelope& event);
+// The leaf entry of an event a catch-up page carried as bytes that are no envelope
+// (or over the node's reader limits): its place is recorded, with no hash:
+//   gosmart-audit/v1 <service> <origin> <seq> unreadable -
+std::string unreadable_entry(const std::string& service, const std::string& origin, uint64_t seq);
 
 struct InclusionAnswer {
   uint64_t index = 0;
@@ -82,6 +86,8 @@ class AuditLog {
   class StreamApplier;
   Status append(const std::string& service, const DecodedEnvelope& event,
                 store::StagingBatch& batch);
+  void append_entry(const std::string& service, const std::string& origin, uint64_t seq,
+                    const std::string& entry, store::StagingBatch& batch);
   void prepare_commit(store::StagingBatch& batch);
   void committed() { committed_ = *staged_, staged_.reset(); }
   void aborted() { staged_.reset(); }
