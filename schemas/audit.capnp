@@ -17,7 +17,8 @@ struct AuditFrontier {
 # ---- api ----
 
 # "audit.checkpoint" (broker, monitor; an AuditCheckpointRequest) ->
-# "audit.checkpoint.reply": the tree as it stands, and its C2SP tlog-checkpoint text.
+# "audit.checkpoint.reply": the tree as it stands, its C2SP tlog-checkpoint text and
+# that text signed.
 struct AuditCheckpointRequest {
   unused @0 :Bool;             # no field yet: the tree as it stands now
 }
@@ -26,7 +27,10 @@ struct AuditCheckpoint {
   origin @0 :Text;             # the log's name: "gosmart-audit/<country>"
   size @1 :UInt64;
   rootHash @2 :Data;           # 32 bytes, RFC 6962 MTH
-  text @3 :Text;               # the tlog-checkpoint body (unsigned in this slice)
+  text @3 :Text;               # the tlog-checkpoint body
+  signedNote @4 :Text;         # the body signed by the node's audit key (C2SP signed-note)
+  verifierKey @5 :Text;        # that key's verifier key, as the audit says: check it
+                               # against one known from elsewhere before trusting it
 }
 
 # "audit.proof.inclusion" (broker, monitor) -> "audit.proof.inclusion.reply": that

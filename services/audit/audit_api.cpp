@@ -24,11 +24,15 @@ void set_path(List list, const std::vector<Hash>& path) {
 }  // namespace
 
 void install_audit_api(service::ApiServer& server, const service::ServiceInfo& info,
-                       const AuditLog& log, std::vector<std::string> streams) {
+                       const AuditLog& log, const SignerKey& signer,
+                       std::vector<std::string> streams) {
   const std::set<Role> readers = {Role::broker, Role::monitor};
 
   server.handle(wire_type(wire::AUDIT_CHECKPOINT), readers,
-                [&info, &log](const service::Request& request) -> Result<std::string> {
+                [&info, &log, &signer](const service::Request& request) -> Result<std::string> {
+                  auto text = log.checkpoint_text();
+                  auto note = sign_note(text, signer);
+                  if (!note) return fail(ErrorCode::INTERNAL, "the checkpoint cannot be signed");
                   auto reply =
                       service::make_reply(info, request, wire_type(wire::AUDIT_CHECKPOINT_REPLY));
                   auto c = reply.init_payload<wire::AuditCheckpoint>();
@@ -36,7 +40,9 @@ void install_audit_api(service::ApiServer& server, const service::ServiceInfo& i
                   c.setSize(log.size());
                   auto root = log.root();
                   c.setRootHash(data_of(root));
-                  c.setText(log.checkpoint_text());
+                  c.setText(text);
+                  c.setSignedNote(*note);
+                  c.setVerifierKey(verifier_key_text(verifier_of(signer)));
                   return reply.encode();
                 });
 

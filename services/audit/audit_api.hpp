@@ -6,11 +6,14 @@
 
 #include "common/service/api_server.hpp"
 #include "services/audit/audit_log.hpp"
+#include "services/audit/domain/note.hpp"
 
 namespace gosmart::audit {
 
 // `streams`: the local streams the audit reads; a proof asked of another is refused.
+// Checkpoints are signed with `signer` as they are asked for.
 void install_audit_api(service::ApiServer& server, const service::ServiceInfo& info,
-                       const AuditLog& log, std::vector<std::string> streams);
+                       const AuditLog& log, const SignerKey& signer,
+                       std::vector<std::string> streams);
 
 }  // namespace gosmart::audit

@@ -9,6 +9,7 @@
 #include "common/service/service_host.hpp"
 #include "services/audit/audit_api.hpp"
 #include "services/audit/audit_log.hpp"
+#include "services/audit/signing_key.hpp"
 
 using namespace gosmart;
 
@@ -36,7 +37,11 @@ int run(const std::string& config_file) {
   service::ServiceHost host(config_file, {"audit", wire::Service::AUDIT,
                                           audit::audit_column_families(kStreams), false, check});
   const auto& node = host.node();
-  audit::AuditLog log(host.store(), "gosmart-audit/" + node.country);
+  const std::string origin = "gosmart-audit/" + node.country;
+  audit::AuditLog log(host.store(), origin);
+  auto signer = audit::audit_signing_key(host.config().data_dir / "audit-signing.key", origin);
+  spdlog::info("audit {}: checkpoints signed by {}", node.country,
+               audit::verifier_key_text(audit::verifier_of(signer)));
 
   std::vector<std::unique_ptr<replication::Applier>> appliers;
   for (const auto& name : streams) {
@@ -48,7 +53,7 @@ int run(const std::string& config_file) {
                    service.keys ? service.keys->public_key : node.public_key, *appliers.back(),
                    options);
   }
-  audit::install_audit_api(host.server(), host.info(), log, streams);
+  audit::install_audit_api(host.server(), host.info(), log, signer, streams);
   host.set_metrics([&]() -> service::ServiceHost::Metrics {
     return {{"audit.tree_size", static_cast<double>(log.size())}};
   });

@@ -36,6 +36,7 @@ std::vector<Hash> path_of(capnp::List<capnp::Data>::Reader list) {
 struct Tree {
   uint64_t size = 0;
   Hash root{};
+  std::string verifier;  // the audit's verifier key, as it says
 };
 
 Tree checkpoint(Federation& f) {
@@ -49,7 +50,15 @@ Tree checkpoint(Federation& f) {
   CHECK(parsed->origin == "gosmart-audit/PL");
   CHECK(parsed->size == c.getSize());
   CHECK(parsed->root == hash_of(c.getRootHash()));
-  return {c.getSize(), hash_of(c.getRootHash())};
+  // Signed by the key it names: the note opens to the very checkpoint text.
+  auto verifier = audit::parse_verifier_key(std::string(c.getVerifierKey().cStr()));
+  REQUIRE(verifier);
+  CHECK(verifier->name == "gosmart-audit/PL");
+  auto opened = audit::open_note(std::string(c.getSignedNote().cStr()), {*verifier});
+  INFO(opened.error);
+  CHECK(opened.error.empty());
+  CHECK(opened.text == std::string(c.getText().cStr()));
+  return {c.getSize(), hash_of(c.getRootHash()), c.getVerifierKey()};
 }
 
 void register_orgs(Federation& f, int count) {
@@ -166,6 +175,12 @@ TEST_CASE("the audit proves every event of its node's stream against its checkpo
     REQUIRE(eventually([&] { return checkpoint(f).size >= final_head; }, 30s));
     Tree third = checkpoint(f);
     CHECK(third.size == final_head);
+    CHECK(third.verifier == second.verifier);  // the same signing key, kept
+    auto key_file = f.nodes.at("PL").dir / "data" / "audit" / "audit-signing.key";
+    INFO(key_file);
+    REQUIRE(std::filesystem::exists(key_file));
+    CHECK((std::filesystem::status(key_file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
     prove_extends(f, second, third);
     prove_extends(f, first, third);
     for (uint64_t seq = 1; seq <= final_head; ++seq) prove_event(f, seq, third);
@@ -184,10 +199,19 @@ TEST_CASE("the audit proves every event of its node's stream against its checkpo
     INFO(extended.output);
     CHECK(extended.exit == 0);
     CHECK(extended.output.find("extends the old") != std::string::npos);
-    auto checkpoint_text = ctl(f, {"audit", "checkpoint"});
+    auto checkpoint_text = ctl(f, {"audit", "checkpoint", "--verifier", second.verifier});
+    INFO(checkpoint_text.output);
     CHECK(checkpoint_text.exit == 0);
     CHECK(checkpoint_text.output.rfind("gosmart-audit/PL\n" + std::to_string(second.size) + "\n",
                                        0) == 0);
+    CHECK(checkpoint_text.output.find("(signature checked)") != std::string::npos);
+    // Another key of the same name: the signature does not hold under it.
+    auto stranger = audit::signer_from_seed("gosmart-audit/PL", std::array<uint8_t, 32>{3});
+    REQUIRE(stranger);
+    auto forged = ctl(f, {"audit", "checkpoint", "--verifier",
+                          audit::verifier_key_text(audit::verifier_of(*stranger))});
+    CHECK(forged.exit == 1);
+    CHECK(forged.output.find("SIGNATURE FAILED") != std::string::npos);
     auto missing = ctl(f, {"audit", "prove", "--origin", "PL", "--seq", "9999"});
     CHECK(missing.exit == 1);
     auto refused =

@@ -1,4 +1,4 @@
-// gosmartctl audit checkpoint                     the audit's tree as it stands
+// gosmartctl audit checkpoint [--verifier KEY]    the audit's tree as it stands, signed
 //                  prove --service S --origin C --seq N [--size T]
 //                  consistency OLD [NEW]
 // The proofs are checked here, with the RFC 9162 verifiers alone: the operator trusts
@@ -9,6 +9,7 @@
 
 #include "schemas/audit.capnp.h"
 #include "services/audit/domain/merkle.hpp"
+#include "services/audit/domain/note.hpp"
 #include "tools/gosmartctl/commands/commands.hpp"
 #include "tools/gosmartctl/output.hpp"
 
@@ -71,11 +72,37 @@ Tree checked_consistency(Session& s, uint64_t old_size, uint64_t new_size, Tree*
 }
 
 void add_checkpoint(CLI::App* group, Dispatch& dispatch) {
-  auto* sub = group->add_subcommand("checkpoint", "the audit's tree as it stands: size and root");
-  dispatch.online(sub, [](Session& s) {
+  struct Args {
+    std::string verifier;
+  };
+  auto& a = dispatch.hold<Args>();
+  auto* sub = group->add_subcommand(
+      "checkpoint", "the audit's tree as it stands: its signed checkpoint (size and root)");
+  sub->add_option("--verifier", a.verifier,
+                  "the audit's verifier key as known from elsewhere (the deploy tools, a peer): "
+                  "the signature must hold under it, or exit 1");
+  dispatch.online(sub, [&a](Session& s) {
     auto reply = s.request<wire::AuditCheckpointRequest>("audit", wire_type(wire::AUDIT_CHECKPOINT),
                                                          [](auto) {});
-    show<wire::AuditCheckpoint>(s, reply, [](auto c) { std::cout << c.getText().cStr(); });
+    auto c = reply.payload<wire::AuditCheckpoint>();
+    if (!a.verifier.empty()) {
+      auto key = audit::parse_verifier_key(a.verifier);
+      if (!key) throw CtlError(1, "--verifier: not a verifier key (<name>+<id>+<base64>)");
+      auto opened = audit::open_note(std::string(c.getSignedNote().cStr()), {*key});
+      if (!opened.error.empty()) throw CtlError(1, "SIGNATURE FAILED: " + opened.error);
+      if (opened.text != std::string(c.getText().cStr())) {
+        throw CtlError(1, "SIGNATURE FAILED: the signed text is not the checkpoint");
+      }
+    }
+    show<wire::AuditCheckpoint>(s, reply, [&a](auto checkpoint) {
+      std::cout << checkpoint.getSignedNote().cStr();
+      if (a.verifier.empty()) {
+        std::cout << "(signed by " << checkpoint.getVerifierKey().cStr()
+                  << " as the audit says; check it with --verifier KEY)\n";
+      } else {
+        std::cout << "(signature checked)\n";
+      }
+    });
     return 0;
   });
 }
