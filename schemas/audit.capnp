@@ -12,6 +12,8 @@ $Cxx.namespace("gosmart::wire");
 struct AuditFrontier {
   size @0 :UInt64;
   edge @1 :List(Data);         # the perfect subtrees' roots, largest first (32 bytes each)
+  rewritten @2 :UInt64;        # events seen again at a number they already had, with
+                               # other content (a writer rolled back and rewritten)
 }
 
 # ---- api ----

@@ -267,6 +267,7 @@ void Subscriber::take(PendingBatch& pending, const DecodedEnvelope& event,
     // to apply, nothing to wait for.
     ++stats_.passed_over;
     if (GOSMART_BREAK_POINT("replication.stall_on_placeholder")) return;
+    applier_.placeholder(event, pending.batch);
     pending.cursors[header.origin_country] = header.origin_seq;
     ++pending.applied;
     return;

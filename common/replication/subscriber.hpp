@@ -43,6 +43,10 @@ class Applier {
   // its place so that its own readers see no hole.
   virtual void unreadable(const std::string& /*origin*/, uint64_t /*seq*/, const Failure& /*why*/,
                           store::StagingBatch& /*batch*/) {}
+  // A placeholder at its number (the writer refused that event, or an erasure
+  // redacted it): nothing to apply; an applier that records every number (an audit)
+  // records it.
+  virtual void placeholder(const DecodedEnvelope& /*event*/, store::StagingBatch& /*batch*/) {}
   // An event at or below the cursor, applied before. An applier that holds the
   // events (a relaying log) compares it with its copy: a writer restored from a
   // backup numbers again under a new epoch. Returns whether it staged anything into

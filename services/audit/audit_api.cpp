@@ -16,6 +16,15 @@ capnp::Data::Reader data_of(const Hash& hash) {
   return capnp::Data::Reader(hash.data(), hash.size());
 }
 
+// For an error message: bytes outside printable ASCII as '?'.
+std::string printable(std::string text) {
+  if (text.size() > 64) text.resize(64);
+  for (auto& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
+  }
+  return text;
+}
+
 template <class List>
 void set_path(List list, const std::vector<Hash>& path) {
   for (unsigned i = 0; i < path.size(); ++i) list.set(i, data_of(path[i]));
@@ -25,7 +34,8 @@ void set_path(List list, const std::vector<Hash>& path) {
 
 void install_audit_api(service::ApiServer& server, const service::ServiceInfo& info,
                        const AuditLog& log, const SignerKey& signer,
-                       std::vector<std::string> streams) {
+                       std::vector<std::string> streams,
+                       std::function<bool(std::string_view)> member) {
   const std::set<Role> readers = {Role::broker, Role::monitor};
 
   server.handle(wire_type(wire::AUDIT_CHECKPOINT), readers,
@@ -48,16 +58,18 @@ void install_audit_api(service::ApiServer& server, const service::ServiceInfo& i
 
   server.handle(
       wire_type(wire::AUDIT_PROOF_INCLUSION), readers,
-      [&info, &log, streams](const service::Request& request) -> Result<std::string> {
+      [&info, &log, streams, member](const service::Request& request) -> Result<std::string> {
         auto q = request.envelope.payload<wire::AuditInclusionRequest>();
-        std::string service = q.getService();
-        std::string origin = q.getOrigin();
+        // Whole, zero bytes included: "registry\0x" is no stream (outside findings).
+        std::string service(q.getService().begin(), q.getService().size());
+        std::string origin(q.getOrigin().begin(), q.getOrigin().size());
         if (std::find(streams.begin(), streams.end(), service) == streams.end()) {
-          return fail(ErrorCode::INVALID_FIELD, "the audit reads no stream named '" + service + "'",
-                      "service");
+          return fail(ErrorCode::INVALID_FIELD,
+                      "the audit reads no stream named '" + printable(service) + "'", "service");
         }
-        if (!reference::is_country_code(origin)) {
-          return fail(ErrorCode::INVALID_FIELD, "not a country code: '" + origin + "'", "origin");
+        if (!reference::is_country_code(origin) || !member(origin)) {
+          return fail(ErrorCode::INVALID_FIELD,
+                      "not a country of the federation: '" + printable(origin) + "'", "origin");
         }
         auto answer = log.inclusion(service, origin, q.getSeq(), q.getTreeSize());
         if (!answer) return answer.error();

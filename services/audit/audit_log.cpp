@@ -31,24 +31,24 @@ std::string event_key(const std::string& service, const std::string& origin, uin
   return key;
 }
 
-std::string base64(std::span<const uint8_t> bytes) {
-  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);
-  return out;
-}
-
-std::string frontier_bytes(const Frontier& frontier) {
+std::string frontier_bytes(const Frontier& frontier, uint64_t rewritten) {
   capnp::MallocMessageBuilder message;
   auto f = message.initRoot<wire::AuditFrontier>();
   f.setSize(frontier.size());
+  f.setRewritten(rewritten);
   auto edge = f.initEdge(static_cast<unsigned>(frontier.edge().size()));
   for (unsigned i = 0; i < edge.size(); ++i) {
     const auto& h = frontier.edge()[i];
     edge.set(i, capnp::Data::Reader(h.data(), h.size()));
   }
   return store::to_bytes(message);
+}
+
+uint64_t read_rewritten(store::Store& store) {
+  auto stored = store.get(store.cf(kTreeCf), kFrontierKey);
+  if (!stored || !stored.value()) return 0;
+  auto value = store::StoredValue<wire::AuditFrontier>::parse(*stored.value());
+  return value ? value->get().getRewritten() : 0;
 }
 
 Frontier read_frontier(store::Store& store) {
@@ -94,7 +94,7 @@ std::string leaf_entry(const std::string& service, const DecodedEnvelope& event)
   crypto_hash_sha256(digest.data(), bytes.empty() ? &nothing : bytes.data(), bytes.size());
   const auto& h = event.header();
   return "gosmart-audit/v1 " + service + " " + h.origin_country + " " +
-         std::to_string(h.origin_seq) + " " + h.type + " " + base64(digest);
+         std::to_string(h.origin_seq) + " " + h.type + " " + hash_text(digest);
 }
 
 class AuditLog::StreamApplier : public replication::Applier {
@@ -102,6 +102,12 @@ class AuditLog::StreamApplier : public replication::Applier {
   StreamApplier(AuditLog& log, std::string service) : log_(log), service_(std::move(service)) {}
   Status apply(const DecodedEnvelope& event, store::StagingBatch& batch) override {
     return log_.append(service_, event, batch);
+  }
+  void placeholder(const DecodedEnvelope& event, store::StagingBatch& batch) override {
+    (void)log_.append(service_, event, batch);  // a number without content: its leaf too
+  }
+  bool duplicate(const DecodedEnvelope& event, store::StagingBatch& batch) override {
+    return log_.compare_again(service_, event, batch);
   }
   void unreadable(const std::string& origin, uint64_t seq, const Failure&,
                   store::StagingBatch& batch) override {
@@ -119,7 +125,10 @@ class AuditLog::StreamApplier : public replication::Applier {
 };
 
 AuditLog::AuditLog(store::Store& store, std::string log_origin)
-    : store_(store), origin_(std::move(log_origin)), committed_(read_frontier(store)) {}
+    : store_(store),
+      origin_(std::move(log_origin)),
+      committed_(read_frontier(store)),
+      rewritten_(read_rewritten(store)) {}
 
 std::unique_ptr<replication::Applier> AuditLog::applier_for(const std::string& service) {
   return std::make_unique<StreamApplier>(*this, service);
@@ -138,11 +147,15 @@ Status AuditLog::append(const std::string& service, const DecodedEnvelope& event
 
 void AuditLog::append_entry(const std::string& service, const std::string& origin, uint64_t seq,
                             const std::string& entry, store::StagingBatch& batch) {
-  if (!staged_) staged_ = committed_;
+  if (!staged_) {
+    staged_ = committed_;
+    staged_entries_.clear();
+  }
   uint64_t index = staged_->size();
   batch.put_unread(store_.cf(kLeavesCf), store::keys::u64(index), entry);
-  batch.put_unread(store_.cf(kLeafOfEventCf), event_key(service, origin, seq),
-                   store::keys::u64(index));
+  // Read back within the drain (a rewrite compares with it): an indexed write.
+  batch.put(store_.cf(kLeafOfEventCf), event_key(service, origin, seq), store::keys::u64(index));
+  staged_entries_[index] = entry;
   for (const auto& [id, hash] : staged_->append_nodes(leaf_hash(entry))) {
     batch.put_unread(store_.cf(kNodesCf), node_key(id),
                      std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
@@ -151,7 +164,36 @@ void AuditLog::append_entry(const std::string& service, const std::string& origi
 
 void AuditLog::prepare_commit(store::StagingBatch& batch) {
   if (!staged_ || GOSMART_BREAK_POINT("audit.forget_frontier")) return;
-  batch.put_unread(store_.cf(kTreeCf), kFrontierKey, frontier_bytes(*staged_));
+  batch.put_unread(store_.cf(kTreeCf), kFrontierKey,
+                   frontier_bytes(*staged_, rewritten_ + staged_rewritten_));
+}
+
+bool AuditLog::compare_again(const std::string& service, const DecodedEnvelope& event,
+                             store::StagingBatch& batch) {
+  const auto& h = event.header();
+  // A redaction (an erasure) puts a placeholder where the event was: not a rewrite.
+  if (replication::is_placeholder(h.type)) return false;
+  auto where =
+      batch.get(store_.cf(kLeafOfEventCf), event_key(service, h.origin_country, h.origin_seq));
+  auto index = where && where.value() ? store::keys::read_u64(*where.value()) : std::nullopt;
+  if (!index) return false;  // recorded before this audit's time: nothing to compare
+  std::string entry = leaf_entry(service, event);
+  std::optional<std::string> recorded;
+  if (staged_ && *index >= committed_.size()) {
+    recorded =
+        staged_entries_.contains(*index) ? std::optional(staged_entries_.at(*index)) : std::nullopt;
+  } else {
+    auto stored = store_.get(store_.cf(kLeavesCf), store::keys::u64(*index));
+    if (stored && stored.value()) recorded = *stored.value();
+  }
+  if (!recorded || *recorded == entry) return false;
+  spdlog::error(
+      "audit: {} {} #{} came again with other content (a rollback and rewrite of the "
+      "writer's log): recorded as a new leaf, the earlier one stays",
+      service, h.origin_country, h.origin_seq);
+  append_entry(service, h.origin_country, h.origin_seq, entry, batch);
+  ++staged_rewritten_;
+  return true;
 }
 
 std::optional<Hash> AuditLog::node(const NodeId& id) const {
@@ -208,7 +250,11 @@ Result<ConsistencyAnswer> AuditLog::consistency(uint64_t old_size, uint64_t new_
                 "newSize");
   }
   if (old_size > new_size) {
-    return fail(ErrorCode::INVALID_FIELD, "oldSize is larger than newSize", "oldSize");
+    return fail(ErrorCode::INVALID_FIELD,
+                old_size > size ? "the tree has " + std::to_string(size) + " leaves, not " +
+                                      std::to_string(old_size)
+                                : "oldSize is larger than newSize",
+                "oldSize");
   }
   auto reader = [this](const NodeId& id) { return node(id); };
   auto path = consistency_proof(reader, old_size, new_size);

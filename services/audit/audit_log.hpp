@@ -15,6 +15,7 @@
 // committed before the next is read, so one stream's leaves never interleave with an
 // uncommitted batch of another.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,9 @@ class AuditLog {
 
   const std::string& origin() const { return origin_; }
   uint64_t size() const { return committed_.size(); }
+  // Events seen again at a number they already had, with other content: each is a
+  // leaf of its own too (the place now proves to the latest), and counted for good.
+  uint64_t rewritten() const { return rewritten_; }
   Hash root() const { return committed_.root(); }
   // The C2SP tlog-checkpoint body of the tree as it stands (unsigned).
   std::string checkpoint_text() const;
@@ -88,15 +92,30 @@ class AuditLog {
                 store::StagingBatch& batch);
   void append_entry(const std::string& service, const std::string& origin, uint64_t seq,
                     const std::string& entry, store::StagingBatch& batch);
+  bool compare_again(const std::string& service, const DecodedEnvelope& event,
+                     store::StagingBatch& batch);
   void prepare_commit(store::StagingBatch& batch);
-  void committed() { committed_ = *staged_, staged_.reset(); }
-  void aborted() { staged_.reset(); }
+  void committed() {
+    committed_ = *staged_;
+    staged_.reset();
+    rewritten_ += staged_rewritten_;
+    staged_rewritten_ = 0;
+    staged_entries_.clear();
+  }
+  void aborted() {
+    staged_.reset();
+    staged_rewritten_ = 0;
+    staged_entries_.clear();
+  }
   std::optional<Hash> node(const NodeId& id) const;
 
   store::Store& store_;
   std::string origin_;
   Frontier committed_;
   std::optional<Frontier> staged_;  // the tree with the uncommitted batch's leaves
+  uint64_t rewritten_ = 0;
+  uint64_t staged_rewritten_ = 0;
+  std::map<uint64_t, std::string> staged_entries_;  // the uncommitted leaves, by index
 };
 
 }  // namespace gosmart::audit

@@ -53,9 +53,11 @@ int run(const std::string& config_file) {
                    service.keys ? service.keys->public_key : node.public_key, *appliers.back(),
                    options);
   }
-  audit::install_audit_api(host.server(), host.info(), log, signer, streams);
+  audit::install_audit_api(host.server(), host.info(), log, signer, streams,
+                           [&node](std::string_view country) { return node.is_member(country); });
   host.set_metrics([&]() -> service::ServiceHost::Metrics {
-    return {{"audit.tree_size", static_cast<double>(log.size())}};
+    return {{"audit.tree_size", static_cast<double>(log.size())},
+            {"audit.rewritten_events", static_cast<double>(log.rewritten()), true}};
   });
   host.run(fmt::format("audit {} up: api {}, reading {}, tree of {} leaves", node.country,
                        host.config().endpoints.api, fmt::join(streams, ", "), log.size()));

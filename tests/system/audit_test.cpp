@@ -27,6 +27,10 @@ Hash hash_of(capnp::Data::Reader data) {
   return out;
 }
 
+std::string base64(const Hash& hash) {
+  return audit::hash_text(hash);
+}
+
 std::vector<Hash> path_of(capnp::List<capnp::Data>::Reader list) {
   std::vector<Hash> out;
   for (auto h : list) out.push_back(hash_of(h));
@@ -61,12 +65,16 @@ Tree checkpoint(Federation& f) {
   return {c.getSize(), hash_of(c.getRootHash()), c.getVerifierKey()};
 }
 
-void register_orgs(Federation& f, int count) {
+// Registers `count` PL organisations; returns the last one's id.
+std::string register_orgs(Federation& f, int count) {
+  std::string id;
   for (int i = 0; i < count; ++i) {
     auto reply = f.call<wire::OrgWrite>("PL", f.broker, "registry.org.register",
                                         [](auto w) { fill_org(w.initOrganisation()); });
     REQUIRE(reply.header().type == "registry.org.reply");
+    id = reply.payload<wire::OrgReply>().getOrganisation().getId();
   }
+  return id;
 }
 
 // Proves the registry's PL event `seq` in the tree `tree`, as an outsider would.
@@ -186,6 +194,38 @@ TEST_CASE("the audit proves every event of its node's stream against its checkpo
     for (uint64_t seq = 1; seq <= final_head; ++seq) prove_event(f, seq, third);
   }
 
+  SECTION("an organisation erased while the audit was down leaves no hole in its tree") {
+    // The registry serves the erased organisation's events as placeholders: each
+    // number is still a leaf (outside findings: the audit passed them over).
+    f.audits.at("PL")->kill_hard();
+    std::string erased = register_orgs(f, 1);
+    auto reply = f.call<wire::OrgErase>("PL", f.broker, "registry.org.erase", [&](auto e) {
+      e.setId(erased);
+      e.setReason("GDPR art. 17 request");
+    });
+    REQUIRE(reply.header().type == "registry.org.erased.reply");
+    f.start_audit("PL");
+    uint64_t final_head = registry_head();
+    REQUIRE(eventually([&] { return checkpoint(f).size >= final_head; }, 30s));
+    Tree after = checkpoint(f);
+    CHECK(after.size == final_head);
+    prove_extends(f, second, after);
+    int placeholders = 0;
+    for (uint64_t seq = later_head + 1; seq <= final_head; ++seq) {
+      auto proof = f.call<wire::AuditInclusionRequest>("PL", f.watcher, "audit.proof.inclusion",
+                                                       [&](auto q) {
+                                                         q.setService("registry");
+                                                         q.setOrigin("PL");
+                                                         q.setSeq(seq);
+                                                       });
+      INFO("event " << seq);
+      REQUIRE(proof.header().type == "audit.proof.inclusion.reply");
+      std::string leaf = proof.payload<wire::AuditInclusionProof>().getLeaf();
+      if (leaf.find(" platform.redacted ") != std::string::npos) ++placeholders;
+    }
+    CHECK(placeholders >= 1);  // the registration, redacted by the erasure
+  }
+
   SECTION("gosmartctl proves an event and a tree's extension, and checks them itself") {
     auto proved = ctl(f, {"audit", "prove", "--origin", "PL", "--seq", "2"});
     INFO(proved.output);
@@ -195,10 +235,26 @@ TEST_CASE("the audit proves every event of its node's stream against its checkpo
                          std::to_string(first.size)});
     INFO(older.output);
     CHECK(older.exit == 0);
-    auto extended = ctl(f, {"audit", "consistency", std::to_string(first.size)});
+    auto extended = ctl(
+        f, {"audit", "consistency", std::to_string(first.size), "--old-root", base64(first.root)});
     INFO(extended.output);
     CHECK(extended.exit == 0);
     CHECK(extended.output.find("extends the old") != std::string::npos);
+    // A root kept that the audit's tree of that size does not have: a rewritten
+    // history, refused however well its own proof holds (outside findings).
+    auto rewritten = ctl(
+        f, {"audit", "consistency", std::to_string(first.size), "--old-root", base64(second.root)});
+    CHECK(rewritten.exit == 1);
+    CHECK(rewritten.output.find("not the one you kept") != std::string::npos);
+    auto kept_prove = ctl(f, {"audit", "prove", "--origin", "PL", "--seq", "1", "--size",
+                              std::to_string(first.size), "--root", base64(second.root)});
+    CHECK(kept_prove.exit == 1);
+    for (const char* bad : {"-1", "18446744073709551616", "1x", ""}) {
+      auto wrapped = ctl(f, {"audit", "prove", "--origin", "PL", "--seq", bad});
+      INFO(bad << ": " << wrapped.output);
+      CHECK(wrapped.exit == 1);
+      CHECK(wrapped.output.find("--seq") != std::string::npos);
+    }
     auto checkpoint_text = ctl(f, {"audit", "checkpoint", "--verifier", second.verifier});
     INFO(checkpoint_text.output);
     CHECK(checkpoint_text.exit == 0);
@@ -223,7 +279,7 @@ TEST_CASE("the audit proves every event of its node's stream against its checkpo
     auto ask = [&](const TestClient& who, const std::string& service, const std::string& origin,
                    uint64_t seq, uint64_t tree_size) {
       return f.call<wire::AuditInclusionRequest>("PL", who, "audit.proof.inclusion", [&](auto q) {
-        q.setService(service);
+        q.setService(capnp::Text::Reader(service.c_str(), service.size()));
         q.setOrigin(origin);
         q.setSeq(seq);
         q.setTreeSize(tree_size);
@@ -234,6 +290,8 @@ TEST_CASE("the audit proves every event of its node's stream against its checkpo
     auto refused = std::to_string(static_cast<int>(wire::ErrorCode::NOT_AUTHORISED));
     CHECK(error_code(ask(f.watcher, "billing", "PL", 1, 0)) == invalid);
     CHECK(error_code(ask(f.watcher, "registry", "pl", 1, 0)) == invalid);
+    CHECK(error_code(ask(f.watcher, "registry", "XX", 1, 0)) == invalid);  // no member
+    CHECK(error_code(ask(f.watcher, std::string("registry\0x", 10), "PL", 1, 0)) == invalid);
     CHECK(error_code(ask(f.watcher, "registry", "PL", later_head + 100, 0)) == not_found);
     CHECK(error_code(ask(f.watcher, "registry", "PL", later_head, first.size)) == not_found);
     CHECK(error_code(ask(f.watcher, "registry", "PL", 1, second.size + 1)) == invalid);

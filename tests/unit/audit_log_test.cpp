@@ -166,3 +166,66 @@ TEST_CASE("the audit log refuses sizes beyond its tree and asks that change noth
   CHECK(same.value().path.empty());
   CHECK(b.log->size() == 6);
 }
+
+TEST_CASE(
+    "a placeholder is a leaf; an event seen again with other content is a new leaf, "
+    "counted for good",
+    "[audit]") {
+  Bench b;
+  auto originals = events("PL", 1, 3);
+  b.drain(*b.registry, originals);
+  // An erasure redacted number 4 before the audit read it: its placeholder's leaf.
+  auto redacted = [](uint64_t seq) {
+    EnvelopeHeader header;
+    header.message_id = random_message_id();
+    header.origin_country = "PL";
+    header.origin_service = wire::Service::REGISTRY;
+    header.origin_seq = seq;
+    header.type = "platform.redacted";
+    EnvelopeBuilder builder(header);
+    builder.init_payload<wire::ProbeEvent>();
+    auto bytes = builder.encode();
+    auto decoded =
+        decode_envelope({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, {});
+    REQUIRE(decoded.ok());
+    return std::move(decoded).value();
+  };
+  {
+    store::StagingBatch batch(*b.db);
+    b.registry->placeholder(redacted(4), batch);
+    b.registry->prepare_commit(batch);
+    REQUIRE(b.db->commit(batch.batch()).ok());
+    b.registry->committed();
+  }
+  CHECK(b.log->size() == 4);
+  auto hole = b.log->inclusion("registry", "PL", 4, 0);
+  REQUIRE(hole.ok());
+  CHECK(hole.value().entry.rfind("gosmart-audit/v1 registry PL 4 platform.redacted ", 0) == 0);
+
+  auto again = [&](const DecodedEnvelope& e) {
+    store::StagingBatch batch(*b.db);
+    bool staged = b.registry->duplicate(e, batch);
+    b.registry->prepare_commit(batch);
+    REQUIRE(b.db->commit(batch.batch()).ok());
+    b.registry->committed();
+    return staged;
+  };
+  // The very event again (a reconnect's overlap, the same bytes): nothing.
+  CHECK_FALSE(again(originals[2]));
+  // An erasure's placeholder where an event was recorded: not a rewrite.
+  CHECK_FALSE(again(redacted(2)));
+  CHECK(b.log->size() == 4);
+  CHECK(b.log->rewritten() == 0);
+  // Other content at number 2 (a writer rolled back and wrote anew): a new leaf.
+  CHECK(again(event("PL", 2)));
+  CHECK(b.log->size() == 5);
+  CHECK(b.log->rewritten() == 1);
+  auto now = b.log->inclusion("registry", "PL", 2, 0);
+  REQUIRE(now.ok());
+  CHECK(now.value().index == 4);                               // the place proves to the latest
+  CHECK_FALSE(b.log->inclusion("registry", "PL", 2, 4).ok());  // its place moved on
+  b.check_proof("registry", "PL", 2);
+  b.open();
+  CHECK(b.log->rewritten() == 1);  // for good
+  CHECK(b.log->size() == 5);
+}

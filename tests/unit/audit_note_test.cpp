@@ -274,3 +274,16 @@ TEST_CASE("a witness cosigns a checkpoint as tlog-cosignature says and the note 
   // as another key's, and the note has no signature by a known key.
   CHECK(open_note(*note + *line, {verifier_of(*witness)}).error == "no signature by a known key");
 }
+
+TEST_CASE("a hash is written and read as checkpoints write it, in that one spelling", "[audit]") {
+  auto h = leaf_hash(std::string_view("hello world"));
+  CHECK(hash_text(h) == "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=");
+  CHECK(hash_from_text(hash_text(h)) == h);
+  for (const char* bad : {"", "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0",
+                          "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb1=",
+                          "TszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0= ",
+                          "TszzRgjTG6xce-z2AG31kAXYKBgQVtCSCE40HmuwBb0=", "AAAA"}) {
+    INFO(bad);
+    CHECK_FALSE(hash_from_text(bad));
+  }
+}

@@ -290,6 +290,16 @@ OpenedNote open_note(std::string_view note, const std::vector<VerifierKey>& know
   return out;
 }
 
+std::string hash_text(const Hash& hash) {
+  return to_base64(hash.data(), hash.size());
+}
+
+std::optional<Hash> hash_from_text(std::string_view text) {
+  Hash out{};
+  if (!from_base64(text, out.data(), out.size())) return std::nullopt;
+  return out;
+}
+
 std::string checkpoint_text(const Checkpoint& checkpoint) {
   std::string out = checkpoint.origin + "\n" + std::to_string(checkpoint.size) + "\n" +
                     to_base64(checkpoint.root.data(), checkpoint.root.size()) + "\n";

@@ -95,6 +95,11 @@ struct Checkpoint {
   Hash root{};
   std::vector<std::string> extensions;  // further lines, each without its '\n'
 };
+// A hash as checkpoints write it (standard base64 with padding), and back: only that
+// one spelling is read.
+std::string hash_text(const Hash& hash);
+std::optional<Hash> hash_from_text(std::string_view text);
+
 // The checkpoint's note text (tlog-checkpoint), extension lines included.
 std::string checkpoint_text(const Checkpoint& checkpoint);
 // Nothing for a text that is not one: an empty origin, a size that is not plain

@@ -1,11 +1,11 @@
 // gosmartctl audit checkpoint [--verifier KEY]    the audit's tree as it stands, signed
-//                  prove --service S --origin C --seq N [--size T]
-//                  consistency OLD [NEW]
+//                  prove --service S --origin C --seq N [--size T [--root R]]
+//                  consistency OLD [NEW] [--old-root R]
 // The proofs are checked here, with the RFC 9162 verifiers alone: the operator trusts
 // the arithmetic, not the audit's word. A proof that does not hold exits 1.
-#include <sodium.h>
-
+#include <charconv>
 #include <iostream>
+#include <optional>
 
 #include "schemas/audit.capnp.h"
 #include "services/audit/domain/merkle.hpp"
@@ -33,11 +33,26 @@ std::vector<Hash> path_of(capnp::List<capnp::Data>::Reader list) {
 }
 
 std::string base64(const Hash& hash) {
-  std::string out(sodium_base64_encoded_len(hash.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), hash.data(), hash.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.size() - 1);
-  return out;
+  return audit::hash_text(hash);
+}
+
+// A count as an operator types it: decimal digits only (CLI11 took "-1" as 2^64-1).
+uint64_t count_of(const std::string& text, const std::string& option) {
+  uint64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    throw CtlError(1, option + ": not a count from 0 to 18446744073709551615: '" + text + "'");
+  }
+  return value;
+}
+
+// A root the operator kept (base64 of 32 bytes, as checkpoints write it).
+Hash root_of_text(const std::string& text, const std::string& option) {
+  auto root = audit::hash_from_text(text);
+  if (!root) {
+    throw CtlError(1, option + ": not a root (base64 of 32 bytes, as a checkpoint writes it)");
+  }
+  return *root;
 }
 
 struct Tree {
@@ -111,8 +126,9 @@ void add_prove(CLI::App* group, Dispatch& dispatch) {
   struct Args {
     std::string service = "registry";
     std::string origin;
-    uint64_t seq = 0;
-    uint64_t size = 0;
+    std::string seq;
+    std::string size;
+    std::string root;
   };
   auto& a = dispatch.hold<Args>();
   auto* sub = group->add_subcommand(
@@ -123,13 +139,22 @@ void add_prove(CLI::App* group, Dispatch& dispatch) {
   sub->add_option("--size", a.size,
                   "prove it in the tree of this many leaves (a checkpoint kept earlier), and "
                   "that the tree as it stands extends that one");
+  sub->add_option("--root", a.root,
+                  "with --size: that tree's root as you kept it (base64); the proof must reach it");
   dispatch.online(sub, [&a](Session& s) {
+    uint64_t seq = count_of(a.seq, "--seq");
+    uint64_t size = a.size.empty() ? 0 : count_of(a.size, "--size");
+    std::optional<Hash> kept;
+    if (!a.root.empty()) {
+      if (a.size.empty()) throw CtlError(1, "--root: give the tree's --size with it");
+      kept = root_of_text(a.root, "--root");
+    }
     auto reply = s.request<wire::AuditInclusionRequest>(
         "audit", wire_type(wire::AUDIT_PROOF_INCLUSION), [&](auto q) {
           q.setService(a.service);
           q.setOrigin(a.origin);
-          q.setSeq(a.seq);
-          q.setTreeSize(a.size);
+          q.setSeq(seq);
+          q.setTreeSize(size);
         });
     auto p = reply.payload<wire::AuditInclusionProof>();
     std::string leaf = p.getLeaf();
@@ -139,6 +164,10 @@ void add_prove(CLI::App* group, Dispatch& dispatch) {
       throw CtlError(1,
                      "PROOF FAILED: the audit's path does not lead from the event's leaf to "
                      "the root it gave");
+    }
+    if (kept && *kept != root) {
+      throw CtlError(1, "PROOF FAILED: the tree of " + std::to_string(p.getTreeSize()) +
+                            " leaves has the root " + base64(root) + ", not the one you kept");
     }
     // The root the proof reached must be the audit's own: as it stands, or (an older
     // size) one the tree as it stands is proved to extend.
@@ -151,11 +180,11 @@ void add_prove(CLI::App* group, Dispatch& dispatch) {
       if (old_tree.root != root) throw CtlError(1, "PROOF FAILED: not the root of that tree");
     }
     show<wire::AuditInclusionProof>(s, reply, [&](auto proof) {
-      print_fields({{"event", a.service + " " + a.origin + " " + std::to_string(a.seq)},
+      print_fields({{"event", a.service + " " + a.origin + " " + std::to_string(seq)},
                     {"leaf", leaf},
                     {"index", std::to_string(proof.getIndex())},
                     {"tree", std::to_string(proof.getTreeSize()) + " leaves"},
-                    {"root", base64(root)},
+                    {"root", base64(root) + (kept ? " (the one you kept)" : "")},
                     {"path", std::to_string(proof.getPath().size()) + " hashes"},
                     {"checked", "the path leads to the root; the tree as it stands (" +
                                     std::to_string(now.size) + " leaves) holds it"}});
@@ -166,8 +195,9 @@ void add_prove(CLI::App* group, Dispatch& dispatch) {
 
 void add_consistency(CLI::App* group, Dispatch& dispatch) {
   struct Args {
-    uint64_t old_size = 0;
-    uint64_t new_size = 0;
+    std::string old_size;
+    std::string new_size;
+    std::string old_root;
   };
   auto& a = dispatch.hold<Args>();
   auto* sub = group->add_subcommand(
@@ -175,18 +205,41 @@ void add_consistency(CLI::App* group, Dispatch& dispatch) {
   sub->add_option("old", a.old_size, "the older tree's size (a checkpoint kept earlier)")
       ->required();
   sub->add_option("new", a.new_size, "the newer tree's size (default: as it stands)");
+  sub->add_option("--old-root", a.old_root,
+                  "the older tree's root as you kept it (base64): without it the audit's own "
+                  "word for that root is taken, and a rewritten history passes");
   dispatch.online(sub, [&a](Session& s) {
-    Tree before;
-    Tree after = checked_consistency(s, a.old_size, a.new_size, &before);
-    if (s.options().json) {
-      std::cout << "{\"oldSize\":" << before.size << ",\"oldRootHash\":\"" << base64(before.root)
-                << "\",\"newSize\":" << after.size << ",\"newRootHash\":\"" << base64(after.root)
-                << "\",\"checked\":true}\n";
-    } else {
-      print_fields({{"old tree", std::to_string(before.size) + " leaves, " + base64(before.root)},
-                    {"new tree", std::to_string(after.size) + " leaves, " + base64(after.root)},
-                    {"checked", "the new tree extends the old by appending only"}});
+    uint64_t old_size = count_of(a.old_size, "old");
+    uint64_t new_size = a.new_size.empty() ? 0 : count_of(a.new_size, "new");
+    std::optional<Hash> kept;
+    if (!a.old_root.empty()) kept = root_of_text(a.old_root, "--old-root");
+    auto reply = s.request<wire::AuditConsistencyRequest>(
+        "audit", wire_type(wire::AUDIT_PROOF_CONSISTENCY), [&](auto q) {
+          q.setOldSize(old_size);
+          q.setNewSize(new_size);
+        });
+    auto p = reply.payload<wire::AuditConsistencyProof>();
+    Hash old_root = hash_of(p.getOldRootHash());
+    Hash new_root = hash_of(p.getNewRootHash());
+    if (!audit::verify_consistency(p.getOldSize(), p.getNewSize(), path_of(p.getPath()), old_root,
+                                   new_root)) {
+      throw CtlError(1, "PROOF FAILED: the tree of " + std::to_string(p.getNewSize()) +
+                            " leaves does not extend the one of " + std::to_string(p.getOldSize()));
     }
+    if (kept && *kept != old_root) {
+      throw CtlError(1, "PROOF FAILED: the audit's tree of " + std::to_string(p.getOldSize()) +
+                            " leaves has the root " + base64(old_root) +
+                            ", not the one you kept: its history was rewritten");
+    }
+    show<wire::AuditConsistencyProof>(s, reply, [&](auto proof) {
+      print_fields(
+          {{"old tree", std::to_string(proof.getOldSize()) + " leaves, " + base64(old_root) +
+                            (kept ? " (the one you kept)" : " (as the audit says)")},
+           {"new tree", std::to_string(proof.getNewSize()) + " leaves, " + base64(new_root)},
+           {"path", std::to_string(proof.getPath().size()) + " hashes"},
+           {"checked", "the new tree extends the old by appending only"}});
+      if (!kept) std::cout << "(compare the old root with the one you kept, or pass --old-root)\n";
+    });
     return 0;
   });
 }
