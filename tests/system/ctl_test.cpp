@@ -118,7 +118,7 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   REQUIRE(eventually([&] { return f.ctl("PL", {"status", "--federation"}).exit == 0; }, 20s));
   auto status = f.ctl("PL", {"status", "--federation"}).parsed();
   CHECK(status["health"] == "healthy");
-  CHECK(status["services"].size() == 6);
+  CHECK(status["services"].size() == 9);  // a registry, a matching and an audit each
   std::size_t peers_seen = 0;
   for (const auto& service : status["services"]) {
     for (const auto& peer : service["peers"]) {
@@ -127,8 +127,9 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
       ++peers_seen;
     }
   }
-  // Three registries with two peers each, three matchings reading their registry.
-  CHECK(peers_seen == 9);
+  // Three registries with two peers each, three matchings reading their registry,
+  // three audits reading their registry and their matching.
+  CHECK(peers_seen == 15);
 
   // FI offers, PL requests; both published by their brokers.
   auto fi_org = id_of(f.ctl("FI", {"org", "register", "--data", kFiOrg}), "organisation");

@@ -16,7 +16,7 @@
 
 namespace gosmart::federation {
 
-inline const std::vector<std::string> kServices = {"registry", "matching"};
+inline const std::vector<std::string> kServices = {"registry", "matching", "audit"};
 
 struct Layout {
   std::filesystem::path dir;
