@@ -31,6 +31,15 @@ std::string event_key(const std::string& service, const std::string& origin, uin
   return key;
 }
 
+// The leaves of one event's place, oldest first: one, or more after a rewrite.
+std::vector<uint64_t> indices_of(std::string_view value) {
+  std::vector<uint64_t> out;
+  for (std::size_t at = 0; at + 8 <= value.size(); at += 8) {
+    if (auto index = store::keys::read_u64(value.substr(at, 8))) out.push_back(*index);
+  }
+  return out;
+}
+
 std::string frontier_bytes(const Frontier& frontier, uint64_t rewritten) {
   capnp::MallocMessageBuilder message;
   auto f = message.initRoot<wire::AuditFrontier>();
@@ -153,8 +162,14 @@ void AuditLog::append_entry(const std::string& service, const std::string& origi
   }
   uint64_t index = staged_->size();
   batch.put_unread(store_.cf(kLeavesCf), store::keys::u64(index), entry);
-  // Read back within the drain (a rewrite compares with it): an indexed write.
-  batch.put(store_.cf(kLeafOfEventCf), event_key(service, origin, seq), store::keys::u64(index));
+  // Read back within the drain (a rewrite compares with it): an indexed write. A
+  // rewrite adds its leaf to the place's list, so an older tree still proves the
+  // leaf it holds.
+  auto key = event_key(service, origin, seq);
+  auto prior = batch.get(store_.cf(kLeafOfEventCf), key);
+  std::string places = prior && prior.value() ? *prior.value() : std::string();
+  store::keys::append_u64(places, index);
+  batch.put(store_.cf(kLeafOfEventCf), key, places);
   staged_entries_[index] = entry;
   for (const auto& [id, hash] : staged_->append_nodes(leaf_hash(entry))) {
     batch.put_unread(store_.cf(kNodesCf), node_key(id),
@@ -175,8 +190,9 @@ bool AuditLog::compare_again(const std::string& service, const DecodedEnvelope& 
   if (replication::is_placeholder(h.type)) return false;
   auto where =
       batch.get(store_.cf(kLeafOfEventCf), event_key(service, h.origin_country, h.origin_seq));
-  auto index = where && where.value() ? store::keys::read_u64(*where.value()) : std::nullopt;
-  if (!index) return false;  // recorded before this audit's time: nothing to compare
+  auto places = where && where.value() ? indices_of(*where.value()) : std::vector<uint64_t>{};
+  if (places.empty()) return false;  // recorded before this audit's time: nothing to compare
+  std::optional<uint64_t> index = places.back();
   std::string entry = leaf_entry(service, event);
   std::optional<std::string> recorded;
   if (staged_ && *index >= committed_.size()) {
@@ -221,13 +237,18 @@ Result<InclusionAnswer> AuditLog::inclusion(const std::string& service, const st
   if (tree_size == 0) tree_size = size;
   auto where = store_.get(store_.cf(kLeafOfEventCf), event_key(service, origin, seq));
   if (!where) return where.error();
-  auto index = where.value() ? store::keys::read_u64(*where.value()) : std::nullopt;
-  if (!index || *index >= size) {
+  auto places = where.value() ? indices_of(*where.value()) : std::vector<uint64_t>{};
+  if (places.empty() || places.front() >= size) {
     return fail(ErrorCode::NOT_FOUND, "the audit has no event " + origin + " " +
                                           std::to_string(seq) + " of the " + service + " stream");
   }
-  if (*index >= tree_size) {
-    return fail(ErrorCode::NOT_FOUND, "the event is leaf " + std::to_string(*index) +
+  // The newest of its leaves within the tree asked for.
+  std::optional<uint64_t> index;
+  for (uint64_t place : places) {
+    if (place < tree_size) index = place;
+  }
+  if (!index) {
+    return fail(ErrorCode::NOT_FOUND, "the event is leaf " + std::to_string(places.front()) +
                                           ", after the tree of " + std::to_string(tree_size));
   }
   auto entry = store_.get(store_.cf(kLeavesCf), store::keys::u64(*index));

@@ -30,6 +30,12 @@ SignerKey audit_signing_key(const std::filesystem::path& file, const std::string
     throw std::runtime_error("audit: " + file.string() +
                              " holds no signer key (PRIVATE+KEY+<name>+<id>+<base64>)");
   }
+  // Named after this node's log: another node's key would sign for a log it is not
+  // (outside findings: PL's audit signed with a key named for FI).
+  if (signer->name != name) {
+    throw std::runtime_error("audit: " + file.string() + " holds the key of " + signer->name +
+                             ", not of " + name);
+  }
   return *signer;
 }
 

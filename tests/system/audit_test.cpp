@@ -268,6 +268,22 @@ TEST_CASE("the audit proves every event of its node's stream against its checkpo
                           audit::verifier_key_text(audit::verifier_of(*stranger))});
     CHECK(forged.exit == 1);
     CHECK(forged.output.find("SIGNATURE FAILED") != std::string::npos);
+    // Another node's key is no proof of PL's log, however its signature is made.
+    auto other = audit::signer_from_seed("gosmart-audit/FI", std::array<uint8_t, 32>{4});
+    REQUIRE(other);
+    auto foreign = ctl(f, {"audit", "checkpoint", "--verifier",
+                           audit::verifier_key_text(audit::verifier_of(*other))});
+    CHECK(foreign.exit == 1);
+    // A kept root or key given empty (an unset shell variable) is refused, not skipped.
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"audit", "consistency", "1", "--old-root", ""},
+          {"audit", "prove", "--origin", "PL", "--seq", "1", "--size", "1", "--root", ""},
+          {"audit", "checkpoint", "--verifier", ""}}) {
+      auto empty = ctl(f, args);
+      INFO(args.back() << empty.output);
+      CHECK(empty.exit == 1);
+      CHECK(empty.output.find("given empty") != std::string::npos);
+    }
     auto missing = ctl(f, {"audit", "prove", "--origin", "PL", "--seq", "9999"});
     CHECK(missing.exit == 1);
     auto refused =

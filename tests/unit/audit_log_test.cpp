@@ -1,11 +1,13 @@
 // The audit's log without sockets: events applied as a subscriber applies them
 // (staged, committed or lost), the tree they make, its proofs, and a reopened store.
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "common/envelope/envelope.hpp"
 #include "common/store/staging_batch.hpp"
 #include "schemas/probe.capnp.h"
 #include "services/audit/audit_log.hpp"
+#include "services/audit/signing_key.hpp"
 #include "tests/support/process.hpp"
 
 using namespace gosmart;
@@ -222,10 +224,30 @@ TEST_CASE(
   CHECK(b.log->rewritten() == 1);
   auto now = b.log->inclusion("registry", "PL", 2, 0);
   REQUIRE(now.ok());
-  CHECK(now.value().index == 4);                               // the place proves to the latest
-  CHECK_FALSE(b.log->inclusion("registry", "PL", 2, 4).ok());  // its place moved on
+  CHECK(now.value().index == 4);  // the place proves to the latest
+  // A tree from before the rewrite still proves the leaf it holds.
+  auto earlier = b.log->inclusion("registry", "PL", 2, 4);
+  REQUIRE(earlier.ok());
+  CHECK(earlier.value().index == 1);
+  CHECK(earlier.value().entry != now.value().entry);
   b.check_proof("registry", "PL", 2);
   b.open();
   CHECK(b.log->rewritten() == 1);  // for good
   CHECK(b.log->size() == 5);
+}
+
+TEST_CASE("the audit's signing key is made once, kept, and must be named after its log",
+          "[audit]") {
+  testing::TempDir dir;
+  auto file = dir.path() / "audit" / "audit-signing.key";
+  auto made = audit_signing_key(file, "gosmart-audit/PL");
+  CHECK(made.name == "gosmart-audit/PL");
+  CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::all) ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  auto again = audit_signing_key(file, "gosmart-audit/PL");
+  CHECK(again.public_key == made.public_key);
+  // Another node's key in PL's file: refused at start, never used to sign.
+  CHECK_THROWS(audit_signing_key(file, "gosmart-audit/FI"));
+  { std::ofstream(file, std::ios::trunc) << "not a key\n"; }
+  CHECK_THROWS(audit_signing_key(file, "gosmart-audit/PL"));
 }

@@ -55,6 +55,14 @@ Hash root_of_text(const std::string& text, const std::string& option) {
   return *root;
 }
 
+// An option given with nothing in it ("--root \"$KEPT\"" with KEPT unset) would
+// skip its check without a word: refused instead (outside findings, session 17).
+void require_value(const CLI::Option* option, const std::string& value) {
+  if (option->count() > 0 && value.empty()) {
+    throw CtlError(1, option->get_name() + ": given empty; leave it out or give the value");
+  }
+}
+
 struct Tree {
   uint64_t size = 0;
   Hash root{};
@@ -89,20 +97,28 @@ Tree checked_consistency(Session& s, uint64_t old_size, uint64_t new_size, Tree*
 void add_checkpoint(CLI::App* group, Dispatch& dispatch) {
   struct Args {
     std::string verifier;
+    CLI::Option* verifier_option = nullptr;
   };
   auto& a = dispatch.hold<Args>();
   auto* sub = group->add_subcommand(
       "checkpoint", "the audit's tree as it stands: its signed checkpoint (size and root)");
-  sub->add_option("--verifier", a.verifier,
-                  "the audit's verifier key as known from elsewhere (the deploy tools, a peer): "
-                  "the signature must hold under it, or exit 1");
+  a.verifier_option = sub->add_option(
+      "--verifier", a.verifier,
+      "the audit's verifier key as known from elsewhere (the deploy tools, a peer): "
+      "the signature must hold under it, or exit 1");
   dispatch.online(sub, [&a](Session& s) {
     auto reply = s.request<wire::AuditCheckpointRequest>("audit", wire_type(wire::AUDIT_CHECKPOINT),
                                                          [](auto) {});
     auto c = reply.payload<wire::AuditCheckpoint>();
+    require_value(a.verifier_option, a.verifier);
     if (!a.verifier.empty()) {
       auto key = audit::parse_verifier_key(a.verifier);
       if (!key) throw CtlError(1, "--verifier: not a verifier key (<name>+<id>+<base64>)");
+      // A node's audit key is named after its log: another node's key is no proof.
+      if (key->name != std::string(c.getOrigin().cStr())) {
+        throw CtlError(1, "SIGNATURE FAILED: --verifier is the key of " + key->name +
+                              ", the checkpoint is of " + c.getOrigin().cStr());
+      }
       auto opened = audit::open_note(std::string(c.getSignedNote().cStr()), {*key});
       if (!opened.error.empty()) throw CtlError(1, "SIGNATURE FAILED: " + opened.error);
       if (opened.text != std::string(c.getText().cStr())) {
@@ -129,6 +145,7 @@ void add_prove(CLI::App* group, Dispatch& dispatch) {
     std::string seq;
     std::string size;
     std::string root;
+    CLI::Option* root_option = nullptr;
   };
   auto& a = dispatch.hold<Args>();
   auto* sub = group->add_subcommand(
@@ -139,9 +156,11 @@ void add_prove(CLI::App* group, Dispatch& dispatch) {
   sub->add_option("--size", a.size,
                   "prove it in the tree of this many leaves (a checkpoint kept earlier), and "
                   "that the tree as it stands extends that one");
-  sub->add_option("--root", a.root,
-                  "with --size: that tree's root as you kept it (base64); the proof must reach it");
+  a.root_option = sub->add_option(
+      "--root", a.root,
+      "with --size: that tree's root as you kept it (base64); the proof must reach it");
   dispatch.online(sub, [&a](Session& s) {
+    require_value(a.root_option, a.root);
     uint64_t seq = count_of(a.seq, "--seq");
     uint64_t size = a.size.empty() ? 0 : count_of(a.size, "--size");
     std::optional<Hash> kept;
@@ -188,6 +207,11 @@ void add_prove(CLI::App* group, Dispatch& dispatch) {
                     {"path", std::to_string(proof.getPath().size()) + " hashes"},
                     {"checked", "the path leads to the root; the tree as it stands (" +
                                     std::to_string(now.size) + " leaves) holds it"}});
+      if (!kept && proof.getTreeSize() != now.size) {
+        std::cout << "(the root of the tree of " << proof.getTreeSize()
+                  << " leaves is the audit's word: compare it with the one you kept, or pass "
+                     "--root)\n";
+      }
     });
     return 0;
   });
@@ -198,6 +222,7 @@ void add_consistency(CLI::App* group, Dispatch& dispatch) {
     std::string old_size;
     std::string new_size;
     std::string old_root;
+    CLI::Option* old_root_option = nullptr;
   };
   auto& a = dispatch.hold<Args>();
   auto* sub = group->add_subcommand(
@@ -205,10 +230,12 @@ void add_consistency(CLI::App* group, Dispatch& dispatch) {
   sub->add_option("old", a.old_size, "the older tree's size (a checkpoint kept earlier)")
       ->required();
   sub->add_option("new", a.new_size, "the newer tree's size (default: as it stands)");
-  sub->add_option("--old-root", a.old_root,
-                  "the older tree's root as you kept it (base64): without it the audit's own "
-                  "word for that root is taken, and a rewritten history passes");
+  a.old_root_option =
+      sub->add_option("--old-root", a.old_root,
+                      "the older tree's root as you kept it (base64): without it the audit's own "
+                      "word for that root is taken, and a rewritten history passes");
   dispatch.online(sub, [&a](Session& s) {
+    require_value(a.old_root_option, a.old_root);
     uint64_t old_size = count_of(a.old_size, "old");
     uint64_t new_size = a.new_size.empty() ? 0 : count_of(a.new_size, "new");
     std::optional<Hash> kept;
