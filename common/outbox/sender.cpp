@@ -58,6 +58,13 @@ std::optional<Sender::Clock::time_point> Sender::next_try(const std::string& key
   return std::nullopt;
 }
 
+Queue::Eligible Sender::eligible_for(const Link& link) const {
+  // Neither a parked group's entry nor one whose durable settle is still landing.
+  return [this, &link](const Entry& entry) {
+    return !parked(link, entry) && !landing_.contains(entry.key);
+  };
+}
+
 bool Sender::parked(const Link& link, const Entry& entry) const {
   if (link.parked.empty()) return false;
   if (link.parked.contains(entry.key)) return true;
@@ -112,9 +119,7 @@ bool Sender::send_one(Link& link) {
   // ten seconds however busy the lane is.
   auto now = options_.clock();
   auto since_start = now - link.looked_from_start;
-  auto eligible = [this, &link](const Entry& entry) {
-    return !parked(link, entry) && !landing_.contains(entry.key);
-  };
+  auto eligible = eligible_for(link);
   Result<Queue::Found> found = Queue::Found{};
   bool from_start = link.cursor.empty() || since_start >= std::chrono::seconds(10);
   if (!from_start) {
@@ -193,9 +198,7 @@ void Sender::top_up(Link& link) {
   // full speed costs one look at the queue per half window, not one per entry.
   std::size_t room = window - 1 - link.ahead.size();
   if (room == 0 || (!link.ahead.empty() && room < window / 2)) return;
-  auto eligible = [this, &link](const Entry& entry) {
-    return !parked(link, entry) && !landing_.contains(entry.key);
-  };
+  auto eligible = eligible_for(link);
   const std::string after = link.ahead.empty() ? link.entry->key : link.ahead.back().key;
   auto found = queue_.eligible_after(link.destination, after, eligible, room);
   if (!found) return;  // a read error: the lane's own look reports it

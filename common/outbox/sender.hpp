@@ -118,6 +118,8 @@ class Sender {
     std::map<std::string, Parked> parked;  // by group (an entry's key when it has none)
   };
   bool parked(const Link& link, const Entry& entry) const;
+  // Which of the lane's entries it may take next.
+  Queue::Eligible eligible_for(const Link& link) const;
   // A parked entry whose time has come, if any (dropping those removed meanwhile).
   std::optional<Entry> due_parked(Link& link);
   // Parks the lane's entry (and its group) until `until`; the lane is idle again.
