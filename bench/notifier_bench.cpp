@@ -185,6 +185,8 @@ int main(int argc, char** argv) {
   app.add_option("--messages", messages, "messages due at once for the rate");
   app.add_option("--samples", samples, "publications timed one by one for the latency");
   app.add_option("--concurrency", concurrency, "the notifier's send concurrency");
+  bool trace = false;
+  app.add_flag("--trace", trace, "print each poll's sent and made counts (stderr)");
   CLI11_PARSE(app, argc, argv);
   // Without it the notifier would retry a relay that is not there, for ever.
   if (!std::filesystem::exists(kSinkBinary)) {
@@ -201,6 +203,9 @@ int main(int argc, char** argv) {
     // From the moment it answers (its start-up is not delivery) until all are sent.
     f.start_notifier("PL", notifier_toml(sink.port(), concurrency));
     auto started = std::chrono::steady_clock::now();
+    auto seconds = [](auto from, auto until) {
+      return std::chrono::duration<double>(until - from).count();
+    };
     double before = progress(f).sent;
     std::optional<std::chrono::steady_clock::time_point> all_made;
     // The first poll that sees sends: the delivery phase starts within a poll of it.
@@ -208,6 +213,11 @@ int main(int argc, char** argv) {
     testing::ensure(testing::eventually(
                         [&] {
                           auto now = progress(f);
+                          if (trace) {
+                            std::cerr << "trace "
+                                      << seconds(started, std::chrono::steady_clock::now())
+                                      << " s: sent " << now.sent << ", made " << now.made << "\n";
+                          }
                           if (!all_made && now.made >= messages) {
                             all_made = std::chrono::steady_clock::now();
                           }
@@ -220,9 +230,6 @@ int main(int argc, char** argv) {
                         600s),
                     "the notifier did not send every message");
     auto finished = std::chrono::steady_clock::now();
-    auto seconds = [](auto from, auto until) {
-      return std::chrono::duration<double>(until - from).count();
-    };
     burst = (messages - before) / seconds(started, finished);
     if (first_sent && first_sent->first < finished) {
       ours = (messages - first_sent->second) / seconds(first_sent->first, finished);

@@ -51,8 +51,22 @@ void Loop::every(Millis interval, std::function<void()> task) {
   timers_.push_back({interval, Clock::now() + interval, std::move(task)});
 }
 
+std::size_t Loop::in_slices(std::function<bool()> slice) {
+  slices_.push_back({std::move(slice), false});
+  return slices_.size() - 1;
+}
+
+void Loop::run_slices() {
+  for (auto& sliced : slices_) {
+    if (sliced.running) sliced.running = sliced.slice();
+  }
+}
+
 Loop::Millis Loop::until_next_timer(Clock::time_point now) const {
   Millis wait(1000);
+  for (const auto& sliced : slices_) {
+    if (sliced.running) return Millis(0);
+  }
   for (const auto& timer : timers_) {
     // Rounded up: truncated, the last fraction of a millisecond before each timer
     // polled with a timeout of 0 over and over (an idle notifier spun at 5% of a
@@ -99,6 +113,7 @@ int Loop::run() {
       if (items[i].revents & ZMQ_POLLIN) watches_[i - 1].handler();
     }
     run_due_timers(Clock::now());
+    if (!stopping_) run_slices();
   }
   return 0;
 }

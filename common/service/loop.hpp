@@ -29,6 +29,13 @@ class Loop {
   // A plain file descriptor (an eventfd, say), level-triggered.
   void on_fd_readable(int fd, std::function<void()> handler);
   void every(Millis interval, std::function<void()> task);
+  // Work done in slices between the loop's other work, so that a long job (a burst
+  // to resolve) never holds sockets and timers longer than one slice: `slice` runs
+  // once per turn, after the ready sockets and due timers, for as long as it returns
+  // true (more to do), and the poll does not wait meanwhile. It starts only when
+  // resume(id) is called, and stops when it returns false. Returns its id.
+  std::size_t in_slices(std::function<bool()> slice);
+  void resume(std::size_t id) { slices_.at(id).running = true; }
 
   // Runs until stop() or a termination signal; returns the signal number (0 if none).
   int run();
@@ -46,13 +53,19 @@ class Loop {
     int fd;
     std::function<void()> handler;
   };
+  struct Sliced {
+    std::function<bool()> slice;
+    bool running = false;
+  };
   Millis until_next_timer(Clock::time_point now) const;
   void run_due_timers(Clock::time_point now);
+  void run_slices();
 
   int signal_fd_ = -1;
   bool stopping_ = false;
   std::vector<Watch> watches_;
   std::vector<Timer> timers_;
+  std::vector<Sliced> slices_;
 };
 
 }  // namespace gosmart::service

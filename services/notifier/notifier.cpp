@@ -206,7 +206,9 @@ void NotifierCore::committed() {
 }
 
 void NotifierCore::purge_organisation(const std::string& org_id, store::StagingBatch& batch) {
-  // Erasure: nothing of the organisation's contacts waits here any longer.
+  // Erasure: nothing of the organisation's contacts waits here any longer, nor is
+  // its copy read again for a trigger that comes after.
+  contacts_.erase(org_id);
   std::size_t purged = 0;
   for (const char* cf : {kTriggersCf, kRemindersCf, kMatchSidesCf, kOutboxCf, kDeadCf}) {
     auto it = batch.iterate(store_.cf(cf));
@@ -498,7 +500,25 @@ std::string NotifierCore::destination_of(const std::string& recipient) const {
   return "mail-" + std::to_string(hash % static_cast<uint64_t>(std::max(1, options_.concurrency)));
 }
 
-std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
+std::optional<std::shared_ptr<capnp::MallocMessageBuilder>> NotifierCore::known_organisation(
+    RegistryReader& registry, const std::string& org_id) {
+  int64_t now = now_us();
+  auto known = contacts_.find(org_id);
+  if (known == contacts_.end() || now - known->second.read_at_us > options_.contacts_fresh_for_us) {
+    auto copy = read_organisation(registry, org_id);
+    if (!copy) return std::nullopt;
+    KnownContacts fresh;
+    fresh.read_at_us = now;
+    fresh.org = std::move(*copy);
+    if (contacts_.size() >= 4096) contacts_.clear();  // bounded; refilled on demand
+    known = contacts_.insert_or_assign(org_id, std::move(fresh)).first;
+  }
+  return known->second.org;
+}
+
+std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit,
+                                  std::chrono::microseconds budget) {
+  auto started = std::chrono::steady_clock::now();
   std::vector<std::string> triggers;
   {
     // From where the last round stopped, then from the start up to there: every
@@ -524,10 +544,12 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
   std::string resume_at;  // the next round's first key
   rocksdb::WriteBatch batch;
   std::size_t settled = 0;
-  // One question per organisation per round: a burst (an import, a day's matches)
-  // often tells one organisation several things.
-  std::map<std::string, std::unique_ptr<capnp::MallocMessageBuilder>> organisations;
   for (const auto& bytes : triggers) {
+    // The next round starts here (resume_at is past the last one settled).
+    if (settled > 0 && std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - started) >= budget) {
+      break;
+    }
     auto stored = parse_stored<wire::NotificationTrigger>(bytes);
     if (!stored) continue;  // cannot happen: written by this service
     auto trigger = stored->get();
@@ -535,12 +557,12 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
     std::string kind = text_of(trigger.getKind());
     std::string org_id = text_of(trigger.getOrganisationId());
     resume_at = key;  // still waiting if this one breaks the round
-    auto cached = organisations.find(org_id);
-    if (cached == organisations.end()) {
-      auto copy = read_organisation(registry, org_id);
-      if (!copy) break;  // the registry does not answer: the trigger waits
-      cached = organisations.emplace(org_id, std::move(*copy)).first;
-    }
+    // The gate's copy, read at most contacts_fresh_for ago: a burst (an import, a
+    // day's matches) often tells one organisation several things, and resolved in
+    // slices it asked again each slice. The gate asks again before the send anyway.
+    auto known = known_organisation(registry, org_id);
+    if (!known) break;  // the registry does not answer: the trigger waits
+    auto organisation = std::move(*known);
     nlohmann::json model = nlohmann::json::parse(text_of(trigger.getModel()), nullptr, false);
     if (model.is_discarded()) model = nlohmann::json::object();
     bool stale = false;
@@ -575,13 +597,13 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
       spdlog::info("notifier: {} for {} dropped: the profile changed meanwhile", kind, org_id);
       continue;
     }
-    if (!cached->second) {
+    if (!organisation) {
       // Gone (erased) or not this notifier's to read: nobody to tell.
       spdlog::info("notifier: {} for {} dropped: the registry refused to name its contacts", kind,
                    org_id);
       continue;
     }
-    auto org = cached->second->getRoot<wire::Organisation>().asReader();
+    auto org = organisation->getRoot<wire::Organisation>().asReader();
     model["org"]["name"] = text_of(org.getLegalName());
     model["org"]["id"] = org_id;
     for (const auto& recipient : recipients_of(org, kind)) {
@@ -622,7 +644,11 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit) {
   digest_due_staged_.clear();
   if (batch.Count() > 0) {
     // No delivery event in it: stored alone, the settles' batch and its events wait.
-    if (auto stored = store_.commit(batch); !stored) {
+    // Into the WAL without waiting for the disk (a fsync a slice halved the making):
+    // the triggers' removal rides in the same batch, so a machine crash that loses
+    // it brings the triggers back to be resolved again, under the same keys; the
+    // next synced write (publish_durable, a subscriber's batch) makes it durable.
+    if (auto stored = store_.commit(batch, store::Durability::no_sync); !stored) {
       spdlog::error("notifier: resolved messages not stored: {}", describe(stored.error()));
       return 0;
     }
@@ -688,18 +714,11 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
     if (!subscribed) return SendGate::later;
     return subscribed.value() ? taken() : SendGate::cancel;
   }
-  auto known = contacts_.find(org_id);
-  if (known == contacts_.end() || now - known->second.read_at_us > options_.contacts_fresh_for_us) {
-    auto copy = read_organisation(registry, org_id);
-    if (!copy) return SendGate::later;  // the registry does not answer: the message waits
-    KnownContacts fresh;
-    fresh.read_at_us = now;
-    fresh.org = std::move(*copy);
-    if (contacts_.size() >= 4096) contacts_.clear();  // bounded; refilled on demand
-    known = contacts_.insert_or_assign(org_id, std::move(fresh)).first;
-  }
-  if (!known->second.org) return SendGate::cancel;  // erased, or no longer this notifier's
-  const std::string& to = who;                      // tags: addresses match case-blind
+  auto known = known_organisation(registry, org_id);
+  if (!known) return SendGate::later;  // the registry does not answer: the message waits
+  auto organisation = std::move(*known);
+  if (!organisation) return SendGate::cancel;  // erased, or no longer this notifier's
+  const std::string& to = who;                 // tags: addresses match case-blind
   if (!n.getTransactional()) {
     auto kept = store_.get(store_.cf(kPendingUnsubscribesCf), org_id + "|" + to);
     if (!kept) return SendGate::later;
@@ -707,8 +726,8 @@ SendGate NotifierCore::may_send(const outbox::Entry& entry, RegistryReader& regi
     // record: a "passed:" mark only keeps the link's page saying so).
     if (kept.value() && !passed_on(*kept.value())) return SendGate::cancel;
   }
-  for (const auto& chosen : recipients_of(
-           known->second.org->getRoot<wire::Organisation>().asReader(), text_of(n.getKind()))) {
+  for (const auto& chosen : recipients_of(organisation->getRoot<wire::Organisation>().asReader(),
+                                          text_of(n.getKind()))) {
     if (recipient_tag(chosen.email) == to) return taken();
   }
   return SendGate::cancel;

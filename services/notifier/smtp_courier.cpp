@@ -183,16 +183,24 @@ void SmtpCourier::work() {
       // Test-only: the relay took it and its mark is written; the loop knows nothing.
       if (outcome.marked) crash_point("notifier.after_send_mark");
     }
+    bool wake = false;
     {
       std::lock_guard lock(mutex_);
       in_flight_.reset();
       // Nothing further starts until the loop has taken this answer: after a failure
       // the held messages may be the same recipient's, to be kept in order.
       if (!outcome.marked) blocked_ = true;
+      // A marked delivery needs nothing of the loop until half the window is left:
+      // then it settles the run and tops the window up at one wake, instead of one
+      // wake (a poll round, a commit) per message taken from the cores libcurl and
+      // the relay share. Anything else is the loop's to act on at once.
+      bool half_left = jobs_.size() <= static_cast<std::size_t>(window_ / 2);
+      wake = !wake_pending_ && (!outcome.marked || half_left);
+      if (wake) wake_pending_ = true;
       done_.push_back(std::move(outcome));
     }
     uint64_t one = 1;
-    if (write(wake_fd_, &one, sizeof one) < 0) {
+    if (wake && write(wake_fd_, &one, sizeof one) < 0) {
       spdlog::error("notifier: cannot wake the service loop: {}", std::strerror(errno));
     }
   }
@@ -348,6 +356,7 @@ void SmtpCourier::drain() {
   {
     std::lock_guard lock(mutex_);
     outcomes.swap(done_);
+    wake_pending_ = false;
   }
   static thread_local std::mt19937_64 random{std::random_device{}()};
   for (auto& outcome : outcomes) {

@@ -154,6 +154,7 @@ class SmtpCourier : public outbox::Courier {
   int window_ = 1;
   std::function<uint64_t()> changes_;
   std::deque<Outcome> done_;
+  bool wake_pending_ = false;  // the eventfd is written and done_ not yet drained
   bool stopping_ = false;
   std::atomic<bool> abort_sends_{false};     // read by libcurl's progress callback
   std::map<std::string, Answered> waiting_;  // loop thread only
