@@ -78,6 +78,13 @@ class Store {
   std::filesystem::path dir_;
   std::uint64_t min_free_bytes_ = 0;
   std::atomic<bool> failed_{false};
+  // The last free_bytes() reading and when (steady clock, ns): reused for a while
+  // when far above the guard (commit(); any thread).
+  std::atomic<std::uint64_t> known_free_{0};
+  std::atomic<std::int64_t> free_read_at_ns_{0};
+  // Free bytes as commit() sees them: a reading up to 100 ms old while it is more
+  // than twice min_free_bytes, a fresh one otherwise.
+  std::uint64_t free_bytes_for_commit();
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::map<std::string, rocksdb::ColumnFamilyHandle*, std::less<>> by_name_;

@@ -58,9 +58,8 @@ bool is_error(const DecodedEnvelope& reply) {
 // against its traversal limit, and one reply read for a thousand triggers would
 // exceed it. Nothing when the registry does not answer (or answers unreadably); a
 // null copy when it refused (erased, not this notifier's to read).
-std::optional<std::unique_ptr<capnp::MallocMessageBuilder>> read_organisation(
-    RegistryReader& registry, const std::string& org_id) {
-  auto answer = registry.organisation(org_id);
+std::optional<std::unique_ptr<capnp::MallocMessageBuilder>> organisation_copy(
+    const std::optional<DecodedEnvelope>& answer, const std::string& org_id) {
   if (!answer) return std::nullopt;
   std::unique_ptr<capnp::MallocMessageBuilder> copy;
   if (is_error(*answer)) return copy;
@@ -505,15 +504,59 @@ std::optional<std::shared_ptr<capnp::MallocMessageBuilder>> NotifierCore::known_
   int64_t now = now_us();
   auto known = contacts_.find(org_id);
   if (known == contacts_.end() || now - known->second.read_at_us > options_.contacts_fresh_for_us) {
-    auto copy = read_organisation(registry, org_id);
+    auto copy = organisation_copy(registry.organisation(org_id), org_id);
     if (!copy) return std::nullopt;
-    KnownContacts fresh;
-    fresh.read_at_us = now;
-    fresh.org = std::move(*copy);
-    if (contacts_.size() >= 4096) contacts_.clear();  // bounded; refilled on demand
-    known = contacts_.insert_or_assign(org_id, std::move(fresh)).first;
+    known = remember_organisation(org_id, std::move(*copy), now);
   }
   return known->second.org;
+}
+
+std::map<std::string, NotifierCore::KnownContacts>::iterator NotifierCore::remember_organisation(
+    const std::string& org_id, std::unique_ptr<capnp::MallocMessageBuilder> copy, int64_t now) {
+  KnownContacts fresh;
+  fresh.read_at_us = now;
+  fresh.org = std::move(copy);
+  if (contacts_.size() >= 4096) contacts_.clear();  // bounded; refilled on demand
+  return contacts_.insert_or_assign(org_id, std::move(fresh)).first;
+}
+
+void NotifierCore::read_ahead(RegistryReader& registry, const std::vector<std::string>& triggers,
+                              std::map<std::string, std::optional<DecodedEnvelope>>& profiles) {
+  int64_t now = now_us();
+  std::vector<std::string> orgs;
+  std::vector<std::string> profile_ids;
+  for (const auto& bytes : triggers) {
+    auto stored = parse_stored<wire::NotificationTrigger>(bytes);
+    if (!stored) continue;
+    auto trigger = stored->get();
+    std::string org_id = text_of(trigger.getOrganisationId());
+    auto known = contacts_.find(org_id);
+    if ((known == contacts_.end() ||
+         now - known->second.read_at_us > options_.contacts_fresh_for_us) &&
+        std::find(orgs.begin(), orgs.end(), org_id) == orgs.end()) {
+      orgs.push_back(org_id);
+    }
+    // Only a model that names a profile to read is parsed here.
+    std::string_view model = trigger.getModel().cStr();
+    if (model.find("\"_readProfile\"") == std::string_view::npos) continue;
+    auto parsed = nlohmann::json::parse(model, nullptr, false);
+    if (parsed.is_discarded() || !parsed.contains("_readProfile")) continue;
+    auto id = parsed["_readProfile"].get<std::string>();
+    if (!profiles.contains(id) &&
+        std::find(profile_ids.begin(), profile_ids.end(), id) == profile_ids.end()) {
+      profile_ids.push_back(id);
+    }
+  }
+  auto org_answers = registry.organisations(orgs);
+  for (std::size_t i = 0; i < orgs.size() && i < org_answers.size(); ++i) {
+    if (auto copy = organisation_copy(org_answers[i], orgs[i])) {
+      remember_organisation(orgs[i], std::move(*copy), now);
+    }
+  }
+  auto profile_answers = registry.profiles(profile_ids);
+  for (std::size_t i = 0; i < profile_ids.size() && i < profile_answers.size(); ++i) {
+    if (profile_answers[i]) profiles.emplace(profile_ids[i], std::move(profile_answers[i]));
+  }
 }
 
 std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit,
@@ -544,11 +587,24 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit,
   std::string resume_at;  // the next round's first key
   rocksdb::WriteBatch batch;
   std::size_t settled = 0;
-  for (const auto& bytes : triggers) {
+  // The registry's answers for a run of triggers are asked all at once, before the
+  // run: one round trip for the run instead of one or two a trigger (the loop waited
+  // on each, its lanes with it).
+  constexpr std::size_t kReadAhead = 32;
+  std::map<std::string, std::optional<DecodedEnvelope>> profiles;
+  for (std::size_t index = 0; index < triggers.size(); ++index) {
+    const auto& bytes = triggers[index];
     // The next round starts here (resume_at is past the last one settled).
     if (settled > 0 && std::chrono::duration_cast<std::chrono::microseconds>(
                            std::chrono::steady_clock::now() - started) >= budget) {
       break;
+    }
+    if (index % kReadAhead == 0) {
+      auto end = std::min(triggers.size(), index + kReadAhead);
+      read_ahead(registry,
+                 std::vector<std::string>(triggers.begin() + static_cast<std::ptrdiff_t>(index),
+                                          triggers.begin() + static_cast<std::ptrdiff_t>(end)),
+                 profiles);
     }
     auto stored = parse_stored<wire::NotificationTrigger>(bytes);
     if (!stored) continue;  // cannot happen: written by this service
@@ -567,8 +623,15 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit,
     if (model.is_discarded()) model = nlohmann::json::object();
     bool stale = false;
     if (model.contains("_readProfile")) {
-      auto profile_reply = registry.profile(model["_readProfile"].get<std::string>());
-      if (!profile_reply) break;
+      auto profile_id = model["_readProfile"].get<std::string>();
+      auto read = profiles.find(profile_id);
+      if (read == profiles.end())
+        read = profiles.emplace(profile_id, registry.profile(profile_id)).first;
+      const auto& profile_reply = read->second;
+      if (!profile_reply) {
+        profiles.erase(read);
+        break;
+      }
       if (!is_error(*profile_reply)) {
         try {
           auto profile = profile_reply->payload<wire::ProfileReply>().getProfile();

@@ -103,6 +103,20 @@ class RegistryReader {
   virtual ~RegistryReader() = default;
   virtual std::optional<DecodedEnvelope> organisation(const std::string& id) = 0;
   virtual std::optional<DecodedEnvelope> profile(const std::string& id) = 0;
+  // Several at once, one answer (or nothing) per id in order: a reader over a socket
+  // asks them all before it waits, so a burst pays one round trip, not one per id.
+  virtual std::vector<std::optional<DecodedEnvelope>> organisations(
+      const std::vector<std::string>& ids) {
+    std::vector<std::optional<DecodedEnvelope>> answers;
+    for (const auto& id : ids) answers.push_back(organisation(id));
+    return answers;
+  }
+  virtual std::vector<std::optional<DecodedEnvelope>> profiles(
+      const std::vector<std::string>& ids) {
+    std::vector<std::optional<DecodedEnvelope>> answers;
+    for (const auto& id : ids) answers.push_back(profile(id));
+    return answers;
+  }
   // registry.contact.preferences: withdraws the contact's consent to `purpose`.
   virtual std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
                                                           const std::string& email,
@@ -212,7 +226,7 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   Counts counts() const;
   // As of at most kCountsFreshFor ago: for health and /metrics, asked by pollers.
   Counts recent_counts() const;
-  static constexpr std::chrono::milliseconds kCountsFreshFor{100};
+  static constexpr std::chrono::milliseconds kCountsFreshFor{1000};
   // Outcomes once their batch is stored: a metric never runs ahead of the delivery
   // list an operator reads next (outside CI: suppressed counted, list without it).
   uint64_t sent() const { return committed_.sent; }
@@ -282,6 +296,12 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // the copy stays readable if the cache is cleared meanwhile.
   std::optional<std::shared_ptr<capnp::MallocMessageBuilder>> known_organisation(
       RegistryReader& registry, const std::string& org_id);
+  std::map<std::string, KnownContacts>::iterator remember_organisation(
+      const std::string& org_id, std::unique_ptr<capnp::MallocMessageBuilder> copy, int64_t now);
+  // Asks the registry at once for what these triggers need and has not fresh: their
+  // organisations (into contacts_) and the profiles their models name (`profiles`).
+  void read_ahead(RegistryReader& registry, const std::vector<std::string>& triggers,
+                  std::map<std::string, std::optional<DecodedEnvelope>>& profiles);
   std::map<std::string, KnownContacts> contacts_;  // by organisation id
   std::unique_ptr<RateLimiter> per_recipient_;     // null: no limit
   std::unique_ptr<RateLimiter> per_server_;

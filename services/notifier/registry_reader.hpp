@@ -1,7 +1,8 @@
 #pragma once
 // The notifier's reads of its registry over the api socket, with its own key (role
-// notifier): an organisation with its contacts, a profile. One request at a time
-// from the service loop, each bounded by a short timeout: the registry is local.
+// notifier): an organisation with its contacts, a profile. From the service loop,
+// bounded by a short timeout (the registry is local); a batch of reads is sent
+// whole before the first answer is awaited.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -18,6 +19,10 @@ class ApiRegistryReader : public RegistryReader {
                     std::chrono::milliseconds timeout = std::chrono::milliseconds(1500));
   std::optional<DecodedEnvelope> organisation(const std::string& id) override;
   std::optional<DecodedEnvelope> profile(const std::string& id) override;
+  std::vector<std::optional<DecodedEnvelope>> organisations(
+      const std::vector<std::string>& ids) override;
+  std::vector<std::optional<DecodedEnvelope>> profiles(
+      const std::vector<std::string>& ids) override;
   std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
                                                   const std::string& email,
                                                   const std::string& purpose) override;
@@ -29,6 +34,8 @@ class ApiRegistryReader : public RegistryReader {
 
  private:
   std::optional<DecodedEnvelope> ask(const std::string& request);
+  // Every request on the one connection before waiting; an answer each, in order.
+  std::vector<std::optional<DecodedEnvelope>> ask_all(const std::vector<std::string>& requests);
   transport::Transport& transport_;
   std::string endpoint_;
   std::string server_key_;
