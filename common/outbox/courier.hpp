@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "common/outbox/queue.hpp"
 
@@ -80,6 +81,10 @@ class Courier {
   // Drops the entries held and not yet started (their answers never come); returns
   // how many, the last ones taken: the one on the wire, if any, keeps going.
   virtual std::size_t recall() { return 0; }
+  // The entries a windowed courier is about to be given, in one run: so that it can
+  // gather what their sends need at once (the notifier's gate asks the registry for
+  // their organisations together) instead of once a send().
+  virtual void prepare(const std::vector<Entry>&) {}
 };
 
 }  // namespace gosmart::outbox

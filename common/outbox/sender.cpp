@@ -202,6 +202,7 @@ void Sender::top_up(Link& link) {
   const std::string after = link.ahead.empty() ? link.entry->key : link.ahead.back().key;
   auto found = queue_.eligible_after(link.destination, after, eligible, room);
   if (!found) return;  // a read error: the lane's own look reports it
+  link.courier->prepare(found.value());
   for (auto& next : found.value()) {
     std::string key = next.key;
     auto sent = link.courier->send(

@@ -88,6 +88,8 @@ Delivery::Delivery(NotifierCore& core, RegistryReader& registry, const NotifierS
     courier->set_gate(
         [this](const outbox::Entry& e, std::chrono::milliseconds& wait) { return gate(e, wait); });
     courier->set_grouper(recipient_group);
+    courier->set_prepare(
+        [this](const std::vector<outbox::Entry>& run) { core_.read_ahead(registry_, run); });
     courier->set_marks(SendMarks{[this](const std::string& key, const std::string& fingerprint) {
                                    return core_.mark_sent(key, fingerprint);
                                  },

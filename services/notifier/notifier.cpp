@@ -520,6 +520,35 @@ std::map<std::string, NotifierCore::KnownContacts>::iterator NotifierCore::remem
   return contacts_.insert_or_assign(org_id, std::move(fresh)).first;
 }
 
+void NotifierCore::read_ahead(RegistryReader& registry, const std::vector<outbox::Entry>& run) {
+  int64_t now = now_us();
+  std::vector<std::string> orgs;
+  for (const auto& entry : run) {
+    auto stored = parse_stored<wire::Notification>(entry.payload);
+    if (!stored) continue;
+    auto n = stored->get();
+    if (text_of(n.getChannel()) == "webhook") continue;  // its gate asks no registry
+    std::string org_id = text_of(n.getOrganisationId());
+    auto known = contacts_.find(org_id);
+    if ((known == contacts_.end() ||
+         now - known->second.read_at_us > options_.contacts_fresh_for_us) &&
+        std::find(orgs.begin(), orgs.end(), org_id) == orgs.end()) {
+      orgs.push_back(org_id);
+    }
+  }
+  remember_organisations(registry, orgs, now);
+}
+
+void NotifierCore::remember_organisations(RegistryReader& registry,
+                                          const std::vector<std::string>& orgs, int64_t now) {
+  auto answers = registry.organisations(orgs);
+  for (std::size_t i = 0; i < orgs.size() && i < answers.size(); ++i) {
+    if (auto copy = organisation_copy(answers[i], orgs[i])) {
+      remember_organisation(orgs[i], std::move(*copy), now);
+    }
+  }
+}
+
 void NotifierCore::read_ahead(RegistryReader& registry, const std::vector<std::string>& triggers,
                               std::map<std::string, std::optional<DecodedEnvelope>>& profiles) {
   int64_t now = now_us();
@@ -547,12 +576,7 @@ void NotifierCore::read_ahead(RegistryReader& registry, const std::vector<std::s
       profile_ids.push_back(id);
     }
   }
-  auto org_answers = registry.organisations(orgs);
-  for (std::size_t i = 0; i < orgs.size() && i < org_answers.size(); ++i) {
-    if (auto copy = organisation_copy(org_answers[i], orgs[i])) {
-      remember_organisation(orgs[i], std::move(*copy), now);
-    }
-  }
+  remember_organisations(registry, orgs, now);
   auto profile_answers = registry.profiles(profile_ids);
   for (std::size_t i = 0; i < profile_ids.size() && i < profile_answers.size(); ++i) {
     if (profile_answers[i]) profiles.emplace(profile_ids[i], std::move(profile_answers[i]));

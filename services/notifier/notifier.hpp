@@ -188,6 +188,9 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // `wait` (if given) is set with `aside`: how long until the recipient's token comes.
   SendGate may_send(const outbox::Entry& entry, RegistryReader& registry,
                     std::chrono::milliseconds* wait = nullptr);
+  // Before a run of sends: asks the registry at once for the organisations of these
+  // outbox entries it has no fresh copy of, so their gates find them.
+  void read_ahead(RegistryReader& registry, const std::vector<outbox::Entry>& run);
   void forget_contacts() { contacts_.clear(); }
 
   // An unsubscribe the link endpoint took while the registry did not answer: kept
@@ -296,6 +299,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // the copy stays readable if the cache is cleared meanwhile.
   std::optional<std::shared_ptr<capnp::MallocMessageBuilder>> known_organisation(
       RegistryReader& registry, const std::string& org_id);
+  void remember_organisations(RegistryReader& registry, const std::vector<std::string>& orgs,
+                              int64_t now);
   std::map<std::string, KnownContacts>::iterator remember_organisation(
       const std::string& org_id, std::unique_ptr<capnp::MallocMessageBuilder> copy, int64_t now);
   // Asks the registry at once for what these triggers need and has not fresh: their

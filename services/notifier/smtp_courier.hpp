@@ -89,6 +89,13 @@ class SmtpCourier : public outbox::Courier {
   void set_marks(SendMarks marks, int window, std::function<uint64_t()> changes);
   int window() const override { return window_; }
   std::size_t recall() override;
+  void prepare(const std::vector<outbox::Entry>& entries) override {
+    if (prepare_) prepare_(entries);
+  }
+  // Runs before a run of sends (outbox::Courier::prepare), in the loop thread.
+  void set_prepare(std::function<void(const std::vector<outbox::Entry>&)> prepare) {
+    prepare_ = std::move(prepare);
+  }
   std::string group_of(const outbox::Entry& entry) const override {
     return grouper_ ? grouper_(entry) : std::string();
   }
@@ -166,6 +173,7 @@ class SmtpCourier : public outbox::Courier {
   int relay_streak_ = 0;                // the relay's failures in a row
   uint64_t failures_ = 0;
   std::function<void()> after_answers_;
+  std::function<void(const std::vector<outbox::Entry>&)> prepare_;
   std::thread worker_;
 };
 

@@ -187,9 +187,26 @@ class FakeRegistry : public RegistryReader {
     ++asked;
     return answer(orgs, id);
   }
-  std::map<std::string, std::string> profiles;  // id -> encoded registry.profile.reply
+  std::map<std::string, std::string> profile_replies;  // id -> encoded registry.profile.reply
+  int profiles_asked = 0;
   std::optional<DecodedEnvelope> profile(const std::string& id) override {
-    return answer(profiles, id);
+    ++profiles_asked;
+    return answer(profile_replies, id);
+  }
+  // Reads asked together (one round trip over a socket): how many batches, largest.
+  int batches = 0;
+  std::size_t largest_batch = 0;
+  std::vector<std::optional<DecodedEnvelope>> organisations(
+      const std::vector<std::string>& ids) override {
+    if (!ids.empty()) ++batches;
+    largest_batch = std::max(largest_batch, ids.size());
+    return RegistryReader::organisations(ids);
+  }
+  std::vector<std::optional<DecodedEnvelope>> profiles(
+      const std::vector<std::string>& ids) override {
+    if (!ids.empty()) ++batches;
+    largest_batch = std::max(largest_batch, ids.size());
+    return RegistryReader::profiles(ids);
   }
   // The stored reply for `id`, a NOT_FOUND error without one, nothing when down.
   std::optional<DecodedEnvelope> answer(const std::map<std::string, std::string>& replies,
@@ -217,7 +234,7 @@ class FakeRegistry : public RegistryReader {
     p.setTitle("Coatings for thermal cameras");
     p.setExpiresOn(last_day);
     p.setStatus(status);
-    profiles[id] = reply.encode();
+    profile_replies[id] = reply.encode();
   }
   std::vector<std::pair<std::string, std::string>> withdrawn;  // (organisation, address)
   std::optional<DecodedEnvelope> withdraw_consent(const std::string& org_id,
@@ -365,6 +382,46 @@ TEST_CASE("one organisation told of many things in one round is read once", "[no
   CHECK(c.core.resolve(c.registry, 512) == 300);
   CHECK(c.registry.asked == 1);
   CHECK(c.queued().size() == 300);
+}
+
+TEST_CASE("a burst over many organisations asks the registry in runs, not one by one",
+          "[notifier]") {
+  // Session 18: each trigger's organisation and profile were two round trips to the
+  // registry, awaited by the service loop (and its lanes) one after the other.
+  Core c;
+  for (int o = 0; o < 100; ++o) {
+    std::string id = "PL-" + std::to_string(100000 + o);
+    c.registry.add(id, {{"contact" + std::to_string(o) + "@example.pl", "pl"}});
+    c.registry.add_profile("PL-PRF-" + std::to_string(o), id, "2027-06-30");
+    c.apply(event<wire::ProfilePublishedEvent>("PL", wire::Service::REGISTRY,
+                                               "registry.profile.published",
+                                               static_cast<uint64_t>(o + 1), [&](auto e) {
+                                                 auto p = e.initProfile();
+                                                 p.setId("PL-PRF-" + std::to_string(o));
+                                                 p.setOwnerId(id);
+                                                 p.setTitle("Coatings");
+                                                 p.setUpdatedUs(o + 1);
+                                               }));
+  }
+  CHECK(c.core.resolve(c.registry, 512) == 100);
+  CHECK(c.queued().size() == 100);
+  // Every organisation read once, in runs of at most 32 (a publication's message
+  // needs no profile read: its event carries the title).
+  CHECK(c.registry.asked == 100);
+  CHECK(c.registry.profiles_asked == 0);
+  CHECK(c.registry.batches == 4);
+  CHECK(c.registry.largest_batch == 32);
+  // Read again within contacts_fresh_for: the copies are reused.
+  c.apply(event<wire::ProfilePublishedEvent>("PL", wire::Service::REGISTRY,
+                                             "registry.profile.published", 101, [&](auto e) {
+                                               auto p = e.initProfile();
+                                               p.setId("PL-PRF-0");
+                                               p.setOwnerId("PL-100000");
+                                               p.setTitle("Coatings");
+                                               p.setUpdatedUs(101);
+                                             }));
+  CHECK(c.core.resolve(c.registry) == 1);
+  CHECK(c.registry.asked == 100);
 }
 
 TEST_CASE("a message whose recipient withdrew consent after it was queued is settled unsent",
