@@ -196,8 +196,10 @@ void Sender::top_up(Link& link) {
   }
   // In runs: once half the window is free (or nothing is held), so that a lane at
   // full speed costs one look at the queue per half window, not one per entry.
+  // The window may shrink while entries are held (a courier sizing it to its pace).
+  if (link.ahead.size() + 1 >= window) return;
   std::size_t room = window - 1 - link.ahead.size();
-  if (room == 0 || (!link.ahead.empty() && room < window / 2)) return;
+  if (!link.ahead.empty() && room < window / 2) return;
   auto eligible = eligible_for(link);
   const std::string after = link.ahead.empty() ? link.entry->key : link.ahead.back().key;
   auto found = queue_.eligible_after(link.destination, after, eligible, room);

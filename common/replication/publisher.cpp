@@ -1,5 +1,7 @@
 #include "common/replication/publisher.hpp"
 
+#include "common/core/break_point.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <vector>
@@ -121,6 +123,8 @@ void CatchupServer::on_readable() {
   for (int budget = 0; budget < 64; ++budget) {
     auto frames = transport::recv_message(router_);
     if (frames.empty()) return;
+    // Test-only: what a subscriber missed live is never served again.
+    if (GOSMART_BREAK_POINT("replication.serve_no_catchup")) continue;
     std::string reply =
         frames.size() == 2
             ? answer({frames[1].data<uint8_t>(), frames[1].size()})

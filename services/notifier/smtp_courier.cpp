@@ -87,6 +87,14 @@ std::string fingerprint_of(std::string_view payload) {
 
 }  // namespace
 
+int SmtpCourier::window() const {
+  auto per_send = send_us_.load(std::memory_order_relaxed);
+  if (per_send <= 0) return window_;
+  auto fit = std::chrono::duration_cast<std::chrono::microseconds>(kGateFreshFor).count() * 4 / 5 /
+             per_send;
+  return static_cast<int>(std::clamp<int64_t>(fit, 1, window_));
+}
+
 void SmtpCourier::set_marks(SendMarks marks, int window, std::function<uint64_t()> changes) {
   marks_ = std::move(marks);
   window_ = std::max(1, window);
@@ -164,8 +172,16 @@ void SmtpCourier::work() {
       }
     }
     if (!outcome.unreadable && !outcome.stale) {
+      auto started = std::chrono::steady_clock::now();
       outcome = curl ? deliver(curl, job)
                      : Outcome{job.key, false, 0, "libcurl unavailable", false, false};
+      if (outcome.ok) {
+        auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+        auto before = send_us_.load(std::memory_order_relaxed);
+        send_us_.store(before == 0 ? took : (before * 7 + took) / 8, std::memory_order_relaxed);
+      }
       // A failed send may leave its connection mid-conversation (a timeout in DATA):
       // the next message must not go out on it (outside findings: it did, and failed
       // with no reply). A fresh handle opens a fresh connection.

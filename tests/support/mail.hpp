@@ -59,6 +59,14 @@ class SmtpServer {
       std::filesystem::remove(dir_ / "stall-mail");
     }
   }
+  // Each message's DATA answered `ms` late (a distant relay); 0: at once.
+  void slow(int ms) {
+    if (ms > 0) {
+      std::ofstream(dir_ / "slow-ms") << ms << "\n";
+    } else {
+      std::filesystem::remove(dir_ / "slow-ms");
+    }
+  }
   // When each stall of a recipient's DATA began (seconds since the epoch).
   std::vector<double> stalls() const {
     std::vector<double> out;

@@ -19,8 +19,18 @@ inline void ensure(bool condition, const std::string& what) {
   if (!condition) throw std::runtime_error(what);
 }
 
+// Where a node runs when not all on loopback: its api sockets on `api_address` (the
+// test's way in), its streams on `peer_address` (its peers' way in), its processes
+// under `launcher` (a network namespace: tests/support/netns.hpp).
+struct Placement {
+  std::string api_address;
+  std::string peer_address;
+  std::vector<std::string> launcher;
+};
+
 struct Federation {
   TempDir dir;
+  std::map<std::string, Placement> placements;
   TestClient broker = make_client("broker", config::Role::broker);
   TestClient portal = make_client("portal", config::Role::integration);
   TestClient watcher = make_client("watcher", config::Role::monitor);
@@ -37,11 +47,13 @@ struct Federation {
   // by the test with start_notifier, once it has added a [notifier] table).
   explicit Federation(const std::vector<std::string>& countries, bool with_matching = false,
                       const std::string& extra_toml = "",
-                      const std::set<std::string>& played_by_test = {},
-                      bool with_notifier = false) {
+                      const std::set<std::string>& played_by_test = {}, bool with_notifier = false,
+                      std::map<std::string, Placement> placed = {})
+      : placements(std::move(placed)) {
     for (const auto& c : countries) {
       auto node = make_node(dir.path(), c);
       node.with_notifier = with_notifier;
+      if (placements.count(c)) rehost(node, placements.at(c));
       nodes.emplace(c, std::move(node));
     }
     for (auto& [country, node] : nodes) {
@@ -81,9 +93,29 @@ struct Federation {
 
   void start_matching(const std::string& country) {
     matchers[country] = std::make_unique<Process>(
-        std::vector<std::string>{binary("gosmart-matching").string(), "--config",
-                                 nodes.at(country).config_file.string()},
+        launched(country, {binary("gosmart-matching").string(), "--config",
+                           nodes.at(country).config_file.string()}),
         dir.path() / (country + "-matching.log"));
+  }
+
+  // The node's endpoints on its placement's addresses instead of 127.0.0.1.
+  static void rehost(TestNode& node, const Placement& at) {
+    auto moved = [](std::string& endpoint, const std::string& address) {
+      auto host = endpoint.find("127.0.0.1");
+      if (host != std::string::npos) endpoint.replace(host, 9, address);
+    };
+    for (auto* service : {&node.registry, &node.matching, &node.notifier, &node.audit}) {
+      moved(service->api, at.api_address);
+      moved(service->events, at.peer_address);
+      moved(service->sync, at.peer_address);
+    }
+  }
+  // `argv` as the country's placement runs it.
+  std::vector<std::string> launched(const std::string& country, std::vector<std::string> argv) {
+    auto at = placements.find(country);
+    if (at == placements.end()) return argv;
+    argv.insert(argv.begin(), at->second.launcher.begin(), at->second.launcher.end());
+    return argv;
   }
 
   // Starts the node's notifier on its config with `notifier_toml` (its [notifier]
@@ -102,7 +134,7 @@ struct Federation {
     write_config(copy, peers, {broker, portal, watcher, other_portal},
                  "[limits]\nheartbeat_ms = 200\n" + notifier_toml);
     notifiers[country] = std::make_unique<Process>(
-        std::vector<std::string>{binary("gosmart-notifier").string(), "--config", config.string()},
+        launched(country, {binary("gosmart-notifier").string(), "--config", config.string()}),
         dir.path() / (country + "-notifier.log"), extra_env);
     if (!await) return;
     await_health(node.notifier.api, notifier_key(country), 30s, "notifier " + country);
@@ -120,10 +152,10 @@ struct Federation {
     copy.with_audit = true;
     write_config(copy, peers, {broker, portal, watcher, other_portal},
                  "[limits]\nheartbeat_ms = 200\n");
-    audits[country] =
-        std::make_unique<Process>(std::vector<std::string>{binary("gosmart-audit").string(),
-                                                           "--config", copy.config_file.string()},
-                                  dir.path() / (country + "-audit.log"), extra_env);
+    audits[country] = std::make_unique<Process>(
+        launched(country,
+                 {binary("gosmart-audit").string(), "--config", copy.config_file.string()}),
+        dir.path() / (country + "-audit.log"), extra_env);
     await_health(node.audit.api, key(country), 30s, "audit " + country);
   }
   std::map<std::string, std::unique_ptr<Process>> audits;  // gosmart-audit, if started
@@ -133,8 +165,8 @@ struct Federation {
   }
   void start(const std::string& country, const Environment& extra_env = {}) {
     processes[country] = std::make_unique<Process>(
-        std::vector<std::string>{binary("gosmart-registry").string(), "--config",
-                                 nodes.at(country).config_file.string()},
+        launched(country, {binary("gosmart-registry").string(), "--config",
+                           nodes.at(country).config_file.string()}),
         dir.path() / (country + ".log"), extra_env);
   }
 

@@ -7,7 +7,9 @@
 # DIR/stall-<address> exists, a message to it gets no answer to its DATA for 30 s,
 # then a 451 (it is not kept), and the time the stall began is appended to
 # DIR/stalls (seconds since the epoch, one line each); while DIR/stall-mail exists, every MAIL FROM gets no
-# answer for 30 s, then a 451 (a relay stalling before any recipient is named).
+# answer for 30 s, then a 451 (a relay stalling before any recipient is named);
+# while DIR/slow-ms exists, each message's DATA is answered that many ms late (a
+# distant relay).
 #   smtp_server.py PORT DIR
 import asyncio
 import os
@@ -45,6 +47,10 @@ class Handler:
                     out.write("%.3f\n" % time.time())
                 await asyncio.sleep(30)
                 return "451 4.3.0 stalled"
+        slow = os.path.join(self.directory, "slow-ms")
+        if os.path.exists(slow):
+            with open(slow) as delay:
+                await asyncio.sleep(int(delay.read().strip() or "0") / 1000.0)
         self.count += 1
         base = os.path.join(self.directory, "%06d" % self.count)
         with open(base + ".tmp", "wb") as out:
