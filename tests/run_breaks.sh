@@ -27,7 +27,7 @@ table=(
   "notifier.quit_after_failure|gosmart-system-tests|a mailbox that keeps failing holds back no other recipient's mail"
   "notifier.count_relay_failures|gosmart-system-tests|a relay that stalls before any recipient is named holds its lane"
   "audit.forget_frontier|gosmart-system-tests|the audit proves every event of its node's stream against its checkpoint"
-  "replication.serve_no_catchup|gosmart-system-tests|a partition between two nodes: each goes on alone, and both catch up once it heals"
+  "replication.serve_no_catchup|gosmart-system-tests|a partition between two nodes: each goes on alone\, and both catch up once it heals"
   "notifier.claim_unwritten_mark|gosmart-system-tests|a notifier killed right after the relay took a message does not send it again"
   "notifier.count_relay_failures|gosmart-system-tests|a relay that refuses and then is down leaves a dead letter an operator sends again"
   "envelope.accept_trailing_bytes|gosmart-unit-tests|hostile frames are typed errors\, never crashes"
