@@ -114,3 +114,36 @@ TEST_CASE("a partition between two nodes: each goes on alone, and both catch up 
   auto after = publish_offer(f, "FI", fi_owner, 99);
   CHECK(eventually([&] { return profile_seen(f, "PL", after); }, 20s));
 }
+
+TEST_CASE("a node killed during a partition and restarted before it heals loses nothing",
+          "[fault][partition]") {
+  // The partition and a crash at once: FI's registry dies (SIGKILL) with the link
+  // cut, after acknowledging writes of its own, and comes back before the link does.
+  PartitionableHosts hosts;
+  auto at = [](const PartitionableHosts::Host& host) {
+    return Placement{host.test_side, host.peer_side, host.launcher};
+  };
+  Federation f({"PL", "FI"}, false, "", {}, false,
+               {{"PL", at(hosts.first())}, {"FI", at(hosts.second())}});
+  auto pl_owner = register_org(f, "PL", "Optika Gdańsk sp. z o.o.");
+  auto fi_owner = register_org(f, "FI", "Lumo Optics Oy");
+  REQUIRE(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 20s));
+
+  hosts.cut();
+  std::vector<std::string> pl_during, fi_during;
+  for (int i = 1; i <= 8; ++i) pl_during.push_back(publish_offer(f, "PL", pl_owner, i));
+  for (int i = 1; i <= 4; ++i) fi_during.push_back(publish_offer(f, "FI", fi_owner, i));
+  f.processes.at("FI")->kill_hard();
+  for (int i = 9; i <= 12; ++i) pl_during.push_back(publish_offer(f, "PL", pl_owner, i));
+  f.start("FI");
+  f.await("FI");
+  // What FI acknowledged before the kill is still there, and it takes writes again.
+  for (const auto& id : fi_during) CHECK(profile_seen(f, "FI", id));
+  fi_during.push_back(publish_offer(f, "FI", fi_owner, 5));
+  std::this_thread::sleep_for(2s);
+
+  hosts.heal();
+  CHECK(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 60s));
+  for (const auto& id : pl_during) CHECK(profile_seen(f, "FI", id));
+  for (const auto& id : fi_during) CHECK(profile_seen(f, "PL", id));
+}
