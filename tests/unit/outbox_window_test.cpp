@@ -22,8 +22,9 @@ class WindowCourier : public outbox::Courier {
   std::vector<std::string> sent;  // payloads as taken, in order
   std::set<std::string> marks;    // keys whose delivery was marked durable
   bool started = false;           // the first entry held is on the wire by now (recall keeps it)
+  int size = 3;                   // the window it says it has now (it may shrink)
 
-  int window() const override { return 3; }
+  int window() const override { return size; }
   std::chrono::milliseconds aside_for() const override { return 3s; }
   std::string group_of(const outbox::Entry& entry) const override {
     auto slash = entry.payload.find('/');
@@ -34,7 +35,7 @@ class WindowCourier : public outbox::Courier {
   Sent send(const outbox::Entry& entry, Answered answered) override {
     if (marks.contains(entry.key)) return Sent::delivered_before;
     if (entry.payload.rfind("withdrawn", 0) == 0) return Sent::cancelled;
-    if (held_.size() >= 3) return Sent::not_now;
+    if (held_.size() >= static_cast<std::size_t>(size)) return Sent::not_now;
     sent.push_back(entry.payload);
     held_.push_back({entry.key, std::move(answered)});
     return Sent::sent;
@@ -225,4 +226,29 @@ TEST_CASE("a windowed lane lets its run end when a parked entry's time has come"
   b.courier->deliver();
   // The lane, idle, takes alice's due entry before bob's next.
   CHECK(b.courier->sent.at(6) == "alice/1");
+}
+
+TEST_CASE(
+    "a windowed lane whose window shrinks while it holds entries takes no more until "
+    "it has room",
+    "[outbox]") {
+  // The notifier's lane sizes its window to its relay's pace (SmtpCourier::window): a
+  // window smaller than what is held once made the room an unsigned wrap-around.
+  Bench b;
+  b.courier->size = 8;
+  b.enqueue({"a-1", "b-1", "c-1", "d-1", "e-1", "f-1", "g-1", "h-1", "i-1", "j-1"});
+  b.sender.tick();
+  CHECK(b.courier->sent.size() == 8);
+  b.courier->size = 2;
+  b.courier->deliver();  // seven held, a window of two: nothing more is taken
+  CHECK(b.courier->sent.size() == 8);
+  for (int i = 0; i < 6; ++i) b.courier->deliver();
+  // One on the wire (h-1) and one ahead of it: a window of two.
+  CHECK(b.courier->holding() == 2);
+  CHECK(b.courier->sent.size() == 9);
+  b.courier->deliver();
+  CHECK(b.courier->sent.size() == 10);
+  b.courier->deliver();
+  b.courier->deliver();
+  CHECK(settled(b.owner).size() == 10);
 }
