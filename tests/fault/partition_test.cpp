@@ -5,6 +5,8 @@
 // design's promise: no central server; a node that was away catches up).
 #include <catch2/catch.hpp>
 
+#include "schemas/matching.capnp.h"
+#include "services/matching/matching.hpp"
 #include "tests/support/netns.hpp"
 #include "tests/support/registry_federation.hpp"
 
@@ -146,4 +148,45 @@ TEST_CASE("a node killed during a partition and restarted before it heals loses 
   CHECK(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 60s));
   for (const auto& id : pl_during) CHECK(profile_seen(f, "FI", id));
   for (const auto& id : fi_during) CHECK(profile_seen(f, "PL", id));
+}
+
+TEST_CASE(
+    "a request and an offer published on either side of a partition are matched once "
+    "it heals",
+    "[fault][partition]") {
+  // Matching reads the node's registry, which holds the peer's replicas: a partner
+  // published while the link was cut is found after it heals, and announced once.
+  PartitionableHosts hosts;
+  auto at = [](const PartitionableHosts::Host& host) {
+    return Placement{host.test_side, host.peer_side, host.launcher};
+  };
+  Federation f({"PL", "FI"}, true, "", {}, false,
+               {{"PL", at(hosts.first())}, {"FI", at(hosts.second())}});
+  auto pl_owner = register_org(f, "PL", "Stal Gdańsk S.A.");
+  auto fi_owner = register_org(f, "FI", "Lumo Optics Oy");
+  REQUIRE(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 20s));
+
+  hosts.cut();
+  auto request = publish(f, "PL", pl_owner, wire::ProfileKind::TECHNOLOGY_REQUEST,
+                         "Machine vision for weld inspection",
+                         "We need an automated optical inspection system that finds defects in "
+                         "welded seams of steel frames on our production line.");
+  auto offer = publish(f, "FI", fi_owner, wire::ProfileKind::TECHNOLOGY_OFFER,
+                       "Optical weld inspection with machine vision",
+                       "Our camera system detects seam defects automatically, for steel "
+                       "fabrication and production lines.");
+  auto pair = matching::match_id(request, offer);
+  auto state = [&](const std::string& country) -> std::optional<wire::MatchState> {
+    auto reply = f.call<wire::MatchGet>(country, f.watcher, "matching.match.get",
+                                        [&](auto g) { g.setMatchId(pair); });
+    if (reply.header().type != "matching.match.reply") return std::nullopt;
+    return reply.payload<wire::MatchReply>().getMatch().getState();
+  };
+  std::this_thread::sleep_for(3s);
+  CHECK_FALSE(state("PL").has_value());  // neither side can know of the other's yet
+  CHECK_FALSE(state("FI").has_value());
+
+  hosts.heal();
+  CHECK(eventually([&] { return state("PL") == wire::MatchState::ANNOUNCED; }, 60s));
+  CHECK(eventually([&] { return state("FI") == wire::MatchState::ANNOUNCED; }, 60s));
 }
