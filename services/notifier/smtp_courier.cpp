@@ -89,7 +89,9 @@ std::string fingerprint_of(std::string_view payload) {
 
 int SmtpCourier::window() const {
   auto per_send = send_us_.load(std::memory_order_relaxed);
-  if (per_send <= 0) return window_;
+  // Before the first delivery its pace is unknown: a few, not the whole window (64
+  // taken at once from a distant relay went stale before their turn).
+  if (per_send <= 0) return std::min(window_, 4);
   auto fit = std::chrono::duration_cast<std::chrono::microseconds>(kGateFreshFor).count() * 4 / 5 /
              per_send;
   return static_cast<int>(std::clamp<int64_t>(fit, 1, window_));
