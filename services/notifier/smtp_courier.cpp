@@ -181,7 +181,10 @@ void SmtpCourier::work() {
         auto took = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)
                         .count();
+        // One slow send (a hiccup of the machine) moves the average by a quarter of
+        // its value at most: a relay's pace is what is measured, not the outliers.
         auto before = send_us_.load(std::memory_order_relaxed);
+        if (before > 0) took = std::min(took, before * 3);
         send_us_.store(before == 0 ? took : (before * 7 + took) / 8, std::memory_order_relaxed);
       }
       // A failed send may leave its connection mid-conversation (a timeout in DATA):
