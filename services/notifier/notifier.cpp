@@ -502,13 +502,18 @@ std::string NotifierCore::destination_of(const std::string& recipient) const {
 std::optional<std::shared_ptr<capnp::MallocMessageBuilder>> NotifierCore::known_organisation(
     RegistryReader& registry, const std::string& org_id) {
   int64_t now = now_us();
-  auto known = contacts_.find(org_id);
-  if (known == contacts_.end() || now - known->second.read_at_us > options_.contacts_fresh_for_us) {
+  if (!known_fresh(org_id, now)) {
     auto copy = organisation_copy(registry.organisation(org_id), org_id);
     if (!copy) return std::nullopt;
-    known = remember_organisation(org_id, std::move(*copy), now);
+    return remember_organisation(org_id, std::move(*copy), now)->second.org;
   }
-  return known->second.org;
+  return contacts_.at(org_id).org;
+}
+
+bool NotifierCore::known_fresh(const std::string& org_id, int64_t now) const {
+  auto known = contacts_.find(org_id);
+  return known != contacts_.end() &&
+         now - known->second.read_at_us <= options_.contacts_fresh_for_us;
 }
 
 std::map<std::string, NotifierCore::KnownContacts>::iterator NotifierCore::remember_organisation(
@@ -529,10 +534,7 @@ void NotifierCore::read_ahead(RegistryReader& registry, const std::vector<outbox
     auto n = stored->get();
     if (text_of(n.getChannel()) == "webhook") continue;  // its gate asks no registry
     std::string org_id = text_of(n.getOrganisationId());
-    auto known = contacts_.find(org_id);
-    if ((known == contacts_.end() ||
-         now - known->second.read_at_us > options_.contacts_fresh_for_us) &&
-        std::find(orgs.begin(), orgs.end(), org_id) == orgs.end()) {
+    if (!known_fresh(org_id, now) && std::find(orgs.begin(), orgs.end(), org_id) == orgs.end()) {
       orgs.push_back(org_id);
     }
   }
@@ -559,10 +561,7 @@ void NotifierCore::read_ahead(RegistryReader& registry, const std::vector<std::s
     if (!stored) continue;
     auto trigger = stored->get();
     std::string org_id = text_of(trigger.getOrganisationId());
-    auto known = contacts_.find(org_id);
-    if ((known == contacts_.end() ||
-         now - known->second.read_at_us > options_.contacts_fresh_for_us) &&
-        std::find(orgs.begin(), orgs.end(), org_id) == orgs.end()) {
+    if (!known_fresh(org_id, now) && std::find(orgs.begin(), orgs.end(), org_id) == orgs.end()) {
       orgs.push_back(org_id);
     }
     // Only a model that names a profile to read is parsed here.

@@ -299,6 +299,8 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   // the copy stays readable if the cache is cleared meanwhile.
   std::optional<std::shared_ptr<capnp::MallocMessageBuilder>> known_organisation(
       RegistryReader& registry, const std::string& org_id);
+  // Whether the copy of `org_id` was read at most contacts_fresh_for before `now`.
+  bool known_fresh(const std::string& org_id, int64_t now) const;
   void remember_organisations(RegistryReader& registry, const std::vector<std::string>& orgs,
                               int64_t now);
   std::map<std::string, KnownContacts>::iterator remember_organisation(

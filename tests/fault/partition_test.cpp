@@ -59,16 +59,25 @@ bool profile_seen(Federation& f, const std::string& country, const std::string& 
   return reply.header().type == "registry.profile.reply";
 }
 
+// PL and FI, each on its own host (its registry, and matching if asked for).
+struct PlOnTwoHosts {
+  explicit PlOnTwoHosts(bool with_matching)
+      : f({"PL", "FI"}, with_matching, "", {}, false,
+          {{"PL", at(hosts.first())}, {"FI", at(hosts.second())}}) {}
+  static Placement at(const PartitionableHosts::Host& host) {
+    return Placement{host.test_side, host.peer_side, host.launcher};
+  }
+  PartitionableHosts hosts;  // made before the federation, removed after it
+  Federation f;
+};
+
 }  // namespace
 
 TEST_CASE("a partition between two nodes: each goes on alone, and both catch up once it heals",
           "[fault][partition]") {
-  PartitionableHosts hosts;
-  auto at = [](const PartitionableHosts::Host& host) {
-    return Placement{host.test_side, host.peer_side, host.launcher};
-  };
-  Federation f({"PL", "FI"}, false, "", {}, false,
-               {{"PL", at(hosts.first())}, {"FI", at(hosts.second())}});
+  PlOnTwoHosts placed(false);
+  auto& hosts = placed.hosts;
+  auto& f = placed.f;
 
   auto pl_owner = register_org(f, "PL", "Optika Gdańsk sp. z o.o.");
   auto fi_owner = register_org(f, "FI", "Lumo Optics Oy");
@@ -121,12 +130,9 @@ TEST_CASE("a node killed during a partition and restarted before it heals loses 
           "[fault][partition]") {
   // The partition and a crash at once: FI's registry dies (SIGKILL) with the link
   // cut, after acknowledging writes of its own, and comes back before the link does.
-  PartitionableHosts hosts;
-  auto at = [](const PartitionableHosts::Host& host) {
-    return Placement{host.test_side, host.peer_side, host.launcher};
-  };
-  Federation f({"PL", "FI"}, false, "", {}, false,
-               {{"PL", at(hosts.first())}, {"FI", at(hosts.second())}});
+  PlOnTwoHosts placed(false);
+  auto& hosts = placed.hosts;
+  auto& f = placed.f;
   auto pl_owner = register_org(f, "PL", "Optika Gdańsk sp. z o.o.");
   auto fi_owner = register_org(f, "FI", "Lumo Optics Oy");
   REQUIRE(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 20s));
@@ -156,12 +162,9 @@ TEST_CASE(
     "[fault][partition]") {
   // Matching reads the node's registry, which holds the peer's replicas: a partner
   // published while the link was cut is found after it heals, and announced once.
-  PartitionableHosts hosts;
-  auto at = [](const PartitionableHosts::Host& host) {
-    return Placement{host.test_side, host.peer_side, host.launcher};
-  };
-  Federation f({"PL", "FI"}, true, "", {}, false,
-               {{"PL", at(hosts.first())}, {"FI", at(hosts.second())}});
+  PlOnTwoHosts placed(true);
+  auto& hosts = placed.hosts;
+  auto& f = placed.f;
   auto pl_owner = register_org(f, "PL", "Stal Gdańsk S.A.");
   auto fi_owner = register_org(f, "FI", "Lumo Optics Oy");
   REQUIRE(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 20s));
