@@ -103,6 +103,11 @@ NotifierCore::NotifierCore(store::Store& store, replication::EventLog& log,
     per_server_ = std::make_unique<RateLimiter>(options_.server_per_second,
                                                 std::max(1.0, options_.server_burst));
   }
+  // The keys of the triggers that waited when the service stopped (keys only).
+  auto waiting = store_.iterate(store_.cf(kTriggersCf));
+  for (waiting->SeekToFirst(); waiting->Valid(); waiting->Next()) {
+    waiting_triggers_.insert(waiting->key().ToString());
+  }
 }
 
 Status NotifierCore::apply(const DecodedEnvelope& event, store::StagingBatch& batch) {
@@ -151,6 +156,7 @@ Status NotifierCore::stage_trigger(const Trigger& trigger, store::StagingBatch& 
   capnp::MallocMessageBuilder message;
   fill_trigger(message.initRoot<wire::NotificationTrigger>(), trigger);
   batch.put(store_.cf(kTriggersCf), trigger.key, store::to_bytes(message));
+  waiting_triggers_.insert(trigger.key);
   triggers_staged_ = true;
   return {};
 }
@@ -474,6 +480,7 @@ std::size_t NotifierCore::fire_due_reminders(int64_t now) {
     message.setRoot(t);
     message.getRoot<wire::NotificationTrigger>().setModel(model.dump());
     batch.Put(store_.cf(kTriggersCf), key, store::to_bytes(message));
+    waiting_triggers_.insert(key);
     ++made;
   }
   if (auto stored = store_.commit(batch); !stored) {
@@ -586,28 +593,36 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit,
                                   std::chrono::microseconds budget) {
   auto started = std::chrono::steady_clock::now();
   std::vector<std::string> triggers;
+  // From where the last round stopped, then from the start up to there, in the keys
+  // kept in memory (waiting_triggers_): a store iterator stepped over every trigger
+  // resolved (deleted, not yet compacted away) before the first waiting one, and a
+  // burst's keys (profile and match ids) land before the cursor as often as after.
+  auto take = [&](const std::string& key) {
+    auto stored = store_.get(store_.cf(kTriggersCf), key);
+    if (!stored) return false;
+    if (!stored.value()) {
+      waiting_triggers_.erase(key);  // resolved, retracted or purged meanwhile
+      return true;
+    }
+    triggers.push_back(std::move(*stored.value()));
+    return true;
+  };
   {
-    // From where the last round stopped, then from the start up to there: every
-    // round from the start stepped over all the triggers resolved (deleted, not yet
-    // compacted away) before the first waiting one, quadratic in a burst (a fifth of
-    // the service loop's time in the notifier benchmark).
-    auto it = store_.iterate(store_.cf(kTriggersCf));
-    for (it->Seek(resolve_from_); it->Valid() && triggers.size() < limit; it->Next()) {
-      triggers.push_back(it->value().ToString());
+    std::vector<std::string> keys;
+    for (auto it = waiting_triggers_.lower_bound(resolve_from_);
+         it != waiting_triggers_.end() && keys.size() < limit; ++it) {
+      keys.push_back(*it);
     }
-    if (triggers.size() < limit && !resolve_from_.empty()) {
-      for (it->SeekToFirst();
-           it->Valid() && triggers.size() < limit && it->key().ToString() < resolve_from_;
-           it->Next()) {
-        triggers.push_back(it->value().ToString());
-      }
+    for (auto it = waiting_triggers_.begin();
+         it != waiting_triggers_.end() && keys.size() < limit && *it < resolve_from_; ++it) {
+      keys.push_back(*it);
     }
-  }
-  if (triggers.empty()) {
-    resolve_from_.clear();
-    return 0;
+    for (const auto& key : keys) {
+      if (!take(key)) return 0;  // the store is failing: the triggers wait
+    }
   }
   std::string resume_at;  // the next round's first key
+  std::vector<std::string> resolved;
   rocksdb::WriteBatch batch;
   std::size_t settled = 0;
   // The registry's answers for a run of triggers are asked all at once, before the
@@ -678,6 +693,7 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit,
     ++settled;
     resume_at = key + '\0';  // the key right after this one
     batch.Delete(store_.cf(kTriggersCf), key);
+    resolved.push_back(key);
     batch.Put(store_.cf(kKeysCf), key, "resolved");
     if (stale) {
       spdlog::info("notifier: {} for {} dropped: the profile changed meanwhile", kind, org_id);
@@ -739,6 +755,7 @@ std::size_t NotifierCore::resolve(RegistryReader& registry, std::size_t limit,
       return 0;
     }
   }
+  for (const auto& key : resolved) waiting_triggers_.erase(key);
   resolve_from_ = resume_at;
   return settled;
 }

@@ -313,7 +313,10 @@ class NotifierCore : public replication::Applier, public outbox::Owner {
   std::unique_ptr<RateLimiter> per_recipient_;     // null: no limit
   std::unique_ptr<RateLimiter> per_server_;
   bool triggers_staged_ = false;
-  std::string resolve_from_;                 // where the next resolve round starts (see resolve)
+  std::string resolve_from_;  // where the next resolve round starts (see resolve)
+  // The keys of the triggers waiting in the store, and perhaps a few more (staged in
+  // a batch that failed, retracted, purged): resolve drops those it does not find.
+  std::set<std::string> waiting_triggers_;
   std::set<std::string> digest_due_staged_;  // holders given a due time in this round
   bool purge_staged_ = false;
   std::function<void()> on_triggers_;
