@@ -384,6 +384,49 @@ TEST_CASE("one organisation told of many things in one round is read once", "[no
   CHECK(c.queued().size() == 300);
 }
 
+TEST_CASE("triggers staged behind the resolve cursor, or stored before a restart, are resolved",
+          "[notifier]") {
+  // Session 19: resolve keeps the waiting triggers' keys in memory (a store iterator
+  // stepped over every resolved one); a key that sorts before where the last round
+  // stopped, or one stored by an earlier process, must still be found.
+  Core c;
+  c.registry.add("PL-000001", {{"anna@example.pl", "pl"}});
+  uint64_t seq = 0;
+  auto publish = [&](const std::string& id) {
+    ++seq;
+    c.apply(event<wire::ProfilePublishedEvent>("PL", wire::Service::REGISTRY,
+                                               "registry.profile.published", seq, [&](auto e) {
+                                                 auto p = e.initProfile();
+                                                 p.setId(id);
+                                                 p.setOwnerId("PL-000001");
+                                                 p.setTitle("Coatings");
+                                                 p.setUpdatedUs(static_cast<int64_t>(seq));
+                                               }));
+  };
+  for (int i = 0; i < 6; ++i) publish("PL-PRF-5" + std::to_string(i));
+  REQUIRE(c.core.resolve(c.registry, 4) == 4);                          // stops after PL-PRF-53
+  for (int i = 0; i < 3; ++i) publish("PL-PRF-1" + std::to_string(i));  // behind the cursor
+  publish("PL-PRF-9");
+  std::size_t resolved = 0;
+  for (int round = 0; round < 10; ++round) resolved += c.core.resolve(c.registry, 4);
+  CHECK(resolved == 6);
+  CHECK(c.queued().size() == 10);
+  CHECK(c.core.counts().triggers == 0);
+
+  // Stored, not resolved, then the process ends: the next one finds them.
+  publish("PL-PRF-0");
+  publish("PL-PRF-99");
+  NotifierCore restarted{
+      *c.db,
+      c.log,
+      nullptr,
+      c.templates,
+      c.tokens,
+      NotifierOptions{"PL", "gosmart@pl.example", "broker@pl.example", "https://pl.example/n"}};
+  CHECK(restarted.resolve(c.registry, 64) == 2);
+  CHECK(c.queued().size() == 12);
+}
+
 TEST_CASE("a burst over many organisations asks the registry in runs, not one by one",
           "[notifier]") {
   // Session 18: each trigger's organisation and profile were two round trips to the
