@@ -118,7 +118,9 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   REQUIRE(eventually([&] { return f.ctl("PL", {"status", "--federation"}).exit == 0; }, 20s));
   auto status = f.ctl("PL", {"status", "--federation"}).parsed();
   CHECK(status["health"] == "healthy");
-  CHECK(status["services"].size() == 9);  // a registry, a matching and an audit each
+  // A registry, a matching and an audit each, and PL's own notifier (a peer's
+  // notifier is not listed: peers never talk to it).
+  CHECK(status["services"].size() == 10);
   std::size_t peers_seen = 0;
   for (const auto& service : status["services"]) {
     for (const auto& peer : service["peers"]) {
@@ -128,8 +130,9 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
     }
   }
   // Three registries with two peers each, three matchings reading their registry,
-  // three audits reading their registry and their matching.
-  CHECK(peers_seen == 15);
+  // three audits reading their registry, matching and notifier, PL's notifier its
+  // registry and matching.
+  CHECK(peers_seen == 20);
 
   // FI offers, PL requests; both published by their brokers.
   auto fi_org = id_of(f.ctl("FI", {"org", "register", "--data", kFiOrg}), "organisation");
@@ -147,6 +150,24 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   auto published = f.ctl("PL", {"profile", "publish", pl_request});
   REQUIRE(published.exit == 0);
   CHECK(published.parsed()["profile"]["status"] == "published");
+  // PL's notifier tells the organisation's contact, through the federation's own
+  // mail relay, which keeps the message in DIR/mail (a Maildir).
+  auto mail_to_jan = [&] {
+    for (const char* sub : {"new", "cur"}) {
+      std::error_code error;
+      for (const auto& entry :
+           std::filesystem::directory_iterator(f.dir.path() / "mail" / sub, error)) {
+        std::ifstream in(entry.path());
+        std::string text((std::istreambuf_iterator<char>(in)), {});
+        if (text.find("To: jan@termo.example.pl") != std::string::npos &&
+            text.find("X-GoSmart-Notification: profile_published") != std::string::npos) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+  CHECK(eventually(mail_to_jan, 20s));
 
   // The action log says who published.
   auto log = f.ctl("PL", {"actions", "--target", pl_request});
@@ -338,7 +359,16 @@ TEST_CASE("a local federation's configs: allowlists hold exactly peers and opera
       CHECK_FALSE(peer.service("matching")->api.empty());
       REQUIRE(peer.service("registry") != nullptr);
       CHECK_FALSE(peer.service("registry")->sync.empty());
+      CHECK(peer.service("notifier") == nullptr);  // never reached by a peer
     }
+    // The notifier holds a key of its own, admitted with its own role, and sends
+    // through the federation's mail relay.
+    const auto& notifier = node.service("notifier");
+    REQUIRE(notifier.keys);
+    CHECK(notifier.keys->public_key != node.public_key);
+    CHECK(notifier.role == config::Role::notifier);
+    CHECK(node.section("notifier").string("smtp_url").value_or("").rfind("smtp://127.0.0.1:", 0) ==
+          0);
     REQUIRE(node.clients.size() == 2);
     CHECK(node.clients[0].role == config::Role::broker);
     CHECK(node.clients[1].role == config::Role::monitor);

@@ -7,7 +7,11 @@
 //   DIR/<cc>/node.toml            the node's config (gosmartctl --config takes it)
 //   DIR/<cc>/node.{public,secret} the node's keypair (secret 0600)
 //   DIR/<cc>/data/                its services' RocksDB
+//   DIR/<cc>/notifier.{public,secret}  the notifier's own keypair (its own role)
 //   DIR/<cc>/<service>.log, .pid  what `up` started, and what `down` stops
+//   DIR/mail.port                 the local mail relay's port (every notifier sends there)
+//   DIR/mail/                     what the relay accepted, a Maildir (deploy/local/mail-catcher)
+//   DIR/mail-catcher.log, .pid    the relay, started and stopped with the nodes
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,7 +20,7 @@
 
 namespace gosmart::federation {
 
-inline const std::vector<std::string> kServices = {"registry", "matching", "audit"};
+inline const std::vector<std::string> kServices = {"registry", "matching", "notifier", "audit"};
 
 struct Layout {
   std::filesystem::path dir;
@@ -41,8 +45,17 @@ struct ProcessState {
   std::filesystem::path log;
 };
 
-// Starts every service not already running; returns what runs.
-std::vector<ProcessState> start_all(const Layout& layout, const std::filesystem::path& bin_dir);
+// Starts every service its node's config names and is not already running; returns
+// what runs. With `mail_catcher` (deploy/local/mail-catcher), the local mail relay too.
+std::vector<ProcessState> start_all(const Layout& layout, const std::filesystem::path& bin_dir,
+                                    const std::filesystem::path& mail_catcher = {});
+// The local mail relay: its pid (0: not running), its port (0: none configured).
+struct MailRelay {
+  int pid = 0;
+  int port = 0;
+  std::filesystem::path maildir;
+};
+MailRelay mail_relay(const Layout& layout);
 std::vector<ProcessState> running(const Layout& layout);
 // Stops exactly the processes of the pid files (TERM, then KILL after `grace_s`).
 std::size_t stop_all(const Layout& layout, int grace_s = 10);

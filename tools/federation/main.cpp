@@ -1,5 +1,6 @@
 // gosmart-federation: the local federation behind deploy/local/federation.
 //   gosmart-federation up --dir DIR [--countries PL,FI,DK] [--bin DIR] [--stop-with PID]
+//                      [--mail-catcher PATH|none]
 //   gosmart-federation prepare --dir DIR [--countries ...] [--services registry,...]
 //                      [--heartbeat-ms N] [--peer-evasive-ms N] [--peer-expired-ms N]
 //   gosmart-federation status --dir DIR
@@ -7,6 +8,8 @@
 // `up` returns when every service answers health (exit 0) or names the ones that do
 // not (exit 1); `down` stops exactly what `up` started and keeps the data. `prepare`
 // only writes keys and configs (tools/run-demo runs its own processes on them).
+// Each node's notifier sends through the federation's own mail relay on loopback
+// (deploy/local/mail-catcher), which keeps every message in DIR/mail, a Maildir.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -64,6 +67,12 @@ void print(const federation::Layout& layout, const std::vector<federation::Proce
               << (healthy.count(key) ? (healthy.at(key) ? "answers" : "NOT ANSWERING") : "")
               << "\n";
   }
+  auto relay = federation::mail_relay(layout);
+  if (relay.port != 0) {
+    std::cout << "  mail relay\t" << (relay.pid ? "pid " + std::to_string(relay.pid) : "stopped")
+              << "\tsmtp://127.0.0.1:" << relay.port << "\t" << relay.maildir.string()
+              << " (Maildir)\n";
+  }
   std::cout << "operator key: " << (layout.dir / "operator").string()
             << ".{public,secret}; e.g. gosmartctl --config "
             << (layout.dir / "pl" / "node.toml").string() << " status --federation\n";
@@ -77,10 +86,12 @@ std::map<std::string, bool> check_health(const federation::Layout& layout,
   auto deadline = std::chrono::steady_clock::now() + wait;
   for (const auto& s : states) {
     auto config = config::load_config(s.log.parent_path() / "node.toml");
-    const auto& api = config.service(s.service).endpoints.api;
+    const auto& service = config.service(s.service);
+    // A service with a key of its own (the notifier) answers under that key.
+    const auto& key = service.keys ? service.keys->public_key : config.public_key;
     bool ok = false;
     do {
-      ok = answers_health(transport, api, config.public_key);
+      ok = answers_health(transport, service.endpoints.api, key);
     } while (!ok && std::chrono::steady_clock::now() < deadline);
     healthy[s.country + "/" + s.service] = ok;
   }
@@ -136,6 +147,9 @@ int main(int argc, char** argv) {
                       "[limits] peer_expired_ms");
   up->add_option("--bin", bin_dir, "where the service binaries are (default: next to this one)");
   up->add_option("--wait", wait_s, "seconds to wait for health");
+  std::string mail_catcher = std::string(GOSMART_SOURCE_DIR) + "/deploy/local/mail-catcher";
+  up->add_option("--mail-catcher", mail_catcher,
+                 "the local mail relay the notifiers send through ('none': not started)");
   up->add_option("--stop-with", owner,
                  "stop the federation when this process ends (tests, scripts)")
       ->check(CLI::PositiveNumber);
@@ -152,8 +166,13 @@ int main(int argc, char** argv) {
         std::cout << "federation configured in " << layout.dir.string() << "\n";
         return 0;
       }
-      auto states =
-          federation::start_all(layout, bin_dir.empty() ? own_bin_dir() : fs::path(bin_dir));
+      if (mail_catcher == "none") mail_catcher.clear();
+      if (!mail_catcher.empty() && !fs::exists(mail_catcher)) {
+        throw std::runtime_error("no mail relay at " + mail_catcher +
+                                 " (--mail-catcher PATH, or none)");
+      }
+      auto states = federation::start_all(
+          layout, bin_dir.empty() ? own_bin_dir() : fs::path(bin_dir), mail_catcher);
       if (owner > 0) stop_with(layout, owner);
       auto healthy = check_health(layout, states, std::chrono::seconds(wait_s));
       print(layout, states, healthy);

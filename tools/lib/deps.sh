@@ -15,6 +15,8 @@ GOSMART_PACKAGES=(
   # The notifier: templates (Mustache), plurals and dates per language (ICU), SMTP and
   # webhooks (libcurl); its system tests run a real SMTP server (aiosmtpd)
   libkainjow-mustache-dev libicu-dev libcurl4-openssl-dev python3-aiosmtpd
+  # the demo's one-click unsubscribe, made as a mail client makes it
+  curl
 )
 GOSMART_FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
