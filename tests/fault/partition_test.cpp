@@ -193,3 +193,39 @@ TEST_CASE(
   CHECK(eventually([&] { return state("PL") == wire::MatchState::ANNOUNCED; }, 60s));
   CHECK(eventually([&] { return state("FI") == wire::MatchState::ANNOUNCED; }, 60s));
 }
+
+TEST_CASE("a silent one-way partition longer than TCP's patience ends in a catch-up within seconds",
+          "[fault][partition]") {
+  // The link stays up, but what PL sends to FI is dropped without a word (a firewall
+  // that drops, a route lost far away): FI still hears PL's packets' absence only
+  // through its heartbeats, and each side's reconnects wait on SYNs that go
+  // unanswered, retried by the kernel 1, 3, 7, 15 and 31 s after the first. Once
+  // the drop ends, catching up must not wait for the kernel's next try.
+  PlOnTwoHosts placed(false);
+  auto& hosts = placed.hosts;
+  auto& f = placed.f;
+  auto pl_owner = register_org(f, "PL", "Optika Gdańsk sp. z o.o.");
+  auto fi_owner = register_org(f, "FI", "Lumo Optics Oy");
+  REQUIRE(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 20s));
+
+  hosts.drop(PartitionableHosts::Direction::first_to_second);
+  std::vector<std::string> pl_during, fi_during;
+  for (int i = 1; i <= 3; ++i) pl_during.push_back(publish_offer(f, "PL", pl_owner, i));
+  for (int i = 1; i <= 3; ++i) fi_during.push_back(publish_offer(f, "FI", fi_owner, i));
+  std::this_thread::sleep_for(35s);
+  CHECK_FALSE(caught_up(f, "FI", "PL"));
+  CHECK_FALSE(caught_up(f, "PL", "FI"));
+
+  hosts.stop_dropping();
+  auto healed = std::chrono::steady_clock::now();
+  bool both = eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 60s);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - healed)
+                  .count();
+  WARN("caught up " << took << " ms after the drop ended");
+  REQUIRE(both);
+  // Heartbeats of 200 ms and a reconnect back-off of at most 5 s: well within 10 s.
+  CHECK(took < 10'000);
+  for (const auto& id : pl_during) CHECK(profile_seen(f, "FI", id));
+  for (const auto& id : fi_during) CHECK(profile_seen(f, "PL", id));
+}

@@ -47,7 +47,8 @@ PartitionableHosts::PartitionableHosts() {
   std::string to_first = "gs" + tag + "t1", first_end = "gs" + tag + "f1";
   std::string to_second = "gs" + tag + "t2", second_end = "gs" + tag + "f2";
   peer_link_ = "gs" + tag + "p1";
-  std::string peer_far = "gs" + tag + "p2";
+  peer_far_ = "gs" + tag + "p2";
+  const std::string& peer_far = peer_far_;
   try {
     run("ip netns add " + first_.name);
     run("ip netns add " + second_.name);
@@ -95,6 +96,26 @@ void PartitionableHosts::cut() {
 
 void PartitionableHosts::heal() {
   run("ip netns exec " + first_.name + " ip link set " + peer_link_ + " up");
+}
+
+void PartitionableHosts::drop(Direction direction) {
+  stop_dropping();
+  if (direction != Direction::second_to_first) {
+    run("ip netns exec " + first_.name + " tc qdisc add dev " + peer_link_ + " root pfifo limit 0");
+    dropping_first_ = true;
+  }
+  if (direction != Direction::first_to_second) {
+    run("ip netns exec " + second_.name + " tc qdisc add dev " + peer_far_ + " root pfifo limit 0");
+    dropping_second_ = true;
+  }
+}
+
+void PartitionableHosts::stop_dropping() {
+  if (dropping_first_)
+    run("ip netns exec " + first_.name + " tc qdisc del dev " + peer_link_ + " root");
+  if (dropping_second_)
+    run("ip netns exec " + second_.name + " tc qdisc del dev " + peer_far_ + " root");
+  dropping_first_ = dropping_second_ = false;
 }
 
 }  // namespace gosmart::testing

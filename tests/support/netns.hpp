@@ -32,11 +32,20 @@ class PartitionableHosts {
   // The link between the two hosts down (both ends), then up again.
   void cut();
   void heal();
+  // The link stays up but what one host (or each) sends on it is dropped, silently:
+  // a zero-length queue (pfifo limit 0) on the sending end, as a firewall that drops
+  // or a lost route far away does it. Nothing tells the sender: a TCP connect waits
+  // through its SYN retries, an established connection through its retransmissions.
+  enum class Direction { first_to_second, second_to_first, both };
+  void drop(Direction direction);
+  void stop_dropping();
 
  private:
   Host first_;
   Host second_;
   std::string peer_link_;  // the first host's end of the hosts' link
+  std::string peer_far_;   // the second host's end
+  bool dropping_first_ = false, dropping_second_ = false;
 };
 
 }  // namespace gosmart::testing
