@@ -90,7 +90,11 @@ std::string cursors_cf(const std::string& service) {
 std::vector<std::string> audit_column_families(const std::vector<std::string>& streams) {
   // The host's own stream needs its event log, though the audit writes none yet.
   auto out = replication::event_log_column_families();
-  for (const char* name : {kLeavesCf, kNodesCf, kLeafOfEventCf, kTreeCf}) out.push_back(name);
+  // With witnessing's (witness.hpp, witnessing.hpp): what it cosigned of its peers'
+  // logs, and what they cosigned of this one.
+  for (const char* name : {kLeavesCf, kNodesCf, kLeafOfEventCf, kTreeCf, "witnessed", "cosigned"}) {
+    out.push_back(name);
+  }
   for (const auto& stream : streams) out.push_back(cursors_cf(stream));
   return out;
 }

@@ -53,11 +53,32 @@ int run(const std::string& config_file) {
                    service.keys ? service.keys->public_key : node.public_key, *appliers.back(),
                    options);
   }
-  audit::install_audit_api(host.server(), host.info(), log, signer, streams,
-                           [&node](std::string_view country) { return node.is_member(country); });
+  // Witnessing: every peer that lists an audit cosigns this log's checkpoints, and
+  // this audit cosigns theirs ([audit] witness_interval_ms, 5 s by default).
+  auto settings = node.section("audit");
+  auto interval = std::chrono::milliseconds(
+      settings.integer("witness_interval_ms", 50, 3'600'000).value_or(5000));
+  settings.finish();
+  std::vector<audit::WitnessPeer> witnesses;
+  for (const auto& peer : node.peers) {
+    if (const auto* api = peer.service("audit"); api && !api->api.empty()) {
+      witnesses.push_back({peer.country, api->api, peer.public_key});
+    }
+  }
+  audit::Witness witness(host.store(), signer);
+  audit::Witnessing witnessing(host.store(), host.transport(), log, signer, node.country,
+                               witnesses);
+  witnessing.attach(host.loop());
+  host.loop().every(interval, [&] { witnessing.round(); });
+  audit::install_audit_api(
+      host.server(), host.info(), log, signer, streams,
+      [&node](std::string_view country) { return node.is_member(country); }, witness, witnessing);
   host.set_metrics([&]() -> service::ServiceHost::Metrics {
     return {{"audit.tree_size", static_cast<double>(log.size())},
-            {"audit.rewritten_events", static_cast<double>(log.rewritten()), true}};
+            {"audit.rewritten_events", static_cast<double>(log.rewritten()), true},
+            {"audit.witnessed_size", static_cast<double>(witnessing.witnessed().size)},
+            {"audit.cosignatures_received", static_cast<double>(witnessing.cosignatures()), true},
+            {"audit.witness_refusals", static_cast<double>(witnessing.refusals()), true}};
   });
   host.run(fmt::format("audit {} up: api {}, reading {}, tree of {} leaves", node.country,
                        host.config().endpoints.api, fmt::join(streams, ", "), log.size()));

@@ -293,6 +293,36 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
       },
       20s));
 
+  // Witnessing: FI's and DK's audits cosign PL's audit checkpoints, and gosmartctl
+  // checks the cosignatures under the keys their own audits give (cosignerKey).
+  auto cosigner_of = [&](const std::string& country) {
+    auto checkpoint = f.ctl(country, {"audit", "checkpoint"});
+    REQUIRE(checkpoint.exit == 0);
+    return checkpoint.parsed()["cosignerKey"].get<std::string>();
+  };
+  auto fi_witness = cosigner_of("FI");
+  auto dk_witness = cosigner_of("DK");
+  CHECK(fi_witness.rfind("gosmart-audit/FI+", 0) == 0);
+  json witnessed;
+  REQUIRE(eventually(
+      [&] {
+        auto run = f.ctl("PL", {"audit", "checkpoint"});
+        if (run.exit != 0) return false;
+        witnessed = run.parsed();
+        return witnessed["witnesses"].size() == 2;
+      },
+      30s));
+  CHECK(witnessed["witnessedSize"].get<std::string>() != "0");
+  CHECK(witnessed["witnessedNote"].get<std::string>().find("\n— gosmart-audit/FI ") !=
+        std::string::npos);
+  CHECK(
+      f.ctl("PL", {"audit", "checkpoint", "--witness", fi_witness, "--witness", dk_witness}).exit ==
+      0);
+  // A key that cosigned nothing of PL's (PL's own, as a witness): exit 1.
+  auto not_a_cosigner = f.ctl("PL", {"audit", "checkpoint", "--witness", cosigner_of("PL")});
+  CHECK(not_a_cosigner.exit == 1);
+  CHECK(not_a_cosigner.output.find("COSIGNATURE FAILED") != std::string::npos);
+
   // A service of another node dies: degraded (exit 1); restarted by `up`: healthy.
   std::ifstream pid_file(f.node_file("dk", "matching.pid"));
   int pid = 0;

@@ -1,8 +1,11 @@
-// gosmartctl audit checkpoint [--verifier KEY]    the audit's tree as it stands, signed
+// gosmartctl audit checkpoint [--verifier KEY] [--witness KEY ...]
+//                                                the audit's tree as it stands, signed,
+//                                                and the latest one its peers cosigned
 //                  prove --service S --origin C --seq N [--size T [--root R]]
 //                  consistency OLD [NEW] [--old-root R]
 // The proofs are checked here, with the RFC 9162 verifiers alone: the operator trusts
 // the arithmetic, not the audit's word. A proof that does not hold exits 1.
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 #include <optional>
@@ -98,6 +101,7 @@ void add_checkpoint(CLI::App* group, Dispatch& dispatch) {
   struct Args {
     std::string verifier;
     CLI::Option* verifier_option = nullptr;
+    std::vector<std::string> witnesses;
   };
   auto& a = dispatch.hold<Args>();
   auto* sub = group->add_subcommand(
@@ -106,10 +110,42 @@ void add_checkpoint(CLI::App* group, Dispatch& dispatch) {
       "--verifier", a.verifier,
       "the audit's verifier key as known from elsewhere (the deploy tools, a peer): "
       "the signature must hold under it, or exit 1");
+  sub->add_option("--witness", a.witnesses,
+                  "a peer audit's cosigner key as known from elsewhere (repeatable): it must "
+                  "have cosigned the witnessed checkpoint, or exit 1");
   dispatch.online(sub, [&a](Session& s) {
     auto reply = s.request<wire::AuditCheckpointRequest>("audit", wire_type(wire::AUDIT_CHECKPOINT),
                                                          [](auto) {});
     auto c = reply.payload<wire::AuditCheckpoint>();
+    // The cosignatures, checked here: under the keys the operator names, else under
+    // those the audit reports (its word, said so).
+    std::vector<audit::VerifierKey> cosigners;
+    for (const auto& text : a.witnesses) {
+      auto key = audit::parse_verifier_key(text);
+      if (!key || key->algorithm != audit::Algorithm::cosignature_v1) {
+        throw CtlError(1, "--witness: not a cosigner key (<name>+<id>+<base64>, cosignature/v1)");
+      }
+      cosigners.push_back(*key);
+    }
+    bool named = !cosigners.empty();
+    if (!named) {
+      for (auto text : c.getWitnesses()) {
+        if (auto key = audit::parse_verifier_key(text.cStr())) cosigners.push_back(*key);
+      }
+    }
+    std::vector<audit::Cosignature> cosigned;
+    std::string witnessed = c.getWitnessedNote().cStr();
+    if (!witnessed.empty()) {
+      auto opened = audit::open_note(witnessed, cosigners);
+      if (!opened.error.empty() && named) throw CtlError(1, "COSIGNATURE FAILED: " + opened.error);
+      cosigned = opened.cosigned_by;
+    }
+    for (const auto& key : cosigners) {
+      if (!named) break;
+      bool found = std::any_of(cosigned.begin(), cosigned.end(),
+                               [&](const auto& one) { return one.name == key.name; });
+      if (!found) throw CtlError(1, "COSIGNATURE FAILED: no cosignature by " + key.name);
+    }
     require_value(a.verifier_option, a.verifier);
     if (!a.verifier.empty()) {
       auto key = audit::parse_verifier_key(a.verifier);
@@ -125,7 +161,7 @@ void add_checkpoint(CLI::App* group, Dispatch& dispatch) {
         throw CtlError(1, "SIGNATURE FAILED: the signed text is not the checkpoint");
       }
     }
-    show<wire::AuditCheckpoint>(s, reply, [&a](auto checkpoint) {
+    show<wire::AuditCheckpoint>(s, reply, [&a, &cosigned, named](auto checkpoint) {
       std::cout << checkpoint.getSignedNote().cStr();
       if (a.verifier.empty()) {
         std::cout << "(signed by " << checkpoint.getVerifierKey().cStr()
@@ -133,6 +169,21 @@ void add_checkpoint(CLI::App* group, Dispatch& dispatch) {
       } else {
         std::cout << "(signature checked)\n";
       }
+      std::cout << "(as a witness of its peers' logs it cosigns with "
+                << checkpoint.getCosignerKey().cStr() << ")\n";
+      std::string note = checkpoint.getWitnessedNote().cStr();
+      if (note.empty()) {
+        std::cout << "\nwitnessed: not yet (no peer audit has cosigned a checkpoint)\n";
+        return;
+      }
+      std::cout << "\nwitnessed: the latest checkpoint the peers' audits cosigned ("
+                << checkpoint.getWitnessedSize() << " leaves):\n"
+                << note;
+      std::cout << "(" << cosigned.size() << " cosignature" << (cosigned.size() == 1 ? "" : "s")
+                << " checked under "
+                << (named ? "the --witness keys"
+                          : "the keys the audit reports; name them with --witness KEY")
+                << ")\n";
     });
     return 0;
   });
