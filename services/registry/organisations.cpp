@@ -113,6 +113,46 @@ void Organisations::index_national_id(const std::string& old_registry_id,
   }
 }
 
+// What a contact chose about its own alerts outlives an update of its organisation's
+// record (outside findings, session 19: a broker re-sending the record from its CRM,
+// with the consent as first granted, undid a one-click unsubscribe, and the next
+// match was mailed). Matched by address, case-blind: a consent withdrawn stays
+// withdrawn unless the update brings a grant made after the withdrawal; the alert
+// channel and rhythm the update leaves empty stay as they were.
+void Organisations::keep_contacts_choices(wire::Organisation::Reader old,
+                                          wire::Organisation::Builder org) {
+  auto lower = [](std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+  };
+  for (auto contact : org.getContacts()) {
+    std::string email = lower(text_of(contact.getEmail()));
+    for (auto before : old.getContacts()) {
+      if (lower(text_of(before.getEmail())) != email) continue;
+      if (contact.getAlertChannel().size() == 0 && before.getAlertChannel().size() > 0) {
+        contact.setAlertChannel(before.getAlertChannel());
+      }
+      if (contact.getAlertRhythm().size() == 0 && before.getAlertRhythm().size() > 0) {
+        contact.setAlertRhythm(before.getAlertRhythm());
+      }
+      for (auto consent : contact.getConsents()) {
+        if (consent.getWithdrawnAtUs() != 0) continue;
+        for (auto earlier : before.getConsents()) {
+          if (earlier.getWithdrawnAtUs() == 0 ||
+              text_of(earlier.getPurpose()) != text_of(consent.getPurpose()) ||
+              text_of(earlier.getChannel()) != text_of(consent.getChannel())) {
+            continue;
+          }
+          if (consent.getGrantedAtUs() <= earlier.getWithdrawnAtUs()) {
+            consent.setWithdrawnAtUs(earlier.getWithdrawnAtUs());
+          }
+        }
+      }
+    }
+  }
+}
+
 Result<std::string> Organisations::register_org(const service::Request& request, bool update) {
   auto input = request.envelope.payload<wire::OrgWrite>().getOrganisation();
   ScratchMessage message;
@@ -145,6 +185,7 @@ Result<std::string> Organisations::register_org(const service::Request& request,
     org.setCreatedUs(old->get().getCreatedUs());
     org.setManagedBy(old->get().getManagedBy());
     old_registry_id = text_of(old->get().getRegistryId());
+    keep_contacts_choices(old->get(), org);
   } else {
     if (!id.empty()) return fail(ErrorCode::INVALID_FIELD, "is assigned by the registry", "id");
     id = organisation_id(options_.country, next_counter("org_seq"));

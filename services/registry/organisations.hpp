@@ -32,6 +32,8 @@ class Organisations : StagedPart {
   // The organisation that already has `org`'s national registry id, if another does.
   Result<std::optional<std::string>> national_id_holder(wire::Organisation::Reader org,
                                                         const std::string& id);
+  static void keep_contacts_choices(wire::Organisation::Reader old,
+                                    wire::Organisation::Builder org);
   ActionLog& actions_;
   NationalIdIndex national_ids_;
 };

@@ -900,3 +900,59 @@ TEST_CASE("a withdrawal names a purpose on record, and one that changes nothing 
   for (int again = 0; again < 3; ++again) REQUIRE(withdraw("notifications").ok());
   CHECK(actions() == 2);
 }
+
+// Outside findings, session 19: an update of the organisation's record with the
+// consent as first granted (a broker re-sending it from a CRM) undid the contact's
+// one-click unsubscribe, and the next match was mailed.
+TEST_CASE("a contact's withdrawal and alert choices outlive an update of its organisation",
+          "[registry]") {
+  Core c;
+  auto write = [&](const std::string& type, int64_t granted, bool update) {
+    auto request = c.request<wire::OrgWrite>(type, [&](auto w) {
+      auto org = w.initOrganisation();
+      fill_org(org);
+      if (update) org.setId("PL-000001");
+      auto contact = org.initContacts(1)[0];
+      contact.setName("Anna Nowak");
+      contact.setEmail(update ? "Anna@Baltyk.example.pl" : "anna@baltyk.example.pl");
+      auto consent = contact.initConsents(1)[0];
+      consent.setPurpose("notifications");
+      consent.setTextVersion("2026-01");
+      consent.setChannel("email");
+      consent.setGrantedAtUs(granted);
+    });
+    auto reply = c.core.register_org({broker, request}, update);
+    REQUIRE(reply.ok());
+    c.commit();
+    return c.decode(reply.value()).payload<wire::OrgReply>().getOrganisation().getContacts()[0];
+  };
+  const int64_t granted = 1'795'910'400'000'000;  // 2026-11-29
+  write("registry.org.register", granted, false);
+  auto choose = c.request<wire::ContactPreferences>("registry.contact.preferences", [&](auto p) {
+    p.setOrganisationId("PL-000001");
+    p.setContactEmail("anna@baltyk.example.pl");
+    p.setWithdrawConsent("notifications");
+    p.setChannel("none");
+    p.setRhythm("weekly");
+  });
+  auto chosen = c.core.set_contact_preferences({broker, choose});
+  REQUIRE(chosen.ok());
+  c.commit();
+  int64_t withdrawn = c.decode(chosen.value())
+                          .payload<wire::OrgReply>()
+                          .getOrganisation()
+                          .getContacts()[0]
+                          .getConsents()[0]
+                          .getWithdrawnAtUs();
+  REQUIRE(withdrawn > granted);
+
+  auto same = write("registry.org.update", granted, true);
+  CHECK(same.getConsents()[0].getWithdrawnAtUs() == withdrawn);
+  CHECK(std::string(same.getAlertChannel().cStr()) == "none");
+  CHECK(std::string(same.getAlertRhythm().cStr()) == "weekly");
+  // A grant given again after the withdrawal (the contact consented anew): in force.
+  // (The registry's day is this test's; the withdrawal's time is the clock's.)
+  c.today = "2099-01-01";
+  auto anew = write("registry.org.update", withdrawn + 1, true);
+  CHECK(anew.getConsents()[0].getWithdrawnAtUs() == 0);
+}
