@@ -1,7 +1,9 @@
 // The test harness itself: whatever it started must not outlive it, even when it
 // dies without running a destructor (an uncaught exception, a timeout's SIGKILL).
 // A benchmark once left six registries running for half an hour after it returned.
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -90,4 +92,38 @@ TEST_CASE("a federation started with --stop-with stops when its starter dies wit
     CHECK(eventually([&] { return gone(pid); }, 20s));
     if (!gone(pid)) ::kill(pid, SIGKILL);  // don't leak it from here either
   }
+}
+
+// Outside findings, session 19: with another program on the mail relay's port, `up`
+// said all was well and the notifiers sent every message (addresses, unsubscribe
+// tokens) to that program; a country named twice started each service twice.
+TEST_CASE(
+    "a federation whose mail relay's port is taken starts nothing; a country twice is refused",
+    "[system][harness]") {
+  TempDir dir;
+  const auto federation_dir = dir.path() / "federation";
+  auto tool = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), binary("gosmart-federation").string());
+    Process run(args, dir.path() / "tool.log");
+    return run.wait(60s);
+  };
+  CHECK(tool({"prepare", "--dir", (dir.path() / "twice").string(), "--countries", "PL,PL"}) == 2);
+  REQUIRE(tool({"prepare", "--dir", federation_dir.string(), "--countries", "PL"}) == 0);
+  int port = 0;
+  std::ifstream(federation_dir / "mail.port") >> port;
+  REQUIRE(port > 0);
+  // The squatter: a listening socket on the relay's port.
+  int squatter = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(squatter, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(squatter, 8) == 0);
+  CHECK(tool({"up", "--dir", federation_dir.string(), "--wait", "30"}) == 2);
+  for (const char* service : {"registry", "matching", "notifier", "audit"}) {
+    INFO(service);
+    CHECK_FALSE(std::filesystem::exists(federation_dir / "pl" / (std::string(service) + ".pid")));
+  }
+  ::close(squatter);
 }

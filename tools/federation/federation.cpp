@@ -1,9 +1,15 @@
 #include "tools/federation/federation.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -161,6 +167,12 @@ Layout prepare(const fs::path& dir, const std::vector<std::string>& countries,
     return layout;
   }
   if (countries.empty()) throw std::runtime_error("no countries");
+  for (std::size_t i = 0; i < countries.size(); ++i) {
+    if (std::find(countries.begin(), countries.begin() + static_cast<std::ptrdiff_t>(i),
+                  countries[i]) != countries.begin() + static_cast<std::ptrdiff_t>(i)) {
+      throw std::runtime_error("'" + countries[i] + "' is named twice");
+    }
+  }
   for (const auto& c : countries) {
     const auto& members = config::default_members();
     if (std::find(members.begin(), members.end(), c) == members.end()) {
@@ -223,6 +235,33 @@ MailRelay mail_relay(const Layout& layout) {
   return relay;
 }
 
+bool relay_answers(int port, std::chrono::milliseconds timeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string greeting;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+    pollfd readable{fd, POLLIN, 0};
+    char buffer[512];
+    while (greeting.find('\n') == std::string::npos &&
+           ::poll(&readable, 1, static_cast<int>(timeout.count())) == 1) {
+      auto got = ::read(fd, buffer, sizeof buffer);
+      if (got <= 0) break;
+      greeting.append(buffer, static_cast<std::size_t>(got));
+    }
+    if (!greeting.empty()) {
+      static const char kQuit[] = "QUIT\r\n";
+      [[maybe_unused]] auto sent = ::write(fd, kQuit, sizeof kQuit - 1);
+    }
+  }
+  ::close(fd);
+  return greeting.rfind("220 ", 0) == 0 &&
+         greeting.find("mail-catcher.localhost") != std::string::npos;
+}
+
 std::vector<ProcessState> start_all(const Layout& layout, const fs::path& bin_dir,
                                     const fs::path& mail_catcher) {
   auto states = running(layout);
@@ -232,12 +271,32 @@ std::vector<ProcessState> start_all(const Layout& layout, const fs::path& bin_di
     }
   }
   auto relay = mail_relay(layout);
-  if (!mail_catcher.empty() && relay.port != 0 && relay.pid == 0) {
-    // Started before the notifiers, so that their first message finds it.
-    int pid = spawn({"/usr/bin/python3", mail_catcher.string(), "--port",
-                     std::to_string(relay.port), "--dir", relay.maildir.string()},
-                    layout.dir / "mail-catcher.log");
-    std::ofstream(layout.dir / "mail-catcher.pid") << pid << "\n";
+  if (!mail_catcher.empty() && relay.port != 0) {
+    // Started, and greeting, before the notifiers: their first message finds it,
+    // and none goes to another program that holds the port (outside findings,
+    // session 19: `up` said all was well and every message went to a squatter).
+    if (relay.pid == 0) {
+      relay.pid = spawn({"/usr/bin/python3", mail_catcher.string(), "--port",
+                         std::to_string(relay.port), "--dir", relay.maildir.string()},
+                        layout.dir / "mail-catcher.log");
+      std::ofstream(layout.dir / "mail-catcher.pid") << relay.pid << "\n";
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    bool answers = false;
+    while (!answers && std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(relay.pid, &status, WNOHANG) == relay.pid) break;  // it exited
+      answers = relay_answers(relay.port, std::chrono::milliseconds(500));
+      if (!answers) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!answers) {
+      ::kill(relay.pid, SIGTERM);
+      fs::remove(layout.dir / "mail-catcher.pid");
+      throw std::runtime_error(
+          "the mail relay does not answer on 127.0.0.1:" + std::to_string(relay.port) +
+          " (is another program holding the " + "port?); see " +
+          (layout.dir / "mail-catcher.log").string() + "; no service was started");
+    }
   }
   for (auto& state : states) {
     if (state.pid != 0) continue;

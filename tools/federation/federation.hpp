@@ -12,6 +12,7 @@
 //   DIR/mail.port                 the local mail relay's port (every notifier sends there)
 //   DIR/mail/                     what the relay accepted, a Maildir (deploy/local/mail-catcher)
 //   DIR/mail-catcher.log, .pid    the relay, started and stopped with the nodes
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ struct MailRelay {
   std::filesystem::path maildir;
 };
 MailRelay mail_relay(const Layout& layout);
+// Whether the relay on `port` greets as deploy/local/mail-catcher does (within
+// `timeout`): another program holding the port is not the federation's relay.
+bool relay_answers(int port, std::chrono::milliseconds timeout);
 std::vector<ProcessState> running(const Layout& layout);
 // Stops exactly the processes of the pid files (TERM, then KILL after `grace_s`).
 std::size_t stop_all(const Layout& layout, int grace_s = 10);
