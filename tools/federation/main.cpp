@@ -91,10 +91,11 @@ void print(const federation::Layout& layout, const std::vector<federation::Proce
 // One `up` or `down` at a time on a directory: two at once started every service
 // twice, and the pid files named the ones that died on their store's lock (outside
 // findings, session 19). Held until the process ends.
+int lock_fd = -1;
 void lock_directory(const fs::path& dir) {
   fs::create_directories(dir);
-  int fd = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  lock_fd = ::open((dir / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     throw std::runtime_error("another up or down is running on " + dir.string());
   }
 }
@@ -137,6 +138,9 @@ void stop_with(const federation::Layout& layout, pid_t owner) {
   if (watchdog != 0) return;  // the parent goes on (or fork failed: no watchdog)
   ::setsid();
   for (int fd = 0; fd < 3; ++fd) ::close(fd);
+  // The directory's lock is the starter's: a watchdog holding it for the
+  // federation's lifetime would refuse every later up and down.
+  if (lock_fd >= 0) ::close(lock_fd);
   while (::kill(owner, 0) == 0 || errno != ESRCH) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::error_code error;
