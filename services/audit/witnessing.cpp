@@ -22,6 +22,7 @@ Witnessing::Witnessing(store::Store& store, transport::Transport& transport, con
     if (stored && stored.value()) {
       if (auto record = store::StoredValue<wire::AuditCosigned>::parse(*stored.value())) {
         witness->held = record->get().getSize();
+        witness->cosigned_size = witness->held;
         witness->cosigned_text = record->get().getCheckpointText().cStr();
         witness->cosignature = record->get().getCosignature().cStr();
         witness->key = record->get().getWitnessKey().cStr();
@@ -44,13 +45,21 @@ void Witnessing::round(std::chrono::milliseconds patience) {
     if (witness->waiting_for && now - witness->asked_at < patience) continue;
     witness->waiting_for.reset();  // unanswered (the peer away): asked again
     if (witness->held > log_.size()) {
+      // Said when it is found and every 100 rounds while it lasts.
+      if (witness->rounds_since_answer++ % 100 != 0) continue;
       spdlog::error(
           "audit: {}'s audit has cosigned {} leaves of this log, which now has {}: this log "
-          "was rolled back (restored from an older backup?); it will not cosign less",
+          "was rolled back (restored from an older backup?); it will not cosign less until "
+          "this log has read its streams back to there",
           witness->peer.country, witness->held, log_.size());
       continue;
     }
-    if (log_.size() == 0 || witness->held == log_.size()) continue;
+    // Once in a while (and first thing after a start) a witness that seems to hold
+    // the tree as it stands is asked again: a restored log learns that way that it
+    // holds less than its witness does.
+    constexpr unsigned kConfirmEvery = 100;
+    if (++witness->rounds_since_answer >= kConfirmEvery) witness->confirmed = false;
+    if (log_.size() == 0 || (witness->held == log_.size() && witness->confirmed)) continue;
     ask(*witness);
   }
 }
@@ -90,6 +99,8 @@ void Witnessing::on_readable(Witness& witness) {
     auto reply = decode_envelope({frames[0].data<uint8_t>(), frames[0].size()});
     if (!reply || reply.value().header().correlation_id != *witness.waiting_for) continue;
     witness.waiting_for.reset();
+    witness.confirmed = true;
+    witness.rounds_since_answer = 0;
     const auto& answer = reply.value();
     try {
       if (answer.header().type == wire_type(wire::ERROR_REPLY)) {
@@ -119,13 +130,14 @@ void Witnessing::on_readable(Witness& witness) {
         continue;
       }
       witness.held = r.getWitnessSize();
+      witness.cosigned_size = witness.held;
       witness.cosigned_text = text;
       witness.cosignature = line;
       witness.key = r.getWitnessKey().cStr();
       ++cosignatures_;
       capnp::MallocMessageBuilder message;
       auto record = message.initRoot<wire::AuditCosigned>();
-      record.setSize(witness.held);
+      record.setSize(witness.cosigned_size);
       record.setCheckpointText(witness.cosigned_text);
       record.setCosignature(witness.cosignature);
       record.setWitnessKey(witness.key);
@@ -146,14 +158,15 @@ Witnessing::Witnessed Witnessing::witnessed() const {
   Witnessed out;
   const Witness* latest = nullptr;
   for (const auto& witness : witnesses_) {
-    if (!witness->cosignature.empty() && (!latest || witness->held > latest->held)) {
+    if (!witness->cosignature.empty() &&
+        (!latest || witness->cosigned_size > latest->cosigned_size)) {
       latest = witness.get();
     }
   }
   if (!latest) return out;
   auto note = sign_note(latest->cosigned_text, signer_);
   if (!note) return out;
-  out.size = latest->held;
+  out.size = latest->cosigned_size;
   out.note = *note;
   for (const auto& witness : witnesses_) {
     if (witness->cosigned_text == latest->cosigned_text && !witness->cosignature.empty()) {

@@ -62,7 +62,12 @@ class Witnessing {
     std::optional<MessageId> waiting_for;
     std::chrono::steady_clock::time_point asked_at{};
     std::string asked_text;  // the checkpoint shown with the open question
-    uint64_t held = 0;       // the size it holds of this log, as far as known
+    // Asked since this process started, or lately: a log restored from an older
+    // copy believes its witness holds what it has, and only asking shows otherwise.
+    bool confirmed = false;
+    unsigned rounds_since_answer = 0;
+    uint64_t held = 0;           // the size it holds of this log, as far as known
+    uint64_t cosigned_size = 0;  // the size of the cosignature kept (cosigned_text)
     std::string cosigned_text;
     std::string cosignature;
     std::string key;

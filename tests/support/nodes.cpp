@@ -50,7 +50,8 @@ TestNode make_node(const std::filesystem::path& root, const std::string& country
 }
 
 void write_config(const TestNode& node, const std::vector<const TestNode*>& peers,
-                  const std::vector<TestClient>& clients, const std::string& extra_toml) {
+                  const std::vector<TestClient>& clients, const std::string& extra_toml,
+                  bool peer_audits) {
   config::NodeFile file;
   file.country = node.country;
   file.log_level = "info";
@@ -68,6 +69,7 @@ void write_config(const TestNode& node, const std::vector<const TestNode*>& peer
   for (const auto* peer : peers) {
     file.peers.push_back(
         {peer->country, peer->keys.keys.public_key, {{"registry", peer->registry}}});
+    if (peer_audits) file.peers.back().services["audit"] = {peer->audit.api, "", ""};
   }
   for (const auto& client : clients) {
     file.clients.push_back({client.name, client.role, client.keys.public_key});

@@ -50,9 +50,11 @@ struct TestNode {
 
 TestNode make_node(const std::filesystem::path& root, const std::string& country);
 // Through config::write_node_file; `extra_toml` is appended as is (a [limits] or a
-// service's own table, or a deliberately bad key).
+// service's own table, or a deliberately bad key). With `peer_audits`, each peer's
+// audit api is listed too (its audit witnesses this node's, and this one its).
 void write_config(const TestNode& node, const std::vector<const TestNode*>& peers,
-                  const std::vector<TestClient>& clients, const std::string& extra_toml = {});
+                  const std::vector<TestClient>& clients, const std::string& extra_toml = {},
+                  bool peer_audits = false);
 TestClient make_client(const std::string& name, config::Role role);
 
 struct PeerSnapshot {

@@ -140,8 +140,10 @@ struct Federation {
     await_health(node.notifier.api, notifier_key(country), 30s, "notifier " + country);
   }
   // Starts the node's audit on a copy of its config that names it (and the
-  // notifier, if the node has one), and waits until it answers.
-  void start_audit(const std::string& country, const Environment& extra_env = {}) {
+  // notifier, if the node has one) and the peers' audits (its witnesses), with
+  // `audit_toml` appended (an [audit] table), and waits until it answers.
+  void start_audit(const std::string& country, const Environment& extra_env = {},
+                   const std::string& audit_toml = {}) {
     auto& node = nodes.at(country);
     std::vector<const TestNode*> peers;
     for (auto& [other, peer] : nodes) {
@@ -151,7 +153,7 @@ struct Federation {
     copy.config_file = node.dir / "audit.toml";
     copy.with_audit = true;
     write_config(copy, peers, {broker, portal, watcher, other_portal},
-                 "[limits]\nheartbeat_ms = 200\n");
+                 "[limits]\nheartbeat_ms = 200\n" + audit_toml, true);
     audits[country] = std::make_unique<Process>(
         launched(country,
                  {binary("gosmart-audit").string(), "--config", copy.config_file.string()}),

@@ -324,3 +324,78 @@ TEST_CASE("the audit proves every event of its node's stream against its checkpo
     CHECK(after.root == second.root);
   }
 }
+
+// Witnessing across processes (session 19): FI's audit cosigns PL's checkpoints; PL's
+// audit restored from an older copy of its store, its registry away so that it
+// cannot read its way back, is not cosigned below what FI holds: PL's audit learns
+// FI holds more of its log than it has and says it was rolled back; once it has read
+// its stream again, the same tree grows past it and FI cosigns again.
+TEST_CASE("an audit restored from an older copy is not cosigned below what its witness holds",
+          "[system][audit]") {
+  Federation f({"PL", "FI"});
+  const std::string witnessing = "[audit]\nwitness_interval_ms = 200\n";
+  register_orgs(f, 3);
+  f.start_audit("FI", {}, witnessing);
+  f.start_audit("PL", {}, witnessing);
+  struct Witnessed {
+    uint64_t size = 0, witnessed = 0;
+    std::size_t witnesses = 0;
+  };
+  auto witnessed = [&] {
+    auto reply =
+        f.call<wire::AuditCheckpointRequest>("PL", f.watcher, "audit.checkpoint", [](auto) {});
+    REQUIRE(reply.header().type == "audit.checkpoint.reply");
+    auto c = reply.payload<wire::AuditCheckpoint>();
+    return Witnessed{c.getSize(), c.getWitnessedSize(), c.getWitnesses().size()};
+  };
+  auto registry_head = [&] {
+    ApiClient client(f.broker.keys);
+    auto health = client.health(f.nodes.at("PL").registry.api, f.key("PL"), 2s);
+    REQUIRE(health);
+    return health->last_seq_written;
+  };
+  auto cosigned_up_to = [&](uint64_t head) {
+    return eventually(
+        [&] {
+          auto now = witnessed();
+          return now.witnessed >= head && now.witnesses == 1;
+        },
+        30s);
+  };
+  uint64_t first = registry_head();
+  REQUIRE(cosigned_up_to(first));
+
+  auto data = f.nodes.at("PL").dir / "data" / "audit";
+  auto backup = f.dir.path() / "pl-audit-backup";
+  f.audits.at("PL")->kill_hard();
+  std::filesystem::copy(data, backup, std::filesystem::copy_options::recursive);
+  f.start_audit("PL", {}, witnessing);
+  register_orgs(f, 4);
+  uint64_t later = registry_head();
+  REQUIRE(cosigned_up_to(later));
+
+  // The restore: the older copy back, with the registry away.
+  f.audits.at("PL")->kill_hard();
+  f.processes.at("PL")->kill_hard();
+  std::filesystem::remove_all(data);
+  std::filesystem::copy(backup, data, std::filesystem::copy_options::recursive);
+  f.start_audit("PL", {}, witnessing);
+  auto log_file = f.dir.path() / "PL-audit.log";
+  auto log_says = [&](const std::string& words) {
+    std::ifstream in(log_file);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    return text.find(words) != std::string::npos;
+  };
+  CHECK(eventually([&] { return log_says("was rolled back"); }, 10s));
+  auto restored = witnessed();
+  CHECK(restored.size < later);
+  CHECK(restored.witnessed <= restored.size);  // nothing cosigned of a tree it does not have
+
+  // Its stream back: read again, the same tree grows past what FI holds, cosigned.
+  f.start("PL");
+  f.await("PL");
+  register_orgs(f, 1);
+  uint64_t last = registry_head();
+  CHECK(cosigned_up_to(last));
+  CHECK_FALSE(log_says("refused to cosign"));  // FI never saw another history
+}
