@@ -191,6 +191,10 @@ int main(int argc, char** argv) {
     if (up->parsed() || down->parsed()) lock_directory(dir);
     if (up->parsed() || prepare->parsed()) {
       auto countries = split(countries_text);
+      // "pl,fi" is meant as PL,FI (outside findings: refused as "not a member").
+      for (auto& country : countries) {
+        for (auto& c : country) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
       if (countries.empty() && !fs::exists(fs::path(dir) / "countries"))
         countries = config::default_members();
       if (!services_text.empty()) options.services = split(services_text);
