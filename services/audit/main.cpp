@@ -70,6 +70,11 @@ int run(const std::string& config_file) {
                                witnesses);
   witnessing.attach(host.loop());
   host.loop().every(interval, [&] { witnessing.round(); });
+  // A witness refusing this log, holding more of it than it has, or going back on
+  // what it cosigned: the audit says it is unhealthy, so `gosmartctl status` says
+  // degraded (outside findings: only the log said so).
+  host.set_health_fill(
+      [&witnessing](wire::HealthReply::Builder&) { return witnessing.troubles().empty(); });
   audit::install_audit_api(
       host.server(), host.info(), log, signer, streams,
       [&node](std::string_view country) { return node.is_member(country); }, witness, witnessing);
@@ -78,7 +83,8 @@ int run(const std::string& config_file) {
             {"audit.rewritten_events", static_cast<double>(log.rewritten()), true},
             {"audit.witnessed_size", static_cast<double>(witnessing.witnessed().size)},
             {"audit.cosignatures_received", static_cast<double>(witnessing.cosignatures()), true},
-            {"audit.witness_refusals", static_cast<double>(witnessing.refusals()), true}};
+            {"audit.witness_refusals", static_cast<double>(witnessing.refusals()), true},
+            {"audit.witness_troubles", static_cast<double>(witnessing.troubles().size())}};
   });
   host.run(fmt::format("audit {} up: api {}, reading {}, tree of {} leaves", node.country,
                        host.config().endpoints.api, fmt::join(streams, ", "), log.size()));

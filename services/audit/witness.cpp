@@ -49,6 +49,12 @@ Result<WitnessAnswer> Witness::add_checkpoint(const std::string& caller_country,
     return fail(ErrorCode::CONFLICT, "the checkpoint names another log: " + checkpoint->origin,
                 "signedNote");
   }
+  // Only the three lines a log of ours writes: with extension lines a log could have
+  // its witnesses cosign text of its choosing at a size they hold (outside findings).
+  if (!checkpoint->extensions.empty()) {
+    return fail(ErrorCode::INVALID_FIELD, "a checkpoint with extension lines is not cosigned",
+                "signedNote");
+  }
   uint64_t held_size = held ? held->get().getSize() : 0;
   Hash held_root = empty_root();
   if (held) {
@@ -64,6 +70,10 @@ Result<WitnessAnswer> Witness::add_checkpoint(const std::string& caller_country,
                 "the log shrank: " + std::to_string(checkpoint->size) + " leaves after " +
                     std::to_string(held_size) + " were cosigned (rolled back)",
                 "signedNote");
+  }
+  if (checkpoint->size == held_size && !proof.empty()) {
+    return fail(ErrorCode::INVALID_FIELD, "the tree it holds needs no proof: it must be empty",
+                "proof");
   }
   if (checkpoint->size == held_size && held && checkpoint->root != held_root) {
     return fail(

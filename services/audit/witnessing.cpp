@@ -59,7 +59,12 @@ void Witnessing::round(std::chrono::milliseconds patience) {
     // holds less than its witness does.
     constexpr unsigned kConfirmEvery = 100;
     if (++witness->rounds_since_answer >= kConfirmEvery) witness->confirmed = false;
-    if (log_.size() == 0 || (witness->held == log_.size() && witness->confirmed)) continue;
+    // Also when it holds the tree as it stands but the cosignature kept is of an
+    // older one (a restored log read back to exactly that size, outside findings).
+    if (log_.size() == 0 || (witness->held == log_.size() && witness->confirmed &&
+                             witness->cosigned_size == witness->held)) {
+      continue;
+    }
     ask(*witness);
   }
 }
@@ -106,6 +111,7 @@ void Witnessing::on_readable(Witness& witness) {
       if (answer.header().type == wire_type(wire::ERROR_REPLY)) {
         auto error = answer.payload<wire::Error>();
         ++refusals_;
+        witness.refused = true;
         spdlog::error("audit: {}'s audit refused to cosign this log's checkpoint: {}",
                       witness.peer.country, error.getMessage().cStr());
         continue;
@@ -113,8 +119,18 @@ void Witnessing::on_readable(Witness& witness) {
       if (answer.header().type != wire_type(wire::AUDIT_WITNESS_REPLY)) continue;
       auto r = answer.payload<wire::AuditWitnessReply>();
       if (r.getOutcome() == wire::AuditWitnessReply::Outcome::CONFLICT) {
-        spdlog::info("audit: {}'s audit holds {} leaves of this log (not {}); proving from there",
-                     witness.peer.country, r.getWitnessSize(), witness.held);
+        if (r.getWitnessSize() < witness.cosigned_size) {
+          // A witness that went back: its record lost or restored, and it would now
+          // cosign from there what it refused before (outside findings).
+          spdlog::error(
+              "audit: {}'s audit holds {} leaves of this log, fewer than the {} it cosigned: "
+              "its record was lost or rolled back",
+              witness.peer.country, r.getWitnessSize(), witness.cosigned_size);
+          witness.went_back = true;
+        } else {
+          spdlog::info("audit: {}'s audit holds {} leaves of this log (not {}); proving from there",
+                       witness.peer.country, r.getWitnessSize(), witness.held);
+        }
         witness.held = r.getWitnessSize();
         continue;
       }
@@ -131,6 +147,8 @@ void Witnessing::on_readable(Witness& witness) {
       }
       witness.held = r.getWitnessSize();
       witness.cosigned_size = witness.held;
+      witness.refused = false;
+      witness.went_back = false;
       witness.cosigned_text = text;
       witness.cosignature = line;
       witness.key = r.getWitnessKey().cStr();
@@ -152,6 +170,19 @@ void Witnessing::on_readable(Witness& witness) {
       spdlog::warn("audit: an unreadable answer from {}'s audit", witness.peer.country);
     }
   }
+}
+
+std::vector<std::string> Witnessing::troubles() const {
+  std::vector<std::string> out;
+  for (const auto& witness : witnesses_) {
+    const auto& country = witness->peer.country;
+    if (witness->refused) out.push_back(country + "'s audit refuses to cosign this log");
+    if (witness->held > log_.size()) {
+      out.push_back(country + "'s audit holds more of this log than it has (rolled back)");
+    }
+    if (witness->went_back) out.push_back(country + "'s audit went back on what it cosigned");
+  }
+  return out;
 }
 
 Witnessing::Witnessed Witnessing::witnessed() const {

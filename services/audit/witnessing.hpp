@@ -52,6 +52,10 @@ class Witnessing {
     std::vector<std::string> keys;
   };
   Witnessed witnessed() const;
+  // What an operator must look at, one line each: a witness refusing this log (its
+  // last answer), one holding more of it than it has, one that went back on what it
+  // cosigned. Empty when witnessing is well.
+  std::vector<std::string> troubles() const;
   uint64_t cosignatures() const { return cosignatures_; }
   uint64_t refusals() const { return refusals_; }
 
@@ -65,6 +69,8 @@ class Witnessing {
     // Asked since this process started, or lately: a log restored from an older
     // copy believes its witness holds what it has, and only asking shows otherwise.
     bool confirmed = false;
+    bool refused = false;    // its last answer was a refusal
+    bool went_back = false;  // it said it holds less than it cosigned
     unsigned rounds_since_answer = 0;
     uint64_t held = 0;           // the size it holds of this log, as far as known
     uint64_t cosigned_size = 0;  // the size of the cosignature kept (cosigned_text)

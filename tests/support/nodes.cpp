@@ -128,7 +128,8 @@ std::optional<HealthSnapshot> ApiClient::health(const std::string& endpoint,
   snapshot.healthy = health.getHealthy();
   snapshot.last_seq_written = health.getLastSeqWritten();
   for (auto peer : health.getPeers()) {
-    snapshot.peers[peer.getName()] = {peer.getRegressed(), peer.getEpochConflicts()};
+    snapshot.peers[peer.getName()] = {peer.getRegressed(), peer.getEpochConflicts(),
+                                      peer.getState() == wire::PeerStatus::State::ALIVE};
   }
   if (health.hasRestore()) {
     auto r = health.getRestore();

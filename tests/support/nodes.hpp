@@ -60,6 +60,7 @@ TestClient make_client(const std::string& name, config::Role role);
 struct PeerSnapshot {
   bool regressed = false;
   uint64_t epoch_conflicts = 0;
+  bool alive = false;
 };
 
 struct RestoreSnapshot {

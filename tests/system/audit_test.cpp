@@ -332,7 +332,7 @@ TEST_CASE("the audit proves every event of its node's stream against its checkpo
 // its stream again, the same tree grows past it and FI cosigns again.
 TEST_CASE("an audit restored from an older copy is not cosigned below what its witness holds",
           "[system][audit]") {
-  Federation f({"PL", "FI"});
+  Federation f({"PL", "FI"}, true);  // with matching: every stream the audits read runs
   const std::string witnessing = "[audit]\nwitness_interval_ms = 200\n";
   register_orgs(f, 3);
   f.start_audit("FI", {}, witnessing);
@@ -362,8 +362,14 @@ TEST_CASE("an audit restored from an older copy is not cosigned below what its w
         },
         30s);
   };
+  auto audit_healthy = [&] {
+    ApiClient client(f.watcher.keys);
+    auto health = client.health(f.nodes.at("PL").audit.api, f.key("PL"), 2s);
+    return health && health->healthy;
+  };
   uint64_t first = registry_head();
   REQUIRE(cosigned_up_to(first));
+  CHECK(eventually(audit_healthy, 20s));
 
   auto data = f.nodes.at("PL").dir / "data" / "audit";
   auto backup = f.dir.path() / "pl-audit-backup";
@@ -387,6 +393,15 @@ TEST_CASE("an audit restored from an older copy is not cosigned below what its w
     return text.find(words) != std::string::npos;
   };
   CHECK(eventually([&] { return log_says("was rolled back"); }, 10s));
+  // And says so to operators: a trouble in its health (which is unhealthy then,
+  // gosmartctl status: degraded; here its registry is away too).
+  auto troubles = [&] {
+    ApiClient client(f.watcher.keys);
+    auto health = client.health(f.nodes.at("PL").audit.api, f.key("PL"), 2s);
+    return health ? health->metric("audit.witness_troubles") : -1.0;
+  };
+  CHECK(troubles() == 1);
+  CHECK_FALSE(audit_healthy());
   auto restored = witnessed();
   CHECK(restored.size < later);
   CHECK(restored.witnessed <= restored.size);  // nothing cosigned of a tree it does not have
@@ -397,5 +412,7 @@ TEST_CASE("an audit restored from an older copy is not cosigned below what its w
   register_orgs(f, 1);
   uint64_t last = registry_head();
   CHECK(cosigned_up_to(last));
+  CHECK(eventually(audit_healthy, 30s));
+  CHECK(troubles() == 0);
   CHECK_FALSE(log_says("refused to cosign"));  // FI never saw another history
 }

@@ -140,6 +140,17 @@ TEST_CASE("a witness never cosigns a smaller tree, a fork, a bad proof or anothe
     REQUIRE_FALSE(answer.ok());
     CHECK(answer.error().message.find("pinned") != std::string::npos);
   }
+  SECTION("a checkpoint with an extension line, or a proof where none is due") {
+    // Outside findings, session 19: both were cosigned.
+    Checkpoint extended{pl.key.name, 10, root_of(std::span(pl.leaves.data(), 10)), {"ext line"}};
+    auto note = *sign_note(checkpoint_text(extended), pl.key);
+    auto with_line = b.witness->add_checkpoint("PL", note, pl.verifier(), 10, {}, 1'780'000'000);
+    REQUIRE_FALSE(with_line.ok());
+    CHECK(with_line.error().field == "signedNote");
+    auto needless = b.show("PL", pl, 10, 10, {leaf_hash("noise")});
+    REQUIRE_FALSE(needless.ok());
+    CHECK(needless.error().field == "proof");
+  }
   SECTION("a note whose signature does not hold") {
     auto note = pl.note(10);
     note[note.size() - 10] = note[note.size() - 10] == 'A' ? 'B' : 'A';

@@ -120,6 +120,8 @@ void add_checkpoint(CLI::App* group, Dispatch& dispatch) {
     // The cosignatures, checked here: under the keys the operator names, else under
     // those the audit reports (its word, said so).
     std::vector<audit::VerifierKey> cosigners;
+    std::sort(a.witnesses.begin(), a.witnesses.end());  // a key named twice counts once
+    a.witnesses.erase(std::unique(a.witnesses.begin(), a.witnesses.end()), a.witnesses.end());
     for (const auto& text : a.witnesses) {
       auto key = audit::parse_verifier_key(text);
       if (!key || key->algorithm != audit::Algorithm::cosignature_v1) {
