@@ -190,6 +190,9 @@ TEST_CASE("an operator runs a three-country federation with gosmartctl alone", "
   auto out_of_range = f.ctl("PL", {"notify", "deliveries", "--limit", "501"});
   CHECK(out_of_range.exit == 1);
   CHECK(out_of_range.output.find("--limit") != std::string::npos);
+  // The outbox lists up to 1,000 (outside findings, session 19: only 100 could be).
+  CHECK(f.ctl("PL", {"notify", "outbox", "--limit", "1000"}).exit == 0);
+  CHECK(f.ctl("PL", {"notify", "outbox", "--limit", "1001"}).exit == 1);
 
   // The match, with its explanation, from PL's matching.
   json matches;

@@ -1,4 +1,4 @@
-// gosmartctl notify outbox | dead | retry KEY | drop KEY (the notifier's messages)
+// gosmartctl notify outbox | dead [--limit N] | retry KEY | drop KEY (the notifier's messages)
 //                   preferences ORG EMAIL [--rhythm R] [--channel C] [--language L]
 //                                         [--withdraw-consent PURPOSE]
 #include <ctime>
@@ -44,9 +44,20 @@ void add_list(CLI::App* notify, Dispatch& dispatch, const char* name, bool dead)
   auto* sub = notify->add_subcommand(
       name, dead ? "messages given up on, for an operator to retry or drop"
                  : "messages waiting to be sent, oldest first per recipient");
-  dispatch.online(sub, [dead](Session& s) {
+  struct Args {
+    uint32_t limit = 100;
+  };
+  auto& a = dispatch.hold<Args>();
+  // The notifier answers at most 1,000; more is refused here, not cut without a word
+  // (outside findings, session 19: only the first 100 could be listed).
+  sub->add_option("--limit", a.limit, "how many, 1 to 1000 (default 100)")
+      ->check(CLI::Range(1, 1000));
+  dispatch.online(sub, [dead, &a](Session& s) {
     auto reply = s.request<wire::OutboxQuery>("notifier", wire_type(wire::NOTIFIER_OUTBOX_LIST),
-                                              [dead](auto q) { q.setDead(dead); });
+                                              [dead, &a](auto q) {
+                                                q.setDead(dead);
+                                                q.setLimit(a.limit);
+                                              });
     show<wire::OutboxPage>(s, reply, [dead](auto page) { print_page(page, dead); });
     return 0;
   });
