@@ -69,6 +69,13 @@ struct PlOnTwoHosts {
   }
   PartitionableHosts hosts;  // made before the federation, removed after it
   Federation f;
+  // An organisation on each side, seen by the other: (PL's, FI's).
+  std::pair<std::string, std::string> owners_seen_both_ways() {
+    auto pl = register_org(f, "PL", "Optika Gdańsk sp. z o.o.");
+    auto fi = register_org(f, "FI", "Lumo Optics Oy");
+    REQUIRE(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 20s));
+    return {pl, fi};
+  }
 };
 
 }  // namespace
@@ -133,9 +140,7 @@ TEST_CASE("a node killed during a partition and restarted before it heals loses 
   PlOnTwoHosts placed(false);
   auto& hosts = placed.hosts;
   auto& f = placed.f;
-  auto pl_owner = register_org(f, "PL", "Optika Gdańsk sp. z o.o.");
-  auto fi_owner = register_org(f, "FI", "Lumo Optics Oy");
-  REQUIRE(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 20s));
+  auto [pl_owner, fi_owner] = placed.owners_seen_both_ways();
 
   hosts.cut();
   std::vector<std::string> pl_during, fi_during;
@@ -204,9 +209,7 @@ TEST_CASE("a silent one-way partition longer than TCP's patience ends in a catch
   PlOnTwoHosts placed(false);
   auto& hosts = placed.hosts;
   auto& f = placed.f;
-  auto pl_owner = register_org(f, "PL", "Optika Gdańsk sp. z o.o.");
-  auto fi_owner = register_org(f, "FI", "Lumo Optics Oy");
-  REQUIRE(eventually([&] { return caught_up(f, "FI", "PL") && caught_up(f, "PL", "FI"); }, 20s));
+  auto [pl_owner, fi_owner] = placed.owners_seen_both_ways();
 
   hosts.drop(PartitionableHosts::Direction::first_to_second);
   std::vector<std::string> pl_during, fi_during;
